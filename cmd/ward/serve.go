@@ -1,0 +1,32 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+
+	"github.com/wardhealth/ward/internal/server"
+)
+
+// serverFlags are the flags every command that opens a data dir shares.
+func dataFlags(fs *flag.FlagSet, cfg *server.Config) {
+	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "folder for the SQLite database, keys and certificates")
+	fs.StringVar(&cfg.DBURL, "db", "", "database: empty for SQLite in --data, or postgres://…")
+}
+
+func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	var cfg server.Config
+	fs := newFlags("serve", stdout)
+	dataFlags(fs, &cfg)
+	fs.StringVar(&cfg.Addr, "addr", server.DefaultAddr, "host:port to listen on")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate file (default: self-signed, made in --data)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file, with --tls-cert")
+	fs.BoolVar(&cfg.InsecureBehindTLSProxy, "insecure-behind-tls-proxy", false, "serve plain HTTP behind a TLS-terminating proxy")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	cfg.Stdout = stdout
+	return server.Run(ctx, cfg)
+}

@@ -1,0 +1,76 @@
+package ward
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, machine-readable error code. Clients and scripts match on
+// it, so a code, once shipped, never changes meaning. The HTTP status for each
+// code lives in one table in internal/httpapi.
+type Code string
+
+// The error codes. Add new ones at the end of their group.
+const (
+	CodeInvalid     Code = "invalid_input"     // the request is malformed or a field fails validation
+	CodeTooLarge    Code = "too_large"         // a body or a field is over its limit
+	CodeUnauth      Code = "unauthenticated"   // no valid session
+	CodeForbidden   Code = "forbidden"         // authenticated, but not allowed
+	CodeNotFound    Code = "not_found"         // no such resource (or not visible to the caller)
+	CodeConflict    Code = "conflict"          // the change clashes with what is stored
+	CodeRateLimited Code = "rate_limited"      // too many attempts; retry later
+	CodeUnavailable Code = "unavailable"       // a dependency (database) is not answering
+	CodeInternal    Code = "internal"          // a bug or an unexpected failure; details are logged, not returned
+	CodeUnsupported Code = "unsupported_media" // wrong Content-Type
+	CodeMethod      Code = "method_not_allowed"
+	CodeIntegrity   Code = "integrity" // stored data failed an integrity check
+)
+
+// Error is the one error type of ward. Message is safe to show to the caller:
+// it never carries PHI or secrets.
+type Error struct {
+	Code    Code
+	Message string
+	Err     error // optional cause; never shown to the caller
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an *Error with the given code and message that wraps err.
+func Wrap(code Code, err error, message string) *Error {
+	return &Error{Code: code, Message: message, Err: err}
+}
+
+// ErrorCode returns the Code of the first *Error in err's chain, CodeInternal
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrorMessage returns the caller-safe message of err.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}

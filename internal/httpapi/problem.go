@@ -1,0 +1,72 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/wardhealth/ward"
+)
+
+// statusOf is the one table from error code to HTTP status.
+var statusOf = map[ward.Code]int{
+	ward.CodeInvalid:     http.StatusBadRequest,
+	ward.CodeTooLarge:    http.StatusRequestEntityTooLarge,
+	ward.CodeUnauth:      http.StatusUnauthorized,
+	ward.CodeForbidden:   http.StatusForbidden,
+	ward.CodeNotFound:    http.StatusNotFound,
+	ward.CodeConflict:    http.StatusConflict,
+	ward.CodeRateLimited: http.StatusTooManyRequests,
+	ward.CodeUnavailable: http.StatusServiceUnavailable,
+	ward.CodeInternal:    http.StatusInternalServerError,
+	ward.CodeUnsupported: http.StatusUnsupportedMediaType,
+	ward.CodeMethod:      http.StatusMethodNotAllowed,
+	ward.CodeIntegrity:   http.StatusInternalServerError,
+}
+
+// Problem is an RFC 9457 problem document with ward's stable code member.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail,omitempty"`
+	Code      string `json:"code"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeProblem answers with err as problem+json. Internal errors are logged
+// (without request bodies) and answered with a generic message.
+func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	code := ward.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	detail := ward.ErrorMessage(err)
+	if status >= 500 {
+		log.ErrorContext(r.Context(), "request failed", "code", string(code), "err", err.Error())
+		if code == ward.CodeInternal {
+			detail = "internal error; the request id identifies it in the server log"
+		}
+	}
+	p := Problem{
+		Type:      "urn:ward:error:" + string(code),
+		Title:     http.StatusText(status),
+		Status:    status,
+		Detail:    detail,
+		Code:      string(code),
+		RequestID: requestIDFrom(r.Context()),
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(p)
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,36 @@
+package server
+
+import (
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Config is everything ward serve needs. cmd/ward fills it from flags and
+// WARD_* environment variables; tests fill it directly.
+type Config struct {
+	DataDir string // holds the SQLite database, the TLS certificate and keys
+	Addr    string // host:port to listen on
+	DBURL   string // empty: SQLite in DataDir; postgres://… : PostgreSQL
+
+	TLSCert string // PEM certificate file; empty: a self-signed one in DataDir/tls
+	TLSKey  string // PEM key file, with TLSCert
+	// InsecureBehindTLSProxy serves plain HTTP, for a TLS-terminating proxy
+	// in front. ward warns loudly when it is set.
+	InsecureBehindTLSProxy bool
+
+	Logger *slog.Logger     // structured logs; nil: JSON to Stderr
+	Stdout io.Writer        // the human-readable start banner; nil: discarded
+	Now    func() time.Time // the clock; nil: time.Now
+
+	// ShutdownTimeout bounds how long in-flight requests may take to finish.
+	ShutdownTimeout time.Duration
+	// Started, when set, is called with the listening address once ward serves.
+	Started func(addr string)
+}
+
+// Defaults for the flags.
+const (
+	DefaultDataDir = "./ward-data"
+	DefaultAddr    = "127.0.0.1:8443"
+)

@@ -1,0 +1,177 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/httpapi"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// Run serves ward until ctx is cancelled, then shuts down gracefully: it
+// stops accepting, lets in-flight requests finish, and closes the database.
+// A failed start leaves the data dir as it was, apart from what a
+// successful part of the start needed (a new data dir, a new database).
+func Run(ctx context.Context, cfg Config) error {
+	cfg = withDefaults(cfg)
+	if err := store.CheckURL(cfg.DBURL); err != nil {
+		return err
+	}
+	dirExists, err := checkDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	// A certificate that exists is loaded before anything else is touched,
+	// so a corrupt one fails the start with the data dir unchanged.
+	var cert tls.Certificate
+	certLoaded := false
+	if !cfg.InsecureBehindTLSProxy && (cfg.TLSCert != "" || dirExists && selfSignedExists(cfg.DataDir)) {
+		if cert, _, err = loadCertificate(cfg, ""); err != nil {
+			return err
+		}
+		certLoaded = true
+	}
+	if !dirExists {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+	}
+
+	st, err := store.Open(ctx, store.Options{URL: cfg.DBURL, DataDir: cfg.DataDir, Now: cfg.Now})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) > 0 {
+		cfg.Logger.Info("migrations applied", "count", len(applied), "last", applied[len(applied)-1])
+	}
+
+	a := app.New(app.Config{Store: st, Logger: cfg.Logger, Now: cfg.Now})
+	h := httpapi.New(httpapi.Config{App: a, Logger: cfg.Logger})
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+
+	scheme := "https"
+	if cfg.InsecureBehindTLSProxy {
+		scheme = "http"
+		const warning = "INSECURE: serving plain HTTP because --insecure-behind-tls-proxy is set. " +
+			"Only do this behind a proxy that terminates TLS on the same host or a trusted network."
+		cfg.Logger.Warn(warning)
+		fmt.Fprintln(cfg.Stdout, "!!! "+warning)
+	} else {
+		if !certLoaded {
+			host, _, _ := net.SplitHostPort(cfg.Addr)
+			var created bool
+			if cert, created, err = loadCertificate(cfg, host); err != nil {
+				return err
+			}
+			if created {
+				cfg.Logger.Info("created a self-signed TLS certificate", "dir", cfg.DataDir+"/tls")
+			}
+		}
+		fp := fingerprint(cert)
+		cfg.Logger.Info("TLS certificate", "sha256", fp)
+		fmt.Fprintf(cfg.Stdout, "TLS certificate SHA-256 fingerprint: %s\n", fp)
+		srv.TLSConfig = tlsConfig(cert)
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+
+	addr := ln.Addr().String()
+	cfg.Logger.Info("ward serving", "url", scheme+"://"+addr, "database", st.Dialect(), "data", cfg.DataDir)
+	fmt.Fprintf(cfg.Stdout, "ward is serving on %s://%s (database: %s, data: %s)\n", scheme, addr, st.Dialect(), cfg.DataDir)
+	if cfg.Started != nil {
+		cfg.Started(addr)
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	cfg.Logger.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		cfg.Logger.Warn("shutdown did not finish in time", "err", err.Error())
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	cfg.Logger.Info("stopped")
+	return nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.DataDir == "" {
+		cfg.DataDir = DefaultDataDir
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = DefaultAddr
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = io.Discard
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	return cfg
+}
+
+// checkDataDir reports whether dir exists, and fails when it exists but is
+// not a folder ward can read.
+func checkDataDir(dir string) (bool, error) {
+	fi, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	if !fi.IsDir() {
+		return false, fmt.Errorf("data dir %s is not a folder", dir)
+	}
+	if _, err := os.ReadDir(dir); err != nil {
+		return false, fmt.Errorf("data dir %s is not readable: %w", dir, err)
+	}
+	return true, nil
+}
+
+func selfSignedExists(dir string) bool {
+	_, err := os.Stat(dir + "/tls/cert.pem")
+	_, err2 := os.Stat(dir + "/tls/key.pem")
+	return err == nil || err2 == nil
+}

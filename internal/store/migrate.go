@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Migration is one numbered, embedded SQL file. Shipped files are never
+// edited; changes come as new files.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations lists the dialect's migrations in order.
+func (s *Store) Migrations() ([]Migration, error) { return loadMigrations(s.d.name) }
+
+func loadMigrations(dialect string) ([]Migration, error) {
+	dir := path.Join("migrations", dialect)
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_what.sql", name)
+		}
+		body, err := fs.ReadFile(migrationFS, path.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: name, SQL: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i, m := range ms {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", m.Name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// Migrate applies every migration not yet recorded, each in its own
+// transaction together with its record in schema_migrations. It returns the
+// names it applied. Several nodes may call it at once: on PostgreSQL an
+// advisory lock lets one apply while the others wait.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	ms, err := s.Migrations()
+	if err != nil {
+		return nil, err
+	}
+	create := `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`
+	if _, err := s.w.ExecContext(ctx, create); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var applied []string
+	for _, m := range ms {
+		done := false
+		err := s.Write(ctx, func(tx *Tx) error {
+			if s.d.name == "postgres" {
+				if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(7720417)"); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1", m.Version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				done = true
+				return nil
+			}
+			if _, err := tx.exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
+			}
+			_, err := tx.exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+				m.Version, m.Name, micros(tx.Now))
+			return err
+		})
+		if err != nil {
+			return applied, err
+		}
+		if !done {
+			applied = append(applied, m.Name)
+		}
+	}
+	return applied, nil
+}
+
+// SchemaVersion is the highest applied migration, 0 for an empty database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.Read(ctx, func(tx *Tx) error {
+		return tx.queryRow(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	})
+	return v, err
+}

@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+
+	"github.com/wardhealth/ward"
+)
+
+// CreateOrg stores a new org. It stamps CreatedAt with the transaction time.
+func (tx *Tx) CreateOrg(ctx context.Context, o *ward.Org) error {
+	o.CreatedAt = tx.Now
+	_, err := tx.exec(ctx, "INSERT INTO orgs (id, slug, name, created_at) VALUES ($1, $2, $3, $4)",
+		o.ID, o.Slug, o.Name, micros(o.CreatedAt))
+	return err
+}
+
+// OrgBySlug finds an org by its slug.
+func (tx *Tx) OrgBySlug(ctx context.Context, slug string) (ward.Org, error) {
+	return tx.scanOrg(tx.queryRow(ctx, "SELECT id, slug, name, created_at FROM orgs WHERE slug = $1", slug))
+}
+
+// OrgByID finds an org by its id.
+func (tx *Tx) OrgByID(ctx context.Context, id string) (ward.Org, error) {
+	return tx.scanOrg(tx.queryRow(ctx, "SELECT id, slug, name, created_at FROM orgs WHERE id = $1", id))
+}
+
+// ListOrgs lists every org, by slug.
+func (tx *Tx) ListOrgs(ctx context.Context) ([]ward.Org, error) {
+	rows, err := tx.query(ctx, "SELECT id, slug, name, created_at FROM orgs ORDER BY slug")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var orgs []ward.Org
+	for rows.Next() {
+		o, err := tx.scanOrg(rows)
+		if err != nil {
+			return nil, err
+		}
+		orgs = append(orgs, o)
+	}
+	return orgs, tx.d.wrap(rows.Err())
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func (tx *Tx) scanOrg(row scanner) (ward.Org, error) {
+	var o ward.Org
+	var created int64
+	if err := row.Scan(&o.ID, &o.Slug, &o.Name, &created); err != nil {
+		return ward.Org{}, tx.d.wrap(err)
+	}
+	o.CreatedAt = fromMicros(created)
+	return o, nil
+}

@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	_ "modernc.org/sqlite"             // driver "sqlite"
+
+	"github.com/wardhealth/ward"
+)
+
+// Options says which database to open.
+type Options struct {
+	// URL is empty for SQLite in DataDir, or a postgres:// (postgresql://) URL.
+	URL string
+	// DataDir holds the SQLite database when URL is empty.
+	DataDir string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is ward's database. It is safe for concurrent use.
+type Store struct {
+	d   dialect
+	w   *sql.DB // the writer: one connection on SQLite
+	r   *sql.DB // the readers: the same pool as w on PostgreSQL
+	now func() time.Time
+}
+
+// SQLiteFile is the name of the database file inside the data dir.
+const SQLiteFile = "ward.db"
+
+// Open opens (but does not migrate) the database that opts names and checks
+// that it answers.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	s := &Store{now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := CheckURL(opts.URL); err != nil {
+		return nil, err
+	}
+	switch {
+	case opts.URL == "":
+		if err := s.openSQLite(filepath.Join(opts.DataDir, SQLiteFile)); err != nil {
+			return nil, err
+		}
+	default:
+		db, err := sql.Open("pgx", opts.URL)
+		if err != nil {
+			return nil, ward.Wrap(ward.CodeInvalid, err, "database URL is not a valid PostgreSQL URL")
+		}
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s.d, s.w, s.r = postgres, db, db
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.Ping(pctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("database does not answer: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLite(path string) error {
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return ward.Errorf(ward.CodeInvalid, "data dir %s does not exist or is not a folder", filepath.Dir(path))
+	}
+	// One writer connection (IMMEDIATE transactions take the write lock at
+	// BEGIN, so writers queue instead of failing), several readers (WAL lets
+	// them run beside the writer). synchronous=FULL: a commit is on disk.
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)"
+	dsn := "file:" + path + "?" + pragmas
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return err
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	s.d, s.w, s.r = sqlite, w, r
+	return nil
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.w.PingContext(ctx); err != nil {
+		return err
+	}
+	if s.r != s.w {
+		var one int
+		return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	}
+	return nil
+}
+
+// Close closes the database. On SQLite it checkpoints the WAL first, so a
+// clean shutdown leaves one self-contained file.
+func (s *Store) Close() error {
+	var errs []error
+	if s.d.name == "sqlite" {
+		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.r != nil && s.r != s.w {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Tx is one database transaction. Now is the time the transaction began;
+// everything the transaction stamps uses it.
+type Tx struct {
+	tx  *sql.Tx
+	d   dialect
+	Now time.Time
+}
+
+// Write runs fn in a read-write transaction and commits it when fn returns
+// nil. On SQLite writes are serialised through one connection.
+func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	return s.run(ctx, s.w, false, fn)
+}
+
+// Read runs fn in a read-only transaction.
+func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
+	return s.run(ctx, s.r, true, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: readOnly && s.d.name == "postgres"}
+	sqlTx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return s.d.wrap(err)
+	}
+	tx := &Tx{tx: sqlTx, d: s.d, Now: s.now().UTC()}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return s.d.wrap(err)
+	}
+	return nil
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, query, args...)
+	return res, tx.d.wrap(err)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, query, args...)
+	return rows, tx.d.wrap(err)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, query, args...)
+}
+
+// micros is how times are stored: Unix microseconds, the same on both databases.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// CheckURL reports whether url names a database ward can use, without
+// connecting: empty (SQLite) or a well-formed postgres:// URL.
+func CheckURL(u string) error {
+	if u == "" {
+		return nil
+	}
+	if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+		return ward.Errorf(ward.CodeInvalid, "database URL must be empty (SQLite) or start with postgres://")
+	}
+	if _, err := url.Parse(u); err != nil {
+		return ward.Errorf(ward.CodeInvalid, "database URL is not a valid URL")
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package store
+
+import (
+	"context"
+
+	"github.com/wardhealth/ward"
+)
+
+const userCols = "id, org_id, email, name, role, disabled, created_at"
+
+// CreateUser stores a new user. It stamps CreatedAt with the transaction time.
+func (tx *Tx) CreateUser(ctx context.Context, u *ward.User) error {
+	u.CreatedAt = tx.Now
+	_, err := tx.exec(ctx, "INSERT INTO users ("+userCols+") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		u.ID, u.OrgID, u.Email, u.Name, string(u.Role), boolInt(u.Disabled), micros(u.CreatedAt))
+	return err
+}
+
+// UserByID finds a user of an org by id.
+func (tx *Tx) UserByID(ctx context.Context, orgID, id string) (ward.User, error) {
+	return tx.scanUser(tx.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE org_id = $1 AND id = $2", orgID, id))
+}
+
+// UserByEmail finds a user of an org by normalised email.
+func (tx *Tx) UserByEmail(ctx context.Context, orgID, email string) (ward.User, error) {
+	return tx.scanUser(tx.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE org_id = $1 AND email = $2", orgID, email))
+}
+
+// ListUsers lists an org's users by name.
+func (tx *Tx) ListUsers(ctx context.Context, orgID string) ([]ward.User, error) {
+	rows, err := tx.query(ctx, "SELECT "+userCols+" FROM users WHERE org_id = $1 ORDER BY name, id", orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []ward.User
+	for rows.Next() {
+		u, err := tx.scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, tx.d.wrap(rows.Err())
+}
+
+func (tx *Tx) scanUser(row scanner) (ward.User, error) {
+	var u ward.User
+	var role string
+	var disabled int
+	var created int64
+	if err := row.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &role, &disabled, &created); err != nil {
+		return ward.User{}, tx.d.wrap(err)
+	}
+	u.Role, u.Disabled, u.CreatedAt = ward.Role(role), disabled != 0, fromMicros(created)
+	return u, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
