@@ -1,0 +1,2 @@
+-- keyring tables: written by the keyring work (placeholder until then).
+SELECT 1;

@@ -1,0 +1,2 @@
+-- audit tables: written by the audit work (placeholder until then).
+SELECT 1;
