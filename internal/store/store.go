@@ -76,6 +76,13 @@ func (s *Store) openSQLite(path string) error {
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return ward.Errorf(ward.CodeInvalid, "data dir %s does not exist or is not a folder", filepath.Dir(path))
 	}
+	// The database holds sealed PHI and metadata: readable by ward alone.
+	// SQLite gives the WAL and shm files the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	f.Close()
 	// One writer connection (IMMEDIATE transactions take the write lock at
 	// BEGIN, so writers queue instead of failing), several readers (WAL lets
 	// them run beside the writer). synchronous=FULL: a commit is on disk.
