@@ -1,0 +1,88 @@
+package authz
+
+import "strings"
+
+// Action is something a caller asks to do, named resource.verb (or
+// resource.verb.scope). Every Action has a row in the table.
+type Action string
+
+// Sessions and the caller's own account.
+const (
+	SessionCreate Action = "session.create" // sign in (the role is that of the account signing in)
+	SessionDelete Action = "session.delete" // sign out, or revoke one of one's own sessions
+	SessionList   Action = "session.list"   // one's own sessions
+	SessionRevoke Action = "session.revoke" // revoke anyone's sessions in the org
+	AccountRead   Action = "account.read"   // one's own profile
+	AccountUpdate Action = "account.update" // one's own name, password
+	MFAEnroll     Action = "mfa.enroll"     // enrol or reset one's own TOTP, passkeys, recovery codes
+)
+
+// People and teams.
+const (
+	UserList      Action = "user.list"      // the org's staff directory
+	UserRead      Action = "user.read"      // one person's directory entry
+	UserCreate    Action = "user.create"    // add staff to the org
+	UserUpdate    Action = "user.update"    // change someone's name, email or role
+	UserDisable   Action = "user.disable"   // disable or re-enable an account
+	UserMFAReset  Action = "user.mfa.reset" // clear someone's second factors (lost phone)
+	PatientInvite Action = "patient.invite" // invite a patient to the portal by link
+	TeamList      Action = "team.list"      // teams and on-call roles, for addressing
+	TeamManage    Action = "team.manage"    // create, rename, change members of teams
+)
+
+// Devices.
+const (
+	DeviceListOwn Action = "device.list.own" // one's own devices
+	DeviceList    Action = "device.list"     // every device in the org
+	DeviceApprove Action = "device.approve"  // approve a new device where policy asks for it
+	DeviceLock    Action = "device.lock"     // revoke a device's sessions at once
+	DeviceWipe    Action = "device.wipe"     // order a device to erase what it holds
+)
+
+// The org and its policies.
+const (
+	OrgRead      Action = "org.read"      // the org's name and public settings
+	OrgUpdate    Action = "org.update"    // rename the org, transfer ownership
+	PolicyRead   Action = "policy.read"   // MFA, idle timeout, retention, device approval
+	PolicyUpdate Action = "policy.update" // change them
+)
+
+// Messaging. These show or change message content: the caller must also be
+// a member of the conversation, which internal/app checks.
+const (
+	ConversationCreate Action = "conversation.create"
+	ConversationList   Action = "conversation.list" // one's own conversations
+	ConversationRead   Action = "conversation.read" // title, members, history
+	ConversationUpdate Action = "conversation.update"
+	MessageSend        Action = "message.send"
+	MessageRead        Action = "message.read"
+	MessageRecall      Action = "message.recall" // withdraw one's own message
+	ReceiptWrite       Action = "receipt.write"  // read receipts, urgent acknowledgements
+	AttachmentUpload   Action = "attachment.upload"
+	AttachmentDownload Action = "attachment.download"
+)
+
+// Compliance and emergency access.
+const (
+	AuditRead        Action = "audit.read"        // search the audit trail
+	AuditExport      Action = "audit.export"      // export it, with checkpoints
+	ComplianceReview Action = "compliance.review" // read a conversation's content, with a stated reason; audited
+	ComplianceExport Action = "compliance.export" // export conversation archives, with a reason; audited
+	DisclosureReport Action = "disclosure.report" // a patient's accounting of disclosures
+	IncidentManage   Action = "incident.manage"   // breach incidents and their 60-day clock
+	BAAManage        Action = "baa.manage"        // business associate agreements
+	BreakGlassOpen   Action = "breakglass.open"   // emergency access to a patient's conversations, with a reason; alerts compliance
+)
+
+// Resource is the part of a's name before the first dot: "message" for
+// message.send.
+func (a Action) Resource() string {
+	r, _, _ := strings.Cut(string(a), ".")
+	return r
+}
+
+// Valid reports whether a has a row in the table.
+func (a Action) Valid() bool {
+	_, ok := index()[a]
+	return ok
+}

@@ -1,0 +1,79 @@
+package authz
+
+import "github.com/wardhealth/ward"
+
+// Role shorthands for the table.
+const (
+	owner      = ward.RoleOwner
+	admin      = ward.RoleAdmin
+	compliance = ward.RoleCompliance
+	clinician  = ward.RoleClinician
+	staff      = ward.RoleStaff
+	patient    = ward.RolePatient
+)
+
+type rule struct {
+	action Action
+	roles  []ward.Role
+}
+
+// rules is the table: every action and the roles allowed it. An action is
+// allowed to no one else. Change it here and in authz_test.go's golden table
+// together, and say why in the commit.
+func rules() []rule {
+	everyone := []ward.Role{owner, admin, compliance, clinician, staff, patient}
+	workforce := []ward.Role{owner, admin, compliance, clinician, staff} // not patients
+	managers := []ward.Role{owner, admin}
+	carers := []ward.Role{clinician, staff}
+	messaging := []ward.Role{clinician, staff, patient} // never owner, admin or compliance
+	return []rule{
+		{SessionCreate, everyone},
+		{SessionDelete, everyone},
+		{SessionList, everyone},
+		{SessionRevoke, managers},
+		{AccountRead, everyone},
+		{AccountUpdate, everyone},
+		{MFAEnroll, everyone},
+
+		{UserList, workforce},
+		{UserRead, workforce},
+		{UserCreate, managers},
+		{UserUpdate, managers},
+		{UserDisable, managers},
+		{UserMFAReset, managers},
+		{PatientInvite, []ward.Role{owner, admin, clinician, staff}},
+		{TeamList, workforce},
+		{TeamManage, managers},
+
+		{DeviceListOwn, everyone},
+		{DeviceList, managers},
+		{DeviceApprove, managers},
+		{DeviceLock, managers},
+		{DeviceWipe, managers},
+
+		{OrgRead, everyone},
+		{OrgUpdate, []ward.Role{owner}},
+		{PolicyRead, []ward.Role{owner, admin, compliance}},
+		{PolicyUpdate, managers},
+
+		{ConversationCreate, messaging},
+		{ConversationList, messaging},
+		{ConversationRead, messaging},
+		{ConversationUpdate, carers},
+		{MessageSend, messaging},
+		{MessageRead, messaging},
+		{MessageRecall, carers},
+		{ReceiptWrite, messaging},
+		{AttachmentUpload, messaging},
+		{AttachmentDownload, messaging},
+
+		{AuditRead, []ward.Role{compliance}},
+		{AuditExport, []ward.Role{compliance}},
+		{ComplianceReview, []ward.Role{compliance}},
+		{ComplianceExport, []ward.Role{compliance}},
+		{DisclosureReport, []ward.Role{compliance}},
+		{IncidentManage, []ward.Role{compliance}},
+		{BAAManage, []ward.Role{owner, compliance}},
+		{BreakGlassOpen, []ward.Role{clinician}},
+	}
+}
