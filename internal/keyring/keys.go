@@ -1,0 +1,248 @@
+package keyring
+
+import (
+	"context"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// Getting, creating and unwrapping org KEKs and scope DEKs. Both are 256-bit
+// AES keys; a KEK is wrapped by the master key (through the Provider), a
+// DEK by its org's KEK, each with associated data naming what it is for.
+
+const dataKeySize = 32
+
+func kekAD(org string, version int) []byte {
+	ad := append([]byte("ward kek v1\x00"), lp(org)...)
+	return binary.BigEndian.AppendUint32(ad, uint32(version))
+}
+
+func dekAD(org, scope, id string) []byte {
+	ad := append([]byte("ward dek v1\x00"), lp(org)...)
+	ad = append(ad, lp(scope)...)
+	return append(ad, lp(id)...)
+}
+
+func secretAD(name string) []byte {
+	return append([]byte("ward secret v1\x00"), lp(name)...)
+}
+
+func lp(s string) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, uint32(len(s))), s...)
+}
+
+func isNotFound(err error) bool { return ward.ErrorCode(err) == ward.CodeNotFound }
+
+// kek returns the unwrapped AEAD of a stored KEK, from the cache or through
+// the provider.
+func (k *Keyring) kek(ctx context.Context, row store.KEKRow) (cipher.AEAD, error) {
+	key := kekKey{row.OrgID, row.Version}
+	k.kekMu.Lock()
+	a, ok := k.keks[key]
+	k.kekMu.Unlock()
+	if ok {
+		return a, nil
+	}
+	raw, err := k.p.Unwrap(ctx, row.MasterKeyID, row.Wrapped, kekAD(row.OrgID, row.Version))
+	if err != nil {
+		return nil, fmt.Errorf("unwrap KEK v%d of org %s: %w", row.Version, row.OrgID, err)
+	}
+	defer clear(raw)
+	if a, err = newGCM(raw); err != nil {
+		return nil, err
+	}
+	k.kekMu.Lock()
+	k.keks[key] = a
+	k.kekMu.Unlock()
+	return a, nil
+}
+
+// kekVersion returns the KEK of an org at a version.
+func (k *Keyring) kekVersion(ctx context.Context, org string, version int) (cipher.AEAD, error) {
+	k.kekMu.Lock()
+	a, ok := k.keks[kekKey{org, version}]
+	k.kekMu.Unlock()
+	if ok {
+		return a, nil
+	}
+	var row store.KEKRow
+	err := k.st.Read(ctx, func(tx *store.Tx) (err error) {
+		row, err = tx.KEK(ctx, org, version)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("KEK v%d of org %s: %w", version, org, err)
+	}
+	return k.kek(ctx, row)
+}
+
+// currentKEK returns the org's current KEK, creating version 1 on first use.
+func (k *Keyring) currentKEK(ctx context.Context, org string) (store.KEKRow, cipher.AEAD, error) {
+	var row store.KEKRow
+	err := k.st.Read(ctx, func(tx *store.Tx) (err error) {
+		row, err = tx.CurrentKEK(ctx, org)
+		return err
+	})
+	if isNotFound(err) {
+		row, err = k.insertKEK(ctx, org, 1)
+	}
+	if err != nil {
+		return store.KEKRow{}, nil, err
+	}
+	a, err := k.kek(ctx, row)
+	return row, a, err
+}
+
+// insertKEK makes and stores a new KEK version for org; if another process
+// stored that version first, it returns the org's current KEK instead.
+func (k *Keyring) insertKEK(ctx context.Context, org string, version int) (store.KEKRow, error) {
+	raw, err := randomKey(dataKeySize)
+	if err != nil {
+		return store.KEKRow{}, err
+	}
+	defer clear(raw)
+	mk, wrapped, err := k.p.Wrap(ctx, raw, kekAD(org, version))
+	if err != nil {
+		return store.KEKRow{}, fmt.Errorf("wrap new KEK: %w", err)
+	}
+	row := store.KEKRow{OrgID: org, Version: version, MasterKeyID: mk, Wrapped: wrapped}
+	err = k.st.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.InsertKEK(ctx, &row)
+		if err != nil || ok {
+			return err
+		}
+		row, err = tx.CurrentKEK(ctx, org)
+		return err
+	})
+	return row, err
+}
+
+// sealKey returns the data key to seal with in an org's scope, creating it
+// on first use.
+func (k *Keyring) sealKey(ctx context.Context, org, scope string) (*dekEntry, error) {
+	if e := k.deks.getScope(org, scope); e != nil {
+		return e, nil
+	}
+	var row store.DEKRow
+	err := k.st.Read(ctx, func(tx *store.Tx) (err error) {
+		row, err = tx.DEKByScope(ctx, org, scope)
+		return err
+	})
+	if isNotFound(err) {
+		return k.createDEK(ctx, org, scope)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return k.unwrapDEK(ctx, row)
+}
+
+// createDEK makes a scope's data key. Two callers (or nodes) racing for the
+// same scope both try to insert; the unique (org, scope) constraint keeps
+// one, and the loser reads and uses the winner's key.
+func (k *Keyring) createDEK(ctx context.Context, org, scope string) (*dekEntry, error) {
+	kekRow, kek, err := k.currentKEK(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	var id keyID
+	if _, err := rand.Read(id[:]); err != nil {
+		return nil, fmt.Errorf("keyring: random key id: %w", err)
+	}
+	raw, err := randomKey(dataKeySize)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(raw)
+	wrapped, err := wrapKey(kek, raw, dekAD(org, scope, id.String()))
+	if err != nil {
+		return nil, err
+	}
+	row := store.DEKRow{ID: id.String(), OrgID: org, Scope: scope, KEKVersion: kekRow.Version, Wrapped: wrapped}
+	won := false
+	err = k.st.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.InsertDEK(ctx, &row)
+		if err != nil || ok {
+			won = ok
+			return err
+		}
+		row, err = tx.DEKByScope(ctx, org, scope)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store data key: %w", err)
+	}
+	if !won {
+		return k.unwrapDEK(ctx, row)
+	}
+	return k.cacheDEK(id, org, scope, raw)
+}
+
+// unwrapDEK unwraps a stored data key and caches it.
+func (k *Keyring) unwrapDEK(ctx context.Context, row store.DEKRow) (*dekEntry, error) {
+	id, ok := parseKeyID(row.ID)
+	if !ok {
+		return nil, ward.Errorf(ward.CodeIntegrity, "stored data key id %q is malformed", row.ID)
+	}
+	kek, err := k.kekVersion(ctx, row.OrgID, row.KEKVersion)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := unwrapKey(kek, row.Wrapped, dekAD(row.OrgID, row.Scope, row.ID))
+	if err != nil {
+		return nil, fmt.Errorf("unwrap data key %s: %w", row.ID, err)
+	}
+	defer clear(raw)
+	return k.cacheDEK(id, row.OrgID, row.Scope, raw)
+}
+
+func (k *Keyring) cacheDEK(id keyID, org, scope string, raw []byte) (*dekEntry, error) {
+	a, err := newGCM(raw)
+	if err != nil {
+		return nil, err
+	}
+	e := &dekEntry{id: id, org: org, scope: scope, aead: a, loaded: k.now()}
+	k.deks.put(e)
+	return e, nil
+}
+
+// openKey returns the data key a header names, checking that it belongs to
+// the org and scope the caller expects.
+func (k *Keyring) openKey(ctx context.Context, id keyID, org, scope string) (*dekEntry, error) {
+	e := k.deks.getID(id)
+	if e == nil {
+		var row store.DEKRow
+		destroyed := false
+		err := k.st.Read(ctx, func(tx *store.Tx) (err error) {
+			row, err = tx.DEKByID(ctx, id.String())
+			if isNotFound(err) {
+				if _, serr := tx.ShreddedDEKByID(ctx, id.String()); serr == nil {
+					destroyed = true
+				} else if !isNotFound(serr) {
+					return serr
+				}
+			}
+			return err
+		})
+		switch {
+		case destroyed:
+			return nil, errDestroyed()
+		case isNotFound(err):
+			return nil, errCorrupt("the ciphertext names an unknown key")
+		case err != nil:
+			return nil, err
+		}
+		if e, err = k.unwrapDEK(ctx, row); err != nil {
+			return nil, err
+		}
+	}
+	if e.org != org || e.scope != scope {
+		return nil, errCorrupt("the ciphertext belongs to another scope")
+	}
+	return e, nil
+}

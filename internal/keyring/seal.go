@@ -1,0 +1,53 @@
+package keyring
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+)
+
+// Seal encrypts plaintext for the place ref names, under the data key of
+// ref's scope (created on first use). The result holds a header naming the
+// key; it opens only with the same ref.
+func (k *Keyring) Seal(ctx context.Context, ref Ref, plaintext []byte) ([]byte, error) {
+	if err := ref.validate(); err != nil {
+		return nil, err
+	}
+	e, err := k.sealKey(ctx, ref.Org, ref.Scope)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, fieldHdrSize, FieldOverhead+len(plaintext))
+	out[0] = formatField
+	copy(out[1:], e.id[:])
+	nonce := out[1+keyIDSize : fieldHdrSize]
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("keyring: random nonce: %w", err)
+	}
+	ad := appendAD(append(make([]byte, 0, 1+keyIDSize+adLen(ref)), out[:1+keyIDSize]...), ref)
+	return e.aead.Seal(out, nonce, plaintext, ad), nil
+}
+
+// Open decrypts what Seal sealed for the same ref. A ciphertext that was
+// altered, or sealed for another org, scope, record or field, fails with
+// CodeIntegrity; one whose scope was shredded fails with CodeNotFound
+// ("key destroyed", wrapping ErrKeyDestroyed).
+func (k *Keyring) Open(ctx context.Context, ref Ref, ciphertext []byte) ([]byte, error) {
+	if err := ref.validate(); err != nil {
+		return nil, err
+	}
+	h, body, err := parseFieldHeader(ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	e, err := k.openKey(ctx, h.key, ref.Org, ref.Scope)
+	if err != nil {
+		return nil, err
+	}
+	ad := appendAD(append(make([]byte, 0, 1+keyIDSize+adLen(ref)), ciphertext[:1+keyIDSize]...), ref)
+	pt, err := e.aead.Open(nil, h.nonce[:], body, ad)
+	if err != nil {
+		return nil, errCorrupt("authentication failed")
+	}
+	return pt, nil
+}

@@ -1,0 +1,73 @@
+package keyring
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// AuditSigningKeyName is the keyring_secrets row of the audit checkpoint
+// signing key.
+const AuditSigningKeyName = "audit-checkpoint-ed25519"
+
+// AuditSigningKey returns the Ed25519 key that signs audit checkpoints,
+// creating it on first use. Its seed is stored wrapped by the master key
+// (and re-wrapped by a master key rotation); it is never written in the
+// clear. Concurrent first calls, on one node or several, yield one key.
+func (k *Keyring) AuditSigningKey(ctx context.Context) (ed25519.PrivateKey, error) {
+	seed, err := k.secret(ctx, AuditSigningKeyName, ed25519.SeedSize)
+	if err != nil {
+		return nil, fmt.Errorf("audit signing key: %w", err)
+	}
+	defer clear(seed)
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// secret returns a master-wrapped secret of size bytes, creating a random
+// one on first use.
+func (k *Keyring) secret(ctx context.Context, name string, size int) ([]byte, error) {
+	var row store.SecretRow
+	err := k.st.Read(ctx, func(tx *store.Tx) (err error) {
+		row, err = tx.Secret(ctx, name)
+		return err
+	})
+	if isNotFound(err) {
+		row, err = k.createSecret(ctx, name, size)
+	}
+	if err != nil {
+		return nil, err
+	}
+	raw, err := k.p.Unwrap(ctx, row.MasterKeyID, row.Wrapped, secretAD(name))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) != size {
+		return nil, ward.Errorf(ward.CodeIntegrity, "secret %s has the wrong size", name)
+	}
+	return raw, nil
+}
+
+func (k *Keyring) createSecret(ctx context.Context, name string, size int) (store.SecretRow, error) {
+	raw, err := randomKey(size)
+	if err != nil {
+		return store.SecretRow{}, err
+	}
+	defer clear(raw)
+	mk, wrapped, err := k.p.Wrap(ctx, raw, secretAD(name))
+	if err != nil {
+		return store.SecretRow{}, err
+	}
+	row := store.SecretRow{Name: name, MasterKeyID: mk, Wrapped: wrapped}
+	err = k.st.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.InsertSecret(ctx, &row)
+		if err != nil || ok {
+			return err
+		}
+		row, err = tx.Secret(ctx, name)
+		return err
+	})
+	return row, err
+}
