@@ -209,3 +209,20 @@ func CheckURL(u string) error {
 	}
 	return nil
 }
+
+// execOne runs a statement that must change exactly one row; none is
+// not_found.
+func (tx *Tx) execOne(ctx context.Context, query string, args ...any) error {
+	res, err := tx.exec(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ward.Errorf(ward.CodeNotFound, "not found")
+	}
+	return nil
+}

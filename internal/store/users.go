@@ -62,3 +62,40 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// UsersByEmail finds the users with this normalised email in every org, for
+// a sign-in that names no org.
+func (tx *Tx) UsersByEmail(ctx context.Context, email string) ([]ward.User, error) {
+	rows, err := tx.query(ctx, "SELECT "+userCols+" FROM users WHERE email = $1 ORDER BY org_id", email)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []ward.User
+	for rows.Next() {
+		u, err := tx.scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, tx.d.wrap(rows.Err())
+}
+
+// UpdateUser stores u's name, role and disabled flag.
+func (tx *Tx) UpdateUser(ctx context.Context, u ward.User) error {
+	return tx.execOne(ctx, "UPDATE users SET name = $1, role = $2, disabled = $3 WHERE org_id = $4 AND id = $5",
+		u.Name, string(u.Role), boolInt(u.Disabled), u.OrgID, u.ID)
+}
+
+// PasswordHash returns a user's encoded password hash ("" when none is set).
+func (tx *Tx) PasswordHash(ctx context.Context, userID string) (string, error) {
+	var h string
+	err := tx.queryRow(ctx, "SELECT password_hash FROM users WHERE id = $1", userID).Scan(&h)
+	return h, tx.d.wrap(err)
+}
+
+// SetPasswordHash replaces a user's encoded password hash.
+func (tx *Tx) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	return tx.execOne(ctx, "UPDATE users SET password_hash = $1 WHERE id = $2", hash, userID)
+}

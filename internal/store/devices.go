@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+
+	"github.com/wardhealth/ward"
+)
+
+const deviceCols = "id, org_id, user_id, client_id, name, status, wipe, created_at, last_seen_at, last_ip"
+
+// CreateDevice stores a new device, stamped with the transaction time.
+func (tx *Tx) CreateDevice(ctx context.Context, d *ward.Device) error {
+	d.CreatedAt, d.LastSeenAt = tx.Now, tx.Now
+	_, err := tx.exec(ctx, "INSERT INTO devices ("+deviceCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+		d.ID, d.OrgID, d.UserID, d.ClientID, d.Name, string(d.Status), string(d.Wipe),
+		micros(d.CreatedAt), micros(d.LastSeenAt), d.LastIP)
+	return err
+}
+
+// DeviceByClientID finds a user's device by the id its client chose.
+func (tx *Tx) DeviceByClientID(ctx context.Context, userID, clientID string) (ward.Device, error) {
+	return tx.scanDevice(tx.queryRow(ctx, "SELECT "+deviceCols+" FROM devices WHERE user_id = $1 AND client_id = $2", userID, clientID))
+}
+
+// DeviceByID finds an org's device.
+func (tx *Tx) DeviceByID(ctx context.Context, orgID, id string) (ward.Device, error) {
+	return tx.scanDevice(tx.queryRow(ctx, "SELECT "+deviceCols+" FROM devices WHERE org_id = $1 AND id = $2", orgID, id))
+}
+
+// ListDevices lists an org's devices, or one user's when userID is set,
+// most recently seen first.
+func (tx *Tx) ListDevices(ctx context.Context, orgID, userID string) ([]ward.Device, error) {
+	q, args := "SELECT "+deviceCols+" FROM devices WHERE org_id = $1", []any{orgID}
+	if userID != "" {
+		q, args = q+" AND user_id = $2", append(args, userID)
+	}
+	rows, err := tx.query(ctx, q+" ORDER BY last_seen_at DESC, id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ds []ward.Device
+	for rows.Next() {
+		d, err := tx.scanDevice(rows)
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, d)
+	}
+	return ds, tx.d.wrap(rows.Err())
+}
+
+// SetDeviceState stores a device's status and wipe state.
+func (tx *Tx) SetDeviceState(ctx context.Context, orgID, id string, status ward.DeviceStatus, wipe ward.WipeState) error {
+	return tx.execOne(ctx, "UPDATE devices SET status = $1, wipe = $2 WHERE org_id = $3 AND id = $4",
+		string(status), string(wipe), orgID, id)
+}
+
+// TouchDevice records that a device was seen now from ip.
+func (tx *Tx) TouchDevice(ctx context.Context, id, ip string) error {
+	return tx.execOne(ctx, "UPDATE devices SET last_seen_at = $1, last_ip = $2 WHERE id = $3", micros(tx.Now), ip, id)
+}
+
+func (tx *Tx) scanDevice(row scanner) (ward.Device, error) {
+	var d ward.Device
+	var status, wipe string
+	var created, seen int64
+	if err := row.Scan(&d.ID, &d.OrgID, &d.UserID, &d.ClientID, &d.Name, &status, &wipe, &created, &seen, &d.LastIP); err != nil {
+		return ward.Device{}, tx.d.wrap(err)
+	}
+	d.Status, d.Wipe = ward.DeviceStatus(status), ward.WipeState(wipe)
+	d.CreatedAt, d.LastSeenAt = fromMicros(created), fromMicros(seen)
+	return d, nil
+}

@@ -1,0 +1,103 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/store/storetest"
+)
+
+func mustWrite(t *testing.T, s *store.Store, fn func(tx *store.Tx) error) {
+	t.Helper()
+	if err := s.Write(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestConformanceIdentity(t *testing.T) {
+	storetest.Each(t, fixedClock(), func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustWrite(t, s, func(tx *store.Tx) error {
+			o := ward.Org{ID: "o1", Slug: "a", Name: "A"}
+			u := ward.User{ID: "u1", OrgID: "o1", Email: "a@x.org", Name: "A", Role: ward.RoleClinician}
+			if err := tx.CreateOrg(ctx, &o); err != nil {
+				return err
+			}
+			if err := tx.CreateUser(ctx, &u); err != nil {
+				return err
+			}
+			if err := tx.SetPasswordHash(ctx, "u1", "$argon2id$x"); err != nil {
+				return err
+			}
+			d := ward.Device{ID: "d1", OrgID: "o1", UserID: "u1", ClientID: "client-1234", Name: "phone", Status: ward.DeviceActive}
+			if err := tx.CreateDevice(ctx, &d); err != nil {
+				return err
+			}
+			for _, id := range []string{"s1", "s2"} {
+				sess := ward.Session{ID: id, TokenHash: "h" + id, OrgID: "o1", UserID: "u1", DeviceID: "d1", ExpiresAt: tx.Now.Add(time.Hour)}
+				if err := tx.CreateSession(ctx, &sess); err != nil {
+					return err
+				}
+			}
+			if err := tx.PutMFA(ctx, store.MFA{UserID: "u1", TOTPSealed: []byte{1, 2}, RecoveryHashes: []string{"a", "b"}}); err != nil {
+				return err
+			}
+			p := ward.DefaultPolicy()
+			p.DeviceApproval = true
+			return tx.PutPolicy(ctx, "o1", p)
+		})
+		err := s.Write(ctx, func(tx *store.Tx) error {
+			if h, err := tx.PasswordHash(ctx, "u1"); err != nil || h != "$argon2id$x" {
+				t.Errorf("PasswordHash %q %v", h, err)
+			}
+			if p, err := tx.Policy(ctx, "o1"); err != nil || !p.DeviceApproval || p.IdleTimeout != ward.DefaultPolicy().IdleTimeout {
+				t.Errorf("Policy %+v %v", p, err)
+			}
+			if p, err := tx.Policy(ctx, "other"); err != nil || p != ward.DefaultPolicy() {
+				t.Errorf("default Policy %+v %v", p, err)
+			}
+			m, err := tx.MFA(ctx, "u1")
+			if err != nil || len(m.RecoveryHashes) != 2 || string(m.TOTPSealed) != "\x01\x02" {
+				t.Errorf("MFA %+v %v", m, err)
+			}
+			if ok, err := tx.UseTOTPStep(ctx, "u1", 10); !ok || err != nil {
+				t.Errorf("first use of step 10: %v %v", ok, err)
+			}
+			if ok, _ := tx.UseTOTPStep(ctx, "u1", 10); ok {
+				t.Error("replayed step 10 accepted")
+			}
+			sess, err := tx.SessionByTokenHash(ctx, "hs1")
+			if err != nil || sess.DeviceID != "d1" || !sess.RevokedAt.IsZero() {
+				t.Errorf("SessionByTokenHash %+v %v", sess, err)
+			}
+			if live, _ := tx.ListSessions(ctx, "u1"); len(live) != 2 {
+				t.Errorf("ListSessions: %d, want 2", len(live))
+			}
+			if ok, err := tx.RevokeUserSessions(ctx, "u1", "s1"); !ok || err != nil {
+				t.Errorf("RevokeUserSessions: %v %v", ok, err)
+			}
+			if live, _ := tx.ListSessions(ctx, "u1"); len(live) != 1 || live[0].ID != "s1" {
+				t.Errorf("after revoking all but s1: %+v", live)
+			}
+			if ok, _ := tx.RevokeDeviceSessions(ctx, "d1"); !ok {
+				t.Error("RevokeDeviceSessions revoked nothing")
+			}
+			if err := tx.SetDeviceState(ctx, "o1", "d1", ward.DeviceWiped, ward.WipeRequested); err != nil {
+				t.Error(err)
+			}
+			if d, err := tx.DeviceByClientID(ctx, "u1", "client-1234"); err != nil || d.Wipe != ward.WipeRequested {
+				t.Errorf("DeviceByClientID %+v %v", d, err)
+			}
+			if err := tx.SetDeviceState(ctx, "other-org", "d1", ward.DeviceActive, ""); ward.ErrorCode(err) != ward.CodeNotFound {
+				t.Errorf("SetDeviceState across orgs: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

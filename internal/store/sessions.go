@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+
+	"github.com/wardhealth/ward"
+)
+
+const sessionCols = "id, token_hash, org_id, user_id, device_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent"
+
+// CreateSession stores a new session, stamped with the transaction time.
+func (tx *Tx) CreateSession(ctx context.Context, s *ward.Session) error {
+	s.CreatedAt, s.LastSeenAt = tx.Now, tx.Now
+	_, err := tx.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+		s.ID, s.TokenHash, s.OrgID, s.UserID, s.DeviceID, micros(s.CreatedAt), micros(s.LastSeenAt),
+		micros(s.ExpiresAt), int64(0), s.IP, s.UserAgent)
+	return err
+}
+
+// SessionByTokenHash finds a session, revoked or not, by its token's hash.
+func (tx *Tx) SessionByTokenHash(ctx context.Context, hash string) (ward.Session, error) {
+	return tx.scanSession(tx.queryRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE token_hash = $1", hash))
+}
+
+// TouchSession records activity on a session.
+func (tx *Tx) TouchSession(ctx context.Context, id string) error {
+	return tx.execOne(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", micros(tx.Now), id)
+}
+
+// RevokeSession ends one of a user's sessions. It reports whether it was live.
+func (tx *Tx) RevokeSession(ctx context.Context, userID, id string) (bool, error) {
+	return tx.revoke(ctx, "user_id = $2 AND id = $3", userID, id)
+}
+
+// RevokeDeviceSessions ends every live session of a device.
+func (tx *Tx) RevokeDeviceSessions(ctx context.Context, deviceID string) (bool, error) {
+	return tx.revoke(ctx, "device_id = $2", deviceID)
+}
+
+// RevokeUserSessions ends every live session of a user but keepID ("" keeps none).
+func (tx *Tx) RevokeUserSessions(ctx context.Context, userID, keepID string) (bool, error) {
+	return tx.revoke(ctx, "user_id = $2 AND id <> $3", userID, keepID)
+}
+
+func (tx *Tx) revoke(ctx context.Context, where string, args ...any) (bool, error) {
+	res, err := tx.exec(ctx, "UPDATE sessions SET revoked_at = $1 WHERE revoked_at = 0 AND "+where,
+		append([]any{micros(tx.Now)}, args...)...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// ListSessions lists a user's live (unrevoked, unexpired) sessions, newest first.
+func (tx *Tx) ListSessions(ctx context.Context, userID string) ([]ward.Session, error) {
+	rows, err := tx.query(ctx, "SELECT "+sessionCols+` FROM sessions
+		WHERE user_id = $1 AND revoked_at = 0 AND expires_at > $2 ORDER BY created_at DESC, id`, userID, micros(tx.Now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ss []ward.Session
+	for rows.Next() {
+		s, err := tx.scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		ss = append(ss, s)
+	}
+	return ss, tx.d.wrap(rows.Err())
+}
+
+func (tx *Tx) scanSession(row scanner) (ward.Session, error) {
+	var s ward.Session
+	var created, seen, expires, revoked int64
+	err := row.Scan(&s.ID, &s.TokenHash, &s.OrgID, &s.UserID, &s.DeviceID, &created, &seen, &expires, &revoked, &s.IP, &s.UserAgent)
+	if err != nil {
+		return ward.Session{}, tx.d.wrap(err)
+	}
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expires)
+	if revoked != 0 {
+		s.RevokedAt = fromMicros(revoked)
+	}
+	return s, nil
+}

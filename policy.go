@@ -1,0 +1,77 @@
+package ward
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Policy is an org's security and messaging policy. Admins change it; the
+// server enforces it. Durations are whole seconds in JSON.
+type Policy struct {
+	MFARequired     bool     `json:"mfa_required"`     // staff roles must have a second factor
+	IdleTimeout     Duration `json:"idle_timeout"`     // automatic logoff after this long without a request
+	SessionLifetime Duration `json:"session_lifetime"` // absolute session lifetime
+	DeviceApproval  bool     `json:"device_approval"`  // new devices wait for an admin
+	UrgentRenotify  Duration `json:"urgent_renotify"`  // re-notify unacknowledged urgent messages this often
+	UrgentEscalate  Duration `json:"urgent_escalate"`  // escalate to the backup after this long
+	MessageLifespan Duration `json:"message_lifespan"` // 0: messages are kept
+	RecallWindow    Duration `json:"recall_window"`    // how long a sender may recall a message
+	AuditRetention  Duration `json:"audit_retention"`  // audit records are kept at least this long
+}
+
+// DefaultPolicy is the policy of a new org.
+func DefaultPolicy() Policy {
+	return Policy{
+		MFARequired:     true,
+		IdleTimeout:     Duration(15 * time.Minute),
+		SessionLifetime: Duration(12 * time.Hour),
+		UrgentRenotify:  Duration(5 * time.Minute),
+		UrgentEscalate:  Duration(15 * time.Minute),
+		RecallWindow:    Duration(10 * time.Minute),
+		AuditRetention:  Duration(6 * 365 * 24 * time.Hour),
+	}
+}
+
+// Validate reports whether p is a policy ward can enforce.
+func (p Policy) Validate() error {
+	switch {
+	case p.IdleTimeout.D() < 30*time.Second || p.IdleTimeout.D() > 24*time.Hour:
+		return Errorf(CodeInvalid, "idle_timeout must be between 30 seconds and 24 hours")
+	case p.SessionLifetime.D() < p.IdleTimeout.D() || p.SessionLifetime.D() > 30*24*time.Hour:
+		return Errorf(CodeInvalid, "session_lifetime must be at least idle_timeout and at most 30 days")
+	case p.UrgentRenotify.D() < 10*time.Second:
+		return Errorf(CodeInvalid, "urgent_renotify must be at least 10 seconds")
+	case p.UrgentEscalate.D() < p.UrgentRenotify.D():
+		return Errorf(CodeInvalid, "urgent_escalate must be at least urgent_renotify")
+	case p.MessageLifespan.D() < 0 || (p.MessageLifespan != 0 && p.MessageLifespan.D() < time.Hour):
+		return Errorf(CodeInvalid, "message_lifespan must be 0 (keep) or at least one hour")
+	case p.RecallWindow.D() < 0 || p.RecallWindow.D() > 7*24*time.Hour:
+		return Errorf(CodeInvalid, "recall_window must be between 0 and 7 days")
+	case p.AuditRetention.D() < 6*365*24*time.Hour:
+		return Errorf(CodeInvalid, "audit_retention must be at least 6 years (HIPAA §164.316)")
+	}
+	return nil
+}
+
+// Duration is a time.Duration that is whole seconds in JSON.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalJSON writes whole seconds.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return strconv.AppendInt(nil, int64(time.Duration(d)/time.Second), 10), nil
+}
+
+// UnmarshalJSON reads whole seconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil || n > math.MaxInt64/int64(time.Second) || n < 0 {
+		return Errorf(CodeInvalid, "a duration is a whole, non-negative number of seconds")
+	}
+	*d = Duration(time.Duration(n) * time.Second)
+	return nil
+}
