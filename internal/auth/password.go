@@ -94,8 +94,14 @@ func verifyWith(f kdf, password, encoded string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	// A password over the limit can never have been set: it does the same
+	// work on nothing and fails, rather than normalising megabytes.
+	tooLong := len(password) > MaxPasswordBytes
+	if tooLong {
+		password = ""
+	}
 	got := f(normalizePassword(password), salt, p)
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	return subtle.ConstantTimeCompare(got, want) == 1 && !tooLong, nil
 }
 
 // NeedsRehash reports whether encoded was made with parameters other than p

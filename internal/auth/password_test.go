@@ -54,6 +54,7 @@ func TestVerifyPassword(t *testing.T) {
 		{"case", "ünïcödé passphrase ﬁne", false},
 		{"empty", "", false},
 		{"invalid UTF-8", "\xff\xfe", false},
+		{"over the byte limit", strings.Repeat("x", MaxPasswordBytes+1), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := VerifyPassword(tt.password, enc)
