@@ -44,9 +44,6 @@ const (
 
 const phcPrefix = "$argon2id$v=19$"
 
-// b64 is the PHC string format's base64: standard alphabet, no padding.
-var b64 = base64.RawStdEncoding
-
 // kdf is the key derivation function the Hasher calls; tests swap it to count
 // concurrent calls.
 type kdf func(password, salt []byte, p Params) []byte
@@ -128,9 +125,11 @@ func (p Params) check() error {
 	return nil
 }
 
+// encodePHC writes the PHC string; its base64 is the standard alphabet
+// without padding.
 func encodePHC(p Params, salt, key []byte) string {
 	return fmt.Sprintf("%sm=%d,t=%d,p=%d$%s$%s", phcPrefix, p.Memory, p.Time, p.Threads,
-		b64.EncodeToString(salt), b64.EncodeToString(key))
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
 func decodePHC(encoded string) (Params, []byte, []byte, error) {
@@ -168,8 +167,8 @@ func decodePHC(encoded string) (Params, []byte, []byte, error) {
 			p.Threads = uint8(n)
 		}
 	}
-	salt, err1 := b64.DecodeString(parts[1])
-	key, err2 := b64.DecodeString(parts[2])
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[1])
+	key, err2 := base64.RawStdEncoding.DecodeString(parts[2])
 	if err1 != nil || err2 != nil {
 		return bad("base64")
 	}
