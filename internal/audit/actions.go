@@ -1,0 +1,85 @@
+package audit
+
+// Action is what happened. The list is closed: Valid rejects anything else,
+// and docs/audit.md lists every action with its meaning. Add new actions at
+// the end of their group and to docs/audit.md; never rename one.
+type Action string
+
+// Authentication and sessions.
+const (
+	LoginSucceeded  Action = "login.succeeded"
+	LoginFailed     Action = "login.failed"
+	Logout          Action = "logout"
+	SessionRevoked  Action = "session.revoked"
+	SessionExpired  Action = "session.expired"
+	MFAEnrolled     Action = "mfa.enrolled"
+	MFAFailed       Action = "mfa.failed"
+	PasswordChanged Action = "password.changed"
+)
+
+// Users and teams.
+const (
+	UserCreated  Action = "user.created"
+	UserUpdated  Action = "user.updated"
+	UserDisabled Action = "user.disabled"
+	UserEnabled  Action = "user.enabled"
+)
+
+// Devices.
+const (
+	DeviceApproved      Action = "device.approved"
+	DeviceLocked        Action = "device.locked"
+	DeviceWipeRequested Action = "device.wipe_requested"
+	DeviceWipeDelivered Action = "device.wipe_delivered"
+	DeviceWipeConfirmed Action = "device.wipe_confirmed"
+)
+
+// Conversations, messages and attachments (PHI).
+const (
+	ConversationCreated  Action = "conversation.created"
+	ConversationRead     Action = "conversation.read"
+	MessageSent          Action = "message.sent"
+	MessageRead          Action = "message.read"
+	MessageRecalled      Action = "message.recalled"
+	MessagePurged        Action = "message.purged"
+	AttachmentUploaded   Action = "attachment.uploaded"
+	AttachmentDownloaded Action = "attachment.downloaded"
+	PatientRecordRead    Action = "patient.read"
+	BreakGlassOpened     Action = "breakglass.opened"
+	ComplianceReview     Action = "compliance.review"
+)
+
+// Administration, keys and the audit trail itself.
+const (
+	PolicyUpdated Action = "policy.updated"
+	KeysRotated   Action = "keys.rotated"
+	KeyShredded   Action = "keys.shredded"
+	AuditExported Action = "audit.exported"
+	AuditPurged   Action = "audit.purged"
+)
+
+// Actions lists every action, in documentation order.
+func Actions() []Action {
+	return []Action{
+		LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
+		UserCreated, UserUpdated, UserDisabled, UserEnabled,
+		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
+		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
+		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged,
+	}
+}
+
+// Valid reports whether a is one of the documented actions.
+func (a Action) Valid() bool {
+	switch a {
+	case LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
+		UserCreated, UserUpdated, UserDisabled, UserEnabled,
+		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
+		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
+		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged:
+		return true
+	}
+	return false
+}

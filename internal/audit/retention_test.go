@@ -1,0 +1,72 @@
+package audit_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/store/storetest"
+)
+
+func TestPurgeKeepsVerifyWorking(t *testing.T) {
+	clk := newClock()
+	storetest.Each(t, clk.Now, func(t *testing.T, st *store.Store) {
+		clk.us.Store(t0.UnixMicro())
+		ctx := context.Background()
+		s := mustChain(t, st, 10) // checkpoint 1 at seq 10, at t0
+		mustAppend(t, st, 10, 5)
+		s.Seal(ctx) // seq 11..15, not checkpointed
+		clk.Advance(24 * time.Hour)
+		mustAppend(t, st, 15, 5)
+		s.Seal(ctx)
+		if _, _, err := s.Checkpoint(ctx); err != nil { // checkpoint 2 at seq 20, t0+1d
+			t.Fatal(err)
+		}
+
+		cutoff := t0.Add(time.Hour)
+		if _, err := s.Purge(ctx, cutoff); ward.ErrorCode(err) != ward.CodeInvalid {
+			t.Fatalf("Purge inside the retention period = %v", err)
+		}
+		clk.Advance(6*366*24*time.Hour + time.Hour)
+		res, err := s.Purge(ctx, cutoff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Seq 11..15 are older than the cutoff but no checkpoint ends there.
+		if res.Deleted != 10 || res.Through != 10 {
+			t.Fatalf("Purge = %+v, want 10 events through seq 10", res)
+		}
+		rep := mustVerify(t, st)
+		if rep.FirstSeq != 11 || rep.LastSeq != 21 || rep.Events != 11 {
+			t.Fatalf("after purge: %+v", rep)
+		}
+		if again, err := s.Purge(ctx, cutoff); err != nil || again.Deleted != 0 {
+			t.Fatalf("second Purge = %+v, %v", again, err)
+		}
+
+		// Removing more old rows by hand is deletion, not retention.
+		mustExec(t, st, "DELETE FROM audit_events WHERE seq = 11")
+		wantProblem(t, st, 1, audit.Deleted)
+	})
+}
+
+func TestPurgeBoundaryIsChecked(t *testing.T) {
+	clk := newClock()
+	storetest.Each(t, clk.Now, func(t *testing.T, st *store.Store) {
+		clk.us.Store(t0.UnixMicro())
+		ctx := context.Background()
+		s := mustChain(t, st, 10)
+		clk.Advance(7 * 366 * 24 * time.Hour)
+		mustAppend(t, st, 10, 5)
+		s.Seal(ctx)
+		if _, err := s.Purge(ctx, audit.RetentionCutoff(clk.Now())); err != nil {
+			t.Fatal(err)
+		}
+		mustVerify(t, st)
+		mustExec(t, st, "UPDATE audit_events SET prev_hash = hash WHERE seq = 11")
+		wantProblem(t, st, 11, audit.Edited)
+	})
+}

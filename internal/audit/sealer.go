@@ -1,0 +1,169 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// SealerOptions configures a Sealer.
+type SealerOptions struct {
+	// Key signs checkpoints (from the keyring). Required for Checkpoint.
+	Key ed25519.PrivateKey
+	// Sink, when set, receives a copy of every checkpoint after it commits.
+	Sink Sink
+	// Batch bounds the events sealed per transaction (default 5000).
+	Batch int
+}
+
+// Sealer is the single writer of the hash chain. Run one per deployment:
+// on PostgreSQL every sealing transaction takes an advisory lock first, so
+// a second node's Sealer finds the lock taken and does nothing.
+type Sealer struct {
+	st    *store.Store
+	key   ed25519.PrivateKey
+	sink  Sink
+	batch int
+}
+
+// NewSealer makes a Sealer on st.
+func NewSealer(st *store.Store, opts SealerOptions) (*Sealer, error) {
+	if opts.Key != nil && len(opts.Key) != ed25519.PrivateKeySize {
+		return nil, ward.Errorf(ward.CodeInvalid, "audit: checkpoint key is not an Ed25519 private key")
+	}
+	if opts.Batch <= 0 {
+		opts.Batch = 5000
+	}
+	return &Sealer{st: st, key: opts.Key, sink: opts.Sink, batch: opts.Batch}, nil
+}
+
+// Seal chains every unsealed event, oldest insertion first: each gets the
+// next contiguous seq, the previous event's hash and its own hash. It
+// returns how many it sealed (0 when another node holds the sealer lock).
+func (s *Sealer) Seal(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := s.st.Write(ctx, func(tx *store.Tx) error {
+			ok, err := tx.TryAuditSealLock(ctx)
+			if err != nil || !ok {
+				return err
+			}
+			n, err = sealTx(ctx, tx, s.batch)
+			return err
+		})
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("audit seal: %w", err)
+		}
+		if n < s.batch {
+			return total, nil
+		}
+	}
+}
+
+// sealTx seals up to limit events inside tx, which holds the sealer lock.
+func sealTx(ctx context.Context, tx *store.Tx, limit int) (int, error) {
+	rows, err := tx.UnsealedAuditRows(ctx, limit)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	seq, prev, err := tx.AuditHead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if seq == 0 {
+		prev = genesis()
+	}
+	c := newChainer()
+	for i := range rows {
+		seq++
+		rows[i].Seq = seq
+		e := fromRow(&rows[i])
+		rows[i].PrevHash = prev
+		rows[i].Hash = bytes.Clone(c.next(prev, &e))
+		prev = rows[i].Hash
+	}
+	return len(rows), tx.SealAuditRows(ctx, rows)
+}
+
+// Checkpoint signs the current chain head and stores it, then copies it to
+// the sink. It does nothing (ok false) when the head has not moved since the
+// last checkpoint, when the chain is empty, or when another node holds the
+// sealer lock. A sink failure is returned after the checkpoint is stored.
+func (s *Sealer) Checkpoint(ctx context.Context) (cp Checkpoint, ok bool, err error) {
+	if s.key == nil {
+		return cp, false, ward.Errorf(ward.CodeInvalid, "audit: no checkpoint signing key")
+	}
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
+		locked, err := tx.TryAuditSealLock(ctx)
+		if err != nil || !locked {
+			return err
+		}
+		cp, ok, err = checkpointTx(ctx, tx, s.key)
+		return err
+	})
+	if err != nil {
+		return cp, false, fmt.Errorf("audit checkpoint: %w", err)
+	}
+	if ok && s.sink != nil {
+		if err := s.sink.WriteCheckpoint(ctx, cp); err != nil {
+			return cp, ok, err
+		}
+	}
+	return cp, ok, nil
+}
+
+func checkpointTx(ctx context.Context, tx *store.Tx, key ed25519.PrivateKey) (Checkpoint, bool, error) {
+	seq, hash, err := tx.AuditHead(ctx)
+	if err != nil || seq == 0 {
+		return Checkpoint{}, false, err
+	}
+	var n int64 = 1
+	last, err := tx.LastAuditCheckpoint(ctx)
+	switch {
+	case err == nil:
+		if last.Seq == seq {
+			return Checkpoint{}, false, nil
+		}
+		n = last.N + 1
+	case ward.ErrorCode(err) != ward.CodeNotFound:
+		return Checkpoint{}, false, err
+	}
+	cp := Checkpoint{N: n, Seq: seq, Hash: hash, At: tx.Now.Truncate(time.Microsecond)}
+	cp.sign(key)
+	return cp, true, tx.InsertAuditCheckpoint(ctx, cp.toStore())
+}
+
+// Run seals and checkpoints on every tick until ctx ends; internal/server
+// passes a time.Ticker's channel, tests their own. Errors go to onErr (nil:
+// ignored) and the loop carries on. It returns ctx.Err().
+func (s *Sealer) Run(ctx context.Context, ticks <-chan time.Time, onErr func(error)) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ticks:
+		}
+		if _, err := s.Seal(ctx); err != nil {
+			report(onErr, err)
+			continue
+		}
+		if s.key != nil {
+			if _, _, err := s.Checkpoint(ctx); err != nil {
+				report(onErr, err)
+			}
+		}
+	}
+}
+
+func report(onErr func(error), err error) {
+	if onErr != nil {
+		onErr(err)
+	}
+}

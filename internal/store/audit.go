@@ -1,0 +1,334 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wardhealth/ward"
+)
+
+// AuditRow is one row of audit_events as stored. internal/audit owns its
+// meaning (the event model, the hash chain); the store only moves it.
+// Seq is 0 and PrevHash, Hash are nil until the row is sealed.
+type AuditRow struct {
+	ID            int64
+	Seq           int64
+	At            time.Time
+	OrgID         string
+	ActorUserID   string
+	ActorRole     string
+	ActorDeviceID string
+	ActorIP       string
+	Action        string
+	ResourceType  string
+	ResourceID    string
+	PatientID     string
+	Outcome       string
+	Reason        string
+	PrevHash      []byte
+	Hash          []byte
+}
+
+// AuditCheckpoint is one row of audit_checkpoints: a signed chain head.
+type AuditCheckpoint struct {
+	N     int64 // contiguous from 1
+	Seq   int64
+	Hash  []byte
+	At    time.Time
+	KeyID string
+	Sig   []byte
+}
+
+const auditCols = "id, COALESCE(seq, 0), at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
+	"action, resource_type, resource_id, patient_id, outcome, reason, prev_hash, hash"
+
+// auditInsertChunk bounds the rows in one INSERT (13 parameters each).
+const auditInsertChunk = 500
+
+// InsertAuditRows inserts unsealed audit rows in the caller's transaction,
+// in order, with as few statements as it can.
+func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
+	for len(rows) > 0 {
+		n := min(len(rows), auditInsertChunk)
+		var b strings.Builder
+		b.WriteString("INSERT INTO audit_events (at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
+			"action, resource_type, resource_id, patient_id, outcome, reason) VALUES ")
+		args := make([]any, 0, n*12)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for j := range 12 {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(i*12 + j + 1))
+			}
+			b.WriteByte(')')
+			args = append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
+				r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason)
+		}
+		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert audit events: %w", err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// auditSealLock is the PostgreSQL advisory lock key of the audit sealer.
+const auditSealLock = 7720418
+
+// TryAuditSealLock takes the audit sealer's lock for the rest of the
+// transaction and reports whether it got it. On PostgreSQL it is an
+// advisory transaction lock, so one node seals at a time; on SQLite the
+// single writer already serialises, and it always succeeds.
+func (tx *Tx) TryAuditSealLock(ctx context.Context) (bool, error) {
+	if tx.d.name != "postgres" {
+		return true, nil
+	}
+	var ok bool
+	err := tx.queryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", auditSealLock).Scan(&ok)
+	return ok, tx.d.wrap(err)
+}
+
+// AuditHead returns the chain head: the last sealed row's seq and hash, or
+// the last checkpoint's when retention removed every row, or (0, nil) for
+// an empty chain.
+func (tx *Tx) AuditHead(ctx context.Context) (int64, []byte, error) {
+	var seq int64
+	var hash []byte
+	err := tx.queryRow(ctx, "SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").Scan(&seq, &hash)
+	if err == nil {
+		return seq, hash, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, err
+	}
+	cp, err := tx.LastAuditCheckpoint(ctx)
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return 0, nil, nil
+	}
+	return cp.Seq, cp.Hash, err
+}
+
+// UnsealedAuditRows returns up to limit unsealed rows in insertion order.
+func (tx *Tx) UnsealedAuditRows(ctx context.Context, limit int) ([]AuditRow, error) {
+	rows, err := tx.query(ctx, "SELECT "+auditCols+" FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT $1", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditRow
+	for rows.Next() {
+		var r AuditRow
+		if err := scanAuditRow(rows, &r); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, tx.d.wrap(rows.Err())
+}
+
+// SealAuditRows stores Seq, PrevHash and Hash of each row, found by ID.
+func (tx *Tx) SealAuditRows(ctx context.Context, rows []AuditRow) error {
+	if tx.d.name == "postgres" {
+		return tx.sealAuditRowsPostgres(ctx, rows)
+	}
+	stmt, err := tx.tx.PrepareContext(ctx, "UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND seq IS NULL")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		res, err := stmt.ExecContext(ctx, r.Seq, r.PrevHash, r.Hash, r.ID)
+		if err != nil {
+			return fmt.Errorf("seal audit event %d: %w", r.Seq, tx.d.wrap(err))
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ward.Errorf(ward.CodeConflict, "audit event id %d is no longer unsealed", r.ID)
+		}
+	}
+	return nil
+}
+
+// sealAuditRowsPostgres updates many rows per round trip.
+func (tx *Tx) sealAuditRowsPostgres(ctx context.Context, rows []AuditRow) error {
+	for len(rows) > 0 {
+		n := min(len(rows), auditInsertChunk)
+		var b strings.Builder
+		b.WriteString("UPDATE audit_events AS a SET seq = v.seq, prev_hash = v.prev, hash = v.hash FROM (VALUES ")
+		args := make([]any, 0, n*4)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "($%d::bigint,$%d::bigint,$%d::bytea,$%d::bytea)", i*4+1, i*4+2, i*4+3, i*4+4)
+			args = append(args, r.ID, r.Seq, r.PrevHash, r.Hash)
+		}
+		b.WriteString(") AS v(id, seq, prev, hash) WHERE a.id = v.id AND a.seq IS NULL")
+		res, err := tx.exec(ctx, b.String(), args...)
+		if err != nil {
+			return fmt.Errorf("seal audit events: %w", err)
+		}
+		if got, _ := res.RowsAffected(); got != int64(n) {
+			return ward.Errorf(ward.CodeConflict, "sealed %d audit events of %d: another sealer ran", got, n)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// SealedAuditRows calls fn for up to limit sealed rows with seq > after, in
+// seq order. The row passed to fn is reused: copy what you keep.
+func (tx *Tx) SealedAuditRows(ctx context.Context, after int64, limit int, fn func(*AuditRow) error) error {
+	rows, err := tx.query(ctx, "SELECT "+auditCols+" FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+	if err != nil {
+		return err
+	}
+	return eachAuditRow(tx, rows, fn)
+}
+
+// AuditRowsBetween calls fn for every row (sealed or not) with from <= at <
+// to, in insertion order, after the row with id afterID. The row passed to
+// fn is reused.
+func (tx *Tx) AuditRowsBetween(ctx context.Context, from, to time.Time, afterID int64, limit int, fn func(*AuditRow) error) error {
+	rows, err := tx.query(ctx, "SELECT "+auditCols+" FROM audit_events WHERE at >= $1 AND at < $2 AND id > $3 ORDER BY id LIMIT $4",
+		micros(from), micros(to), afterID, limit)
+	if err != nil {
+		return err
+	}
+	return eachAuditRow(tx, rows, fn)
+}
+
+func eachAuditRow(tx *Tx, rows *sql.Rows, fn func(*AuditRow) error) error {
+	defer rows.Close()
+	var r AuditRow
+	for rows.Next() {
+		if err := scanAuditRow(rows, &r); err != nil {
+			return err
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return tx.d.wrap(rows.Err())
+}
+
+func scanAuditRow(rows interface{ Scan(...any) error }, r *AuditRow) error {
+	var at int64
+	r.PrevHash, r.Hash = nil, nil
+	err := rows.Scan(&r.ID, &r.Seq, &at, &r.OrgID, &r.ActorUserID, &r.ActorRole, &r.ActorDeviceID, &r.ActorIP,
+		&r.Action, &r.ResourceType, &r.ResourceID, &r.PatientID, &r.Outcome, &r.Reason, &r.PrevHash, &r.Hash)
+	r.At = fromMicros(at)
+	return err
+}
+
+// AuditRowBySeq returns the sealed row with the given seq.
+func (tx *Tx) AuditRowBySeq(ctx context.Context, seq int64) (AuditRow, error) {
+	var r AuditRow
+	err := scanAuditRow(tx.queryRow(ctx, "SELECT "+auditCols+" FROM audit_events WHERE seq = $1", seq), &r)
+	return r, tx.d.wrap(err)
+}
+
+// AuditSeqByHash returns the seq of a sealed row whose stored hash is h. It
+// scans the table: it is for diagnosing a broken chain, not for hot paths.
+func (tx *Tx) AuditSeqByHash(ctx context.Context, h []byte) (int64, error) {
+	var seq int64
+	err := tx.queryRow(ctx, "SELECT seq FROM audit_events WHERE hash = $1 ORDER BY seq LIMIT 1", h).Scan(&seq)
+	return seq, tx.d.wrap(err)
+}
+
+// CountUnsealedAudit counts rows the sealer has not reached yet.
+func (tx *Tx) CountUnsealedAudit(ctx context.Context) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, "SELECT COUNT(*) FROM audit_events WHERE seq IS NULL").Scan(&n)
+	return n, tx.d.wrap(err)
+}
+
+// FirstAuditSeqAtOrAfter returns the lowest sealed seq whose time is at or
+// after t, or 0 when there is none.
+func (tx *Tx) FirstAuditSeqAtOrAfter(ctx context.Context, t time.Time) (int64, error) {
+	var seq int64
+	err := tx.queryRow(ctx, "SELECT COALESCE(MIN(seq), 0) FROM audit_events WHERE seq IS NOT NULL AND at >= $1", micros(t)).Scan(&seq)
+	return seq, tx.d.wrap(err)
+}
+
+// DeleteSealedAuditThrough deletes sealed rows with seq <= seq. Only audit
+// retention calls it.
+func (tx *Tx) DeleteSealedAuditThrough(ctx context.Context, seq int64) (int64, error) {
+	res, err := tx.exec(ctx, "DELETE FROM audit_events WHERE seq IS NOT NULL AND seq <= $1", seq)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// InsertAuditCheckpoint stores a signed checkpoint.
+func (tx *Tx) InsertAuditCheckpoint(ctx context.Context, c AuditCheckpoint) error {
+	_, err := tx.exec(ctx, "INSERT INTO audit_checkpoints (n, seq, hash, at, key_id, sig) VALUES ($1, $2, $3, $4, $5, $6)",
+		c.N, c.Seq, c.Hash, micros(c.At), c.KeyID, c.Sig)
+	return err
+}
+
+const checkpointCols = "n, seq, hash, at, key_id, sig"
+
+func scanCheckpoint(row interface{ Scan(...any) error }, c *AuditCheckpoint) error {
+	var at int64
+	err := row.Scan(&c.N, &c.Seq, &c.Hash, &at, &c.KeyID, &c.Sig)
+	c.At = fromMicros(at)
+	return err
+}
+
+// LastAuditCheckpoint returns the newest checkpoint (not found if none).
+func (tx *Tx) LastAuditCheckpoint(ctx context.Context) (AuditCheckpoint, error) {
+	var c AuditCheckpoint
+	err := scanCheckpoint(tx.queryRow(ctx, "SELECT "+checkpointCols+" FROM audit_checkpoints ORDER BY n DESC LIMIT 1"), &c)
+	return c, tx.d.wrap(err)
+}
+
+// LastAuditCheckpointAtOrBefore returns the newest checkpoint with seq <=
+// seq (not found if none).
+func (tx *Tx) LastAuditCheckpointAtOrBefore(ctx context.Context, seq int64) (AuditCheckpoint, error) {
+	var c AuditCheckpoint
+	err := scanCheckpoint(tx.queryRow(ctx, "SELECT "+checkpointCols+" FROM audit_checkpoints WHERE seq <= $1 ORDER BY seq DESC, n DESC LIMIT 1", seq), &c)
+	return c, tx.d.wrap(err)
+}
+
+// AuditCheckpoints returns every checkpoint in n order. Checkpoints are few
+// (one per sealing interval with new events), and are kept when retention
+// removes events.
+func (tx *Tx) AuditCheckpoints(ctx context.Context) ([]AuditCheckpoint, error) {
+	rows, err := tx.query(ctx, "SELECT "+checkpointCols+" FROM audit_checkpoints ORDER BY n")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditCheckpoint
+	for rows.Next() {
+		var c AuditCheckpoint
+		if err := scanCheckpoint(rows, &c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, tx.d.wrap(rows.Err())
+}
+
+// ExecRaw runs one statement on the writer outside any transaction and
+// returns the rows affected. It exists for tests and tamper drills (editing
+// audit rows as a database admin would); application code never uses it.
+func (s *Store) ExecRaw(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := s.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, s.d.wrap(err)
+	}
+	return res.RowsAffected()
+}
