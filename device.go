@@ -62,4 +62,5 @@ type Session struct {
 	RevokedAt  time.Time // zero while valid
 	IP         string
 	UserAgent  string
+	MFAPending bool // the session may only enrol a second factor
 }

@@ -3,6 +3,7 @@ package ward
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a stable, machine-readable error code. Clients and scripts match on
@@ -24,6 +25,12 @@ const (
 	CodeUnsupported Code = "unsupported_media" // wrong Content-Type
 	CodeMethod      Code = "method_not_allowed"
 	CodeIntegrity   Code = "integrity" // stored data failed an integrity check
+
+	CodeMFARequired   Code = "mfa_required"            // a second factor (totp or recovery_code) is needed
+	CodeMFAEnrollment Code = "mfa_enrollment_required" // the session may only enrol a second factor
+	CodeDevicePending Code = "device_pending"          // the device waits for an admin's approval
+	CodeDeviceLocked  Code = "device_locked"           // an admin locked the device
+	CodeDeviceWiped   Code = "device_wiped"            // wipe order: erase local data, then confirm
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:
@@ -32,6 +39,8 @@ type Error struct {
 	Code    Code
 	Message string
 	Err     error // optional cause; never shown to the caller
+	// RetryAfter, with CodeRateLimited, says when to try again.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -24,6 +24,10 @@ func commands() map[string]command {
 		"serve":   {"serve the API and web client over HTTPS", runServe},
 		"migrate": {"apply database migrations and exit", runMigrate},
 		"version": {"print the version", runVersion},
+		"init":    {"create an org and its owner", runInit},
+		"user":    {"add or list users", runUser},
+		"device":  {"list, approve, lock or wipe devices", runDevice},
+		"keys":    {"rotate keys or show their status", runKeys},
 	}
 }
 

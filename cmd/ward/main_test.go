@@ -9,8 +9,8 @@ import (
 	"testing"
 )
 
-// ward runs the command in-process and returns exit code, stdout and stderr.
-func ward(t *testing.T, stdin string, args ...string) (int, string, string) {
+// runWard runs the command in-process and returns exit code, stdout and stderr.
+func runWard(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errb)
@@ -35,7 +35,7 @@ func TestBadInvocationsGiveOneLine(t *testing.T) {
 		{"data dir is a file", []string{"serve", "--data", file, "--addr", "127.0.0.1:0"}, 1, "not a folder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, _, stderr := ward(t, "", tc.args...)
+			code, _, stderr := runWard(t, "", tc.args...)
 			if code != tc.code {
 				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, stderr)
 			}
@@ -71,11 +71,11 @@ func TestFlagsReadEnvironment(t *testing.T) {
 
 func TestMigrateCommand(t *testing.T) {
 	dir := t.TempDir()
-	code, out, stderr := ward(t, "", "migrate", "--data", dir)
+	code, out, stderr := runWard(t, "", "migrate", "--data", dir)
 	if code != 0 || !strings.Contains(out, "schema at version") {
 		t.Fatalf("migrate: exit %d, out %q, err %q", code, out, stderr)
 	}
-	code, out, _ = ward(t, "", "migrate", "--data", dir)
+	code, out, _ = runWard(t, "", "migrate", "--data", dir)
 	if code != 0 || strings.Contains(out, "applied") {
 		t.Errorf("second migrate applied something: %q", out)
 	}

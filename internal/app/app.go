@@ -5,36 +5,75 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// Config is what an App is built from.
+// Config is what an App is built from. Store, Keyring and Audit are required.
 type Config struct {
-	Store  *store.Store
-	Logger *slog.Logger
-	Now    func() time.Time // nil means time.Now
+	Store   *store.Store
+	Keyring *keyring.Keyring
+	Audit   *audit.Recorder // durable audit of reads (group commit)
+	Logger  *slog.Logger
+	Now     func() time.Time // nil means time.Now
+	// Hasher hashes passwords; nil means argon2id with auth.DefaultParams,
+	// at most two at a time.
+	Hasher *auth.Hasher
+	// AccountThrottle and AddressThrottle slow down repeated failed sign-ins;
+	// nil means auth.AccountThrottle() and auth.AddressThrottle().
+	AccountThrottle, AddressThrottle *auth.Throttle
 }
 
 // App is ward's use cases over one store.
 type App struct {
-	store *store.Store
-	log   *slog.Logger
-	now   func() time.Time
+	store   *store.Store
+	keys    *keyring.Keyring
+	audit   *audit.Recorder
+	log     *slog.Logger
+	now     func() time.Time
+	hasher  *auth.Hasher
+	account *auth.Throttle
+	address *auth.Throttle
 }
 
 // New builds an App.
-func New(cfg Config) *App {
-	a := &App{store: cfg.Store, log: cfg.Logger, now: cfg.Now}
+func New(cfg Config) (*App, error) {
+	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, log: cfg.Logger, now: cfg.Now,
+		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle}
 	if a.now == nil {
 		a.now = time.Now
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
-	return a
+	if a.hasher == nil {
+		h, err := auth.NewHasher(auth.DefaultParams(), 2)
+		if err != nil {
+			return nil, err
+		}
+		a.hasher = h
+	}
+	if a.account == nil {
+		c := auth.AccountThrottle()
+		c.Now = a.now
+		a.account = auth.NewThrottle(c)
+	}
+	if a.address == nil {
+		c := auth.AddressThrottle()
+		c.Now = a.now
+		a.address = auth.NewThrottle(c)
+	}
+	return a, nil
 }
 
 // Ready reports whether ward can serve: the database answers.
 func (a *App) Ready(ctx context.Context) error {
 	return a.store.Ping(ctx)
 }
+
+// newID returns a new time-ordered id (UUIDv7).
+func newID() string { return uuid.Must(uuid.NewV7()).String() }

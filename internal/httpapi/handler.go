@@ -12,6 +12,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/authz"
 )
 
 // Config is what the HTTP handler is built from.
@@ -22,20 +23,22 @@ type Config struct {
 
 // Handler serves ward's HTTP API.
 type Handler struct {
-	app      *app.App
-	log      *slog.Logger
-	reg      *prometheus.Registry
-	metrics  *metrics
-	mux      *http.ServeMux
-	root     http.Handler
-	patterns []string // every registered pattern, in order
+	app         *app.App
+	log         *slog.Logger
+	reg         *prometheus.Registry
+	metrics     *metrics
+	promHandler http.Handler
+	mux         *http.ServeMux
+	root        http.Handler
+	patterns    []Route // every registered route, in order
 }
 
 // New builds the handler with its own metrics registry.
 func New(cfg Config) *Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, log: cfg.Logger, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux()}
+	h := &Handler{app: cfg.App, log: cfg.Logger, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -46,36 +49,60 @@ func New(cfg Config) *Handler {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
 
-// Routes lists every registered route pattern; tests walk it.
-func (h *Handler) Routes() []string { return append([]string(nil), h.patterns...) }
+// Routes lists every registered route; tests walk it.
+func (h *Handler) Routes() []Route { return append([]Route(nil), h.patterns...) }
 
-// routes is the one list of every route ward serves.
+// routes is the one list of every route ward serves, each with the authz
+// action it needs.
 func (h *Handler) routes() {
-	h.handle("GET /healthz", h.healthz)
-	h.handle("GET /readyz", h.readyz)
-	h.handle("GET /metrics", promhttp.HandlerFor(h.reg, promhttp.HandlerOpts{}).ServeHTTP)
-	h.handle("/", h.notFound)
+	h.public("GET /healthz", h.healthz)
+	h.public("GET /readyz", h.readyz)
+	h.public("GET /metrics", h.metricsPage)
+
+	h.public("POST /api/v1/sessions", h.login)
+	h.route("GET /api/v1/sessions", authz.SessionList, h.listSessions)
+	h.route("DELETE /api/v1/sessions", authz.SessionDelete, h.signOutEverywhere)
+	h.route("DELETE /api/v1/sessions/current", authz.SessionDelete, h.logout)
+	h.route("DELETE /api/v1/sessions/{id}", authz.SessionDelete, h.revokeSession)
+	h.route("GET /api/v1/me", authz.AccountRead, h.me)
+	h.route("POST /api/v1/mfa/totp", authz.MFAEnroll, h.beginTOTP)
+	h.route("POST /api/v1/mfa/totp/confirm", authz.MFAEnroll, h.confirmTOTP)
+	h.route("GET /api/v1/devices", authz.DeviceListOwn, h.listOwnDevices)
+	h.route("POST /api/v1/devices/current/wipe-confirmation", wipeConfirmAction, h.confirmWipe)
+
+	h.route("GET /api/v1/users", authz.UserList, h.listUsers)
+	h.route("POST /api/v1/users", authz.UserCreate, h.createUser)
+	h.route("PATCH /api/v1/users/{id}", authz.UserUpdate, h.updateUser)
+	h.route("GET /api/v1/admin/devices", authz.DeviceList, h.listOrgDevices)
+	h.route("POST /api/v1/admin/devices/{id}/approve", authz.DeviceApprove, h.deviceAction(app.ApproveDevice))
+	h.route("POST /api/v1/admin/devices/{id}/lock", authz.DeviceLock, h.deviceAction(app.LockDevice))
+	h.route("POST /api/v1/admin/devices/{id}/wipe", authz.DeviceWipe, h.deviceAction(app.WipeDevice))
+	h.route("GET /api/v1/policy", authz.PolicyRead, h.getPolicy)
+	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
+
+	h.public("/", h.notFound)
 }
 
-func (h *Handler) handle(pattern string, fn http.HandlerFunc) {
-	h.patterns = append(h.patterns, pattern)
-	h.mux.HandleFunc(pattern, fn)
-}
-
-func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
 }
 
-func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	if err := h.app.Ready(ctx); err != nil {
-		writeProblem(w, r, h.log, ward.Wrap(ward.CodeUnavailable, err, "database is not answering"))
-		return
+		return ward.Wrap(ward.CodeUnavailable, err, "database is not answering")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
 }
 
-func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, r, h.log, ward.Errorf(ward.CodeNotFound, "no such endpoint"))
+func (h *Handler) metricsPage(w http.ResponseWriter, r *http.Request) error {
+	h.promHandler.ServeHTTP(w, r)
+	return nil
+}
+
+func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {
+	return ward.Errorf(ward.CodeNotFound, "no such endpoint")
 }

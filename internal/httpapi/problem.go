@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -22,6 +23,12 @@ var statusOf = map[ward.Code]int{
 	ward.CodeUnsupported: http.StatusUnsupportedMediaType,
 	ward.CodeMethod:      http.StatusMethodNotAllowed,
 	ward.CodeIntegrity:   http.StatusInternalServerError,
+
+	ward.CodeMFARequired:   http.StatusUnauthorized,
+	ward.CodeMFAEnrollment: http.StatusForbidden,
+	ward.CodeDevicePending: http.StatusForbidden,
+	ward.CodeDeviceLocked:  http.StatusForbidden,
+	ward.CodeDeviceWiped:   http.StatusForbidden,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.
@@ -70,3 +77,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
+
+func asWardError(err error, we **ward.Error) bool { return errors.As(err, we) }

@@ -19,6 +19,13 @@ type Config struct {
 	// in front. ward warns loudly when it is set.
 	InsecureBehindTLSProxy bool
 
+	// AuditCheckpointSink gets a copy of every signed audit checkpoint:
+	// "file:/path" appends JSON lines, "exec:/path/cmd" runs a command with
+	// the checkpoint on stdin. Empty: checkpoints stay in the database.
+	AuditCheckpointSink string
+	// SealEvery is how often the audit chain is sealed and checkpointed.
+	SealEvery time.Duration
+
 	Logger *slog.Logger     // structured logs; nil: JSON to Stderr
 	Stdout io.Writer        // the human-readable start banner; nil: discarded
 	Now    func() time.Time // the clock; nil: time.Now

@@ -13,7 +13,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -53,21 +52,24 @@ func Run(ctx context.Context, cfg Config) error {
 		}
 	}
 
-	st, err := store.Open(ctx, store.Options{URL: cfg.DBURL, DataDir: cfg.DataDir, Now: cfg.Now})
+	env, err := Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	applied, err := st.Migrate(ctx)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if len(applied) > 0 {
-		cfg.Logger.Info("migrations applied", "count", len(applied), "last", applied[len(applied)-1])
-	}
+	defer env.Close()
+	h := httpapi.New(httpapi.Config{App: env.App, Logger: cfg.Logger})
 
-	a := app.New(app.Config{Store: st, Logger: cfg.Logger, Now: cfg.Now})
-	h := httpapi.New(httpapi.Config{App: a, Logger: cfg.Logger})
+	// Background jobs run until ward stops serving.
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		t := time.NewTicker(cfg.SealEvery)
+		defer t.Stop()
+		env.Sealer.Run(jobs, t.C, func(err error) { cfg.Logger.Error("audit sealing failed", "err", err.Error()) })
+	}()
+	defer func() { stopJobs(); <-jobsDone }()
+
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -103,8 +105,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	addr := ln.Addr().String()
-	cfg.Logger.Info("ward serving", "url", scheme+"://"+addr, "database", st.Dialect(), "data", cfg.DataDir)
-	fmt.Fprintf(cfg.Stdout, "ward is serving on %s://%s (database: %s, data: %s)\n", scheme, addr, st.Dialect(), cfg.DataDir)
+	cfg.Logger.Info("ward serving", "url", scheme+"://"+addr, "database", env.Store.Dialect(), "data", cfg.DataDir)
+	fmt.Fprintf(cfg.Stdout, "ward is serving on %s://%s (database: %s, data: %s)\n", scheme, addr, env.Store.Dialect(), cfg.DataDir)
 	if cfg.Started != nil {
 		cfg.Started(addr)
 	}
@@ -144,6 +146,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.SealEvery == 0 {
+		cfg.SealEvery = 5 * time.Second
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 15 * time.Second

@@ -53,3 +53,12 @@ func (tx *Tx) scanOrg(row scanner) (ward.Org, error) {
 	o.CreatedAt = fromMicros(created)
 	return o, nil
 }
+
+// DeleteOrg removes an org that has no users, policy aside (used to undo a
+// half-made org).
+func (tx *Tx) DeleteOrg(ctx context.Context, id string) error {
+	if _, err := tx.exec(ctx, "DELETE FROM org_policies WHERE org_id = $1", id); err != nil {
+		return err
+	}
+	return tx.execOne(ctx, "DELETE FROM orgs WHERE id = $1", id)
+}

@@ -6,14 +6,14 @@ import (
 	"github.com/wardhealth/ward"
 )
 
-const sessionCols = "id, token_hash, org_id, user_id, device_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent"
+const sessionCols = "id, token_hash, org_id, user_id, device_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, mfa_pending"
 
 // CreateSession stores a new session, stamped with the transaction time.
 func (tx *Tx) CreateSession(ctx context.Context, s *ward.Session) error {
 	s.CreatedAt, s.LastSeenAt = tx.Now, tx.Now
-	_, err := tx.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	_, err := tx.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
 		s.ID, s.TokenHash, s.OrgID, s.UserID, s.DeviceID, micros(s.CreatedAt), micros(s.LastSeenAt),
-		micros(s.ExpiresAt), int64(0), s.IP, s.UserAgent)
+		micros(s.ExpiresAt), int64(0), s.IP, s.UserAgent, boolInt(s.MFAPending))
 	return err
 }
 
@@ -74,13 +74,21 @@ func (tx *Tx) ListSessions(ctx context.Context, userID string) ([]ward.Session, 
 func (tx *Tx) scanSession(row scanner) (ward.Session, error) {
 	var s ward.Session
 	var created, seen, expires, revoked int64
-	err := row.Scan(&s.ID, &s.TokenHash, &s.OrgID, &s.UserID, &s.DeviceID, &created, &seen, &expires, &revoked, &s.IP, &s.UserAgent)
+	var pending int
+	err := row.Scan(&s.ID, &s.TokenHash, &s.OrgID, &s.UserID, &s.DeviceID, &created, &seen, &expires, &revoked, &s.IP, &s.UserAgent, &pending)
 	if err != nil {
 		return ward.Session{}, tx.d.wrap(err)
 	}
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expires)
+	s.MFAPending = pending != 0
 	if revoked != 0 {
 		s.RevokedAt = fromMicros(revoked)
 	}
 	return s, nil
+}
+
+// ClearMFAPending lifts a session's enrol-only restriction once the user has
+// a second factor.
+func (tx *Tx) ClearMFAPending(ctx context.Context, id string) error {
+	return tx.execOne(ctx, "UPDATE sessions SET mfa_pending = 0 WHERE id = $1", id)
 }

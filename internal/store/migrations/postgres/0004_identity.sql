@@ -44,7 +44,8 @@ CREATE TABLE sessions (
 	expires_at   BIGINT NOT NULL,
 	revoked_at   BIGINT NOT NULL DEFAULT 0,
 	ip           TEXT NOT NULL DEFAULT '',
-	user_agent   TEXT NOT NULL DEFAULT ''
+	user_agent   TEXT NOT NULL DEFAULT '',
+	mfa_pending  INTEGER NOT NULL DEFAULT 0 -- 1: the session may only enrol a second factor
 );
 CREATE INDEX sessions_user ON sessions (user_id, revoked_at);
 CREATE INDEX sessions_device ON sessions (device_id, revoked_at);

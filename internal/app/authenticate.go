@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// Authenticate turns a session token into the Principal behind it. The
+// server enforces the org's idle timeout and absolute lifetime here,
+// whatever the client does.
+//
+// A device with a pending wipe gets CodeDeviceWiped together with a
+// non-nil Principal, so that its one remaining call, ConfirmWipe, can run;
+// the first such answer moves the wipe from requested to delivered.
+func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, error) {
+	if !auth.ValidSessionTokenFormat(token) {
+		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
+	}
+	p := &Principal{IP: ip}
+	err := a.store.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if p.Session, err = tx.SessionByTokenHash(ctx, auth.HashSessionToken(token)); err != nil {
+			return err
+		}
+		if p.Device, err = tx.DeviceByID(ctx, p.Session.OrgID, p.Session.DeviceID); err != nil {
+			return err
+		}
+		if p.User, err = tx.UserByID(ctx, p.Session.OrgID, p.Session.UserID); err != nil {
+			return err
+		}
+		p.Policy, err = tx.Policy(ctx, p.Session.OrgID)
+		return err
+	})
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
+	}
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	if p.Device.Wipe == ward.WipeRequested || p.Device.Wipe == ward.WipeDelivered {
+		if p.Device.Wipe == ward.WipeRequested {
+			if err := a.markWipeDelivered(ctx, p, "api"); err != nil {
+				return nil, err
+			}
+		}
+		return p, wipeOrder()
+	}
+	idle := p.Policy.IdleTimeout.D()
+	switch {
+	case !p.Session.RevokedAt.IsZero():
+		return nil, ward.Errorf(ward.CodeUnauth, "this session has ended; sign in again")
+	case !now.Before(p.Session.ExpiresAt):
+		return nil, ward.Errorf(ward.CodeUnauth, "this session reached its lifetime; sign in again")
+	case now.Sub(p.Session.LastSeenAt) >= idle:
+		if err := a.expireIdle(ctx, p); err != nil {
+			return nil, err
+		}
+		return nil, ward.Errorf(ward.CodeUnauth, "signed out after %s without activity", idle)
+	case p.Device.Status != ward.DeviceActive:
+		return nil, ward.Errorf(ward.CodeDeviceLocked, "this device may not be used; ask an admin")
+	case p.User.Disabled:
+		return nil, ward.Errorf(ward.CodeUnauth, "this account is disabled")
+	}
+	if now.Sub(p.Session.LastSeenAt) >= touchEvery(idle) {
+		err := a.store.Write(ctx, func(tx *store.Tx) error {
+			if err := tx.TouchSession(ctx, p.Session.ID); err != nil {
+				return err
+			}
+			return tx.TouchDevice(ctx, p.Device.ID, ip)
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// touchEvery is how stale a session's last-seen time may get before a
+// request writes it again. Writing on every request would make each one a
+// write; the price is that idle logoff may come up to this much early.
+func touchEvery(idle time.Duration) time.Duration {
+	return min(idle/20, 30*time.Second)
+}
+
+func wipeOrder() error {
+	return ward.Errorf(ward.CodeDeviceWiped, "an admin ordered this device wiped: erase local data, then confirm")
+}
+
+func (a *App) expireIdle(ctx context.Context, p *Principal) error {
+	return a.store.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.RevokeSession(ctx, p.User.ID, p.Session.ID)
+		if err != nil || !ok {
+			return err
+		}
+		ev := p.event(audit.SessionExpired, "session", p.Session.ID)
+		ev.Reason = "idle timeout"
+		return audit.Append(ctx, tx, ev)
+	})
+}
+
+// markWipeDelivered records that the wipe order reached the device, once.
+// via says how ("api", "websocket").
+func (a *App) markWipeDelivered(ctx context.Context, p *Principal, via string) error {
+	return a.store.Write(ctx, func(tx *store.Tx) error {
+		d, err := tx.DeviceByID(ctx, p.Device.OrgID, p.Device.ID)
+		if err != nil || d.Wipe != ward.WipeRequested {
+			return err
+		}
+		if err := tx.SetDeviceState(ctx, d.OrgID, d.ID, ward.DeviceWiped, ward.WipeDelivered); err != nil {
+			return err
+		}
+		ev := p.event(audit.DeviceWipeDelivered, "device", d.ID)
+		ev.Reason = "delivered via " + via
+		p.Device.Wipe = ward.WipeDelivered
+		return audit.Append(ctx, tx, ev)
+	})
+}
+
+// ConfirmWipe records that the caller's device erased its data. It is the
+// one call a device with a wipe order may still make.
+func (a *App) ConfirmWipe(ctx context.Context, p *Principal) error {
+	if p.Device.Wipe != ward.WipeDelivered && p.Device.Wipe != ward.WipeRequested {
+		return ward.Errorf(ward.CodeConflict, "this device has no wipe order")
+	}
+	return a.store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetDeviceState(ctx, p.Device.OrgID, p.Device.ID, ward.DeviceWiped, ward.WipeConfirmed); err != nil {
+			return err
+		}
+		if _, err := tx.RevokeDeviceSessions(ctx, p.Device.ID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, p.event(audit.DeviceWipeConfirmed, "device", p.Device.ID))
+	})
+}

@@ -1,0 +1,41 @@
+package app
+
+import (
+	"context"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// Policy returns the caller's org policy.
+func (a *App) Policy(ctx context.Context, p *Principal) (ward.Policy, error) {
+	if err := p.Can(authz.PolicyRead); err != nil {
+		return ward.Policy{}, err
+	}
+	var pol ward.Policy
+	err := a.store.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		pol, err = tx.Policy(ctx, p.User.OrgID)
+		return err
+	})
+	return pol, err
+}
+
+// UpdatePolicy replaces the caller's org policy.
+func (a *App) UpdatePolicy(ctx context.Context, p *Principal, pol ward.Policy) (ward.Policy, error) {
+	if err := p.Can(authz.PolicyUpdate); err != nil {
+		return ward.Policy{}, err
+	}
+	if err := pol.Validate(); err != nil {
+		return ward.Policy{}, err
+	}
+	err := a.store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.PutPolicy(ctx, p.User.OrgID, pol); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, p.event(audit.PolicyUpdated, "org", p.User.OrgID))
+	})
+	return pol, err
+}

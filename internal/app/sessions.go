@@ -1,0 +1,333 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// LoginRequest is a sign-in attempt. TOTP or RecoveryCode is the second
+// factor, when the user has one.
+type LoginRequest struct {
+	Org          string // the org's slug; needed only when the email exists in several orgs
+	Email        string
+	Password     string
+	TOTP         string
+	RecoveryCode string
+	DeviceID     string // chosen by the client and kept in its storage
+	DeviceName   string
+	IP           string
+	UserAgent    string
+}
+
+// LoginResult is a new session. Token is shown once and never stored.
+type LoginResult struct {
+	Token   string
+	Session ward.Session
+	User    ward.User
+	Device  ward.Device
+	// IdleTimeout is the org's automatic logoff, for the client's warning.
+	IdleTimeout time.Duration
+	// EnrollmentRequired lists the second factors the user must enrol before
+	// the session can do anything else (org policy requires MFA).
+	EnrollmentRequired []string
+}
+
+// errBadLogin is the one answer for an unknown user, a wrong password and a
+// wrong second factor, so that answers reveal no accounts.
+func errBadLogin() error {
+	return ward.Errorf(ward.CodeUnauth, "wrong email, password or code")
+}
+
+// Login checks a password (and second factor) and opens a session on a
+// device. Failures are throttled per account and per address, and audited.
+func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) {
+	email := ward.NormalizeEmail(req.Email)
+	accountKey := strings.ToLower(strings.TrimSpace(req.Org)) + "|" + email
+	if wait, ok := a.address.Check(req.IP); !ok {
+		return LoginResult{}, rateLimited(wait)
+	}
+	if wait, ok := a.account.Check(accountKey); !ok {
+		return LoginResult{}, rateLimited(wait)
+	}
+	dev := ward.Device{ClientID: req.DeviceID, Name: strings.TrimSpace(req.DeviceName)}
+	if err := dev.Validate(); err != nil {
+		return LoginResult{}, err
+	}
+	if req.Password == "" || len(req.Password) > 4096 {
+		return LoginResult{}, ward.Errorf(ward.CodeInvalid, "password is required")
+	}
+
+	user, hash, err := a.loginUser(ctx, req.Org, email)
+	if err != nil && ward.ErrorCode(err) != ward.CodeNotFound {
+		return LoginResult{}, err
+	}
+	if err != nil {
+		if err := a.hasher.VerifyDummy(ctx, req.Password); err != nil {
+			return LoginResult{}, err
+		}
+		return LoginResult{}, a.loginFailed(ctx, accountKey, req, ward.User{}, "unknown account")
+	}
+	ok, _, err := a.hasher.Verify(ctx, req.Password, hash)
+	if err != nil && ward.ErrorCode(err) == ward.CodeRateLimited {
+		return LoginResult{}, err
+	}
+	if !ok || err != nil {
+		return LoginResult{}, a.loginFailed(ctx, accountKey, req, user, "bad password")
+	}
+	if user.Disabled {
+		return LoginResult{}, a.loginFailed(ctx, accountKey, req, user, "account disabled")
+	}
+
+	var res LoginResult
+	var failure string
+	var denied error
+	err = a.store.Write(ctx, func(tx *store.Tx) error {
+		failure, denied = "", nil
+		policy, err := tx.Policy(ctx, user.OrgID)
+		if err != nil {
+			return err
+		}
+		pending, reason, err := a.secondFactor(ctx, tx, user, policy, req)
+		if err != nil || reason != "" {
+			failure = reason
+			return err
+		}
+		device, deny, err := a.loginDevice(ctx, tx, user, policy, dev, req.IP)
+		if err != nil || deny != nil {
+			denied = deny // commit what loginDevice stored: a new device waiting for approval
+			return err
+		}
+		token, tokenHash := auth.NewSessionToken()
+		s := ward.Session{ID: newID(), TokenHash: tokenHash, OrgID: user.OrgID, UserID: user.ID, DeviceID: device.ID,
+			ExpiresAt: tx.Now.Add(policy.SessionLifetime.D()), IP: req.IP, UserAgent: truncate(req.UserAgent, 256),
+			MFAPending: pending}
+		if err := tx.CreateSession(ctx, &s); err != nil {
+			return err
+		}
+		ev := audit.Event{OrgID: user.OrgID, Action: audit.LoginSucceeded, ResourceType: "session", ResourceID: s.ID,
+			Actor: audit.Actor{UserID: user.ID, Role: string(user.Role), DeviceID: device.ID, IP: req.IP}, Outcome: audit.Success}
+		if pending {
+			ev.Reason = "second factor enrolment required"
+		}
+		res = LoginResult{Token: token, Session: s, User: user, Device: device, IdleTimeout: policy.IdleTimeout.D()}
+		if pending {
+			res.EnrollmentRequired = []string{"totp"}
+		}
+		return audit.Append(ctx, tx, ev)
+	})
+	if failure != "" {
+		return LoginResult{}, a.loginFailed(ctx, accountKey, req, user, failure)
+	}
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if denied != nil {
+		a.recordLoginDenied(ctx, req, user, string(ward.ErrorCode(denied)))
+		return LoginResult{}, denied
+	}
+	a.account.Success(accountKey)
+	return res, nil
+}
+
+// loginUser finds the account an email signs in to, with its password hash.
+func (a *App) loginUser(ctx context.Context, org, email string) (ward.User, string, error) {
+	var u ward.User
+	var hash string
+	err := a.store.Read(ctx, func(tx *store.Tx) error {
+		if org != "" {
+			o, err := tx.OrgBySlug(ctx, strings.ToLower(strings.TrimSpace(org)))
+			if err != nil {
+				return err
+			}
+			if u, err = tx.UserByEmail(ctx, o.ID, email); err != nil {
+				return err
+			}
+		} else {
+			users, err := tx.UsersByEmail(ctx, email)
+			if err != nil {
+				return err
+			}
+			switch len(users) {
+			case 0:
+				return ward.Errorf(ward.CodeNotFound, "no such user")
+			case 1:
+				u = users[0]
+			default:
+				return ward.Errorf(ward.CodeInvalid, "this email belongs to several orgs: give the org")
+			}
+		}
+		var err error
+		hash, err = tx.PasswordHash(ctx, u.ID)
+		return err
+	})
+	return u, hash, err
+}
+
+// secondFactor checks the user's TOTP or recovery code. It returns whether
+// the session must enrol a factor first, or a failure reason for the audit.
+func (a *App) secondFactor(ctx context.Context, tx *store.Tx, u ward.User, p ward.Policy, req LoginRequest) (pending bool, failure string, err error) {
+	m, err := tx.MFA(ctx, u.ID)
+	if ward.ErrorCode(err) == ward.CodeNotFound || (err == nil && !m.TOTPConfirmed) {
+		return p.MFARequired && u.Role != ward.RolePatient, "", nil
+	}
+	if err != nil {
+		return false, "", err
+	}
+	switch {
+	case strings.TrimSpace(req.TOTP) != "":
+		secret, err := a.keys.Open(ctx, totpRef(u), m.TOTPSealed)
+		if err != nil {
+			return false, "", err
+		}
+		step, err := auth.ValidateTOTP(string(secret), req.TOTP, tx.Now, m.TOTPLastStep)
+		if err != nil {
+			return false, "bad or reused TOTP code", nil
+		}
+		if fresh, err := tx.UseTOTPStep(ctx, u.ID, step); err != nil || !fresh {
+			return false, "reused TOTP code", err
+		}
+		return false, "", nil
+	case strings.TrimSpace(req.RecoveryCode) != "":
+		i, ok := auth.MatchRecoveryCode(req.RecoveryCode, m.RecoveryHashes)
+		if !ok {
+			return false, "bad recovery code", nil
+		}
+		m.RecoveryHashes = append(m.RecoveryHashes[:i:i], m.RecoveryHashes[i+1:]...)
+		return false, "", tx.PutMFA(ctx, m)
+	}
+	return false, "", ward.Errorf(ward.CodeMFARequired, "enter the code from your authenticator app (totp) or a recovery code")
+}
+
+// loginDevice finds or registers the device a sign-in comes from. It
+// refuses (deny) locked, wiped and unapproved devices.
+func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward.Policy, dev ward.Device, ip string) (d ward.Device, deny, err error) {
+	d, err = tx.DeviceByClientID(ctx, u.ID, dev.ClientID)
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		d = ward.Device{ID: newID(), OrgID: u.OrgID, UserID: u.ID, ClientID: dev.ClientID, Name: dev.Name,
+			Status: ward.DeviceActive, LastIP: ip}
+		if p.DeviceApproval && u.Role != ward.RoleOwner && u.Role != ward.RoleAdmin {
+			d.Status = ward.DevicePending
+		}
+		if err := tx.CreateDevice(ctx, &d); err != nil {
+			return d, nil, err
+		}
+	} else if err != nil {
+		return d, nil, err
+	}
+	switch d.Status {
+	case ward.DevicePending:
+		return d, ward.Errorf(ward.CodeDevicePending, "this device waits for an admin's approval"), nil
+	case ward.DeviceLocked:
+		return d, ward.Errorf(ward.CodeDeviceLocked, "an admin locked this device"), nil
+	case ward.DeviceWiped:
+		return d, ward.Errorf(ward.CodeDeviceWiped, "this device was wiped; erase local data and start again"), nil
+	}
+	return d, nil, tx.TouchDevice(ctx, d.ID, ip)
+}
+
+// loginFailed counts and audits a failed sign-in and returns the one answer.
+func (a *App) loginFailed(ctx context.Context, accountKey string, req LoginRequest, u ward.User, reason string) error {
+	wait := a.account.Failure(accountKey)
+	if w := a.address.Failure(req.IP); w > wait {
+		wait = w
+	}
+	ev := audit.Event{OrgID: u.OrgID, Action: audit.LoginFailed, ResourceType: "user", ResourceID: u.ID,
+		Actor: audit.Actor{UserID: u.ID, Role: string(u.Role), IP: req.IP}, Outcome: audit.Failure, Reason: reason}
+	if err := a.audit.Record(ctx, ev); err != nil {
+		return err
+	}
+	if wait > 0 {
+		return rateLimited(wait)
+	}
+	return errBadLogin()
+}
+
+func (a *App) recordLoginDenied(ctx context.Context, req LoginRequest, u ward.User, reason string) {
+	ev := audit.Event{OrgID: u.OrgID, Action: audit.LoginFailed, ResourceType: "user", ResourceID: u.ID,
+		Actor: audit.Actor{UserID: u.ID, Role: string(u.Role), IP: req.IP}, Outcome: audit.Denied, Reason: reason}
+	if err := a.audit.Record(ctx, ev); err != nil {
+		a.log.ErrorContext(ctx, "audit of a denied login failed", "err", err.Error())
+	}
+}
+
+func rateLimited(wait time.Duration) error {
+	if wait < time.Second {
+		wait = time.Second
+	}
+	return &ward.Error{Code: ward.CodeRateLimited, Message: "too many attempts; try again later", RetryAfter: wait}
+}
+
+func totpRef(u ward.User) keyring.Ref {
+	return keyring.Ref{Org: u.OrgID, Scope: "user:" + u.ID, Record: u.ID, Field: "totp_secret"}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}
+
+// Logout ends the caller's session.
+func (a *App) Logout(ctx context.Context, p *Principal) error {
+	return a.store.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.RevokeSession(ctx, p.User.ID, p.Session.ID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, p.event(audit.Logout, "session", p.Session.ID))
+	})
+}
+
+// Sessions lists the caller's live sessions.
+func (a *App) Sessions(ctx context.Context, p *Principal) ([]ward.Session, error) {
+	if err := p.Can(authz.SessionList); err != nil {
+		return nil, err
+	}
+	var ss []ward.Session
+	err := a.store.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		ss, err = tx.ListSessions(ctx, p.User.ID)
+		return err
+	})
+	return ss, err
+}
+
+// RevokeSession ends one of the caller's own sessions.
+func (a *App) RevokeSession(ctx context.Context, p *Principal, id string) error {
+	if err := p.Can(authz.SessionDelete); err != nil {
+		return err
+	}
+	return a.store.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.RevokeSession(ctx, p.User.ID, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ward.Errorf(ward.CodeNotFound, "no such live session")
+		}
+		return audit.Append(ctx, tx, p.event(audit.SessionRevoked, "session", id))
+	})
+}
+
+// SignOutEverywhere ends every session of the caller, this one included.
+func (a *App) SignOutEverywhere(ctx context.Context, p *Principal) error {
+	if err := p.Can(authz.SessionDelete); err != nil {
+		return err
+	}
+	return a.store.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.RevokeUserSessions(ctx, p.User.ID, ""); err != nil {
+			return err
+		}
+		ev := p.event(audit.SessionRevoked, "user", p.User.ID)
+		ev.Reason = "sign out everywhere"
+		return audit.Append(ctx, tx, ev)
+	})
+}

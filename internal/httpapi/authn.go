@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/authz"
+)
+
+// apiHandler handles an authenticated request; a returned error becomes a
+// problem+json answer.
+type apiHandler func(w http.ResponseWriter, r *http.Request, p *app.Principal) error
+
+// publicHandler handles a request that needs no session.
+type publicHandler func(w http.ResponseWriter, r *http.Request) error
+
+// route registers an authenticated route. Every one names the authz action
+// it needs: the caller's role is checked against the table before the
+// handler runs, so a route can never forget it (deny by default).
+func (h *Handler) route(pattern string, action authz.Action, fn apiHandler) {
+	h.register(pattern, action, func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.authenticate(r)
+		if ward.ErrorCode(err) == ward.CodeDeviceWiped && p != nil && action == wipeConfirmAction {
+			err = nil // the one call a device under a wipe order may make
+		}
+		if err == nil {
+			err = p.Can(action)
+		}
+		if err == nil {
+			err = fn(w, r, p)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+		}
+	})
+}
+
+// wipeConfirmAction is the action of the wipe confirmation route.
+const wipeConfirmAction = authz.SessionDelete
+
+// public registers a route that needs no session.
+func (h *Handler) public(pattern string, fn publicHandler) {
+	h.register(pattern, "", func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			h.fail(w, r, err)
+		}
+	})
+}
+
+func (h *Handler) register(pattern string, action authz.Action, fn http.HandlerFunc) {
+	h.patterns = append(h.patterns, Route{Pattern: pattern, Action: action})
+	h.mux.HandleFunc(pattern, fn)
+}
+
+// Route is a registered pattern and the authz action it needs ("" for
+// public routes).
+type Route struct {
+	Pattern string
+	Action  authz.Action
+}
+
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var we *ward.Error
+	if ok := asWardError(err, &we); ok && we.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((we.RetryAfter+999_999_999)/1_000_000_000)))
+	}
+	writeProblem(w, r, h.log, err)
+}
+
+// authenticate finds the session token (Bearer header, or the cookie plus a
+// CSRF header on unsafe methods) and asks app who it belongs to.
+func (h *Handler) authenticate(r *http.Request) (*app.Principal, error) {
+	token, fromCookie := sessionToken(r)
+	if token == "" {
+		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
+	}
+	if fromCookie && !safeMethod(r.Method) && !auth.CheckCSRF(token, r.Header.Get(auth.CSRFHeader)) {
+		return nil, ward.Errorf(ward.CodeForbidden, "missing or wrong %s header", auth.CSRFHeader)
+	}
+	return h.app.Authenticate(r.Context(), token, clientIP(r))
+}
+
+func sessionToken(r *http.Request) (token string, fromCookie bool) {
+	if v := r.Header.Get("Authorization"); v != "" {
+		scheme, tok, _ := strings.Cut(v, " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(tok), false
+		}
+		return "", false
+	}
+	if c, err := r.Cookie(auth.SessionCookieName); err == nil {
+		return c.Value, true
+	}
+	return "", false
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// clientIP is the peer address. (Behind a proxy this is the proxy; reading
+// X-Forwarded-For safely needs a trusted-proxy list, which ward does not
+// have yet.)
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

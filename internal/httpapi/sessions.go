@@ -1,0 +1,153 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/auth"
+)
+
+type loginRequest struct {
+	Org          string `json:"org"`
+	Email        string `json:"email"`
+	Password     string `json:"password"`
+	TOTP         string `json:"totp"`
+	RecoveryCode string `json:"recovery_code"`
+	Device       struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"device"`
+	// Cookie asks for the session in an HttpOnly cookie (web clients)
+	// instead of a token in the answer (API clients).
+	Cookie bool `json:"cookie"`
+}
+
+type loginResponse struct {
+	Token              string      `json:"token,omitempty"`
+	CSRFToken          string      `json:"csrf_token,omitempty"`
+	User               userView    `json:"user"`
+	Device             deviceView  `json:"device"`
+	ExpiresAt          time.Time   `json:"expires_at"`
+	IdleTimeout        int64       `json:"idle_timeout"` // seconds
+	EnrollmentRequired []string    `json:"enrollment_required,omitempty"`
+	Session            sessionView `json:"session"`
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
+	var req loginRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	res, err := h.app.Login(r.Context(), app.LoginRequest{
+		Org: req.Org, Email: req.Email, Password: req.Password, TOTP: req.TOTP, RecoveryCode: req.RecoveryCode,
+		DeviceID: req.Device.ID, DeviceName: req.Device.Name, IP: clientIP(r), UserAgent: r.UserAgent(),
+	})
+	if err != nil {
+		return err
+	}
+	out := loginResponse{User: viewUser(res.User), Device: viewDevice(res.Device), ExpiresAt: res.Session.ExpiresAt,
+		IdleTimeout: int64(res.IdleTimeout / time.Second), EnrollmentRequired: res.EnrollmentRequired,
+		Session: viewSession(res.Session, res.Session.ID)}
+	if req.Cookie {
+		http.SetCookie(w, &http.Cookie{Name: auth.SessionCookieName, Value: res.Token, Path: "/",
+			Expires: res.Session.ExpiresAt, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+		out.CSRFToken = auth.CSRFToken(res.Token)
+	} else {
+		out.Token = res.Token
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	if err := h.app.Logout(r.Context(), p); err != nil {
+		return err
+	}
+	clearSessionCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) signOutEverywhere(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	if err := h.app.SignOutEverywhere(r.Context(), p); err != nil {
+		return err
+	}
+	clearSessionCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	ss, err := h.app.Sessions(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	out := make([]sessionView, len(ss))
+	for i, s := range ss {
+		out[i] = viewSession(s, p.Session.ID)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+	return nil
+}
+
+func (h *Handler) revokeSession(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	if err := h.app.RevokeSession(r.Context(), p, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type meResponse struct {
+	User        userView    `json:"user"`
+	Device      deviceView  `json:"device"`
+	Session     sessionView `json:"session"`
+	IdleTimeout int64       `json:"idle_timeout"` // seconds; the client warns before it runs out
+	MFAPending  bool        `json:"mfa_enrollment_required"`
+}
+
+func (h *Handler) me(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	writeJSON(w, http.StatusOK, meResponse{User: viewUser(p.User), Device: viewDevice(p.Device),
+		Session: viewSession(p.Session, p.Session.ID), IdleTimeout: int64(p.Policy.IdleTimeout.D() / time.Second),
+		MFAPending: p.Session.MFAPending})
+	return nil
+}
+
+func (h *Handler) beginTOTP(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	en, err := h.app.BeginTOTP(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"secret": en.Secret, "otpauth_url": en.URL})
+	return nil
+}
+
+func (h *Handler) confirmTOTP(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	codes, err := h.app.ConfirmTOTP(r.Context(), p, req.Code)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
+	return nil
+}
+
+func (h *Handler) confirmWipe(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	if err := h.app.ConfirmWipe(r.Context(), p); err != nil {
+		return err
+	}
+	clearSessionCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// Env is an opened, migrated ward: the store, the keyring, the audit
+// recorder and sealer, and the App over them. ward serve and the
+// administrative commands (init, user, device) share it.
+type Env struct {
+	Store    *store.Store
+	Keyring  *keyring.Keyring
+	Recorder *audit.Recorder
+	Sealer   *audit.Sealer
+	App      *app.App
+}
+
+// Open opens and migrates the store cfg names, creating the data dir for
+// SQLite when it does not exist yet, and builds the rest of the Env.
+func Open(ctx context.Context, cfg Config) (*Env, error) {
+	cfg = withDefaults(cfg)
+	if err := store.CheckURL(cfg.DBURL); err != nil {
+		return nil, err
+	}
+	exists, err := checkDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+	}
+	st, err := store.Open(ctx, store.Options{URL: cfg.DBURL, DataDir: cfg.DataDir, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	env := &Env{Store: st}
+	if err := env.build(ctx, cfg); err != nil {
+		env.Close()
+		return nil, err
+	}
+	return env, nil
+}
+
+func (e *Env) build(ctx context.Context, cfg Config) error {
+	applied, err := e.Store.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if len(applied) > 0 {
+		cfg.Logger.Info("migrations applied", "count", len(applied), "last", applied[len(applied)-1])
+	}
+	provider, err := keyring.DefaultProvider(cfg.DataDir, true)
+	if err != nil {
+		return err
+	}
+	if e.Keyring, err = keyring.New(ctx, keyring.Config{Store: e.Store, Provider: provider, Now: cfg.Now}); err != nil {
+		return err
+	}
+	signing, err := e.Keyring.AuditSigningKey(ctx)
+	if err != nil {
+		return fmt.Errorf("audit signing key: %w", err)
+	}
+	var sink audit.Sink
+	if cfg.AuditCheckpointSink != "" {
+		if sink, err = audit.ParseSink(cfg.AuditCheckpointSink); err != nil {
+			return err
+		}
+	}
+	if e.Sealer, err = audit.NewSealer(e.Store, audit.SealerOptions{Key: signing, Sink: sink}); err != nil {
+		return err
+	}
+	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})
+	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Logger: cfg.Logger, Now: cfg.Now})
+	return err
+}
+
+// Close seals what the audit trail still holds, with a final checkpoint,
+// and closes everything.
+func (e *Env) Close() error {
+	var errs []error
+	if e.Recorder != nil {
+		errs = append(errs, e.Recorder.Close())
+	}
+	if e.Sealer != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := e.Sealer.Seal(ctx); err != nil {
+			errs = append(errs, err)
+		} else if _, _, err := e.Sealer.Checkpoint(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errs = append(errs, e.Store.Close())
+	return errors.Join(errs...)
+}
