@@ -10,6 +10,7 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -18,6 +19,7 @@ type Config struct {
 	Store   *store.Store
 	Keyring *keyring.Keyring
 	Audit   *audit.Recorder // durable audit of reads (group commit)
+	Broker  realtime.Broker // where events go after commit; nil: an in-process broker
 	Logger  *slog.Logger
 	Now     func() time.Time // nil means time.Now
 	// Hasher hashes passwords; nil means argon2id with auth.DefaultParams,
@@ -33,6 +35,7 @@ type App struct {
 	store   *store.Store
 	keys    *keyring.Keyring
 	audit   *audit.Recorder
+	broker  realtime.Broker
 	log     *slog.Logger
 	now     func() time.Time
 	hasher  *auth.Hasher
@@ -42,10 +45,13 @@ type App struct {
 
 // New builds an App.
 func New(cfg Config) (*App, error) {
-	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, log: cfg.Logger, now: cfg.Now,
+	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.broker == nil {
+		a.broker = realtime.NewLocalBroker()
 	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
@@ -77,3 +83,14 @@ func (a *App) Ready(ctx context.Context) error {
 
 // newID returns a new time-ordered id (UUIDv7).
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// Broker is where the app publishes events; the WebSocket hub subscribes.
+func (a *App) Broker() realtime.Broker { return a.broker }
+
+// publish sends ev after a commit. A failed publish loses only the live
+// push: clients catch up from the store by sequence number.
+func (a *App) publish(ctx context.Context, ev realtime.Event) {
+	if err := a.broker.Publish(ctx, ev); err != nil {
+		a.log.WarnContext(ctx, "publish failed", "type", ev.Type, "err", err.Error())
+	}
+}
