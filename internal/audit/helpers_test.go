@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -102,3 +103,5 @@ func countEvents(tb testing.TB, st *store.Store) int {
 type discard struct{}
 
 func (discard) Write(b []byte) (int, error) { return len(b), nil }
+
+func testingProcs() int { return runtime.GOMAXPROCS(0) }

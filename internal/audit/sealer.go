@@ -142,7 +142,7 @@ func checkpointTx(ctx context.Context, tx *store.Tx, key ed25519.PrivateKey) (Ch
 
 // Run seals and checkpoints on every tick until ctx ends; internal/server
 // passes a time.Ticker's channel, tests their own. Errors go to onErr (nil:
-// ignored) and the loop carries on. It returns ctx.Err().
+// ignored) and the loop carries on. It returns ctx.Err() once ctx ends.
 func (s *Sealer) Run(ctx context.Context, ticks <-chan time.Time, onErr func(error)) error {
 	for {
 		select {
@@ -151,11 +151,14 @@ func (s *Sealer) Run(ctx context.Context, ticks <-chan time.Time, onErr func(err
 		case <-ticks:
 		}
 		if _, err := s.Seal(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			report(onErr, err)
 			continue
 		}
 		if s.key != nil {
-			if _, _, err := s.Checkpoint(ctx); err != nil {
+			if _, _, err := s.Checkpoint(ctx); err != nil && ctx.Err() == nil {
 				report(onErr, err)
 			}
 		}

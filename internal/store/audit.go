@@ -68,6 +68,12 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 				if j > 0 {
 					b.WriteByte(',')
 				}
+				// SQLite looks $N names up one by one (quadratic in a long
+				// statement); its plain ? is positional.
+				if tx.d.name == "sqlite" {
+					b.WriteByte('?')
+					continue
+				}
 				b.WriteByte('$')
 				b.WriteString(strconv.Itoa(i*12 + j + 1))
 			}
