@@ -28,6 +28,7 @@ func commands() map[string]command {
 		"user":    {"add or list users", runUser},
 		"device":  {"list, approve, lock or wipe devices", runDevice},
 		"keys":    {"rotate keys or show their status", runKeys},
+		"audit":   {"verify the audit chain, or export audit events", runAudit},
 	}
 }
 

@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&cfg.Addr, "addr", server.DefaultAddr, "host:port to listen on")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate file (default: self-signed, made in --data)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file, with --tls-cert")
+	fs.StringVar(&cfg.AuditCheckpointSink, "audit-checkpoint-sink", "", "copy each signed audit checkpoint to file:/path or exec:/path/cmd")
 	fs.BoolVar(&cfg.InsecureBehindTLSProxy, "insecure-behind-tls-proxy", false, "serve plain HTTP behind a TLS-terminating proxy")
 	if err := parseFlags(fs, args); err != nil {
 		return err
