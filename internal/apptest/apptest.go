@@ -1,0 +1,160 @@
+// Package apptest builds a real App for tests: a SQLite store in a temp
+// dir, a keyring with a file master key, an audit recorder, a fake clock
+// and an org with its owner. Tests in app, httpapi and e2e share it.
+package apptest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// Clock is a test clock that only moves when told.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at a fixed time.
+func NewClock() *Clock { return &Clock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)} }
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock on.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Fixture is an App over a real SQLite store with one org and its owner.
+type Fixture struct {
+	App      *app.App
+	Store    *store.Store
+	Keyring  *keyring.Keyring
+	Recorder *audit.Recorder
+	Clock    *Clock
+	Org      ward.Org
+	Owner    ward.User
+	OwnerPW  string
+}
+
+// fastHasher keeps tests quick; production uses auth.DefaultParams.
+func FastHasher(tb testing.TB) *auth.Hasher {
+	h, err := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return h
+}
+
+// New builds a Fixture on SQLite; mfa sets the org's MFA policy.
+func New(tb testing.TB, mfa bool) *Fixture {
+	tb.Helper()
+	ctx := context.Background()
+	clock := NewClock()
+	st, err := store.Open(ctx, store.Options{DataDir: tb.TempDir(), Now: clock.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	prov, err := keyring.FileProvider(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kr, err := keyring.New(ctx, keyring.Config{Store: st, Provider: prov, Now: clock.Now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rec := audit.NewRecorder(st, audit.RecorderOptions{})
+	tb.Cleanup(func() { rec.Close() })
+	a, err := app.New(app.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now, Hasher: FastHasher(tb)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &Fixture{App: a, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough"}
+	f.Org, f.Owner, _, err = a.CreateOrg(ctx, app.InitOrg{Name: "St Mary", AdminEmail: "owner@stmary.example",
+		AdminName: "Olive Owner", Password: f.OwnerPW, MFARequired: mfa})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// AddUser adds a user with a password of its own and returns both.
+func (f *Fixture) AddUser(tb testing.TB, role ward.Role, email, name string) (ward.User, string) {
+	tb.Helper()
+	pw := "pw for " + email + " is long"
+	u, err := f.App.AddUser(context.Background(), f.Org.Slug, app.NewUser{Email: email, Name: name, Role: role, Password: pw})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return u, pw
+}
+
+// Login signs in from a device and address.
+func (f *Fixture) Login(email, pw, device, ip string) (app.LoginResult, error) {
+	return f.App.Login(context.Background(), app.LoginRequest{Email: email, Password: pw,
+		DeviceID: device, DeviceName: "test " + device, IP: ip})
+}
+
+// MustLogin signs in and authenticates the new session.
+func (f *Fixture) MustLogin(tb testing.TB, email, pw, device string) (*app.Principal, string) {
+	tb.Helper()
+	res, err := f.Login(email, pw, device, "10.0.0.1")
+	if err != nil {
+		tb.Fatalf("login %s: %v", email, err)
+	}
+	p, err := f.App.Authenticate(context.Background(), res.Token, "10.0.0.1")
+	if err != nil {
+		tb.Fatalf("authenticate %s: %v", email, err)
+	}
+	return p, res.Token
+}
+
+// AuditActions returns the actions of every audit event so far, in order.
+func (f *Fixture) AuditActions(tb testing.TB) []string {
+	tb.Helper()
+	var buf bytes.Buffer
+	if _, err := audit.Export(context.Background(), f.Store, time.Time{}, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), "jsonl", &buf, nil); err != nil {
+		tb.Fatal(err)
+	}
+	var actions []string
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		var rec struct {
+			Action string `json:"action"`
+		}
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Action != "" {
+			actions = append(actions, rec.Action)
+		}
+	}
+	return actions
+}
+
+// WantCode fails the test unless err carries code.
+func WantCode(tb testing.TB, err error, code ward.Code) {
+	tb.Helper()
+	if got := ward.ErrorCode(err); got != code {
+		tb.Fatalf("error %v (code %q), want code %q", err, got, code)
+	}
+}

@@ -1,0 +1,191 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/httpapi"
+)
+
+// publicRoutes are the routes that need no session. A new public route must
+// be added here on purpose; anything else must name an authz action.
+var publicRoutes = []string{
+	"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/sessions", "/",
+}
+
+// env is a running API with users of every role in one org and an owner in
+// another.
+type env struct {
+	f       *apptest.Fixture
+	srv     *httptest.Server
+	h       *httpapi.Handler
+	pw      map[ward.Role]string
+	email   map[ward.Role]string
+	other   ward.User
+	otherPW string
+	device  int
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	f := apptest.New(t, false)
+	h := httpapi.New(httpapi.Config{App: f.App})
+	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}}
+	t.Cleanup(e.srv.Close)
+	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW
+	for _, r := range ward.Roles[1:] {
+		u, pw := f.AddUser(t, r, string(r)+"@stmary.example", "A "+string(r))
+		e.email[r], e.pw[r] = u.Email, pw
+	}
+	e.otherPW = "other org owner passphrase"
+	var err error
+	_, e.other, _, err = f.App.CreateOrg(context.Background(), app.InitOrg{Name: "Elsewhere", AdminEmail: "boss@elsewhere.example", Password: e.otherPW})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// token signs in afresh (routes such as sign-out end the session).
+func (e *env) token(t *testing.T, email, pw string) string {
+	t.Helper()
+	e.device++
+	body := fmt.Sprintf(`{"email":%q,"password":%q,"device":{"id":"route-device-%04d","name":"test"}}`, email, pw, e.device)
+	resp, err := http.Post(e.srv.URL+"/api/v1/sessions", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&out)
+	if resp.StatusCode != http.StatusCreated || out.Token == "" {
+		t.Fatalf("login %s: %d", email, resp.StatusCode)
+	}
+	return out.Token
+}
+
+// call sends a request with an empty JSON object as body where one fits.
+func (e *env) call(t *testing.T, method, path, token string) (int, string) {
+	t.Helper()
+	var body io.Reader
+	if method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+		body = strings.NewReader("{}")
+	}
+	req, _ := http.NewRequest(method, e.srv.URL+path, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var p struct{ Code string }
+	json.NewDecoder(resp.Body).Decode(&p)
+	return resp.StatusCode, p.Code
+}
+
+// concrete turns a route pattern into a method and a path with ids filled in.
+func concrete(pattern, id string) (method, path string) {
+	method, path, ok := strings.Cut(pattern, " ")
+	if !ok {
+		method, path = http.MethodGet, pattern
+	}
+	for strings.Contains(path, "{") {
+		i, j := strings.Index(path, "{"), strings.Index(path, "}")
+		path = path[:i] + id + path[j+1:]
+	}
+	return method, path
+}
+
+// TestRouteRoleTable walks every route as anonymous, as each role and as a
+// user of another org, and checks each answer against the authz table.
+func TestRouteRoleTable(t *testing.T) {
+	e := newEnv(t)
+	routes := e.h.Routes()
+	if len(routes) < 10 {
+		t.Fatalf("only %d routes registered", len(routes))
+	}
+	for _, rt := range routes {
+		if rt.Action == "" {
+			if !slices.Contains(publicRoutes, rt.Pattern) {
+				t.Errorf("%s is public but not listed in publicRoutes: give it an authz action", rt.Pattern)
+			}
+			continue
+		}
+		if !rt.Action.Valid() {
+			t.Errorf("%s names action %q, which has no row in the authz table", rt.Pattern, rt.Action)
+			continue
+		}
+		method, path := concrete(rt.Pattern, "01a20fde-0000-7000-8000-000000000000")
+		t.Run(rt.Pattern, func(t *testing.T) {
+			if status, _ := e.call(t, method, path, ""); status != http.StatusUnauthorized {
+				t.Errorf("anonymous: %d, want 401", status)
+			}
+			for _, role := range ward.Roles {
+				status, code := e.call(t, method, path, e.token(t, e.email[role], e.pw[role]))
+				allowed := authz.Allowed(role, rt.Action)
+				switch {
+				case allowed && (status == http.StatusForbidden && code == string(ward.CodeForbidden) || status == http.StatusUnauthorized):
+					t.Errorf("%s: %d %s, but the table allows %s", role, status, code, rt.Action)
+				case !allowed && (status != http.StatusForbidden || code != string(ward.CodeForbidden)):
+					t.Errorf("%s: %d %s, but the table denies %s: want 403 forbidden", role, status, code, rt.Action)
+				}
+			}
+		})
+	}
+}
+
+// TestOtherOrgSeesNothing: an owner of another org, who may do everything
+// in its own org, gets nothing of this org's users, devices or sessions.
+func TestOtherOrgSeesNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	nurseToken := e.token(t, e.email[ward.RoleClinician], e.pw[ward.RoleClinician])
+	p, err := e.f.App.Authenticate(ctx, nurseToken, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{"/users/": p.User.ID, "/devices/": p.Device.ID, "/sessions/": p.Session.ID}
+	for _, rt := range e.h.Routes() {
+		if rt.Action == "" || !strings.Contains(rt.Pattern, "{id}") {
+			continue
+		}
+		id := ""
+		for prefix, v := range ids {
+			if strings.Contains(rt.Pattern, prefix) {
+				id = v
+			}
+		}
+		if id == "" {
+			continue
+		}
+		method, path := concrete(rt.Pattern, id)
+		status, _ := e.call(t, method, path, e.token(t, e.other.Email, e.otherPW))
+		if status < 400 {
+			t.Errorf("%s with this org's id as another org's owner: %d", rt.Pattern, status)
+		}
+	}
+	// The other org's directory does not list this org's people.
+	status, _ := e.call(t, http.MethodGet, "/api/v1/users", e.token(t, e.other.Email, e.otherPW))
+	if status != http.StatusOK {
+		t.Fatalf("directory: %d", status)
+	}
+	if _, err := e.f.App.Authenticate(ctx, nurseToken, "127.0.0.1"); err != nil {
+		t.Errorf("the nurse's session was touched by the other org: %v", err)
+	}
+}
