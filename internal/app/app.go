@@ -41,12 +41,13 @@ type App struct {
 	hasher  *auth.Hasher
 	account *auth.Throttle
 	address *auth.Throttle
+	cache   *sessionCache
 }
 
 // New builds an App.
 func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
-		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle}
+		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache()}
 	if a.now == nil {
 		a.now = time.Now
 	}

@@ -21,28 +21,13 @@ func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, e
 	if !auth.ValidSessionTokenFormat(token) {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
-	p := &Principal{IP: ip}
-	err := a.store.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		if p.Session, err = tx.SessionByTokenHash(ctx, auth.HashSessionToken(token)); err != nil {
-			return err
-		}
-		if p.Device, err = tx.DeviceByID(ctx, p.Session.OrgID, p.Session.DeviceID); err != nil {
-			return err
-		}
-		if p.User, err = tx.UserByID(ctx, p.Session.OrgID, p.Session.UserID); err != nil {
-			return err
-		}
-		p.Policy, err = tx.Policy(ctx, p.Session.OrgID)
-		return err
-	})
-	if ward.ErrorCode(err) == ward.CodeNotFound {
-		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
-	}
+	hash := auth.HashSessionToken(token)
+	now := a.now()
+	p, err := a.loadPrincipal(ctx, hash, now)
 	if err != nil {
 		return nil, err
 	}
-	now := a.now()
+	p.IP = ip
 	if p.Device.Wipe == ward.WipeRequested || p.Device.Wipe == ward.WipeDelivered {
 		if p.Device.Wipe == ward.WipeRequested {
 			if err := a.markWipeDelivered(ctx, p, "api"); err != nil {
@@ -77,7 +62,40 @@ func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, e
 		if err != nil {
 			return nil, err
 		}
+		p.Session.LastSeenAt = now
+		a.cache.touched(hash, now)
 	}
+	return p, nil
+}
+
+// loadPrincipal reads the session behind a token hash with its device, user
+// and org policy, from the cache when it is fresh.
+func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*Principal, error) {
+	if p, ok := a.cache.get(hash, now); ok {
+		return &p, nil
+	}
+	p := &Principal{}
+	err := a.store.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if p.Session, err = tx.SessionByTokenHash(ctx, hash); err != nil {
+			return err
+		}
+		if p.Device, err = tx.DeviceByID(ctx, p.Session.OrgID, p.Session.DeviceID); err != nil {
+			return err
+		}
+		if p.User, err = tx.UserByID(ctx, p.Session.OrgID, p.Session.UserID); err != nil {
+			return err
+		}
+		p.Policy, err = tx.Policy(ctx, p.Session.OrgID)
+		return err
+	})
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.cache.put(hash, *p, now)
 	return p, nil
 }
 
@@ -93,7 +111,7 @@ func wipeOrder() error {
 }
 
 func (a *App) expireIdle(ctx context.Context, p *Principal) error {
-	return a.store.Write(ctx, func(tx *store.Tx) error {
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
 		ok, err := tx.RevokeSession(ctx, p.User.ID, p.Session.ID)
 		if err != nil || !ok {
 			return err
@@ -107,7 +125,7 @@ func (a *App) expireIdle(ctx context.Context, p *Principal) error {
 // markWipeDelivered records that the wipe order reached the device, once.
 // via says how ("api", "websocket").
 func (a *App) markWipeDelivered(ctx context.Context, p *Principal, via string) error {
-	return a.store.Write(ctx, func(tx *store.Tx) error {
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
 		d, err := tx.DeviceByID(ctx, p.Device.OrgID, p.Device.ID)
 		if err != nil || d.Wipe != ward.WipeRequested {
 			return err
@@ -128,7 +146,7 @@ func (a *App) ConfirmWipe(ctx context.Context, p *Principal) error {
 	if p.Device.Wipe != ward.WipeDelivered && p.Device.Wipe != ward.WipeRequested {
 		return ward.Errorf(ward.CodeConflict, "this device has no wipe order")
 	}
-	return a.store.Write(ctx, func(tx *store.Tx) error {
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
 		if err := tx.SetDeviceState(ctx, p.Device.OrgID, p.Device.ID, ward.DeviceWiped, ward.WipeConfirmed); err != nil {
 			return err
 		}

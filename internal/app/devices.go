@@ -49,7 +49,7 @@ func (a *App) ActOnDevice(ctx context.Context, p *Principal, id string, act Devi
 		return ward.Device{}, err
 	}
 	var d ward.Device
-	err := a.store.Write(ctx, func(tx *store.Tx) error {
+	err := a.changeAccess(ctx, func(tx *store.Tx) error {
 		var err error
 		if d, err = tx.DeviceByID(ctx, p.User.OrgID, id); err != nil {
 			return err

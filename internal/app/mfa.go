@@ -55,7 +55,7 @@ func (a *App) ConfirmTOTP(ctx context.Context, p *Principal, code string) ([]str
 		return nil, err
 	}
 	var codes []string
-	err := a.store.Write(ctx, func(tx *store.Tx) error {
+	err := a.changeAccess(ctx, func(tx *store.Tx) error {
 		m, err := tx.MFA(ctx, p.User.ID)
 		if ward.ErrorCode(err) == ward.CodeNotFound || (err == nil && m.TOTPSealed == nil) {
 			return ward.Errorf(ward.CodeConflict, "start enrolment first (POST /api/v1/mfa/totp)")

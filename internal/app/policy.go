@@ -31,7 +31,7 @@ func (a *App) UpdatePolicy(ctx context.Context, p *Principal, pol ward.Policy) (
 	if err := pol.Validate(); err != nil {
 		return ward.Policy{}, err
 	}
-	err := a.store.Write(ctx, func(tx *store.Tx) error {
+	err := a.changeAccess(ctx, func(tx *store.Tx) error {
 		if err := tx.PutPolicy(ctx, p.User.OrgID, pol); err != nil {
 			return err
 		}

@@ -278,7 +278,7 @@ func truncate(s string, n int) string {
 
 // Logout ends the caller's session.
 func (a *App) Logout(ctx context.Context, p *Principal) error {
-	return a.store.Write(ctx, func(tx *store.Tx) error {
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
 		if _, err := tx.RevokeSession(ctx, p.User.ID, p.Session.ID); err != nil {
 			return err
 		}
@@ -305,7 +305,7 @@ func (a *App) RevokeSession(ctx context.Context, p *Principal, id string) error 
 	if err := p.Can(authz.SessionDelete); err != nil {
 		return err
 	}
-	return a.store.Write(ctx, func(tx *store.Tx) error {
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
 		ok, err := tx.RevokeSession(ctx, p.User.ID, id)
 		if err != nil {
 			return err
@@ -322,7 +322,7 @@ func (a *App) SignOutEverywhere(ctx context.Context, p *Principal) error {
 	if err := p.Can(authz.SessionDelete); err != nil {
 		return err
 	}
-	return a.store.Write(ctx, func(tx *store.Tx) error {
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
 		if _, err := tx.RevokeUserSessions(ctx, p.User.ID, ""); err != nil {
 			return err
 		}

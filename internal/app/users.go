@@ -100,7 +100,7 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		}
 	}
 	var u ward.User
-	err := a.store.Write(ctx, func(tx *store.Tx) error {
+	err := a.changeAccess(ctx, func(tx *store.Tx) error {
 		var err error
 		if u, err = tx.UserByID(ctx, p.User.OrgID, id); err != nil {
 			return err
