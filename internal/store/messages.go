@@ -1,0 +1,156 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/wardhealth/ward"
+)
+
+// Message is a message as stored: Body of the embedded ward.Message is
+// empty, its ciphertext is BodySealed (nil once recalled or purged).
+type Message struct {
+	ward.Message
+	OrgID      string
+	BodySealed []byte
+}
+
+const msgCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_sealed, priority, backup_user_id, " +
+	"created_at, recalled_at, purged_at"
+
+// InsertMessage gives m the conversation's next sequence number and stores
+// it, stamped with the transaction time. The counter lives on the
+// conversation row, so concurrent senders queue on that row's lock and get
+// consecutive numbers on both databases. It returns false, storing nothing
+// more, when the sender already sent a message with m's ClientID in the
+// conversation: the caller must then roll back (the counter moved) and
+// look the earlier message up.
+func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
+	var seq int64
+	err := tx.queryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $1
+		WHERE org_id = $2 AND id = $3 RETURNING last_seq`, micros(tx.Now), m.OrgID, m.ConversationID).Scan(&seq)
+	if err != nil {
+		return false, tx.d.wrap(err)
+	}
+	m.Seq, m.CreatedAt, m.RecalledAt, m.PurgedAt = seq, tx.Now, time.Time{}, time.Time{}
+	res, err := tx.exec(ctx, "INSERT INTO messages ("+msgCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0)
+		ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING`,
+		m.ID, m.OrgID, m.ConversationID, m.Seq, m.SenderID, m.ClientID, m.BodySealed, string(m.Priority), m.BackupUserID,
+		micros(m.CreatedAt))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// MessageByClientID finds the message a sender sent with a client id in a
+// conversation.
+func (tx *Tx) MessageByClientID(ctx context.Context, convID, senderID, clientID string) (Message, error) {
+	return tx.scanMessage(tx.queryRow(ctx, "SELECT "+msgCols+" FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3",
+		convID, senderID, clientID))
+}
+
+// MessageByID finds an org's message.
+func (tx *Tx) MessageByID(ctx context.Context, orgID, id string) (Message, error) {
+	return tx.scanMessage(tx.queryRow(ctx, "SELECT "+msgCols+" FROM messages WHERE org_id = $1 AND id = $2", orgID, id))
+}
+
+// ListMessages lists up to limit messages of a conversation with a sequence
+// number above afterSeq, in order.
+func (tx *Tx) ListMessages(ctx context.Context, convID string, afterSeq int64, limit int) ([]Message, error) {
+	rows, err := tx.query(ctx, "SELECT "+msgCols+" FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+		convID, afterSeq, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := tx.scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, tx.d.wrap(rows.Err())
+}
+
+// RecallMessage destroys a message's content (the ciphertext is replaced by
+// NULL), stamps recalled_at, drops its receipts and ends its urgent timers.
+// A message already recalled or purged is a conflict.
+func (tx *Tx) RecallMessage(ctx context.Context, orgID, id string) error {
+	err := tx.execOne(ctx, `UPDATE messages SET body_sealed = NULL, recalled_at = $1
+		WHERE org_id = $2 AND id = $3 AND recalled_at = 0 AND purged_at = 0`, micros(tx.Now), orgID, id)
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return ward.Errorf(ward.CodeConflict, "the message was already recalled or purged")
+	}
+	if err != nil {
+		return err
+	}
+	return tx.forgetMessages(ctx, []string{id})
+}
+
+// PurgeBatch is the most messages PurgeMessages destroys in one call.
+const PurgeBatch = 500
+
+// PurgeMessages destroys the content of up to PurgeBatch messages of a
+// conversation created before cutoff (recalled and purged ones aside),
+// stamps purged_at, drops their receipts and ends their urgent timers. It
+// returns how many it purged and the highest sequence number among them.
+func (tx *Tx) PurgeMessages(ctx context.Context, convID string, cutoff time.Time) (int, int64, error) {
+	rows, err := tx.query(ctx, `UPDATE messages SET body_sealed = NULL, purged_at = $1 WHERE id IN (
+		SELECT id FROM messages WHERE conversation_id = $2 AND created_at < $3 AND purged_at = 0 AND recalled_at = 0
+		ORDER BY created_at LIMIT $4) RETURNING id, seq`, micros(tx.Now), convID, micros(cutoff), PurgeBatch)
+	if err != nil {
+		return 0, 0, err
+	}
+	var ids []string
+	var maxSeq int64
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			rows.Close()
+			return 0, 0, tx.d.wrap(err)
+		}
+		ids, maxSeq = append(ids, id), max(maxSeq, seq)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, tx.d.wrap(err)
+	}
+	if len(ids) == 0 {
+		return 0, 0, nil
+	}
+	return len(ids), maxSeq, tx.forgetMessages(ctx, ids)
+}
+
+// forgetMessages drops the receipts and ends the urgent timers of messages
+// whose content was destroyed.
+func (tx *Tx) forgetMessages(ctx context.Context, ids []string) error {
+	in := placeholders(1, len(ids))
+	if _, err := tx.exec(ctx, "DELETE FROM receipts WHERE message_id IN ("+in+")", stringArgs(ids)...); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, "UPDATE urgent_escalations SET done = 1 WHERE message_id IN ("+in+")", stringArgs(ids)...)
+	return err
+}
+
+func (tx *Tx) scanMessage(row scanner) (Message, error) {
+	var m Message
+	var prio string
+	var created, recalled, purged int64
+	if err := row.Scan(&m.ID, &m.OrgID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientID, &m.BodySealed, &prio,
+		&m.BackupUserID, &created, &recalled, &purged); err != nil {
+		return Message{}, tx.d.wrap(err)
+	}
+	m.Priority, m.CreatedAt = ward.Priority(prio), fromMicros(created)
+	if recalled != 0 {
+		m.RecalledAt = fromMicros(recalled)
+	}
+	if purged != 0 {
+		m.PurgedAt = fromMicros(purged)
+	}
+	return m, nil
+}
