@@ -48,9 +48,17 @@ conformance:
 vulncheck:
 	bash scripts/vulncheck.sh
 
-## bench: benchmarks (filled in by later work)
+## bench: the benchmarks behind docs/BENCHMARKS.md (a few minutes; results also in .cache/bench.txt)
+BENCH_POSTGRES ?= $(WARD_TEST_POSTGRES)
 bench:
-	@echo "make bench: no benchmarks yet (they arrive with the keyring, audit and messaging work)"
+	@mkdir -p .cache
+	@{ \
+	$(GO) test -run '^$$' -bench 'SealOpen1KiB' -benchmem -count 3 ./internal/keyring/ && \
+	WARD_TEST_POSTGRES=$(BENCH_POSTGRES) $(GO) test -run '^$$' -bench 'Recorder' -benchtime 3s ./internal/audit/ && \
+	WARD_TEST_POSTGRES=$(BENCH_POSTGRES) $(GO) test -run '^$$' -bench 'Verify' -benchtime 3x ./internal/audit/ && \
+	$(GO) test -run '^$$' -bench 'Hash$$' -benchtime 20x ./internal/auth/ && \
+	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ ; \
+	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
 
 clean:
 	rm -rf bin .cache
