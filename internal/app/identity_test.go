@@ -288,3 +288,50 @@ func TestUserAdministration(t *testing.T) {
 	_, err = f.Login(u.Email, "a long enough passphrase", "device-x-1", "10.0.0.1")
 	wantCode(t, err, ward.CodeUnauth)
 }
+
+func TestAccountAndAdminCutOff(t *testing.T) {
+	f := MustFixture(t, false)
+	ctx := context.Background()
+	admin, apw := f.AddUser(t, ward.RoleAdmin, "ada@stmary.example", "Ada Admin")
+	nurse, npw := f.AddUser(t, ward.RoleClinician, "nina@stmary.example", "Nina Nurse")
+	pa, _ := f.MustLogin(t, admin.Email, apw, "device-admin-1")
+	pn, token1 := f.MustLogin(t, nurse.Email, npw, "device-nina-1")
+	_, token2 := f.MustLogin(t, nurse.Email, npw, "device-nina-2")
+
+	// Changing one's password ends one's other sessions.
+	wantCode(t, f.App.ChangePassword(ctx, pn, "not it at all", "a brand new passphrase"), ward.CodeInvalid)
+	wantCode(t, f.App.ChangePassword(ctx, pn, npw, "password123456"), ward.CodeInvalid)
+	if err := f.App.ChangePassword(ctx, pn, npw, "a brand new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.App.Authenticate(ctx, token1, "10.0.0.1"); err != nil {
+		t.Errorf("the session that changed the password ended: %v", err)
+	}
+	_, err := f.App.Authenticate(ctx, token2, "10.0.0.1")
+	wantCode(t, err, ward.CodeUnauth)
+	if _, err := f.Login(nurse.Email, "a brand new passphrase", "device-nina-2", "10.0.0.1"); err != nil {
+		t.Fatalf("new password: %v", err)
+	}
+
+	// An admin cuts every session of a user at once.
+	wantCode(t, f.App.RevokeUserSessions(ctx, pn, admin.ID), ward.CodeForbidden)
+	if err := f.App.RevokeUserSessions(ctx, pa, nurse.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.App.Authenticate(ctx, token1, "10.0.0.1")
+	wantCode(t, err, ward.CodeUnauth)
+
+	// A reset second factor: with MFA required, the next sign-in must enrol.
+	pol := ward.DefaultPolicy()
+	if _, err := f.App.UpdatePolicy(ctx, pa, pol); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.App.ResetMFA(ctx, pa, nurse.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Login(nurse.Email, "a brand new passphrase", "device-nina-1", "10.0.0.1")
+	if err != nil || len(res.EnrollmentRequired) == 0 {
+		t.Errorf("after an MFA reset under required MFA: %+v %v", res.EnrollmentRequired, err)
+	}
+	wantCode(t, f.App.ResetMFA(ctx, pa, f.Owner.ID), ward.CodeForbidden)
+}

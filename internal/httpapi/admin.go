@@ -101,3 +101,19 @@ func (h *Handler) putPolicy(w http.ResponseWriter, r *http.Request, p *app.Princ
 	writeJSON(w, http.StatusOK, pol)
 	return nil
 }
+
+func (h *Handler) revokeUserSessions(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	if err := h.app.RevokeUserSessions(r.Context(), p, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) resetMFA(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	if err := h.app.ResetMFA(r.Context(), p, r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -151,3 +151,18 @@ func (h *Handler) confirmWipe(w http.ResponseWriter, r *http.Request, p *app.Pri
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	var req struct {
+		Current string `json:"current_password"`
+		New     string `json:"new_password"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := h.app.ChangePassword(r.Context(), p, req.Current, req.New); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -59,3 +59,9 @@ func (tx *Tx) UseTOTPStep(ctx context.Context, userID string, step int64) (bool,
 	n, err := res.RowsAffected()
 	return n == 1, err
 }
+
+// DeleteMFA removes a user's TOTP secret and recovery codes.
+func (tx *Tx) DeleteMFA(ctx context.Context, userID string) error {
+	_, err := tx.exec(ctx, "DELETE FROM user_mfa WHERE user_id = $1", userID)
+	return err
+}

@@ -1,0 +1,103 @@
+package app
+
+import (
+	"context"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// ChangePassword replaces the caller's password after checking the current
+// one. Every other session of the caller ends.
+func (a *App) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
+	if err := p.Can(authz.AccountUpdate); err != nil {
+		return err
+	}
+	var hash string
+	if err := a.store.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		hash, err = tx.PasswordHash(ctx, p.User.ID)
+		return err
+	}); err != nil {
+		return err
+	}
+	ok, _, err := a.hasher.Verify(ctx, current, hash)
+	if err != nil && ward.ErrorCode(err) == ward.CodeRateLimited {
+		return err
+	}
+	if !ok {
+		return ward.Errorf(ward.CodeInvalid, "the current password is wrong")
+	}
+	var orgName string
+	if err := a.store.Read(ctx, func(tx *store.Tx) error {
+		o, err := tx.OrgByID(ctx, p.User.OrgID)
+		orgName = o.Name
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := auth.CheckPassword(next, p.User.Email, p.User.Name, orgName); err != nil {
+		return err
+	}
+	newHash, err := a.hasher.Hash(ctx, next)
+	if err != nil {
+		return err
+	}
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
+		if err := tx.SetPasswordHash(ctx, p.User.ID, newHash); err != nil {
+			return err
+		}
+		if _, err := tx.RevokeUserSessions(ctx, p.User.ID, p.Session.ID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, p.event(audit.PasswordChanged, "user", p.User.ID))
+	})
+}
+
+// RevokeUserSessions ends every session of a user of the caller's org (an
+// admin cutting someone off).
+func (a *App) RevokeUserSessions(ctx context.Context, p *Principal, userID string) error {
+	if err := p.Can(authz.SessionRevoke); err != nil {
+		return err
+	}
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UserByID(ctx, p.User.OrgID, userID); err != nil {
+			return err
+		}
+		if _, err := tx.RevokeUserSessions(ctx, userID, ""); err != nil {
+			return err
+		}
+		ev := p.event(audit.SessionRevoked, "user", userID)
+		ev.Reason = "every session, by an admin"
+		return audit.Append(ctx, tx, ev)
+	})
+}
+
+// ResetMFA clears a user's second factors (a lost phone) and ends their
+// sessions; with MFA required they enrol again at their next sign-in.
+func (a *App) ResetMFA(ctx context.Context, p *Principal, userID string) error {
+	if err := p.Can(authz.UserMFAReset); err != nil {
+		return err
+	}
+	return a.changeAccess(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, p.User.OrgID, userID)
+		if err != nil {
+			return err
+		}
+		if u.Role == ward.RoleOwner && p.User.Role != ward.RoleOwner {
+			return ward.Errorf(ward.CodeForbidden, "only an owner can reset an owner's second factors")
+		}
+		if err := tx.DeleteMFA(ctx, userID); err != nil {
+			return err
+		}
+		if _, err := tx.RevokeUserSessions(ctx, userID, ""); err != nil {
+			return err
+		}
+		ev := p.event(audit.UserUpdated, "user", userID)
+		ev.Reason = "second factors reset"
+		return audit.Append(ctx, tx, ev)
+	})
+}
