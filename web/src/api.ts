@@ -1,0 +1,161 @@
+// The HTTP API client. Every call goes to this origin with the session
+// cookie; state-changing calls carry the CSRF token from the sign-in answer.
+// Errors are RFC 9457 problem+json with a stable code; two codes are handled
+// for the whole app: device_wiped (erase, confirm, show the wiped page) and
+// unauthenticated (back to sign-in).
+
+export class ApiError extends Error {
+  status: number;
+  code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export interface ApiHooks {
+  csrf(): string;
+  onRequest?(): void; // a request reached the server (the idle clock restarts)
+  onWiped?(): void;
+  onUnauthenticated?(): void;
+}
+
+type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export class Api {
+  private hooks: ApiHooks;
+  private fetch: FetchLike;
+
+  constructor(hooks: ApiHooks, fetchImpl?: FetchLike) {
+    this.hooks = hooks;
+    this.fetch = fetchImpl ?? ((i, init) => globalThis.fetch(i, init));
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, opts: { quiet?: boolean } = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (method !== "GET" && method !== "HEAD") {
+      const t = this.hooks.csrf();
+      if (t) headers["X-CSRF-Token"] = t;
+    }
+    let res: Response;
+    try {
+      res = await this.fetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch {
+      throw new ApiError(0, "network", "The server cannot be reached. Check the connection and try again.");
+    }
+    if (res.status < 500 && res.status !== 401) this.hooks.onRequest?.();
+    if (res.ok) {
+      if (res.status === 204) return undefined as T;
+      const text = await res.text();
+      return (text ? JSON.parse(text) : undefined) as T;
+    }
+    let code = "http_" + res.status;
+    let msg = res.statusText || "Request failed";
+    try {
+      const p = (await res.json()) as { code?: string; detail?: string; title?: string };
+      if (p.code) code = p.code;
+      msg = p.detail || p.title || msg;
+    } catch {
+      /* not problem+json */
+    }
+    const err = new ApiError(res.status, code, msg);
+    if (!opts.quiet) {
+      if (code === "device_wiped") this.hooks.onWiped?.();
+      else if (code === "unauthenticated") this.hooks.onUnauthenticated?.();
+    }
+    throw err;
+  }
+
+  get<T>(path: string, opts?: { quiet?: boolean }) {
+    return this.request<T>("GET", path, undefined, opts);
+  }
+  post<T>(path: string, body?: unknown, opts?: { quiet?: boolean }) {
+    return this.request<T>("POST", path, body ?? {}, opts);
+  }
+  put<T>(path: string, body: unknown) {
+    return this.request<T>("PUT", path, body);
+  }
+  patch<T>(path: string, body: unknown) {
+    return this.request<T>("PATCH", path, body);
+  }
+  del<T>(path: string, opts?: { quiet?: boolean }) {
+    return this.request<T>("DELETE", path, undefined, opts);
+  }
+}
+
+// ---- shapes (see api/openapi.yaml) ----
+
+export type Role = "owner" | "admin" | "compliance" | "clinician" | "staff" | "patient";
+
+export interface User {
+  id: string;
+  org_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  created_at: string;
+}
+
+export interface Device {
+  id: string;
+  user_id: string;
+  client_id: string;
+  name: string;
+  status: "pending" | "active" | "locked" | "wiped";
+  wipe?: "" | "requested" | "delivered" | "confirmed";
+  created_at: string;
+  last_seen_at: string;
+  last_ip: string;
+}
+
+export interface Session {
+  id: string;
+  device_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip: string;
+  user_agent: string;
+  current: boolean;
+}
+
+export interface LoginAnswer {
+  csrf_token?: string;
+  user: User;
+  device: Device;
+  expires_at: string;
+  idle_timeout: number;
+  enrollment_required?: string[];
+  session: Session;
+}
+
+export interface Me {
+  user: User;
+  device: Device;
+  session: Session;
+  idle_timeout: number;
+  mfa_enrollment_required: boolean;
+}
+
+export interface Policy {
+  mfa_required: boolean;
+  idle_timeout: number;
+  session_lifetime: number;
+  device_approval: boolean;
+  urgent_renotify: number;
+  urgent_escalate: number;
+  message_lifespan: number;
+  recall_window: number;
+  audit_retention: number;
+}
+
+export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";

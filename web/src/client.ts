@@ -1,0 +1,589 @@
+// Ward is the client's controller: it owns the state store, the API client,
+// the live socket and the idle timer, and the screens call its methods.
+// Nothing here is persisted except the device identity and the CSRF token
+// (localStorage): messages live in memory only, so a closed tab or a wipe
+// leaves nothing behind.
+import { Api, ApiError, type LoginAnswer, type Me, type User } from "./api";
+import { deviceIdentity, type DeviceIdentity } from "./device";
+import { IdleTimer } from "./idle";
+import { LiveConnection, liveURL, type Frame, type LiveStatus } from "./live";
+import {
+  applyReceipt,
+  lastSeq,
+  mergeMessages,
+  normConversation,
+  normMessage,
+  type Conversation,
+  type Message,
+  type ReceiptKind,
+} from "./messaging";
+import { parseRoute, type Route } from "./router";
+import { Store } from "./store";
+import { browserWipeEnv, wipeLocalData } from "./wipe";
+
+export type Phase = "loading" | "signin" | "enroll" | "app" | "wiped";
+
+export interface State {
+  phase: Phase;
+  route: Route;
+  me: Me | null;
+  users: Record<string, User>; // the org directory, by id
+  conversations: Conversation[];
+  conversationsLoaded: boolean;
+  messages: Record<string, Message[]>; // by conversation id
+  live: LiveStatus;
+  idleDeadline: number | null; // the idle warning is showing until this time
+  notice: string; // shown on the sign-in page (why the user was signed out)
+  toast: string; // a short message for the user (errors of background actions)
+}
+
+const initial: State = {
+  phase: "loading",
+  route: { name: "home" },
+  me: null,
+  users: {},
+  conversations: [],
+  conversationsLoaded: false,
+  messages: {},
+  live: "connecting",
+  idleDeadline: null,
+  notice: "",
+  toast: "",
+};
+
+const csrfKey = "ward.csrf";
+
+// The messaging endpoints (internal/httpapi/conversations.go).
+export const endpoints = {
+  conversations: "/api/v1/conversations",
+  conversation: (id: string) => `/api/v1/conversations/${encodeURIComponent(id)}`,
+  messages: (id: string) => `/api/v1/conversations/${encodeURIComponent(id)}/messages`,
+  read: (cid: string) => `/api/v1/conversations/${encodeURIComponent(cid)}/read`,
+  ack: (cid: string, mid: string) =>
+    `/api/v1/conversations/${encodeURIComponent(cid)}/messages/${encodeURIComponent(mid)}/ack`,
+  recall: (cid: string, mid: string) =>
+    `/api/v1/conversations/${encodeURIComponent(cid)}/messages/${encodeURIComponent(mid)}/recall`,
+};
+
+export class Ward {
+  store = new Store<State>(initial);
+  api: Api;
+  device: DeviceIdentity;
+  private csrf = "";
+  private live: LiveConnection | null = null;
+  private idle: IdleTimer | null = null;
+  private lastActivity = 0;
+  private wiping = false;
+
+  constructor() {
+    this.api = new Api({
+      csrf: () => this.csrf,
+      onRequest: () => this.idle?.noteRequest(),
+      onWiped: () => void this.wipe(),
+      onUnauthenticated: () => this.signedOut("Your session ended. Sign in again."),
+    });
+    this.device = this.loadDevice();
+    try {
+      this.csrf = localStorage.getItem(csrfKey) ?? "";
+    } catch {
+      this.csrf = "";
+    }
+  }
+
+  private loadDevice(): DeviceIdentity {
+    return deviceIdentity(localStorage, navigator.userAgent, () => crypto.randomUUID());
+  }
+
+  get state(): State {
+    return this.store.get();
+  }
+
+  // ---- boot, routing ----
+
+  async boot(): Promise<void> {
+    const onPop = () => this.store.set({ route: parseRoute(location.pathname) });
+    window.addEventListener("popstate", onPop);
+    const act = () => {
+      this.lastActivity = Date.now();
+      this.idle?.noteActivity();
+    };
+    for (const ev of ["keydown", "pointerdown", "touchstart"]) window.addEventListener(ev, act, { passive: true });
+    window.addEventListener("online", () => this.live?.retryNow());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") {
+        this.live?.retryNow();
+        this.markOpenRead();
+      }
+    });
+    this.store.set({ route: parseRoute(location.pathname) });
+    if (!this.csrf) {
+      this.store.set({ phase: "signin" });
+      return;
+    }
+    try {
+      const me = await this.api.get<Me>("/api/v1/me", { quiet: true });
+      await this.enter(me);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "device_wiped") return this.wipe();
+      if (e instanceof ApiError && e.code === "mfa_enrollment_required") {
+        this.store.set({ phase: "enroll" });
+        return;
+      }
+      this.forgetSession();
+      this.store.set({ phase: "signin" });
+    }
+  }
+
+  navigate(path: string, replace = false): void {
+    if (path !== location.pathname) {
+      if (replace) history.replaceState(null, "", path);
+      else history.pushState(null, "", path);
+    }
+    this.store.set({ route: parseRoute(path) });
+  }
+
+  toast(msg: string): void {
+    this.store.set({ toast: msg });
+  }
+
+  // ---- signing in and out ----
+
+  // signIn answers "mfa" when a second factor is needed; other refusals
+  // throw ApiError.
+  async signIn(f: {
+    email: string;
+    password: string;
+    totp?: string;
+    recovery?: string;
+    org?: string;
+  }): Promise<"ok" | "mfa" | "enroll"> {
+    this.device = this.loadDevice();
+    let ans: LoginAnswer;
+    try {
+      ans = await this.api.post<LoginAnswer>(
+        "/api/v1/sessions",
+        {
+          email: f.email,
+          password: f.password,
+          ...(f.totp ? { totp: f.totp } : {}),
+          ...(f.recovery ? { recovery_code: f.recovery } : {}),
+          ...(f.org ? { org: f.org } : {}),
+          device: { id: this.device.id, name: this.device.name },
+          cookie: true,
+        },
+        { quiet: true },
+      );
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "mfa_required") return "mfa";
+      if (e instanceof ApiError && e.code === "device_wiped") {
+        // This browser was wiped before it could be told: erase now.
+        await this.wipe(false);
+      }
+      throw e;
+    }
+    this.csrf = ans.csrf_token ?? "";
+    localStorage.setItem(csrfKey, this.csrf);
+    this.store.set({ notice: "" });
+    if (ans.enrollment_required?.length) {
+      this.store.set({ phase: "enroll" });
+      return "enroll";
+    }
+    const me = await this.api.get<Me>("/api/v1/me");
+    await this.enter(me);
+    return "ok";
+  }
+
+  async enrolled(): Promise<void> {
+    const me = await this.api.get<Me>("/api/v1/me");
+    await this.enter(me);
+  }
+
+  private async enter(me: Me): Promise<void> {
+    this.store.set({ me, phase: me.mfa_enrollment_required ? "enroll" : "app" });
+    if (me.mfa_enrollment_required) return;
+    this.startIdle(me.idle_timeout);
+    this.startLive();
+    await Promise.all([this.loadDirectory(), this.loadConversations()]);
+  }
+
+  private startIdle(seconds: number): void {
+    this.idle?.stop();
+    this.idle = new IdleTimer({
+      timeoutMs: Math.max(1, seconds) * 1000,
+      onWarn: (deadline) => this.store.set({ idleDeadline: deadline }),
+      onClear: () => this.store.set({ idleDeadline: null }),
+      onKeepAlive: () => void this.api.get<Me>("/api/v1/me").catch(() => {}),
+      onExpire: () => void this.signOut("idle"),
+    });
+  }
+
+  stayActive(): void {
+    this.lastActivity = Date.now();
+    void this.api.get<Me>("/api/v1/me").catch(() => {});
+  }
+
+  private stopBackground(): void {
+    this.live?.stop();
+    this.live = null;
+    this.idle?.stop();
+    this.idle = null;
+  }
+
+  private forgetSession(): void {
+    this.csrf = "";
+    try {
+      localStorage.removeItem(csrfKey);
+    } catch {
+      /* storage unavailable */
+    }
+  }
+
+  // signOut ends this session ("idle": the idle timeout ran out).
+  async signOut(why: "user" | "idle" = "user"): Promise<void> {
+    const idleSecs = this.state.me?.idle_timeout ?? 0;
+    this.stopBackground();
+    await this.api.del("/api/v1/sessions/current", { quiet: true }).catch(() => {});
+    this.signedOut(
+      why === "idle"
+        ? `You were signed out after ${formatDuration(idleSecs)} without activity.`
+        : "You signed out.",
+    );
+  }
+
+  async signOutEverywhere(): Promise<void> {
+    await this.api.del("/api/v1/sessions");
+    this.stopBackground();
+    this.signedOut("You signed out on every device.");
+  }
+
+  private signedOut(notice: string): void {
+    if (this.state.phase === "wiped") return;
+    this.stopBackground();
+    this.forgetSession();
+    this.store.reset({ phase: "signin", notice, route: parseRoute(location.pathname) });
+  }
+
+  // ---- wipe ----
+
+  // wipe erases everything this client holds, confirms to the server (when
+  // it still has a session to do it with), and shows the wiped page.
+  async wipe(confirm = true): Promise<void> {
+    if (this.wiping) return;
+    this.wiping = true;
+    const csrf = this.csrf;
+    this.stopBackground();
+    this.csrf = "";
+    // Memory first: drop every message, conversation and user.
+    this.store.reset({ phase: "wiped", route: { name: "home" } });
+    const report = await wipeLocalData(browserWipeEnv());
+    if (report.errors.length) console.warn("wipe: some steps failed", report.errors);
+    if (confirm) {
+      const confirmApi = new Api({ csrf: () => csrf });
+      for (let i = 0; i < 3; i++) {
+        try {
+          await confirmApi.post("/api/v1/devices/current/wipe-confirmation", {}, { quiet: true });
+          break;
+        } catch (e) {
+          if (e instanceof ApiError && e.status > 0 && e.status < 500) break;
+          await new Promise((r) => setTimeout(r, 1000 * (i + 1)));
+        }
+      }
+    }
+    history.replaceState(null, "", "/");
+    document.title = "ward — device wiped";
+  }
+
+  // ---- live ----
+
+  private startLive(): void {
+    this.live?.stop();
+    this.live = new LiveConnection({
+      url: liveURL(location),
+      onFrame: (f) => this.onFrame(f),
+      onOpen: (reconnected) => {
+        if (reconnected) void this.catchUp();
+      },
+      onStatus: (s) => this.store.set({ live: s }),
+      onTrouble: () => void this.api.get<Me>("/api/v1/me").catch(() => {}),
+      onFatal: () => void this.api.get<Me>("/api/v1/me").then(() => this.startLive(), () => {}),
+    });
+    this.live.start();
+  }
+
+  // catchUp asks for what the socket missed while it was down.
+  private async catchUp(): Promise<void> {
+    await this.loadConversations();
+    const r = this.state.route;
+    if (r.name === "conversation") await this.loadMessages(r.id, true);
+  }
+
+  private onFrame(f: Frame): void {
+    const data = (f.data ?? {}) as Record<string, unknown>;
+    switch (f.type) {
+      case "device.wipe":
+        void this.wipe();
+        return;
+      case "message.created": {
+        const raw = ((data.message as Record<string, unknown>) ?? data) as Record<string, unknown>;
+        const m = normMessage(raw, f.conversation_id ?? "");
+        if (!m.seq && f.seq) m.seq = f.seq;
+        this.gotMessages(m.conversation_id, [m], true);
+        return;
+      }
+      case "message.recalled": {
+        const cid = f.conversation_id ?? String(data.conversation_id ?? "");
+        const mid = String(data.message_id ?? data.id ?? "");
+        this.updateMessage(cid, (m) => m.id === mid || (!!f.seq && m.seq === f.seq), (m) => ({
+          ...m,
+          body: "",
+          recalled: true,
+        }));
+        return;
+      }
+      case "receipt": {
+        const cid = f.conversation_id ?? String(data.conversation_id ?? "");
+        const mid = String(data.message_id ?? "");
+        const kind = String(data.kind ?? data.receipt ?? "") as ReceiptKind;
+        const user = String(data.user_id ?? "");
+        const at = String(data.at ?? new Date().toISOString());
+        const upTo = Number(data.up_to_seq ?? data.seq ?? f.seq ?? 0);
+        if (!["delivered", "read", "acknowledged"].includes(kind) || !user) return;
+        this.updateMessage(
+          cid,
+          (m) => (mid ? m.id === mid : m.seq > 0 && m.seq <= upTo) && m.sender_id !== user,
+          (m) => applyReceipt(m, user, kind, at),
+        );
+        if (user === this.state.me?.user.id) void this.loadConversations();
+        return;
+      }
+      case "conversation.updated":
+        void this.loadConversations();
+        return;
+    }
+  }
+
+  private updateMessage(cid: string, match: (m: Message) => boolean, fn: (m: Message) => Message): void {
+    const list = this.state.messages[cid];
+    if (!list) return;
+    this.store.set((s) => ({ messages: { ...s.messages, [cid]: list.map((m) => (match(m) ? fn(m) : m)) } }));
+  }
+
+  private gotMessages(cid: string, ms: Message[], live: boolean): void {
+    const me = this.state.me?.user.id;
+    const list = this.state.messages[cid];
+    let conv = this.state.conversations.find((c) => c.id === cid);
+    if (!conv) {
+      void this.loadConversations();
+      return;
+    }
+    if (list) {
+      const known = lastSeq(list);
+      const gap = ms.some((m) => m.seq > known + 1 && !list.some((x) => x.seq === m.seq - 1));
+      this.store.set((s) => ({ messages: { ...s.messages, [cid]: mergeMessages(list, ms) } }));
+      if (gap && live) void this.loadMessages(cid, true);
+    }
+    const viewing = this.viewing(cid);
+    const fresh = ms.filter((m) => m.seq > conv!.last_seq);
+    if (fresh.length) {
+      const newest = fresh.reduce((a, b) => (a.seq > b.seq ? a : b));
+      const fromOthers = fresh.filter((m) => m.sender_id !== me);
+      conv = {
+        ...conv,
+        last_seq: newest.seq,
+        last_message_at: newest.created_at || conv.last_message_at,
+        unread: viewing ? conv.unread : conv.unread + fromOthers.length,
+        urgent_unacked: conv.urgent_unacked + fromOthers.filter((m) => m.priority === "urgent").length,
+      };
+      this.store.set((s) => ({ conversations: sortConversations(s.conversations.map((c) => (c.id === cid ? conv! : c))) }));
+    }
+    if (viewing) this.markOpenRead();
+  }
+
+  private viewing(cid: string): boolean {
+    const r = this.state.route;
+    return r.name === "conversation" && r.id === cid && document.visibilityState === "visible";
+  }
+
+  // ---- data ----
+
+  async loadDirectory(): Promise<void> {
+    try {
+      const ans = await this.api.get<{ users: User[] }>("/api/v1/users");
+      const users: Record<string, User> = {};
+      for (const u of ans.users) users[u.id] = u;
+      this.store.set({ users });
+    } catch {
+      /* roles without a directory (patients) */
+    }
+  }
+
+  async loadConversations(): Promise<void> {
+    try {
+      const ans = await this.api.get<{ conversations: Record<string, unknown>[] }>(endpoints.conversations);
+      const list = (ans.conversations ?? []).map(normConversation);
+      this.store.set({ conversations: sortConversations(list), conversationsLoaded: true });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) this.store.set({ conversationsLoaded: true });
+    }
+  }
+
+  // loadMessages loads a conversation's messages: the newest page, or (after)
+  // only those after the newest one held.
+  async loadMessages(cid: string, after = false): Promise<void> {
+    const list = this.state.messages[cid] ?? [];
+    const since = after ? lastSeq(list) : 0;
+    let url = endpoints.messages(cid) + "?limit=200";
+    if (since > 0) url += `&after=${since}`;
+    for (let page = 0; page < 20; page++) {
+      const ans = await this.api.get<{ messages: Record<string, unknown>[] }>(url);
+      const ms = (ans.messages ?? []).map((m) => normMessage(m, cid));
+      const cur = this.state.messages[cid] ?? [];
+      this.store.set((s) => ({ messages: { ...s.messages, [cid]: mergeMessages(cur, ms) } }));
+      if (ms.length < 200 || since === 0) break;
+      url = endpoints.messages(cid) + `?limit=200&after=${lastSeq(ms)}`;
+    }
+    this.markOpenRead();
+  }
+
+  async openConversation(cid: string): Promise<void> {
+    if (!this.state.conversationsLoaded) await this.loadConversations();
+    await this.loadMessages(cid, !!this.state.messages[cid]);
+  }
+
+  // markOpenRead sends a read receipt for the open conversation when the
+  // user can see it and was recently at the device (an unattended screen
+  // does not "read").
+  markOpenRead(): void {
+    const r = this.state.route;
+    if (r.name !== "conversation" || document.visibilityState !== "visible") return;
+    if (Date.now() - this.lastActivity > 2 * 60_000) return;
+    const me = this.state.me?.user.id;
+    const list = this.state.messages[r.id] ?? [];
+    const upTo = lastSeq(list);
+    const conv = this.state.conversations.find((c) => c.id === r.id);
+    const unreadFromOthers = list.some(
+      (m) => m.sender_id !== me && m.seq > 0 && !m.receipts.some((x) => x.user_id === me && x.read_at),
+    );
+    if (!upTo || (!unreadFromOthers && !conv?.unread)) return;
+    if (this.readSent[r.id] >= upTo) return;
+    this.readSent[r.id] = upTo;
+    const now = new Date().toISOString();
+    this.store.set((s) => ({
+      conversations: s.conversations.map((c) => (c.id === r.id ? { ...c, unread: 0 } : c)),
+      messages: {
+        ...s.messages,
+        [r.id]: list.map((m) => (m.sender_id !== me && m.seq <= upTo ? applyReceipt(m, me ?? "", "read", now) : m)),
+      },
+    }));
+    this.api.post(endpoints.read(r.id), { seq: upTo }).catch(() => {
+      this.readSent[r.id] = 0;
+    });
+  }
+  private readSent: Record<string, number> = {};
+
+  async send(cid: string, body: string, urgent: boolean): Promise<void> {
+    const me = this.state.me!.user.id;
+    const pending: Message = {
+      id: "",
+      conversation_id: cid,
+      seq: 0,
+      sender_id: me,
+      client_id: crypto.randomUUID(),
+      body,
+      priority: urgent ? "urgent" : "normal",
+      created_at: new Date().toISOString(),
+      recalled: false,
+      receipts: [],
+      pending: true,
+    };
+    this.store.set((s) => ({ messages: { ...s.messages, [cid]: mergeMessages(s.messages[cid] ?? [], [pending]) } }));
+    await this.deliver(cid, pending);
+  }
+
+  // retry sends a failed message again with the same client_id, so the
+  // server stores it once even if the first attempt did get through.
+  async retry(cid: string, clientID: string): Promise<void> {
+    const m = (this.state.messages[cid] ?? []).find((x) => x.client_id === clientID);
+    if (m) await this.deliver(cid, { ...m, failed: undefined, pending: true });
+  }
+
+  private async deliver(cid: string, m: Message): Promise<void> {
+    this.updateMessage(cid, (x) => x.client_id === m.client_id, () => m);
+    try {
+      const ans = await this.api.post<Record<string, unknown>>(endpoints.messages(cid), {
+        client_id: m.client_id,
+        body: m.body,
+        priority: m.priority,
+      });
+      const sent = normMessage((ans.message as Record<string, unknown>) ?? ans, cid);
+      this.gotMessages(cid, [{ ...m, ...sent, body: sent.body || m.body, pending: false, failed: undefined }], false);
+    } catch (e) {
+      this.updateMessage(
+        cid,
+        (x) => x.client_id === m.client_id,
+        (x) => ({ ...x, pending: false, failed: e instanceof Error ? e.message : "failed" }),
+      );
+    }
+  }
+
+  async acknowledge(cid: string, m: Message): Promise<void> {
+    const me = this.state.me!.user.id;
+    await this.api.post(endpoints.ack(cid, m.id), {});
+    this.updateMessage(cid, (x) => x.id === m.id, (x) => applyReceipt(x, me, "acknowledged", new Date().toISOString()));
+    this.store.set((s) => ({
+      conversations: s.conversations.map((c) =>
+        c.id === cid ? { ...c, urgent_unacked: Math.max(0, c.urgent_unacked - 1) } : c,
+      ),
+    }));
+  }
+
+  async recall(cid: string, m: Message): Promise<void> {
+    await this.api.post(endpoints.recall(cid, m.id), {});
+    this.updateMessage(cid, (x) => x.id === m.id, (x) => ({ ...x, body: "", recalled: true }));
+  }
+
+  async createConversation(kind: "direct" | "group", members: string[], title: string): Promise<string> {
+    const ans = await this.api.post<Record<string, unknown>>(endpoints.conversations, {
+      kind,
+      members,
+      ...(title ? { title } : {}),
+    });
+    const c = normConversation((ans.conversation as Record<string, unknown>) ?? ans);
+    this.store.set((s) => ({
+      conversations: sortConversations([c, ...s.conversations.filter((x) => x.id !== c.id)]),
+    }));
+    return c.id;
+  }
+
+  // ---- names ----
+
+  userName(id: string): string {
+    const u = this.state.users[id];
+    if (u) return u.name || u.email;
+    if (id === this.state.me?.user.id) return this.state.me.user.name;
+    return "Unknown user";
+  }
+
+  conversationTitle(c: Conversation): string {
+    if (c.title) return c.title;
+    const me = this.state.me?.user.id;
+    const others = c.members.filter((m) => m.user_id !== me).map((m) => this.userName(m.user_id));
+    return others.length ? others.join(", ") : "Just you";
+  }
+}
+
+export function sortConversations(list: Conversation[]): Conversation[] {
+  return list.slice().sort((a, b) => {
+    if ((b.urgent_unacked > 0 ? 1 : 0) !== (a.urgent_unacked > 0 ? 1 : 0)) return b.urgent_unacked > 0 ? 1 : -1;
+    return (b.last_message_at || "").localeCompare(a.last_message_at || "");
+  });
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds <= 0) return "a while";
+  if (seconds < 60) return `${seconds} seconds`;
+  const m = Math.round(seconds / 60);
+  if (m < 60) return m === 1 ? "1 minute" : `${m} minutes`;
+  const h = Math.round(m / 60);
+  return h === 1 ? "1 hour" : `${h} hours`;
+}

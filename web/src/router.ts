@@ -1,0 +1,33 @@
+// Path routing over the History API. ward serves index.html for every
+// non-API path, so a reload or a shared link lands on the right screen.
+
+export type Route =
+  | { name: "home" }
+  | { name: "conversation"; id: string }
+  | { name: "new" }
+  | { name: "account" }
+  | { name: "admin-users" }
+  | { name: "admin-devices" }
+  | { name: "admin-policy" }
+  | { name: "notfound" };
+
+export function parseRoute(path: string): Route {
+  const p = path.replace(/\/+$/, "") || "/";
+  if (p === "/") return { name: "home" };
+  const m = /^\/c\/([A-Za-z0-9_-]{1,64})$/.exec(p);
+  if (m) return { name: "conversation", id: m[1] };
+  switch (p) {
+    case "/new":
+      return { name: "new" };
+    case "/account":
+      return { name: "account" };
+    case "/admin":
+    case "/admin/users":
+      return { name: "admin-users" };
+    case "/admin/devices":
+      return { name: "admin-devices" };
+    case "/admin/policy":
+      return { name: "admin-policy" };
+  }
+  return { name: "notfound" };
+}

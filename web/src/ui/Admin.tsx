@@ -1,0 +1,432 @@
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import type { Device, Policy, Role, User } from "../api";
+import { useWard } from "./context";
+import { ErrorLine, Link, errorText, formatDateTime, focusOnMount } from "./common";
+
+const roles: Role[] = ["clinician", "staff", "compliance", "admin", "owner", "patient"];
+
+function AdminFrame(props: { tab: "users" | "devices" | "policy"; children: ComponentChildren }) {
+  return (
+    <div class="pad stack">
+      <h1>Administration</h1>
+      <nav aria-label="Administration" class="tabs">
+        <Link href="/admin/users" aria-current={props.tab === "users" ? "page" : undefined}>
+          Users
+        </Link>
+        <Link href="/admin/devices" aria-current={props.tab === "devices" ? "page" : undefined} id="tab-devices">
+          Devices
+        </Link>
+        <Link href="/admin/policy" aria-current={props.tab === "policy" ? "page" : undefined} id="tab-policy">
+          Policy
+        </Link>
+      </nav>
+      {props.children}
+      <p class="muted small">The audit viewer and the dashboard arrive with the audit search API.</p>
+    </div>
+  );
+}
+
+// ---- users ----
+
+export function AdminUsers() {
+  const w = useWard();
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [error, setError] = useState("");
+  const [q, setQ] = useState("");
+
+  async function load() {
+    try {
+      const r = await w.api.get<{ users: User[] }>("/api/v1/users");
+      setUsers(r.users.sort((a, b) => a.name.localeCompare(b.name)));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+  useEffect(() => void load(), []);
+
+  async function change(u: User, patch: Partial<Pick<User, "role" | "disabled">>) {
+    setError("");
+    try {
+      await w.api.patch(`/api/v1/users/${encodeURIComponent(u.id)}`, patch);
+      await load();
+      void w.loadDirectory();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  const needle = q.trim().toLowerCase();
+  const shown = (users ?? []).filter(
+    (u) => !needle || u.name.toLowerCase().includes(needle) || u.email.toLowerCase().includes(needle),
+  );
+  return (
+    <AdminFrame tab="users">
+      <AddUser onAdded={load} />
+      <section class="card" aria-labelledby="users-title">
+        <h2 id="users-title">People</h2>
+        <label for="user-search">Search</label>
+        <input id="user-search" type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+        <ErrorLine error={error} />
+        <div class="table-wrap">
+          <table id="users">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Email</th>
+                <th scope="col">Role</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((u) => (
+                <tr key={u.id}>
+                  <td>{u.name}</td>
+                  <td>{u.email}</td>
+                  <td>
+                    <label class="sr-only" for={"role-" + u.id}>
+                      Role of {u.name}
+                    </label>
+                    <select
+                      id={"role-" + u.id}
+                      value={u.role}
+                      onChange={(e) => void change(u, { role: e.currentTarget.value as Role })}
+                    >
+                      {roles.map((r) => (
+                        <option key={r} value={r}>
+                          {r}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>
+                    {u.disabled ? <span class="badge st-locked">disabled</span> : <span class="badge st-active">active</span>}{" "}
+                    <button class="small" onClick={() => void change(u, { disabled: !u.disabled })}>
+                      {u.disabled ? "Enable" : "Disable"}
+                      <span class="sr-only"> {u.name}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </AdminFrame>
+  );
+}
+
+function AddUser(props: { onAdded: () => void }) {
+  const w = useWard();
+  const [open, setOpen] = useState(false);
+  const [f, setF] = useState({ name: "", email: "", role: "clinician" as Role, password: "" });
+  const [made, setMade] = useState<{ email: string; password: string } | null>(null);
+  const [error, setError] = useState("");
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError("");
+    try {
+      await w.api.post("/api/v1/users", f);
+      setMade({ email: f.email, password: f.password });
+      setF({ name: "", email: "", role: "clinician", password: "" });
+      props.onAdded();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+  function generate() {
+    const a = "abcdefghijkmnpqrstuvwxyz23456789";
+    const b = crypto.getRandomValues(new Uint8Array(24));
+    const s = Array.from(b, (x) => a[x % a.length]).join("");
+    setF({ ...f, password: `${s.slice(0, 6)}-${s.slice(6, 12)}-${s.slice(12, 18)}-${s.slice(18)}` });
+  }
+  if (!open)
+    return (
+      <div>
+        <button class="primary" onClick={() => setOpen(true)} id="add-user">
+          Add a person
+        </button>
+        {made && (
+          <p class="notice" role="status">
+            Added {made.email}. Give them their first password through a safe channel: <code>{made.password}</code>
+          </p>
+        )}
+      </div>
+    );
+  return (
+    <form class="card stack" onSubmit={submit} aria-labelledby="add-title">
+      <h2 id="add-title">Add a person</h2>
+      <label for="nu-name">Name</label>
+      <input id="nu-name" required value={f.name} onInput={(e) => setF({ ...f, name: e.currentTarget.value })} />
+      <label for="nu-email">Email</label>
+      <input id="nu-email" type="email" required value={f.email} onInput={(e) => setF({ ...f, email: e.currentTarget.value })} />
+      <label for="nu-role">Role</label>
+      <select id="nu-role" value={f.role} onChange={(e) => setF({ ...f, role: e.currentTarget.value as Role })}>
+        {roles.filter((r) => r !== "owner").map((r) => (
+          <option key={r} value={r}>
+            {r}
+          </option>
+        ))}
+      </select>
+      <label for="nu-password">First password (12 characters or more)</label>
+      <div class="row">
+        <input
+          id="nu-password"
+          required
+          minLength={12}
+          autocomplete="new-password"
+          value={f.password}
+          onInput={(e) => setF({ ...f, password: e.currentTarget.value })}
+        />
+        <button type="button" onClick={generate}>
+          Generate
+        </button>
+      </div>
+      <ErrorLine error={error} />
+      <div class="row">
+        <button class="primary" type="submit">
+          Add
+        </button>
+        <button type="button" onClick={() => setOpen(false)}>
+          Close
+        </button>
+      </div>
+    </form>
+  );
+}
+
+// ---- devices ----
+
+const wipeLabel: Record<string, string> = {
+  requested: "Wipe requested — waiting for the device",
+  delivered: "Wipe delivered — the device is erasing",
+  confirmed: "Wipe confirmed — the device erased its data",
+};
+
+export function AdminDevices() {
+  const w = useWard();
+  const [devices, setDevices] = useState<Device[] | null>(null);
+  const [users, setUsers] = useState<Record<string, User>>({});
+  const [error, setError] = useState("");
+  const [confirming, setConfirming] = useState<{ id: string; act: "lock" | "wipe" } | null>(null);
+
+  async function load() {
+    try {
+      const r = await w.api.get<{ devices: Device[] }>("/api/v1/admin/devices");
+      setDevices(r.devices);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+  useEffect(() => {
+    void load();
+    w.api
+      .get<{ users: User[] }>("/api/v1/users")
+      .then((r) => setUsers(Object.fromEntries(r.users.map((u) => [u.id, u]))))
+      .catch(() => {});
+  }, []);
+  // Live wipe status: poll while a wipe is on its way.
+  const inFlight = (devices ?? []).some((d) => d.wipe === "requested" || d.wipe === "delivered");
+  useEffect(() => {
+    if (!inFlight) return;
+    const t = setInterval(() => void load(), 2000);
+    return () => clearInterval(t);
+  }, [inFlight]);
+
+  async function act(d: Device, a: "approve" | "lock" | "wipe") {
+    setError("");
+    setConfirming(null);
+    try {
+      await w.api.post(`/api/v1/admin/devices/${encodeURIComponent(d.id)}/${a}`, {});
+      await load();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  return (
+    <AdminFrame tab="devices">
+      <section class="card" aria-labelledby="devices-title">
+        <h2 id="devices-title">Devices</h2>
+        <p class="muted small">
+          Lock signs a device out at once. Wipe also orders it to erase everything ward keeps in it; the status shows
+          when it did.
+        </p>
+        <ErrorLine error={error} />
+        {devices === null ? (
+          <p class="muted">Loading…</p>
+        ) : (
+          <div class="table-wrap">
+            <table id="devices">
+              <thead>
+                <tr>
+                  <th scope="col">Person</th>
+                  <th scope="col">Device</th>
+                  <th scope="col">Last seen</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {devices.map((d) => {
+                  const who = users[d.user_id]?.name ?? users[d.user_id]?.email ?? d.user_id;
+                  return (
+                    <tr key={d.id} data-device={d.id} data-user={users[d.user_id]?.email ?? ""}>
+                      <td>{who}</td>
+                      <td>{d.name}</td>
+                      <td>
+                        {formatDateTime(d.last_seen_at)}
+                        <br />
+                        <span class="muted small">{d.last_ip}</span>
+                      </td>
+                      <td>
+                        <span class={"badge st-" + d.status}>{d.status}</span>
+                        {d.wipe && (
+                          <div class={"wipe-status wipe-" + d.wipe} data-wipe={d.wipe} role="status">
+                            {wipeLabel[d.wipe] ?? d.wipe}
+                          </div>
+                        )}
+                      </td>
+                      <td class="actions">
+                        {confirming?.id === d.id ? (
+                          <span class="confirm" role="group" aria-label={`Confirm ${confirming.act}`}>
+                            <span>{confirming.act === "wipe" ? "Wipe this device?" : "Lock this device?"}</span>
+                            <button class="small danger confirm-yes" ref={focusOnMount} onClick={() => void act(d, confirming.act)}>
+                              Yes, {confirming.act}
+                            </button>
+                            <button class="small" onClick={() => setConfirming(null)}>
+                              Cancel
+                            </button>
+                          </span>
+                        ) : (
+                          <>
+                            {d.status === "pending" && (
+                              <button class="small primary" onClick={() => void act(d, "approve")}>
+                                Approve<span class="sr-only"> {d.name} of {who}</span>
+                              </button>
+                            )}
+                            {(d.status === "active" || d.status === "pending") && (
+                              <button class="small" onClick={() => setConfirming({ id: d.id, act: "lock" })}>
+                                Lock<span class="sr-only"> {d.name} of {who}</span>
+                              </button>
+                            )}
+                            {!d.wipe && (
+                              <button class="small danger wipe" onClick={() => setConfirming({ id: d.id, act: "wipe" })}>
+                                Wipe<span class="sr-only"> {d.name} of {who}</span>
+                              </button>
+                            )}
+                          </>
+                        )}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </AdminFrame>
+  );
+}
+
+// ---- policy ----
+
+type DurKey = "idle_timeout" | "session_lifetime" | "urgent_renotify" | "urgent_escalate" | "message_lifespan" | "recall_window";
+const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "hours" | "seconds" }[] = [
+  { key: "idle_timeout", label: "Automatic sign-out after inactivity", hint: "30 seconds to 24 hours", unit: "seconds" },
+  { key: "session_lifetime", label: "Longest session", hint: "at least the inactivity limit, at most 30 days", unit: "hours" },
+  { key: "urgent_renotify", label: "Re-notify unacknowledged urgent messages every", hint: "at least 10 seconds", unit: "minutes" },
+  { key: "urgent_escalate", label: "Escalate urgent messages to the backup after", hint: "at least the re-notify interval", unit: "minutes" },
+  { key: "message_lifespan", label: "Delete messages after (0 keeps them)", hint: "0, or at least 1 hour", unit: "hours" },
+  { key: "recall_window", label: "Senders may recall a message for", hint: "0 to 7 days", unit: "minutes" },
+];
+const unitSeconds = { seconds: 1, minutes: 60, hours: 3600 };
+
+export function AdminPolicy() {
+  const w = useWard();
+  const [p, setP] = useState<Policy | null>(null);
+  const [error, setError] = useState("");
+  const [saved, setSaved] = useState("");
+
+  useEffect(() => {
+    w.api.get<Policy>("/api/v1/policy").then(setP, (e) => setError(errorText(e)));
+  }, []);
+
+  async function save(e: Event) {
+    e.preventDefault();
+    if (!p) return;
+    setError("");
+    setSaved("");
+    try {
+      setP(await w.api.put<Policy>("/api/v1/policy", p));
+      setSaved("Saved. New sessions and requests follow the new policy at once.");
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  return (
+    <AdminFrame tab="policy">
+      {!p ? (
+        <>
+          <ErrorLine error={error} />
+          <p class="muted">Loading…</p>
+        </>
+      ) : (
+        <form class="card stack" onSubmit={save} aria-labelledby="policy-title" id="policy">
+          <h2 id="policy-title">Organization policy</h2>
+          <label class="check">
+            <input type="checkbox" checked={p.mfa_required} onChange={(e) => setP({ ...p, mfa_required: e.currentTarget.checked })} />
+            Require two-step sign-in for staff
+          </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={p.device_approval}
+              onChange={(e) => setP({ ...p, device_approval: e.currentTarget.checked })}
+            />
+            New devices wait for an administrator's approval
+          </label>
+          {durations.map((d) => {
+            const k = unitSeconds[d.unit];
+            return (
+              <div key={d.key} class="field">
+                <label for={"pol-" + d.key}>
+                  {d.label} ({d.unit})
+                </label>
+                <input
+                  id={"pol-" + d.key}
+                  type="number"
+                  min={0}
+                  step="any"
+                  aria-describedby={"pol-" + d.key + "-hint"}
+                  value={p[d.key] / k}
+                  onInput={(e) => {
+                    const v = Number(e.currentTarget.value);
+                    if (isFinite(v)) setP({ ...p, [d.key]: Math.round(v * k) });
+                  }}
+                />
+                <span class="muted small" id={"pol-" + d.key + "-hint"}>
+                  {d.hint}
+                </span>
+              </div>
+            );
+          })}
+          <ErrorLine error={error} />
+          {saved && (
+            <p class="notice" role="status">
+              {saved}
+            </p>
+          )}
+          <button class="primary" type="submit" id="policy-save">
+            Save policy
+          </button>
+        </form>
+      )}
+    </AdminFrame>
+  );
+}

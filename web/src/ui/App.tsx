@@ -1,0 +1,81 @@
+import { isAdmin } from "../api";
+import { useStore } from "../store";
+import { useWard } from "./context";
+import { Link } from "./common";
+import { Account } from "./Account";
+import { AdminDevices, AdminPolicy, AdminUsers } from "./Admin";
+import { Enroll } from "./Enroll";
+import { NewConversation } from "./NewConversation";
+import { Shell } from "./Shell";
+import { SignIn } from "./SignIn";
+import { Thread } from "./Thread";
+import { Wiped } from "./Wiped";
+
+export function App() {
+  const w = useWard();
+  const st = useStore(w.store);
+  switch (st.phase) {
+    case "loading":
+      return (
+        <main class="auth" id="main">
+          <p class="muted" role="status">
+            Loading ward…
+          </p>
+        </main>
+      );
+    case "wiped":
+      return <Wiped />;
+    case "signin":
+      return <SignIn />;
+    case "enroll":
+      return <Enroll />;
+  }
+  const r = st.route;
+  const admin = isAdmin(st.me?.user.role);
+  let body;
+  switch (r.name) {
+    case "home":
+      body = (
+        <div class="pad empty-main">
+          <h1 class="sr-only">Messages</h1>
+          <p class="muted">Choose a conversation, or start a new one.</p>
+        </div>
+      );
+      break;
+    case "conversation":
+      body = <Thread id={r.id} />;
+      break;
+    case "new":
+      body = <NewConversation />;
+      break;
+    case "account":
+      body = <Account />;
+      break;
+    case "admin-users":
+      body = admin ? <AdminUsers /> : <NotAllowed />;
+      break;
+    case "admin-devices":
+      body = admin ? <AdminDevices /> : <NotAllowed />;
+      break;
+    case "admin-policy":
+      body = admin ? <AdminPolicy /> : <NotAllowed />;
+      break;
+    default:
+      body = (
+        <div class="pad">
+          <h1>Page not found</h1>
+          <Link href="/">Back to conversations</Link>
+        </div>
+      );
+  }
+  return <Shell listFirst={r.name === "home"}>{body}</Shell>;
+}
+
+function NotAllowed() {
+  return (
+    <div class="pad">
+      <h1>Administrators only</h1>
+      <p>Your role does not include administration.</p>
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+import { useWard } from "./context";
+import { Link, formatTime } from "./common";
+
+export function ConversationList() {
+  const w = useWard();
+  const st = w.store.get();
+  const current = st.route.name === "conversation" ? st.route.id : "";
+  return (
+    <div class="convlist">
+      <div class="convlist-head">
+        <h2>Conversations</h2>
+        <Link href="/new" class="button small" id="new-conversation">
+          New
+        </Link>
+      </div>
+      {!st.conversationsLoaded ? (
+        <p class="muted pad">Loading…</p>
+      ) : st.conversations.length === 0 ? (
+        <p class="muted pad">No conversations yet. Start one with “New”.</p>
+      ) : (
+        <ul class="convs" id="conversations">
+          {st.conversations.map((c) => {
+            const title = w.conversationTitle(c);
+            const urgent = c.urgent_unacked > 0;
+            return (
+              <li key={c.id}>
+                <Link
+                  href={`/c/${c.id}`}
+                  class={"conv" + (c.unread ? " unread" : "") + (urgent ? " urgent" : "")}
+                  aria-current={current === c.id ? "page" : undefined}
+                >
+                  <span class="conv-title">
+                    {urgent && (
+                      <span class="badge urgent-badge" title="Urgent message waiting for acknowledgement">
+                        Urgent
+                      </span>
+                    )}
+                    {title}
+                  </span>
+                  <span class="conv-meta">
+                    <span class="muted">{formatTime(c.last_message_at)}</span>
+                    {c.unread > 0 && (
+                      <span class="count" aria-label={`${c.unread} unread`}>
+                        {c.unread}
+                      </span>
+                    )}
+                  </span>
+                  <span class="sr-only">
+                    {c.kind === "group" ? "group conversation" : "direct conversation"}
+                    {c.unread ? `, ${c.unread} unread` : ""}
+                    {urgent ? ", urgent" : ""}
+                  </span>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}

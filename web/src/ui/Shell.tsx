@@ -1,0 +1,124 @@
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { isAdmin } from "../api";
+import { useWard } from "./context";
+import { Link, focusOnMount } from "./common";
+import { ConversationList } from "./ConversationList";
+
+// Shell is the signed-in frame: a header with navigation, the conversation
+// list beside the main pane (on a phone: one or the other), the idle
+// warning and a status line.
+export function Shell(props: { children: ComponentChildren; listFirst: boolean }) {
+  const w = useWard();
+  const st = w.store.get();
+  const r = st.route.name;
+  const admin = isAdmin(st.me?.user.role);
+  return (
+    <div class={"shell" + (props.listFirst ? " list-first" : " main-first")}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <Link href="/" class="brand">
+          <span class="logo" aria-hidden="true">
+            w
+          </span>{" "}
+          ward
+        </Link>
+        <nav aria-label="Main">
+          <Link href="/" aria-current={r === "home" || r === "conversation" ? "page" : undefined}>
+            Messages
+          </Link>
+          {admin && (
+            <Link href="/admin/users" id="nav-admin" aria-current={r.startsWith("admin") ? "page" : undefined}>
+              Admin
+            </Link>
+          )}
+          <Link href="/account" id="nav-account" aria-current={r === "account" ? "page" : undefined}>
+            Account
+          </Link>
+        </nav>
+        <LiveBadge />
+      </header>
+      <div class="panes">
+        <aside class="sidebar" aria-label="Conversations">
+          <ConversationList />
+        </aside>
+        <main class="main" id="main" tabIndex={-1}>
+          {props.children}
+        </main>
+      </div>
+      <IdleWarning />
+      <Toast />
+    </div>
+  );
+}
+
+function LiveBadge() {
+  const st = useWard().store.get();
+  const label = st.live === "open" ? "Live" : st.live === "connecting" ? "Connecting…" : "Offline — retrying";
+  return (
+    <span class={"live live-" + st.live} role="status" id="live-status">
+      {label}
+    </span>
+  );
+}
+
+function IdleWarning() {
+  const w = useWard();
+  const deadline = w.store.get().idleDeadline;
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!deadline) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [deadline]);
+  if (!deadline) return null;
+  const left = Math.max(0, Math.round((deadline - now) / 1000));
+  return (
+    <div class="overlay">
+      <div
+        class="card dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="idle-title"
+        aria-describedby="idle-text"
+        id="idle-warning"
+      >
+        <h2 id="idle-title">Still there?</h2>
+        <p id="idle-text">
+          For the privacy of your patients, you will be signed out in <strong>{left} seconds</strong> unless you
+          continue.
+        </p>
+        <div class="row">
+          <button class="primary" ref={focusOnMount} onClick={() => w.stayActive()} id="idle-stay">
+            Stay signed in
+          </button>
+          <button onClick={() => void w.signOut()}>Sign out now</button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function Toast() {
+  const w = useWard();
+  const msg = w.store.get().toast;
+  useEffect(() => {
+    if (!msg) return;
+    const t = setTimeout(() => w.store.set({ toast: "" }), 6000);
+    return () => clearTimeout(t);
+  }, [msg]);
+  return (
+    <div class="toast-region" role="status" aria-live="polite">
+      {msg && (
+        <div class="toast">
+          {msg}{" "}
+          <button class="linklike" onClick={() => w.store.set({ toast: "" })} aria-label="Dismiss">
+            ✕
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
