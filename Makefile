@@ -9,7 +9,7 @@ ADDR      ?= 127.0.0.1:8443
 TOOLS     := $(CURDIR)/.cache/bin
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck bench clean
+.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench clean
 
 all: build
 
@@ -48,14 +48,24 @@ conformance:
 vulncheck:
 	bash scripts/vulncheck.sh
 
+## fuzz: run every fuzz target for FUZZTIME each (make test runs their seed corpora)
+FUZZTIME ?= 30s
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+	  for fn in $$(grep -oh '^func Fuzz[A-Za-z0-9_]*' $$f | cut -d' ' -f2); do \
+	    echo "== $$fn in $$(dirname $$f)"; \
+	    $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+	  done; \
+	done
+
 ## bench: the benchmarks behind docs/BENCHMARKS.md (a few minutes; results also in .cache/bench.txt)
 BENCH_POSTGRES ?= $(WARD_TEST_POSTGRES)
 bench:
 	@mkdir -p .cache
 	@{ \
 	$(GO) test -run '^$$' -bench 'SealOpen1KiB' -benchmem -count 3 ./internal/keyring/ && \
-	WARD_TEST_POSTGRES=$(BENCH_POSTGRES) $(GO) test -run '^$$' -bench 'Recorder' -benchtime 3s ./internal/audit/ && \
-	WARD_TEST_POSTGRES=$(BENCH_POSTGRES) $(GO) test -run '^$$' -bench 'Verify' -benchtime 3x ./internal/audit/ && \
+	WARD_TEST_POSTGRES='$(BENCH_POSTGRES)' $(GO) test -run '^$$' -bench 'Recorder' -benchtime 3s ./internal/audit/ && \
+	WARD_TEST_POSTGRES='$(BENCH_POSTGRES)' $(GO) test -run '^$$' -bench 'Verify' -benchtime 3x ./internal/audit/ && \
 	$(GO) test -run '^$$' -bench 'Hash$$' -benchtime 20x ./internal/auth/ && \
 	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
