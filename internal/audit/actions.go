@@ -47,6 +47,8 @@ const (
 	PatientRecordRead    Action = "patient.read"
 	BreakGlassOpened     Action = "breakglass.opened"
 	ComplianceReview     Action = "compliance.review"
+	MemberAdded          Action = "conversation.member_added" // an urgent escalation adds its backup
+	MessageAcknowledged  Action = "message.acknowledged"      // a recipient acknowledges an urgent message
 )
 
 // Administration, keys and the audit trail itself.
@@ -66,6 +68,7 @@ func Actions() []Action {
 		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
+		MemberAdded, MessageAcknowledged,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged,
 	}
 }
@@ -78,6 +81,7 @@ func (a Action) Valid() bool {
 		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
+		MemberAdded, MessageAcknowledged,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged:
 		return true
 	}

@@ -1,0 +1,28 @@
+package app_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+)
+
+// BenchmarkSendMessage sends one-to-one messages one after the other, each
+// sealed, committed (SQLite, WAL, synchronous=FULL) and audited before the
+// next: the floor of what one sequential client gets.
+func BenchmarkSendMessage(b *testing.B) {
+	f := mustMsgFixture(b)
+	ctx := context.Background()
+	alice, bob := f.user(b, "alice", ward.RoleClinician), f.user(b, "bob", ward.RoleClinician)
+	c := f.direct(b, alice, bob)
+	body := "Pt in bed 12: BP 150/95, HR 102. Please review the morning labs when you can."
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := f.App.SendMessage(ctx, alice, c.ID, app.SendRequest{ClientID: strconv.Itoa(i), Body: body}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/wardhealth/ward"
+)
+
+// The Data of the messaging events the app publishes (internal/realtime
+// delivers them to the members' sockets). They go only to members, over
+// TLS; a message.created event carries the body so that clients need not
+// fetch it, re-notifications and escalations do not.
+
+// convEvent is the Data of conversation.updated.
+type convEvent struct {
+	ID            string                `json:"id"`
+	Kind          ward.ConversationKind `json:"kind,omitempty"`
+	Change        string                `json:"change"` // created | member_added | purged
+	UserID        string                `json:"user_id,omitempty"`
+	PurgedUpToSeq int64                 `json:"purged_up_to_seq,omitempty"`
+}
+
+// messageEvent is the Data of message.created and message.recalled.
+type messageEvent struct {
+	ID             string        `json:"id"`
+	ConversationID string        `json:"conversation_id"`
+	Seq            int64         `json:"seq"`
+	SenderID       string        `json:"sender_id,omitempty"`
+	ClientID       string        `json:"client_id,omitempty"`
+	Body           string        `json:"body,omitempty"`
+	Priority       ward.Priority `json:"priority,omitempty"`
+	CreatedAt      *time.Time    `json:"created_at,omitempty"`
+	RecalledAt     *time.Time    `json:"recalled_at,omitempty"`
+	Renotify       bool          `json:"renotify,omitempty"`  // an urgent message is still unacknowledged
+	Escalated      bool          `json:"escalated,omitempty"` // it escalated to the receiver as backup
+}
+
+// receiptEvent is the Data of receipt.
+type receiptEvent struct {
+	ConversationID string           `json:"conversation_id"`
+	UserID         string           `json:"user_id"`
+	Kind           ward.ReceiptKind `json:"kind"`
+	UpToSeq        int64            `json:"up_to_seq,omitempty"`
+	MessageIDs     []string         `json:"message_ids"`
+	At             time.Time        `json:"at"`
+}
+
+// eventJSON encodes an event's Data. The payloads above always encode.
+func eventJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("app: event does not encode: " + err.Error())
+	}
+	return b
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

@@ -1,0 +1,128 @@
+package app
+
+import (
+	"context"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// MarkReceipts records that the caller's clients received (delivered) or
+// showed (read, which implies delivered) every message of a conversation up
+// to and including upToSeq, and tells each sender live. It returns how many
+// receipts changed. Receipts are metadata, not PHI, and are not audited:
+// reading the content is (message.read, when the messages are listed).
+func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upToSeq int64, kind ward.ReceiptKind) (int, error) {
+	if err := p.Can(authz.ReceiptWrite); err != nil {
+		return 0, err
+	}
+	if kind != ward.Delivered && kind != ward.Read {
+		return 0, ward.Errorf(ward.CodeInvalid, "kind must be delivered or read")
+	}
+	if upToSeq < 1 {
+		return 0, ward.Errorf(ward.CodeInvalid, "up_to_seq must be a sequence number (1 or more)")
+	}
+	var changes []store.ReceiptChange
+	var at = a.now()
+	err := a.store.Write(ctx, func(tx *store.Tx) error {
+		if _, err := member(ctx, tx, p, convID); err != nil {
+			return err
+		}
+		var err error
+		changes, err = tx.MarkReceipts(ctx, convID, p.User.ID, upToSeq, kind)
+		at = tx.Now
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	bySender := map[string][]store.ReceiptChange{}
+	var senders []string
+	for _, c := range changes {
+		if _, ok := bySender[c.SenderID]; !ok {
+			senders = append(senders, c.SenderID)
+		}
+		bySender[c.SenderID] = append(bySender[c.SenderID], c)
+	}
+	for _, s := range senders {
+		ev := receiptEvent{ConversationID: convID, UserID: p.User.ID, Kind: kind, UpToSeq: upToSeq, At: at}
+		var top int64
+		for _, c := range bySender[s] {
+			ev.MessageIDs, top = append(ev.MessageIDs, c.MessageID), max(top, c.Seq)
+		}
+		a.publish(ctx, realtime.Event{Type: realtime.Receipt, OrgID: p.User.OrgID, ConversationID: convID, Seq: top,
+			Data: eventJSON(ev), Users: []string{s}})
+	}
+	return len(changes), nil
+}
+
+// Acknowledge records that the caller acknowledges an urgent message of one
+// of their conversations. The first acknowledgement by any recipient (or
+// the backup) stops the message's re-notifications and escalation; it is
+// audited and every member is told. Acknowledging again changes nothing.
+func (a *App) Acknowledge(ctx context.Context, p *Principal, messageID string) (ward.Receipt, error) {
+	if err := p.Can(authz.ReceiptWrite); err != nil {
+		return ward.Receipt{}, err
+	}
+	var m store.Message
+	var members []string
+	var changed bool
+	var rc ward.Receipt
+	err := a.store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if m, err = tx.MessageByID(ctx, p.User.OrgID, messageID); err != nil {
+			return errNoMessage(err)
+		}
+		c, err := member(ctx, tx, p, m.ConversationID)
+		if err != nil {
+			return errNoMessage(err)
+		}
+		members = c.MemberIDs()
+		switch {
+		case m.Priority != ward.Urgent:
+			return ward.Errorf(ward.CodeInvalid, "only urgent messages are acknowledged; send a read receipt instead")
+		case m.SenderID == p.User.ID:
+			return ward.Errorf(ward.CodeInvalid, "you cannot acknowledge your own message")
+		case m.Tombstone():
+			return ward.Errorf(ward.CodeConflict, "the message was recalled or purged")
+		}
+		// A member who joined after the message has no receipt yet.
+		if err := tx.EnsureReceipt(ctx, &m, p.User.ID); err != nil {
+			return err
+		}
+		if changed, err = tx.AcknowledgeReceipt(ctx, m.ID, p.User.ID); err != nil {
+			return err
+		}
+		rs, err := tx.Receipts(ctx, []string{m.ID})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs[m.ID] {
+			if r.UserID == p.User.ID {
+				rc = r
+			}
+		}
+		if !changed {
+			return nil
+		}
+		if err := tx.FinishEscalations(ctx, m.ID); err != nil {
+			return err
+		}
+		e := p.event(audit.MessageAcknowledged, "message", m.ID)
+		e.PatientID, e.Reason = c.PatientID, "conversation "+c.ID
+		return audit.Append(ctx, tx, e)
+	})
+	if err != nil {
+		return ward.Receipt{}, err
+	}
+	if !changed {
+		return rc, nil
+	}
+	a.publish(ctx, realtime.Event{Type: realtime.Receipt, OrgID: m.OrgID, ConversationID: m.ConversationID, Seq: m.Seq,
+		Data: eventJSON(receiptEvent{ConversationID: m.ConversationID, UserID: p.User.ID, Kind: ward.Acknowledged,
+			MessageIDs: []string{m.ID}, At: rc.AckedAt}), Users: members})
+	return rc, nil
+}

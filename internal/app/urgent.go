@@ -1,0 +1,136 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// urgentBatch is how many due timers RunUrgentTimers handles per transaction.
+const urgentBatch = 200
+
+// minRenotify guards the job against a policy without a re-notify interval
+// (policy validation asks for at least 10 seconds).
+const minRenotify = 10 * time.Second
+
+// RunUrgentTimers fires the due timers of unacknowledged urgent messages,
+// at the app's clock: it re-notifies each recipient every UrgentRenotify of
+// the org's policy, and once UrgentEscalate has passed it escalates the
+// message to its backup (adding them to the conversation, audited, if they
+// were not a member) and notifies them. Acknowledging a message stops its
+// timers. The timers live in the database, so a restarted server picks up
+// where the last one stopped; the server calls this every few seconds.
+func (a *App) RunUrgentTimers(ctx context.Context) (renotified, escalated int, err error) {
+	for {
+		var events []realtime.Event
+		var n int
+		err := a.store.Write(ctx, func(tx *store.Tx) error {
+			events, n = events[:0], 0
+			due, err := tx.DueEscalations(ctx, urgentBatch)
+			if err != nil {
+				return err
+			}
+			n = len(due)
+			policies := map[string]ward.Policy{}
+			done := map[string]bool{} // messages escalated in this batch
+			for _, e := range due {
+				pol, ok := policies[e.OrgID]
+				if !ok {
+					if pol, err = tx.Policy(ctx, e.OrgID); err != nil {
+						return err
+					}
+					policies[e.OrgID] = pol
+				}
+				if e.EscalatedAt.IsZero() && !tx.Now.Before(e.EscalateAt) && !done[e.MessageID] {
+					done[e.MessageID] = true
+					evs, err := a.escalate(ctx, tx, e)
+					if err != nil {
+						return err
+					}
+					if evs != nil {
+						escalated++
+						events = append(events, evs...)
+					}
+				}
+				if !tx.Now.Before(e.NextRenotifyAt) {
+					if err := tx.SetRenotified(ctx, e.MessageID, e.RecipientID, tx.Now.Add(max(pol.UrgentRenotify.D(), minRenotify))); err != nil {
+						return err
+					}
+					renotified++
+					events = append(events, realtime.Event{Type: realtime.MessageCreated, OrgID: e.OrgID,
+						ConversationID: e.ConversationID, Seq: e.Seq, Users: []string{e.RecipientID},
+						Data: eventJSON(messageEvent{ID: e.MessageID, ConversationID: e.ConversationID, Seq: e.Seq,
+							SenderID: e.SenderID, Priority: ward.Urgent, Renotify: true})})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return renotified, escalated, err
+		}
+		for _, ev := range events {
+			a.publish(ctx, ev)
+		}
+		if n < urgentBatch {
+			return renotified, escalated, nil
+		}
+	}
+}
+
+// escalate marks a message escalated and hands it to its backup: a member
+// of the conversation from now on, with a receipt to acknowledge. It
+// returns the events to publish after commit, or nil when the message had
+// already escalated or has no usable backup: it then escalates to no one
+// and its recipients go on being re-notified.
+func (a *App) escalate(ctx context.Context, tx *store.Tx, e store.Escalation) ([]realtime.Event, error) {
+	ok, err := tx.SetEscalated(ctx, e.MessageID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if e.BackupUserID == "" {
+		return nil, nil
+	}
+	backup, err := tx.UserByID(ctx, e.OrgID, e.BackupUserID)
+	if ward.ErrorCode(err) == ward.CodeNotFound || (err == nil && backup.Disabled) {
+		a.log.WarnContext(ctx, "urgent message has no usable backup", "message", e.MessageID)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, err := tx.MessageByID(ctx, e.OrgID, e.MessageID)
+	if err != nil {
+		return nil, err
+	}
+	added, err := tx.AddMember(ctx, e.ConversationID, backup.ID, ward.MemberMember)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.EnsureReceipt(ctx, &m, backup.ID); err != nil {
+		return nil, err
+	}
+	var events []realtime.Event
+	if added {
+		c, err := tx.ConversationByID(ctx, e.OrgID, e.ConversationID)
+		if err != nil {
+			return nil, err
+		}
+		ev := audit.Event{OrgID: e.OrgID, Actor: cliActor(), Action: audit.MemberAdded, ResourceType: "conversation",
+			ResourceID: e.ConversationID, PatientID: c.PatientID, Outcome: audit.Success,
+			Reason: "urgent message " + e.MessageID + " escalated to backup " + backup.ID}
+		if err := audit.Append(ctx, tx, ev); err != nil {
+			return nil, err
+		}
+		events = append(events, realtime.Event{Type: realtime.ConversationUpdated, OrgID: e.OrgID, ConversationID: e.ConversationID,
+			Data: eventJSON(convEvent{ID: e.ConversationID, Change: "member_added", UserID: backup.ID}), Users: c.MemberIDs()})
+	}
+	events = append(events, realtime.Event{Type: realtime.MessageCreated, OrgID: e.OrgID, ConversationID: e.ConversationID,
+		Seq: e.Seq, Users: []string{backup.ID},
+		Data: eventJSON(messageEvent{ID: e.MessageID, ConversationID: e.ConversationID, Seq: e.Seq, SenderID: e.SenderID,
+			Priority: ward.Urgent, Escalated: true})})
+	return events, nil
+}
