@@ -29,6 +29,7 @@ func commands() map[string]command {
 		"device":  {"list, approve, lock or wipe devices", runDevice},
 		"keys":    {"rotate keys or show their status", runKeys},
 		"audit":   {"verify the audit chain, or export audit events", runAudit},
+		"demo":    {"seed a demo clinic", runDemo},
 	}
 }
 

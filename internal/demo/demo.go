@@ -1,0 +1,204 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+)
+
+// OrgName is the demo org's name; its slug is "demo-clinic".
+const OrgName = "Demo Clinic"
+
+// OrgSlug is the demo org's slug.
+var OrgSlug = ward.Slugify(OrgName)
+
+// Login is one demo account.
+type Login struct {
+	Name     string
+	Email    string
+	Role     ward.Role
+	Password string
+	About    string // what the person is for in the demo
+}
+
+// Password is every demo account's password. It is published (here and in
+// the README): a demo org is for trying ward, never for patients' data.
+const Password = "ward-demo-clinic-2026"
+
+// Logins are the demo accounts, the owner (the clinic's administrator)
+// first.
+func Logins() []Login {
+	l := func(name, email string, role ward.Role, about string) Login {
+		return Login{Name: name, Email: email + "@demo-clinic.example", Role: role, Password: Password, About: about}
+	}
+	return []Login{
+		l("Alex Morgan", "admin", ward.RoleOwner, "administrator: users, devices, policy"),
+		l("Priya Shah, MD", "priya.shah", ward.RoleClinician, "cardiologist"),
+		l("Sam Okafor, MD", "sam.okafor", ward.RoleClinician, "hospitalist, has an urgent message waiting"),
+		l("Jordan Lee, RN", "jordan.lee", ward.RoleClinician, "charge nurse"),
+		l("Riley Chen", "riley.chen", ward.RoleStaff, "front desk"),
+		l("Casey Brooks", "compliance", ward.RoleCompliance, "compliance officer"),
+	}
+}
+
+// Result says what Seed did.
+type Result struct {
+	Created  bool // false: the demo org was there already
+	Logins   []Login
+	Messages int // messages stored by this run (0 when everything was there)
+}
+
+type seeder struct {
+	a     *app.App
+	users map[string]ward.User // by email
+	pol   ward.Policy
+	res   Result
+}
+
+// Seed makes the demo clinic, or completes it if an earlier run stopped
+// half-way. It never duplicates anything.
+func Seed(ctx context.Context, a *app.App) (Result, error) {
+	s := &seeder{a: a, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
+	logins := s.res.Logins
+	owner := logins[0]
+	_, _, _, err := a.CreateOrg(ctx, app.InitOrg{Name: OrgName, AdminEmail: owner.Email, AdminName: owner.Name,
+		Password: owner.Password, MFARequired: false})
+	switch {
+	case err == nil:
+		s.res.Created = true
+	case ward.ErrorCode(err) == ward.CodeConflict:
+	default:
+		return s.res, fmt.Errorf("create the demo org: %w", err)
+	}
+	for _, l := range logins[1:] {
+		_, err := a.AddUser(ctx, OrgSlug, app.NewUser{Email: l.Email, Name: l.Name, Role: l.Role, Password: l.Password})
+		if err != nil && ward.ErrorCode(err) != ward.CodeConflict {
+			return s.res, fmt.Errorf("add %s: %w", l.Email, err)
+		}
+	}
+	sys, err := a.SystemPrincipal(ctx, OrgSlug)
+	if err != nil {
+		return s.res, err
+	}
+	if s.pol, err = a.Policy(ctx, sys); err != nil {
+		return s.res, err
+	}
+	dir, err := a.Directory(ctx, sys)
+	if err != nil {
+		return s.res, err
+	}
+	for _, u := range dir {
+		s.users[u.Email] = u
+	}
+	for _, l := range logins {
+		if _, ok := s.users[l.Email]; !ok {
+			return s.res, fmt.Errorf("demo user %s is missing after seeding", l.Email)
+		}
+	}
+	return s.res, s.conversations(ctx)
+}
+
+// as is a caller acting as one demo user. It is marked System: the seeding
+// command runs on the host, and the audit trail says so.
+func (s *seeder) as(email string) *app.Principal {
+	return &app.Principal{User: s.users[email+"@demo-clinic.example"], Policy: s.pol, System: true}
+}
+
+type line struct {
+	from   string // email local part
+	body   string
+	urgent bool
+}
+
+func (s *seeder) conversations(ctx context.Context) error {
+	// Priya and Jordan, direct: a handover, read.
+	if err := s.thread(ctx, "priya.shah", app.NewConversation{Kind: ward.Direct}, []string{"jordan.lee"}, "handover", []line{
+		{"jordan.lee", "Morning Dr. Shah. Bed 12 (Mr. D.) had two runs of NSVT overnight, longest 9 beats. Asymptomatic, K 3.6.", false},
+		{"priya.shah", "Thanks Jordan. Replace K to 4.0 and Mg to 2.0, keep him on tele. I'll see him after rounds.", false},
+		{"jordan.lee", "Will do. Family asks if discharge is still planned for tomorrow.", false},
+		{"priya.shah", "Likely, if tele stays quiet. I'll talk to them at 11.", false},
+	}, true); err != nil {
+		return err
+	}
+	// The on-call group.
+	if err := s.thread(ctx, "priya.shah", app.NewConversation{Kind: ward.Group, Title: "Cardiology on call"},
+		[]string{"sam.okafor", "jordan.lee"}, "oncall", []line{
+			{"priya.shah", "Handing over cardiology on call to Sam from 18:00. Two pending echoes: beds 7 and 15.", false},
+			{"sam.okafor", "Got it. Anything to watch on 15?", false},
+			{"priya.shah", "New AF, rate controlled on metoprolol. Anticoagulation discussion pending with the family.", false},
+			{"jordan.lee", "Bed 7 echo is booked for 16:30.", false},
+		}, false); err != nil {
+		return err
+	}
+	// Urgent and unacknowledged: Sam sees it at the top of his list.
+	if err := s.thread(ctx, "jordan.lee", app.NewConversation{Kind: ward.Direct}, []string{"sam.okafor"}, "urgent", []line{
+		{"jordan.lee", "Sam, bed 4 family meeting moved to 15:00, can you make it?", false},
+		{"sam.okafor", "Yes, I'll be there.", false},
+		{"jordan.lee", "URGENT: bed 4 BP 82/50, HR 124, new confusion. Please come now.", true},
+	}, false); err != nil {
+		return err
+	}
+	// Front desk to the nurse: unread.
+	return s.thread(ctx, "riley.chen", app.NewConversation{Kind: ward.Direct}, []string{"jordan.lee"}, "desk", []line{
+		{"riley.chen", "The 14:30 cardiology clinic patient is here early. Room 3 is free if you want to start vitals.", false},
+	}, false)
+}
+
+// thread finds or starts a conversation and sends its lines once each
+// (fixed client ids make a re-run send nothing new). With readAll, every
+// member reads everything.
+func (s *seeder) thread(ctx context.Context, creator string, nc app.NewConversation, others []string, key string, lines []line, readAll bool) error {
+	cp := s.as(creator)
+	for _, o := range others {
+		nc.Members = append(nc.Members, s.as(o).User.ID)
+	}
+	var conv ward.Conversation
+	if nc.Kind == ward.Group {
+		// A group is not unique by its members: find it by title.
+		list, err := s.a.ListConversations(ctx, cp)
+		if err != nil {
+			return err
+		}
+		for _, c := range list {
+			if c.Kind == ward.Group && c.Title == nc.Title {
+				conv = c.Conversation
+			}
+		}
+	}
+	if conv.ID == "" {
+		c, _, err := s.a.CreateConversation(ctx, cp, nc)
+		if err != nil {
+			return fmt.Errorf("demo conversation %s: %w", key, err)
+		}
+		conv = c
+	}
+	for i, l := range lines {
+		req := app.SendRequest{ClientID: fmt.Sprintf("demo-%s-%d", key, i+1), Body: l.body, Priority: ward.Normal}
+		if l.urgent {
+			req.Priority = ward.Urgent
+		}
+		m, created, err := s.a.SendMessage(ctx, s.as(l.from), conv.ID, req)
+		if err != nil {
+			return fmt.Errorf("demo message %s-%d: %w", key, i+1, err)
+		}
+		if created {
+			s.res.Messages++
+		}
+		// The others received and read each line before the next was
+		// written; the last line waits for them unless readAll.
+		if i == len(lines)-1 && !readAll {
+			continue
+		}
+		for _, who := range append([]string{creator}, others...) {
+			if who == l.from {
+				continue
+			}
+			if _, err := s.a.MarkReceipts(ctx, s.as(who), conv.ID, m.Seq, ward.Read); err != nil {
+				return fmt.Errorf("demo receipts %s-%d: %w", key, i+1, err)
+			}
+		}
+	}
+	return nil
+}

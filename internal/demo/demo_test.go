@@ -1,0 +1,87 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/demo"
+)
+
+func TestSeedIsCompleteAndIdempotent(t *testing.T) {
+	f := apptest.New(t, true) // another org, with MFA required
+	ctx := context.Background()
+	res, err := demo.Seed(ctx, f.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Created || res.Messages != 12 {
+		t.Fatalf("first run: created %v, %d messages", res.Created, res.Messages)
+	}
+	again, err := demo.Seed(ctx, f.App)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Created || again.Messages != 0 {
+		t.Fatalf("second run: created %v, %d messages; want nothing new", again.Created, again.Messages)
+	}
+
+	// Every login works with its password, without a second factor: MFA
+	// is off for the demo org only.
+	roles := map[ward.Role]int{}
+	for i, l := range res.Logins {
+		r, err := f.App.Login(ctx, app.LoginRequest{Email: l.Email, Password: l.Password, DeviceID: "demo-test-device-" + string(rune('a'+i)),
+			DeviceName: "test", IP: "127.0.0.1"})
+		if err != nil {
+			t.Fatalf("login %s: %v", l.Email, err)
+		}
+		if len(r.EnrollmentRequired) > 0 {
+			t.Errorf("%s must enrol MFA: %v", l.Email, r.EnrollmentRequired)
+		}
+		roles[l.Role]++
+	}
+	if roles[ward.RoleOwner] != 1 || roles[ward.RoleCompliance] != 1 || roles[ward.RoleClinician] < 3 {
+		t.Errorf("roles: %v", roles)
+	}
+	sys, err := f.App.SystemPrincipal(ctx, f.Org.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pol, err := f.App.Policy(ctx, sys); err != nil || !pol.MFARequired {
+		t.Errorf("the other org's MFA policy changed: %+v %v", pol, err)
+	}
+
+	// Sam has the urgent message waiting, once.
+	sam := principal(t, f, res.Logins[2])
+	convs, err := f.App.ListConversations(ctx, sam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	urgent, groups := 0, 0
+	for _, c := range convs {
+		urgent += c.UrgentUnacked
+		if c.Kind == ward.Group {
+			groups++
+		}
+	}
+	if len(convs) != 2 || urgent != 1 || groups != 1 {
+		t.Errorf("Sam sees %d conversations, %d urgent unacknowledged, %d groups; want 2, 1, 1", len(convs), urgent, groups)
+	}
+}
+
+func principal(t *testing.T, f *apptest.Fixture, l demo.Login) *app.Principal {
+	t.Helper()
+	ctx := context.Background()
+	r, err := f.App.Login(ctx, app.LoginRequest{Email: l.Email, Password: l.Password, DeviceID: "demo-test-principal",
+		DeviceName: "test", IP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.App.Authenticate(ctx, r.Token, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
