@@ -1,0 +1,47 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/wardhealth/ward/internal/app"
+)
+
+// How often the messaging jobs run.
+const (
+	urgentTimersEvery = 15 * time.Second
+	purgeEvery        = 10 * time.Minute
+)
+
+// runMessagingJobs fires the urgent-message timers every urgentTimersEvery
+// and purges messages past their lifespan every purgeEvery, until ctx ends.
+// Both jobs keep their state in the database and take the time from the
+// App's clock, so a restart loses nothing. Failures are logged (never with
+// content) and retried on the next tick.
+func runMessagingJobs(ctx context.Context, a *app.App, log *slog.Logger) {
+	urgent := time.NewTicker(urgentTimersEvery)
+	defer urgent.Stop()
+	purge := time.NewTicker(purgeEvery)
+	defer purge.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-urgent.C:
+			renotified, escalated, err := a.RunUrgentTimers(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Error("urgent message timers failed", "err", err.Error())
+			} else if renotified+escalated > 0 {
+				log.Info("urgent message timers", "renotified", renotified, "escalated", escalated)
+			}
+		case <-purge.C:
+			n, err := a.PurgeExpiredMessages(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Error("message lifespan purge failed", "err", err.Error())
+			} else if n > 0 {
+				log.Info("message lifespan purge", "purged", n)
+			}
+		}
+	}
+}
