@@ -7,13 +7,21 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
 // BenchmarkSendMessage sends one-to-one messages one after the other, each
 // sealed, committed (SQLite, WAL, synchronous=FULL) and audited before the
 // next: the floor of what one sequential client gets.
-func BenchmarkSendMessage(b *testing.B) {
-	f := mustMsgFixture(b)
+func BenchmarkSendMessage(b *testing.B) { benchmarkSend(b, mustMsgFixture(b)) }
+
+// BenchmarkSendMessagePostgres is the same on PostgreSQL
+// (WARD_TEST_POSTGRES; skipped when unset).
+func BenchmarkSendMessagePostgres(b *testing.B) {
+	benchmarkSend(b, mustMsgFixtureOn(b, storetest.PostgresURL(b)))
+}
+
+func benchmarkSend(b *testing.B, f *msgFixture) {
 	ctx := context.Background()
 	alice, bob := f.user(b, "alice", ward.RoleClinician), f.user(b, "bob", ward.RoleClinician)
 	c := f.direct(b, alice, bob)

@@ -79,14 +79,18 @@ type msgFixture struct {
 	keyDir   string
 }
 
-// mustMsgFixture builds a msgFixture.
-func mustMsgFixture(tb testing.TB) *msgFixture {
+// mustMsgFixture builds a msgFixture on SQLite.
+func mustMsgFixture(tb testing.TB) *msgFixture { return mustMsgFixtureOn(tb, "") }
+
+// mustMsgFixtureOn builds a msgFixture on the database dbURL names: ""
+// for SQLite in Dir, or a PostgreSQL URL.
+func mustMsgFixtureOn(tb testing.TB, dbURL string) *msgFixture {
 	tb.Helper()
 	ctx := context.Background()
 	f := &msgFixture{Clock: &msgClock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}, Dir: tb.TempDir(),
 		keyDir: tb.TempDir(), Events: &eventLog{}, broker: realtime.NewLocalBroker()}
 	f.broker.Subscribe(f.Events.add)
-	st, err := store.Open(ctx, store.Options{DataDir: f.Dir, Now: f.Clock.Now})
+	st, err := store.Open(ctx, store.Options{URL: dbURL, DataDir: f.Dir, Now: f.Clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
