@@ -26,7 +26,7 @@ const (
 	CodeMethod      Code = "method_not_allowed"
 	CodeIntegrity   Code = "integrity" // stored data failed an integrity check
 
-	CodeMFARequired   Code = "mfa_required"            // a second factor (totp or recovery_code) is needed
+	CodeMFARequired   Code = "mfa_required"            // a second factor (totp, webauthn or recovery_code) is needed
 	CodeMFAEnrollment Code = "mfa_enrollment_required" // the session may only enrol a second factor
 	CodeDevicePending Code = "device_pending"          // the device waits for an admin's approval
 	CodeDeviceLocked  Code = "device_locked"           // an admin locked the device
@@ -41,6 +41,9 @@ type Error struct {
 	Err     error // optional cause; never shown to the caller
 	// RetryAfter, with CodeRateLimited, says when to try again.
 	RetryAfter time.Duration
+	// Factors, with CodeMFARequired, lists the second factors the account
+	// has enrolled ("totp", "webauthn"), so a client knows what to ask for.
+	Factors []string
 }
 
 func (e *Error) Error() string {

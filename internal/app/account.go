@@ -93,6 +93,9 @@ func (a *App) ResetMFA(ctx context.Context, p *Principal, userID string) error {
 		if err := tx.DeleteMFA(ctx, userID); err != nil {
 			return err
 		}
+		if err := tx.DeleteWebAuthnCredentials(ctx, userID); err != nil {
+			return err
+		}
 		if _, err := tx.RevokeUserSessions(ctx, userID, ""); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
 	"github.com/wardhealth/ward/internal/audit"
@@ -28,6 +29,9 @@ type Config struct {
 	// AccountThrottle and AddressThrottle slow down repeated failed sign-ins;
 	// nil means auth.AccountThrottle() and auth.AddressThrottle().
 	AccountThrottle, AddressThrottle *auth.Throttle
+	// WebAuthn is the relying party passkeys are bound to; the zero value
+	// is localhost (https://localhost), for tests and local use.
+	WebAuthn WebAuthnConfig
 }
 
 // App is ward's use cases over one store.
@@ -42,6 +46,7 @@ type App struct {
 	account *auth.Throttle
 	address *auth.Throttle
 	cache   *sessionCache
+	passkey *webauthn.WebAuthn
 }
 
 // New builds an App.
@@ -64,6 +69,11 @@ func New(cfg Config) (*App, error) {
 		}
 		a.hasher = h
 	}
+	passkey, err := newWebAuthn(cfg.WebAuthn)
+	if err != nil {
+		return nil, err
+	}
+	a.passkey = passkey
 	if a.account == nil {
 		c := auth.AccountThrottle()
 		c.Now = a.now

@@ -39,7 +39,8 @@ func (a *App) BeginTOTP(ctx context.Context, p *Principal) (TOTPEnrollment, erro
 		if err != nil && ward.ErrorCode(err) != ward.CodeNotFound {
 			return err
 		}
-		return tx.PutMFA(ctx, store.MFA{UserID: p.User.ID, TOTPSealed: sealed})
+		// Recovery codes given at a passkey enrolment stay valid.
+		return tx.PutMFA(ctx, store.MFA{UserID: p.User.ID, TOTPSealed: sealed, RecoveryHashes: m.RecoveryHashes})
 	})
 	if err != nil {
 		return TOTPEnrollment{}, err

@@ -36,7 +36,7 @@ func (p *Principal) event(action audit.Action, resourceType, resourceID string) 
 // session that must first enrol a second factor may do nothing else.
 func (p *Principal) Can(action authz.Action) error {
 	if p.Session.MFAPending && action != authz.MFAEnroll && action != authz.SessionDelete && action != authz.AccountRead {
-		return ward.Errorf(ward.CodeMFAEnrollment, "enrol a second factor first (POST /api/v1/mfa/totp)")
+		return ward.Errorf(ward.CodeMFAEnrollment, "enrol a second factor first (POST /api/v1/mfa/totp or /api/v1/mfa/webauthn)")
 	}
 	return authz.Require(p.User.Role, action)
 }

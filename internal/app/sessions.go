@@ -13,15 +13,16 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// LoginRequest is a sign-in attempt. TOTP or RecoveryCode is the second
-// factor, when the user has one.
+// LoginRequest is a sign-in attempt. TOTP, WebAuthn or RecoveryCode is the
+// second factor, when the user has one.
 type LoginRequest struct {
 	Org          string // the org's slug; needed only when the email exists in several orgs
 	Email        string
 	Password     string
 	TOTP         string
 	RecoveryCode string
-	DeviceID     string // chosen by the client and kept in its storage
+	WebAuthn     *PasskeyAssertion // a passkey's answer to a challenge from BeginPasskeyLogin
+	DeviceID     string            // chosen by the client and kept in its storage
 	DeviceName   string
 	IP           string
 	UserAgent    string
@@ -49,42 +50,11 @@ func errBadLogin() error {
 // Login checks a password (and second factor) and opens a session on a
 // device. Failures are throttled per account and per address, and audited.
 func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) {
-	email := ward.NormalizeEmail(req.Email)
-	accountKey := strings.ToLower(strings.TrimSpace(req.Org)) + "|" + email
-	if wait, ok := a.address.Check(req.IP); !ok {
-		return LoginResult{}, rateLimited(wait)
-	}
-	if wait, ok := a.account.Check(accountKey); !ok {
-		return LoginResult{}, rateLimited(wait)
-	}
-	dev := ward.Device{ClientID: req.DeviceID, Name: strings.TrimSpace(req.DeviceName)}
-	if err := dev.Validate(); err != nil {
-		return LoginResult{}, err
-	}
-	if req.Password == "" || len(req.Password) > 4096 {
-		return LoginResult{}, ward.Errorf(ward.CodeInvalid, "password is required")
-	}
-
-	user, hash, err := a.loginUser(ctx, req.Org, email)
-	if err != nil && ward.ErrorCode(err) != ward.CodeNotFound {
-		return LoginResult{}, err
-	}
+	in, err := a.checkPassword(ctx, req)
 	if err != nil {
-		if err := a.hasher.VerifyDummy(ctx, req.Password); err != nil {
-			return LoginResult{}, err
-		}
-		return LoginResult{}, a.loginFailed(ctx, accountKey, req, ward.User{}, "unknown account")
-	}
-	ok, _, err := a.hasher.Verify(ctx, req.Password, hash)
-	if err != nil && ward.ErrorCode(err) == ward.CodeRateLimited {
 		return LoginResult{}, err
 	}
-	if !ok || err != nil {
-		return LoginResult{}, a.loginFailed(ctx, accountKey, req, user, "bad password")
-	}
-	if user.Disabled {
-		return LoginResult{}, a.loginFailed(ctx, accountKey, req, user, "account disabled")
-	}
+	user, dev, accountKey := in.user, in.device, in.accountKey
 
 	var res LoginResult
 	var failure string
@@ -119,7 +89,7 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 		}
 		res = LoginResult{Token: token, Session: s, User: user, Device: device, IdleTimeout: policy.IdleTimeout.D()}
 		if pending {
-			res.EnrollmentRequired = []string{"totp"}
+			res.EnrollmentRequired = []string{"totp", "webauthn"}
 		}
 		return audit.Append(ctx, tx, ev)
 	})
@@ -135,6 +105,57 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 	}
 	a.account.Success(accountKey)
 	return res, nil
+}
+
+// signIn is who a sign-in attempt is for, once its password checked out.
+type signIn struct {
+	user       ward.User
+	device     ward.Device // as the client named it
+	accountKey string      // the throttle's key for the account
+}
+
+// checkPassword is the first step of every sign-in (Login and
+// BeginPasskeyLogin): throttling, input checks and the password. Failures
+// are counted by the throttles and audited, with the one answer that
+// reveals no accounts.
+func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, error) {
+	email := ward.NormalizeEmail(req.Email)
+	accountKey := strings.ToLower(strings.TrimSpace(req.Org)) + "|" + email
+	if wait, ok := a.address.Check(req.IP); !ok {
+		return signIn{}, rateLimited(wait)
+	}
+	if wait, ok := a.account.Check(accountKey); !ok {
+		return signIn{}, rateLimited(wait)
+	}
+	dev := ward.Device{ClientID: req.DeviceID, Name: strings.TrimSpace(req.DeviceName)}
+	if err := dev.Validate(); err != nil {
+		return signIn{}, err
+	}
+	if req.Password == "" || len(req.Password) > 4096 {
+		return signIn{}, ward.Errorf(ward.CodeInvalid, "password is required")
+	}
+
+	user, hash, err := a.loginUser(ctx, req.Org, email)
+	if err != nil && ward.ErrorCode(err) != ward.CodeNotFound {
+		return signIn{}, err
+	}
+	if err != nil {
+		if err := a.hasher.VerifyDummy(ctx, req.Password); err != nil {
+			return signIn{}, err
+		}
+		return signIn{}, a.loginFailed(ctx, accountKey, req, ward.User{}, "unknown account")
+	}
+	ok, _, err := a.hasher.Verify(ctx, req.Password, hash)
+	if err != nil && ward.ErrorCode(err) == ward.CodeRateLimited {
+		return signIn{}, err
+	}
+	if !ok || err != nil {
+		return signIn{}, a.loginFailed(ctx, accountKey, req, user, "bad password")
+	}
+	if user.Disabled {
+		return signIn{}, a.loginFailed(ctx, accountKey, req, user, "account disabled")
+	}
+	return signIn{user: user, device: dev, accountKey: accountKey}, nil
 }
 
 // loginUser finds the account an email signs in to, with its password hash.
@@ -171,18 +192,37 @@ func (a *App) loginUser(ctx context.Context, org, email string) (ward.User, stri
 	return u, hash, err
 }
 
-// secondFactor checks the user's TOTP or recovery code. It returns whether
-// the session must enrol a factor first, or a failure reason for the audit.
+// secondFactor checks the user's TOTP code, passkey assertion or recovery
+// code. It returns whether the session must enrol a factor first, or a
+// failure reason for the audit. With none given, the answer is
+// mfa_required with the factors the user has.
 func (a *App) secondFactor(ctx context.Context, tx *store.Tx, u ward.User, p ward.Policy, req LoginRequest) (pending bool, failure string, err error) {
 	m, err := tx.MFA(ctx, u.ID)
-	if ward.ErrorCode(err) == ward.CodeNotFound || (err == nil && !m.TOTPConfirmed) {
-		return p.MFARequired && u.Role != ward.RolePatient, "", nil
+	if err != nil && ward.ErrorCode(err) != ward.CodeNotFound {
+		return false, "", err
 	}
+	passkeys, err := tx.WebAuthnCredentials(ctx, u.ID)
 	if err != nil {
 		return false, "", err
 	}
+	var factors []string
+	if m.TOTPConfirmed {
+		factors = append(factors, "totp")
+	}
+	if len(passkeys) > 0 {
+		factors = append(factors, "webauthn")
+	}
+	if len(factors) == 0 {
+		return p.MFARequired && u.Role != ward.RolePatient, "", nil
+	}
 	switch {
+	case req.WebAuthn != nil:
+		failure, err := a.checkPasskey(ctx, tx, u, passkeys, *req.WebAuthn)
+		return false, failure, err
 	case strings.TrimSpace(req.TOTP) != "":
+		if !m.TOTPConfirmed {
+			return false, "TOTP code without a TOTP authenticator", nil
+		}
 		secret, err := a.keys.Open(ctx, totpRef(u), m.TOTPSealed)
 		if err != nil {
 			return false, "", err
@@ -203,7 +243,14 @@ func (a *App) secondFactor(ctx context.Context, tx *store.Tx, u ward.User, p war
 		m.RecoveryHashes = append(m.RecoveryHashes[:i:i], m.RecoveryHashes[i+1:]...)
 		return false, "", tx.PutMFA(ctx, m)
 	}
-	return false, "", ward.Errorf(ward.CodeMFARequired, "enter the code from your authenticator app (totp) or a recovery code")
+	msg := "enter the code from your authenticator app (totp) or a recovery code"
+	if len(passkeys) > 0 {
+		msg = "confirm with your passkey (webauthn) or enter a recovery code"
+		if m.TOTPConfirmed {
+			msg = "confirm with your passkey (webauthn), the code from your authenticator app (totp) or a recovery code"
+		}
+	}
+	return false, "", &ward.Error{Code: ward.CodeMFARequired, Message: msg, Factors: factors}
 }
 
 // loginDevice finds or registers the device a sign-in comes from. It

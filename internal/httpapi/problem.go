@@ -39,6 +39,9 @@ type Problem struct {
 	Detail    string `json:"detail,omitempty"`
 	Code      string `json:"code"`
 	RequestID string `json:"request_id,omitempty"`
+	// Factors, with mfa_required, lists the second factors the account has
+	// enrolled ("totp", "webauthn").
+	Factors []string `json:"factors,omitempty"`
 }
 
 // writeProblem answers with err as problem+json. Internal errors are logged
@@ -63,6 +66,10 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		Detail:    detail,
 		Code:      string(code),
 		RequestID: requestIDFrom(r.Context()),
+	}
+	var we *ward.Error
+	if errors.As(err, &we) && code == ward.CodeMFARequired {
+		p.Factors = we.Factors
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
