@@ -83,7 +83,8 @@ func (h *Handler) routes() {
 	h.route("GET /api/v1/policy", authz.PolicyRead, h.getPolicy)
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
 
-	h.public("/", h.notFound)
+	h.messagingRoutes()
+	h.staticRoutes()
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) error {

@@ -69,6 +69,9 @@ func Run(ctx context.Context, cfg Config) error {
 		env.Sealer.Run(jobs, t.C, func(err error) { cfg.Logger.Error("audit sealing failed", "err", err.Error()) })
 	}()
 	defer func() { stopJobs(); <-jobsDone }()
+	msgJobsDone := make(chan struct{})
+	go func() { defer close(msgJobsDone); runMessagingJobs(jobs, env.App, cfg.Logger) }()
+	defer func() { stopJobs(); <-msgJobsDone }()
 
 	srv := &http.Server{
 		Handler:           h,

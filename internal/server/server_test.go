@@ -100,7 +100,7 @@ func TestServeHTTPSOnSQLite(t *testing.T) {
 			t.Errorf("CSP lacks frame-ancestors 'none'")
 		}
 	}
-	resp := get(t, "https://"+addr+"/no/such/thing")
+	resp := get(t, "https://"+addr+"/api/v1/no/such/thing")
 	if resp.StatusCode != 404 || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Errorf("unknown path: %d %s, want 404 problem+json", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
