@@ -21,6 +21,11 @@ export interface ApiHooks {
   onUnauthenticated?(): void;
 }
 
+export interface ReqOpts {
+  quiet?: boolean;
+  background?: boolean;
+}
+
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export class Api {
@@ -32,7 +37,11 @@ export class Api {
     this.fetch = fetchImpl ?? ((i, init) => globalThis.fetch(i, init));
   }
 
-  async request<T>(method: string, path: string, body?: unknown, opts: { quiet?: boolean } = {}): Promise<T> {
+  // quiet: the caller handles device_wiped and unauthenticated itself.
+  // background: the request was not the user's doing (a delivery receipt,
+  // a catch-up after a reconnect), so it does not restart the client's idle
+  // clock: the client signs out on the user's inactivity, not the device's.
+  async request<T>(method: string, path: string, body?: unknown, opts: ReqOpts = {}): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (method !== "GET" && method !== "HEAD") {
@@ -51,7 +60,7 @@ export class Api {
     } catch {
       throw new ApiError(0, "network", "The server cannot be reached. Check the connection and try again.");
     }
-    if (res.status < 500 && res.status !== 401) this.hooks.onRequest?.();
+    if (res.status < 500 && res.status !== 401 && !opts.background) this.hooks.onRequest?.();
     if (res.ok) {
       if (res.status === 204) return undefined as T;
       const text = await res.text();
@@ -74,10 +83,10 @@ export class Api {
     throw err;
   }
 
-  get<T>(path: string, opts?: { quiet?: boolean }) {
+  get<T>(path: string, opts?: ReqOpts) {
     return this.request<T>("GET", path, undefined, opts);
   }
-  post<T>(path: string, body?: unknown, opts?: { quiet?: boolean }) {
+  post<T>(path: string, body?: unknown, opts?: ReqOpts) {
     return this.request<T>("POST", path, body ?? {}, opts);
   }
   put<T>(path: string, body: unknown) {
@@ -86,7 +95,7 @@ export class Api {
   patch<T>(path: string, body: unknown) {
     return this.request<T>("PATCH", path, body);
   }
-  del<T>(path: string, opts?: { quiet?: boolean }) {
+  del<T>(path: string, opts?: ReqOpts) {
     return this.request<T>("DELETE", path, undefined, opts);
   }
 }

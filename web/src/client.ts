@@ -58,12 +58,13 @@ export const endpoints = {
   conversations: "/api/v1/conversations",
   conversation: (id: string) => `/api/v1/conversations/${encodeURIComponent(id)}`,
   messages: (id: string) => `/api/v1/conversations/${encodeURIComponent(id)}/messages`,
-  read: (cid: string) => `/api/v1/conversations/${encodeURIComponent(cid)}/read`,
-  ack: (cid: string, mid: string) =>
-    `/api/v1/conversations/${encodeURIComponent(cid)}/messages/${encodeURIComponent(mid)}/ack`,
-  recall: (cid: string, mid: string) =>
-    `/api/v1/conversations/${encodeURIComponent(cid)}/messages/${encodeURIComponent(mid)}/recall`,
+  receipts: (cid: string) => `/api/v1/conversations/${encodeURIComponent(cid)}/receipts`,
+  ack: (mid: string) => `/api/v1/messages/${encodeURIComponent(mid)}/ack`,
+  recall: (mid: string) => `/api/v1/messages/${encodeURIComponent(mid)}/recall`,
 };
+
+// pageSize is how many messages one listing asks for (the API's maximum).
+const pageSize = 200;
 
 export class Ward {
   store = new Store<State>(initial);
@@ -304,17 +305,23 @@ export class Ward {
         if (reconnected) void this.catchUp();
       },
       onStatus: (s) => this.store.set({ live: s }),
-      onTrouble: () => void this.api.get<Me>("/api/v1/me").catch(() => {}),
-      onFatal: () => void this.api.get<Me>("/api/v1/me").then(() => this.startLive(), () => {}),
+      onTrouble: () => void this.api.get<Me>("/api/v1/me", { background: true }).catch(() => {}),
+      // 4401/4403: the session or device is done; /me says why (and a
+      // wipe order is carried out by the API hooks).
+      onFatal: () =>
+        void this.api.get<Me>("/api/v1/me", { background: true }).then(
+          () => this.startLive(),
+          () => {},
+        ),
     });
     this.live.start();
   }
 
   // catchUp asks for what the socket missed while it was down.
   private async catchUp(): Promise<void> {
-    await this.loadConversations();
+    await this.loadConversations(true);
     const r = this.state.route;
-    if (r.name === "conversation") await this.loadMessages(r.id, true);
+    if (r.name === "conversation") await this.loadMessages(r.id, true, true).catch(() => {});
   }
 
   private onFrame(f: Frame): void {
@@ -327,7 +334,21 @@ export class Ward {
         const raw = ((data.message as Record<string, unknown>) ?? data) as Record<string, unknown>;
         const m = normMessage(raw, f.conversation_id ?? "");
         if (!m.seq && f.seq) m.seq = f.seq;
-        this.gotMessages(m.conversation_id, [m], true);
+        const cid = m.conversation_id;
+        if (data.renotify === true || data.escalated === true || typeof raw.body !== "string") {
+          // An urgent message is still unacknowledged (or escalated to this
+          // user as backup): no body travels; fetch what is missing.
+          const conv = this.state.conversations.find((c) => c.id === cid);
+          this.toast(
+            data.escalated === true
+              ? "An urgent message was escalated to you."
+              : `Urgent message still waiting in ${conv ? this.conversationTitle(conv) : "a conversation"}.`,
+          );
+          void this.loadConversations(true);
+          if (this.state.messages[cid]) void this.loadMessages(cid, true, true).catch(() => {});
+          return;
+        }
+        this.gotMessages(cid, [m], true);
         return;
       }
       case "message.recalled": {
@@ -342,22 +363,22 @@ export class Ward {
       }
       case "receipt": {
         const cid = f.conversation_id ?? String(data.conversation_id ?? "");
-        const mid = String(data.message_id ?? "");
-        const kind = String(data.kind ?? data.receipt ?? "") as ReceiptKind;
+        const ids = Array.isArray(data.message_ids) ? (data.message_ids as unknown[]).map(String) : [];
+        if (typeof data.message_id === "string") ids.push(data.message_id);
+        const kind = String(data.kind ?? "") as ReceiptKind;
         const user = String(data.user_id ?? "");
         const at = String(data.at ?? new Date().toISOString());
-        const upTo = Number(data.up_to_seq ?? data.seq ?? f.seq ?? 0);
+        const upTo = Number(data.up_to_seq ?? f.seq ?? 0);
         if (!["delivered", "read", "acknowledged"].includes(kind) || !user) return;
         this.updateMessage(
           cid,
-          (m) => (mid ? m.id === mid : m.seq > 0 && m.seq <= upTo) && m.sender_id !== user,
+          (m) => (ids.length ? ids.includes(m.id) : m.seq > 0 && m.seq <= upTo) && m.sender_id !== user,
           (m) => applyReceipt(m, user, kind, at),
         );
-        if (user === this.state.me?.user.id) void this.loadConversations();
         return;
       }
       case "conversation.updated":
-        void this.loadConversations();
+        void this.loadConversations(true);
         return;
     }
   }
@@ -372,15 +393,16 @@ export class Ward {
     const me = this.state.me?.user.id;
     const list = this.state.messages[cid];
     let conv = this.state.conversations.find((c) => c.id === cid);
+    if (live) this.markDelivered(cid, ms.filter((m) => m.sender_id !== me));
     if (!conv) {
-      void this.loadConversations();
+      void this.loadConversations(true);
       return;
     }
     if (list) {
       const known = lastSeq(list);
       const gap = ms.some((m) => m.seq > known + 1 && !list.some((x) => x.seq === m.seq - 1));
       this.store.set((s) => ({ messages: { ...s.messages, [cid]: mergeMessages(list, ms) } }));
-      if (gap && live) void this.loadMessages(cid, true);
+      if (gap && live) void this.loadMessages(cid, true, true).catch(() => {});
     }
     const viewing = this.viewing(cid);
     const fresh = ms.filter((m) => m.seq > conv!.last_seq);
@@ -417,9 +439,9 @@ export class Ward {
     }
   }
 
-  async loadConversations(): Promise<void> {
+  async loadConversations(background = false): Promise<void> {
     try {
-      const ans = await this.api.get<{ conversations: Record<string, unknown>[] }>(endpoints.conversations);
+      const ans = await this.api.get<{ conversations: Record<string, unknown>[] }>(endpoints.conversations, { background });
       const list = (ans.conversations ?? []).map(normConversation);
       this.store.set({ conversations: sortConversations(list), conversationsLoaded: true });
     } catch (e) {
@@ -427,20 +449,22 @@ export class Ward {
     }
   }
 
-  // loadMessages loads a conversation's messages: the newest page, or (after)
-  // only those after the newest one held.
-  async loadMessages(cid: string, after = false): Promise<void> {
-    const list = this.state.messages[cid] ?? [];
-    const since = after ? lastSeq(list) : 0;
-    let url = endpoints.messages(cid) + "?limit=200";
-    if (since > 0) url += `&after=${since}`;
-    for (let page = 0; page < 20; page++) {
-      const ans = await this.api.get<{ messages: Record<string, unknown>[] }>(url);
+  // loadMessages loads a conversation's messages: the newest page, or
+  // (after) only those after the newest one held.
+  async loadMessages(cid: string, after = false, background = false): Promise<void> {
+    const held = this.state.messages[cid] ?? [];
+    const conv = this.state.conversations.find((c) => c.id === cid);
+    let since = after && held.length ? lastSeq(held) : Math.max(0, (conv?.last_seq ?? 0) - pageSize);
+    for (let page = 0; page < 50; page++) {
+      const ans = await this.api.get<{ messages: Record<string, unknown>[] }>(
+        `${endpoints.messages(cid)}?after=${since}&limit=${pageSize}`,
+        { background },
+      );
       const ms = (ans.messages ?? []).map((m) => normMessage(m, cid));
       const cur = this.state.messages[cid] ?? [];
       this.store.set((s) => ({ messages: { ...s.messages, [cid]: mergeMessages(cur, ms) } }));
-      if (ms.length < 200 || since === 0) break;
-      url = endpoints.messages(cid) + `?limit=200&after=${lastSeq(ms)}`;
+      if (ms.length < pageSize) break;
+      since = lastSeq(ms);
     }
     this.markOpenRead();
   }
@@ -475,11 +499,30 @@ export class Ward {
         [r.id]: list.map((m) => (m.sender_id !== me && m.seq <= upTo ? applyReceipt(m, me ?? "", "read", now) : m)),
       },
     }));
-    this.api.post(endpoints.read(r.id), { seq: upTo }).catch(() => {
+    this.api.post(endpoints.receipts(r.id), { kind: "read", up_to_seq: upTo }, { background: true }).catch(() => {
       this.readSent[r.id] = 0;
     });
   }
   private readSent: Record<string, number> = {};
+
+  // markDelivered tells the senders that messages reached this device
+  // (batched: one receipt per conversation per burst).
+  private markDelivered(cid: string, ms: Message[]): void {
+    const top = ms.reduce((n, m) => Math.max(n, m.seq), 0);
+    if (!top) return;
+    this.deliverUpTo[cid] = Math.max(this.deliverUpTo[cid] ?? 0, top);
+    if (this.deliverTimer) return;
+    this.deliverTimer = setTimeout(() => {
+      this.deliverTimer = null;
+      const due = this.deliverUpTo;
+      this.deliverUpTo = {};
+      for (const [c, upTo] of Object.entries(due)) {
+        this.api.post(endpoints.receipts(c), { kind: "delivered", up_to_seq: upTo }, { background: true }).catch(() => {});
+      }
+    }, 150);
+  }
+  private deliverUpTo: Record<string, number> = {};
+  private deliverTimer: ReturnType<typeof setTimeout> | null = null;
 
   async send(cid: string, body: string, urgent: boolean): Promise<void> {
     const me = this.state.me!.user.id;
@@ -528,7 +571,7 @@ export class Ward {
 
   async acknowledge(cid: string, m: Message): Promise<void> {
     const me = this.state.me!.user.id;
-    await this.api.post(endpoints.ack(cid, m.id), {});
+    await this.api.post(endpoints.ack(m.id), {});
     this.updateMessage(cid, (x) => x.id === m.id, (x) => applyReceipt(x, me, "acknowledged", new Date().toISOString()));
     this.store.set((s) => ({
       conversations: s.conversations.map((c) =>
@@ -538,7 +581,7 @@ export class Ward {
   }
 
   async recall(cid: string, m: Message): Promise<void> {
-    await this.api.post(endpoints.recall(cid, m.id), {});
+    await this.api.post(endpoints.recall(m.id), {});
     this.updateMessage(cid, (x) => x.id === m.id, (x) => ({ ...x, body: "", recalled: true }));
   }
 

@@ -1,0 +1,137 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay } from "./backoff";
+import { LiveConnection, liveURL, type SocketLike } from "./live";
+
+describe("backoffDelay", () => {
+  const o = { baseMs: 500, maxMs: 30_000, factor: 2, jitter: 0.5 };
+  it("grows exponentially and is capped", () => {
+    const at = (n: number, r: number) => backoffDelay(n, { ...o, random: () => r });
+    expect(at(0, 1)).toBe(500);
+    expect(at(1, 1)).toBe(1000);
+    expect(at(3, 1)).toBe(4000);
+    expect(at(20, 1)).toBe(30_000);
+    expect(at(1000, 1)).toBe(30_000);
+  });
+  it("jitters within [raw*(1-jitter), raw]", () => {
+    expect(backoffDelay(2, { ...o, random: () => 0 })).toBe(1000);
+    expect(backoffDelay(2, { ...o, random: () => 0.999999 })).toBe(2000);
+    for (let i = 0; i < 100; i++) {
+      const d = backoffDelay(4, o);
+      expect(d).toBeGreaterThanOrEqual(4000);
+      expect(d).toBeLessThanOrEqual(8000);
+    }
+  });
+  it("treats bad attempts as the first", () => {
+    expect(backoffDelay(-3, { ...o, random: () => 1 })).toBe(500);
+  });
+});
+
+class FakeSocket implements SocketLike {
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code?: number }) => void) | null = null;
+  onerror: ((ev: unknown) => void) | null = null;
+  closed = false;
+  close() {
+    this.closed = true;
+  }
+}
+
+function harness() {
+  const sockets: FakeSocket[] = [];
+  const timers: { fn: () => void; ms: number; id: number }[] = [];
+  let next = 1;
+  const frames: unknown[] = [];
+  const opens: boolean[] = [];
+  const fatal: number[] = [];
+  let trouble = 0;
+  const live = new LiveConnection({
+    url: "wss://x/api/v1/ws",
+    create: () => {
+      const s = new FakeSocket();
+      sockets.push(s);
+      return s;
+    },
+    onFrame: (f) => frames.push(f),
+    onOpen: (r) => opens.push(r),
+    onTrouble: () => trouble++,
+    onFatal: (c) => fatal.push(c),
+    backoff: { baseMs: 100, maxMs: 1000, jitter: 0 },
+    timers: {
+      setTimeout: (fn, ms) => {
+        const id = next++;
+        timers.push({ fn, ms, id });
+        return id;
+      },
+      clearTimeout: (h) => {
+        const i = timers.findIndex((t) => t.id === h);
+        if (i >= 0) timers.splice(i, 1);
+      },
+    },
+  });
+  const fire = () => timers.shift()!.fn();
+  return { live, sockets, timers, frames, opens, fatal, fire, trouble: () => trouble };
+}
+
+describe("LiveConnection", () => {
+  it("reconnects with growing delays and reports reconnects", () => {
+    const h = harness();
+    h.live.start();
+    expect(h.sockets).toHaveLength(1);
+    h.sockets[0].onopen!({});
+    expect(h.opens).toEqual([false]);
+    h.sockets[0].onclose!({ code: 1006 });
+    expect(h.timers.map((t) => t.ms)).toEqual([100]);
+    h.fire();
+    h.sockets[1].onclose!({ code: 1006 });
+    expect(h.timers.map((t) => t.ms)).toEqual([200]);
+    h.fire();
+    h.sockets[2].onclose!({ code: 1006 });
+    expect(h.timers.map((t) => t.ms)).toEqual([400]);
+    expect(h.trouble()).toBe(1); // after three failures in a row
+    h.fire();
+    h.sockets[3].onopen!({});
+    expect(h.opens).toEqual([false, true]); // the app catches up after this
+    h.sockets[3].onclose!({ code: 1006 });
+    expect(h.timers.map((t) => t.ms)).toEqual([100]); // an open resets the backoff
+  });
+
+  it("parses frames and ignores junk", () => {
+    const h = harness();
+    h.live.start();
+    const s = h.sockets[0];
+    s.onmessage!({ data: '{"type":"message.created","conversation_id":"c","seq":3,"data":{}}' });
+    s.onmessage!({ data: "not json" });
+    s.onmessage!({ data: '{"no":"type"}' });
+    s.onmessage!({ data: new ArrayBuffer(2) });
+    expect(h.frames).toEqual([{ type: "message.created", conversation_id: "c", seq: 3, data: {} }]);
+  });
+
+  it("does not reconnect after a fatal close or stop", () => {
+    const h = harness();
+    h.live.start();
+    h.sockets[0].onclose!({ code: 4403 });
+    expect(h.fatal).toEqual([4403]);
+    expect(h.timers).toHaveLength(0);
+
+    const g = harness();
+    g.live.start();
+    g.sockets[0].onclose!({ code: 1006 });
+    g.live.stop();
+    expect(g.timers).toHaveLength(0);
+    expect(g.sockets).toHaveLength(1);
+  });
+
+  it("retryNow skips the wait", () => {
+    const h = harness();
+    h.live.start();
+    h.sockets[0].onclose!({ code: 1006 });
+    h.live.retryNow();
+    expect(h.timers).toHaveLength(0);
+    expect(h.sockets).toHaveLength(2);
+  });
+
+  it("builds the socket URL from the page's origin", () => {
+    expect(liveURL({ protocol: "https:", host: "ward.example:8443" })).toBe("wss://ward.example:8443/api/v1/ws");
+  });
+});
