@@ -6,6 +6,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -84,5 +85,13 @@ func (a *App) ActOnDevice(ctx context.Context, p *Principal, id string, act Devi
 		e.Reason = "device of user " + d.UserID
 		return audit.Append(ctx, tx, e)
 	})
+	if err == nil {
+		switch act {
+		case WipeDevice: // the device's open sockets get the order at once
+			a.publish(ctx, realtime.Event{Type: realtime.DeviceWipe, OrgID: d.OrgID, Devices: []string{d.ID}})
+		case LockDevice: // and a locked device's sockets are closed
+			a.publish(ctx, realtime.Event{Type: realtime.DeviceLocked, OrgID: d.OrgID, Devices: []string{d.ID}})
+		}
+	}
 	return d, err
 }

@@ -13,18 +13,21 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/realtime"
 )
 
 // Config is what the HTTP handler is built from.
 type Config struct {
 	App    *app.App
 	Logger *slog.Logger
+	Hub    *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 }
 
 // Handler serves ward's HTTP API.
 type Handler struct {
 	app         *app.App
 	log         *slog.Logger
+	hub         *realtime.Hub
 	reg         *prometheus.Registry
 	metrics     *metrics
 	promHandler http.Handler
@@ -37,7 +40,7 @@ type Handler struct {
 func New(cfg Config) *Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, log: cfg.Logger, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -84,6 +87,7 @@ func (h *Handler) routes() {
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
 
 	h.messagingRoutes()
+	h.realtimeRoutes()
 	h.staticRoutes()
 }
 

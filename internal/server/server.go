@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward/internal/httpapi"
+	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -57,7 +58,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer env.Close()
-	h := httpapi.New(httpapi.Config{App: env.App, Logger: cfg.Logger})
+	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
+	h := httpapi.New(httpapi.Config{App: env.App, Logger: cfg.Logger, Hub: hub})
 
 	// Background jobs run until ward stops serving.
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
@@ -81,6 +83,10 @@ func Run(ctx context.Context, cfg Config) error {
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	// Shutdown does not wait for hijacked connections: the hub closes the
+	// WebSockets (1001 going away) as shutdown starts, and Run waits for
+	// them below, before the database closes.
+	srv.RegisterOnShutdown(func() { hub.Close(context.Background()) })
 
 	scheme := "https"
 	if cfg.InsecureBehindTLSProxy {
@@ -126,6 +132,9 @@ func Run(ctx context.Context, cfg Config) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		cfg.Logger.Warn("shutdown did not finish in time", "err", err.Error())
+	}
+	if err := hub.Close(sctx); err != nil {
+		cfg.Logger.Warn("WebSockets did not close in time", "err", err.Error())
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

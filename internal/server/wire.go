@@ -10,6 +10,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -21,6 +22,7 @@ type Env struct {
 	Keyring  *keyring.Keyring
 	Recorder *audit.Recorder
 	Sealer   *audit.Sealer
+	Broker   realtime.Broker // where the app publishes events after commit
 	App      *app.App
 }
 
@@ -81,7 +83,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return err
 	}
 	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})
-	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Logger: cfg.Logger, Now: cfg.Now})
+	e.Broker = realtime.NewLocalBroker()
+	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker,
+		Logger: cfg.Logger, Now: cfg.Now})
 	return err
 }
 

@@ -1,0 +1,337 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/realtime"
+)
+
+// The WebSocket endpoint, GET /api/v1/ws.
+//
+// A token never travels in the URL. A browser is signed in by its session
+// cookie, accepted only when the Origin header names this host (stops
+// cross-site WebSocket hijacking); an API client sends its token in an
+// Authorization: Bearer header or, where it cannot set headers, in a first
+// frame {"type":"auth","token":"…"} within the hub's AuthTimeout (10 s).
+// Then the server sends {"type":"hello",…} and pushes events as JSON
+// frames of realtime.Event: {"type","conversation_id","seq","data"}.
+//
+// The socket only pushes. A client that reconnects catches up over REST
+// (GET /api/v1/conversations/{id}/messages?after=SEQ) from the last seq it
+// saw, so a dropped or cut-off socket loses nothing. A client that does not
+// keep up is cut off (close 1008) rather than waited for.
+//
+// The client may send {"type":"ping"} (answered {"type":"pong"}) and
+// {"type":"typing","conversation_id":…}; other frames are ignored.
+//
+// The route is in the route table with its authz action (account.read) like
+// every other, but it authenticates itself: a first-frame client has no
+// credentials at the upgrade. A plain (non-upgrade) GET goes through the
+// usual authentication and answers 401, 403, or 400 "needs a WebSocket
+// upgrade", so the route × role walk holds for it too.
+
+// maxClientFrame bounds a frame from the client (auth, ping, typing).
+const maxClientFrame = 4 << 10
+
+// clientFrame is a frame from the client.
+type clientFrame struct {
+	Type           string `json:"type"`
+	Token          string `json:"token,omitempty"`
+	ConversationID string `json:"conversation_id,omitempty"`
+}
+
+// helloFrame is the server's first frame after sign-in.
+type helloFrame struct {
+	Type        string    `json:"type"` // "hello"
+	UserID      string    `json:"user_id"`
+	DeviceID    string    `json:"device_id"`
+	SessionID   string    `json:"session_id"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	IdleTimeout int64     `json:"idle_timeout"` // seconds; the socket does not keep the session alive
+}
+
+// wsAction is the authz action of GET /api/v1/ws.
+const wsAction = authz.AccountRead
+
+func (h *Handler) realtimeRoutes() {
+	h.register("GET /api/v1/ws", wsAction, func(w http.ResponseWriter, r *http.Request) {
+		if err := h.websocket(w, r); err != nil {
+			h.fail(w, r, err)
+		}
+	})
+}
+
+func (h *Handler) websocket(w http.ResponseWriter, r *http.Request) error {
+	if !isUpgrade(r) {
+		p, err := h.authenticate(r)
+		if err == nil {
+			err = p.Can(wsAction)
+		}
+		if err == nil {
+			err = ward.Errorf(ward.CodeInvalid, "this endpoint needs a WebSocket upgrade")
+		}
+		return err
+	}
+	if h.hub == nil {
+		return ward.Errorf(ward.CodeUnavailable, "realtime is not enabled on this server")
+	}
+	// The socket outlives the request: it gets a context of its own.
+	ctx := context.Background()
+	ip := clientIP(r)
+	var p *app.Principal
+	var authErr error
+	if token, fromCookie := sessionToken(r); token != "" {
+		if fromCookie && !sameOrigin(r) {
+			return ward.Errorf(ward.CodeForbidden, "a cookie-authenticated WebSocket must come from this site")
+		}
+		if p, authErr = h.app.AuthenticateSocket(ctx, token, ip); p == nil {
+			return authErr // refused before the upgrade, as plain HTTP
+		}
+	} else if r.Header.Get("Authorization") != "" {
+		return ward.Errorf(ward.CodeUnauth, "sign in first")
+	}
+
+	ws, err := websocket.Accept(smallBuffers{w}, r, nil)
+	if err != nil {
+		return nil // Accept has answered
+	}
+	ws.SetReadLimit(maxClientFrame)
+	c, err := h.hub.Adopt(ws)
+	if err != nil {
+		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		return nil
+	}
+	// The socket is served on a goroutine of its own and the handler
+	// returns, so that net/http frees what it held for the request (its
+	// buffers, headers, and this goroutine's stack grown by the TLS
+	// handshake): an idle socket then costs one small, blocked reader.
+	s := &socket{h: h, c: c, ws: ws, ctx: ctx}
+	go s.run(p, authErr, ip)
+	return nil
+}
+
+// run signs the socket in if the upgrade did not, serves it, and releases
+// it when it closes.
+func (s *socket) run(p *app.Principal, authErr error, ip string) {
+	defer s.c.Release()
+	if p == nil {
+		if p, authErr = s.firstFrame(ip); p == nil {
+			return
+		}
+	}
+	s.serve(p, authErr)
+}
+
+// socket is one signed-in WebSocket being served.
+type socket struct {
+	h   *Handler
+	c   *realtime.Conn
+	ws  *websocket.Conn
+	ctx context.Context
+
+	// tokenHash and ip find the session again: the socket keeps no
+	// Principal (memory per idle socket matters).
+	tokenHash, ip string
+
+	mu    sync.Mutex
+	timer *time.Timer // the next session check
+}
+
+// firstFrame waits for {"type":"auth","token":…}; on failure it closes the
+// socket and returns nil.
+func (s *socket) firstFrame(ip string) (*app.Principal, error) {
+	t := time.AfterFunc(s.h.hub.Options().AuthTimeout, func() {
+		s.c.Close(realtime.StatusUnauthenticated, "send {\"type\":\"auth\",\"token\":…} first")
+	})
+	_, data, err := s.ws.Read(context.Background())
+	if !t.Stop() || err != nil {
+		return nil, err // timed out (the socket is closing), or closed by the client
+	}
+	var f clientFrame
+	if json.Unmarshal(data, &f) != nil || f.Type != "auth" || f.Token == "" {
+		s.c.Close(realtime.StatusUnauthenticated, "send {\"type\":\"auth\",\"token\":…} first")
+		return nil, nil
+	}
+	p, err := s.h.app.AuthenticateSocket(s.ctx, f.Token, ip)
+	if p == nil {
+		s.refuse(err)
+	}
+	return p, err
+}
+
+// refuse closes the socket with the close status for err.
+func (s *socket) refuse(err error) {
+	switch ward.ErrorCode(err) {
+	case ward.CodeUnauth:
+		s.c.Close(realtime.StatusUnauthenticated, ward.ErrorMessage(err))
+	case ward.CodeUnavailable, ward.CodeInternal:
+		s.h.log.ErrorContext(s.ctx, "websocket sign-in failed", "err", err.Error())
+		s.c.Close(websocket.StatusInternalError, "try again later")
+	default:
+		s.c.Close(realtime.StatusDeviceRevoked, ward.ErrorMessage(err))
+	}
+}
+
+// serve sends the hello (or the wipe order), joins the hub and reads until
+// the socket closes.
+func (s *socket) serve(p *app.Principal, authErr error) {
+	s.tokenHash, s.ip = p.Session.TokenHash, p.IP
+	onWipe := func() {
+		q, err := s.h.app.CheckSocket(s.ctx, s.tokenHash, s.ip)
+		if ward.ErrorCode(err) == ward.CodeDeviceWiped && q != nil {
+			err = s.h.app.WipeDelivered(s.ctx, q, "websocket")
+		}
+		if err != nil && ward.ErrorCode(err) != ward.CodeDeviceWiped {
+			s.h.log.ErrorContext(s.ctx, "recording wipe delivery failed", "err", err.Error())
+		}
+	}
+	switch {
+	case ward.ErrorCode(authErr) == ward.CodeDeviceWiped:
+		s.c.Bind("", p.Device.ID, onWipe)
+		s.c.Send(realtime.Event{Type: realtime.DeviceWipe})
+	case authErr != nil:
+		s.refuse(authErr)
+	case p.Session.MFAPending:
+		s.c.Close(realtime.StatusDeviceRevoked, "enrol a second factor first")
+	case p.Can(wsAction) != nil:
+		s.refuse(p.Can(wsAction))
+	default:
+		s.c.SendJSON(helloFrame{Type: "hello", UserID: p.User.ID, DeviceID: p.Device.ID, SessionID: p.Session.ID,
+			ExpiresAt: p.Session.ExpiresAt, IdleTimeout: int64(p.Policy.IdleTimeout.D() / time.Second)})
+		s.c.Bind(p.User.ID, p.Device.ID, onWipe)
+		s.mu.Lock()
+		s.timer = time.AfterFunc(s.h.hub.Options().Recheck, s.recheck)
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.timer.Stop()
+			s.mu.Unlock()
+		}()
+	}
+	s.readLoop()
+}
+
+// recheck runs every Recheck while the socket is open: a session that
+// ended, idled out or lost its device closes the socket; a wipe order that
+// the live event missed is sent now.
+func (s *socket) recheck() {
+	_, err := s.h.app.CheckSocket(s.ctx, s.tokenHash, s.ip)
+	switch ward.ErrorCode(err) {
+	case "":
+	case ward.CodeDeviceWiped:
+		s.c.Send(realtime.Event{Type: realtime.DeviceWipe})
+		return
+	case ward.CodeUnavailable, ward.CodeInternal:
+		// A database hiccup does not drop every socket; try again later.
+		s.h.log.WarnContext(s.ctx, "websocket session check failed", "err", err.Error())
+	default:
+		s.refuse(err)
+		return
+	}
+	s.mu.Lock()
+	s.timer.Reset(s.h.hub.Options().Recheck)
+	s.mu.Unlock()
+}
+
+// readLoop reads client frames until the socket closes.
+func (s *socket) readLoop() {
+	for {
+		typ, data, err := s.ws.Read(context.Background())
+		if err != nil {
+			return
+		}
+		var f clientFrame
+		if typ != websocket.MessageText || json.Unmarshal(data, &f) != nil {
+			continue // ignored, like any frame the server does not know
+		}
+		switch f.Type {
+		case "ping":
+			s.c.SendJSON(map[string]string{"type": "pong"})
+		case realtime.Typing:
+			// Relaying typing to the conversation's other members needs a
+			// membership check in app; until then it is accepted and dropped.
+		}
+	}
+}
+
+// isUpgrade reports whether r asks for a WebSocket.
+func isUpgrade(r *http.Request) bool {
+	return headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
+}
+
+func headerHasToken(h http.Header, key, token string) bool {
+	for _, v := range h.Values(key) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sameOrigin reports whether the request's Origin names the host it was
+// sent to. Browsers always send Origin on a WebSocket handshake.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" || o == "null" {
+		return false
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+}
+
+// Buffer sizes of a hijacked WebSocket connection. net/http hands over 4 KiB
+// for each; most of an idle socket's memory would be these buffers. Reads
+// are small client frames; a larger event is written in several TLS records.
+const (
+	wsReadBuffer  = 256
+	wsWriteBuffer = 1024
+)
+
+// smallBuffers makes the hijacked connection use smaller bufio buffers
+// than net/http's, so that idle sockets cost less memory.
+type smallBuffers struct{ http.ResponseWriter }
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s smallBuffers) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// Hijack takes over the connection with small buffers, keeping any bytes
+// the client already sent.
+func (s smallBuffers) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(s.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	var r io.Reader = nc
+	size := wsReadBuffer
+	n := brw.Reader.Buffered()
+	if n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), nc)
+		size = max(size, n)
+	}
+	br := bufio.NewReaderSize(r, size)
+	if n > 0 {
+		if _, err := br.Peek(n); err != nil {
+			nc.Close()
+			return nil, nil, err
+		}
+	}
+	return nc, bufio.NewReadWriter(br, bufio.NewWriterSize(nc, wsWriteBuffer)), nil
+}

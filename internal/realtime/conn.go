@@ -1,0 +1,158 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/coder/websocket"
+)
+
+// Conn is one socket held by a Hub. Frames for it wait in a bounded queue;
+// a writer goroutine exists only while the queue is not empty, so an idle
+// socket costs its reader (the handler's goroutine) and no writer. The
+// owner reads from the socket and calls Release when reading ends.
+type Conn struct {
+	hub *Hub
+	ws  *websocket.Conn
+	// user and device are the socket's address; set by Bind under hub.mu.
+	user, device string
+
+	mu      sync.Mutex
+	queue   []*frame // nil while idle
+	writing bool     // a writer goroutine is draining queue
+	closed  bool
+	closing chan struct{} // made by Close; closed when its handshake ends
+	onWipe  func()
+}
+
+// Bind addresses the socket: from now on it receives the events naming
+// user or device. onWipe, if not nil, runs after a device.wipe frame was
+// written to this socket (to record the delivery); the socket is then
+// closed with StatusDeviceRevoked.
+func (c *Conn) Bind(user, device string, onWipe func()) {
+	c.mu.Lock()
+	c.onWipe = onWipe
+	closed := c.closed
+	c.mu.Unlock()
+	if !closed {
+		c.hub.index(c, user, device)
+	}
+}
+
+// Send queues ev for this socket alone (a wipe order found at sign-in).
+func (c *Conn) Send(ev Event) error {
+	f, err := newFrame(ev)
+	if err != nil {
+		return err
+	}
+	c.enqueue(f)
+	return nil
+}
+
+// SendJSON queues v, encoded as JSON, as one text frame (hello, pong).
+func (c *Conn) SendJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.enqueue(&frame{data: b})
+	return nil
+}
+
+// enqueue adds f to the queue without ever waiting. A full queue means
+// the client does not keep up: it is cut off and must reconnect and catch
+// up over REST.
+func (c *Conn) enqueue(f *frame) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if len(c.queue) >= c.hub.opts.QueueLen {
+		c.mu.Unlock()
+		c.Close(websocket.StatusPolicyViolation, "too slow: reconnect and fetch what you missed")
+		return
+	}
+	c.queue = append(c.queue, f)
+	start := !c.writing
+	c.writing = true
+	c.mu.Unlock()
+	if start {
+		go c.writeLoop()
+	}
+}
+
+// writeLoop writes queued frames in order and ends when the queue is empty.
+func (c *Conn) writeLoop() {
+	for {
+		c.mu.Lock()
+		if c.closed || len(c.queue) == 0 {
+			c.writing = false
+			c.queue = nil // an idle socket holds no queue
+			c.mu.Unlock()
+			return
+		}
+		f := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		onWipe := c.onWipe
+		c.mu.Unlock()
+
+		ctx, cancel := context.WithTimeout(context.Background(), c.hub.opts.WriteTimeout)
+		err := c.ws.Write(ctx, websocket.MessageText, f.data)
+		cancel()
+		if err != nil {
+			// The library has closed the socket already (write timeout or
+			// a dead peer); stop routing to it.
+			c.Close(websocket.StatusPolicyViolation, "write failed")
+			return
+		}
+		if f.wipe {
+			if onWipe != nil {
+				onWipe()
+			}
+			c.Close(StatusDeviceRevoked, "device wiped: erase local data, then confirm")
+		}
+	}
+}
+
+// Close stops routing events to the socket and closes it with code and
+// reason (at most 123 bytes, never a secret), without waiting: the close
+// handshake runs in its own goroutine and is bounded by the library's
+// timeouts. The owner's read loop then ends and it calls Release.
+func (c *Conn) Close(code websocket.StatusCode, reason string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.queue = nil
+	done := make(chan struct{})
+	c.closing = done
+	c.mu.Unlock()
+	c.hub.unindex(c)
+	go func() {
+		defer close(done)
+		c.ws.Close(code, reason)
+	}()
+}
+
+// Release is called once by the owner when its read loop has ended: the
+// socket is closed if it was not already, and the hub forgets it.
+// A close handshake that Close started is let finish (it is bounded by the
+// library's timeouts), so that the client learns the close status.
+func (c *Conn) Release() {
+	c.mu.Lock()
+	c.closed = true
+	c.queue = nil
+	closing := c.closing
+	c.mu.Unlock()
+	if closing != nil {
+		<-closing
+	} else {
+		c.ws.CloseNow()
+	}
+	c.hub.release(c)
+}

@@ -1,0 +1,267 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// Hub-only event types: the hub acts on them and sends no frame.
+const (
+	// DeviceLocked closes every socket of ev.Devices (close status
+	// StatusDeviceRevoked): an admin locked the device.
+	DeviceLocked = "device.locked"
+)
+
+// Close statuses the hub and the WebSocket handler use, beside the
+// standard ones (1001 going away on shutdown, 1008 policy violation for a
+// slow consumer, 1009 for a frame over the read limit).
+const (
+	// StatusUnauthenticated: no valid session (none given in time, ended,
+	// idled out, revoked). Sign in again.
+	StatusUnauthenticated websocket.StatusCode = 4401
+	// StatusDeviceRevoked: the device was locked or wiped by an admin.
+	StatusDeviceRevoked websocket.StatusCode = 4403
+)
+
+// HubOptions tune a Hub; zero values take the defaults.
+type HubOptions struct {
+	// QueueLen bounds each socket's outbound queue (default 256 frames).
+	// A socket whose queue is full is cut off, never waited on.
+	QueueLen int
+	// WriteTimeout bounds one frame write (default 10 s); a socket that
+	// cannot take a frame in that time is closed.
+	WriteTimeout time.Duration
+	// AuthTimeout is how long a new socket may take to send its auth
+	// frame (default 10 s).
+	AuthTimeout time.Duration
+	// Recheck is how often an open socket's session is checked again
+	// (default 60 s): a socket does not keep a session alive, and one whose
+	// session ended is closed.
+	Recheck time.Duration
+	Logger  *slog.Logger
+}
+
+func (o HubOptions) withDefaults() HubOptions {
+	if o.QueueLen <= 0 {
+		o.QueueLen = 256
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.AuthTimeout <= 0 {
+		o.AuthTimeout = 10 * time.Second
+	}
+	if o.Recheck <= 0 {
+		o.Recheck = 60 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// ErrHubClosed is returned by Adopt once the hub is shutting down.
+var ErrHubClosed = errors.New("realtime: hub closed")
+
+// Hub holds this node's WebSocket connections, indexed by user id and by
+// device id, and hands every event of its Broker to the sockets the event
+// names. Delivery never blocks the broker: each socket has a bounded queue
+// drained by a writer goroutine that exists only while there is something
+// to write, and a socket whose queue is full is cut off.
+type Hub struct {
+	opts   HubOptions
+	cancel func() // the broker subscription
+
+	mu       sync.RWMutex
+	closed   bool
+	all      map[*Conn]struct{} // every adopted socket, bound or not
+	byUser   map[string]map[*Conn]struct{}
+	byDevice map[string]map[*Conn]struct{}
+	wg       sync.WaitGroup // one per adopted socket, until Release
+}
+
+// NewHub subscribes a new hub to b.
+func NewHub(b Broker, opts HubOptions) *Hub {
+	h := &Hub{opts: opts.withDefaults(), all: map[*Conn]struct{}{},
+		byUser: map[string]map[*Conn]struct{}{}, byDevice: map[string]map[*Conn]struct{}{}}
+	h.cancel = b.Subscribe(h.dispatch)
+	return h
+}
+
+// Options returns the hub's options, defaults filled in.
+func (h *Hub) Options() HubOptions { return h.opts }
+
+// Len returns the number of sockets the hub holds.
+func (h *Hub) Len() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.all)
+}
+
+// Adopt makes the hub responsible for an accepted socket: it will be closed
+// with the hub. The socket receives no events until Bind; the caller must
+// call Release when its read loop ends.
+func (h *Hub) Adopt(ws *websocket.Conn) (*Conn, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, ErrHubClosed
+	}
+	c := &Conn{hub: h, ws: ws}
+	h.all[c] = struct{}{}
+	h.wg.Add(1)
+	return c, nil
+}
+
+// dispatch is the broker subscription: it encodes ev once and queues the
+// frame on every socket ev names. It never blocks on a socket.
+func (h *Hub) dispatch(ev Event) {
+	if len(ev.Users) == 0 && len(ev.Devices) == 0 {
+		return
+	}
+	if ev.Type == DeviceLocked {
+		for _, c := range h.targets(nil, ev.Devices) {
+			c.Close(StatusDeviceRevoked, "an admin locked this device")
+		}
+		return
+	}
+	f, err := newFrame(ev)
+	if err != nil {
+		h.opts.Logger.Error("realtime: cannot encode event", "type", ev.Type, "err", err.Error())
+		return
+	}
+	for _, c := range h.targets(ev.Users, ev.Devices) {
+		c.enqueue(f)
+	}
+}
+
+// targets returns each socket of users and devices once.
+func (h *Hub) targets(users, devices []string) []*Conn {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	var out []*Conn
+	var seen map[*Conn]struct{} // needed only when several keys may reach one socket
+	if len(users)+len(devices) > 1 {
+		seen = map[*Conn]struct{}{}
+	}
+	add := func(set map[*Conn]struct{}) {
+		for c := range set {
+			if seen != nil {
+				if _, dup := seen[c]; dup {
+					continue
+				}
+				seen[c] = struct{}{}
+			}
+			out = append(out, c)
+		}
+	}
+	for _, u := range users {
+		add(h.byUser[u])
+	}
+	for _, d := range devices {
+		add(h.byDevice[d])
+	}
+	return out
+}
+
+func (h *Hub) index(c *Conn, user, device string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.all[c]; !ok {
+		return // already released
+	}
+	removeFrom(h.byUser, c.user, c)
+	removeFrom(h.byDevice, c.device, c)
+	c.user, c.device = user, device
+	addTo(h.byUser, c.user, c)
+	addTo(h.byDevice, c.device, c)
+}
+
+// unindex stops events reaching c.
+func (h *Hub) unindex(c *Conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	removeFrom(h.byUser, c.user, c)
+	removeFrom(h.byDevice, c.device, c)
+}
+
+func (h *Hub) release(c *Conn) {
+	h.mu.Lock()
+	_, ok := h.all[c]
+	delete(h.all, c)
+	removeFrom(h.byUser, c.user, c)
+	removeFrom(h.byDevice, c.device, c)
+	h.mu.Unlock()
+	if ok {
+		h.wg.Done()
+	}
+}
+
+func addTo(m map[string]map[*Conn]struct{}, key string, c *Conn) {
+	if key == "" {
+		return
+	}
+	set := m[key]
+	if set == nil {
+		set = map[*Conn]struct{}{}
+		m[key] = set
+	}
+	set[c] = struct{}{}
+}
+
+func removeFrom(m map[string]map[*Conn]struct{}, key string, c *Conn) {
+	if set := m[key]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(m, key)
+		}
+	}
+}
+
+// Close stops the hub: it leaves the broker, refuses new sockets, closes
+// every socket with status 1001 (going away), and waits until their
+// handlers have released them or ctx ends. Closing twice waits again.
+func (h *Hub) Close(ctx context.Context) error {
+	h.mu.Lock()
+	first := !h.closed
+	h.closed = true
+	conns := make([]*Conn, 0, len(h.all))
+	for c := range h.all {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	if first {
+		h.cancel()
+	}
+	for _, c := range conns {
+		c.Close(websocket.StatusGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// frame is one encoded event, shared by every socket it goes to.
+type frame struct {
+	data []byte
+	wipe bool // a device.wipe order: record delivery, then close
+}
+
+func newFrame(ev Event) (*frame, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	return &frame{data: b, wipe: ev.Type == DeviceWipe}, nil
+}
