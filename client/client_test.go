@@ -1,0 +1,116 @@
+package client_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/client"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/server"
+)
+
+// startServer runs a real ward over TLS on a free loopback port with an org
+// whose two clinicians are returned as signed-in clients.
+func startServer(t *testing.T) (base string, a, b *client.Client, aID, bID string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := server.Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: "127.0.0.1:0",
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	env, err := server.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _, _, err := env.App.CreateOrg(ctx, app.InitOrg{Name: "Client Test", AdminEmail: "owner@ct.example", Password: "owner passphrase long"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"ana", "ben"} {
+		if _, err := env.App.AddUser(ctx, org.Slug, app.NewUser{Email: who + "@ct.example", Name: who, Role: ward.RoleClinician,
+			Password: who + " passphrase long enough"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.Close()
+	addrc := make(chan string, 1)
+	cfg.Started = func(addr string) { addrc <- addr }
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, cfg) }()
+	select {
+	case addr := <-addrc:
+		base = "https://" + addr
+	case err := <-done:
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); <-done })
+	login := func(who string) (*client.Client, string) {
+		c := client.New(base, client.Options{InsecureSkipVerify: true})
+		res, err := c.Login(ctx, client.LoginRequest{Email: who + "@ct.example", Password: who + " passphrase long enough",
+			Device: client.Device{ID: "client-test-" + who, Name: who + "'s laptop"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, res.User.ID
+	}
+	a, aID = login("ana")
+	b, bID = login("ben")
+	return base, a, b, aID, bID
+}
+
+func TestClientMessagingRoundTrip(t *testing.T) {
+	_, a, b, _, bID := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	conv, err := a.CreateConversation(ctx, client.NewConversation{Kind: "direct", Members: []string{bID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sock, err := b.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sock.Close()
+	if sock.Hello.Type != "hello" {
+		t.Fatalf("first frame %+v", sock.Hello)
+	}
+	sent, err := a.Send(ctx, conv.ID, client.SendRequest{ClientID: "c-1", Body: "BP 120/80, stable"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := a.Send(ctx, conv.ID, client.SendRequest{ClientID: "c-1", Body: "BP 120/80, stable"})
+	if err != nil || again.ID != sent.ID {
+		t.Fatalf("retry made another message: %v %v", again, err)
+	}
+	_, err = a.Send(ctx, conv.ID, client.SendRequest{ClientID: "c-1", Body: "something else"})
+	if client.Code(err) != "conflict" {
+		t.Errorf("reused client id with other content: %v", err)
+	}
+	for {
+		ev, err := sock.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == "message.created" && ev.Seq == sent.Seq {
+			break
+		}
+	}
+	msgs, err := b.Messages(ctx, conv.ID, 0, 50)
+	if err != nil || len(msgs) != 1 || msgs[0].Body != "BP 120/80, stable" {
+		t.Fatalf("B's messages: %+v %v", msgs, err)
+	}
+	if err := b.MarkReceipts(ctx, conv.ID, sent.Seq, "read"); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := a.Messages(ctx, conv.ID, 0, 50)
+	if err != nil || len(mine) != 1 || len(mine[0].Receipts) != 1 || mine[0].Receipts[0].ReadAt == nil {
+		t.Fatalf("A does not see the read receipt: %+v %v", mine, err)
+	}
+	if _, err := b.Messages(ctx, "no-such-conversation", 0, 10); client.Code(err) != "not_found" {
+		t.Errorf("unknown conversation: %v", err)
+	}
+}
