@@ -20,6 +20,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs := newFlags("serve", stdout)
 	dataFlags(fs, &cfg)
 	fs.StringVar(&cfg.Addr, "addr", server.DefaultAddr, "host:port to listen on")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the https:// URL people reach ward at; passkeys are bound to its host (default https://localhost:PORT)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate file (default: self-signed, made in --data)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file, with --tls-cert")
 	fs.StringVar(&cfg.AuditCheckpointSink, "audit-checkpoint-sink", "", "copy each signed audit checkpoint to file:/path or exec:/path/cmd")

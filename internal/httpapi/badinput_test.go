@@ -12,7 +12,8 @@ import (
 
 // stateTables are the tables a refused request must leave as they were.
 // (Refused sign-ins do append login.failed audit events, on purpose.)
-var stateTables = []string{"orgs", "users", "user_mfa", "org_policies", "devices", "sessions"}
+var stateTables = []string{"orgs", "users", "user_mfa", "org_policies", "devices", "sessions",
+	"webauthn_credentials", "webauthn_challenges"}
 
 func TestBadInputChangesNothing(t *testing.T) {
 	e := newEnv(t)
@@ -41,6 +42,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"other org's user", "PATCH", "/api/v1/users/" + e.other.ID, admin, "application/json", `{"name":"Pwned"}`, 404, ward.CodeNotFound},
 		{"other org token on this org's user", "PATCH", "/api/v1/users/" + e.f.Owner.ID, otherOwner, "application/json", `{"disabled":true}`, 404, ward.CodeNotFound},
 		{"garbage token", "GET", "/api/v1/users", "ward_s_garbage", "", ``, 401, ward.CodeUnauth},
+		{"passkey unknown field", "POST", "/api/v1/mfa/webauthn/confirm", admin, "application/json", `{"challenge_id":"x","response":{},"admin":true}`, 400, ward.CodeInvalid},
+		{"passkey response not an object", "POST", "/api/v1/mfa/webauthn/confirm", admin, "application/json", `{"challenge_id":"x","response":"x"}`, 400, ward.CodeInvalid},
+		{"passkey garbage response", "POST", "/api/v1/mfa/webauthn/confirm", admin, "application/json", `{"challenge_id":"x","response":{"id":1}}`, 400, ward.CodeInvalid},
+		{"passkey challenge malformed", "POST", "/api/v1/sessions/webauthn/challenge", "", "application/json", `{"email":[]}`, 400, ward.CodeInvalid},
+		{"passkey login no challenge id", "POST", "/api/v1/sessions", "", "application/json", `{"email":"a@b.org","password":"x","device":{"id":"abcdefgh","name":"x"},"webauthn":{"response":{}}}`, 400, ward.CodeInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before, err := e.f.Store.Snapshot(ctx, stateTables...)

@@ -85,6 +85,7 @@ func (h *Handler) routes() {
 	h.route("POST /api/v1/admin/devices/{id}/wipe", authz.DeviceWipe, h.deviceAction(app.WipeDevice))
 	h.route("GET /api/v1/policy", authz.PolicyRead, h.getPolicy)
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
+	h.webauthnRoutes()
 
 	h.messagingRoutes()
 	h.realtimeRoutes()

@@ -22,6 +22,7 @@ import (
 // be added here on purpose; anything else must name an authz action.
 var publicRoutes = []string{
 	"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/sessions", "/",
+	"POST /api/v1/sessions/webauthn/challenge",
 }
 
 // env is a running API with users of every role in one org and an owner in

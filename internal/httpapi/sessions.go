@@ -14,7 +14,9 @@ type loginRequest struct {
 	Password     string `json:"password"`
 	TOTP         string `json:"totp"`
 	RecoveryCode string `json:"recovery_code"`
-	Device       struct {
+	// WebAuthn is a passkey's answer to POST /api/v1/sessions/webauthn/challenge.
+	WebAuthn *webauthnAnswer `json:"webauthn"`
+	Device   struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	} `json:"device"`
@@ -39,10 +41,17 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	res, err := h.app.Login(r.Context(), app.LoginRequest{
+	lr := app.LoginRequest{
 		Org: req.Org, Email: req.Email, Password: req.Password, TOTP: req.TOTP, RecoveryCode: req.RecoveryCode,
 		DeviceID: req.Device.ID, DeviceName: req.Device.Name, IP: clientIP(r), UserAgent: r.UserAgent(),
-	})
+	}
+	if req.WebAuthn != nil {
+		if err := req.WebAuthn.check(); err != nil {
+			return err
+		}
+		lr.WebAuthn = &app.PasskeyAssertion{ChallengeID: req.WebAuthn.ChallengeID, Response: req.WebAuthn.Response}
+	}
+	res, err := h.app.Login(r.Context(), lr)
 	if err != nil {
 		return err
 	}

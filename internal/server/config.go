@@ -12,6 +12,9 @@ type Config struct {
 	DataDir string // holds the SQLite database, the TLS certificate and keys
 	Addr    string // host:port to listen on
 	DBURL   string // empty: SQLite in DataDir; postgres://… : PostgreSQL
+	// PublicURL is the URL people reach ward at (https://ward.example.org);
+	// passkeys are bound to its host. Empty: https://localhost:PORT.
+	PublicURL string
 
 	TLSCert string // PEM certificate file; empty: a self-signed one in DataDir/tls
 	TLSKey  string // PEM key file, with TLSCert

@@ -55,6 +55,10 @@ func Open(ctx context.Context, cfg Config) (*Env, error) {
 }
 
 func (e *Env) build(ctx context.Context, cfg Config) error {
+	rp, err := RelyingParty(cfg)
+	if err != nil {
+		return err
+	}
 	applied, err := e.Store.Migrate(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -85,7 +89,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})
 	e.Broker = realtime.NewLocalBroker()
 	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker,
-		Logger: cfg.Logger, Now: cfg.Now})
+		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp})
 	return err
 }
 
