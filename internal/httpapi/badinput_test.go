@@ -3,11 +3,19 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/auth"
 )
 
 // stateTables are the tables a refused request must leave as they were.
@@ -87,4 +95,324 @@ func TestBadInputChangesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// badCase is one bad request to one route. Path "" means the route's
+// pattern with its ids filled in with id.
+type badCase struct {
+	name        string
+	id          string // fills {id}; "" for routes without one
+	path        string // the whole path (with query), overriding pattern and id
+	token       string
+	cookie      bool // send the token as the session cookie, without the CSRF header
+	ctype, body string
+	status      int
+	code        ward.Code
+}
+
+// jsonCases are the bad bodies every route that reads a JSON body gets:
+// malformed, of the wrong type, with an unknown field, empty, oversized,
+// invalid UTF-8, two values and not JSON at all. wrongType is a body with a
+// field of the wrong type for this route.
+func jsonCases(token, id, wrongType string) []badCase {
+	j := "application/json"
+	return []badCase{
+		{name: "malformed JSON", id: id, token: token, ctype: j, body: `{"a":`, status: 400, code: ward.CodeInvalid},
+		{name: "not an object", id: id, token: token, ctype: j, body: `[1,2]`, status: 400, code: ward.CodeInvalid},
+		{name: "wrong type", id: id, token: token, ctype: j, body: wrongType, status: 400, code: ward.CodeInvalid},
+		{name: "unknown field", id: id, token: token, ctype: j, body: `{"zz_unknown":true}`, status: 400, code: ward.CodeInvalid},
+		{name: "empty body", id: id, token: token, ctype: j, body: ``, status: 400, code: ward.CodeInvalid},
+		{name: "oversized body", id: id, token: token, ctype: j, body: `{"x":"` + strings.Repeat("a", 70<<10) + `"}`, status: 413, code: ward.CodeTooLarge},
+		{name: "invalid UTF-8", id: id, token: token, ctype: j, body: "{\"zz\":\"\xff\xfe\"}", status: 400, code: ward.CodeInvalid},
+		{name: "two values", id: id, token: token, ctype: j, body: `{} {}`, status: 400, code: ward.CodeInvalid},
+		{name: "not JSON", id: id, token: token, ctype: "text/plain", body: `{}`, status: 415, code: ward.CodeUnsupported},
+	}
+}
+
+// idCases are the ids that name nothing this caller may touch: another
+// org's, malformed ones and path tricks.
+func idCases(token, otherOrgID string) []badCase {
+	cs := []badCase{
+		{name: "malformed id", id: "not-an-id", token: token, status: 404, code: ward.CodeNotFound},
+		{name: "unknown id", id: "01a20fde-0000-7000-8000-000000000000", token: token, status: 404, code: ward.CodeNotFound},
+		{name: "path trick in id", id: "..%2F..%2Fusers", token: token, status: 404, code: ward.CodeNotFound},
+		{name: "NUL in id", id: "a%00b", token: token, status: 404, code: ward.CodeNotFound},
+		{name: "huge id", id: strings.Repeat("9", 4000), token: token, status: 404, code: ward.CodeNotFound},
+	}
+	if otherOrgID != "" {
+		cs = append(cs, badCase{name: "other org's id", id: otherOrgID, token: token, status: 404, code: ward.CodeNotFound})
+	}
+	return cs
+}
+
+// withBody gives each case a JSON body (for routes that read one after the id).
+func withBody(cs []badCase, body string) []badCase {
+	for i := range cs {
+		cs[i].ctype, cs[i].body = "application/json", body
+	}
+	return cs
+}
+
+func cat(lists ...[]badCase) []badCase {
+	var out []badCase
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// everyTable lists every table of the SQLite schema (from the migrations,
+// so a new table is compared too) except audit_events: refused requests do
+// append audit events (login.failed, denied reads) on purpose.
+func everyTable(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../store/migrations/sqlite/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations found: %v", err)
+	}
+	re := regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?([a-z_0-9]+)`)
+	var tables []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if m[1] != "audit_events" && !slices.Contains(tables, m[1]) {
+				tables = append(tables, m[1])
+			}
+		}
+	}
+	for _, want := range []string{"users", "sessions", "messages", "receipts"} {
+		if !slices.Contains(tables, want) {
+			t.Fatalf("table %s not found in the migrations (found %v)", want, tables)
+		}
+	}
+	return tables
+}
+
+// TestBadInputEveryRoute sends every /api route bad requests: each answers
+// problem+json with the expected status and stable code, and leaves every
+// table (but the audit trail) as it was. A route without an entry in the
+// table fails the test.
+func TestBadInputEveryRoute(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tables := everyTable(t)
+
+	// Org A: a conversation between the clinician and the staff member, with
+	// one message; org B ("Elsewhere"): the same, plus its owner's session.
+	admin := e.token(t, e.email[ward.RoleAdmin], e.pw[ward.RoleAdmin])
+	nurse := e.token(t, e.email[ward.RoleClinician], e.pw[ward.RoleClinician])
+	staff := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	principal := func(tok string) *app.Principal {
+		p, err := e.f.App.Authenticate(ctx, tok, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pNurse, pStaff := principal(nurse), principal(staff)
+	conv, _, err := e.f.App.CreateConversation(ctx, pNurse, app.NewConversation{Kind: ward.Direct, Members: []string{pStaff.User.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staffMsg, _, err := e.f.App.SendMessage(ctx, pStaff, conv.ID, app.SendRequest{ClientID: "replay-1", Body: "the first content"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pOther := principal(e.token(t, e.other.Email, e.otherPW))
+	var bNurse [2]*app.Principal
+	for i := range bNurse {
+		email := fmt.Sprintf("nurse%d@elsewhere.example", i)
+		pw := "elsewhere nurse passphrase"
+		if _, err := e.f.App.AddUser(ctx, "elsewhere", app.NewUser{Email: email, Name: "B Nurse", Role: ward.RoleClinician, Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		bNurse[i] = principal(e.token(t, email, pw))
+	}
+	convB, _, err := e.f.App.CreateConversation(ctx, bNurse[0], app.NewConversation{Kind: ward.Direct, Members: []string{bNurse[1].User.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgB, _, err := e.f.App.SendMessage(ctx, bNurse[0], convB.ID, app.SendRequest{ClientID: "b-1", Body: "org B's message", Priority: ward.Urgent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := "application/json"
+	const noID = ""
+	garbage := []badCase{
+		{name: "garbage token", token: "ward_s_garbage", status: 401, code: ward.CodeUnauth},
+		{name: "no token", status: 401, code: ward.CodeUnauth},
+	}
+	noCSRF := func(tok string) []badCase {
+		return []badCase{{name: "cookie without CSRF header", token: tok, cookie: true, status: 403, code: ward.CodeForbidden}}
+	}
+	login := `{"email":%q,"password":"x","device":{"id":"abcdefgh","name":"x"}}`
+
+	table := map[string][]badCase{
+		"POST /api/v1/sessions": cat(jsonCases(noID, noID, `{"email":42}`), []badCase{
+			{name: "missing device", ctype: j, body: `{"email":"a@b.org","password":"x"}`, status: 400, code: ward.CodeInvalid},
+			{name: "device id too short", ctype: j, body: `{"email":"a@b.org","password":"x","device":{"id":"a","name":"x"}}`, status: 400, code: ward.CodeInvalid},
+			{name: "missing password", ctype: j, body: `{"email":"a@b.org","device":{"id":"abcdefgh","name":"x"}}`, status: 400, code: ward.CodeInvalid},
+			{name: "unknown account", ctype: j, body: fmt.Sprintf(login, "nobody@nowhere.example"), status: 401, code: ward.CodeUnauth},
+		}),
+		"GET /api/v1/sessions":            garbage,
+		"DELETE /api/v1/sessions":         cat(garbage, noCSRF(staff)),
+		"DELETE /api/v1/sessions/current": cat(garbage, noCSRF(staff)),
+		"DELETE /api/v1/sessions/{id}":    idCases(admin, pOther.Session.ID),
+		"GET /api/v1/me":                  garbage,
+		"PUT /api/v1/me/password": cat(jsonCases(staff, noID, `{"current_password":1}`), noCSRF(staff), []badCase{
+			{name: "wrong current password", token: staff, ctype: j, body: `{"current_password":"not it at all","new_password":"a new long passphrase"}`, status: 400, code: ward.CodeInvalid},
+			{name: "common new password", token: staff, ctype: j, body: fmt.Sprintf(`{"current_password":%q,"new_password":"password123456"}`, e.pw[ward.RoleStaff]), status: 400, code: ward.CodeInvalid},
+			{name: "missing new password", token: staff, ctype: j, body: fmt.Sprintf(`{"current_password":%q}`, e.pw[ward.RoleStaff]), status: 400, code: ward.CodeInvalid},
+		}),
+		"POST /api/v1/mfa/totp": cat(garbage, noCSRF(staff)),
+		"POST /api/v1/mfa/totp/confirm": cat(jsonCases(staff, noID, `{"code":123456}`), []badCase{
+			{name: "no enrolment begun", token: staff, ctype: j, body: `{"code":"123456"}`, status: 409, code: ward.CodeConflict},
+		}),
+		"GET /api/v1/devices": garbage,
+		"POST /api/v1/devices/current/wipe-confirmation": cat(garbage, noCSRF(staff), []badCase{
+			{name: "no wipe ordered", token: staff, status: 409, code: ward.CodeConflict},
+		}),
+		"GET /api/v1/users": garbage,
+		"POST /api/v1/users": cat(jsonCases(admin, noID, `{"email":42}`), []badCase{
+			{name: "bad role", token: admin, ctype: j, body: `{"email":"n@b.org","name":"N","role":"god","password":"long enough passphrase"}`, status: 400, code: ward.CodeInvalid},
+			{name: "missing email", token: admin, ctype: j, body: `{"name":"N","role":"staff","password":"long enough passphrase"}`, status: 400, code: ward.CodeInvalid},
+			{name: "existing email", token: admin, ctype: j, body: fmt.Sprintf(`{"email":%q,"name":"N","role":"staff","password":"long enough passphrase"}`, e.email[ward.RoleStaff]), status: 409, code: ward.CodeConflict},
+		}),
+		"PATCH /api/v1/users/{id}": cat(jsonCases(admin, pStaff.User.ID, `{"disabled":"yes"}`), withBody(idCases(admin, e.other.ID), `{"name":"Pwned"}`), []badCase{
+			{name: "bad role", id: pStaff.User.ID, token: admin, ctype: j, body: `{"role":"god"}`, status: 400, code: ward.CodeInvalid},
+		}),
+		"DELETE /api/v1/users/{id}/sessions":      idCases(admin, e.other.ID),
+		"DELETE /api/v1/users/{id}/mfa":           idCases(admin, e.other.ID),
+		"GET /api/v1/admin/devices":               garbage,
+		"POST /api/v1/admin/devices/{id}/approve": idCases(admin, pOther.Device.ID),
+		"POST /api/v1/admin/devices/{id}/lock":    idCases(admin, pOther.Device.ID),
+		"POST /api/v1/admin/devices/{id}/wipe":    idCases(admin, pOther.Device.ID),
+		"GET /api/v1/policy":                      garbage,
+		"PUT /api/v1/policy": cat(jsonCases(admin, noID, `{"idle_timeout":"long"}`), []badCase{
+			{name: "idle timeout too short", token: admin, ctype: j, body: `{"idle_timeout":1,"session_lifetime":60}`, status: 400, code: ward.CodeInvalid},
+		}),
+		"POST /api/v1/mfa/webauthn": cat(garbage, noCSRF(staff)),
+		"POST /api/v1/mfa/webauthn/confirm": cat(jsonCases(staff, noID, `{"challenge_id":1}`), []badCase{
+			{name: "response not an object", token: staff, ctype: j, body: `{"challenge_id":"x","response":"x"}`, status: 400, code: ward.CodeInvalid},
+			{name: "garbage response", token: staff, ctype: j, body: `{"challenge_id":"x","response":{"id":1}}`, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/mfa/webauthn":         garbage,
+		"DELETE /api/v1/mfa/webauthn/{id}": idCases(staff, ""),
+		"POST /api/v1/sessions/webauthn/challenge": cat(jsonCases(noID, noID, `{"email":[]}`), []badCase{
+			{name: "unknown account", ctype: j, body: fmt.Sprintf(login, "nobody@nowhere.example"), status: 401, code: ward.CodeUnauth},
+		}),
+
+		"POST /api/v1/conversations": cat(jsonCases(nurse, noID, `{"members":"everyone"}`), []badCase{
+			{name: "unknown kind", token: nurse, ctype: j, body: fmt.Sprintf(`{"kind":"broadcast","members":[%q]}`, pStaff.User.ID), status: 400, code: ward.CodeInvalid},
+			{name: "member of another org", token: nurse, ctype: j, body: fmt.Sprintf(`{"kind":"direct","members":[%q]}`, bNurse[0].User.ID), status: 400, code: ward.CodeInvalid},
+			{name: "no members", token: nurse, ctype: j, body: `{"kind":"direct","members":[]}`, status: 400, code: ward.CodeInvalid},
+			{name: "title too long", token: nurse, ctype: j, body: fmt.Sprintf(`{"kind":"group","title":%q,"members":[%q]}`, strings.Repeat("t", 201), pStaff.User.ID), status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/conversations":      garbage,
+		"GET /api/v1/conversations/{id}": idCases(nurse, convB.ID),
+		"POST /api/v1/conversations/{id}/messages": cat(jsonCases(nurse, conv.ID, `{"client_id":7,"body":"x"}`),
+			withBody(idCases(nurse, convB.ID), `{"client_id":"c-1","body":"hello"}`), []badCase{
+				{name: "replayed client_id with other content", id: conv.ID, token: staff, ctype: j, body: `{"client_id":"replay-1","body":"other content"}`, status: 409, code: ward.CodeConflict},
+				{name: "empty message", id: conv.ID, token: nurse, ctype: j, body: `{"client_id":"c-2","body":""}`, status: 400, code: ward.CodeInvalid},
+				{name: "missing client_id", id: conv.ID, token: nurse, ctype: j, body: `{"body":"hello"}`, status: 400, code: ward.CodeInvalid},
+				{name: "message over the limit", id: conv.ID, token: nurse, ctype: j, body: fmt.Sprintf(`{"client_id":"c-3","body":%q}`, strings.Repeat("b", ward.MaxBodyLen+1)), status: 413, code: ward.CodeTooLarge},
+				{name: "unknown priority", id: conv.ID, token: nurse, ctype: j, body: `{"client_id":"c-4","body":"hi","priority":"stat"}`, status: 400, code: ward.CodeInvalid},
+				{name: "backup of another org", id: conv.ID, token: nurse, ctype: j, body: fmt.Sprintf(`{"client_id":"c-5","body":"hi","priority":"urgent","backup_user_id":%q}`, bNurse[1].User.ID), status: 400, code: ward.CodeInvalid},
+			}),
+		"GET /api/v1/conversations/{id}/messages": cat(idCases(nurse, convB.ID), []badCase{
+			{name: "after=-1", path: "/api/v1/conversations/" + conv.ID + "/messages?after=-1", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "limit=abc", path: "/api/v1/conversations/" + conv.ID + "/messages?limit=abc", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "after too big", path: "/api/v1/conversations/" + conv.ID + "/messages?after=99999999999999999999", token: nurse, status: 400, code: ward.CodeInvalid},
+		}),
+		"POST /api/v1/conversations/{id}/receipts": cat(jsonCases(nurse, conv.ID, `{"up_to_seq":"all"}`),
+			withBody(idCases(nurse, convB.ID), `{"up_to_seq":1,"kind":"read"}`), []badCase{
+				{name: "unknown kind", id: conv.ID, token: nurse, ctype: j, body: `{"up_to_seq":1,"kind":"seen"}`, status: 400, code: ward.CodeInvalid},
+				{name: "negative seq", id: conv.ID, token: nurse, ctype: j, body: `{"up_to_seq":-1,"kind":"read"}`, status: 400, code: ward.CodeInvalid},
+			}),
+		"POST /api/v1/messages/{id}/ack": cat(idCases(nurse, msgB.ID), []badCase{
+			{name: "not urgent", id: staffMsg.ID, token: nurse, status: 400, code: ward.CodeInvalid},
+		}),
+		"POST /api/v1/messages/{id}/recall": cat(idCases(staff, msgB.ID), []badCase{
+			{name: "someone else's message", id: staffMsg.ID, token: nurse, status: 403, code: ward.CodeForbidden},
+		}),
+		"GET /api/v1/ws": {
+			{name: "plain GET without upgrade", token: nurse, status: 400, code: ward.CodeInvalid},
+		},
+	}
+
+	for _, rt := range e.h.Routes() {
+		if !strings.Contains(rt.Pattern, "/api/") {
+			continue
+		}
+		cases, ok := table[rt.Pattern]
+		if !ok || len(cases) == 0 {
+			t.Errorf("%s has no bad-input cases: add it to the table in TestBadInputEveryRoute", rt.Pattern)
+			continue
+		}
+		delete(table, rt.Pattern)
+		method, _, _ := strings.Cut(rt.Pattern, " ")
+		for _, tc := range cases {
+			t.Run(rt.Pattern+"/"+tc.name, func(t *testing.T) {
+				path := tc.path
+				if path == "" {
+					_, path = concrete(rt.Pattern, tc.id)
+				}
+				before, err := e.f.Store.Snapshot(ctx, tables...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(tc.body))
+				if tc.ctype != "" {
+					req.Header.Set("Content-Type", tc.ctype)
+				}
+				switch {
+				case tc.cookie:
+					req.AddCookie(&http.Cookie{Name: auth.SessionCookieName, Value: tc.token})
+				case tc.token != "":
+					req.Header.Set("Authorization", "Bearer "+tc.token)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer resp.Body.Close()
+				var p struct {
+					Code   string `json:"code"`
+					Status int    `json:"status"`
+				}
+				raw, _ := io.ReadAll(resp.Body)
+				if err := json.Unmarshal(raw, &p); err != nil {
+					t.Fatalf("%d answer is not JSON: %v: %.200s", resp.StatusCode, err, raw)
+				}
+				if resp.Header.Get("Content-Type") != "application/problem+json" || resp.StatusCode != tc.status ||
+					p.Code != string(tc.code) || p.Status != tc.status {
+					t.Errorf("got %d %s (%s), want %d %s", resp.StatusCode, p.Code, resp.Header.Get("Content-Type"), tc.status, tc.code)
+				}
+				after, err := e.f.Store.Snapshot(ctx, tables...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if before != after {
+					t.Errorf("the database changed:\n%s", firstDiff(before, after))
+				}
+			})
+		}
+	}
+	for pattern := range table {
+		t.Errorf("the table names %s, which is not a route (renamed?)", pattern)
+	}
+}
+
+// firstDiff shows the first line where two snapshots differ.
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("before: %.300s\nafter:  %.300s", al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("%d lines before, %d after", len(al), len(bl))
 }
