@@ -81,7 +81,8 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	}
 	row.Body = ""
 	var members []string
-	err = a.store.Write(ctx, func(tx *store.Tx) error {
+	// Group commit: concurrent sends share one transaction and one fsync.
+	err = a.store.WriteBatched(ctx, func(tx *store.Tx) error {
 		// Membership again, in the transaction: it may have changed since.
 		if ok, err := tx.IsMember(ctx, convID, p.User.ID); err != nil || !ok {
 			return cmpErr(err, errNoConversation())

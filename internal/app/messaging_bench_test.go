@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/wardhealth/ward"
@@ -32,5 +33,39 @@ func benchmarkSend(b *testing.B, f *msgFixture) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkSendMessageParallel sends from 64 senders at once, each in its
+// own direct conversation: the one-to-one load of a busy clinic. Group
+// commit lets one fsync cover many sends.
+func BenchmarkSendMessageParallel(b *testing.B) {
+	f := mustMsgFixture(b)
+	ctx := context.Background()
+	const pairs = 64
+	type lane struct {
+		p    *app.Principal
+		conv string
+	}
+	lanes := make(chan lane, pairs)
+	for i := range pairs {
+		s := f.user(b, "sender"+strconv.Itoa(i), ward.RoleClinician)
+		r := f.user(b, "recipient"+strconv.Itoa(i), ward.RoleClinician)
+		lanes <- lane{s, f.direct(b, s, r).ID}
+	}
+	body := "Pt in bed 12: BP 150/95, HR 102. Please review the morning labs when you can."
+	var seq atomic.Int64
+	b.SetParallelism(pairs / 2) // 2 cores × 32 = 64 goroutines
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		l := <-lanes
+		for pb.Next() {
+			id := strconv.FormatInt(seq.Add(1), 10)
+			if _, _, err := f.App.SendMessage(ctx, l.p, l.conv, app.SendRequest{ClientID: id, Body: body}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }

@@ -88,7 +88,8 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 				done = true
 				return nil
 			}
-			if _, err := tx.exec(ctx, m.SQL); err != nil {
+			// Several statements: run as they are, never as one prepared statement.
+			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 			_, err := tx.exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

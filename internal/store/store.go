@@ -33,7 +33,14 @@ type Store struct {
 	w   *sql.DB // the writer: one connection on SQLite
 	r   *sql.DB // the readers: the same pool as w on PostgreSQL
 	now func() time.Time
+
+	stmts     map[*sql.DB]*stmtCache // SQLite's prepared statements, per pool
+	batches   chan *batchJob         // group-commit queue (batch.go)
+	closed    chan struct{}
+	batchDone chan struct{}
 }
+
+func errClosed() error { return ward.Errorf(ward.CodeUnavailable, "the database is closed") }
 
 // SQLiteFile is the name of the database file inside the data dir.
 const SQLiteFile = "ward.db"
@@ -41,7 +48,7 @@ const SQLiteFile = "ward.db"
 // Open opens (but does not migrate) the database that opts names and checks
 // that it answers.
 func Open(ctx context.Context, opts Options) (*Store, error) {
-	s := &Store{now: opts.Now}
+	s := &Store{now: opts.Now, batches: make(chan *batchJob, maxBatch), closed: make(chan struct{}), batchDone: make(chan struct{})}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -63,6 +70,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		db.SetConnMaxIdleTime(5 * time.Minute)
 		s.d, s.w, s.r = postgres, db, db
 	}
+	go s.batchLoop()
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.Ping(pctx); err != nil {
@@ -104,6 +112,7 @@ func (s *Store) openSQLite(path string) error {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	s.d, s.w, s.r = sqlite, w, r
+	s.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(w), r: newStmtCache(r)}
 	return nil
 }
 
@@ -125,6 +134,16 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the database. On SQLite it checkpoints the WAL first, so a
 // clean shutdown leaves one self-contained file.
 func (s *Store) Close() error {
+	select {
+	case <-s.closed:
+		return nil
+	default:
+	}
+	close(s.closed)
+	<-s.batchDone
+	for _, c := range s.stmts {
+		c.close()
+	}
 	var errs []error
 	if s.d.name == "sqlite" {
 		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
@@ -143,9 +162,10 @@ func (s *Store) Close() error {
 // Tx is one database transaction. Now is the time the transaction began;
 // everything the transaction stamps uses it.
 type Tx struct {
-	tx  *sql.Tx
-	d   dialect
-	Now time.Time
+	tx    *sql.Tx
+	d     dialect
+	stmts *stmtCache // nil on PostgreSQL
+	Now   time.Time
 }
 
 // Write runs fn in a read-write transaction and commits it when fn returns
@@ -165,7 +185,10 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 	if err != nil {
 		return s.d.wrap(err)
 	}
-	tx := &Tx{tx: sqlTx, d: s.d, Now: s.now().UTC()}
+	tx := &Tx{tx: sqlTx, d: s.d, stmts: s.stmts[db], Now: s.now().UTC()}
+	if tx.stmts != nil {
+		defer tx.stmts.prepareNoted(context.WithoutCancel(ctx))
+	}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -177,16 +200,31 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.ExecContext(ctx, query, args...)
+	var res sql.Result
+	var err error
+	if st := tx.stmt(ctx, query); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = tx.tx.ExecContext(ctx, query, args...)
+	}
 	return res, tx.d.wrap(err)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.tx.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if st := tx.stmt(ctx, query); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.tx.QueryContext(ctx, query, args...)
+	}
 	return rows, tx.d.wrap(err)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, query, args...)
 }
 

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Group commit. Write runs one transaction per call, and on SQLite with
+// synchronous=FULL every commit is an fsync, so concurrent writers wait on
+// each other's fsyncs. WriteBatched instead queues the work; one goroutine
+// takes every queued job, runs each in its own savepoint of a single
+// transaction and commits once: one fsync covers the whole batch. A job
+// that fails rolls back to its savepoint alone; the others commit.
+
+// maxBatch bounds the jobs in one group commit.
+const maxBatch = 256
+
+type batchJob struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error // buffered
+}
+
+// WriteBatched runs fn in a read-write transaction shared with other
+// concurrent WriteBatched calls, and returns once that transaction has
+// committed (nil) or fn or the commit failed. fn must not keep tx, and its
+// changes must be its own: it runs in a savepoint, after other jobs of the
+// batch and before others. Use it on hot paths where many small writes
+// arrive at once (sending messages); Write for everything else.
+func (s *Store) WriteBatched(ctx context.Context, fn func(*Tx) error) error {
+	job := &batchJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.batches <- job:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closed:
+		return errClosed()
+	}
+	select {
+	case err := <-job.done:
+		return err
+	case <-ctx.Done():
+		// The job may still commit; the caller's retry with the same
+		// idempotency key finds it.
+		return ctx.Err()
+	}
+}
+
+// batchLoop is the single group-commit writer.
+func (s *Store) batchLoop() {
+	defer close(s.batchDone)
+	for {
+		var first *batchJob
+		select {
+		case first = <-s.batches:
+		case <-s.closed:
+			return
+		}
+		jobs := []*batchJob{first}
+	drain:
+		for len(jobs) < maxBatch {
+			select {
+			case j := <-s.batches:
+				jobs = append(jobs, j)
+			default:
+				break drain
+			}
+		}
+		s.runBatch(jobs)
+	}
+}
+
+func (s *Store) runBatch(jobs []*batchJob) {
+	errs := make([]error, len(jobs))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	commitErr := s.run(ctx, s.w, false, func(tx *Tx) error {
+		for i, j := range jobs {
+			if err := j.ctx.Err(); err != nil {
+				errs[i] = err
+				continue
+			}
+			if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+				return err
+			}
+			if errs[i] = j.fn(tx); errs[i] != nil {
+				if _, err := tx.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT job"); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT job"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, j := range jobs {
+		if commitErr != nil && errs[i] == nil {
+			errs[i] = commitErr
+		}
+		j.done <- errs[i]
+	}
+}
