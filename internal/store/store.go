@@ -94,7 +94,7 @@ func (s *Store) openSQLite(path string) error {
 	// One writer connection (IMMEDIATE transactions take the write lock at
 	// BEGIN, so writers queue instead of failing), several readers (WAL lets
 	// them run beside the writer). synchronous=FULL: a commit is on disk.
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)"
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
