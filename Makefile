@@ -8,20 +8,23 @@ DATA      ?= ./ward-data
 ADDR      ?= 127.0.0.1:8443
 TOOLS     := $(CURDIR)/.cache/bin
 STATICCHECK_VERSION := v0.8.2
+# make test runs the web client's unit tests only where node is installed (CI has it).
+WEBTEST   := $(if $(shell command -v node 2>/dev/null),web-test,)
 
-.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench clean
+.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench clean web web-test e2e
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/ward
 
-## run: build and start ward on the embedded SQLite default in $(DATA)
+## run: build, seed the demo clinic on a fresh data dir (prints the URL and logins), and serve $(DATA)
 run: build
+	./$(BIN) demo --data $(DATA) --addr $(ADDR)
 	./$(BIN) serve --data $(DATA) --addr $(ADDR)
 
 ## test: every check and test; CI runs exactly this
-test: fmt-check vet staticcheck gotest conformance
+test: fmt-check vet staticcheck gotest conformance e2e $(WEBTEST)
 # govulncheck against the offline database: about 8 s warm, 20 s cold, so make test runs it too.
 test: vulncheck
 
@@ -80,3 +83,15 @@ bench:
 
 clean:
 	rm -rf bin .cache
+
+## web: rebuild the browser client into web/dist (committed; go build embeds it)
+web:
+	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
+
+## web-test: the client's unit tests (vitest) and a check that web/dist is not stale
+web-test:
+	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npx vitest run && node scripts/source-hash.mjs --check
+
+## e2e: the real binary driven through headless Chromium (e2e/ is its own Go module)
+e2e: build
+	cd e2e && $(GO) vet ./... && WARD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 5m ./...

@@ -168,3 +168,7 @@ export interface Policy {
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";
+// Owners, admins and compliance officers manage and review; they do not
+// take part in conversations (internal/authz).
+export const canMessage = (r: Role | undefined) => r === "clinician" || r === "staff" || r === "patient";
+export const canRecall = (r: Role | undefined) => r === "clinician" || r === "staff";

@@ -3,7 +3,7 @@
 // Nothing here is persisted except the device identity and the CSRF token
 // (localStorage): messages live in memory only, so a closed tab or a wipe
 // leaves nothing behind.
-import { Api, ApiError, type LoginAnswer, type Me, type User } from "./api";
+import { Api, ApiError, canMessage, type LoginAnswer, type Me, type User } from "./api";
 import { deviceIdentity, type DeviceIdentity } from "./device";
 import { IdleTimer } from "./idle";
 import { LiveConnection, liveURL, type Frame, type LiveStatus } from "./live";
@@ -203,8 +203,9 @@ export class Ward {
     this.store.set({ me, phase: me.mfa_enrollment_required ? "enroll" : "app" });
     if (me.mfa_enrollment_required) return;
     this.startIdle(me.idle_timeout);
-    this.startLive();
-    await Promise.all([this.loadDirectory(), this.loadConversations()]);
+    this.startLive(); // every role: a wipe order can arrive over it
+    if (canMessage(me.user.role)) await Promise.all([this.loadDirectory(), this.loadConversations()]);
+    else this.store.set({ conversationsLoaded: true });
   }
 
   private startIdle(seconds: number): void {

@@ -32,6 +32,13 @@ export class Store<S extends object> {
 
 export function useStore<S extends object>(store: Store<S>): S {
   const [, setTick] = useState(0);
-  useEffect(() => store.subscribe(() => setTick((t) => t + 1)), [store]);
-  return store.get();
+  const rendered = store.get();
+  useEffect(() => {
+    const unsubscribe = store.subscribe(() => setTick((t) => t + 1));
+    // A change between this render and the subscription (effects run after
+    // paint) would otherwise be missed.
+    if (store.get() !== rendered) setTick((t) => t + 1);
+    return unsubscribe;
+  }, [store]);
+  return rendered;
 }

@@ -1,4 +1,4 @@
-import { isAdmin } from "../api";
+import { canMessage, isAdmin } from "../api";
 import { useStore } from "../store";
 import { useWard } from "./context";
 import { Link } from "./common";
@@ -32,21 +32,25 @@ export function App() {
   }
   const r = st.route;
   const admin = isAdmin(st.me?.user.role);
+  const messaging = canMessage(st.me?.user.role);
   let body;
   switch (r.name) {
     case "home":
-      body = (
+    case "conversation":
+    case "new":
+      if (!messaging) {
+        body = admin ? <AdminUsers /> : <Compliance />;
+        break;
+      }
+      if (r.name === "conversation") body = <Thread id={r.id} />;
+      else if (r.name === "new") body = <NewConversation />;
+      else
+        body = (
         <div class="pad empty-main">
           <h1 class="sr-only">Messages</h1>
           <p class="muted">Choose a conversation, or start a new one.</p>
         </div>
       );
-      break;
-    case "conversation":
-      body = <Thread id={r.id} />;
-      break;
-    case "new":
-      body = <NewConversation />;
       break;
     case "account":
       body = <Account />;
@@ -69,6 +73,20 @@ export function App() {
       );
   }
   return <Shell listFirst={r.name === "home"}>{body}</Shell>;
+}
+
+// Compliance officers review through audited paths whose API is not built
+// yet; until then their home says so.
+function Compliance() {
+  return (
+    <div class="pad stack">
+      <h1>Compliance</h1>
+      <p>
+        Audit search, reasoned conversation review and exports arrive with their API. Until then, the command line has
+        <code> ward audit verify</code> and <code>ward audit export</code>.
+      </p>
+    </div>
+  );
 }
 
 function NotAllowed() {

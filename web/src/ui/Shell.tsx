@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { isAdmin } from "../api";
+import { canMessage, isAdmin } from "../api";
 import { useWard } from "./context";
 import { Link, focusOnMount } from "./common";
 import { ConversationList } from "./ConversationList";
@@ -13,8 +13,9 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
   const st = w.store.get();
   const r = st.route.name;
   const admin = isAdmin(st.me?.user.role);
+  const messaging = canMessage(st.me?.user.role);
   return (
-    <div class={"shell" + (props.listFirst ? " list-first" : " main-first")}>
+    <div class={"shell" + (props.listFirst && messaging ? " list-first" : " main-first") + (messaging ? "" : " no-list")}>
       <a class="skip" href="#main">
         Skip to content
       </a>
@@ -26,9 +27,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
           ward
         </Link>
         <nav aria-label="Main">
-          <Link href="/" aria-current={r === "home" || r === "conversation" ? "page" : undefined}>
-            Messages
-          </Link>
+          {messaging && (
+            <Link href="/" aria-current={r === "home" || r === "conversation" ? "page" : undefined}>
+              Messages
+            </Link>
+          )}
           {admin && (
             <Link href="/admin/users" id="nav-admin" aria-current={r.startsWith("admin") ? "page" : undefined}>
               Admin
@@ -41,9 +44,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
         <LiveBadge />
       </header>
       <div class="panes">
-        <aside class="sidebar" aria-label="Conversations">
-          <ConversationList />
-        </aside>
+        {messaging && (
+          <aside class="sidebar" aria-label="Conversations">
+            <ConversationList />
+          </aside>
+        )}
         <main class="main" id="main" tabIndex={-1}>
           {props.children}
         </main>
@@ -67,14 +72,14 @@ function LiveBadge() {
 function IdleWarning() {
   const w = useWard();
   const deadline = w.store.get().idleDeadline;
-  const [now, setNow] = useState(Date.now());
+  const [, setTick] = useState(0);
   useEffect(() => {
     if (!deadline) return;
-    const t = setInterval(() => setNow(Date.now()), 1000);
+    const t = setInterval(() => setTick((n) => n + 1), 1000);
     return () => clearInterval(t);
   }, [deadline]);
   if (!deadline) return null;
-  const left = Math.max(0, Math.round((deadline - now) / 1000));
+  const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
   return (
     <div class="overlay">
       <div

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
+import { canRecall } from "../api";
 import { messageStatus, type Message } from "../messaging";
 import { useWard } from "./context";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
@@ -121,7 +122,7 @@ function MessageItem(props: { m: Message; mine: boolean; others: string[]; cid: 
           </button>
         )}
         {!mine && urgent && ackedByMe && <span class="status status-acknowledged">You acknowledged</span>}
-        {mine && !m.recalled && m.id && !confirming && (
+        {mine && !m.recalled && m.id && !confirming && canRecall(w.store.get().me?.user.role) && (
           <button class="small linklike recall" disabled={busy} onClick={() => setConfirming(true)}>
             Recall
           </button>

@@ -1,0 +1,278 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The issue's "Shows", one test each. Every test saves screenshots under
+// e2e/artifacts/.
+
+func skipWithoutBrowser(t *testing.T) {
+	t.Helper()
+	if suite.skip != "" {
+		t.Skip(suite.skip)
+	}
+}
+
+// startDirect has a start a direct conversation with b from the directory
+// and returns its path.
+func (a *tab) startDirect(b person) string {
+	a.t.Helper()
+	a.click("#new-conversation")
+	a.typeInto("#directory-search", b.Name)
+	a.waitJS(5*time.Second, "the directory finds "+b.Name,
+		fmt.Sprintf(`document.querySelectorAll('#directory input[value=%q]').length === 1 && document.querySelectorAll('#directory li').length === 1`, b.ID))
+	a.click(fmt.Sprintf(`#directory input[value=%q]`, b.ID))
+	a.click("#start-conversation")
+	a.waitJS(10*time.Second, "the thread opens", `location.pathname.startsWith('/c/') && !!document.querySelector('#composer-body')`)
+	return eval[string](a, `location.pathname`)
+}
+
+// send types a message into the composer and sends it.
+func (a *tab) send(body string, urgent bool) {
+	a.t.Helper()
+	if urgent {
+		a.click("#composer-urgent")
+	}
+	a.typeInto("#composer-body", body)
+	a.click("#composer-send")
+}
+
+// myStatus is the receipt state A's page shows for A's message with body.
+func myStatusJS(body, state string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll('.msg.mine')].some(m =>
+		m.querySelector('.body')?.textContent === %q && m.querySelector('.status')?.dataset.state === %q)`, body, state)
+}
+
+// Show 1: two clinicians in two browser contexts: A sends, B sees it live
+// within a second, B reads, A sees "read".
+func TestLiveMessageAndReadReceipt(t *testing.T) {
+	skipWithoutBrowser(t)
+	admin := apiLogin(t, demoLoginFor(t, "owner").Email, demoLoginFor(t, "owner").Password)
+	pa := newPerson(t, admin, "Avery Live", "clinician")
+	pb := newPerson(t, admin, "Blake Live", "clinician")
+
+	a := newTab(t, "A", false)
+	b := newTab(t, "B", true) // B is on a phone
+	a.signIn(pa.Email, pa.Password)
+	b.signIn(pb.Email, pb.Password)
+
+	path := a.startDirect(pb)
+	a.send("Hello Blake, are you on the ward?", false)
+	a.waitJS(5*time.Second, "A's first message is sent", myStatusJS("Hello Blake, are you on the ward?", "sent")+
+		` || `+myStatusJS("Hello Blake, are you on the ward?", "delivered"))
+
+	// B's list shows the new conversation with one unread message, live.
+	b.waitJS(5*time.Second, "B's list shows the conversation, unread",
+		fmt.Sprintf(`!!document.querySelector('a.conv.unread[href=%q] .count')`, path))
+	b.shot("1-b-list-unread-phone")
+	b.click(fmt.Sprintf(`a.conv[href=%q]`, path))
+	b.waitJS(5*time.Second, "B's thread shows the message",
+		`[...document.querySelectorAll('.msg .body')].some(e => e.textContent === 'Hello Blake, are you on the ward?')`)
+
+	// A sees delivered then read for the first message.
+	a.waitJS(5*time.Second, "A sees read", myStatusJS("Hello Blake, are you on the ward?", "read"))
+
+	// Now the timing: B watches its open thread; A sends; B must show it
+	// within a second.
+	const second = "Bed 9 needs a review before noon."
+	eval[bool](b, fmt.Sprintf(`(() => {
+		window.__seen = 0;
+		const want = %q;
+		const check = () => { if (!window.__seen && [...document.querySelectorAll('.msg .body')].some(e => e.textContent === want)) window.__seen = Date.now(); };
+		new MutationObserver(check).observe(document.body, {childList: true, subtree: true, characterData: true});
+		return true;
+	})()`, second))
+	sentAt := time.Now()
+	a.send(second, false)
+	b.waitJS(5*time.Second, "B sees the second message live", `window.__seen > 0`)
+	seen := eval[float64](b, `window.__seen`)
+	latency := time.UnixMilli(int64(seen)).Sub(sentAt)
+	t.Logf("A's click on Send to the message on B's screen: %v", latency)
+	if latency > time.Second {
+		t.Errorf("B saw the message %v after A sent it; want within a second", latency)
+	}
+	// B is looking at the thread, so it is read; A sees it.
+	a.waitJS(5*time.Second, "A sees the second message read", myStatusJS(second, "read"))
+	if got := a.text(`.msg.mine:last-of-type .status`); !strings.Contains(got, "Read") {
+		t.Errorf("A's status for the last message: %q", got)
+	}
+	a.shot("1-a-sees-read")
+	b.shot("1-b-thread-phone")
+}
+
+// Show 2: an urgent message shows as urgent; B acknowledges; A sees
+// "acknowledged".
+func TestUrgentAcknowledged(t *testing.T) {
+	skipWithoutBrowser(t)
+	admin := apiLogin(t, demoLoginFor(t, "owner").Email, demoLoginFor(t, "owner").Password)
+	pa := newPerson(t, admin, "Avery Urgent", "clinician")
+	pb := newPerson(t, admin, "Blake Urgent", "clinician")
+	a := newTab(t, "A", false)
+	b := newTab(t, "B", false)
+	a.signIn(pa.Email, pa.Password)
+	b.signIn(pb.Email, pb.Password)
+
+	path := a.startDirect(pb)
+	const body = "URGENT: bed 4 BP 80/50, please come now."
+	a.send(body, true)
+	a.waitJS(5*time.Second, "A's urgent message is marked urgent", `!!document.querySelector('.msg.mine.urgent .urgent-badge')`)
+
+	b.waitJS(5*time.Second, "B's list marks the conversation urgent",
+		fmt.Sprintf(`!!document.querySelector('a.conv.urgent[href=%q] .urgent-badge')`, path))
+	b.shot("2-b-list-urgent")
+	b.click(fmt.Sprintf(`a.conv[href=%q]`, path))
+	b.waitJS(5*time.Second, "B sees the urgent message with an Acknowledge button",
+		`!!document.querySelector('.msg.urgent:not(.mine) button.ack')`)
+	b.click(`.msg.urgent:not(.mine) button.ack`)
+	b.waitJS(5*time.Second, "B's page shows the acknowledgement", `!!document.querySelector('.msg.urgent:not(.mine) .status-acknowledged')`)
+	b.waitJS(5*time.Second, "B's list no longer marks it urgent",
+		fmt.Sprintf(`!document.querySelector('a.conv.urgent[href=%q]')`, path))
+
+	a.waitJS(5*time.Second, "A sees acknowledged", myStatusJS(body, "acknowledged"))
+	a.shot("2-a-sees-acknowledged")
+	b.shot("2-b-acknowledged")
+}
+
+// Show 3: an admin wipes B's device from the console: B's page turns into
+// the wiped page, B's storage is empty, and the admin sees the wipe
+// confirmed.
+func TestAdminWipesDevice(t *testing.T) {
+	skipWithoutBrowser(t)
+	owner := demoLoginFor(t, "owner")
+	adminAPI := apiLogin(t, owner.Email, owner.Password)
+	pb := newPerson(t, adminAPI, "Blake Wiped", "clinician")
+
+	b := newTab(t, "B", false)
+	b.signIn(pb.Email, pb.Password)
+	// Give B's browser something in every kind of storage a wipe must clear.
+	ok := eval[bool](b, `(async () => {
+		sessionStorage.setItem('draft', 'a draft about bed 3');
+		localStorage.setItem('extra', 'x');
+		await new Promise((res, rej) => { const r = indexedDB.open('ward-cache', 1);
+			r.onupgradeneeded = () => r.result.createObjectStore('m');
+			r.onsuccess = () => { r.result.close(); res(); }; r.onerror = rej; });
+		const c = await caches.open('ward-assets'); await c.put('/x', new Response('cached'));
+		return localStorage.length >= 3 && (await indexedDB.databases()).length === 1 && (await caches.keys()).length === 1;
+	})()`)
+	if !ok {
+		t.Fatal("could not put data into B's storage")
+	}
+
+	adm := newTab(t, "admin", false)
+	adm.signIn(owner.Email, owner.Password)
+	adm.click("#tab-devices")
+	row := fmt.Sprintf(`#devices tr[data-user=%q]`, pb.Email)
+	adm.waitJS(10*time.Second, "the console lists B's device", fmt.Sprintf(`!!document.querySelector('%s button.wipe')`, row))
+	adm.click(row + " button.wipe")
+	adm.click(row + " button.confirm-yes")
+
+	b.waitJS(10*time.Second, "B's page becomes the wiped page", `!!document.querySelector('#wiped') && !document.querySelector('#live-status')`)
+	if got := b.text("#wiped h1"); got != "This device was wiped" {
+		t.Errorf("wiped page heading %q", got)
+	}
+	type storage struct {
+		Local, Session, DBs, Caches int
+		Text                        string
+	}
+	left := eval[storage](b, `(async () => ({Local: localStorage.length, Session: sessionStorage.length,
+		DBs: (await indexedDB.databases()).length, Caches: (await caches.keys()).length,
+		Text: document.body.innerText}))()`)
+	if left.Local != 0 || left.Session != 0 || left.DBs != 0 || left.Caches != 0 {
+		t.Errorf("B's storage after the wipe: %+v", left)
+	}
+	if strings.Contains(left.Text, pb.Name) || strings.Contains(left.Text, pb.Email) {
+		t.Errorf("the wiped page still shows who B was: %q", left.Text)
+	}
+	b.shot("3-b-wiped")
+
+	adm.waitJS(10*time.Second, "the admin sees the wipe confirmed", fmt.Sprintf(`!!document.querySelector('%s [data-wipe=confirmed]')`, row))
+	adm.shot("3-admin-wipe-confirmed")
+}
+
+// Show 4: idle logoff: with a short policy timeout, the warning appears and
+// the user is signed out.
+func TestIdleLogoff(t *testing.T) {
+	skipWithoutBrowser(t)
+	t.Parallel() // mostly waiting; its org is its own
+	owner := apiLogin(t, suite.idleAdmin, suite.idlePW)
+	var pol map[string]any
+	owner.do("GET", "/api/v1/policy", nil, &pol, 200)
+	pol["idle_timeout"] = 30 // the shortest the policy allows
+	owner.do("PUT", "/api/v1/policy", pol, &pol, 200)
+
+	u := newTab(t, "idle", false)
+	start := time.Now()
+	u.signIn(suite.idleAdmin, suite.idlePW)
+	u.waitJS(30*time.Second, "the idle warning shows", `!!document.querySelector('#idle-warning')`)
+	warnedAfter := time.Since(start)
+	w := u.text("#idle-text")
+	var left int
+	if _, err := fmt.Sscanf(w[strings.Index(w, "signed out in ")+len("signed out in "):], "%d seconds", &left); err != nil || left < 5 || left > 11 {
+		t.Errorf("the warning says %q; want about 10 seconds left", w)
+	}
+	u.shot("4-idle-warning")
+	u.waitJS(20*time.Second, "the user is signed out", `!!document.querySelector('#signin-notice') && !document.querySelector('#live-status')`)
+	outAfter := time.Since(start)
+	notice := u.text("#signin-notice")
+	t.Logf("warned after %v, signed out after %v: %q", warnedAfter.Round(time.Second), outAfter.Round(time.Second), notice)
+	if !strings.Contains(notice, "signed out after 30 seconds without activity") {
+		t.Errorf("sign-in notice %q", notice)
+	}
+	if warnedAfter < 15*time.Second || outAfter > 40*time.Second {
+		t.Errorf("warned after %v and signed out after %v; want the warning about 10 s before the 30 s timeout", warnedAfter, outAfter)
+	}
+	// The session is gone on the server too: the page's cookie no longer works.
+	status := eval[int](u, `fetch('/api/v1/me').then(r => r.status)`)
+	if status != 401 {
+		t.Errorf("GET /api/v1/me after the idle sign-out: %d, want 401", status)
+	}
+	u.shot("4-idle-signed-out")
+}
+
+// Show 5: the demo: 'ward demo' (what make run does on a fresh data dir)
+// prints a URL and logins that work.
+func TestDemoLogins(t *testing.T) {
+	skipWithoutBrowser(t)
+	_, port, _ := strings.Cut(strings.TrimPrefix(suite.base, "https://"), ":")
+	if !strings.Contains(suite.demoOut, "https://127.0.0.1:"+port+"/") {
+		t.Errorf("ward demo did not print the URL %s:\n%s", suite.base, suite.demoOut)
+	}
+	roles := map[string]bool{}
+	for _, l := range suite.logins {
+		roles[l.Role] = true
+	}
+	for _, r := range []string{"owner", "clinician", "compliance"} {
+		if !roles[r] {
+			t.Errorf("no %s among the demo logins", r)
+		}
+	}
+	// Every login works; the clinician with the urgent message sees it.
+	for _, l := range suite.logins {
+		apiLogin(t, l.Email, l.Password)
+	}
+	sam := suite.logins[0]
+	for _, l := range suite.logins {
+		if strings.HasPrefix(l.Email, "sam.") {
+			sam = l
+		}
+	}
+	s := newTab(t, "demo-clinician", false)
+	s.signIn(sam.Email, sam.Password)
+	s.waitJS(5*time.Second, "the demo has conversations, one urgent", `document.querySelectorAll('#conversations li').length >= 2 && !!document.querySelector('a.conv.urgent')`)
+	s.click("a.conv.urgent")
+	s.waitJS(5*time.Second, "the urgent thread has history", `document.querySelectorAll('.msg').length >= 3 && !!document.querySelector('.msg.urgent button.ack')`)
+	s.shot("5-demo-clinician")
+
+	owner := demoLoginFor(t, "owner")
+	adm := newTab(t, "demo-admin", false)
+	adm.signIn(owner.Email, owner.Password)
+	adm.waitJS(5*time.Second, "the owner lands in the console, with no conversation list (admins cannot read messages)",
+		`document.querySelectorAll('#users tbody tr').length >= 6 && !document.querySelector('.sidebar')`)
+	adm.click("#tab-policy")
+	adm.waitJS(5*time.Second, "the policy form shows MFA off", `!!document.querySelector('#policy') && !document.querySelector('#policy input[type=checkbox]').checked`)
+	adm.shot("5-demo-admin-policy")
+}
