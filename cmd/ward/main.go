@@ -30,6 +30,7 @@ func commands() map[string]command {
 		"keys":    {"rotate keys or show their status", runKeys},
 		"audit":   {"verify the audit chain, or export audit events", runAudit},
 		"demo":    {"seed a demo clinic", runDemo},
+		"bench":   {"load a ward server and report throughput, latency, memory and CPU", runBench},
 	}
 }
 

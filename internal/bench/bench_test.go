@@ -1,0 +1,84 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+)
+
+func TestHistQuantiles(t *testing.T) {
+	var h hist
+	for i := 1; i <= 1000; i++ {
+		h.record(time.Duration(i) * time.Millisecond)
+	}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 500 * time.Millisecond}, {0.99, 990 * time.Millisecond}, {1, time.Second}} {
+		got := h.quantile(tc.q)
+		if d := float64(got-tc.want) / float64(tc.want); d < -0.02 || d > 0.02 {
+			t.Errorf("q%v = %v, want %v ± 2 %%", tc.q, got, tc.want)
+		}
+	}
+	var empty hist
+	if empty.quantile(0.99) != 0 {
+		t.Error("empty histogram")
+	}
+}
+
+func TestClientIDRoundTrip(t *testing.T) {
+	id := clientID(17, 123456789, 42)
+	data := []byte(`{"id":"x","client_id":"` + id + `","body":"b"}`)
+	s, at, ok := parseClientID(data)
+	if !ok || s != 17 || at != 123456789 {
+		t.Fatalf("parse %s: %d %d %v", id, s, at, ok)
+	}
+	if _, _, ok := parseClientID([]byte(`{"client_id":"someone-else"}`)); ok {
+		t.Error("a foreign client id parsed")
+	}
+}
+
+// TestRunInProcess runs a tiny benchmark with the server in this process.
+func TestRunInProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server and loads it for a few seconds")
+	}
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Config{Users: 10, Sockets: 30, Rate: 50, GroupSize: 4, GroupRatio: 0.5,
+		Duration: 2 * time.Second, Warmup: 500 * time.Millisecond, Out: &out})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if res.Server != "in-process" || !res.IncludesClient || res.Connections != 30 || res.Logins != 10 {
+		t.Errorf("result %+v", res)
+	}
+	if res.Sent == 0 || res.Delivered != res.ExpectedDeliveries || res.Failed != 0 || res.P99 <= 0 || res.P50 > res.P99 {
+		t.Errorf("sent %d, delivered %d of %d, failed %d (%s), p50 %v p99 %v\n%s",
+			res.Sent, res.Delivered, res.ExpectedDeliveries, res.Failed, res.LastError, res.P50, res.P99, out.String())
+	}
+	if res.Frames < res.Delivered {
+		t.Errorf("frames %d < delivered %d", res.Frames, res.Delivered)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, c := range []Config{
+		{Users: 1},
+		{GroupRatio: 2},
+		{GroupSize: 500},
+		{Target: "ftp://x"},
+		{Target: "https://x:1"},
+		{Target: "https://x:1", Org: "o", AdminEmail: "a", AdminPassword: "p", DBURL: "postgres://x"},
+		{DBURL: "sqlite://x"},
+	} {
+		if c.Validate() == nil {
+			t.Errorf("%+v: no error", c)
+		}
+	}
+	if err := (Config{}).Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+}

@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"text/tabwriter"
+)
+
+// Result is one run's figures; its JSON is what --json writes. Latencies
+// are in milliseconds. delivered counts (message, recipient) pairs on each
+// recipient's first socket; frames counts every recipient socket.
+type Result struct {
+	Mode        string  `json:"mode"`     // rate | sequential
+	Server      string  `json:"server"`   // child | in-process | remote
+	Database    string  `json:"database"` // sqlite | postgres | remote
+	Users       int     `json:"users"`
+	Connections int     `json:"connections"`
+	Rate        float64 `json:"rate"` // offered msgs/s (0: sequential)
+	GroupRatio  float64 `json:"group_ratio"`
+	GroupSize   int     `json:"group_size"`
+	BodySize    int     `json:"body_size"`
+	Senders     int     `json:"senders"`
+	DurationSec float64 `json:"duration_sec"`
+	WarmupSec   float64 `json:"warmup_sec"`
+	SetupSec    float64 `json:"setup_sec"`
+
+	Sent               int64   `json:"sent"`
+	SentPerSec         float64 `json:"sent_per_sec"`
+	Delivered          int64   `json:"delivered"`
+	DeliveredPerSec    float64 `json:"delivered_per_sec"`
+	ExpectedDeliveries int64   `json:"expected_deliveries"`
+	Frames             int64   `json:"frames"`
+	FramesPerSec       float64 `json:"frames_per_sec"`
+	Missed             int64   `json:"missed"` // sends due that no sender was free for
+	Failed             int64   `json:"failed"`
+	DroppedSockets     int64   `json:"dropped_sockets"`
+	LastError          string  `json:"last_error,omitempty"`
+
+	P50     float64 `json:"p50_ms"` // send→deliver
+	P95     float64 `json:"p95_ms"`
+	P99     float64 `json:"p99_ms"`
+	Max     float64 `json:"max_ms"`
+	SendP50 float64 `json:"send_p50_ms"` // send → HTTP answer
+	SendP99 float64 `json:"send_p99_ms"`
+
+	Logins       int     `json:"logins"`
+	LoginsPerSec float64 `json:"logins_per_sec"`
+	LoginP50     float64 `json:"login_p50_ms"`
+	LoginP99     float64 `json:"login_p99_ms"`
+
+	ServerRSS uint64 `json:"server_rss_bytes"`      // at the end of the load
+	IdleRSS   uint64 `json:"server_idle_rss_bytes"` // with the sockets open, before the load
+	// BytesPerSocket is the growth of the server's Go heap (live, read
+	// just after a GC) and goroutine stacks over opening the sockets,
+	// divided by their number. RSSBytesPerSocket is the same for the
+	// resident set: noisy, since the runtime returns freed memory (the
+	// sign-ins' argon2 buffers) to the OS lazily; it can even be negative.
+	BytesPerSocket    int64   `json:"bytes_per_socket"`
+	RSSBytesPerSocket int64   `json:"rss_bytes_per_socket"`
+	HeapSettled       bool    `json:"heap_settled"` // both heap readings followed a GC
+	CPUSeconds        float64 `json:"cpu_seconds"`  // server CPU in the window
+	CPUPerMessage     float64 `json:"cpu_sec_per_message"`
+	// IncludesClient: the server ran in this process, so RSS, memory per
+	// socket and CPU include the benchmark's own clients.
+	IncludesClient bool `json:"includes_client"`
+
+	GoVersion string `json:"go_version"`
+	CPUs      int    `json:"cpus"`
+	Started   string `json:"started"`
+}
+
+// WriteJSON writes r to path.
+func (r *Result) WriteJSON(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func (r *Result) print(w io.Writer) {
+	note := ""
+	if r.IncludesClient {
+		note = " (server and bench share the process)"
+	}
+	fmt.Fprintf(w, "\nward bench: %s, %s server, %s, %d users, %d sockets, %.0f s measured%s\n",
+		r.Mode, r.Server, r.Database, r.Users, r.Connections, r.DurationSec, note)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	if r.Mode == "rate" {
+		fmt.Fprintf(tw, "offered\t%.0f msgs/s (%.0f%% group, groups of %d)\n", r.Rate, r.GroupRatio*100, r.GroupSize)
+	}
+	fmt.Fprintf(tw, "sent\t%.1f msgs/s\t(%d acknowledged, %d not sent on time, %d failed)\n", r.SentPerSec, r.Sent, r.Missed, r.Failed)
+	fmt.Fprintf(tw, "delivered\t%.1f msgs/s\t(%d of %d expected; %.1f frames/s on all sockets)\n", r.DeliveredPerSec, r.Delivered, r.ExpectedDeliveries, r.FramesPerSec)
+	fmt.Fprintf(tw, "send→deliver\tp50 %.1f ms\tp95 %.1f ms  p99 %.1f ms  max %.1f ms\n", r.P50, r.P95, r.P99, r.Max)
+	fmt.Fprintf(tw, "send→answer\tp50 %.1f ms\tp99 %.1f ms\n", r.SendP50, r.SendP99)
+	fmt.Fprintf(tw, "sign-ins\t%.1f /s\tp50 %.1f ms  p99 %.1f ms (%d)\n", r.LoginsPerSec, r.LoginP50, r.LoginP99, r.Logins)
+	fmt.Fprintf(tw, "server RSS\t%s\t(%s with the sockets idle)\n", mib(r.ServerRSS), mib(r.IdleRSS))
+	fmt.Fprintf(tw, "per idle socket\t%s\t(Go heap+stacks after GC; RSS growth %s)\n", kib(r.BytesPerSocket), kib(r.RSSBytesPerSocket))
+	fmt.Fprintf(tw, "CPU per message\t%.0f µs\t(%.2f CPU s in the window)\n", r.CPUPerMessage*1e6, r.CPUSeconds)
+	if r.DroppedSockets > 0 || r.LastError != "" {
+		fmt.Fprintf(tw, "problems\t%d sockets dropped\t%s\n", r.DroppedSockets, r.LastError)
+	}
+	tw.Flush()
+}
+
+func round(f float64, digits int) float64 {
+	p := math.Pow10(digits)
+	return math.Round(f*p) / p
+}
+
+func mib(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+func kib(b int64) string  { return fmt.Sprintf("%.1f KiB", float64(b)/1024) }

@@ -1,0 +1,214 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+)
+
+// Run runs one benchmark and returns its figures; it prints progress and
+// the final table to cfg.Out.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	out := cfg.Out
+	res := &Result{Mode: "rate", Users: cfg.Users, Rate: cfg.Rate, GroupRatio: cfg.GroupRatio, GroupSize: cfg.GroupSize,
+		BodySize: cfg.BodySize, Senders: cfg.Senders, DurationSec: cfg.Duration.Seconds(), WarmupSec: cfg.Warmup.Seconds(),
+		Database: "sqlite", GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Started: time.Now().UTC().Format(time.RFC3339)}
+	if cfg.Sequential {
+		res.Mode, res.Rate, res.Senders = "sequential", 0, 1
+	}
+	if cfg.DBURL != "" {
+		res.Database = "postgres"
+	}
+	limit, err := raiseFileLimit()
+	if err != nil {
+		return nil, fmt.Errorf("raise the open-file limit: %w", err)
+	}
+	need := uint64(cfg.Sockets + 200)
+	if cfg.Target == "" && cfg.ServeCommand == nil {
+		need += uint64(cfg.Sockets)
+	}
+	if limit < need {
+		return nil, fmt.Errorf("%d sockets need about %d open files; the limit is %d (raise it with ulimit -n)", cfg.Sockets, need, limit)
+	}
+
+	run := runID()
+	hc := httpClient(true)
+	var t *target
+	var slug string
+	var emails []string
+	insecure := true
+	phase := time.Now()
+	if cfg.Target != "" {
+		insecure = cfg.InsecureSkipVerify
+		hc = httpClient(insecure)
+		res.Server, res.Database = "remote", "remote"
+		t = &target{base: cfg.Target, kind: "remote", stop: func() error { return nil }}
+		fmt.Fprintf(out, "creating %d users in org %s on %s…\n", cfg.Users, cfg.Org, cfg.Target)
+		slug = cfg.Org
+		if emails, err = createRemote(ctx, cfg, hc, run); err != nil {
+			return nil, err
+		}
+	} else {
+		dataDir := cfg.DataDir
+		if dataDir != "" {
+			// Never an existing ward's data dir: the bench adds users and
+			// runs a server on it.
+			if entries, err := os.ReadDir(dataDir); err == nil && len(entries) > 0 {
+				return nil, fmt.Errorf("--data %s is not empty: the bench needs a new folder", dataDir)
+			}
+		} else {
+			if dataDir, err = os.MkdirTemp("", "ward-bench-"); err != nil {
+				return nil, err
+			}
+			defer os.RemoveAll(dataDir)
+		}
+		fmt.Fprintf(out, "creating an org and %d users in %s (%s)…\n", cfg.Users, dataDir, res.Database)
+		if slug, emails, err = createLocal(ctx, cfg, dataDir, run); err != nil {
+			return nil, err
+		}
+		if t, err = startServer(ctx, cfg, dataDir); err != nil {
+			return nil, err
+		}
+		res.Server = t.kind
+		fmt.Fprintf(out, "ward serving on %s (%s)\n", t.base, t.kind)
+	}
+	res.SetupSec = round(time.Since(phase).Seconds(), 2)
+	stopErr := func() error { return t.stop() }
+	defer func() {
+		if stopErr != nil {
+			stopErr()
+		}
+	}()
+
+	// Sign-ins, with the real password hasher.
+	users, loginHist, loginTime, err := login(ctx, cfg, t.base, slug, run, emails, insecure)
+	if err != nil {
+		return nil, err
+	}
+	res.Logins = len(users)
+	res.LoginsPerSec = round(float64(len(users))/loginTime.Seconds(), 1)
+	res.LoginP50, res.LoginP99 = ms(loginHist.quantile(0.50)), ms(loginHist.quantile(0.99))
+	fmt.Fprintf(out, "signed in %d users: %.1f sign-ins/s, p50 %.1f ms, p99 %.1f ms (%d at a time)\n",
+		len(users), res.LoginsPerSec, res.LoginP50, res.LoginP99, cfg.LoginConcurrency)
+
+	direct, groups, err := conversations(ctx, cfg, users)
+	if err != nil {
+		return nil, err
+	}
+	l := newLoad(cfg, users, direct, groups)
+	lctx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+
+	// Idle sockets: the server's memory before and after opening them.
+	settle(t)
+	before, gc1 := t.settledSample(ctx, hc)
+	phase = time.Now()
+	if err := l.openSockets(lctx, cfg.Sockets); err != nil {
+		l.closeSockets()
+		return nil, err
+	}
+	countRecipients(users, direct, groups)
+	res.Connections = len(l.sockets)
+	openTime := time.Since(phase)
+	settle(t)
+	time.Sleep(time.Second)
+	after, gc2 := t.settledSample(ctx, hc)
+	if cfg.Sockets > 0 && before.ok && after.ok {
+		res.BytesPerSocket = (int64(after.heap) - int64(before.heap)) / int64(cfg.Sockets)
+		res.RSSBytesPerSocket = (int64(after.rss) - int64(before.rss)) / int64(cfg.Sockets)
+	}
+	res.HeapSettled = gc1 && gc2
+	res.IdleRSS = after.rss
+	fmt.Fprintf(out, "opened %d sockets in %.1f s: server Go heap+stacks %s → %s, %s per socket (RSS %s → %s)\n",
+		res.Connections, openTime.Seconds(), mib(before.heap), mib(after.heap), kib(res.BytesPerSocket), mib(before.rss), mib(after.rss))
+
+	// Load.
+	if cfg.Sequential {
+		fmt.Fprintf(out, "sequential sends for %s (after %s warm-up)…\n", cfg.Duration, cfg.Warmup)
+	} else {
+		fmt.Fprintf(out, "offering %.0f msgs/s (%.0f%% to groups of %d) for %s after %s warm-up, %d senders…\n",
+			cfg.Rate, cfg.GroupRatio*100, cfg.GroupSize, cfg.Duration, cfg.Warmup, cfg.Senders)
+	}
+	progressDone := make(chan struct{})
+	go l.progress(lctx, progressDone)
+	var cpu0 procSample
+	l.drive(lctx, cfg.Warmup, cfg.Duration, func() { cpu0 = t.sample(ctx, hc) })
+	cpu1 := t.sample(ctx, hc)
+	l.drain(lctx)
+	close(progressDone)
+	peak := t.sample(ctx, hc)
+	l.closeSockets()
+	stopLoad()
+
+	window := cfg.Duration.Seconds()
+	res.Sent = l.sent.Load()
+	res.SentPerSec = round(float64(res.Sent)/window, 1)
+	res.Delivered = l.delivered.Load()
+	res.DeliveredPerSec = round(float64(res.Delivered)/window, 1)
+	res.ExpectedDeliveries = l.expected.Load()
+	res.Frames = l.frames.Load()
+	res.FramesPerSec = round(float64(res.Frames)/window, 1)
+	res.Missed, res.Failed, res.DroppedSockets = l.missed.Load(), l.failed.Load(), l.dropped.Load()
+	if s, ok := l.lastErr.Load().(string); ok {
+		res.LastError = s
+	}
+	res.P50, res.P95, res.P99, res.Max = ms(l.latency.quantile(0.50)), ms(l.latency.quantile(0.95)), ms(l.latency.quantile(0.99)), ms(l.latency.quantile(1))
+	res.SendP50, res.SendP99 = ms(l.sendRTT.quantile(0.50)), ms(l.sendRTT.quantile(0.99))
+	res.ServerRSS = peak.rss
+	if cpu0.ok && cpu1.ok && res.Sent > 0 {
+		res.CPUSeconds = round(cpu1.cpu-cpu0.cpu, 2)
+		res.CPUPerMessage = (cpu1.cpu - cpu0.cpu) / float64(res.Sent)
+	}
+	res.IncludesClient = t.kind == "in-process"
+
+	stopErr = nil
+	if err := t.stop(); err != nil {
+		fmt.Fprintf(out, "warning: stopping the server: %v\n", err)
+	}
+	res.print(out)
+	return res, nil
+}
+
+// settle collects garbage when the server shares this process, so that
+// its memory readings are not the benchmark's garbage.
+func settle(t *target) {
+	if t.kind == "in-process" {
+		for range 3 {
+			runtime.GC()
+		}
+	}
+}
+
+// progress prints one line a second until done.
+func (l *load) progress(ctx context.Context, done <-chan struct{}) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	start := time.Now()
+	var sent, deliv, failed int64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		s, d, f := l.sentAll.Load(), l.delivAll.Load(), l.failed.Load()
+		phase := "measure"
+		if l.now() < l.from.Load() {
+			phase = "warm-up"
+		} else if l.now() >= l.to.Load() {
+			phase = "drain"
+		}
+		fmt.Fprintf(l.cfg.Out, "[%3.0fs %-7s] sent %6d/s  delivered %6d/s  p99 %7.1f ms  sockets %d  errors %d\n",
+			time.Since(start).Seconds(), phase, s-sent, d-deliv, ms(l.latency.quantile(0.99)),
+			int64(len(l.sockets))-l.dropped.Load(), f-failed)
+		sent, deliv, failed = s, d, f
+	}
+}
