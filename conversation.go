@@ -150,6 +150,8 @@ type Message struct {
 	// Receipts are the other members' receipts, filled in for the caller's
 	// own messages when listing.
 	Receipts []Receipt
+	// Attachments are the files sent with the message (none on a tombstone).
+	Attachments []Attachment
 }
 
 // Tombstone reports whether m's content was destroyed (recalled or purged).

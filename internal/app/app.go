@@ -8,8 +8,10 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
@@ -32,6 +34,12 @@ type Config struct {
 	// WebAuthn is the relying party passkeys are bound to; the zero value
 	// is localhost (https://localhost), for tests and local use.
 	WebAuthn WebAuthnConfig
+	// Blobs keeps the sealed content of attachments; nil: attachments are
+	// unavailable.
+	Blobs blob.Store
+	// MaxAttachmentSize is the most bytes an attachment may have; 0 means
+	// ward.MaxAttachmentSize.
+	MaxAttachmentSize int64
 }
 
 // App is ward's use cases over one store.
@@ -47,12 +55,19 @@ type App struct {
 	address *auth.Throttle
 	cache   *sessionCache
 	passkey *webauthn.WebAuthn
+	blobs   blob.Store
+	// maxAttachment is the most bytes an attachment may have.
+	maxAttachment int64
 }
 
 // New builds an App.
 func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
-		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache()}
+		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
+		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
+	if a.maxAttachment <= 0 {
+		a.maxAttachment = ward.MaxAttachmentSize
+	}
 	if a.now == nil {
 		a.now = time.Now
 	}

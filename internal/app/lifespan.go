@@ -98,6 +98,7 @@ func (a *App) purgeConversation(ctx context.Context, orgID string, c store.Conve
 			return total, nil
 		}
 		total += n
+		a.dropBlobsAfter(ctx, c.ID)
 		a.publish(ctx, realtime.Event{Type: realtime.ConversationUpdated, OrgID: orgID, ConversationID: c.ID, Seq: upTo,
 			Data: eventJSON(convEvent{ID: c.ID, Change: "purged", PurgedUpToSeq: upTo}), Users: members})
 		if n < store.PurgeBatch {

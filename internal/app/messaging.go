@@ -21,6 +21,9 @@ type SendRequest struct {
 	Body         string
 	Priority     ward.Priority // "" is normal
 	BackupUserID string        // urgent only: who it escalates to; "" is the conversation's creator
+	// AttachmentIDs are attachments the sender uploaded to the conversation
+	// and has not sent yet, to send with the message.
+	AttachmentIDs []string
 }
 
 // errRetried rolls back a send whose client id was already used.
@@ -48,6 +51,9 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	if err := m.Validate(); err != nil {
 		return ward.Message{}, false, err
 	}
+	if err := validAttachmentIDs(req.AttachmentIDs); err != nil {
+		return ward.Message{}, false, err
+	}
 	// Check membership (and a retry) before sealing, so a refused send
 	// leaves nothing behind, not even a data key.
 	var conv store.Conversation
@@ -73,7 +79,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 		return ward.Message{}, false, err
 	}
 	if earlier.ID != "" {
-		return a.retried(ctx, earlier, req.Body)
+		return a.retriedWithAttachments(ctx, earlier, req)
 	}
 	row := store.Message{Message: m, OrgID: p.User.OrgID}
 	if row.BodySealed, err = a.keys.Seal(ctx, bodyRef(row.OrgID, convID, m.ID), []byte(m.Body)); err != nil {
@@ -90,6 +96,9 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 		ok, err := tx.InsertMessage(ctx, &row)
 		if err != nil || !ok {
 			return cmpErr(err, errRetried)
+		}
+		if err := tx.LinkAttachments(ctx, &row, p.User.ID, req.AttachmentIDs); err != nil {
+			return err
 		}
 		recipients, err := tx.CreateReceipts(ctx, &row)
 		if err != nil {
@@ -122,16 +131,22 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 		if err != nil {
 			return ward.Message{}, false, err
 		}
-		return a.retried(ctx, earlier, req.Body)
+		return a.retriedWithAttachments(ctx, earlier, req)
 	}
 	if err != nil {
 		return ward.Message{}, false, err
 	}
 	m = row.Message
 	m.Body = req.Body
+	if len(req.AttachmentIDs) > 0 {
+		if m.Attachments, err = a.sentAttachments(ctx, m.ID); err != nil {
+			return ward.Message{}, false, err
+		}
+	}
 	a.publish(ctx, realtime.Event{Type: realtime.MessageCreated, OrgID: row.OrgID, ConversationID: convID, Seq: m.Seq,
 		Data: eventJSON(messageEvent{ID: m.ID, ConversationID: convID, Seq: m.Seq, SenderID: m.SenderID, ClientID: m.ClientID,
-			Body: m.Body, Priority: m.Priority, CreatedAt: timePtr(m.CreatedAt)}), Users: members})
+			Body: m.Body, Priority: m.Priority, CreatedAt: timePtr(m.CreatedAt), Attachments: attachmentEvents(m.Attachments)}),
+		Users: members})
 	return m, true, nil
 }
 
@@ -206,6 +221,7 @@ func (a *App) ListMessages(ctx context.Context, p *Principal, convID string, aft
 	var conv store.Conversation
 	var rows []store.Message
 	var receipts map[string][]ward.Receipt
+	var atts map[string][]store.Attachment
 	err := a.store.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		if conv, err = member(ctx, tx, p, convID); err != nil {
@@ -220,7 +236,10 @@ func (a *App) ListMessages(ctx context.Context, p *Principal, convID string, aft
 				own = append(own, r.ID)
 			}
 		}
-		receipts, err = tx.Receipts(ctx, own)
+		if receipts, err = tx.Receipts(ctx, own); err != nil {
+			return err
+		}
+		atts, err = tx.MessageAttachments(ctx, liveMessageIDs(rows))
 		return err
 	})
 	if err != nil || len(rows) == 0 {
@@ -237,6 +256,9 @@ func (a *App) ListMessages(ctx context.Context, p *Principal, convID string, aft
 			return nil, err
 		}
 		out[i].Body, out[i].Receipts = string(pt), receipts[r.ID]
+		if out[i].Attachments, err = a.openAttachments(ctx, atts[r.ID]); err != nil {
+			return nil, err
+		}
 	}
 	e := p.event(audit.MessageRead, "conversation", convID)
 	e.PatientID = conv.PatientID
@@ -290,6 +312,7 @@ func (a *App) Recall(ctx context.Context, p *Principal, messageID string) (ward.
 	if err != nil {
 		return ward.Message{}, err
 	}
+	a.dropBlobsAfter(ctx, m.ConversationID)
 	a.publish(ctx, realtime.Event{Type: realtime.MessageRecalled, OrgID: m.OrgID, ConversationID: m.ConversationID, Seq: m.Seq,
 		Data:  eventJSON(messageEvent{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, RecalledAt: timePtr(m.RecalledAt)}),
 		Users: members})

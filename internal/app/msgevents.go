@@ -23,17 +23,34 @@ type convEvent struct {
 
 // messageEvent is the Data of message.created and message.recalled.
 type messageEvent struct {
-	ID             string        `json:"id"`
-	ConversationID string        `json:"conversation_id"`
-	Seq            int64         `json:"seq"`
-	SenderID       string        `json:"sender_id,omitempty"`
-	ClientID       string        `json:"client_id,omitempty"`
-	Body           string        `json:"body,omitempty"`
-	Priority       ward.Priority `json:"priority,omitempty"`
-	CreatedAt      *time.Time    `json:"created_at,omitempty"`
-	RecalledAt     *time.Time    `json:"recalled_at,omitempty"`
-	Renotify       bool          `json:"renotify,omitempty"`  // an urgent message is still unacknowledged
-	Escalated      bool          `json:"escalated,omitempty"` // it escalated to the receiver as backup
+	ID             string            `json:"id"`
+	ConversationID string            `json:"conversation_id"`
+	Seq            int64             `json:"seq"`
+	SenderID       string            `json:"sender_id,omitempty"`
+	ClientID       string            `json:"client_id,omitempty"`
+	Body           string            `json:"body,omitempty"`
+	Priority       ward.Priority     `json:"priority,omitempty"`
+	CreatedAt      *time.Time        `json:"created_at,omitempty"`
+	RecalledAt     *time.Time        `json:"recalled_at,omitempty"`
+	Renotify       bool              `json:"renotify,omitempty"`  // an urgent message is still unacknowledged
+	Escalated      bool              `json:"escalated,omitempty"` // it escalated to the receiver as backup
+	Attachments    []attachmentEvent `json:"attachments,omitempty"`
+}
+
+// attachmentEvent is an attachment of a message.created event.
+type attachmentEvent struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}
+
+func attachmentEvents(atts []ward.Attachment) []attachmentEvent {
+	var out []attachmentEvent
+	for _, a := range atts {
+		out = append(out, attachmentEvent{ID: a.ID, Name: a.Name, ContentType: a.ContentType, Size: a.Size})
+	}
+	return out
 }
 
 // receiptEvent is the Data of receipt.

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -53,6 +55,9 @@ type Fixture struct {
 	Org      ward.Org
 	Owner    ward.User
 	OwnerPW  string
+	// DataDir holds the database files and the blob folder (DataDir/blobs).
+	DataDir string
+	Blobs   *blob.Dir
 }
 
 // fastHasher keeps tests quick; production uses auth.DefaultParams.
@@ -69,7 +74,8 @@ func New(tb testing.TB, mfa bool) *Fixture {
 	tb.Helper()
 	ctx := context.Background()
 	clock := NewClock()
-	st, err := store.Open(ctx, store.Options{DataDir: tb.TempDir(), Now: clock.Now})
+	dataDir := tb.TempDir()
+	st, err := store.Open(ctx, store.Options{DataDir: dataDir, Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -87,11 +93,16 @@ func New(tb testing.TB, mfa bool) *Fixture {
 	}
 	rec := audit.NewRecorder(st, audit.RecorderOptions{})
 	tb.Cleanup(func() { rec.Close() })
-	a, err := app.New(app.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now, Hasher: FastHasher(tb)})
+	blobs, err := blob.NewDir(filepath.Join(dataDir, "blobs"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := &Fixture{App: a, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough"}
+	a, err := app.New(app.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now, Hasher: FastHasher(tb), Blobs: blobs})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &Fixture{App: a, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
+		DataDir: dataDir, Blobs: blobs}
 	f.Org, f.Owner, _, err = a.CreateOrg(ctx, app.InitOrg{Name: "St Mary", AdminEmail: "owner@stmary.example",
 		AdminName: "Olive Owner", Password: f.OwnerPW, MFARequired: mfa})
 	if err != nil {

@@ -239,6 +239,17 @@ func TestBadInputEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Attachments: the staff member's unsent upload in org A, and a sent one in org B.
+	unsentAtt, err := e.f.App.UploadAttachment(ctx, pStaff, app.Upload{ConversationID: conv.ID, Name: "a.txt", Body: strings.NewReader("unsent")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attB, err := e.f.App.UploadAttachment(ctx, bNurse[0], app.Upload{ConversationID: convB.ID, Name: "b.txt", Body: strings.NewReader("org B's file")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := func(id, query string) string { return "/api/v1/conversations/" + id + "/attachments?" + query }
+	exe := "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + strings.Repeat("\x00", 600)
 	j := "application/json"
 	const noID = ""
 	garbage := []badCase{
@@ -249,6 +260,15 @@ func TestBadInputEveryRoute(t *testing.T) {
 		return []badCase{{name: "cookie without CSRF header", token: tok, cookie: true, status: 403, code: ward.CodeForbidden}}
 	}
 	login := `{"email":%q,"password":"x","device":{"id":"abcdefgh","name":"x"}}`
+
+	var uploadCases []badCase
+	for _, c := range cat(idCases(nurse, convB.ID), garbage, noCSRF(nurse)) {
+		if c.id == "" {
+			c.id = conv.ID
+		}
+		c.path, c.body = upload(c.id, "name=x.txt"), "hello"
+		uploadCases = append(uploadCases, c)
+	}
 
 	table := map[string][]badCase{
 		"POST /api/v1/sessions": cat(jsonCases(noID, noID, `{"email":42}`), []badCase{
@@ -337,6 +357,18 @@ func TestBadInputEveryRoute(t *testing.T) {
 		}),
 		"POST /api/v1/messages/{id}/recall": cat(idCases(staff, msgB.ID), []badCase{
 			{name: "someone else's message", id: staffMsg.ID, token: nurse, status: 403, code: ward.CodeForbidden},
+		}),
+		"POST /api/v1/conversations/{id}/attachments": cat(uploadCases, []badCase{
+			{name: "no file name", id: conv.ID, token: nurse, body: "hello", status: 400, code: ward.CodeInvalid},
+			{name: "bad percent-encoding", path: upload(conv.ID, "name=%ZZ"), token: nurse, body: "hello", status: 400, code: ward.CodeInvalid},
+			{name: "empty file", path: upload(conv.ID, "name=x.txt"), token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "an .exe renamed .pdf", path: upload(conv.ID, "name=report.pdf"), token: nurse, ctype: "application/pdf", body: exe, status: 415, code: ward.CodeUnsupported},
+			{name: "HTML", path: upload(conv.ID, "name=notes.txt"), token: nurse, ctype: "text/plain", body: "<html><script>alert(1)</script>", status: 415, code: ward.CodeUnsupported},
+			{name: "file name over 1 KiB", path: upload(conv.ID, "name="+strings.Repeat("n", 1100)), token: nurse, body: "hello", status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/attachments/{id}": cat(idCases(nurse, attB.ID), []badCase{
+			{name: "someone else's unsent upload", id: unsentAtt.ID, token: nurse, status: 404, code: ward.CodeNotFound},
+			{name: "inline=2", path: "/api/v1/attachments/" + unsentAtt.ID + "?inline=2", token: staff, status: 400, code: ward.CodeInvalid},
 		}),
 		"GET /api/v1/ws": {
 			{name: "plain GET without upgrade", token: nurse, status: 400, code: ward.CodeInvalid},

@@ -21,6 +21,7 @@ func (h *Handler) messagingRoutes() {
 	h.route("POST /api/v1/conversations/{id}/receipts", authz.ReceiptWrite, h.markReceipts)
 	h.route("POST /api/v1/messages/{id}/ack", authz.ReceiptWrite, h.acknowledge)
 	h.route("POST /api/v1/messages/{id}/recall", authz.MessageRecall, h.recall)
+	h.attachmentRoutes()
 }
 
 type memberView struct {
@@ -68,25 +69,27 @@ func viewReceipt(r ward.Receipt) receiptView {
 }
 
 type messageView struct {
-	ID             string        `json:"id"`
-	ConversationID string        `json:"conversation_id"`
-	Seq            int64         `json:"seq"`
-	SenderID       string        `json:"sender_id"`
-	ClientID       string        `json:"client_id"`
-	Body           string        `json:"body,omitempty"` // absent on a tombstone
-	Priority       ward.Priority `json:"priority"`
-	BackupUserID   string        `json:"backup_user_id,omitempty"`
-	CreatedAt      time.Time     `json:"created_at"`
-	RecalledAt     *time.Time    `json:"recalled_at,omitempty"`
-	PurgedAt       *time.Time    `json:"purged_at,omitempty"`
-	Tombstone      bool          `json:"tombstone,omitempty"`
-	Receipts       []receiptView `json:"receipts,omitempty"` // the caller's own messages only
+	ID             string           `json:"id"`
+	ConversationID string           `json:"conversation_id"`
+	Seq            int64            `json:"seq"`
+	SenderID       string           `json:"sender_id"`
+	ClientID       string           `json:"client_id"`
+	Body           string           `json:"body,omitempty"` // absent on a tombstone
+	Priority       ward.Priority    `json:"priority"`
+	BackupUserID   string           `json:"backup_user_id,omitempty"`
+	CreatedAt      time.Time        `json:"created_at"`
+	RecalledAt     *time.Time       `json:"recalled_at,omitempty"`
+	PurgedAt       *time.Time       `json:"purged_at,omitempty"`
+	Tombstone      bool             `json:"tombstone,omitempty"`
+	Receipts       []receiptView    `json:"receipts,omitempty"` // the caller's own messages only
+	Attachments    []attachmentView `json:"attachments,omitempty"`
 }
 
 func viewMessage(m ward.Message) messageView {
 	v := messageView{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID, ClientID: m.ClientID,
 		Body: m.Body, Priority: m.Priority, BackupUserID: m.BackupUserID, CreatedAt: m.CreatedAt,
-		RecalledAt: optTime(m.RecalledAt), PurgedAt: optTime(m.PurgedAt), Tombstone: m.Tombstone()}
+		RecalledAt: optTime(m.RecalledAt), PurgedAt: optTime(m.PurgedAt), Tombstone: m.Tombstone(),
+		Attachments: viewAttachments(m.Attachments)}
 	for _, r := range m.Receipts {
 		v.Receipts = append(v.Receipts, viewReceipt(r))
 	}
@@ -149,16 +152,17 @@ func (h *Handler) getConversation(w http.ResponseWriter, r *http.Request, p *app
 
 func (h *Handler) sendMessage(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
 	var req struct {
-		ClientID     string        `json:"client_id"`
-		Body         string        `json:"body"`
-		Priority     ward.Priority `json:"priority"`
-		BackupUserID string        `json:"backup_user_id"`
+		ClientID      string        `json:"client_id"`
+		Body          string        `json:"body"`
+		Priority      ward.Priority `json:"priority"`
+		BackupUserID  string        `json:"backup_user_id"`
+		AttachmentIDs []string      `json:"attachment_ids"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
 	m, created, err := h.app.SendMessage(r.Context(), p, r.PathValue("id"), app.SendRequest{ClientID: req.ClientID,
-		Body: req.Body, Priority: req.Priority, BackupUserID: req.BackupUserID})
+		Body: req.Body, Priority: req.Priority, BackupUserID: req.BackupUserID, AttachmentIDs: req.AttachmentIDs})
 	if err != nil {
 		return err
 	}

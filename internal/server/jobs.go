@@ -15,7 +15,8 @@ const (
 )
 
 // runMessagingJobs fires the urgent-message timers every urgentTimersEvery
-// and purges messages past their lifespan every purgeEvery, until ctx ends.
+// and purges messages past their lifespan (then sweeps unsent attachments
+// and leftover blobs) every purgeEvery, until ctx ends.
 // Both jobs keep their state in the database and take the time from the
 // App's clock, so a restart loses nothing. Failures are logged (never with
 // content) and retried on the next tick.
@@ -41,6 +42,11 @@ func runMessagingJobs(ctx context.Context, a *app.App, log *slog.Logger) {
 				log.Error("message lifespan purge failed", "err", err.Error())
 			} else if n > 0 {
 				log.Info("message lifespan purge", "purged", n)
+			}
+			if n, err := a.SweepAttachments(ctx); err != nil && ctx.Err() == nil {
+				log.Error("attachment sweep failed", "err", err.Error())
+			} else if n > 0 {
+				log.Info("attachment sweep", "blobs_deleted", n)
 			}
 		}
 	}

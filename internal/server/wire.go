@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
@@ -88,7 +90,12 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	}
 	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})
 	e.Broker = realtime.NewLocalBroker()
-	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker,
+	// Attachment blobs stay in the data dir even with PostgreSQL: several nodes need a shared (S3) store.
+	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
+	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
 		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp})
 	return err
 }

@@ -126,15 +126,17 @@ func (tx *Tx) PurgeMessages(ctx context.Context, convID string, cutoff time.Time
 	return len(ids), maxSeq, tx.forgetMessages(ctx, ids)
 }
 
-// forgetMessages drops the receipts and ends the urgent timers of messages
-// whose content was destroyed.
+// forgetMessages drops the receipts, ends the urgent timers and deletes the
+// attachments of messages whose content was destroyed.
 func (tx *Tx) forgetMessages(ctx context.Context, ids []string) error {
 	in := placeholders(1, len(ids))
 	if _, err := tx.exec(ctx, "DELETE FROM receipts WHERE message_id IN ("+in+")", stringArgs(ids)...); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, "UPDATE urgent_escalations SET done = 1 WHERE message_id IN ("+in+")", stringArgs(ids)...)
-	return err
+	if _, err := tx.exec(ctx, "UPDATE urgent_escalations SET done = 1 WHERE message_id IN ("+in+")", stringArgs(ids)...); err != nil {
+		return err
+	}
+	return tx.forgetAttachments(ctx, ids)
 }
 
 func (tx *Tx) scanMessage(row scanner) (Message, error) {
