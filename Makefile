@@ -69,9 +69,11 @@ CRASH_CYCLES ?= 50
 crashtest:
 	CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -count=1 -v -timeout 60m -run '^TestCrashKill9$$' ./internal/crashtest/
 
-## bench: the benchmarks behind docs/BENCHMARKS.md (a few minutes; results also in .cache/bench.txt)
+## bench: the benchmarks behind docs/BENCHMARKS.md (a few minutes; results also in .cache/bench.txt),
+## then ward bench with its defaults (figures in .cache/bench.json; BENCH_FLAGS adds flags) and sequentially
 BENCH_POSTGRES ?= $(WARD_TEST_POSTGRES)
-bench:
+BENCH_FLAGS ?=
+bench: build
 	@mkdir -p .cache
 	@{ \
 	$(GO) test -run '^$$' -bench 'SealOpen1KiB' -benchmem -count 3 ./internal/keyring/ && \
@@ -80,6 +82,11 @@ bench:
 	$(GO) test -run '^$$' -bench 'Hash$$' -benchtime 20x ./internal/auth/ && \
 	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
+	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json
+	./$(BIN) bench --sequential --users 20 --sockets 20 --duration 10s --json .cache/bench-sequential.json
+	@if [ -n '$(BENCH_POSTGRES)' ]; then \
+	  ./$(BIN) bench $(BENCH_FLAGS) --db '$(BENCH_POSTGRES)' --json .cache/bench-postgres.json; \
+	fi
 
 clean:
 	rm -rf bin .cache
