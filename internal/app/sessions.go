@@ -135,19 +135,25 @@ func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, erro
 		return signIn{}, ward.Errorf(ward.CodeInvalid, "password is required")
 	}
 
+	// An address that has been failing waits behind everyone else for the
+	// hasher: a spray queues behind real users, not in front of them.
+	hashCtx := ctx
+	if a.address.Suspect(req.IP) {
+		hashCtx = auth.LowPriority(ctx)
+	}
 	user, hash, err := a.loginUser(ctx, req.Org, email)
 	if err != nil && ward.ErrorCode(err) != ward.CodeNotFound {
 		return signIn{}, err
 	}
 	if err != nil {
-		if err := a.hasher.VerifyDummy(ctx, req.Password); err != nil {
+		if err := a.hasher.VerifyDummy(hashCtx, req.Password); err != nil {
 			return signIn{}, err
 		}
 		return signIn{}, a.loginFailed(ctx, accountKey, req, ward.User{}, "unknown account")
 	}
-	ok, _, err := a.hasher.Verify(ctx, req.Password, hash)
-	if err != nil && ward.ErrorCode(err) == ward.CodeRateLimited {
-		return signIn{}, err
+	ok, _, err := a.hasher.Verify(hashCtx, req.Password, hash)
+	if err != nil && ward.ErrorCode(err) == ward.CodeUnavailable {
+		return signIn{}, err // the hasher stayed busy until the request gave up
 	}
 	if !ok || err != nil {
 		return signIn{}, a.loginFailed(ctx, accountKey, req, user, "bad password")

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"crypto/rand"
+	"sync"
 
 	"github.com/wardhealth/ward"
 )
@@ -14,12 +15,89 @@ const DefaultConcurrency = 2
 
 // Hasher hashes and verifies passwords with argon2id, at most a fixed number
 // at a time; further callers wait their turn or give up when their context
-// ends. It is safe for concurrent use.
+// ends. Callers marked with LowPriority (sign-ins from an address that has
+// been failing) wait behind everyone else, so a password spray queues behind
+// real users instead of in front of them. It is safe for concurrent use.
 type Hasher struct {
 	params Params
-	sem    chan struct{}
+	slots  *slots
 	kdf    kdf
 	dummy  string // a well-formed hash no password matches; see VerifyDummy
+}
+
+type lowPriorityKey struct{}
+
+// LowPriority marks ctx so that the Hasher serves it after every normal
+// caller that is waiting.
+func LowPriority(ctx context.Context) context.Context {
+	return context.WithValue(ctx, lowPriorityKey{}, true)
+}
+
+// slots is a counting semaphore with two FIFO queues: normal waiters are
+// served before low-priority ones.
+type slots struct {
+	mu        sync.Mutex
+	free      int
+	high, low []chan struct{}
+}
+
+func (s *slots) acquire(ctx context.Context) error {
+	low, _ := ctx.Value(lowPriorityKey{}).(bool)
+	s.mu.Lock()
+	if s.free > 0 && len(s.high) == 0 && (!low || len(s.low) == 0) {
+		s.free--
+		s.mu.Unlock()
+		return nil
+	}
+	ch := make(chan struct{})
+	if low {
+		s.low = append(s.low, ch)
+	} else {
+		s.high = append(s.high, ch)
+	}
+	s.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if removeWaiter(&s.high, ch) || removeWaiter(&s.low, ch) {
+			return busy(ctx.Err())
+		}
+		// The slot was granted as ctx ended: hand it on.
+		s.releaseLocked()
+		return busy(ctx.Err())
+	}
+}
+
+func removeWaiter(q *[]chan struct{}, ch chan struct{}) bool {
+	for i, c := range *q {
+		if c == ch {
+			*q = append((*q)[:i], (*q)[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+func (s *slots) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.releaseLocked()
+}
+
+func (s *slots) releaseLocked() {
+	switch {
+	case len(s.high) > 0:
+		close(s.high[0])
+		s.high = s.high[1:]
+	case len(s.low) > 0:
+		close(s.low[0])
+		s.low = s.low[1:]
+	default:
+		s.free++
+	}
 }
 
 // NewHasher returns a Hasher that hashes with p and runs at most concurrency
@@ -43,7 +121,7 @@ func newHasher(p Params, concurrency int, f kdf) (*Hasher, error) {
 	rand.Read(key)
 	return &Hasher{
 		params: p,
-		sem:    make(chan struct{}, concurrency),
+		slots:  &slots{free: concurrency},
 		kdf:    f,
 		dummy:  encodePHC(p, salt, key),
 	}, nil
@@ -57,15 +135,10 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return busy(err)
 	}
-	select {
-	case h.sem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return busy(ctx.Err())
-	}
+	return h.slots.acquire(ctx)
 }
 
-func (h *Hasher) release() { <-h.sem }
+func (h *Hasher) release() { h.slots.release() }
 
 func busy(err error) error {
 	return ward.Wrap(ward.CodeUnavailable, err, "too many sign-ins at once; try again in a moment")

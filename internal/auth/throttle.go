@@ -188,3 +188,18 @@ func (t *Throttle) evict(now time.Time) {
 		delete(t.entries, el.Value.(*throttleEntry).key)
 	}
 }
+
+// Suspect reports whether key has failures that have not drained yet: its
+// next attempt is served after everyone else's (see LowPriority).
+func (t *Throttle) Suspect(key string) bool {
+	now := t.cfg.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	el, ok := t.entries[key]
+	if !ok {
+		return false
+	}
+	e := el.Value.(*throttleEntry)
+	t.drain(e, now)
+	return e.level > 0
+}
