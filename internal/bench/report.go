@@ -98,7 +98,11 @@ func (r *Result) print(w io.Writer) {
 	fmt.Fprintf(tw, "send→answer\tp50 %.1f ms\tp99 %.1f ms\n", r.SendP50, r.SendP99)
 	fmt.Fprintf(tw, "sign-ins\t%.1f /s\tp50 %.1f ms  p99 %.1f ms (%d)\n", r.LoginsPerSec, r.LoginP50, r.LoginP99, r.Logins)
 	fmt.Fprintf(tw, "server RSS\t%s\t(%s with the sockets idle)\n", mib(r.ServerRSS), mib(r.IdleRSS))
-	fmt.Fprintf(tw, "per idle socket\t%s\t(Go heap+stacks after GC; RSS growth %s)\n", kib(r.BytesPerSocket), kib(r.RSSBytesPerSocket))
+	rss := "RSS growth " + kib(r.RSSBytesPerSocket)
+	if r.RSSBytesPerSocket <= 0 {
+		rss = "RSS shrank: freed memory went back to the OS"
+	}
+	fmt.Fprintf(tw, "per idle socket\t%s\t(Go heap+stacks after GC; %s)\n", kib(r.BytesPerSocket), rss)
 	fmt.Fprintf(tw, "CPU per message\t%.0f µs\t(%.2f CPU s in the window)\n", r.CPUPerMessage*1e6, r.CPUSeconds)
 	if r.DroppedSockets > 0 || r.LastError != "" {
 		fmt.Fprintf(tw, "problems\t%d sockets dropped\t%s\n", r.DroppedSockets, r.LastError)
