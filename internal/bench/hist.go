@@ -33,8 +33,6 @@ func (h *hist) record(d time.Duration) {
 	h.n.Add(1)
 }
 
-func (h *hist) count() uint64 { return h.n.Load() }
-
 // quantile returns the q-quantile (0 < q ≤ 1), 0 when empty.
 func (h *hist) quantile(q float64) time.Duration {
 	total := h.n.Load()
