@@ -3,6 +3,7 @@
 // Nothing here is persisted except the device identity and the CSRF token
 // (localStorage): messages live in memory only, so a closed tab or a wipe
 // leaves nothing behind.
+import { upload, type UploadHandle } from "./attachments";
 import { Api, ApiError, canMessage, type LoginAnswer, type Me, type User } from "./api";
 import { deviceIdentity, type DeviceIdentity } from "./device";
 import { IdleTimer } from "./idle";
@@ -13,6 +14,7 @@ import {
   mergeMessages,
   normConversation,
   normMessage,
+  type Attachment,
   type Conversation,
   type Message,
   type ReceiptKind,
@@ -525,7 +527,27 @@ export class Ward {
   private deliverUpTo: Record<string, number> = {};
   private deliverTimer: ReturnType<typeof setTimeout> | null = null;
 
-  async send(cid: string, body: string, urgent: boolean): Promise<void> {
+  // uploadFile uploads one file to a conversation (not sent until a
+  // message names it); progress is 0..100.
+  uploadFile(cid: string, file: File, onProgress: (pct: number) => void): UploadHandle {
+    const h = upload(cid, file, this.csrf, onProgress);
+    return {
+      abort: h.abort,
+      done: h.done.then(
+        (a) => {
+          this.idle?.noteRequest();
+          return a;
+        },
+        (e: unknown) => {
+          if (e instanceof ApiError && e.code === "device_wiped") void this.wipe();
+          else if (e instanceof ApiError && e.code === "unauthenticated") this.signedOut("Your session ended. Sign in again.");
+          throw e;
+        },
+      ),
+    };
+  }
+
+  async send(cid: string, body: string, urgent: boolean, attachments: Attachment[] = []): Promise<void> {
     const me = this.state.me!.user.id;
     const pending: Message = {
       id: "",
@@ -538,6 +560,7 @@ export class Ward {
       created_at: new Date().toISOString(),
       recalled: false,
       receipts: [],
+      attachments,
       pending: true,
     };
     this.store.set((s) => ({ messages: { ...s.messages, [cid]: mergeMessages(s.messages[cid] ?? [], [pending]) } }));
@@ -558,9 +581,23 @@ export class Ward {
         client_id: m.client_id,
         body: m.body,
         priority: m.priority,
+        ...(m.attachments.length ? { attachment_ids: m.attachments.map((a) => a.id) } : {}),
       });
       const sent = normMessage((ans.message as Record<string, unknown>) ?? ans, cid);
-      this.gotMessages(cid, [{ ...m, ...sent, body: sent.body || m.body, pending: false, failed: undefined }], false);
+      this.gotMessages(
+        cid,
+        [
+          {
+            ...m,
+            ...sent,
+            body: sent.body || m.body,
+            attachments: sent.attachments.length ? sent.attachments : m.attachments,
+            pending: false,
+            failed: undefined,
+          },
+        ],
+        false,
+      );
     } catch (e) {
       this.updateMessage(
         cid,

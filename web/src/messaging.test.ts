@@ -10,6 +10,7 @@ const msg = (p: Partial<Message>): Message => ({
   sender_id: "me",
   client_id: "k1",
   body: "hi",
+  attachments: [],
   priority: "normal",
   created_at: "",
   recalled: false,

@@ -24,6 +24,13 @@ export interface Receipt {
   acknowledged_at?: string;
 }
 
+export interface Attachment {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+}
+
 export interface Message {
   id: string;
   conversation_id: string;
@@ -35,6 +42,7 @@ export interface Message {
   created_at: string;
   recalled: boolean;
   receipts: Receipt[];
+  attachments: Attachment[];
   pending?: boolean; // sent by this page, not yet answered
   failed?: string; // the send failed: why
 }
@@ -87,7 +95,12 @@ export function normMessage(r: Raw, conversationID = ""): Message {
     created_at: str(r.created_at),
     recalled: r.recalled === true || isSet(r.recalled_at) || isSet(r.purged_at) || r.tombstone === true,
     receipts: Array.isArray(r.receipts) ? (r.receipts as Raw[]).map(normReceipt) : [],
+    attachments: Array.isArray(r.attachments) ? (r.attachments as Raw[]).map(normAttachment) : [],
   };
+}
+
+export function normAttachment(r: Raw): Attachment {
+  return { id: str(r.id), name: str(r.name), content_type: str(r.content_type), size: num(r.size) };
 }
 
 export type ReceiptKind = "delivered" | "read" | "acknowledged";
@@ -149,7 +162,11 @@ export function mergeMessages(list: Message[], incoming: Message[]): Message[] {
     if (i >= 0) {
       const old = out[i];
       // Keep receipts the list already knew if the newcomer has none.
-      out[i] = { ...m, receipts: m.receipts.length ? m.receipts : old.receipts };
+      out[i] = {
+        ...m,
+        receipts: m.receipts.length ? m.receipts : old.receipts,
+        attachments: m.attachments?.length ? m.attachments : (old.attachments ?? []),
+      };
     } else out.push(m);
   }
   // Pending (seq 0) stay at the end in the order they were sent.

@@ -1,6 +1,16 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { canRecall } from "../api";
-import { messageStatus, type Message } from "../messaging";
+import {
+  acceptTypes,
+  attachmentURL,
+  formatSize,
+  isPreviewable,
+  typeLabel,
+  uploadErrorText,
+  type UploadHandle,
+} from "../attachments";
+import { ApiError } from "../api";
+import { messageStatus, type Attachment, type Message } from "../messaging";
 import { useWard } from "./context";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
 
@@ -103,7 +113,16 @@ function MessageItem(props: { m: Message; mine: boolean; others: string[]; cid: 
       {m.recalled ? (
         <p class="body tombstone">This message was recalled.</p>
       ) : (
-        <p class="body">{m.body}</p>
+        <>
+          <p class="body">{m.body}</p>
+          {m.attachments.length > 0 && (
+            <ul class="attachments" aria-label="Attachments">
+              {m.attachments.map((a) => (
+                <AttachmentItem key={a.id} a={a} />
+              ))}
+            </ul>
+          )}
+        </>
       )}
       <div class="msg-foot">
         {status && (
@@ -151,19 +170,109 @@ function MessageItem(props: { m: Message; mine: boolean; others: string[]; cid: 
   );
 }
 
+// AttachmentItem shows one attachment of a message: an image preview
+// (served inline), its name, type and size, and a download link.
+function AttachmentItem(props: { a: Attachment }) {
+  const { a } = props;
+  const [broken, setBroken] = useState(false);
+  const preview = isPreviewable(a.content_type) && !broken;
+  return (
+    <li class="attachment" data-id={a.id}>
+      {preview && (
+        <a href={attachmentURL(a.id, true)} target="_blank" rel="noopener" class="preview-link">
+          <img
+            class="preview"
+            src={attachmentURL(a.id, true)}
+            alt={"Preview of " + a.name}
+            loading="lazy"
+            onError={() => setBroken(true)}
+          />
+        </a>
+      )}
+      <span class="att-meta">
+        <span class="att-name">{a.name}</span>{" "}
+        <span class="muted small">
+          {typeLabel(a.content_type)} · {formatSize(a.size)}
+        </span>{" "}
+        <a class="att-download small" href={attachmentURL(a.id)} download={a.name}>
+          Download<span class="sr-only"> {a.name}</span>
+        </a>
+      </span>
+    </li>
+  );
+}
+
+interface PendingUpload {
+  key: string;
+  name: string;
+  size: number;
+  pct: number;
+  att?: Attachment;
+  error?: string;
+  handle?: UploadHandle;
+}
+
+const maxAttachments = 10;
+
 function Composer(props: { cid: string }) {
   const w = useWard();
   const [body, setBody] = useState("");
   const [urgent, setUrgent] = useState(false);
+  const [uploads, setUploads] = useState<PendingUpload[]>([]);
   const area = useRef<HTMLTextAreaElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+
+  const current = useRef<PendingUpload[]>([]);
+  current.current = uploads;
+  // Uploads belong to the conversation they were made in.
+  useEffect(() => {
+    setUploads([]);
+    return () => {
+      for (const u of current.current) u.handle?.abort();
+    };
+  }, [props.cid]);
+
+  const update = (key: string, p: Partial<PendingUpload>) =>
+    setUploads((us) => us.map((u) => (u.key === key ? { ...u, ...p } : u)));
+
+  function addFiles(files: FileList | null) {
+    if (!files) return;
+    const room = maxAttachments - uploads.length;
+    const list = Array.from(files).slice(0, Math.max(0, room));
+    if (files.length > list.length) w.toast(`At most ${maxAttachments} attachments per message.`);
+    for (const f of list) {
+      const key = crypto.randomUUID();
+      const h = w.uploadFile(props.cid, f, (pct) => update(key, { pct }));
+      setUploads((us) => [...us, { key, name: f.name, size: f.size, pct: 0, handle: h }]);
+      h.done.then(
+        (att) => update(key, { att, pct: 100, handle: undefined }),
+        (e: unknown) =>
+          update(key, {
+            handle: undefined,
+            error: e instanceof ApiError ? uploadErrorText(e.code, e.message, f.name) : uploadErrorText("", String(e), f.name),
+          }),
+      );
+    }
+    if (picker.current) picker.current.value = "";
+  }
+
+  function remove(u: PendingUpload) {
+    u.handle?.abort();
+    setUploads((us) => us.filter((x) => x.key !== u.key));
+  }
+
+  const uploading = uploads.some((u) => !u.att && !u.error);
+  const ready = uploads.filter((u) => u.att).map((u) => u.att!);
+  const canSend = !uploading && (!!body.trim() || ready.length > 0);
 
   function send(e?: Event) {
     e?.preventDefault();
-    const text = body.trim();
-    if (!text) return;
-    void w.send(props.cid, text, urgent);
+    if (!canSend) return;
+    const text = body.trim() || ready.map((a) => a.name).join(", ");
+    void w.send(props.cid, text, urgent, ready);
     setBody("");
     setUrgent(false);
+    setUploads([]);
     area.current?.focus();
   }
 
@@ -184,12 +293,49 @@ function Composer(props: { cid: string }) {
           if (e.key === "Enter" && !e.shiftKey && !e.isComposing) send(e);
         }}
       />
+      {uploads.length > 0 && (
+        <ul class="uploads" id="uploads" aria-label="Files to send">
+          {uploads.map((u) => (
+            <li class={"upload" + (u.error ? " upload-failed" : u.att ? " upload-done" : "")} key={u.key} data-state={u.error ? "failed" : u.att ? "done" : "uploading"}>
+              <span class="att-name">{u.name}</span> <span class="muted small">{formatSize(u.size)}</span>
+              {u.error ? (
+                <span class="error small" role="alert">
+                  {u.error}
+                </span>
+              ) : (
+                <>
+                  <progress max={100} value={u.pct} aria-label={"Uploading " + u.name} />
+                  <span class="muted small" role="status">
+                    {u.att ? "Ready" : `${u.pct}%`}
+                  </span>
+                </>
+              )}
+              <button type="button" class="small linklike" onClick={() => remove(u)}>
+                {u.att || u.error ? "Remove" : "Cancel"}
+                <span class="sr-only"> {u.name}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <div class="composer-actions">
+        <input
+          type="file"
+          id="composer-file"
+          ref={picker}
+          hidden
+          multiple
+          accept={acceptTypes}
+          onChange={(e) => addFiles(e.currentTarget.files)}
+        />
+        <button type="button" id="composer-attach" onClick={() => picker.current?.click()} disabled={uploads.length >= maxAttachments}>
+          Attach file
+        </button>
         <label class={"check urgent-toggle" + (urgent ? " on" : "")}>
           <input type="checkbox" id="composer-urgent" checked={urgent} onChange={(e) => setUrgent(e.currentTarget.checked)} />
           Urgent
         </label>
-        <button type="submit" class="primary" id="composer-send" disabled={!body.trim()}>
+        <button type="submit" class="primary" id="composer-send" disabled={!canSend}>
           Send
         </button>
       </div>
