@@ -58,6 +58,7 @@ const (
 	KeyShredded   Action = "keys.shredded"
 	AuditExported Action = "audit.exported"
 	AuditPurged   Action = "audit.purged"
+	AuditSearched Action = "audit.searched" // the audit viewer: reason holds the filters (ids only)
 )
 
 // Actions lists every action, in documentation order.
@@ -69,7 +70,7 @@ func Actions() []Action {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
 
@@ -82,7 +83,7 @@ func (a Action) Valid() bool {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged:
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}
 	return false

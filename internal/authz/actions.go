@@ -45,6 +45,7 @@ const (
 	OrgUpdate    Action = "org.update"    // rename the org, transfer ownership
 	PolicyRead   Action = "policy.read"   // MFA, idle timeout, retention, device approval
 	PolicyUpdate Action = "policy.update" // change them
+	StatsRead    Action = "stats.read"    // the admin dashboard: counts only, no content
 )
 
 // Messaging. These show or change message content: the caller must also be

@@ -41,6 +41,7 @@ org.read             y     y     y          y         y     y
 org.update           y     .     .          .         .     .
 policy.read          y     y     y          .         .     .
 policy.update        y     y     .          .         .     .
+stats.read           y     y     y          .         .     .
 conversation.create  .     .     .          y         y     y
 conversation.list    .     .     .          y         y     y
 conversation.read    .     .     .          y         y     y

@@ -55,6 +55,7 @@ func rules() []rule {
 		{OrgUpdate, []ward.Role{owner}},
 		{PolicyRead, []ward.Role{owner, admin, compliance}},
 		{PolicyUpdate, managers},
+		{StatsRead, []ward.Role{owner, admin, compliance}},
 
 		{ConversationCreate, messaging},
 		{ConversationList, messaging},
