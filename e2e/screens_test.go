@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/webauthn"
+	"github.com/chromedp/chromedp"
 )
 
 // The screens that came after the first five Shows: attachments, and the
@@ -102,4 +105,61 @@ func TestAttachmentImagePreview(t *testing.T) {
 		t.Errorf("download: %q, want %q", got, want)
 	}
 	b.shot("6-b-image-preview")
+}
+
+// A clinician adds a passkey in the account screen (a virtual authenticator
+// from Chromium's DevTools WebAuthn domain stands in for the fingerprint
+// reader), signs out, and signs in with password and passkey. Passkeys are
+// bound to ward's relying party id, "localhost" without --public-url, so
+// this tab browses https://localhost:PORT.
+func TestPasskeyEnrolAndSignIn(t *testing.T) {
+	skipWithoutBrowser(t)
+	admin := apiLogin(t, demoLoginFor(t, "owner").Email, demoLoginFor(t, "owner").Password)
+	p := newPerson(t, admin, "Parker Passkey", "clinician")
+	a := newTab(t, "A", false)
+	if _, err := chromedp.Call(a.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(a.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+			IsUserVerified: true, AutomaticPresenceSimulation: true,
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	base := strings.Replace(suite.base, "127.0.0.1", "localhost", 1)
+	a.do(20*time.Second, "sign in with a password",
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), p.Email),
+		chromedp.SendKeys(chromedp.ID("password"), p.Password),
+		chromedp.Click(chromedp.ID("signin-submit")),
+		chromedp.WaitVisible(chromedp.ID("live-status")),
+	)
+	a.click("#nav-account")
+	a.waitJS(10*time.Second, "no passkeys yet", `!!document.querySelector('#passkeys-none')`)
+	a.typeInto("#new-passkey-name", " (test)")
+	a.click("#add-passkey")
+	a.waitJS(15*time.Second, "the passkey is added", `!!document.querySelector('#passkey-added') && document.querySelectorAll('#passkeys li').length === 1`)
+	if got := a.text("#passkeys li strong"); !strings.HasSuffix(got, "(test)") {
+		t.Errorf("passkey name %q", got)
+	}
+	a.waitJS(5*time.Second, "recovery codes (the first second factor)", `document.querySelectorAll('.codes li').length === 10`)
+	a.shot("7-passkey-added")
+
+	// Sign out; the password alone no longer signs in: the passkey does.
+	a.click("#sign-out")
+	a.do(20*time.Second, "sign in with password and passkey",
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), p.Email),
+		chromedp.SendKeys(chromedp.ID("password"), p.Password),
+		chromedp.Click(chromedp.ID("signin-submit")),
+		chromedp.WaitVisible(chromedp.ID("passkey-hint")),
+	)
+	a.waitJS(5*time.Second, "the passkey step offers the other ways",
+		`!!document.querySelector('#mfa-use-recovery') && !document.querySelector('#mfa-use-totp')`)
+	a.shot("7-passkey-step")
+	a.click("#signin-submit")
+	a.waitJS(15*time.Second, "signed in with the passkey", `document.querySelector('#live-status.live-open') !== null`)
 }

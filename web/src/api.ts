@@ -7,10 +7,12 @@
 export class ApiError extends Error {
   status: number;
   code: string;
-  constructor(status: number, code: string, message: string) {
+  factors?: string[]; // with mfa_required: the second factors the user has
+  constructor(status: number, code: string, message: string, factors?: string[]) {
     super(message);
     this.status = status;
     this.code = code;
+    this.factors = factors;
   }
 }
 
@@ -68,14 +70,16 @@ export class Api {
     }
     let code = "http_" + res.status;
     let msg = res.statusText || "Request failed";
+    let factors: string[] | undefined;
     try {
-      const p = (await res.json()) as { code?: string; detail?: string; title?: string };
+      const p = (await res.json()) as { code?: string; detail?: string; title?: string; factors?: unknown };
       if (p.code) code = p.code;
       msg = p.detail || p.title || msg;
+      if (Array.isArray(p.factors)) factors = p.factors.map(String);
     } catch {
       /* not problem+json */
     }
-    const err = new ApiError(res.status, code, msg);
+    const err = new ApiError(res.status, code, msg, factors);
     if (!opts.quiet) {
       if (code === "device_wiped") this.hooks.onWiped?.();
       else if (code === "unauthenticated") this.hooks.onUnauthenticated?.();

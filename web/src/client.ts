@@ -22,6 +22,7 @@ import {
 import { parseRoute, type Route } from "./router";
 import { Store } from "./store";
 import { browserWipeEnv, wipeLocalData } from "./wipe";
+import { creationOptions, credentialJSON, requestOptions, type CredentialLike } from "./webauthn";
 
 export type Phase = "loading" | "signin" | "enroll" | "app" | "wiped";
 
@@ -159,6 +160,7 @@ export class Ward {
     totp?: string;
     recovery?: string;
     org?: string;
+    webauthn?: { challenge_id: string; response: Record<string, unknown> };
   }): Promise<"ok" | "mfa" | "enroll"> {
     this.device = this.loadDevice();
     let ans: LoginAnswer;
@@ -171,13 +173,17 @@ export class Ward {
           ...(f.totp ? { totp: f.totp } : {}),
           ...(f.recovery ? { recovery_code: f.recovery } : {}),
           ...(f.org ? { org: f.org } : {}),
+          ...(f.webauthn ? { webauthn: f.webauthn } : {}),
           device: { id: this.device.id, name: this.device.name },
           cookie: true,
         },
         { quiet: true },
       );
     } catch (e) {
-      if (e instanceof ApiError && e.code === "mfa_required") return "mfa";
+      if (e instanceof ApiError && e.code === "mfa_required") {
+        this.mfaFactors = e.factors?.length ? e.factors : ["totp"];
+        return "mfa";
+      }
       if (e instanceof ApiError && e.code === "device_wiped") {
         // This browser was wiped before it could be told: erase now.
         await this.wipe(false);
@@ -194,6 +200,41 @@ export class Ward {
     const me = await this.api.get<Me>("/api/v1/me");
     await this.enter(me);
     return "ok";
+  }
+
+  // mfaFactors: the second factors the last mfa_required answer offered.
+  mfaFactors: string[] = [];
+
+  // signInWithPasskey: the password again, a challenge, the browser's
+  // passkey prompt, then the sign-in with its answer.
+  async signInWithPasskey(f: { email: string; password: string; org?: string }): Promise<"ok" | "mfa" | "enroll"> {
+    this.device = this.loadDevice();
+    const ch = await this.api.post<{ challenge_id: string; options: Record<string, unknown> }>(
+      "/api/v1/sessions/webauthn/challenge",
+      {
+        email: f.email,
+        password: f.password,
+        ...(f.org ? { org: f.org } : {}),
+        device: { id: this.device.id, name: this.device.name },
+      },
+      { quiet: true },
+    );
+    const cred = (await navigator.credentials.get({ publicKey: requestOptions(ch.options) })) as CredentialLike | null;
+    if (!cred) throw new Error("No passkey was chosen.");
+    return this.signIn({ ...f, webauthn: { challenge_id: ch.challenge_id, response: credentialJSON(cred) } });
+  }
+
+  // addPasskey registers a passkey for the signed-in user; the answer has
+  // recovery codes when the user had none yet.
+  async addPasskey(name: string): Promise<{ recovery_codes?: string[] }> {
+    const ch = await this.api.post<{ challenge_id: string; options: Record<string, unknown> }>("/api/v1/mfa/webauthn", {});
+    const cred = (await navigator.credentials.create({ publicKey: creationOptions(ch.options) })) as CredentialLike | null;
+    if (!cred) throw new Error("No passkey was made.");
+    return this.api.post<{ recovery_codes?: string[] }>("/api/v1/mfa/webauthn/confirm", {
+      challenge_id: ch.challenge_id,
+      ...(name.trim() ? { name: name.trim() } : {}),
+      response: credentialJSON(cred),
+    });
   }
 
   async enrolled(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Device, Session } from "../api";
 import { formatDuration } from "../client";
 import { useWard } from "./context";
 import { ErrorLine, errorText, formatDateTime, focusOnMount } from "./common";
+import { passkeyErrorText, passkeysSupported } from "../webauthn";
 
 // Account: who is signed in, this account's sessions (revoke one, or sign
 // out everywhere) and devices.
@@ -122,6 +123,8 @@ export function Account() {
         )}
       </section>
 
+      <Passkeys />
+
       <section class="card" aria-labelledby="devices-title">
         <h2 id="devices-title">Your devices</h2>
         <ul class="plain">
@@ -134,5 +137,141 @@ export function Account() {
         </ul>
       </section>
     </div>
+  );
+}
+
+interface Passkey {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at?: string;
+}
+
+// Passkeys: this account's passkeys (a second factor); add one, remove one.
+function Passkeys() {
+  const w = useWard();
+  const [list, setList] = useState<Passkey[] | null>(null);
+  const [name, setName] = useState(w.device.name);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const [done, setDone] = useState("");
+  const [codes, setCodes] = useState<string[] | null>(null);
+  const [removing, setRemoving] = useState("");
+
+  async function load() {
+    try {
+      const r = await w.api.get<{ passkeys: Passkey[] | null }>("/api/v1/mfa/webauthn");
+      setList(r.passkeys ?? []);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+  useEffect(() => void load(), []);
+
+  async function add(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    setDone("");
+    try {
+      const r = await w.addPasskey(name);
+      setDone("Passkey added. You can use it the next time you sign in.");
+      if (r.recovery_codes?.length) setCodes(r.recovery_codes);
+      await load();
+    } catch (e) {
+      setError(e instanceof Error && e.name !== "Error" ? passkeyErrorText(e) : errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove(id: string) {
+    setError("");
+    setDone("");
+    try {
+      await w.api.del(`/api/v1/mfa/webauthn/${encodeURIComponent(id)}`);
+      setRemoving("");
+      await load();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  return (
+    <section class="card" aria-labelledby="passkeys-title">
+      <h2 id="passkeys-title">Passkeys</h2>
+      <p class="muted small">
+        A passkey is a second step at sign-in: this device's fingerprint, face or PIN, or a security key.
+      </p>
+      {list === null ? (
+        <p class="muted">Loading…</p>
+      ) : list.length === 0 ? (
+        <p id="passkeys-none">No passkeys yet.</p>
+      ) : (
+        <ul class="plain" id="passkeys">
+          {list.map((k) => (
+            <li key={k.id}>
+              <strong>{k.name || "Passkey"}</strong>{" "}
+              <span class="muted small">
+                added {formatDateTime(k.created_at)}
+                {k.last_used_at ? `, last used ${formatDateTime(k.last_used_at)}` : ""}
+              </span>{" "}
+              {removing === k.id ? (
+                <span class="confirm" role="group" aria-label={`Remove ${k.name}?`}>
+                  <span>Remove this passkey?</span>
+                  <button class="small danger" ref={focusOnMount} onClick={() => void remove(k.id)}>
+                    Remove
+                  </button>
+                  <button class="small" onClick={() => setRemoving("")}>
+                    Keep
+                  </button>
+                </span>
+              ) : (
+                <button class="small linklike" onClick={() => setRemoving(k.id)}>
+                  Remove<span class="sr-only"> {k.name}</span>
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {passkeysSupported() ? (
+        <form class="row" onSubmit={add} aria-label="Add a passkey">
+          <label for="new-passkey-name" class="sr-only">
+            Name for the new passkey
+          </label>
+          <input id="new-passkey-name" maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <button type="submit" id="add-passkey" disabled={busy}>
+            {busy ? "Waiting for your passkey…" : "Add a passkey"}
+          </button>
+        </form>
+      ) : (
+        <p class="muted small">This browser cannot create passkeys.</p>
+      )}
+      <ErrorLine error={error} />
+      {done && (
+        <p class="ok-line" role="status" id="passkey-added">
+          {done}
+        </p>
+      )}
+      {codes && (
+        <div class="notice">
+          <p>
+            <strong>Save your recovery codes.</strong> Each signs you in once if you lose your passkey. They are shown
+            only now.
+          </p>
+          <ol class="codes">
+            {codes.map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+              </li>
+            ))}
+          </ol>
+          <button class="small" onClick={() => setCodes(null)}>
+            I have saved these codes
+          </button>
+        </div>
+      )}
+    </section>
   );
 }

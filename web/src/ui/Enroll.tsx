@@ -1,17 +1,118 @@
 import { useEffect, useState } from "preact/hooks";
 import { useWard } from "./context";
-import { ErrorLine, errorText } from "./common";
+import { ErrorLine, errorText, focusOnMount } from "./common";
+import { passkeyErrorText, passkeysSupported } from "../webauthn";
 
-// Enroll sets up TOTP when the org's policy requires a second factor and the
-// user has none yet: the secret (to type) and the otpauth URL (for apps that
-// take a link), a code to confirm, then the recovery codes, shown once.
+// Enroll sets up a second factor when the org's policy requires one and the
+// user has none yet: a passkey, or an authenticator app (TOTP); then the
+// recovery codes, shown once.
 export function Enroll() {
+  const w = useWard();
+  const [choice, setChoice] = useState<"" | "passkey" | "totp">(passkeysSupported() ? "" : "totp");
+  const [codes, setCodes] = useState<string[] | null>(null);
+  if (codes) return <RecoveryCodes codes={codes} />;
+  if (choice === "totp") return <EnrollTotp onCodes={setCodes} back={passkeysSupported() ? () => setChoice("") : undefined} />;
+  if (choice === "passkey") return <EnrollPasskey onCodes={setCodes} back={() => setChoice("")} />;
+  return (
+    <main class="auth" id="main">
+      <section class="card auth-card" aria-labelledby="enroll-title">
+        <h1 id="enroll-title">Set up two-step sign-in</h1>
+        <p>Your organization requires a second step when you sign in. Choose one:</p>
+        <button class="primary wide" id="enroll-choose-passkey" ref={focusOnMount} onClick={() => setChoice("passkey")}>
+          Use a passkey
+        </button>
+        <p class="muted small">This device's fingerprint, face or PIN, or a security key. Nothing to type.</p>
+        <button class="wide" id="enroll-choose-totp" onClick={() => setChoice("totp")}>
+          Use an authenticator app
+        </button>
+        <p class="muted small">A 6-digit code from an app on your phone at each sign-in.</p>
+        <button type="button" class="linklike" onClick={() => void w.signOut()}>
+          Sign out
+        </button>
+      </section>
+    </main>
+  );
+}
+
+// EnrollPasskey registers a passkey for this account.
+function EnrollPasskey(props: { onCodes: (c: string[]) => void; back: () => void }) {
+  const w = useWard();
+  const [name, setName] = useState(w.device.name);
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  async function add(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    try {
+      const r = await w.addPasskey(name);
+      if (r.recovery_codes?.length) props.onCodes(r.recovery_codes);
+      else await w.enrolled();
+    } catch (e) {
+      setError(e instanceof Error && e.name !== "Error" ? passkeyErrorText(e) : errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="auth" id="main">
+      <form class="card auth-card" onSubmit={add} aria-labelledby="passkey-title">
+        <h1 id="passkey-title">Add a passkey</h1>
+        <p>Your browser will ask you to confirm with this device's fingerprint, face or PIN, or with a security key.</p>
+        <label for="passkey-name">Name for this passkey</label>
+        <input id="passkey-name" ref={focusOnMount} maxLength={64} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        <ErrorLine error={error} id="passkey-error" />
+        <button class="primary wide" type="submit" id="passkey-create" disabled={busy}>
+          {busy ? "Waiting for your passkey…" : "Create passkey"}
+        </button>
+        <button type="button" class="linklike" onClick={props.back}>
+          Back
+        </button>
+      </form>
+    </main>
+  );
+}
+
+// RecoveryCodes shows the ten recovery codes once.
+function RecoveryCodes(props: { codes: string[] }) {
+  const w = useWard();
+  const [saved, setSaved] = useState(false);
+  return (
+    <main class="auth" id="main">
+      <section class="card auth-card" aria-labelledby="codes-title">
+        <h1 id="codes-title">Save your recovery codes</h1>
+        <p>
+          If you lose your phone or passkey, each of these codes signs you in once. Keep them somewhere safe, away
+          from this device. They are shown only now.
+        </p>
+        <ol class="codes" id="recovery-codes">
+          {props.codes.map((c) => (
+            <li key={c}>
+              <code>{c}</code>
+            </li>
+          ))}
+        </ol>
+        <label class="check">
+          <input type="checkbox" id="codes-saved" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} /> I
+          have saved these codes
+        </label>
+        <button class="primary wide" id="codes-continue" disabled={!saved} onClick={() => void w.enrolled()}>
+          Continue
+        </button>
+      </section>
+    </main>
+  );
+}
+
+// EnrollTotp: the secret (to type) and the otpauth URL (for apps that take
+// a link), then a code to confirm.
+function EnrollTotp(props: { onCodes: (c: string[]) => void; back?: () => void }) {
   const w = useWard();
   const [secret, setSecret] = useState("");
   const [url, setUrl] = useState("");
   const [code, setCode] = useState("");
-  const [codes, setCodes] = useState<string[] | null>(null);
-  const [saved, setSaved] = useState(false);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
 
@@ -33,7 +134,7 @@ export function Enroll() {
       const r = await w.api.post<{ recovery_codes: string[] }>("/api/v1/mfa/totp/confirm", {
         code: code.replace(/\s+/g, ""),
       });
-      setCodes(r.recovery_codes);
+      props.onCodes(r.recovery_codes);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -41,38 +142,10 @@ export function Enroll() {
     }
   }
 
-  if (codes) {
-    return (
-      <main class="auth" id="main">
-        <section class="card auth-card" aria-labelledby="codes-title">
-          <h1 id="codes-title">Save your recovery codes</h1>
-          <p>
-            If you lose your phone, each of these codes signs you in once. Keep them somewhere safe, away from this
-            device. They are shown only now.
-          </p>
-          <ol class="codes" id="recovery-codes">
-            {codes.map((c) => (
-              <li key={c}>
-                <code>{c}</code>
-              </li>
-            ))}
-          </ol>
-          <label class="check">
-            <input type="checkbox" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} /> I have saved
-            these codes
-          </label>
-          <button class="primary wide" disabled={!saved} onClick={() => void w.enrolled()}>
-            Continue
-          </button>
-        </section>
-      </main>
-    );
-  }
-
   return (
     <main class="auth" id="main">
       <form class="card auth-card" onSubmit={confirm} aria-labelledby="enroll-title">
-        <h1 id="enroll-title">Set up two-step sign-in</h1>
+        <h1 id="enroll-title">Set up an authenticator app</h1>
         <p>Your organization requires a second step when you sign in. Add ward to an authenticator app:</p>
         <ol class="steps">
           <li>
@@ -105,9 +178,15 @@ export function Enroll() {
         <button class="primary wide" type="submit" disabled={busy || !secret}>
           Confirm
         </button>
-        <button type="button" class="linklike" onClick={() => void w.signOut()}>
-          Sign out
-        </button>
+        {props.back ? (
+          <button type="button" class="linklike" onClick={props.back}>
+            Back
+          </button>
+        ) : (
+          <button type="button" class="linklike" onClick={() => void w.signOut()}>
+            Sign out
+          </button>
+        )}
       </form>
     </main>
   );

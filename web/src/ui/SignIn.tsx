@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { useWard } from "./context";
 import { ErrorLine, errorText, useFocusOnMount, focusOnMount } from "./common";
+import { passkeyErrorText, passkeysSupported } from "../webauthn";
 
 const refusals: Record<string, string> = {
   device_pending: "This device waits for an administrator's approval. Ask your administrator, then sign in again.",
@@ -16,14 +17,47 @@ export function SignIn() {
   const [password, setPassword] = useState("");
   const [org, setOrg] = useState("");
   const [code, setCode] = useState("");
-  const [useRecovery, setUseRecovery] = useState(false);
+  // The second step: a passkey, an authenticator app's code, or a
+  // recovery code (whichever the user has; a passkey first).
+  const [mode, setMode] = useState<"passkey" | "totp" | "recovery">("totp");
+  const useRecovery = mode === "recovery";
+  const factors = w.mfaFactors;
+  const hasPasskey = factors.includes("webauthn") && passkeysSupported();
+  const hasTotp = factors.includes("totp");
   const [step, setStep] = useState<"password" | "mfa">("password");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
   const first = useFocusOnMount<HTMLInputElement>();
 
+  function refused(e: unknown) {
+    if (e instanceof ApiError) {
+      setError(
+        refusals[e.code] ??
+          (e.code === "unauthenticated"
+            ? step === "mfa" && mode === "passkey"
+              ? "That passkey was not accepted. Try again, or use another way to sign in."
+              : "The email or password is not right."
+            : errorText(e)),
+      );
+    } else if (e instanceof Error && e.name && e.name !== "Error") setError(passkeyErrorText(e));
+    else setError(errorText(e));
+  }
+
+  async function passkey() {
+    setBusy(true);
+    setError("");
+    try {
+      await w.signInWithPasskey({ email, password, org: org.trim() || undefined });
+    } catch (e) {
+      refused(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function submit(e: Event) {
     e.preventDefault();
+    if (step === "mfa" && mode === "passkey") return passkey();
     setBusy(true);
     setError("");
     try {
@@ -37,16 +71,15 @@ export function SignIn() {
       });
       if (r === "mfa") {
         if (step === "mfa") setError("That code is not right. Check your authenticator app and try again.");
+        else {
+          const f = w.mfaFactors;
+          setMode(f.includes("webauthn") && passkeysSupported() ? "passkey" : f.includes("totp") ? "totp" : "recovery");
+        }
         setStep("mfa");
         setCode("");
       }
     } catch (e) {
-      if (e instanceof ApiError) {
-        setError(
-          refusals[e.code] ??
-            (e.code === "unauthenticated" ? "The email or password is not right." : errorText(e)),
-        );
-      } else setError(errorText(e));
+      refused(e);
     } finally {
       setBusy(false);
     }
@@ -91,6 +124,11 @@ export function SignIn() {
               <input id="org" autocomplete="organization" value={org} onInput={(e) => setOrg(e.currentTarget.value)} />
             </details>
           </>
+        ) : mode === "passkey" ? (
+          <>
+            <p id="passkey-hint">Use your passkey: your device will ask for your fingerprint, face, PIN or security key.</p>
+            <OtherWays mode={mode} hasPasskey={hasPasskey} hasTotp={hasTotp} setMode={(m) => (setMode(m), setError(""))} />
+          </>
         ) : (
           <>
             <p>
@@ -108,14 +146,18 @@ export function SignIn() {
               value={code}
               onInput={(e) => setCode(e.currentTarget.value)}
             />
-            <button type="button" class="linklike" onClick={() => setUseRecovery(!useRecovery)}>
-              {useRecovery ? "Use the authenticator app instead" : "Use a recovery code instead"}
-            </button>
+            <OtherWays mode={mode} hasPasskey={hasPasskey} hasTotp={hasTotp} setMode={(m) => (setMode(m), setError(""))} />
           </>
         )}
         <ErrorLine error={error} id="signin-error" />
-        <button type="submit" class="primary wide" id="signin-submit" disabled={busy}>
-          {busy ? "Signing in…" : step === "mfa" ? "Verify" : "Sign in"}
+        <button
+          type="submit"
+          class="primary wide"
+          id="signin-submit"
+          disabled={busy}
+          ref={step === "mfa" && mode === "passkey" ? focusOnMount : undefined}
+        >
+          {busy ? "Signing in…" : step === "mfa" ? (mode === "passkey" ? "Use passkey" : "Verify") : "Sign in"}
         </button>
         {step === "mfa" && (
           <button
@@ -135,5 +177,27 @@ export function SignIn() {
         </p>
       </form>
     </main>
+  );
+}
+
+// OtherWays offers the second factors the user has besides the one shown.
+function OtherWays(props: {
+  mode: "passkey" | "totp" | "recovery";
+  hasPasskey: boolean;
+  hasTotp: boolean;
+  setMode: (m: "passkey" | "totp" | "recovery") => void;
+}) {
+  const ways: [typeof props.mode, string][] = [];
+  if (props.hasPasskey && props.mode !== "passkey") ways.push(["passkey", "Use a passkey instead"]);
+  if (props.hasTotp && props.mode !== "totp") ways.push(["totp", "Use the authenticator app instead"]);
+  if (props.mode !== "recovery") ways.push(["recovery", "Use a recovery code instead"]);
+  return (
+    <div class="row other-ways">
+      {ways.map(([m, label]) => (
+        <button type="button" class="linklike" key={m} id={"mfa-use-" + m} onClick={() => props.setMode(m)}>
+          {label}
+        </button>
+      ))}
+    </div>
   );
 }
