@@ -34,17 +34,19 @@ func LowPriority(ctx context.Context) context.Context {
 }
 
 // slots is a counting semaphore with two FIFO queues: normal waiters are
-// served before low-priority ones.
+// served before low-priority ones, and low-priority work never takes the
+// last reserved slots, so a spray cannot fill every core with hashes.
 type slots struct {
 	mu        sync.Mutex
 	free      int
+	reserved  int // slots only normal callers may take
 	high, low []chan struct{}
 }
 
 func (s *slots) acquire(ctx context.Context) error {
 	low, _ := ctx.Value(lowPriorityKey{}).(bool)
 	s.mu.Lock()
-	if s.free > 0 && len(s.high) == 0 && (!low || len(s.low) == 0) {
+	if len(s.high) == 0 && (!low && s.free > 0 || low && len(s.low) == 0 && s.free > s.reserved) {
 		s.free--
 		s.mu.Unlock()
 		return nil
@@ -92,7 +94,7 @@ func (s *slots) releaseLocked() {
 	case len(s.high) > 0:
 		close(s.high[0])
 		s.high = s.high[1:]
-	case len(s.low) > 0:
+	case len(s.low) > 0 && s.free+1 > s.reserved:
 		close(s.low[0])
 		s.low = s.low[1:]
 	default:
@@ -121,7 +123,7 @@ func newHasher(p Params, concurrency int, f kdf) (*Hasher, error) {
 	rand.Read(key)
 	return &Hasher{
 		params: p,
-		slots:  &slots{free: concurrency},
+		slots:  &slots{free: concurrency, reserved: concurrency / 2},
 		kdf:    f,
 		dummy:  encodePHC(p, salt, key),
 	}, nil

@@ -95,3 +95,25 @@ func TestHasherLowPriorityGivesUp(t *testing.T) {
 		t.Fatalf("the slot was not handed on: %v", err)
 	}
 }
+
+// Low-priority work never holds more than the unreserved slots: with two
+// slots, one is always left for a real user.
+func TestHasherKeepsASlotForNormalCallers(t *testing.T) {
+	probe := &concurrencyProbe{inner: argon2idKDF, sleep: 20 * time.Millisecond}
+	h, err := newHasher(Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2, probe.kdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.Hash(LowPriority(context.Background()), "spray") }()
+	}
+	wg.Wait()
+	if peak := probe.peak.Load(); peak != 1 {
+		t.Errorf("%d low-priority hashes ran at once, want 1", peak)
+	}
+	if calls := probe.calls.Load(); calls != 8 {
+		t.Errorf("%d hashes ran, want 8", calls)
+	}
+}
