@@ -205,6 +205,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 	admin := e.token(t, e.email[ward.RoleAdmin], e.pw[ward.RoleAdmin])
 	nurse := e.token(t, e.email[ward.RoleClinician], e.pw[ward.RoleClinician])
 	staff := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	comp := e.token(t, e.email[ward.RoleCompliance], e.pw[ward.RoleCompliance])
 	principal := func(tok string) *app.Principal {
 		p, err := e.f.App.Authenticate(ctx, tok, "127.0.0.1")
 		if err != nil {
@@ -369,6 +370,29 @@ func TestBadInputEveryRoute(t *testing.T) {
 		"GET /api/v1/attachments/{id}": cat(idCases(nurse, attB.ID), []badCase{
 			{name: "someone else's unsent upload", id: unsentAtt.ID, token: nurse, status: 404, code: ward.CodeNotFound},
 			{name: "inline=2", path: "/api/v1/attachments/" + unsentAtt.ID + "?inline=2", token: staff, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/audit": cat(garbage, []badCase{
+			{name: "bad from", path: "/api/v1/audit?from=yesterday", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "bad to date", path: "/api/v1/audit?to=2026-13-45", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "from after to", path: "/api/v1/audit?from=2026-11-24&to=2026-11-01", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "limit=abc", path: "/api/v1/audit?limit=abc", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "limit=0", path: "/api/v1/audit?limit=0", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "limit=999", path: "/api/v1/audit?limit=999", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "before=-1", path: "/api/v1/audit?before=-1", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "unknown action", path: "/api/v1/audit?action=user.deleted", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "free text as user", path: "/api/v1/audit?user=Jane%20Doe", token: comp, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/audit/export": cat(garbage, []badCase{
+			{name: "format=xml", path: "/api/v1/audit/export?from=2026-11-01&to=2026-11-24&format=xml", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "no from", path: "/api/v1/audit/export?to=2026-11-24", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "bad to", path: "/api/v1/audit/export?from=2026-11-01&to=soon", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "from after to", path: "/api/v1/audit/export?from=2026-11-24&to=2026-11-01", token: comp, status: 400, code: ward.CodeInvalid},
+			{name: "unknown action", path: "/api/v1/audit/export?from=2026-11-01&to=2026-11-24&action=nope", token: comp, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/stats": cat(garbage, []badCase{
+			{name: "days=0", path: "/api/v1/stats?days=0", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "days=9999", path: "/api/v1/stats?days=9999", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "days=abc", path: "/api/v1/stats?days=abc", token: admin, status: 400, code: ward.CodeInvalid},
 		}),
 		"GET /api/v1/ws": {
 			{name: "plain GET without upgrade", token: nurse, status: 400, code: ward.CodeInvalid},

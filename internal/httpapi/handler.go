@@ -88,6 +88,7 @@ func (h *Handler) routes() {
 	h.webauthnRoutes()
 
 	h.messagingRoutes()
+	h.complianceRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()
 }
