@@ -34,20 +34,7 @@ func (tx *Tx) ListDevices(ctx context.Context, orgID, userID string) ([]ward.Dev
 	if userID != "" {
 		q, args = q+" AND user_id = $2", append(args, userID)
 	}
-	rows, err := tx.query(ctx, q+" ORDER BY last_seen_at DESC, id", args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ds []ward.Device
-	for rows.Next() {
-		d, err := tx.scanDevice(rows)
-		if err != nil {
-			return nil, err
-		}
-		ds = append(ds, d)
-	}
-	return ds, tx.d.wrap(rows.Err())
+	return collect(ctx, tx, tx.scanDevice, q+" ORDER BY last_seen_at DESC, id", args...)
 }
 
 // SetDeviceState stores a device's status and wipe state.

@@ -26,20 +26,7 @@ func (tx *Tx) OrgByID(ctx context.Context, id string) (ward.Org, error) {
 
 // ListOrgs lists every org, by slug.
 func (tx *Tx) ListOrgs(ctx context.Context) ([]ward.Org, error) {
-	rows, err := tx.query(ctx, "SELECT id, slug, name, created_at FROM orgs ORDER BY slug")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var orgs []ward.Org
-	for rows.Next() {
-		o, err := tx.scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		orgs = append(orgs, o)
-	}
-	return orgs, tx.d.wrap(rows.Err())
+	return collect(ctx, tx, tx.scanOrg, "SELECT id, slug, name, created_at FROM orgs ORDER BY slug")
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -54,21 +54,8 @@ func (tx *Tx) revoke(ctx context.Context, where string, args ...any) (bool, erro
 
 // ListSessions lists a user's live (unrevoked, unexpired) sessions, newest first.
 func (tx *Tx) ListSessions(ctx context.Context, userID string) ([]ward.Session, error) {
-	rows, err := tx.query(ctx, "SELECT "+sessionCols+` FROM sessions
+	return collect(ctx, tx, tx.scanSession, "SELECT "+sessionCols+` FROM sessions
 		WHERE user_id = $1 AND revoked_at = 0 AND expires_at > $2 ORDER BY created_at DESC, id`, userID, micros(tx.Now))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ss []ward.Session
-	for rows.Next() {
-		s, err := tx.scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		ss = append(ss, s)
-	}
-	return ss, tx.d.wrap(rows.Err())
 }
 
 func (tx *Tx) scanSession(row scanner) (ward.Session, error) {

@@ -264,3 +264,21 @@ func (tx *Tx) execOne(ctx context.Context, query string, args ...any) error {
 	}
 	return nil
 }
+
+// collect runs a query and scans every row with scan.
+func collect[T any](ctx context.Context, tx *Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, tx.d.wrap(rows.Err())
+}

@@ -28,20 +28,7 @@ func (tx *Tx) UserByEmail(ctx context.Context, orgID, email string) (ward.User, 
 
 // ListUsers lists an org's users by name.
 func (tx *Tx) ListUsers(ctx context.Context, orgID string) ([]ward.User, error) {
-	rows, err := tx.query(ctx, "SELECT "+userCols+" FROM users WHERE org_id = $1 ORDER BY name, id", orgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var users []ward.User
-	for rows.Next() {
-		u, err := tx.scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, tx.d.wrap(rows.Err())
+	return collect(ctx, tx, tx.scanUser, "SELECT "+userCols+" FROM users WHERE org_id = $1 ORDER BY name, id", orgID)
 }
 
 func (tx *Tx) scanUser(row scanner) (ward.User, error) {
@@ -66,20 +53,7 @@ func boolInt(b bool) int {
 // UsersByEmail finds the users with this normalised email in every org, for
 // a sign-in that names no org.
 func (tx *Tx) UsersByEmail(ctx context.Context, email string) ([]ward.User, error) {
-	rows, err := tx.query(ctx, "SELECT "+userCols+" FROM users WHERE email = $1 ORDER BY org_id", email)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var users []ward.User
-	for rows.Next() {
-		u, err := tx.scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, tx.d.wrap(rows.Err())
+	return collect(ctx, tx, tx.scanUser, "SELECT "+userCols+" FROM users WHERE email = $1 ORDER BY org_id", email)
 }
 
 // UpdateUser stores u's name, role and disabled flag.
