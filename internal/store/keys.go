@@ -100,20 +100,7 @@ func (tx *Tx) RewrapKEK(ctx context.Context, orgID string, version int, oldMaste
 }
 
 func (tx *Tx) kekRows(ctx context.Context, query string, args ...any) ([]KEKRow, error) {
-	rows, err := tx.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []KEKRow
-	for rows.Next() {
-		k, err := tx.scanKEK(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, tx.d.wrap(rows.Err())
+	return collect(ctx, tx, tx.scanKEK, query, args...)
 }
 
 func (tx *Tx) scanKEK(row scanner) (KEKRow, error) {
@@ -293,20 +280,7 @@ func (tx *Tx) RewrapSecret(ctx context.Context, name, oldMaster, newMaster strin
 }
 
 func (tx *Tx) secretRows(ctx context.Context, query string, args ...any) ([]SecretRow, error) {
-	rows, err := tx.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SecretRow
-	for rows.Next() {
-		s, err := tx.scanSecret(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, tx.d.wrap(rows.Err())
+	return collect(ctx, tx, tx.scanSecret, query, args...)
 }
 
 func (tx *Tx) scanSecret(row scanner) (SecretRow, error) {
