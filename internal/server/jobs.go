@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/store"
 )
 
 // How often the messaging jobs run.
@@ -20,7 +21,17 @@ const (
 // Both jobs keep their state in the database and take the time from the
 // App's clock, so a restart loses nothing. Failures are logged (never with
 // content) and retried on the next tick.
-func runMessagingJobs(ctx context.Context, a *app.App, log *slog.Logger) {
+//
+// With several nodes on PostgreSQL only the leader (store.Leader) runs them;
+// the others check again on every tick and take over when it goes away.
+func runMessagingJobs(ctx context.Context, a *app.App, st *store.Store, log *slog.Logger) {
+	leader := func() bool {
+		lead, err := st.Leader(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("job leader check failed", "err", err.Error())
+		}
+		return lead
+	}
 	urgent := time.NewTicker(urgentTimersEvery)
 	defer urgent.Stop()
 	purge := time.NewTicker(purgeEvery)
@@ -30,6 +41,9 @@ func runMessagingJobs(ctx context.Context, a *app.App, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-urgent.C:
+			if !leader() {
+				continue
+			}
 			renotified, escalated, err := a.RunUrgentTimers(ctx)
 			if err != nil && ctx.Err() == nil {
 				log.Error("urgent message timers failed", "err", err.Error())
@@ -37,6 +51,9 @@ func runMessagingJobs(ctx context.Context, a *app.App, log *slog.Logger) {
 				log.Info("urgent message timers", "renotified", renotified, "escalated", escalated)
 			}
 		case <-purge.C:
+			if !leader() {
+				continue
+			}
 			n, err := a.PurgeExpiredMessages(ctx)
 			if err != nil && ctx.Err() == nil {
 				log.Error("message lifespan purge failed", "err", err.Error())

@@ -38,6 +38,7 @@ type Store struct {
 	batches   chan *batchJob         // group-commit queue (batch.go)
 	closed    chan struct{}
 	batchDone chan struct{}
+	leader    leadership // leader.go
 }
 
 func errClosed() error { return ward.Errorf(ward.CodeUnavailable, "the database is closed") }
@@ -141,6 +142,7 @@ func (s *Store) Close() error {
 	}
 	close(s.closed)
 	<-s.batchDone
+	s.releaseLeader()
 	for _, c := range s.stmts {
 		c.close()
 	}

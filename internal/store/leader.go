@@ -1,0 +1,58 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// leaderLock is the PostgreSQL advisory lock key of the background-job
+// leader.
+const leaderLock = 7720418
+
+// leadership holds the connection whose session owns the leader lock.
+type leadership struct {
+	mu   sync.Mutex
+	conn *sql.Conn
+}
+
+// Leader reports whether this node runs the background jobs (urgent timers,
+// lifespan purge): on PostgreSQL, one node of many holds a session advisory
+// lock on a connection of its own, and keeps it until that connection or
+// the store closes; another node takes over on its next call after that.
+// On SQLite there is one node, always the leader.
+func (s *Store) Leader(ctx context.Context) (bool, error) {
+	if s.d.name != "postgres" {
+		return true, nil
+	}
+	l := &s.leader
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.conn != nil {
+		if err := l.conn.PingContext(ctx); err == nil {
+			return true, nil
+		}
+		l.conn.Close() // the session, and with it the lock, is gone
+		l.conn = nil
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", leaderLock).Scan(&got); err != nil || !got {
+		conn.Close()
+		return false, err
+	}
+	l.conn = conn
+	return true, nil
+}
+
+func (s *Store) releaseLeader() {
+	s.leader.mu.Lock()
+	defer s.leader.mu.Unlock()
+	if s.leader.conn != nil {
+		s.leader.conn.Close()
+		s.leader.conn = nil
+	}
+}

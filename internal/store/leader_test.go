@@ -1,0 +1,41 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/store/storetest"
+)
+
+// Two nodes on one PostgreSQL database: one leads; when it closes, the
+// other takes over. On SQLite the only node leads.
+func TestLeader(t *testing.T) {
+	ctx := context.Background()
+	if lead, err := storetest.SQLite(t, nil).Leader(ctx); !lead || err != nil {
+		t.Errorf("SQLite: leader %v, %v", lead, err)
+	}
+	url := storetest.PostgresURL(t)
+	open := func() *store.Store {
+		s, err := store.Open(ctx, store.Options{URL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := open(), open()
+	defer b.Close()
+	if lead, err := a.Leader(ctx); !lead || err != nil {
+		t.Fatalf("first node: %v %v", lead, err)
+	}
+	if lead, _ := a.Leader(ctx); !lead {
+		t.Fatal("the leader lost the lead by asking again")
+	}
+	if lead, _ := b.Leader(ctx); lead {
+		t.Fatal("two leaders")
+	}
+	a.Close()
+	if lead, err := b.Leader(ctx); !lead || err != nil {
+		t.Fatalf("no takeover after the leader closed: %v %v", lead, err)
+	}
+}
