@@ -163,3 +163,56 @@ func TestPasskeyEnrolAndSignIn(t *testing.T) {
 	a.click("#signin-submit")
 	a.waitJS(15*time.Second, "signed in with the passkey", `document.querySelector('#live-status.live-open') !== null`)
 }
+
+// The demo clinic's compliance officer lands on the audit viewer, filters
+// by action login.succeeded and sees those rows (her own sign-in among
+// them), pages older, and has export links for what the filters select; the
+// demo owner opens the dashboard in the console and sees both charts and
+// the tiles.
+func TestAuditViewerAndDashboard(t *testing.T) {
+	skipWithoutBrowser(t)
+	co := demoLoginFor(t, "compliance")
+	c := newTab(t, "compliance", false)
+	c.signIn(co.Email, co.Password)
+	c.waitJS(10*time.Second, "the audit viewer is the compliance officer's home",
+		`location.pathname === '/' && !!document.querySelector('#audit-filters') && document.querySelectorAll('#audit-table tbody tr').length > 0`)
+	eval[bool](c, `(() => {
+		const s = document.querySelector('#audit-action');
+		s.value = 'login.succeeded';
+		s.dispatchEvent(new Event('change', {bubbles: true}));
+		return true;
+	})()`)
+	c.click("#audit-search")
+	c.waitJS(10*time.Second, "only login.succeeded rows",
+		`(() => { const rows = [...document.querySelectorAll('#audit-table tbody tr')];
+			return rows.length > 0 && rows.every(r => r.dataset.action === 'login.succeeded'); })()`)
+	if got := c.text("#audit-table tbody tr:first-child"); !strings.Contains(got, "compliance") {
+		t.Errorf("the newest login.succeeded row should be the compliance officer's own sign-in: %q", got)
+	}
+	href := eval[string](c, `document.querySelector('#audit-export-csv').getAttribute('href')`)
+	if !strings.HasPrefix(href, "/api/v1/audit/export?action=login.succeeded&from=") || !strings.HasSuffix(href, "&format=csv") {
+		t.Errorf("CSV export link %q", href)
+	}
+	csv := eval[string](c, `fetch(document.querySelector('#audit-export-csv').href).then(r => r.ok ? r.text() : 'HTTP ' + r.status)`)
+	if lines := strings.Split(strings.TrimSpace(csv), "\n"); len(lines) < 2 || !strings.Contains(csv, "login.succeeded") || strings.Contains(csv, "message.sent") {
+		t.Errorf("CSV export of login.succeeded: %.300q", csv)
+	}
+	c.shot("8-compliance-audit-viewer")
+
+	ow := demoLoginFor(t, "owner")
+	o := newTab(t, "owner", false)
+	o.signIn(ow.Email, ow.Password)
+	o.click("#tab-dashboard")
+	o.waitJS(10*time.Second, "two charts of 30 days and the tiles",
+		`document.querySelectorAll('#chart-messages rect.bar').length === 30 &&
+		 document.querySelectorAll('#chart-failed-logins rect.bar').length === 30 &&
+		 !!document.querySelector('#tile-active-devices .tile-value') &&
+		 document.querySelectorAll('#tile-users .breakdown dt').length > 0`)
+	if n := eval[float64](o, `[...document.querySelectorAll('#chart-messages rect.bar')].reduce((n, r) => n + Number(r.dataset.count), 0)`); n < 1 {
+		t.Errorf("the demo clinic's messages chart counts %v messages", n)
+	}
+	if n := eval[float64](o, `Number(document.querySelector('#tile-active-devices .tile-value').textContent)`); n < 2 {
+		t.Errorf("active devices tile %v; want the signed-in browsers", n)
+	}
+	o.shot("8-admin-dashboard")
+}

@@ -172,6 +172,10 @@ export interface Policy {
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";
+// The audit trail is the compliance officer's (internal/authz); the
+// dashboard's counts are for owners, admins and compliance officers.
+export const canAudit = (r: Role | undefined) => r === "compliance";
+export const canSeeStats = (r: Role | undefined) => isAdmin(r) || r === "compliance";
 // Owners, admins and compliance officers manage and review; they do not
 // take part in conversations (internal/authz).
 export const canMessage = (r: Role | undefined) => r === "clinician" || r === "staff" || r === "patient";

@@ -9,6 +9,8 @@ export type Route =
   | { name: "admin-users" }
   | { name: "admin-devices" }
   | { name: "admin-policy" }
+  | { name: "admin-dashboard" }
+  | { name: "audit" }
   | { name: "notfound" };
 
 export function parseRoute(path: string): Route {
@@ -28,6 +30,10 @@ export function parseRoute(path: string): Route {
       return { name: "admin-devices" };
     case "/admin/policy":
       return { name: "admin-policy" };
+    case "/admin/dashboard":
+      return { name: "admin-dashboard" };
+    case "/audit":
+      return { name: "audit" };
   }
   return { name: "notfound" };
 }

@@ -3,10 +3,11 @@ import { useEffect, useState } from "preact/hooks";
 import type { Device, Policy, Role, User } from "../api";
 import { useWard } from "./context";
 import { ErrorLine, Link, errorText, formatDateTime, focusOnMount } from "./common";
+import { Dashboard } from "./Insights";
 
 const roles: Role[] = ["clinician", "staff", "compliance", "admin", "owner", "patient"];
 
-function AdminFrame(props: { tab: "users" | "devices" | "policy"; children: ComponentChildren }) {
+function AdminFrame(props: { tab: "users" | "devices" | "policy" | "dashboard"; children: ComponentChildren }) {
   return (
     <div class="pad stack">
       <h1>Administration</h1>
@@ -20,9 +21,11 @@ function AdminFrame(props: { tab: "users" | "devices" | "policy"; children: Comp
         <Link href="/admin/policy" aria-current={props.tab === "policy" ? "page" : undefined} id="tab-policy">
           Policy
         </Link>
+        <Link href="/admin/dashboard" aria-current={props.tab === "dashboard" ? "page" : undefined} id="tab-dashboard">
+          Dashboard
+        </Link>
       </nav>
       {props.children}
-      <p class="muted small">The audit viewer and the dashboard arrive with the audit search API.</p>
     </div>
   );
 }
@@ -427,6 +430,16 @@ export function AdminPolicy() {
           </button>
         </form>
       )}
+    </AdminFrame>
+  );
+}
+
+// ---- dashboard ----
+
+export function AdminDashboard() {
+  return (
+    <AdminFrame tab="dashboard">
+      <Dashboard />
     </AdminFrame>
   );
 }

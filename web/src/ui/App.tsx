@@ -1,9 +1,10 @@
-import { canMessage, isAdmin } from "../api";
+import { canAudit, canMessage, canSeeStats, isAdmin } from "../api";
 import { useStore } from "../store";
 import { useWard } from "./context";
 import { Link } from "./common";
 import { Account } from "./Account";
-import { AdminDevices, AdminPolicy, AdminUsers } from "./Admin";
+import { AdminDashboard, AdminDevices, AdminPolicy, AdminUsers } from "./Admin";
+import { AuditViewer, Dashboard } from "./Insights";
 import { Enroll } from "./Enroll";
 import { NewConversation } from "./NewConversation";
 import { Shell } from "./Shell";
@@ -33,13 +34,14 @@ export function App() {
   const r = st.route;
   const admin = isAdmin(st.me?.user.role);
   const messaging = canMessage(st.me?.user.role);
+  const role = st.me?.user.role;
   let body;
   switch (r.name) {
     case "home":
     case "conversation":
     case "new":
       if (!messaging) {
-        body = admin ? <AdminUsers /> : <Compliance />;
+        body = admin ? <AdminUsers /> : canAudit(role) ? <AuditViewer /> : <NotAllowed />;
         break;
       }
       if (r.name === "conversation") body = <Thread id={r.id} />;
@@ -64,6 +66,21 @@ export function App() {
     case "admin-policy":
       body = admin ? <AdminPolicy /> : <NotAllowed />;
       break;
+    case "admin-dashboard":
+      body = admin ? (
+        <AdminDashboard />
+      ) : canSeeStats(role) ? (
+        <div class="pad stack">
+          <h1>Dashboard</h1>
+          <Dashboard />
+        </div>
+      ) : (
+        <NotAllowed />
+      );
+      break;
+    case "audit":
+      body = canAudit(role) ? <AuditViewer /> : <NotAllowed what="compliance officers" />;
+      break;
     default:
       body = (
         <div class="pad">
@@ -75,25 +92,12 @@ export function App() {
   return <Shell listFirst={r.name === "home"}>{body}</Shell>;
 }
 
-// Compliance officers review through audited paths whose API is not built
-// yet; until then their home says so.
-function Compliance() {
-  return (
-    <div class="pad stack">
-      <h1>Compliance</h1>
-      <p>
-        Audit search, reasoned conversation review and exports arrive with their API. Until then, the command line has
-        <code> ward audit verify</code> and <code>ward audit export</code>.
-      </p>
-    </div>
-  );
-}
-
-function NotAllowed() {
+function NotAllowed(props: { what?: string }) {
+  const what = props.what ?? "administrators";
   return (
     <div class="pad">
-      <h1>Administrators only</h1>
-      <p>Your role does not include administration.</p>
+      <h1>For {what} only</h1>
+      <p>Your role does not include this.</p>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { canMessage, isAdmin } from "../api";
+import { canAudit, canMessage, canSeeStats, isAdmin } from "../api";
 import { useWard } from "./context";
 import { Link, focusOnMount } from "./common";
 import { ConversationList } from "./ConversationList";
@@ -35,6 +35,16 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
           {admin && (
             <Link href="/admin/users" id="nav-admin" aria-current={r.startsWith("admin") ? "page" : undefined}>
               Admin
+            </Link>
+          )}
+          {canAudit(st.me?.user.role) && (
+            <Link href="/audit" id="nav-audit" aria-current={r === "audit" || (r === "home" && !messaging) ? "page" : undefined}>
+              Audit
+            </Link>
+          )}
+          {!admin && canSeeStats(st.me?.user.role) && (
+            <Link href="/admin/dashboard" id="nav-dashboard" aria-current={r === "admin-dashboard" ? "page" : undefined}>
+              Dashboard
             </Link>
           )}
           <Link href="/account" id="nav-account" aria-current={r === "account" ? "page" : undefined}>

@@ -1,0 +1,196 @@
+// The audit viewer's and the dashboard's pure parts: query strings for the
+// audit search and export, and the arithmetic of the small bar charts.
+
+export interface AuditFilters {
+  user: string;
+  patient: string;
+  action: string;
+  from: string; // YYYY-MM-DD (the day's start, UTC)
+  to: string; // YYYY-MM-DD (the day is included)
+}
+
+export const emptyFilters: AuditFilters = { user: "", patient: "", action: "", from: "", to: "" };
+
+export interface AuditEvent {
+  seq: number;
+  id: number;
+  time: string;
+  actor_user_id: string;
+  actor_role: string;
+  actor_device_id: string;
+  actor_ip: string;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  patient_id: string;
+  outcome: string;
+  reason: string;
+}
+
+export interface DayCount {
+  day: string;
+  count: number;
+}
+
+export interface Stats {
+  days: number;
+  messages_per_day: DayCount[];
+  failed_logins_per_day: DayCount[];
+  active_devices: number;
+  devices_by_status: Record<string, number>;
+  users_by_role: Record<string, number>;
+}
+
+// The actions ward audits (internal/audit/actions.go), for the filter.
+export const auditActions = [
+  "login.succeeded",
+  "login.failed",
+  "session.revoked",
+  "session.expired",
+  "mfa.enrolled",
+  "mfa.failed",
+  "password.changed",
+  "user.created",
+  "user.updated",
+  "user.disabled",
+  "user.enabled",
+  "device.approved",
+  "device.locked",
+  "device.wipe_requested",
+  "device.wipe_delivered",
+  "device.wipe_confirmed",
+  "conversation.created",
+  "conversation.read",
+  "conversation.member_added",
+  "message.sent",
+  "message.read",
+  "message.acknowledged",
+  "message.recalled",
+  "message.purged",
+  "attachment.uploaded",
+  "attachment.downloaded",
+  "patient.read",
+  "breakglass.opened",
+  "compliance.review",
+  "policy.updated",
+  "keys.rotated",
+  "keys.shredded",
+  "audit.searched",
+  "audit.exported",
+  "audit.purged",
+];
+
+function filterParams(f: AuditFilters): [string, string][] {
+  const out: [string, string][] = [];
+  const add = (k: string, v: string) => {
+    const t = v.trim();
+    if (t) out.push([k, t]);
+  };
+  add("user", f.user);
+  add("patient", f.patient);
+  add("action", f.action);
+  add("from", f.from);
+  add("to", f.to);
+  return out;
+}
+
+// auditSearchURL: GET /api/v1/audit with the filters, a cursor and a page size.
+export function auditSearchURL(f: AuditFilters, before = "", limit = 50): string {
+  const p = new URLSearchParams(filterParams(f));
+  if (before) p.set("before", before);
+  p.set("limit", String(limit));
+  return "/api/v1/audit?" + p.toString();
+}
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+// exportRange: an export needs both dates (the server refuses an open
+// range); what the filters leave open is the 30 days up to To (or today,
+// UTC).
+export function exportRange(f: AuditFilters, now = new Date()): { from: string; to: string } {
+  const to = f.to || isoDay(now);
+  let from = f.from;
+  if (!from) {
+    const d = new Date(to + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() - 29);
+    from = isoDay(d);
+  }
+  return { from, to };
+}
+
+// auditExportURL: GET /api/v1/audit/export, a download (the cookie
+// authenticates a same-origin GET).
+export function auditExportURL(f: AuditFilters, format: "jsonl" | "csv", now = new Date()): string {
+  const p = new URLSearchParams(filterParams({ ...f, ...exportRange(f, now) }));
+  p.set("format", format);
+  return "/api/v1/audit/export?" + p.toString();
+}
+
+// validRange: an empty string when the dates make sense, else why not.
+export function rangeProblem(f: AuditFilters): string {
+  const re = /^\d{4}-\d{2}-\d{2}$/;
+  if (f.from && !re.test(f.from)) return "From must be a date.";
+  if (f.to && !re.test(f.to)) return "To must be a date.";
+  if (f.from && f.to && f.from > f.to) return "From is after To.";
+  return "";
+}
+
+// niceMax rounds a chart's top up to 1, 2 or 5 × a power of ten (at least
+// 1), so the scale reads well.
+export function niceMax(n: number): number {
+  if (!(n > 1)) return 1;
+  const p = Math.pow(10, Math.floor(Math.log10(n)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= n) return m * p;
+  return 10 * p;
+}
+
+export interface Bar {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  day: string;
+  count: number;
+}
+
+// bars lays out one bar per day in a plot of the given size (SVG user
+// units, y down): equal slots with a gap, heights scaled to max, and a
+// non-zero count at least 1 unit tall so it is not lost.
+export function bars(data: DayCount[], width: number, height: number, max = niceMax(Math.max(0, ...data.map((d) => d.count)))): Bar[] {
+  if (!data.length) return [];
+  const slot = width / data.length;
+  const gap = Math.min(2, slot * 0.2);
+  return data.map((d, i) => {
+    const c = Math.max(0, d.count);
+    let h = max > 0 ? (c / max) * height : 0;
+    if (c > 0 && h < 1) h = 1;
+    h = Math.min(h, height);
+    return {
+      x: round2(i * slot + gap / 2),
+      y: round2(height - h),
+      width: round2(slot - gap),
+      height: round2(h),
+      day: d.day,
+      count: c,
+    };
+  });
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+// summarize says a series in words (for screen readers and the caption).
+export function summarize(data: DayCount[], what: string): string {
+  if (!data.length) return `No ${what} data.`;
+  const total = data.reduce((n, d) => n + Math.max(0, d.count), 0);
+  const top = data.reduce((a, b) => (b.count > a.count ? b : a));
+  return total === 0
+    ? `No ${what} in the last ${data.length} days.`
+    : `${total} ${what} in the last ${data.length} days; the most, ${top.count}, on ${top.day}.`;
+}
+
+// shortDay: "2026-03-07" → "Mar 7" (UTC, as the server counts days).
+export function shortDay(day: string): string {
+  const d = new Date(day + "T00:00:00Z");
+  if (isNaN(d.getTime())) return day;
+  return d.toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+}
