@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +113,40 @@ func TestClientMessagingRoundTrip(t *testing.T) {
 	}
 	if _, err := b.Messages(ctx, "no-such-conversation", 0, 10); client.Code(err) != "not_found" {
 		t.Errorf("unknown conversation: %v", err)
+	}
+}
+
+func TestTypingReachesTheOtherMember(t *testing.T) {
+	_, a, b, _, bID := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conv, err := a.CreateConversation(ctx, client.NewConversation{Kind: "direct", Members: []string{bID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, err := a.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sa.Close()
+	sb, err := b.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if err := sb.Typing(ctx, conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev, err := sa.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == "typing" {
+			if ev.ConversationID != conv.ID || !strings.Contains(string(ev.Data), bID) {
+				t.Errorf("typing event %+v", ev)
+			}
+			return
+		}
 	}
 }

@@ -53,3 +53,9 @@ func (s *Socket) Close() error { return s.conn.Close(websocket.StatusNormalClosu
 
 // CloseNow drops the socket without a closing handshake (a lost network).
 func (s *Socket) CloseNow() error { return s.conn.CloseNow() }
+
+// Typing tells the conversation's other members that the user is typing.
+func (s *Socket) Typing(ctx context.Context, conversationID string) error {
+	b, _ := json.Marshal(map[string]string{"type": "typing", "conversation_id": conversationID})
+	return s.conn.Write(ctx, websocket.MessageText, b)
+}

@@ -12,7 +12,7 @@ import (
 
 // Authenticate turns a session token into the Principal behind it. The
 // server enforces the org's idle timeout and absolute lifetime here,
-// whatever the client does.
+// whatever the client does, and a request refreshes the session.
 //
 // A device with a pending wipe gets CodeDeviceWiped together with a
 // non-nil Principal, so that its one remaining call, ConfirmWipe, can run;
@@ -22,6 +22,38 @@ func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, e
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
 	hash := auth.HashSessionToken(token)
+	p, err := a.checkSession(ctx, hash, ip)
+	if ward.ErrorCode(err) == ward.CodeDeviceWiped && p.Device.Wipe == ward.WipeRequested {
+		if err := a.markWipeDelivered(ctx, p, "api"); err != nil {
+			return nil, err
+		}
+	}
+	if err != nil {
+		return p, err
+	}
+	now := a.now()
+	if now.Sub(p.Session.LastSeenAt) >= touchEvery(p.Policy.IdleTimeout.D()) {
+		err := a.store.Write(ctx, func(tx *store.Tx) error {
+			if err := tx.TouchSession(ctx, p.Session.ID); err != nil {
+				return err
+			}
+			return tx.TouchDevice(ctx, p.Device.ID, ip)
+		})
+		if err != nil {
+			return nil, err
+		}
+		p.Session.LastSeenAt = now
+		a.cache.touched(hash, now)
+	}
+	return p, nil
+}
+
+// checkSession is the one set of rules a session must pass, for a request
+// (Authenticate) and for an open socket (CheckSocket): not revoked, within
+// its lifetime and the org's idle timeout (an idle session is ended and
+// audited), on an active device, of an enabled user. A device with a wipe
+// order gets CodeDeviceWiped with the Principal. It refreshes nothing.
+func (a *App) checkSession(ctx context.Context, hash, ip string) (*Principal, error) {
 	now := a.now()
 	p, err := a.loadPrincipal(ctx, hash, now)
 	if err != nil {
@@ -29,11 +61,6 @@ func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, e
 	}
 	p.IP = ip
 	if p.Device.Wipe == ward.WipeRequested || p.Device.Wipe == ward.WipeDelivered {
-		if p.Device.Wipe == ward.WipeRequested {
-			if err := a.markWipeDelivered(ctx, p, "api"); err != nil {
-				return nil, err
-			}
-		}
 		return p, wipeOrder()
 	}
 	idle := p.Policy.IdleTimeout.D()
@@ -51,19 +78,6 @@ func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, e
 		return nil, ward.Errorf(ward.CodeDeviceLocked, "this device may not be used; ask an admin")
 	case p.User.Disabled:
 		return nil, ward.Errorf(ward.CodeUnauth, "this account is disabled")
-	}
-	if now.Sub(p.Session.LastSeenAt) >= touchEvery(idle) {
-		err := a.store.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.TouchSession(ctx, p.Session.ID); err != nil {
-				return err
-			}
-			return tx.TouchDevice(ctx, p.Device.ID, ip)
-		})
-		if err != nil {
-			return nil, err
-		}
-		p.Session.LastSeenAt = now
-		a.cache.touched(hash, now)
 	}
 	return p, nil
 }

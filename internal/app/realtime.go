@@ -5,6 +5,9 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/store"
 )
 
 // What the WebSocket endpoint needs from the app: signing a socket in,
@@ -19,15 +22,11 @@ func (a *App) AuthenticateSocket(ctx context.Context, token, ip string) (*Princi
 	if !auth.ValidSessionTokenFormat(token) {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
-	p, err := a.loadPrincipal(ctx, auth.HashSessionToken(token), a.now())
+	p, err := a.checkSession(ctx, auth.HashSessionToken(token), ip)
 	if err != nil {
-		return nil, err
+		return p, err
 	}
-	p.IP = ip
-	if p.Device.Wipe == ward.WipeRequested || p.Device.Wipe == ward.WipeDelivered {
-		return p, wipeOrder()
-	}
-	return a.Authenticate(ctx, token, ip)
+	return a.Authenticate(ctx, token, ip) // refresh the session, as any request does
 }
 
 // CheckSocket checks again the session behind an open socket (by its
@@ -37,36 +36,36 @@ func (a *App) AuthenticateSocket(ctx context.Context, token, ip string) (*Princi
 // same way); a device with a wipe order gets CodeDeviceWiped with the fresh
 // Principal.
 func (a *App) CheckSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
-	now := a.now()
-	q, err := a.loadPrincipal(ctx, tokenHash, now)
-	if err != nil {
-		return nil, err
-	}
-	q.IP = ip
-	if q.Device.Wipe == ward.WipeRequested || q.Device.Wipe == ward.WipeDelivered {
-		return q, wipeOrder()
-	}
-	idle := q.Policy.IdleTimeout.D()
-	switch {
-	case !q.Session.RevokedAt.IsZero():
-		return nil, ward.Errorf(ward.CodeUnauth, "this session has ended; sign in again")
-	case !now.Before(q.Session.ExpiresAt):
-		return nil, ward.Errorf(ward.CodeUnauth, "this session reached its lifetime; sign in again")
-	case now.Sub(q.Session.LastSeenAt) >= idle:
-		if err := a.expireIdle(ctx, q); err != nil {
-			return nil, err
-		}
-		return nil, ward.Errorf(ward.CodeUnauth, "signed out after %s without activity", idle)
-	case q.Device.Status != ward.DeviceActive:
-		return nil, ward.Errorf(ward.CodeDeviceLocked, "this device may not be used; ask an admin")
-	case q.User.Disabled:
-		return nil, ward.Errorf(ward.CodeUnauth, "this account is disabled")
-	}
-	return q, nil
+	return a.checkSession(ctx, tokenHash, ip)
 }
 
 // WipeDelivered records that the wipe order of p's device reached it, once;
 // via says how ("websocket"). A second call changes nothing.
 func (a *App) WipeDelivered(ctx context.Context, p *Principal, via string) error {
 	return a.markWipeDelivered(ctx, p, via)
+}
+
+// Typing tells the other members of one of p's conversations that p is
+// typing. Nothing is stored or audited: it carries no content.
+func (a *App) Typing(ctx context.Context, p *Principal, convID string) error {
+	if err := p.Can(authz.MessageSend); err != nil {
+		return err
+	}
+	var c store.Conversation
+	if err := a.store.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = member(ctx, tx, p, convID)
+		return err
+	}); err != nil {
+		return err
+	}
+	var others []string
+	for _, m := range c.Members {
+		if m.UserID != p.User.ID {
+			others = append(others, m.UserID)
+		}
+	}
+	a.publish(ctx, realtime.Event{Type: realtime.Typing, OrgID: p.User.OrgID, ConversationID: convID,
+		Data: eventJSON(map[string]string{"user_id": p.User.ID}), Users: others})
+	return nil
 }

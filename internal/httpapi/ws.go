@@ -148,8 +148,28 @@ type socket struct {
 	// Principal (memory per idle socket matters).
 	tokenHash, ip string
 
-	mu    sync.Mutex
-	timer *time.Timer // the next session check
+	mu         sync.Mutex
+	timer      *time.Timer // the next session check
+	lastTyping time.Time   // typing is relayed at most once per typingEvery
+}
+
+// typingEvery bounds how often one socket's typing frames are relayed.
+const typingEvery = 2 * time.Second
+
+// typing relays a typing frame to the conversation's other members, after
+// checking the session and the membership again.
+func (s *socket) typing(convID string) {
+	if convID == "" || time.Since(s.lastTyping) < typingEvery {
+		return
+	}
+	s.lastTyping = time.Now()
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+	defer cancel()
+	p, err := s.h.app.CheckSocket(ctx, s.tokenHash, s.ip)
+	if err != nil {
+		return // the periodic check closes the socket
+	}
+	s.h.app.Typing(ctx, p, convID) // not a member, or no right to send: dropped
 }
 
 // firstFrame waits for {"type":"auth","token":…}; on failure it closes the
@@ -263,8 +283,7 @@ func (s *socket) readLoop() {
 		case "ping":
 			s.c.SendJSON(map[string]string{"type": "pong"})
 		case realtime.Typing:
-			// Relaying typing to the conversation's other members needs a
-			// membership check in app; until then it is accepted and dropped.
+			s.typing(f.ConversationID)
 		}
 	}
 }
