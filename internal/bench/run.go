@@ -135,13 +135,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		fmt.Fprintf(out, "offering %.0f msgs/s (%.0f%% to groups of %d) for %s after %s warm-up, %d senders…\n",
 			cfg.Rate, cfg.GroupRatio*100, cfg.GroupSize, cfg.Duration, cfg.Warmup, cfg.Senders)
 	}
-	progressDone := make(chan struct{})
-	go l.progress(lctx, progressDone)
+	progressDone, progressExited := make(chan struct{}), make(chan struct{})
+	go func() { defer close(progressExited); l.progress(lctx, progressDone) }()
 	var cpu0 procSample
 	l.drive(lctx, cfg.Warmup, cfg.Duration, func() { cpu0 = t.sample(ctx, hc) })
 	cpu1 := t.sample(ctx, hc)
 	l.drain(lctx)
 	close(progressDone)
+	<-progressExited // it writes to out too
 	peak := t.sample(ctx, hc)
 	l.closeSockets()
 	stopLoad()

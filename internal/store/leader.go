@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"time"
 )
 
 // leaderLock is the PostgreSQL advisory lock key of the background-job
@@ -48,10 +49,15 @@ func (s *Store) Leader(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// releaseLeader gives up the lead: the lock is released before the
+// connection goes back to the pool, where its session lives on.
 func (s *Store) releaseLeader() {
 	s.leader.mu.Lock()
 	defer s.leader.mu.Unlock()
 	if s.leader.conn != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.leader.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", leaderLock)
 		s.leader.conn.Close()
 		s.leader.conn = nil
 	}
