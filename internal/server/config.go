@@ -12,6 +12,9 @@ type Config struct {
 	DataDir string // holds the SQLite database, the TLS certificate and keys
 	Addr    string // host:port to listen on
 	DBURL   string // empty: SQLite in DataDir; postgres://… : PostgreSQL
+	// NATSURL (nats://host:4222) carries live events between the nodes of a
+	// cluster; empty: events stay in this process (one node).
+	NATSURL string
 	// PublicURL is the URL people reach ward at (https://ward.example.org);
 	// passkeys are bound to its host. Empty: https://localhost:PORT.
 	PublicURL string

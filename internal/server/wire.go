@@ -25,7 +25,9 @@ type Env struct {
 	Recorder *audit.Recorder
 	Sealer   *audit.Sealer
 	Broker   realtime.Broker // where the app publishes events after commit
-	App      *app.App
+
+	closeBroker func() error // the NATS connection, when there is one
+	App         *app.App
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -89,7 +91,15 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return err
 	}
 	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})
-	e.Broker = realtime.NewLocalBroker()
+	if cfg.NATSURL != "" {
+		nb, err := realtime.NewNATSBroker(cfg.NATSURL, "")
+		if err != nil {
+			return err
+		}
+		e.Broker, e.closeBroker = nb, nb.Close
+	} else {
+		e.Broker = realtime.NewLocalBroker()
+	}
 	// Attachment blobs stay in the data dir even with PostgreSQL: several nodes need a shared (S3) store.
 	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "blobs"))
 	if err != nil {
@@ -115,6 +125,9 @@ func (e *Env) Close() error {
 		} else if _, _, err := e.Sealer.Checkpoint(ctx); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if e.closeBroker != nil {
+		errs = append(errs, e.closeBroker())
 	}
 	errs = append(errs, e.Store.Close())
 	return errors.Join(errs...)

@@ -101,7 +101,7 @@ func (tx *Tx) TryAuditSealLock(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	var ok bool
-	err := tx.queryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", auditSealLock).Scan(&ok)
+	err := tx.queryRow(ctx, "SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))", auditSealLock).Scan(&ok)
 	return ok, tx.d.wrap(err)
 }
 

@@ -8,8 +8,10 @@ import (
 )
 
 // leaderLock is the PostgreSQL advisory lock key of the background-job
-// leader.
-const leaderLock = 7720418
+// leader. Like every advisory lock of ward's it is paired with a hash of
+// the schema, so deployments (and test runs) in separate schemas of one
+// database do not share locks.
+const leaderLock = 7720419
 
 // leadership holds the connection whose session owns the leader lock.
 type leadership struct {
@@ -41,7 +43,7 @@ func (s *Store) Leader(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", leaderLock).Scan(&got); err != nil || !got {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))", leaderLock).Scan(&got); err != nil || !got {
 		conn.Close()
 		return false, err
 	}
@@ -57,7 +59,7 @@ func (s *Store) releaseLeader() {
 	if s.leader.conn != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		s.leader.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", leaderLock)
+		s.leader.conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1, hashtext(current_schema()))", leaderLock)
 		s.leader.conn.Close()
 		s.leader.conn = nil
 	}

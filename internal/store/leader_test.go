@@ -35,6 +35,16 @@ func TestLeader(t *testing.T) {
 	if lead, _ := b.Leader(ctx); lead {
 		t.Fatal("two leaders")
 	}
+	// The leader lock is not the audit sealer's: any node can still seal.
+	if err := b.Write(ctx, func(tx *store.Tx) error {
+		ok, err := tx.TryAuditSealLock(ctx)
+		if err == nil && !ok {
+			t.Error("the audit seal lock is taken by the job leader")
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	a.Close()
 	// The server may take a moment to end the old session: the next call
 	// after that takes over.

@@ -76,7 +76,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		done := false
 		err := s.Write(ctx, func(tx *Tx) error {
 			if s.d.name == "postgres" {
-				if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(7720417)"); err != nil {
+				if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(7720417, hashtext(current_schema()))"); err != nil {
 					return err
 				}
 			}

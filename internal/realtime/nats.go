@@ -1,0 +1,100 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+)
+
+// NATSBroker carries events between the nodes of a cluster over core NATS
+// publish/subscribe on one subject. Every node subscribes, and a node's own
+// events come back to it through NATS too, so there is one path for all.
+// Delivery is at most once, as it is over a socket: a client that misses an
+// event catches up by sequence number.
+type NATSBroker struct {
+	nc      *nats.Conn
+	sub     *nats.Subscription
+	subject string
+
+	mu   sync.RWMutex
+	next int
+	subs map[int]func(Event)
+}
+
+// wireEvent is an Event as it travels between nodes: with its recipients.
+type wireEvent struct {
+	Event
+	OrgID   string   `json:"org_id"`
+	Users   []string `json:"users,omitempty"`
+	Devices []string `json:"devices,omitempty"`
+}
+
+// NewNATSBroker connects to the NATS server at url (nats://host:4222) and
+// subscribes to subject ("ward.events" when empty).
+func NewNATSBroker(url, subject string) (*NATSBroker, error) {
+	if subject == "" {
+		subject = "ward.events"
+	}
+	nc, err := nats.Connect(url, nats.Name("ward"), nats.Timeout(5*time.Second), nats.MaxReconnects(-1))
+	if err != nil {
+		return nil, fmt.Errorf("NATS at %s: %w", url, err)
+	}
+	b := &NATSBroker{nc: nc, subject: subject, subs: map[int]func(Event){}}
+	b.sub, err = nc.Subscribe(subject, b.deliver)
+	if err == nil {
+		err = nc.Flush() // the subscription is in place before Publish can be called
+	}
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("NATS subscribe %s: %w", subject, err)
+	}
+	return b, nil
+}
+
+func (b *NATSBroker) deliver(m *nats.Msg) {
+	var w wireEvent
+	if json.Unmarshal(m.Data, &w) != nil {
+		return
+	}
+	ev := w.Event
+	ev.OrgID, ev.Users, ev.Devices = w.OrgID, w.Users, w.Devices
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, fn := range b.subs {
+		fn(ev)
+	}
+}
+
+// Publish sends ev to every node.
+func (b *NATSBroker) Publish(_ context.Context, ev Event) error {
+	data, err := json.Marshal(wireEvent{Event: ev, OrgID: ev.OrgID, Users: ev.Users, Devices: ev.Devices})
+	if err != nil {
+		return err
+	}
+	return b.nc.Publish(b.subject, data)
+}
+
+// Subscribe registers fn for the events of every node.
+func (b *NATSBroker) Subscribe(fn func(Event)) func() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	id := b.next
+	b.next++
+	b.subs[id] = fn
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		delete(b.subs, id)
+	}
+}
+
+// Close drains the subscription and closes the connection.
+func (b *NATSBroker) Close() error {
+	err := b.nc.Drain()
+	b.nc.Close()
+	return err
+}
