@@ -54,8 +54,10 @@ type App struct {
 	account *auth.Throttle
 	address *auth.Throttle
 	cache   *sessionCache
-	passkey *webauthn.WebAuthn
-	blobs   blob.Store
+
+	signingIn auth.InFlight // sign-ins under way per source address
+	passkey   *webauthn.WebAuthn
+	blobs     blob.Store
 	// maxAttachment is the most bytes an attachment may have.
 	maxAttachment int64
 }

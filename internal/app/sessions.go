@@ -135,10 +135,13 @@ func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, erro
 		return signIn{}, ward.Errorf(ward.CodeInvalid, "password is required")
 	}
 
-	// An address that has been failing waits behind everyone else for the
-	// hasher: a spray queues behind real users, not in front of them.
+	// An address that has been failing, or that already has a sign-in under
+	// way, waits behind everyone else for the hasher: a spray queues behind
+	// real users, not in front of them.
 	hashCtx := ctx
-	if a.address.Suspect(req.IP) {
+	n := a.signingIn.Enter(req.IP)
+	defer a.signingIn.Leave(req.IP)
+	if n > 1 || a.address.Suspect(req.IP) {
 		hashCtx = auth.LowPriority(ctx)
 	}
 	user, hash, err := a.loginUser(ctx, req.Org, email)

@@ -117,3 +117,24 @@ func TestHasherKeepsASlotForNormalCallers(t *testing.T) {
 		t.Errorf("%d hashes ran, want 8", calls)
 	}
 }
+
+func TestInFlightCountsPerKey(t *testing.T) {
+	var f InFlight
+	if n := f.Enter("10.0.0.1"); n != 1 {
+		t.Fatalf("first: %d", n)
+	}
+	if n := f.Enter("10.0.0.1"); n != 2 {
+		t.Fatalf("second at once: %d", n)
+	}
+	if n := f.Enter("10.0.0.2"); n != 1 {
+		t.Fatalf("another key: %d", n)
+	}
+	f.Leave("10.0.0.1")
+	f.Leave("10.0.0.1")
+	if n := f.Enter("10.0.0.1"); n != 1 {
+		t.Fatalf("after both left: %d", n)
+	}
+	if len(f.m) != 2 {
+		t.Errorf("%d keys kept, want 2", len(f.m))
+	}
+}

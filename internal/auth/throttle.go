@@ -203,3 +203,33 @@ func (t *Throttle) Suspect(key string) bool {
 	t.drain(e, now)
 	return e.level > 0
 }
+
+// InFlight counts attempts under way per key (a source address), so that a
+// second concurrent sign-in from one address can be served after everyone
+// else's: a spray's first burst, before any of it has failed, must not
+// queue in front of real users. It is safe for concurrent use.
+type InFlight struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+// Enter records an attempt for key and returns how many are now under way,
+// this one included. Call Leave when it ends.
+func (f *InFlight) Enter(key string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m == nil {
+		f.m = make(map[string]int)
+	}
+	f.m[key]++
+	return f.m[key]
+}
+
+// Leave ends an attempt Enter recorded.
+func (f *InFlight) Leave(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.m[key]--; f.m[key] <= 0 {
+		delete(f.m, key)
+	}
+}
