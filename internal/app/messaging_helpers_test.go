@@ -12,30 +12,12 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
-	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
-
-// msgClock is a clock that moves only when told.
-type msgClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *msgClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *msgClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // eventLog keeps every event the app publishes.
 type eventLog struct {
@@ -71,7 +53,7 @@ type msgFixture struct {
 	Store    *store.Store
 	Keyring  *keyring.Keyring
 	Recorder *audit.Recorder
-	Clock    *msgClock
+	Clock    *apptest.Clock
 	Dir      string
 	Org      ward.Org
 	Events   *eventLog
@@ -87,7 +69,7 @@ func mustMsgFixture(tb testing.TB) *msgFixture { return mustMsgFixtureOn(tb, "")
 func mustMsgFixtureOn(tb testing.TB, dbURL string) *msgFixture {
 	tb.Helper()
 	ctx := context.Background()
-	f := &msgFixture{Clock: &msgClock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}, Dir: tb.TempDir(),
+	f := &msgFixture{Clock: apptest.NewClock(), Dir: tb.TempDir(),
 		keyDir: tb.TempDir(), Events: &eventLog{}, broker: realtime.NewLocalBroker()}
 	f.broker.Subscribe(f.Events.add)
 	st, err := store.Open(ctx, store.Options{URL: dbURL, DataDir: f.Dir, Now: f.Clock.Now})
@@ -120,12 +102,8 @@ func (f *msgFixture) open(tb testing.TB) {
 	f.Recorder = audit.NewRecorder(f.Store, audit.RecorderOptions{})
 	rec := f.Recorder
 	tb.Cleanup(func() { rec.Close() })
-	h, err := auth.NewHasher(auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	f.App, err = app.New(app.Config{Store: f.Store, Keyring: f.Keyring, Audit: f.Recorder, Broker: f.broker,
-		Now: f.Clock.Now, Hasher: h})
+		Now: f.Clock.Now, Hasher: apptest.FastHasher(tb)})
 	if err != nil {
 		tb.Fatal(err)
 	}
