@@ -145,20 +145,7 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			fmt.Fprintln(stdout, u.ID)
 			return nil
 		},
-		"list": func(ctx context.Context, args []string) error {
-			var cfg server.Config
-			var slug string
-			fs := newFlags("user list", stdout)
-			dataFlags(fs, &cfg)
-			fs.StringVar(&slug, "org", "", "the org's slug")
-			if err := parseFlags(fs, args); err != nil {
-				return err
-			}
-			env, p, err := systemEnv(ctx, cfg, slug, stderr)
-			if err != nil {
-				return err
-			}
-			defer env.Close()
+		"list": orgCommand("user list", stdout, stderr, nil, func(ctx context.Context, env *server.Env, p *app.Principal) error {
 			users, err := env.App.Directory(ctx, p)
 			if err != nil {
 				return err
@@ -169,48 +156,52 @@ func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", u.ID, u.Email, u.Name, u.Role, u.Disabled)
 			}
 			return tw.Flush()
-		},
+		}),
 	}, ctx, args, stdout)
 }
 
-// systemEnv opens the data dir and makes the system principal of an org.
-func systemEnv(ctx context.Context, cfg server.Config, slug string, stderr io.Writer) (*server.Env, *app.Principal, error) {
-	if slug == "" {
-		return nil, nil, usageError{errors.New("--org is required")}
+// orgCommand makes an administrative subcommand that acts on one org as
+// the system principal: --data, --db and --org, plus the flags that flags
+// adds, then run on the opened data dir.
+func orgCommand(name string, stdout, stderr io.Writer, flags func(*flag.FlagSet),
+	run func(context.Context, *server.Env, *app.Principal) error) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		var cfg server.Config
+		var slug string
+		fs := newFlags(name, stdout)
+		dataFlags(fs, &cfg)
+		fs.StringVar(&slug, "org", "", "the org's slug")
+		if flags != nil {
+			flags(fs)
+		}
+		if err := parseFlags(fs, args); err != nil {
+			return err
+		}
+		if slug == "" {
+			return usageError{errors.New("--org is required")}
+		}
+		env, err := openEnv(ctx, cfg, stderr)
+		if err != nil {
+			return err
+		}
+		defer env.Close()
+		p, err := env.App.SystemPrincipal(ctx, slug)
+		if err != nil {
+			return err
+		}
+		return run(ctx, env, p)
 	}
-	env, err := openEnv(ctx, cfg, stderr)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, err := env.App.SystemPrincipal(ctx, slug)
-	if err != nil {
-		env.Close()
-		return nil, nil, err
-	}
-	return env, p, nil
 }
 
 // runDevice is 'ward device list|approve|lock|wipe'.
 func runDevice(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	act := func(action app.DeviceAction) func(context.Context, []string) error {
-		return func(ctx context.Context, args []string) error {
-			var cfg server.Config
-			var slug, id string
-			fs := newFlags("device "+string(action), stdout)
-			dataFlags(fs, &cfg)
-			fs.StringVar(&slug, "org", "", "the org's slug")
-			fs.StringVar(&id, "id", "", "the device id (from ward device list)")
-			if err := parseFlags(fs, args); err != nil {
-				return err
-			}
+		var id string
+		idFlag := func(fs *flag.FlagSet) { fs.StringVar(&id, "id", "", "the device id (from ward device list)") }
+		return orgCommand("device "+string(action), stdout, stderr, idFlag, func(ctx context.Context, env *server.Env, p *app.Principal) error {
 			if id == "" {
 				return usageError{errors.New("--id is required")}
 			}
-			env, p, err := systemEnv(ctx, cfg, slug, stderr)
-			if err != nil {
-				return err
-			}
-			defer env.Close()
 			d, err := env.App.ActOnDevice(ctx, p, id, action)
 			if err != nil {
 				return err
@@ -221,23 +212,10 @@ func runDevice(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			}
 			fmt.Fprintln(stdout)
 			return nil
-		}
+		})
 	}
 	return subcommands("device", map[string]func(context.Context, []string) error{
-		"list": func(ctx context.Context, args []string) error {
-			var cfg server.Config
-			var slug string
-			fs := newFlags("device list", stdout)
-			dataFlags(fs, &cfg)
-			fs.StringVar(&slug, "org", "", "the org's slug")
-			if err := parseFlags(fs, args); err != nil {
-				return err
-			}
-			env, p, err := systemEnv(ctx, cfg, slug, stderr)
-			if err != nil {
-				return err
-			}
-			defer env.Close()
+		"list": orgCommand("device list", stdout, stderr, nil, func(ctx context.Context, env *server.Env, p *app.Principal) error {
 			ds, err := env.App.Devices(ctx, p, true)
 			if err != nil {
 				return err
@@ -249,7 +227,7 @@ func runDevice(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 					d.LastSeenAt.Format("2006-01-02 15:04:05Z"), d.LastIP)
 			}
 			return tw.Flush()
-		},
+		}),
 		"approve": act(app.ApproveDevice),
 		"lock":    act(app.LockDevice),
 		"wipe":    act(app.WipeDevice),

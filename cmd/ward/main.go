@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/wardhealth/ward"
 )
 
 // command is one ward subcommand.
@@ -85,8 +87,15 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 }
 
+// oneLine is err for a terminal: one line, and for a ward error with a
+// clear code its caller-safe message, without the driver's wording.
 func oneLine(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
+	msg := err.Error()
+	var we *ward.Error
+	if errors.As(err, &we) && we.Code != ward.CodeInternal && we.Code != ward.CodeUnavailable && we.Code != ward.CodeIntegrity {
+		msg = we.Message
+	}
+	return strings.ReplaceAll(msg, "\n", "; ")
 }
 
 func runVersion(_ context.Context, _ []string, _ io.Reader, stdout, _ io.Writer) error {
