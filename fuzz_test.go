@@ -2,7 +2,10 @@ package ward
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FuzzPolicyJSON decodes arbitrary policy documents (PUT /api/v1/policy):
@@ -26,5 +29,30 @@ func FuzzPolicyJSON(f *testing.F) {
 		if err := json.Unmarshal(again, &q); err != nil || q != p {
 			t.Fatalf("round trip changed the policy: %+v → %+v (%v)", p, q, err)
 		}
+	})
+}
+
+// FuzzAttachmentName runs client file names (X-Filename, ?name=) through
+// the sanitiser: no panic, no path, no control or bidi characters, valid
+// UTF-8 within the length limit, and the sanitiser is idempotent.
+func FuzzAttachmentName(f *testing.F) {
+	for _, s := range []string{"scan.pdf", "../../etc/passwd", `C:\x\y.pdf`, "a\x00b.png", "\u202egnp.exe", "CON.txt",
+		"   ..hidden..  ", strings.Repeat("é", 300) + ".pdf", "\xff\xfe.txt", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		got := SanitizeFileName(name)
+		if !utf8.ValidString(got) || len(got) > MaxAttachmentNameLen || strings.ContainsAny(got, "/\\\x00") {
+			t.Fatalf("SanitizeFileName(%q) = %q", name, got)
+		}
+		for _, r := range got {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+				t.Fatalf("SanitizeFileName(%q) = %q keeps %U", name, got, r)
+			}
+		}
+		if again := SanitizeFileName(got); again != got {
+			t.Fatalf("not idempotent: %q → %q → %q", name, got, again)
+		}
+		_ = AttachmentName(name, "application/pdf")
 	})
 }
