@@ -8,8 +8,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,28 +22,11 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// Clock is a test clock that only moves when told.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// Clock is the shared test clock.
+type Clock = clocktest.Clock
 
-// NewClock starts a clock at a fixed time.
-func NewClock() *Clock { return &Clock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock on.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// NewClock starts a clock at 2026-11-24 08:00 UTC.
+func NewClock() *Clock { return clocktest.New() }
 
 // Fixture is an App over a real SQLite store with one org and its owner.
 type Fixture struct {

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"sync"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 )
 
 func TestAppendCommitsWithTheChange(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		boom := errors.New("boom")
 		err := st.Write(ctx, func(tx *store.Tx) error {
@@ -72,7 +73,7 @@ func TestAppendRejectsInvalidEvents(t *testing.T) {
 }
 
 func TestRecorderBatchesConcurrentCallers(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		r := audit.NewRecorder(st, audit.RecorderOptions{})
 		const callers, each = 32, 25
@@ -109,7 +110,7 @@ func TestRecorderBatchesConcurrentCallers(t *testing.T) {
 }
 
 func TestRecorderReturnsWriteErrors(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		r := audit.NewRecorder(st, audit.RecorderOptions{})
 		defer r.Close()

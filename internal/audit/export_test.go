@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ import (
 )
 
 func TestExport(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		mustChain(t, st, 3)
 		e := event(3)

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,17 +13,6 @@ import (
 )
 
 var t0 = time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
-
-// clock is a settable test clock.
-type clock struct{ us atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.us.Store(t0.UnixMicro())
-	return c
-}
-func (c *clock) Now() time.Time          { return time.UnixMicro(c.us.Load()).UTC() }
-func (c *clock) Advance(d time.Duration) { c.us.Add(d.Microseconds()) }
 
 func testKey(seed byte) ed25519.PrivateKey {
 	s := make([]byte, ed25519.SeedSize)

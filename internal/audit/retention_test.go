@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"testing"
 	"time"
 
@@ -12,9 +13,9 @@ import (
 )
 
 func TestPurgeKeepsVerifyWorking(t *testing.T) {
-	clk := newClock()
+	clk := clocktest.New()
 	storetest.Each(t, clk.Now, func(t *testing.T, st *store.Store) {
-		clk.us.Store(t0.UnixMicro())
+		clk.Set(t0)
 		ctx := context.Background()
 		s := mustChain(t, st, 10) // checkpoint 1 at seq 10, at t0
 		mustAppend(t, st, 10, 5)
@@ -54,9 +55,9 @@ func TestPurgeKeepsVerifyWorking(t *testing.T) {
 }
 
 func TestPurgeBoundaryIsChecked(t *testing.T) {
-	clk := newClock()
+	clk := clocktest.New()
 	storetest.Each(t, clk.Now, func(t *testing.T, st *store.Store) {
-		clk.us.Store(t0.UnixMicro())
+		clk.Set(t0)
 		ctx := context.Background()
 		s := mustChain(t, st, 10)
 		clk.Advance(7 * 366 * 24 * time.Hour)

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 )
 
 func TestRunSealsAndCheckpointsOnTicks(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx, cancel := context.WithCancel(context.Background())
 		s := mustSealer(t, st, nil)
 		ticks := make(chan time.Time)
@@ -38,7 +39,7 @@ func TestRunSealsAndCheckpointsOnTicks(t *testing.T) {
 // TestConcurrentSealers runs several sealers at once, as several nodes
 // would: the chain stays contiguous and verifies.
 func TestConcurrentSealers(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		r := audit.NewRecorder(st, audit.RecorderOptions{})
 		defer r.Close()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,7 +23,7 @@ func TestSinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := storetest.SQLite(t, newClock().Now)
+	st := storetest.SQLite(t, clocktest.New().Now)
 	var buf bytes.Buffer
 	s := mustSealer(t, st, multi{fs, audit.WriterSink(&buf)})
 	var want []audit.Checkpoint

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"testing"
 
 	"github.com/wardhealth/ward"
@@ -36,7 +37,7 @@ func wantProblem(t *testing.T, st *store.Store, seq int64, kind audit.Kind) {
 }
 
 func TestIntactChainVerifies(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		s := mustChain(t, st, chainLen)
 		mustAppend(t, st, chainLen, 5) // unsealed: reported, not checked
@@ -112,7 +113,7 @@ func TestTamperingIsNamed(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+			storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 				mustChain(t, st, chainLen)
 				mustVerify(t, st)
 				for _, q := range c.tamper {
@@ -128,7 +129,7 @@ func TestTamperingIsNamed(t *testing.T) {
 // a row and recomputes every later hash, so the chain is self-consistent:
 // only the signed checkpoint shows it.
 func TestRecomputedChainIsCaughtByCheckpoints(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		s := mustChain(t, st, 20) // checkpoint 1 at seq 20
 		mustAppend(t, st, 20, 20)
@@ -176,7 +177,7 @@ func rechain(t *testing.T, st *store.Store, from int64) {
 }
 
 func TestBadCheckpointSignatures(t *testing.T) {
-	storetest.Each(t, newClock().Now, func(t *testing.T, st *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		mustChain(t, st, 10)
 		mustExec(t, st, "UPDATE audit_checkpoints SET at = at + 1")

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"sync"
 	"testing"
 	"time"
@@ -9,30 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestThrottleDelaysDoubleToALock(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.At(time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
 	cfg := AccountThrottle()
 	cfg.Now = clock.Now
 	th := NewThrottle(cfg)
@@ -71,7 +50,7 @@ func TestThrottleDelaysDoubleToALock(t *testing.T) {
 }
 
 func TestThrottleKeysAreIndependent(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.At(time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
 	th := NewThrottle(ThrottleConfig{Free: 1, Now: clock.Now})
 	th.Failure("a")
 	th.Failure("a")
@@ -84,7 +63,7 @@ func TestThrottleKeysAreIndependent(t *testing.T) {
 }
 
 func TestThrottleDrains(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.At(time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
 	cfg := AddressThrottle() // 30 free, one forgotten a minute
 	cfg.Now = clock.Now
 	th := NewThrottle(cfg)
@@ -113,7 +92,7 @@ func TestThrottleDrains(t *testing.T) {
 // account are throttled; the real user gets in from another address once the
 // lock expires.
 func TestThrottlePasswordSpray(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.At(time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
 	acfg, ncfg := AccountThrottle(), AddressThrottle()
 	acfg.Now, ncfg.Now = clock.Now, clock.Now
 	accounts, addrs := NewThrottle(acfg), NewThrottle(ncfg)
@@ -161,7 +140,7 @@ func TestThrottlePasswordSpray(t *testing.T) {
 }
 
 func TestThrottleBoundedMemory(t *testing.T) {
-	clock := newFakeClock()
+	clock := clocktest.At(time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC))
 	th := NewThrottle(ThrottleConfig{Free: 0, MaxKeys: 100, Lock: time.Hour, Drain: time.Hour, Now: clock.Now})
 	for i := range 1000 {
 		th.Failure(fmt.Sprint("k", i))

@@ -6,20 +6,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/store"
 )
-
-// testClock is a settable clock.
-type testClock struct{ t time.Time }
-
-func (c *testClock) now() time.Time { return c.t }
-
-func newClock() *testClock {
-	return &testClock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
-}
 
 // mustEnvKeys returns an env provider holding one fresh random key.
 func mustEnvKeys(tb testing.TB) *EnvKeys {

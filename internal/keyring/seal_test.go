@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +20,7 @@ import (
 )
 
 func TestSealOpenRoundTrip(t *testing.T) {
-	storetest.Each(t, newClock().now, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, s *store.Store) {
 		p := mustEnvKeys(t)
 		k := mustNew(t, s, p)
 		ref := Ref{Org: "o1", Scope: "conv:1", Record: "m1", Field: "body"}
@@ -226,10 +227,10 @@ func TestAuditSigningKey(t *testing.T) {
 
 func TestDEKCacheBoundAndTTL(t *testing.T) {
 	ctx := context.Background()
-	clock := newClock()
-	s := storetest.SQLite(t, clock.now)
+	clock := clocktest.New()
+	s := storetest.SQLite(t, clock.Now)
 	p := mustEnvKeys(t)
-	k, err := New(ctx, Config{Store: s, Provider: p, CacheSize: 3, CacheTTL: time.Minute, Now: clock.now})
+	k, err := New(ctx, Config{Store: s, Provider: p, CacheSize: 3, CacheTTL: time.Minute, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +247,7 @@ func TestDEKCacheBoundAndTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustOpen(t, k, ref, ct, "x")
-	clock.t = clock.t.Add(2 * time.Minute)
+	clock.Advance(2 * time.Minute)
 	_, err = k.Open(ctx, ref, ct)
 	wantCode(t, err, ward.CodeNotFound, "Open after another node's Shred and the TTL")
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"testing"
 	"time"
 
@@ -17,8 +18,8 @@ func newAtt(id, uploader string) *store.Attachment {
 }
 
 func TestConformanceAttachments(t *testing.T) {
-	clock := &movingClock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
-	storetest.Each(t, clock.now, func(t *testing.T, s *store.Store) {
+	clock := clocktest.At(time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC))
+	storetest.Each(t, clock.Now, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		seedMessaging(t, s)
 		mustWrite(t, s, func(tx *store.Tx) error {
@@ -50,7 +51,7 @@ func TestConformanceAttachments(t *testing.T) {
 				t.Errorf("MessageAttachments %+v %v", got, err)
 			}
 			a, err := tx.AttachmentByID(ctx, "o1", "a3")
-			if err != nil || a.MessageID != "" || a.UploaderID != "u2" || !a.CreatedAt.Equal(clock.now()) || !a.DeletedAt.IsZero() {
+			if err != nil || a.MessageID != "" || a.UploaderID != "u2" || !a.CreatedAt.Equal(clock.Now()) || !a.DeletedAt.IsZero() {
 				t.Errorf("AttachmentByID %+v %v", a, err)
 			}
 			if _, err := tx.AttachmentByID(ctx, "other-org", "a1"); ward.ErrorCode(err) != ward.CodeNotFound {
@@ -59,11 +60,11 @@ func TestConformanceAttachments(t *testing.T) {
 			return nil
 		})
 		// Recalling the message deletes its attachments; the blobs are listed until recorded gone.
-		clock.advance(time.Minute)
+		clock.Advance(time.Minute)
 		mustWrite(t, s, func(tx *store.Tx) error { return tx.RecallMessage(ctx, "o1", "m1") })
 		mustWrite(t, s, func(tx *store.Tx) error {
 			a, err := tx.AttachmentByID(ctx, "o1", "a1")
-			if err != nil || a.NameSealed != nil || !a.DeletedAt.Equal(clock.now()) {
+			if err != nil || a.NameSealed != nil || !a.DeletedAt.Equal(clock.Now()) {
 				t.Errorf("after recall %+v %v", a, err)
 			}
 			if got, _ := tx.MessageAttachments(ctx, []string{"m1"}); len(got["m1"]) != 0 {
@@ -76,7 +77,7 @@ func TestConformanceAttachments(t *testing.T) {
 			return tx.BlobDeleted(ctx, blobs[0].AttachmentID)
 		})
 		// Unsent uploads older than the cutoff go.
-		clock.advance(time.Hour)
+		clock.Advance(time.Hour)
 		mustWrite(t, s, func(tx *store.Tx) error {
 			if n, err := tx.DeleteUnsentAttachments(ctx, tx.Now.Add(-time.Hour), 10); err != nil || n != 2 {
 				t.Errorf("DeleteUnsentAttachments: %d %v", n, err)

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"slices"
 	"testing"
 	"time"
@@ -104,20 +105,20 @@ func TestConformanceAuditRows(t *testing.T) {
 
 func TestConformanceOrgStats(t *testing.T) {
 	start := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
-	clock := &movingClock{t: start}
-	storetest.Each(t, clock.now, func(t *testing.T, s *store.Store) {
+	clock := clocktest.At(start)
+	storetest.Each(t, clock.Now, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		clock.t = start
+		clock.Set(start)
 		seedMessaging(t, s)
 		// Two messages on day 0, none on day 1, one on day 2 (just before midnight).
 		for i, at := range []time.Duration{0, time.Hour, 2*24*time.Hour + 13*time.Hour + 59*time.Minute} {
-			clock.t = start.Add(at)
+			clock.Set(start.Add(at))
 			mustWrite(t, s, func(tx *store.Tx) error {
 				_, err := tx.InsertMessage(ctx, newMsg(fmt.Sprintf("m%d", i), "u1", fmt.Sprintf("k%d", i), ward.Normal))
 				return err
 			})
 		}
-		clock.t = start.Add(3 * 24 * time.Hour) // day 3, 10:00
+		clock.Set(start.Add(3 * 24 * time.Hour)) // day 3, 10:00
 		mustWrite(t, s, func(tx *store.Tx) error {
 			if err := tx.CreateOrg(ctx, &ward.Org{ID: "o2", Slug: "o2", Name: "O2"}); err != nil {
 				return err
@@ -162,7 +163,7 @@ func TestConformanceOrgStats(t *testing.T) {
 		err := s.Read(ctx, func(tx *store.Tx) error {
 			var err error
 			st, err = tx.OrgStats(ctx, store.StatsQuery{OrgID: "o1", From: from, To: from.AddDate(0, 0, 4),
-				FailedAction: "login.failed", ActiveStatus: "active", ActiveSince: clock.now().Add(-30 * 24 * time.Hour)})
+				FailedAction: "login.failed", ActiveStatus: "active", ActiveSince: clock.Now().Add(-30 * 24 * time.Hour)})
 			return err
 		})
 		if err != nil {

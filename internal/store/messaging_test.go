@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"github.com/wardhealth/ward/internal/clocktest"
 	"sort"
 	"sync"
 	"testing"
@@ -12,24 +13,6 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/store/storetest"
 )
-
-// movingClock is a clock tests advance.
-type movingClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *movingClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *movingClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // seedMessaging stores an org o1 with users u1, u2, u3 and a direct
 // conversation c1 between u1 and u2.
@@ -102,8 +85,8 @@ func TestConformanceConversations(t *testing.T) {
 }
 
 func TestConformanceMessages(t *testing.T) {
-	clock := &movingClock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
-	storetest.Each(t, clock.now, func(t *testing.T, s *store.Store) {
+	clock := clocktest.At(time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC))
+	storetest.Each(t, clock.Now, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		seedMessaging(t, s)
 		var recipients []string
@@ -185,7 +168,7 @@ func TestConformanceMessages(t *testing.T) {
 			return nil
 		})
 		// Lifespan purge: everything older than an hour from now.
-		clock.advance(2 * time.Hour)
+		clock.Advance(2 * time.Hour)
 		mustWrite(t, s, func(tx *store.Tx) error {
 			n, maxSeq, err := tx.PurgeMessages(ctx, "c1", tx.Now.Add(-time.Hour))
 			if err != nil || n != 2 || maxSeq != 3 {
@@ -208,11 +191,11 @@ func TestConformanceMessages(t *testing.T) {
 }
 
 func TestConformanceUrgentTimers(t *testing.T) {
-	clock := &movingClock{t: time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)}
-	storetest.Each(t, clock.now, func(t *testing.T, s *store.Store) {
+	clock := clocktest.At(time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC))
+	storetest.Each(t, clock.Now, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		seedMessaging(t, s)
-		start := clock.now()
+		start := clock.Now()
 		mustWrite(t, s, func(tx *store.Tx) error {
 			m := newMsg("m1", "u1", "k1", ward.Urgent)
 			m.BackupUserID = "u3"
@@ -236,12 +219,12 @@ func TestConformanceUrgentTimers(t *testing.T) {
 		if es := due(); len(es) != 0 {
 			t.Fatalf("due at once: %+v", es)
 		}
-		clock.advance(5 * time.Minute)
+		clock.Advance(5 * time.Minute)
 		es := due()
 		if len(es) != 1 || es[0].RecipientID != "u2" || es[0].BackupUserID != "u3" || !es[0].NextRenotifyAt.Equal(start.Add(5*time.Minute)) {
 			t.Fatalf("due after 5m: %+v", es)
 		}
-		clock.advance(10 * time.Minute)
+		clock.Advance(10 * time.Minute)
 		mustWrite(t, s, func(tx *store.Tx) error {
 			if err := tx.SetRenotified(ctx, "m1", "u2", tx.Now.Add(5*time.Minute)); err != nil {
 				return err
@@ -274,7 +257,7 @@ func TestConformanceUrgentTimers(t *testing.T) {
 			}
 			return tx.FinishEscalations(ctx, "m1")
 		})
-		clock.advance(time.Hour)
+		clock.Advance(time.Hour)
 		if es := due(); len(es) != 0 {
 			t.Fatalf("due after acknowledgement: %+v", es)
 		}
