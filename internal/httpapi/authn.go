@@ -23,10 +23,20 @@ type publicHandler func(w http.ResponseWriter, r *http.Request) error
 // it needs: the caller's role is checked against the table before the
 // handler runs, so a route can never forget it (deny by default).
 func (h *Handler) route(pattern string, action authz.Action, fn apiHandler) {
+	h.authedRoute(pattern, action, false, fn)
+}
+
+// wipeConfirmationRoute registers the one route a device under a wipe
+// order may still call: its confirmation that it erased its data.
+func (h *Handler) wipeConfirmationRoute(pattern string, action authz.Action, fn apiHandler) {
+	h.authedRoute(pattern, action, true, fn)
+}
+
+func (h *Handler) authedRoute(pattern string, action authz.Action, underWipe bool, fn apiHandler) {
 	h.register(pattern, action, func(w http.ResponseWriter, r *http.Request) {
 		p, err := h.authenticate(r)
-		if ward.ErrorCode(err) == ward.CodeDeviceWiped && p != nil && action == wipeConfirmAction {
-			err = nil // the one call a device under a wipe order may make
+		if underWipe && ward.ErrorCode(err) == ward.CodeDeviceWiped && p != nil {
+			err = nil
 		}
 		if err == nil {
 			err = p.Can(action)
@@ -39,9 +49,6 @@ func (h *Handler) route(pattern string, action authz.Action, fn apiHandler) {
 		}
 	})
 }
-
-// wipeConfirmAction is the action of the wipe confirmation route.
-const wipeConfirmAction = authz.SessionDelete
 
 // public registers a route that needs no session.
 func (h *Handler) public(pattern string, fn publicHandler) {

@@ -72,7 +72,7 @@ func (h *Handler) routes() {
 	h.route("POST /api/v1/mfa/totp", authz.MFAEnroll, h.beginTOTP)
 	h.route("POST /api/v1/mfa/totp/confirm", authz.MFAEnroll, h.confirmTOTP)
 	h.route("GET /api/v1/devices", authz.DeviceListOwn, h.listOwnDevices)
-	h.route("POST /api/v1/devices/current/wipe-confirmation", wipeConfirmAction, h.confirmWipe)
+	h.wipeConfirmationRoute("POST /api/v1/devices/current/wipe-confirmation", authz.SessionDelete, h.confirmWipe)
 
 	h.route("GET /api/v1/users", authz.UserList, h.listUsers)
 	h.route("POST /api/v1/users", authz.UserCreate, h.createUser)
