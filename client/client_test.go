@@ -62,20 +62,34 @@ func startServer(t *testing.T) (base string, a, b *client.Client, aID, bID strin
 	return base, a, b, aID, bID
 }
 
+// mustDirect starts (or finds) a's direct conversation with the user bID.
+func mustDirect(ctx context.Context, t *testing.T, a *client.Client, bID string) *client.Conversation {
+	t.Helper()
+	conv, err := a.CreateConversation(ctx, client.NewConversation{Kind: "direct", Members: []string{bID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conv
+}
+
+// mustDial opens c's event socket, closed when the test ends.
+func mustDial(ctx context.Context, t *testing.T, c *client.Client) *client.Socket {
+	t.Helper()
+	sock, err := c.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sock.Close() })
+	return sock
+}
+
 func TestClientMessagingRoundTrip(t *testing.T) {
 	_, a, b, _, bID := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	conv, err := a.CreateConversation(ctx, client.NewConversation{Kind: "direct", Members: []string{bID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sock, err := b.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sock.Close()
+	conv := mustDirect(ctx, t, a, bID)
+	sock := mustDial(ctx, t, b)
 	if sock.Hello.Type != "hello" {
 		t.Fatalf("first frame %+v", sock.Hello)
 	}
@@ -120,20 +134,8 @@ func TestTypingReachesTheOtherMember(t *testing.T) {
 	_, a, b, _, bID := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conv, err := a.CreateConversation(ctx, client.NewConversation{Kind: "direct", Members: []string{bID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sa, err := a.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sa.Close()
-	sb, err := b.Dial(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close()
+	conv := mustDirect(ctx, t, a, bID)
+	sa, sb := mustDial(ctx, t, a), mustDial(ctx, t, b)
 	if err := sb.Typing(ctx, conv.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -18,15 +18,11 @@ func TestDroppedSocketLosesNothing(t *testing.T) {
 	_, a, b, _, bID := startServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	conv, err := a.CreateConversation(ctx, client.NewConversation{Kind: "direct", Members: []string{bID}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	conv := mustDirect(ctx, t, a, bID)
 	sock, err := b.Dial(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-
 	const total = 1000
 	sendErr := make(chan error, 1)
 	go func() {
