@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 
 	"github.com/wardhealth/ward/internal/bench"
 )
@@ -16,6 +17,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	var cfg bench.Config
 	var jsonPath string
 	var inProcess bool
+	var cpuProfile string
 	d := bench.Defaults
 	fs := newFlags("bench", stdout)
 	fs.StringVar(&cfg.DataDir, "data", "", "data dir for the started server (default: a temporary one, removed afterwards)")
@@ -38,6 +40,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	fs.DurationVar(&cfg.Warmup, "warmup", d.Warmup, "load before the measured phase, not counted")
 	fs.BoolVar(&cfg.Sequential, "sequential", false, "one client sends, waits for the answer, repeats (--rate and --senders do not apply)")
 	fs.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --in-process: write a CPU profile of the whole run (server and clients) to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,6 +56,20 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 			return fmt.Errorf("find the ward binary to run 'ward serve': %w (use --in-process)", err)
 		}
 		cfg.ServeCommand = []string{exe, "serve"}
+	}
+	if cpuProfile != "" {
+		if !inProcess {
+			return usageError{errors.New("--cpuprofile needs --in-process")}
+		}
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	cfg.Out = stdout
 	res, err := bench.Run(ctx, cfg)

@@ -54,6 +54,7 @@ type App struct {
 	account *auth.Throttle
 	address *auth.Throttle
 	cache   *sessionCache
+	members *memberCache
 
 	signingIn auth.InFlight // sign-ins under way per source address
 	passkey   *webauthn.WebAuthn
@@ -66,6 +67,7 @@ type App struct {
 func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
+		members: newMemberCache(),
 		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
 	if a.maxAttachment <= 0 {
 		a.maxAttachment = ward.MaxAttachmentSize

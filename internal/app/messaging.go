@@ -54,27 +54,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	if err := validAttachmentIDs(req.AttachmentIDs); err != nil {
 		return ward.Message{}, false, err
 	}
-	// Check membership (and a retry) before sealing, so a refused send
-	// leaves nothing behind, not even a data key.
-	var conv store.Conversation
-	var earlier store.Message
-	err = a.store.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		if conv, err = member(ctx, tx, p, convID); err != nil {
-			return err
-		}
-		if earlier, err = tx.MessageByClientID(ctx, convID, p.User.ID, req.ClientID); ward.ErrorCode(err) != ward.CodeNotFound {
-			return err
-		}
-		switch {
-		case m.Priority != ward.Urgent:
-		case m.BackupUserID != "":
-			return checkBackup(ctx, tx, p, m.BackupUserID)
-		case conv.CreatedBy != p.User.ID && checkBackup(ctx, tx, p, conv.CreatedBy) == nil:
-			m.BackupUserID = conv.CreatedBy // the default backup, when it can be one
-		}
-		return nil
-	})
+	earlier, err := a.checkSend(ctx, p, convID, &m)
 	if err != nil {
 		return ward.Message{}, false, err
 	}
@@ -89,11 +69,11 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	var members []string
 	// Group commit: concurrent sends share one transaction and one fsync.
 	err = a.store.WriteBatched(ctx, func(tx *store.Tx) error {
-		// Membership again, in the transaction: it may have changed since.
-		if ok, err := tx.IsMember(ctx, convID, p.User.ID); err != nil || !ok {
-			return cmpErr(err, errNoConversation())
-		}
+		// InsertMessage checks membership again: it may have changed since.
 		ok, err := tx.InsertMessage(ctx, &row)
+		if ward.ErrorCode(err) == ward.CodeNotFound {
+			return errNoConversation()
+		}
 		if err != nil || !ok {
 			return cmpErr(err, errRetried)
 		}
@@ -118,7 +98,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 			reason += ", urgent"
 		}
 		e := p.event(audit.MessageSent, "message", row.ID)
-		e.PatientID, e.Reason = conv.PatientID, reason
+		e.PatientID, e.Reason = row.PatientID, reason
 		return audit.Append(ctx, tx, e)
 	})
 	if errors.Is(err, errRetried) {
@@ -156,6 +136,40 @@ func cmpErr(err, alt error) error {
 		return err
 	}
 	return alt
+}
+
+// checkSend checks, before a send seals anything, that the sender is a
+// member of the conversation, looks for an earlier message with the same
+// client id, and for an urgent message checks (or picks) its backup. A
+// refused send so leaves nothing behind, not even a data key. The common
+// case, a normal message from someone this node recently saw to be a
+// member, reads nothing here: the send's transaction checks membership
+// again and finds a reused client id by its unique index.
+func (a *App) checkSend(ctx context.Context, p *Principal, convID string, m *ward.Message) (earlier store.Message, err error) {
+	if m.Priority != ward.Urgent && a.members.has(convID, p.User.ID, a.now()) {
+		return earlier, nil
+	}
+	err = a.store.Read(ctx, func(tx *store.Tx) error {
+		conv, err := member(ctx, tx, p, convID)
+		if err != nil {
+			return err
+		}
+		if earlier, err = tx.MessageByClientID(ctx, convID, p.User.ID, m.ClientID); ward.ErrorCode(err) != ward.CodeNotFound {
+			return err
+		}
+		switch {
+		case m.Priority != ward.Urgent:
+		case m.BackupUserID != "":
+			return checkBackup(ctx, tx, p, m.BackupUserID)
+		case conv.CreatedBy != p.User.ID && checkBackup(ctx, tx, p, conv.CreatedBy) == nil:
+			m.BackupUserID = conv.CreatedBy // the default backup, when it can be one
+		}
+		return nil
+	})
+	if err == nil {
+		a.members.saw(convID, p.User.ID, a.now())
+	}
+	return earlier, err
 }
 
 // checkBackup checks that the backup of an urgent message is an active

@@ -13,22 +13,30 @@ type Message struct {
 	ward.Message
 	OrgID      string
 	BodySealed []byte
+	// PatientID is the conversation's patient tag when InsertMessage
+	// stored the message (other reads leave it empty).
+	PatientID string
 }
 
 const msgCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_sealed, priority, backup_user_id, " +
 	"created_at, recalled_at, purged_at"
 
 // InsertMessage gives m the conversation's next sequence number and stores
-// it, stamped with the transaction time. The counter lives on the
-// conversation row, so concurrent senders queue on that row's lock and get
-// consecutive numbers on both databases. It returns false, storing nothing
-// more, when the sender already sent a message with m's ClientID in the
-// conversation: the caller must then roll back (the counter moved) and
+// it, stamped with the transaction time, if its sender is a member of the
+// conversation (CodeNotFound otherwise: no such conversation, or not the
+// sender's). The counter lives on the conversation row, so concurrent
+// senders queue on that row's lock and get consecutive numbers on both
+// databases; the same statement checks membership and reads the
+// conversation's patient tag into m.PatientID. It returns false, storing
+// nothing more, when the sender already sent a message with m's ClientID in
+// the conversation: the caller must then roll back (the counter moved) and
 // look the earlier message up.
 func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
 	var seq int64
 	err := tx.queryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $1
-		WHERE org_id = $2 AND id = $3 RETURNING last_seq`, micros(tx.Now), m.OrgID, m.ConversationID).Scan(&seq)
+		WHERE org_id = $2 AND id = $3
+		AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $3 AND user_id = $4)
+		RETURNING last_seq, patient_id`, micros(tx.Now), m.OrgID, m.ConversationID, m.SenderID).Scan(&seq, &m.PatientID)
 	if err != nil {
 		return false, tx.d.wrap(err)
 	}

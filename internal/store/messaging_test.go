@@ -123,8 +123,13 @@ func TestConformanceMessages(t *testing.T) {
 			if err != nil || m.ID != "m1" || string(m.BodySealed) != "sealed-m1" || m.Priority != ward.Normal {
 				t.Errorf("MessageByClientID %+v %v", m, err)
 			}
+			// Someone who is not a member sends nothing, and the counter
+			// does not move.
+			if ok, err := tx.InsertMessage(ctx, newMsg("m-outsider", "u3", "kout", ward.Normal)); ok || ward.ErrorCode(err) != ward.CodeNotFound {
+				t.Errorf("a non-member's message: %v %v, want not_found", ok, err)
+			}
 			m3 := newMsg("m3", "u2", "km3", ward.Normal)
-			if ok, err := tx.InsertMessage(ctx, m3); !ok || err != nil || m3.Seq != 3 {
+			if ok, err := tx.InsertMessage(ctx, m3); !ok || err != nil || m3.Seq != 3 || m3.PatientID != "p1" {
 				t.Errorf("after a rolled-back retry, seq %d (%v %v), want 3", m3.Seq, ok, err)
 			}
 			if _, err := tx.CreateReceipts(ctx, m3); err != nil {
