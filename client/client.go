@@ -40,9 +40,13 @@ func New(baseURL string, opts Options) *Client {
 	c := &Client{base: strings.TrimRight(baseURL, "/"), hc: opts.HTTPClient}
 	if c.hc == nil {
 		c.tls = &tls.Config{InsecureSkipVerify: opts.InsecureSkipVerify}
-		c.hc = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-			TLSClientConfig: c.tls, MaxIdleConnsPerHost: 64, ForceAttemptHTTP2: true,
-		}}
+		// HTTP/1.1 over a pool of kept-alive connections: Go's HTTP/2
+		// costs more CPU per small request on both ends (ward bench:
+		// 1,229 → 1,421 msgs/s, server CPU per message 862 → 756 µs).
+		tr := &http.Transport{TLSClientConfig: c.tls, MaxIdleConnsPerHost: 64}
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetHTTP1(true)
+		c.hc = &http.Client{Timeout: 30 * time.Second, Transport: tr}
 	}
 	return c
 }
