@@ -106,32 +106,83 @@ const PurgeBatch = 500
 // conversation created before cutoff (recalled and purged ones aside),
 // stamps purged_at, drops their receipts and ends their urgent timers. It
 // returns how many it purged and the highest sequence number among them.
+//
+// It walks the conversation in sequence order from its purge floor
+// (conversations.purged_through: every message up to it is purged or
+// recalled) and stops at the first live message that is not old enough.
+// Messages are stamped in sequence order, so this finds the same messages
+// as a scan by age without an index on (conversation, age) that every send
+// would have to update; after the wall clock steps back, a message may be
+// purged as late as the step.
 func (tx *Tx) PurgeMessages(ctx context.Context, convID string, cutoff time.Time) (int, int64, error) {
-	rows, err := tx.query(ctx, `UPDATE messages SET body_sealed = NULL, purged_at = $1 WHERE id IN (
-		SELECT id FROM messages WHERE conversation_id = $2 AND created_at < $3 AND purged_at = 0 AND recalled_at = 0
-		ORDER BY created_at LIMIT $4) RETURNING id, seq`, micros(tx.Now), convID, micros(cutoff), PurgeBatch)
-	if err != nil {
-		return 0, 0, err
+	var floor int64
+	if err := tx.queryRow(ctx, "SELECT purged_through FROM conversations WHERE id = $1", convID).Scan(&floor); err != nil {
+		return 0, 0, tx.d.wrap(err)
 	}
+	start, limit := floor, micros(cutoff)
 	var ids []string
 	var maxSeq int64
-	for rows.Next() {
-		var id string
-		var seq int64
-		if err := rows.Scan(&id, &seq); err != nil {
-			rows.Close()
-			return 0, 0, tx.d.wrap(err)
+walk:
+	for {
+		page, err := tx.agesAfter(ctx, convID, floor)
+		if err != nil {
+			return 0, 0, err
 		}
-		ids, maxSeq = append(ids, id), max(maxSeq, seq)
+		for _, m := range page {
+			if !m.gone {
+				if m.created >= limit || len(ids) == PurgeBatch {
+					break walk
+				}
+				ids, maxSeq = append(ids, m.id), m.seq
+			}
+			floor = m.seq
+		}
+		if len(page) < PurgeBatch {
+			break
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, 0, tx.d.wrap(err)
+	if floor != start {
+		if err := tx.execOne(ctx, "UPDATE conversations SET purged_through = $1 WHERE id = $2", floor, convID); err != nil {
+			return 0, 0, err
+		}
 	}
 	if len(ids) == 0 {
 		return 0, 0, nil
 	}
+	args := append([]any{micros(tx.Now)}, stringArgs(ids)...)
+	if _, err := tx.exec(ctx, "UPDATE messages SET body_sealed = NULL, purged_at = $1 WHERE id IN ("+placeholders(2, len(ids))+")", args...); err != nil {
+		return 0, 0, err
+	}
 	return len(ids), maxSeq, tx.forgetMessages(ctx, ids)
+}
+
+// msgAge is what PurgeMessages reads of a message.
+type msgAge struct {
+	id      string
+	seq     int64
+	created int64 // Unix microseconds
+	gone    bool  // recalled or purged
+}
+
+// agesAfter reads up to PurgeBatch messages of a conversation after seq, in order.
+func (tx *Tx) agesAfter(ctx context.Context, convID string, seq int64) ([]msgAge, error) {
+	rows, err := tx.query(ctx, `SELECT id, seq, created_at, recalled_at + purged_at FROM messages
+		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, convID, seq, PurgeBatch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []msgAge
+	for rows.Next() {
+		var m msgAge
+		var gone int64
+		if err := rows.Scan(&m.id, &m.seq, &m.created, &gone); err != nil {
+			return nil, tx.d.wrap(err)
+		}
+		m.gone = gone != 0
+		out = append(out, m)
+	}
+	return out, tx.d.wrap(rows.Err())
 }
 
 // forgetMessages drops the receipts, ends the urgent timers and deletes the

@@ -336,3 +336,59 @@ func TestConformanceConcurrentSends(t *testing.T) {
 		}
 	})
 }
+
+// The lifespan purge walks from the conversation's purge floor in sequence
+// order: it purges every old message, skips recalled ones, stops at the
+// first young one, and goes on past a batch across calls.
+func TestConformancePurgeWalksFromTheFloor(t *testing.T) {
+	clock := clocktest.At(time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC))
+	storetest.Each(t, clock.Now, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedMessaging(t, s)
+		old := store.PurgeBatch + 3
+		mustWrite(t, s, func(tx *store.Tx) error {
+			for i := range old {
+				id := fmt.Sprintf("old%d", i)
+				if _, err := tx.InsertMessage(ctx, newMsg(id, "u1", id, ward.Normal)); err != nil {
+					return err
+				}
+			}
+			return tx.RecallMessage(ctx, "o1", "old1")
+		})
+		clock.Advance(2 * time.Hour)
+		mustWrite(t, s, func(tx *store.Tx) error {
+			_, err := tx.InsertMessage(ctx, newMsg("young", "u1", "young", ward.Normal))
+			return err
+		})
+		purge := func() (n int, upTo int64) {
+			mustWrite(t, s, func(tx *store.Tx) error {
+				var err error
+				n, upTo, err = tx.PurgeMessages(ctx, "c1", tx.Now.Add(-time.Hour))
+				return err
+			})
+			return n, upTo
+		}
+		// The first batch: old0, then old2 onwards (old1 was recalled).
+		if n, upTo := purge(); n != store.PurgeBatch || upTo != int64(store.PurgeBatch+1) {
+			t.Fatalf("first purge: %d up to seq %d, want %d up to %d", n, upTo, store.PurgeBatch, store.PurgeBatch+1)
+		}
+		if n, upTo := purge(); n != 2 || upTo != int64(old) {
+			t.Fatalf("second purge: %d up to seq %d, want 2 up to %d", n, upTo, old)
+		}
+		if n, _ := purge(); n != 0 {
+			t.Fatalf("third purge: %d, want 0 (only the young message is left)", n)
+		}
+		mustWrite(t, s, func(tx *store.Tx) error {
+			young, err := tx.MessageByID(ctx, "o1", "young")
+			if err != nil || young.Tombstone() {
+				t.Errorf("the young message was purged: %+v %v", young, err)
+			}
+			return nil
+		})
+		// Once it is old, it goes too.
+		clock.Advance(2 * time.Hour)
+		if n, upTo := purge(); n != 1 || upTo != int64(old+1) {
+			t.Fatalf("purge after the young one aged: %d up to %d", n, upTo)
+		}
+	})
+}
