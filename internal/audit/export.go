@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -45,8 +46,24 @@ func (x *exportRecord) csv() []string {
 	if x.Seq > 0 {
 		seq = strconv.FormatInt(x.Seq, 10)
 	}
-	return []string{seq, x.Time, x.OrgID, x.ActorUserID, x.ActorRole, x.ActorDeviceID, x.ActorIP,
+	row := []string{seq, x.Time, x.OrgID, x.ActorUserID, x.ActorRole, x.ActorDeviceID, x.ActorIP,
 		x.Action, x.ResourceType, x.ResourceID, x.PatientID, x.Outcome, x.Reason, x.Hash}
+	for i := range row {
+		row[i] = spreadsheetSafe(row[i])
+	}
+	return row
+}
+
+// spreadsheetSafe defuses a CSV cell that a spreadsheet would run as a
+// formula (CSV injection: "=HYPERLINK(…)" in a reason or an id a user
+// chose): a cell starting with = + - @, a tab or a carriage return gets a
+// leading apostrophe, which spreadsheets show as text. The JSONL export
+// keeps every value exactly as recorded.
+func spreadsheetSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
 }
 
 // ProgressEvery is how many events Export writes between progress calls.

