@@ -54,7 +54,7 @@ func (a *App) ChangePassword(ctx context.Context, p *Principal, current, next st
 			return err
 		}
 		return audit.Append(ctx, tx, p.event(audit.PasswordChanged, "user", p.User.ID))
-	})
+	}, p.User.ID)
 }
 
 // RevokeUserSessions ends every session of a user of the caller's org (an
@@ -73,7 +73,7 @@ func (a *App) RevokeUserSessions(ctx context.Context, p *Principal, userID strin
 		ev := p.event(audit.SessionRevoked, "user", userID)
 		ev.Reason = "every session, by an admin"
 		return audit.Append(ctx, tx, ev)
-	})
+	}, userID)
 }
 
 // ResetMFA clears a user's second factors (a lost phone) and ends their
@@ -102,5 +102,5 @@ func (a *App) ResetMFA(ctx context.Context, p *Principal, userID string) error {
 		ev := p.event(audit.UserUpdated, "user", userID)
 		ev.Reason = "second factors reset"
 		return audit.Append(ctx, tx, ev)
-	})
+	}, userID)
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -73,8 +74,15 @@ func (c *sessionCache) forget() {
 
 // changeAccess runs a write that can end or restrict sessions (sign-out,
 // revocation, lock, wipe, disable, policy, enrolment) and then clears the
-// session cache, so this node never serves a session from before it.
-func (a *App) changeAccess(ctx context.Context, fn func(*store.Tx) error) error {
-	defer a.cache.forget()
-	return a.store.Write(ctx, fn)
+// session cache, so this node never serves a session from before it. Once
+// it has committed, the open sockets of users (on every node) check their
+// sessions at once, so a revoked session's socket closes now rather than
+// at its next periodic check.
+func (a *App) changeAccess(ctx context.Context, fn func(*store.Tx) error, users ...string) error {
+	err := a.store.Write(ctx, fn)
+	a.cache.forget()
+	if err == nil && len(users) > 0 {
+		a.publish(ctx, realtime.Event{Type: realtime.AccessChanged, Users: users})
+	}
+	return err
 }

@@ -339,7 +339,7 @@ func (a *App) Logout(ctx context.Context, p *Principal) error {
 			return err
 		}
 		return audit.Append(ctx, tx, p.event(audit.Logout, "session", p.Session.ID))
-	})
+	}, p.User.ID)
 }
 
 // Sessions lists the caller's live sessions.
@@ -370,7 +370,7 @@ func (a *App) RevokeSession(ctx context.Context, p *Principal, id string) error 
 			return ward.Errorf(ward.CodeNotFound, "no such live session")
 		}
 		return audit.Append(ctx, tx, p.event(audit.SessionRevoked, "session", id))
-	})
+	}, p.User.ID)
 }
 
 // SignOutEverywhere ends every session of the caller, this one included.
@@ -385,5 +385,5 @@ func (a *App) SignOutEverywhere(ctx context.Context, p *Principal) error {
 		ev := p.event(audit.SessionRevoked, "user", p.User.ID)
 		ev.Reason = "sign out everywhere"
 		return audit.Append(ctx, tx, ev)
-	})
+	}, p.User.ID)
 }

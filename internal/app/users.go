@@ -135,6 +135,6 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 			return err
 		}
 		return audit.Append(ctx, tx, p.event(action, "user", u.ID))
-	})
+	}, id)
 	return u, err
 }

@@ -150,6 +150,7 @@ type socket struct {
 
 	mu         sync.Mutex
 	timer      *time.Timer // the next session check
+	ended      bool        // serve returned: no more checks
 	lastTyping time.Time   // typing is relayed at most once per typingEvery
 }
 
@@ -222,7 +223,7 @@ func (s *socket) serve(p *app.Principal, authErr error) {
 	}
 	switch {
 	case ward.ErrorCode(authErr) == ward.CodeDeviceWiped:
-		s.c.Bind("", p.Device.ID, onWipe)
+		s.c.Bind("", p.Device.ID, onWipe, nil)
 		s.c.Send(realtime.Event{Type: realtime.DeviceWipe})
 	case authErr != nil:
 		s.refuse(authErr)
@@ -233,17 +234,31 @@ func (s *socket) serve(p *app.Principal, authErr error) {
 	default:
 		s.c.SendJSON(helloFrame{Type: "hello", UserID: p.User.ID, DeviceID: p.Device.ID, SessionID: p.Session.ID,
 			ExpiresAt: p.Session.ExpiresAt, IdleTimeout: int64(p.Policy.IdleTimeout.D() / time.Second)})
-		s.c.Bind(p.User.ID, p.Device.ID, onWipe)
+		s.c.Bind(p.User.ID, p.Device.ID, onWipe, s.recheckNow)
 		s.mu.Lock()
 		s.timer = time.AfterFunc(s.h.hub.Options().Recheck, s.recheck)
 		s.mu.Unlock()
 		defer func() {
 			s.mu.Lock()
+			s.ended = true
 			s.timer.Stop()
 			s.mu.Unlock()
 		}()
 	}
 	s.readLoop()
+}
+
+// recheckNow checks the session at once, on an access change (a revoked
+// session, a disabled user), and then every Recheck as before.
+func (s *socket) recheckNow() {
+	s.mu.Lock()
+	if s.ended || s.timer == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.timer.Stop()
+	s.mu.Unlock()
+	s.recheck()
 }
 
 // recheck runs every Recheck while the socket is open: a session that
@@ -264,7 +279,9 @@ func (s *socket) recheck() {
 		return
 	}
 	s.mu.Lock()
-	s.timer.Reset(s.h.hub.Options().Recheck)
+	if !s.ended {
+		s.timer.Reset(s.h.hub.Options().Recheck)
+	}
 	s.mu.Unlock()
 }
 

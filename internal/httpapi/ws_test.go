@@ -349,3 +349,45 @@ func countOf(xs []string, x string) int {
 	}
 	return n
 }
+
+// TestWebSocketClosesAtOnceWhenAccessEnds: with the periodic check an hour
+// away, revoking one session closes its socket at once and leaves the
+// user's other session open; an admin revoking all of a user's sessions
+// closes the rest; another user's socket is untouched.
+func TestWebSocketClosesAtOnceWhenAccessEnds(t *testing.T) {
+	e := newWSEnv(t, realtime.HubOptions{Recheck: time.Hour})
+	ctx := context.Background()
+	admin, _ := e.f.MustLogin(t, e.f.Owner.Email, e.f.OwnerPW, "owner-laptop-1")
+	nurse, pw := e.f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
+	doctor, dpw := e.f.AddUser(t, ward.RoleClinician, "doc@stmary.example", "Dan Doctor")
+	phoneTok := e.login(t, nurse.Email, pw, "nurse-phone-1")
+	phone, phoneHello := e.signedIn(t, phoneTok)
+	laptop, _ := e.signedIn(t, e.login(t, nurse.Email, pw, "nurse-laptop-1"))
+	docSock, _ := e.signedIn(t, e.login(t, doctor.Email, dpw, "doc-phone-1"))
+
+	p, err := e.f.App.Authenticate(ctx, phoneTok, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.f.App.RevokeSession(ctx, p, phoneHello["session_id"].(string)); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := closed(t, phone); st != realtime.StatusUnauthenticated {
+		t.Errorf("revoked session's socket: close %d, want 4401", st)
+	}
+	e.f.App.Broker().Publish(ctx, realtime.Event{Type: realtime.Receipt, Users: []string{nurse.ID}})
+	if f := frame(t, laptop); f["type"] != realtime.Receipt {
+		t.Fatalf("the other session's socket got %v, want it open and a receipt", f)
+	}
+
+	if err := e.f.App.RevokeUserSessions(ctx, admin, nurse.ID); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := closed(t, laptop); st != realtime.StatusUnauthenticated {
+		t.Errorf("after the admin's revocation: close %d, want 4401", st)
+	}
+	e.f.App.Broker().Publish(ctx, realtime.Event{Type: realtime.Receipt, Users: []string{doctor.ID}})
+	if f := frame(t, docSock); f["type"] != realtime.Receipt {
+		t.Errorf("another user's socket got %v, want it open and a receipt", f)
+	}
+}

@@ -23,20 +23,32 @@ type Conn struct {
 	writing bool     // a writer goroutine is draining queue
 	closed  bool
 	closing chan struct{} // made by Close; closed when its handshake ends
-	onWipe  func()
+	onWipe   func()
+	onAccess func()
 }
 
 // Bind addresses the socket: from now on it receives the events naming
 // user or device. onWipe, if not nil, runs after a device.wipe frame was
 // written to this socket (to record the delivery); the socket is then
-// closed with StatusDeviceRevoked.
-func (c *Conn) Bind(user, device string, onWipe func()) {
+// closed with StatusDeviceRevoked. onAccess, if not nil, runs in a
+// goroutine of its own on an AccessChanged event naming the socket.
+func (c *Conn) Bind(user, device string, onWipe, onAccess func()) {
 	c.mu.Lock()
-	c.onWipe = onWipe
+	c.onWipe, c.onAccess = onWipe, onAccess
 	closed := c.closed
 	c.mu.Unlock()
 	if !closed {
 		c.hub.index(c, user, device)
+	}
+}
+
+// accessChanged runs the socket's onAccess callback, without blocking.
+func (c *Conn) accessChanged() {
+	c.mu.Lock()
+	fn, closed := c.onAccess, c.closed
+	c.mu.Unlock()
+	if fn != nil && !closed {
+		go fn()
 	}
 }
 

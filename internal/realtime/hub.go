@@ -16,6 +16,11 @@ const (
 	// DeviceLocked closes every socket of ev.Devices (close status
 	// StatusDeviceRevoked): an admin locked the device.
 	DeviceLocked = "device.locked"
+	// AccessChanged makes every socket of ev.Users and ev.Devices check its
+	// session again now (its Bind onAccess callback), instead of at its
+	// next periodic recheck: a session was revoked, a user disabled, a
+	// password changed. A socket whose session ended then closes.
+	AccessChanged = "access.changed"
 )
 
 // Close statuses the hub and the WebSocket handler use, beside the
@@ -128,6 +133,12 @@ func (h *Hub) dispatch(ev Event) {
 	if ev.Type == DeviceLocked {
 		for _, c := range h.targets(nil, ev.Devices) {
 			c.Close(StatusDeviceRevoked, "an admin locked this device")
+		}
+		return
+	}
+	if ev.Type == AccessChanged {
+		for _, c := range h.targets(ev.Users, ev.Devices) {
+			c.accessChanged()
 		}
 		return
 	}

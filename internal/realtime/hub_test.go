@@ -20,7 +20,8 @@ import (
 type hubServer struct {
 	hub   *Hub
 	srv   *httptest.Server
-	wiped atomic.Int32 // onWipe calls
+	wiped  atomic.Int32 // onWipe calls
+	access atomic.Int32 // onAccess calls
 }
 
 func newHubServer(t *testing.T, b Broker, opts HubOptions) *hubServer {
@@ -37,7 +38,7 @@ func newHubServer(t *testing.T, b Broker, opts HubOptions) *hubServer {
 			return
 		}
 		defer c.Release()
-		c.Bind(r.URL.Query().Get("user"), r.URL.Query().Get("device"), func() { hs.wiped.Add(1) })
+		c.Bind(r.URL.Query().Get("user"), r.URL.Query().Get("device"), func() { hs.wiped.Add(1) }, func() { hs.access.Add(1) })
 		c.SendJSON(map[string]string{"type": "hello"})
 		for {
 			if _, _, err := ws.Read(context.Background()); err != nil {
@@ -265,5 +266,28 @@ func TestHubWipeAndLock(t *testing.T) {
 	b.Publish(context.Background(), Event{Type: Receipt, Users: []string{"u1"}})
 	if ev := read(t, tablet); ev.Type != Receipt {
 		t.Errorf("the other device got %+v, want the receipt only", ev)
+	}
+}
+
+// An access change runs the callback of each socket it names, once, and
+// sends no frame.
+func TestHubAccessChanged(t *testing.T) {
+	b := NewLocalBroker()
+	hs := newHubServer(t, b, HubOptions{})
+	phone := hs.dial(t, "u1", "phone", nil)
+	hs.dial(t, "u1", "laptop", nil)
+	other := hs.dial(t, "u2", "desk", nil)
+	waitFor(t, "three sockets", func() bool { return hs.hub.Len() == 3 })
+	b.Publish(context.Background(), Event{Type: AccessChanged, Users: []string{"u1"}, Devices: []string{"phone"}})
+	waitFor(t, "u1's two sockets rechecked", func() bool { return hs.access.Load() == 2 })
+	b.Publish(context.Background(), Event{Type: Receipt, Users: []string{"u1", "u2"}})
+	if ev := read(t, phone); ev.Type != Receipt {
+		t.Errorf("phone got %+v first, want the receipt (no frame for the access change)", ev)
+	}
+	if ev := read(t, other); ev.Type != Receipt {
+		t.Errorf("u2 got %+v", ev)
+	}
+	if n := hs.access.Load(); n != 2 {
+		t.Errorf("onAccess ran %d times, want 2", n)
 	}
 }
