@@ -263,7 +263,8 @@ func (s *socket) recheckNow() {
 
 // recheck runs every Recheck while the socket is open: a session that
 // ended, idled out or lost its device closes the socket; a wipe order that
-// the live event missed is sent now.
+// the live event missed is sent now; and a socket that does not answer a
+// ping is closed as dead.
 func (s *socket) recheck() {
 	_, err := s.h.app.CheckSocket(s.ctx, s.tokenHash, s.ip)
 	switch ward.ErrorCode(err) {
@@ -276,6 +277,13 @@ func (s *socket) recheck() {
 		s.h.log.WarnContext(s.ctx, "websocket session check failed", "err", err.Error())
 	default:
 		s.refuse(err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, s.h.hub.Options().PingTimeout)
+	err = s.ws.Ping(ctx) // answered by the client's reader
+	cancel()
+	if err != nil {
+		s.c.Close(websocket.StatusGoingAway, "no answer to ping")
 		return
 	}
 	s.mu.Lock()

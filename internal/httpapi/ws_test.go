@@ -391,3 +391,31 @@ func TestWebSocketClosesAtOnceWhenAccessEnds(t *testing.T) {
 		t.Errorf("another user's socket got %v, want it open and a receipt", f)
 	}
 }
+
+// TestWebSocketDeadPeerIsClosed: each session check also pings the socket;
+// a client that answers (its reader runs) stays, one that does not (a
+// phone gone from the network) is closed by the server.
+func TestWebSocketDeadPeerIsClosed(t *testing.T) {
+	e := newWSEnv(t, realtime.HubOptions{Recheck: 50 * time.Millisecond, PingTimeout: 200 * time.Millisecond})
+	nurse, pw := e.f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
+	alive, _ := e.signedIn(t, e.login(t, nurse.Email, pw, "nurse-phone-1"))
+	readerDone := alive.CloseRead(context.Background()) // answers pings, as every client's reader does
+	dead, _ := e.signedIn(t, e.login(t, nurse.Email, pw, "nurse-laptop-1"))
+	_ = dead // never read again: pings go unanswered
+	deadline := time.Now().Add(10 * time.Second)
+	for e.hub.Len() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sockets open, want the silent one closed", e.hub.Len())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // several more checks and pings
+	if n := e.hub.Len(); n != 1 {
+		t.Errorf("%d sockets open, want the answering one kept", n)
+	}
+	select {
+	case <-readerDone.Done():
+		t.Error("the answering client's socket was closed")
+	default:
+	}
+}

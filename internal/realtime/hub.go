@@ -49,7 +49,12 @@ type HubOptions struct {
 	// (default 60 s): a socket does not keep a session alive, and one whose
 	// session ended is closed.
 	Recheck time.Duration
-	Logger  *slog.Logger
+	// PingTimeout is how long a socket may take to answer the ping sent
+	// with each check (default 10 s); one that does not (a phone that
+	// dropped off the network, a half-open connection) is closed, so dead
+	// sockets are found within Recheck + PingTimeout.
+	PingTimeout time.Duration
+	Logger      *slog.Logger
 }
 
 func (o HubOptions) withDefaults() HubOptions {
@@ -64,6 +69,9 @@ func (o HubOptions) withDefaults() HubOptions {
 	}
 	if o.Recheck <= 0 {
 		o.Recheck = 60 * time.Second
+	}
+	if o.PingTimeout <= 0 {
+		o.PingTimeout = 10 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
