@@ -59,6 +59,7 @@ type Result struct {
 	// resident set: noisy, since the runtime returns freed memory (the
 	// sign-ins' argon2 buffers) to the OS lazily; it can even be negative.
 	BytesPerSocket    int64   `json:"bytes_per_socket"`
+	StackPerSocket    int64   `json:"stack_bytes_per_socket"` // the stacks' share of BytesPerSocket
 	RSSBytesPerSocket int64   `json:"rss_bytes_per_socket"`
 	HeapSettled       bool    `json:"heap_settled"` // both heap readings followed a GC
 	CPUSeconds        float64 `json:"cpu_seconds"`  // server CPU in the window
@@ -102,7 +103,7 @@ func (r *Result) print(w io.Writer) {
 	if r.RSSBytesPerSocket <= 0 {
 		rss = "RSS shrank: freed memory went back to the OS"
 	}
-	fmt.Fprintf(tw, "per idle socket\t%s\t(Go heap+stacks after GC; %s)\n", kib(r.BytesPerSocket), rss)
+	fmt.Fprintf(tw, "per idle socket\t%s\t(Go heap+stacks after GC, of which stacks %s; %s)\n", kib(r.BytesPerSocket), kib(r.StackPerSocket), rss)
 	fmt.Fprintf(tw, "CPU per message\t%.0f µs\t(%.2f CPU s in the window)\n", r.CPUPerMessage*1e6, r.CPUSeconds)
 	if r.DroppedSockets > 0 || r.LastError != "" {
 		fmt.Fprintf(tw, "problems\t%d sockets dropped\t%s\n", r.DroppedSockets, r.LastError)

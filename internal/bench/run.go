@@ -121,6 +121,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	after, gc2 := t.settledSample(ctx, hc)
 	if cfg.Sockets > 0 && before.ok && after.ok {
 		res.BytesPerSocket = (int64(after.heap) - int64(before.heap)) / int64(cfg.Sockets)
+		res.StackPerSocket = (int64(after.stack) - int64(before.stack)) / int64(cfg.Sockets)
 		res.RSSBytesPerSocket = (int64(after.rss) - int64(before.rss)) / int64(cfg.Sockets)
 	}
 	res.HeapSettled = gc1 && gc2

@@ -130,10 +130,11 @@ func logTail(path string) string {
 
 // procSample is what the server process has used so far.
 type procSample struct {
-	rss  uint64  // resident set, bytes
-	cpu  float64 // user + system CPU seconds
-	heap uint64  // Go heap allocated + goroutine stacks, bytes (from /metrics)
-	ok   bool
+	rss   uint64  // resident set, bytes
+	cpu   float64 // user + system CPU seconds
+	heap  uint64  // Go heap allocated + goroutine stacks, bytes (from /metrics)
+	stack uint64  // of which goroutine stacks
+	ok    bool
 }
 
 // sample reads the server's RSS and CPU from /proc when it runs on this
@@ -142,7 +143,12 @@ type procSample struct {
 func (t *target) sample(ctx context.Context, hc *http.Client) procSample {
 	var s procSample
 	m := scrapeMetrics(ctx, hc, t.base)
-	s.heap = uint64(m["go_memstats_heap_alloc_bytes"] + m["go_memstats_stack_inuse_bytes"])
+	s.stack = uint64(m["go_memstats_stack_inuse_bytes"])
+	live, ok := m["go_gc_heap_live_bytes"] // the heap the last GC found live
+	if !ok {
+		live = m["go_memstats_heap_alloc_bytes"] // older servers: live + not yet swept
+	}
+	s.heap = uint64(live) + s.stack
 	if t.pid != 0 {
 		if rss, cpu, err := readProc(t.pid); err == nil {
 			s.rss, s.cpu, s.ok = rss, cpu, true
@@ -156,7 +162,7 @@ func (t *target) sample(ctx context.Context, hc *http.Client) procSample {
 }
 
 // settledSample is sample after the server's garbage collector has run
-// twice since the call (at most 15 s of waiting), so that the Go heap
+// four times since the call (stacks shrink by half at each) (at most 15 s of waiting), so that the Go heap
 // figure is live memory, not garbage of earlier phases (the sign-ins'
 // argon2 buffers). It makes the collector run by reading /metrics, which
 // allocates a little each time; gc reports whether it did.
@@ -174,7 +180,7 @@ func (t *target) settledSample(ctx context.Context, hc *http.Client) (s procSamp
 				defer wg.Done()
 				m := scrapeMetrics(ctx, hc, t.base)
 				mu.Lock()
-				if m[key] >= start+2 {
+				if m[key] >= start+4 {
 					last = m
 				}
 				mu.Unlock()
