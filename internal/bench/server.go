@@ -162,9 +162,9 @@ func (t *target) sample(ctx context.Context, hc *http.Client) procSample {
 }
 
 // settledSample is sample after the server's garbage collector has run
-// four times since the call (stacks shrink by half at each) (at most 15 s of waiting), so that the Go heap
-// figure is live memory, not garbage of earlier phases (the sign-ins'
-// argon2 buffers). It makes the collector run by reading /metrics, which
+// four times since the call (at most 15 s of waiting): stacks shrink by
+// half at each GC, and the heap figure is what the last one found live,
+// not garbage of earlier phases (the sign-ins' argon2 buffers). It makes the collector run by reading /metrics, which
 // allocates a little each time; gc reports whether it did.
 func (t *target) settledSample(ctx context.Context, hc *http.Client) (s procSample, gc bool) {
 	const key = "go_gc_duration_seconds_count"
