@@ -68,7 +68,7 @@ func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
 		members: newMemberCache(),
-		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
+		blobs:   cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
 	if a.maxAttachment <= 0 {
 		a.maxAttachment = ward.MaxAttachmentSize
 	}

@@ -18,11 +18,11 @@ type Conn struct {
 	// user and device are the socket's address; set by Bind under hub.mu.
 	user, device string
 
-	mu      sync.Mutex
-	queue   []*frame // nil while idle
-	writing bool     // a writer goroutine is draining queue
-	closed  bool
-	closing chan struct{} // made by Close; closed when its handshake ends
+	mu       sync.Mutex
+	queue    []*frame // nil while idle
+	writing  bool     // a writer goroutine is draining queue
+	closed   bool
+	closing  chan struct{} // made by Close; closed when its handshake ends
 	onWipe   func()
 	onAccess func()
 }

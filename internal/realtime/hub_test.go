@@ -18,8 +18,8 @@ import (
 // hubServer serves sockets addressed by the query (?user=&device=) on a
 // hub over b, the way the API handler does once a socket is signed in.
 type hubServer struct {
-	hub   *Hub
-	srv   *httptest.Server
+	hub    *Hub
+	srv    *httptest.Server
 	wiped  atomic.Int32 // onWipe calls
 	access atomic.Int32 // onAccess calls
 }
