@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,8 @@ type Store struct {
 	batches   chan *batchJob         // group-commit queue (batch.go)
 	closed    chan struct{}
 	batchDone chan struct{}
-	leader    leadership // leader.go
+	leader    leadership    // leader.go
+	ckpt      *checkpointer // SQLite only (checkpoint.go)
 }
 
 func errClosed() error { return ward.Errorf(ward.CodeUnavailable, "the database is closed") }
@@ -97,7 +99,8 @@ func (s *Store) openSQLite(path string) error {
 	// them run beside the writer). synchronous=FULL: a commit is on disk.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	// The writer never checkpoints; the checkpointer does (checkpoint.go).
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walSizeLimit)+")")
 	if err != nil {
 		return err
 	}
@@ -112,6 +115,12 @@ func (s *Store) openSQLite(path string) error {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
+	if s.ckpt, err = newCheckpointer(dsn); err != nil {
+		w.Close()
+		r.Close()
+		return err
+	}
+	go s.ckpt.run(s.closed)
 	s.d, s.w, s.r = sqlite, w, r
 	s.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(w), r: newStmtCache(r)}
 	return nil
@@ -147,6 +156,9 @@ func (s *Store) Close() error {
 		c.close()
 	}
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.d.name == "sqlite" {
 		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 			errs = append(errs, err)
@@ -197,6 +209,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return s.d.wrap(err)
+	}
+	if s.ckpt != nil && !readOnly {
+		s.ckpt.commits.Add(1)
 	}
 	return nil
 }
