@@ -70,7 +70,8 @@ crashtest:
 	CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -count=1 -v -timeout 60m -run '^TestCrashKill9$$' ./internal/crashtest/
 
 ## bench: the benchmarks behind docs/BENCHMARKS.md (a few minutes; results also in .cache/bench.txt),
-## then ward bench with its defaults (figures in .cache/bench.json; BENCH_FLAGS adds flags) and sequentially
+## then ward bench with its defaults (figures in .cache/bench.json; BENCH_FLAGS adds flags), sequentially,
+## and one-to-one only with one socket per user (.cache/bench-direct.json)
 BENCH_POSTGRES ?= $(WARD_TEST_POSTGRES)
 BENCH_FLAGS ?=
 bench: build
@@ -80,10 +81,12 @@ bench: build
 	WARD_TEST_POSTGRES='$(BENCH_POSTGRES)' $(GO) test -run '^$$' -bench 'Recorder' -benchtime 3s ./internal/audit/ && \
 	WARD_TEST_POSTGRES='$(BENCH_POSTGRES)' $(GO) test -run '^$$' -bench 'Verify' -benchtime 3x ./internal/audit/ && \
 	$(GO) test -run '^$$' -bench 'Hash$$' -benchtime 20x ./internal/auth/ && \
-	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ ; \
+	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ && \
+	$(GO) test -run '^$$' -bench 'SendMessage$$|SendMessageParallel' -benchtime 3s ./internal/app/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
 	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json
 	./$(BIN) bench --sequential --users 20 --sockets 20 --duration 10s --json .cache/bench-sequential.json
+	./$(BIN) bench --group-ratio 0 --users 400 --sockets 400 --rate 10000 --json .cache/bench-direct.json
 	@if [ -n '$(BENCH_POSTGRES)' ]; then \
 	  ./$(BIN) bench $(BENCH_FLAGS) --db '$(BENCH_POSTGRES)' --json .cache/bench-postgres.json; \
 	fi

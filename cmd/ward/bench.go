@@ -21,7 +21,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	d := bench.Defaults
 	fs := newFlags("bench", stdout)
 	fs.StringVar(&cfg.DataDir, "data", "", "data dir for the started server (default: a temporary one, removed afterwards)")
-	fs.StringVar(&cfg.DBURL, "db", "", "database for the started server: empty for SQLite, or postgres://… (a new org is left in it)")
+	fs.StringVar(&cfg.DBURL, "db", "", "database for the started server: empty for SQLite, or postgres://… (the run works in a schema of its own, dropped afterwards)")
 	fs.BoolVar(&inProcess, "in-process", false, "run the server inside the bench process (its RSS and CPU then include the bench clients)")
 	fs.StringVar(&cfg.Target, "target", "", "load a running ward at https://host:port instead of starting one")
 	fs.StringVar(&cfg.Org, "org", "", "with --target: the org's slug (MFA optional, device approval off)")

@@ -3,8 +3,12 @@ package bench
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"os"
 	"testing"
 	"time"
+
+	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
 func TestHistQuantiles(t *testing.T) {
@@ -80,5 +84,40 @@ func TestValidate(t *testing.T) {
 	}
 	if err := (Config{}).Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
+	}
+}
+
+// Runs on PostgreSQL each work in a schema of their own and drop it, so a
+// second run on the same database starts clean too (the first run's org is
+// sealed under a master key that went with its temporary data dir).
+func TestRunTwiceOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server twice")
+	}
+	base := os.Getenv(storetest.PostgresEnv)
+	if base == "" {
+		t.Skipf("%s not set", storetest.PostgresEnv)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for i := range 2 {
+		var out bytes.Buffer
+		res, err := Run(ctx, Config{DBURL: base, Users: 4, Sockets: 4, Rate: 20, GroupSize: 3,
+			Duration: time.Second, Warmup: 200 * time.Millisecond, Out: &out})
+		if err != nil {
+			t.Fatalf("run %d: %v\n%s", i+1, err, out.String())
+		}
+		if res.Database != "postgres" || res.Sent == 0 || res.Failed != 0 {
+			t.Fatalf("run %d: %+v\n%s", i+1, res, out.String())
+		}
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var left int
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'ward_bench_%'").Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d bench schemas left behind (%v)", left, err)
 	}
 }

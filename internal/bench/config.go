@@ -14,7 +14,8 @@ import (
 type Config struct {
 	// The server: Target names a running ward (https://host:port) to load;
 	// empty starts one on DataDir (empty: a temporary folder, removed
-	// afterwards) and DBURL (empty: SQLite in DataDir; postgres://…).
+	// afterwards) and DBURL (empty: SQLite in DataDir; postgres://…, where
+	// the run makes a schema of its own and drops it afterwards).
 	Target  string
 	DataDir string
 	DBURL   string

@@ -82,6 +82,11 @@ func (r *Result) WriteJSON(path string) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
+// minSocketsForMemory is the fewest sockets whose memory ward bench
+// reports per socket: below it, the rest of the heap's ups and downs
+// swamp the figure.
+const minSocketsForMemory = 200
+
 func (r *Result) print(w io.Writer) {
 	note := ""
 	if r.IncludesClient {
@@ -103,7 +108,11 @@ func (r *Result) print(w io.Writer) {
 	if r.RSSBytesPerSocket <= 0 {
 		rss = "RSS shrank: freed memory went back to the OS"
 	}
-	fmt.Fprintf(tw, "per idle socket\t%s\t(Go heap+stacks after GC, of which stacks %s; %s)\n", kib(r.BytesPerSocket), kib(r.StackPerSocket), rss)
+	if r.Connections >= minSocketsForMemory {
+		fmt.Fprintf(tw, "per idle socket\t%s\t(Go heap+stacks after GC, of which stacks %s; %s)\n", kib(r.BytesPerSocket), kib(r.StackPerSocket), rss)
+	} else {
+		fmt.Fprintf(tw, "per idle socket\t—\t(%d sockets are too few to tell from the server's other memory; use %d or more)\n", r.Connections, minSocketsForMemory)
+	}
 	fmt.Fprintf(tw, "CPU per message\t%.0f µs\t(%.2f CPU s in the window)\n", r.CPUPerMessage*1e6, r.CPUSeconds)
 	if r.DroppedSockets > 0 || r.LastError != "" {
 		fmt.Fprintf(tw, "problems\t%d sockets dropped\t%s\n", r.DroppedSockets, r.LastError)

@@ -68,6 +68,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			}
 			defer os.RemoveAll(dataDir)
 		}
+		if cfg.DBURL != "" {
+			var drop func()
+			if cfg.DBURL, drop, err = freshSchema(ctx, cfg.DBURL); err != nil {
+				return nil, err
+			}
+			defer drop()
+		}
 		fmt.Fprintf(out, "creating an org and %d users in %s (%s)…\n", cfg.Users, dataDir, res.Database)
 		if slug, emails, err = createLocal(ctx, cfg, dataDir, run); err != nil {
 			return nil, err
