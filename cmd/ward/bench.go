@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/pprof"
 
 	"github.com/wardhealth/ward/internal/bench"
 )
@@ -40,7 +39,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	fs.DurationVar(&cfg.Warmup, "warmup", d.Warmup, "load before the measured phase, not counted")
 	fs.BoolVar(&cfg.Sequential, "sequential", false, "one client sends, waits for the answer, repeats (--rate and --senders do not apply)")
 	fs.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
-	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --in-process: write a CPU profile of the whole run (server and clients) to this file")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --in-process: write a CPU profile of the load phase (server and clients) to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -57,20 +56,10 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 		}
 		cfg.ServeCommand = []string{exe, "serve"}
 	}
-	if cpuProfile != "" {
-		if !inProcess {
-			return usageError{errors.New("--cpuprofile needs --in-process")}
-		}
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	if cpuProfile != "" && !inProcess {
+		return usageError{errors.New("--cpuprofile needs --in-process")}
 	}
+	cfg.CPUProfile = cpuProfile
 	cfg.Out = stdout
 	res, err := bench.Run(ctx, cfg)
 	if err != nil {

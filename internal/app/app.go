@@ -103,6 +103,14 @@ func New(cfg Config) (*App, error) {
 		c.Now = a.now
 		a.address = auth.NewThrottle(c)
 	}
+	// Access changes on any node (revocations, disabled users: see
+	// changeAccess) clear this node's session cache at once, so another
+	// node's revocation is not served from here for the cache's 5 s.
+	a.broker.Subscribe(func(ev realtime.Event) {
+		if ev.Type == realtime.AccessChanged {
+			a.cache.forget()
+		}
+	})
 	return a, nil
 }
 

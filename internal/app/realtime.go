@@ -39,6 +39,14 @@ func (a *App) CheckSocket(ctx context.Context, tokenHash, ip string) (*Principal
 	return a.checkSession(ctx, tokenHash, ip)
 }
 
+// RecheckSocket is CheckSocket reading the session from the store, never
+// from the session cache: for the check an access change triggers, which
+// may come from another node whose change this node's cache has not seen.
+func (a *App) RecheckSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
+	a.cache.drop(tokenHash)
+	return a.checkSession(ctx, tokenHash, ip)
+}
+
 // WipeDelivered records that the wipe order of p's device reached it, once;
 // via says how ("websocket"). A second call changes nothing.
 func (a *App) WipeDelivered(ctx context.Context, p *Principal, via string) error {

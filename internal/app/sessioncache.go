@@ -65,6 +65,13 @@ func (c *sessionCache) touched(hash string, at time.Time) {
 	}
 }
 
+// drop forgets one token hash's entry.
+func (c *sessionCache) drop(hash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, hash)
+}
+
 // forget clears the cache.
 func (c *sessionCache) forget() {
 	c.mu.Lock()

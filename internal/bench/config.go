@@ -47,6 +47,11 @@ type Config struct {
 	// for Duration; Rate and Senders do not apply.
 	Sequential bool
 
+	// CPUProfile, when set, names a file for a CPU profile of this process
+	// during the load phase (warm-up, measure, drain): the server's too
+	// when it runs in-process.
+	CPUProfile string
+
 	Out io.Writer // progress lines and the final table; nil: discarded
 }
 

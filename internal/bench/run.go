@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 )
 
@@ -137,6 +138,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Connections, openTime.Seconds(), mib(before.heap), mib(after.heap), kib(res.BytesPerSocket), mib(before.rss), mib(after.rss))
 
 	// Load.
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+	}
 	if cfg.Sequential {
 		fmt.Fprintf(out, "sequential sends for %s (after %s warm-up)…\n", cfg.Duration, cfg.Warmup)
 	} else {
@@ -182,6 +190,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.print(out)
 	return res, nil
+}
+
+// startCPUProfile profiles this process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // settle collects garbage when the server shares this process, so that

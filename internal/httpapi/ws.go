@@ -258,15 +258,18 @@ func (s *socket) recheckNow() {
 	}
 	s.timer.Stop()
 	s.mu.Unlock()
-	s.recheck()
+	s.check(s.h.app.RecheckSocket)
 }
 
 // recheck runs every Recheck while the socket is open: a session that
 // ended, idled out or lost its device closes the socket; a wipe order that
 // the live event missed is sent now; and a socket that does not answer a
 // ping is closed as dead.
-func (s *socket) recheck() {
-	_, err := s.h.app.CheckSocket(s.ctx, s.tokenHash, s.ip)
+func (s *socket) recheck() { s.check(s.h.app.CheckSocket) }
+
+// check checks the session with checkFn, pings, and arms the next check.
+func (s *socket) check(checkFn func(ctx context.Context, tokenHash, ip string) (*app.Principal, error)) {
+	_, err := checkFn(s.ctx, s.tokenHash, s.ip)
 	switch ward.ErrorCode(err) {
 	case "":
 	case ward.CodeDeviceWiped:

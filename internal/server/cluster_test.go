@@ -90,7 +90,74 @@ func TestTwoNodesShareLiveEvents(t *testing.T) {
 			t.Fatalf("no event on node 2: %v", err)
 		}
 		if ev.Type == "message.created" && ev.Seq == sent.Seq && ev.ConversationID == conv.ID {
-			return
+			break
+		}
+	}
+
+	// Ben's session A (signed in on node 2) is also in use on node 1, and
+	// cached there; his session B on node 1 has a socket there. Ending A on
+	// node 2 makes node 1 refuse it at once, not after its 5 s session
+	// cache, and leaves B's socket open.
+	onNode1 := func(token string) *client.Client {
+		c := client.New("https://"+addr1, client.Options{InsecureSkipVerify: true})
+		c.SetToken(token)
+		return c
+	}
+	aOn1 := onNode1(ben.Token())
+	if _, err := aOn1.Me(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := login(addr1, "ben")
+	sockB, err := b.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sockB.CloseNow()
+	if err := ben.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for {
+		_, err := aOn1.Me(ctx)
+		if client.Code(err) == "unauthenticated" {
+			break
+		}
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("node 1 still serves the session node 2 ended (%v)", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	again, err := ana.Send(ctx, conv.ID, client.SendRequest{ClientID: "after sign-out", Body: "still there?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev, err := sockB.Next(ctx)
+		if err != nil {
+			t.Fatalf("session B's socket on node 1: %v", err)
+		}
+		if ev.Type == "message.created" && ev.Seq == again.Seq {
+			break
+		}
+	}
+
+	// Ending B from node 2 closes its socket on node 1 at once, not at the
+	// socket's 60 s check.
+	if err := (func() error {
+		c := client.New("https://"+addr2, client.Options{InsecureSkipVerify: true})
+		c.SetToken(b.Token())
+		return c.Logout(ctx)
+	})(); err != nil {
+		t.Fatal(err)
+	}
+	closeCtx, cancelClose := context.WithTimeout(ctx, 3*time.Second)
+	defer cancelClose()
+	for {
+		if _, err := sockB.Next(closeCtx); err != nil {
+			if closeCtx.Err() != nil {
+				t.Fatal("node 1 kept the socket of the session node 2 ended")
+			}
+			break
 		}
 	}
 }
