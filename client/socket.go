@@ -11,7 +11,7 @@ import (
 
 // Socket is the event stream of the signed-in session. Keep a goroutine
 // calling Next: the server pings every socket with each session check
-// (every minute) and closes one that does not answer within 10 s, and the
+// (about every minute) and closes one that does not answer within 10 s, and the
 // answer is sent while Next reads.
 type Socket struct {
 	conn  *websocket.Conn

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -236,7 +237,7 @@ func (s *socket) serve(p *app.Principal, authErr error) {
 			ExpiresAt: p.Session.ExpiresAt, IdleTimeout: int64(p.Policy.IdleTimeout.D() / time.Second)})
 		s.c.Bind(p.User.ID, p.Device.ID, onWipe, s.recheckNow)
 		s.mu.Lock()
-		s.timer = time.AfterFunc(s.h.hub.Options().Recheck, s.recheck)
+		s.timer = time.AfterFunc(s.nextCheck(), s.recheck)
 		s.mu.Unlock()
 		defer func() {
 			s.mu.Lock()
@@ -246,6 +247,15 @@ func (s *socket) serve(p *app.Principal, authErr error) {
 		}()
 	}
 	s.readLoop()
+}
+
+// nextCheck is the time to the socket's next session check: Recheck, give
+// or take a quarter at random, so that sockets opened together (every
+// client reconnecting after a restart) do not all check at the same moment
+// ever after.
+func (s *socket) nextCheck() time.Duration {
+	every := s.h.hub.Options().Recheck
+	return every*3/4 + rand.N(every/2+1)
 }
 
 // recheckNow checks the session at once, on an access change (a revoked
@@ -291,7 +301,7 @@ func (s *socket) check(checkFn func(ctx context.Context, tokenHash, ip string) (
 	}
 	s.mu.Lock()
 	if !s.ended {
-		s.timer.Reset(s.h.hub.Options().Recheck)
+		s.timer.Reset(s.nextCheck())
 	}
 	s.mu.Unlock()
 }

@@ -46,8 +46,8 @@ type HubOptions struct {
 	// frame (default 10 s).
 	AuthTimeout time.Duration
 	// Recheck is how often an open socket's session is checked again
-	// (default 60 s): a socket does not keep a session alive, and one whose
-	// session ended is closed.
+	// (default 60 s; the handler spreads each check over ±25 %): a socket
+	// does not keep a session alive, and one whose session ended is closed.
 	Recheck time.Duration
 	// PingTimeout is how long a socket may take to answer the ping sent
 	// with each check (default 10 s); one that does not (a phone that
