@@ -30,9 +30,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("raise the open-file limit: %w", err)
 	}
-	need := uint64(cfg.Sockets + 200)
+	// Each socket is a file, and so are each user's kept-alive HTTP
+	// connections (two at most, mostly); in-process, the server's ends too.
+	need := uint64(cfg.Sockets + 2*cfg.Users + 200)
 	if cfg.Target == "" && cfg.ServeCommand == nil {
-		need += uint64(cfg.Sockets)
+		need *= 2
 	}
 	if limit < need {
 		return nil, fmt.Errorf("%d sockets need about %d open files; the limit is %d (raise it with ulimit -n)", cfg.Sockets, need, limit)
