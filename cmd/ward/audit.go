@@ -17,13 +17,15 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// runAudit is 'ward audit verify|export'.
+// runAudit is 'ward audit verify|export|purge'.
 func runAudit(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, `usage: ward audit <verify|export> [flags]
+		fmt.Fprint(stdout, `usage: ward audit <verify|export|purge> [flags]
   verify   walk the audit hash chain and its signed checkpoints; exit 1 naming
            the first bad sequence number and what is wrong
   export   write audit events between --from and --to as jsonl or csv
+  purge    remove sealed events older than --before (at least 6 years ago),
+           up to a signed checkpoint, recording an audit.purged event
 `)
 		if len(args) == 0 {
 			return usageError{errors.New("missing subcommand")}
@@ -35,8 +37,10 @@ func runAudit(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		return runAuditVerify(ctx, args[1:], stdout)
 	case "export":
 		return runAuditExport(ctx, args[1:], stdout, stderr)
+	case "purge":
+		return runAuditPurge(ctx, args[1:], stdout)
 	}
-	return usageError{fmt.Errorf("unknown subcommand %q (want verify or export)", args[0])}
+	return usageError{fmt.Errorf("unknown subcommand %q (want verify, export or purge)", args[0])}
 }
 
 // chainBroken is verify's failure: its message is the Problem's, on one line.
@@ -141,6 +145,48 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 			from.Format(time.RFC3339), to.Format(time.RFC3339), format),
 	}
 	return st.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, ev) })
+}
+
+// runAuditPurge is audit retention: it removes sealed events older than
+// --before, which must be at least audit.MinRetentionYears ago, through the
+// last signed checkpoint before it (audit.Sealer.Purge).
+func runAuditPurge(ctx context.Context, args []string, stdout io.Writer) error {
+	var cfg server.Config
+	var beforeS string
+	fs := newFlags("audit purge", stdout)
+	dataFlags(fs, &cfg)
+	fs.StringVar(&beforeS, "before", "", fmt.Sprintf("remove events older than this: RFC 3339 or YYYY-MM-DD (UTC), at least %d years ago", audit.MinRetentionYears))
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	before, err := parseWhen("--before", beforeS)
+	if err != nil {
+		return err
+	}
+	if cutoff := audit.RetentionCutoff(time.Now()); before.After(cutoff) {
+		return usageError{fmt.Errorf("--before %s: audit events are kept at least %d years, so it must be %s or earlier",
+			before.Format(time.DateOnly), audit.MinRetentionYears, cutoff.Format(time.DateOnly))}
+	}
+	st, err := openAuditStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s, err := audit.NewSealer(st, audit.SealerOptions{})
+	if err != nil {
+		return err
+	}
+	res, err := s.Purge(ctx, before)
+	if err != nil {
+		return err
+	}
+	if res.Deleted == 0 {
+		fmt.Fprintf(stdout, "nothing to purge: no sealed events before %s end at a signed checkpoint\n", before.Format(time.RFC3339))
+		return nil
+	}
+	fmt.Fprintf(stdout, "purged %d audit events through seq %d (kept from seq %d on); an audit.purged event records it\n",
+		res.Deleted, res.Through, res.Through+1)
+	return nil
 }
 
 // parseWhen reads RFC 3339 or a bare date (midnight UTC).
