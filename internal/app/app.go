@@ -53,8 +53,8 @@ type App struct {
 	hasher  *auth.Hasher
 	account *auth.Throttle
 	address *auth.Throttle
-	cache   *sessionCache
-	members *memberCache
+	cache   *ttlCache[string, Principal]   // sessions by token hash (sessioncache.go)
+	members *ttlCache[memberKey, struct{}] // membercache.go
 
 	signingIn auth.InFlight // sign-ins under way per source address
 	passkey   *webauthn.WebAuthn
@@ -103,9 +103,9 @@ func New(cfg Config) (*App, error) {
 		c.Now = a.now
 		a.address = auth.NewThrottle(c)
 	}
-	// Access changes on any node (revocations, disabled users: see
-	// changeAccess) clear this node's session cache at once, so another
-	// node's revocation is not served from here for the cache's 5 s.
+	// Access changes on any node (changeAccess) clear this node's session
+	// cache at once, so another node's revocation is not served from here
+	// for the cache's 5 s.
 	a.broker.Subscribe(func(ev realtime.Event) {
 		if ev.Type == realtime.AccessChanged {
 			a.cache.forget()

@@ -45,7 +45,7 @@ func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, e
 			return nil, err
 		}
 		p.Session.LastSeenAt = now
-		a.cache.touched(hash, now)
+		a.cache.update(hash, func(p *Principal) { p.Session.LastSeenAt = now })
 	}
 	return p, nil
 }

@@ -146,7 +146,7 @@ func cmpErr(err, alt error) error {
 // member, reads nothing here: the send's transaction checks membership
 // again and finds a reused client id by its unique index.
 func (a *App) checkSend(ctx context.Context, p *Principal, convID string, m *ward.Message) (earlier store.Message, err error) {
-	if m.Priority != ward.Urgent && a.members.has(convID, p.User.ID, a.now()) {
+	if _, seen := a.members.get(memberKey{convID, p.User.ID}, a.now()); seen && m.Priority != ward.Urgent {
 		return earlier, nil
 	}
 	err = a.store.Read(ctx, func(tx *store.Tx) error {
@@ -167,7 +167,7 @@ func (a *App) checkSend(ctx context.Context, p *Principal, convID string, m *war
 		return nil
 	})
 	if err == nil {
-		a.members.saw(convID, p.User.ID, a.now())
+		a.members.put(memberKey{convID, p.User.ID}, struct{}{}, a.now())
 	}
 	return earlier, err
 }
