@@ -152,3 +152,55 @@ func TestTypingReachesTheOtherMember(t *testing.T) {
 		}
 	}
 }
+
+// TestSocketSend: sends over the socket are answered once committed, in
+// the order sent, while the same socket's Next reads events; a refused send
+// returns the server's problem code; and a send on a socket that has gone
+// fails instead of waiting for ever.
+func TestSocketSend(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, a, b, _, bID := startServer(t)
+	conv := mustDirect(ctx, t, a, bID)
+	sa, sb := mustDial(ctx, t, a), mustDial(ctx, t, b)
+	events := make(chan client.Event, 100)
+	go func() {
+		for {
+			ev, err := sa.Next(ctx)
+			if err != nil {
+				close(events)
+				return
+			}
+			events <- ev
+		}
+	}()
+	for i := 1; i <= 20; i++ {
+		m, err := sa.Send(ctx, conv.ID, client.SendRequest{ClientID: "ws-" + string(rune('a'+i)), Body: "over the socket"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Seq != int64(i) {
+			t.Fatalf("send %d got seq %d", i, m.Seq)
+		}
+		ev, err := sb.Next(ctx)
+		if err != nil || ev.Type != "message.created" || ev.Seq != int64(i) {
+			t.Fatalf("recipient got %+v, %v", ev, err)
+		}
+	}
+	// The sender's own socket saw its messages as events too (for its other devices).
+	if ev := <-events; ev.Type != "message.created" {
+		t.Errorf("sender's socket got %+v", ev)
+	}
+	if _, err := sa.Send(ctx, conv.ID, client.SendRequest{ClientID: "ws-b", Body: "another body"}); client.Code(err) != "conflict" {
+		t.Errorf("a reused client id with another body: %v, want conflict", err)
+	}
+	if _, err := sa.Send(ctx, "no-such-conversation", client.SendRequest{ClientID: "x", Body: "hi"}); client.Code(err) != "not_found" {
+		t.Errorf("send to no conversation: %v, want not_found", err)
+	}
+	sa.CloseNow()
+	for range events {
+	}
+	if _, err := sa.Send(ctx, conv.ID, client.SendRequest{ClientID: "after-close", Body: "hi"}); err == nil {
+		t.Error("a send on a closed socket succeeded")
+	}
+}

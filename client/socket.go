@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/coder/websocket"
 )
@@ -16,6 +18,23 @@ import (
 type Socket struct {
 	conn  *websocket.Conn
 	Hello Event // the server's first frame
+
+	mu      sync.Mutex
+	refs    int64
+	pending map[string]chan sendAnswer // Send calls waiting, by ref
+}
+
+// sendAnswer is the server's answer to a send frame.
+type sendAnswer struct {
+	Type    string   `json:"type"` // "sent" or "error"
+	Ref     string   `json:"ref"`
+	Message *Message `json:"message"`
+	Problem struct {
+		Status int    `json:"status"`
+		Code   string `json:"code"`
+		Detail string `json:"detail"`
+	} `json:"problem"`
+	err error // the socket ended before the answer came
 }
 
 // Dial opens the event socket, authenticated by the session token in the
@@ -33,7 +52,7 @@ func (c *Client) Dial(ctx context.Context) (*Socket, error) {
 		return nil, err
 	}
 	conn.SetReadLimit(1 << 20)
-	s := &Socket{conn: conn}
+	s := &Socket{conn: conn, pending: map[string]chan sendAnswer{}}
 	if s.Hello, err = s.Next(ctx); err != nil {
 		conn.CloseNow()
 		return nil, err
@@ -41,14 +60,93 @@ func (c *Client) Dial(ctx context.Context) (*Socket, error) {
 	return s, nil
 }
 
-// Next waits for the next event.
+// Next waits for the next event. The answers to Send are read here too,
+// and handed to the Send calls waiting for them.
 func (s *Socket) Next(ctx context.Context) (Event, error) {
-	var ev Event
-	_, b, err := s.conn.Read(ctx)
-	if err != nil {
-		return ev, err
+	for {
+		var ev Event
+		_, b, err := s.conn.Read(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.failPending(err)
+			}
+			return ev, err
+		}
+		if err := json.Unmarshal(b, &ev); err != nil {
+			return ev, err
+		}
+		if ev.Type == "sent" || ev.Type == "error" {
+			var a sendAnswer
+			if json.Unmarshal(b, &a) == nil && s.answer(a) {
+				continue
+			}
+		}
+		return ev, nil
 	}
-	return ev, json.Unmarshal(b, &ev)
+}
+
+// answer hands a to the Send waiting for it, if any.
+func (s *Socket) answer(a sendAnswer) bool {
+	s.mu.Lock()
+	ch, ok := s.pending[a.Ref]
+	delete(s.pending, a.Ref)
+	s.mu.Unlock()
+	if ok {
+		ch <- a
+	}
+	return ok
+}
+
+// failPending ends the waiting Send calls with err: the socket is gone.
+func (s *Socket) failPending(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ref, ch := range s.pending {
+		ch <- sendAnswer{err: err}
+		delete(s.pending, ref)
+	}
+}
+
+// Send sends a message over the socket instead of a POST, and returns
+// once the server committed it, like Client.Send; a retry with the same
+// ClientID returns the same message. Its answer is read by Next, so some
+// goroutine must be calling Next (as on every socket).
+func (s *Socket) Send(ctx context.Context, conversationID string, req SendRequest) (*Message, error) {
+	s.mu.Lock()
+	s.refs++
+	ref := strconv.FormatInt(s.refs, 36)
+	ch := make(chan sendAnswer, 1)
+	s.pending[ref] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, ref)
+		s.mu.Unlock()
+	}()
+	b, err := json.Marshal(struct {
+		Type           string `json:"type"`
+		Ref            string `json:"ref"`
+		ConversationID string `json:"conversation_id"`
+		SendRequest
+	}{"send", ref, conversationID, req})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+		return nil, err
+	}
+	select {
+	case a := <-ch:
+		if a.err != nil {
+			return nil, a.err
+		}
+		if a.Type != "sent" || a.Message == nil {
+			return nil, &Error{Status: a.Problem.Status, Code: a.Problem.Code, Detail: a.Problem.Detail}
+		}
+		return a.Message, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // Close closes the socket normally.

@@ -21,10 +21,15 @@ func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, e
 	if !auth.ValidSessionTokenFormat(token) {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
-	hash := auth.HashSessionToken(token)
+	return a.authenticate(ctx, auth.HashSessionToken(token), ip, "api")
+}
+
+// authenticate is Authenticate by token hash; via names the channel a
+// wipe order is delivered over ("api", "websocket").
+func (a *App) authenticate(ctx context.Context, hash, ip, via string) (*Principal, error) {
 	p, err := a.checkSession(ctx, hash, ip)
 	if ward.ErrorCode(err) == ward.CodeDeviceWiped && p.Device.Wipe == ward.WipeRequested {
-		if err := a.markWipeDelivered(ctx, p, "api"); err != nil {
+		if err := a.markWipeDelivered(ctx, p, via); err != nil {
 			return nil, err
 		}
 	}

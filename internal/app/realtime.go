@@ -39,6 +39,14 @@ func (a *App) CheckSocket(ctx context.Context, tokenHash, ip string) (*Principal
 	return a.checkSession(ctx, tokenHash, ip)
 }
 
+// AuthenticateOnSocket is Authenticate for a request made over an open
+// socket (a send), which knows its session by token hash
+// (Session.TokenHash): the same rules, and like any request it refreshes
+// the session.
+func (a *App) AuthenticateOnSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
+	return a.authenticate(ctx, tokenHash, ip, "websocket")
+}
+
 // RecheckSocket is CheckSocket reading the session from the store, never
 // from the session cache: for the check an access change triggers, which
 // may come from another node whose change this node's cache has not seen.

@@ -43,6 +43,10 @@ type Config struct {
 	LoginConcurrency int           // concurrent sign-ins
 	Duration         time.Duration // the measured phase
 	Warmup           time.Duration // load before the measured phase, not counted
+	// SendOver is how messages are sent: "ws", as a frame on the sender's
+	// open socket (a user without a socket sends over HTTP), or "http", a
+	// POST per message. Empty is "ws".
+	SendOver string
 	// Sequential: one client sends, waits for the answer, and sends again,
 	// for Duration; Rate and Senders do not apply.
 	Sequential bool
@@ -58,7 +62,7 @@ type Config struct {
 // Defaults are the values a zero Config field takes.
 var Defaults = Config{
 	Users: 200, Sockets: 1000, Rate: 2000, GroupRatio: 0.2, GroupSize: 8, BodySize: 100,
-	Senders: 64, LoginConcurrency: 4, Duration: 20 * time.Second, Warmup: 3 * time.Second,
+	Senders: 64, LoginConcurrency: 4, Duration: 20 * time.Second, Warmup: 3 * time.Second, SendOver: "ws",
 }
 
 func (c Config) withDefaults() Config {
@@ -87,6 +91,9 @@ func (c Config) withDefaults() Config {
 	if c.Duration == 0 {
 		c.Duration = d.Duration
 	}
+	if c.SendOver == "" {
+		c.SendOver = d.SendOver
+	}
 	if c.Out == nil {
 		c.Out = io.Discard
 	}
@@ -114,6 +121,8 @@ func (c Config) Validate() error {
 		return errors.New("--senders must be at least 1")
 	case c.LoginConcurrency < 1:
 		return errors.New("--login-concurrency must be at least 1")
+	case c.SendOver != "ws" && c.SendOver != "http":
+		return errors.New("--send-over must be ws or http")
 	case c.Duration < 0 || c.Warmup < 0:
 		return errors.New("--duration and --warmup must not be negative")
 	}

@@ -164,7 +164,13 @@ func (l *load) sendOne(ctx context.Context, r *rand.Rand) {
 	id := clientID(s, at, l.seq.Add(1))
 	body := id + " " + l.body
 	body = body[:l.cfg.BodySize]
-	_, err := l.users[s].c.Send(ctx, cv.id, client.SendRequest{ClientID: id, Body: body})
+	req := client.SendRequest{ClientID: id, Body: body}
+	var err error
+	if l.cfg.SendOver == "ws" && s < len(l.sockets) {
+		_, err = l.sockets[s].Send(ctx, cv.id, req) // socket s is user s's first
+	} else {
+		_, err = l.users[s].c.Send(ctx, cv.id, req)
+	}
 	rtt := time.Duration(l.now() - at)
 	if err != nil {
 		if ctx.Err() == nil {

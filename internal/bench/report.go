@@ -23,6 +23,7 @@ type Result struct {
 	GroupSize   int     `json:"group_size"`
 	BodySize    int     `json:"body_size"`
 	Senders     int     `json:"senders"`
+	SendOver    string  `json:"send_over"` // ws | http
 	DurationSec float64 `json:"duration_sec"`
 	WarmupSec   float64 `json:"warmup_sec"`
 	SetupSec    float64 `json:"setup_sec"`
@@ -43,7 +44,7 @@ type Result struct {
 	P95     float64 `json:"p95_ms"`
 	P99     float64 `json:"p99_ms"`
 	Max     float64 `json:"max_ms"`
-	SendP50 float64 `json:"send_p50_ms"` // send → HTTP answer
+	SendP50 float64 `json:"send_p50_ms"` // send → answer (201 or "sent" frame)
 	SendP99 float64 `json:"send_p99_ms"`
 
 	Logins       int     `json:"logins"`
@@ -92,8 +93,8 @@ func (r *Result) print(w io.Writer) {
 	if r.IncludesClient {
 		note = " (server and bench share the process)"
 	}
-	fmt.Fprintf(w, "\nward bench: %s, %s server, %s, %d users, %d sockets, %.0f s measured%s\n",
-		r.Mode, r.Server, r.Database, r.Users, r.Connections, r.DurationSec, note)
+	fmt.Fprintf(w, "\nward bench: %s, sent over %s, %s server, %s, %d users, %d sockets, %.0f s measured%s\n",
+		r.Mode, r.SendOver, r.Server, r.Database, r.Users, r.Connections, r.DurationSec, note)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	if r.Mode == "rate" {
 		fmt.Fprintf(tw, "offered\t%.0f msgs/s (%.0f%% group, groups of %d)\n", r.Rate, r.GroupRatio*100, r.GroupSize)

@@ -18,7 +18,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg = cfg.withDefaults()
 	out := cfg.Out
 	res := &Result{Mode: "rate", Users: cfg.Users, Rate: cfg.Rate, GroupRatio: cfg.GroupRatio, GroupSize: cfg.GroupSize,
-		BodySize: cfg.BodySize, Senders: cfg.Senders, DurationSec: cfg.Duration.Seconds(), WarmupSec: cfg.Warmup.Seconds(),
+		BodySize: cfg.BodySize, Senders: cfg.Senders, SendOver: cfg.SendOver, DurationSec: cfg.Duration.Seconds(), WarmupSec: cfg.Warmup.Seconds(),
 		Database: "sqlite", GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Started: time.Now().UTC().Format(time.RFC3339)}
 	if cfg.Sequential {
 		res.Mode, res.Rate, res.Senders = "sequential", 0, 1

@@ -30,6 +30,13 @@ func decode(r *http.Request, v any) error {
 	if len(body) > maxJSONBody {
 		return ward.Errorf(ward.CodeTooLarge, "the request body is over %d KiB", maxJSONBody>>10)
 	}
+	return decodeJSON(body, v)
+}
+
+// decodeJSON decodes one JSON object from body into v, strictly: valid
+// UTF-8, no unknown fields and nothing after the object. For request
+// bodies (decode) and WebSocket frames.
+func decodeJSON(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return ward.Errorf(ward.CodeInvalid, "the request body is empty; send a JSON object")
 	}

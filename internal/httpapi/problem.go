@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -47,6 +48,18 @@ type Problem struct {
 // writeProblem answers with err as problem+json. Internal errors are logged
 // (without request bodies) and answered with a generic message.
 func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	p := problemOf(r.Context(), log, err)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}
+
+// problemOf is the problem document for err, for an HTTP answer or a
+// WebSocket error frame; the request id comes from ctx. Errors answered
+// with a 5xx are logged (never a body), internal ones answered with a
+// generic message.
+func problemOf(ctx context.Context, log *slog.Logger, err error) Problem {
 	code := ward.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -54,7 +67,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 	}
 	detail := ward.ErrorMessage(err)
 	if status >= 500 {
-		log.ErrorContext(r.Context(), "request failed", "code", string(code), "err", err.Error())
+		log.ErrorContext(ctx, "request failed", "code", string(code), "err", err.Error())
 		if code == ward.CodeInternal {
 			detail = "internal error; the request id identifies it in the server log"
 		}
@@ -65,16 +78,13 @@ func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err 
 		Status:    status,
 		Detail:    detail,
 		Code:      string(code),
-		RequestID: requestIDFrom(r.Context()),
+		RequestID: requestIDFrom(ctx),
 	}
 	var we *ward.Error
 	if errors.As(err, &we) && code == ward.CodeMFARequired {
 		p.Factors = we.Factors
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(p)
+	return p
 }
 
 // writeJSON answers with v as JSON.

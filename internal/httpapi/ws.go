@@ -32,13 +32,15 @@ import (
 // Then the server sends {"type":"hello",…} and pushes events as JSON
 // frames of realtime.Event: {"type","conversation_id","seq","data"}.
 //
-// The socket only pushes. A client that reconnects catches up over REST
+// Events are pushed. A client that reconnects catches up over REST
 // (GET /api/v1/conversations/{id}/messages?after=SEQ) from the last seq it
 // saw, so a dropped or cut-off socket loses nothing. A client that does not
 // keep up is cut off (close 1008) rather than waited for.
 //
-// The client may send {"type":"ping"} (answered {"type":"pong"}) and
-// {"type":"typing","conversation_id":…}; other frames are ignored.
+// The client may send {"type":"ping"} (answered {"type":"pong"}),
+// {"type":"typing","conversation_id":…} and {"type":"send",…}, a message
+// to send (wssend.go); frames of other types are ignored, and a frame that
+// is not JSON is answered {"type":"error","problem":{…}}.
 //
 // The route is in the route table with its authz action (account.read) like
 // every other, but it authenticates itself: a first-frame client has no
@@ -46,14 +48,17 @@ import (
 // usual authentication and answers 401, 403, or 400 "needs a WebSocket
 // upgrade", so the route × role walk holds for it too.
 
-// maxClientFrame bounds a frame from the client (auth, ping, typing).
-const maxClientFrame = 4 << 10
+// maxClientFrame bounds a frame from the client (auth, ping, typing,
+// send): a send frame is bounded like the POST's body. A larger frame
+// closes the socket (1009, message too big).
+const maxClientFrame = maxJSONBody
 
 // clientFrame is a frame from the client.
 type clientFrame struct {
 	Type           string `json:"type"`
 	Token          string `json:"token,omitempty"`
 	ConversationID string `json:"conversation_id,omitempty"`
+	Ref            string `json:"ref,omitempty"` // a send's, echoed in its answer
 }
 
 // helloFrame is the server's first frame after sign-in.
@@ -198,14 +203,22 @@ func (s *socket) firstFrame(ip string) (*app.Principal, error) {
 
 // refuse closes the socket with the close status for err.
 func (s *socket) refuse(err error) {
+	if c := ward.ErrorCode(err); c == ward.CodeUnavailable || c == ward.CodeInternal {
+		s.h.log.ErrorContext(s.ctx, "websocket sign-in failed", "err", err.Error())
+	}
+	s.c.Close(closeStatus(err))
+}
+
+// closeStatus is the close status and reason for a socket whose session
+// was refused with err.
+func closeStatus(err error) (websocket.StatusCode, string) {
 	switch ward.ErrorCode(err) {
 	case ward.CodeUnauth:
-		s.c.Close(realtime.StatusUnauthenticated, ward.ErrorMessage(err))
+		return realtime.StatusUnauthenticated, ward.ErrorMessage(err)
 	case ward.CodeUnavailable, ward.CodeInternal:
-		s.h.log.ErrorContext(s.ctx, "websocket sign-in failed", "err", err.Error())
-		s.c.Close(websocket.StatusInternalError, "try again later")
+		return websocket.StatusInternalError, "try again later"
 	default:
-		s.c.Close(realtime.StatusDeviceRevoked, ward.ErrorMessage(err))
+		return realtime.StatusDeviceRevoked, ward.ErrorMessage(err)
 	}
 }
 
@@ -313,15 +326,21 @@ func (s *socket) readLoop() {
 		if err != nil {
 			return
 		}
-		var f clientFrame
-		if typ != websocket.MessageText || json.Unmarshal(data, &f) != nil {
+		if typ != websocket.MessageText {
 			continue // ignored, like any frame the server does not know
+		}
+		var f clientFrame
+		if err := json.Unmarshal(data, &f); err != nil {
+			s.c.SendJSON(errorFrame{Type: "error", Ref: frameRef(data), Problem: problemOf(s.ctx, s.h.log, jsonError(err))})
+			continue
 		}
 		switch f.Type {
 		case "ping":
 			s.c.SendJSON(map[string]string{"type": "pong"})
 		case realtime.Typing:
 			s.typing(f.ConversationID)
+		case "send":
+			s.send(data, f.Ref)
 		}
 	}
 }

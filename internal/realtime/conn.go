@@ -72,6 +72,17 @@ func (c *Conn) SendJSON(v any) error {
 	return nil
 }
 
+// SendJSONThenClose queues v like SendJSON and closes the socket with
+// code and reason once v is written (an answer that ends the session).
+func (c *Conn) SendJSONThenClose(v any, code websocket.StatusCode, reason string) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	c.enqueue(&frame{data: b, closeCode: code, closeReason: reason})
+	return nil
+}
+
 // enqueue adds f to the queue without ever waiting. A full queue means
 // the client does not keep up: it is cut off and must reconnect and catch
 // up over REST.
@@ -120,11 +131,14 @@ func (c *Conn) writeLoop() {
 			c.Close(websocket.StatusPolicyViolation, "write failed")
 			return
 		}
-		if f.wipe {
+		switch {
+		case f.wipe:
 			if onWipe != nil {
 				onWipe()
 			}
 			c.Close(StatusDeviceRevoked, "device wiped: erase local data, then confirm")
+		case f.closeCode != 0:
+			c.Close(f.closeCode, f.closeReason)
 		}
 	}
 }

@@ -275,6 +275,9 @@ func (h *Hub) Close(ctx context.Context) error {
 type frame struct {
 	data []byte
 	wipe bool // a device.wipe order: record delivery, then close
+	// closeCode, when not 0, closes the socket once the frame is written.
+	closeCode   websocket.StatusCode
+	closeReason string
 }
 
 func newFrame(ev Event) (*frame, error) {

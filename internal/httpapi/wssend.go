@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+)
+
+// Sending over the socket. A client with its socket open may send a
+// message as a frame instead of a POST, saving a request per message:
+//
+//	{"type":"send","ref":"r1","conversation_id":"…","client_id":"…","body":"…",
+//	 "priority":"urgent","backup_user_id":"…","attachment_ids":["…"]}
+//
+// The fields are the POST's (POST /api/v1/conversations/{id}/messages),
+// with the conversation and a ref of the client's choosing (1 to 64
+// characters). The server answers once the message is committed,
+// {"type":"sent","ref":"r1","status":201,"message":{…}} (200 for a retry
+// with the same client_id), or {"type":"error","ref":"r1","problem":{…}}
+// with the problem document the POST would have answered. The same rules
+// apply as for the POST: the session is checked and refreshed per send, a
+// device under a wipe order may not send, and bad input stores nothing.
+// A socket's sends are handled one at a time, in the order they arrive.
+
+// sendFrame is a {"type":"send"} frame.
+type sendFrame struct {
+	Type           string        `json:"type"`
+	Ref            string        `json:"ref"`
+	ConversationID string        `json:"conversation_id"`
+	ClientID       string        `json:"client_id"`
+	Body           string        `json:"body"`
+	Priority       ward.Priority `json:"priority"`
+	BackupUserID   string        `json:"backup_user_id"`
+	AttachmentIDs  []string      `json:"attachment_ids"`
+}
+
+// sentFrame answers a send that committed.
+type sentFrame struct {
+	Type    string      `json:"type"` // "sent"
+	Ref     string      `json:"ref"`
+	Status  int         `json:"status"` // 201 a new message, 200 a retry
+	Message messageView `json:"message"`
+}
+
+// errorFrame answers a frame the server refused.
+type errorFrame struct {
+	Type    string  `json:"type"` // "error"
+	Ref     string  `json:"ref,omitempty"`
+	Problem Problem `json:"problem"`
+}
+
+// maxRefLen bounds the ref of a send.
+const maxRefLen = 64
+
+// sendRoute is the route label of socket sends in the request metrics and log.
+const sendRoute = "WS send"
+
+// send handles one send frame and answers it. ref is the frame's ref as
+// far as a lenient decoding found it.
+func (s *socket) send(data []byte, ref string) {
+	start := time.Now()
+	id := newRequestID()
+	ctx, cancel := context.WithTimeout(context.WithValue(s.ctx, requestIDKey, id), 30*time.Second)
+	defer cancel()
+	status := http.StatusOK
+	p, err := s.h.app.AuthenticateOnSocket(ctx, s.tokenHash, s.ip)
+	var answer sentFrame
+	if err == nil {
+		answer, err = s.sendMessage(ctx, p, data)
+	}
+	if err == nil {
+		status = answer.Status
+		answer.Ref = ref
+		s.c.SendJSON(answer)
+	} else {
+		prob := problemOf(ctx, s.h.log, err)
+		status = prob.Status
+		ef := errorFrame{Type: "error", Ref: ref, Problem: prob}
+		switch code := ward.ErrorCode(err); {
+		case p != nil || code == ward.CodeDeviceWiped || code == ward.CodeUnavailable || code == ward.CodeInternal:
+			s.c.SendJSON(ef) // the send failed, or a wipe order is pending, or the database hiccuped
+		default:
+			st, reason := closeStatus(err)
+			s.c.SendJSONThenClose(ef, st, reason) // the session ended: so does the socket
+		}
+	}
+	elapsed := time.Since(start)
+	code := strconv.Itoa(status)
+	s.h.metrics.requests.WithLabelValues(sendRoute, "WS", code).Inc()
+	s.h.metrics.duration.WithLabelValues(sendRoute, code).Observe(elapsed.Seconds())
+	s.h.log.LogAttrs(ctx, slog.LevelInfo, "request",
+		slog.String("request_id", id),
+		slog.String("method", "WS"),
+		slog.String("route", sendRoute),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+		slog.String("remote", s.ip))
+}
+
+// sendMessage decodes the frame and sends its message as p.
+func (s *socket) sendMessage(ctx context.Context, p *app.Principal, data []byte) (answer sentFrame, err error) {
+	defer func() {
+		// The socket's goroutine is not under net/http's recovery.
+		if v := recover(); v != nil {
+			s.h.log.ErrorContext(ctx, "panic", "panic", v)
+			answer, err = sentFrame{}, ward.Errorf(ward.CodeInternal, "internal error")
+		}
+	}()
+	var f sendFrame
+	if err := decodeJSON(data, &f); err != nil {
+		return answer, err
+	}
+	if f.Ref == "" || len(f.Ref) > maxRefLen {
+		return answer, ward.Errorf(ward.CodeInvalid, "ref must be 1 to %d characters", maxRefLen)
+	}
+	m, created, err := s.h.app.SendMessage(ctx, p, f.ConversationID, app.SendRequest{ClientID: f.ClientID,
+		Body: f.Body, Priority: f.Priority, BackupUserID: f.BackupUserID, AttachmentIDs: f.AttachmentIDs})
+	if err != nil {
+		return answer, err
+	}
+	answer = sentFrame{Type: "sent", Status: http.StatusCreated, Message: viewMessage(m)}
+	if !created {
+		answer.Status = http.StatusOK // a retry: the message sent the first time
+	}
+	return answer, nil
+}
+
+// frameRef reads the ref of a frame that did not decode as a whole.
+func frameRef(data []byte) string {
+	var f struct {
+		Ref string `json:"ref"`
+	}
+	json.Unmarshal(data, &f)
+	if len(f.Ref) > maxRefLen {
+		return ""
+	}
+	return f.Ref
+}
