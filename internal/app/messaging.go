@@ -80,7 +80,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 		if err := tx.LinkAttachments(ctx, &row, p.User.ID, req.AttachmentIDs); err != nil {
 			return err
 		}
-		recipients, err := tx.CreateReceipts(ctx, &row)
+		recipients, err := tx.Recipients(ctx, &row)
 		if err != nil {
 			return err
 		}
@@ -244,13 +244,13 @@ func (a *App) ListMessages(ctx context.Context, p *Principal, convID string, aft
 		if rows, err = tx.ListMessages(ctx, convID, afterSeq, limit); err != nil {
 			return err
 		}
-		var own []string
+		var own []store.Message
 		for _, r := range rows {
-			if r.SenderID == p.User.ID && !r.Tombstone() {
-				own = append(own, r.ID)
+			if r.SenderID == p.User.ID {
+				own = append(own, r)
 			}
 		}
-		if receipts, err = tx.Receipts(ctx, own); err != nil {
+		if receipts, err = tx.Receipts(ctx, convID, own); err != nil {
 			return err
 		}
 		atts, err = tx.MessageAttachments(ctx, liveMessageIDs(rows))

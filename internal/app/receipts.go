@@ -96,7 +96,7 @@ func (a *App) Acknowledge(ctx context.Context, p *Principal, messageID string) (
 		if changed, err = tx.AcknowledgeReceipt(ctx, m.ID, p.User.ID); err != nil {
 			return err
 		}
-		rs, err := tx.Receipts(ctx, []string{m.ID})
+		rs, err := tx.Receipts(ctx, m.ConversationID, []store.Message{m})
 		if err != nil {
 			return err
 		}

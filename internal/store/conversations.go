@@ -140,7 +140,8 @@ func (tx *Tx) membersWhere(ctx context.Context, where string, args ...any) (map[
 // convID restricts the list to that conversation.
 func (tx *Tx) ConversationSummaries(ctx context.Context, orgID, userID, convID string) ([]ConversationSummary, error) {
 	q := "SELECT " + convCols + `,
-		(SELECT COUNT(*) FROM receipts r WHERE r.conversation_id = c.id AND r.user_id = $2 AND r.read_at = 0),
+		(SELECT COUNT(*) FROM messages msg WHERE msg.conversation_id = c.id AND msg.seq > m.read_seq AND msg.sender_id <> $2
+			AND msg.recalled_at = 0 AND msg.purged_at = 0),
 		(SELECT COUNT(*) FROM receipts r WHERE r.conversation_id = c.id AND r.user_id = $2 AND r.urgent = 1 AND r.acked_at = 0)
 		FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
 		WHERE m.user_id = $2 AND c.org_id = $1`

@@ -97,7 +97,7 @@ func TestConformanceMessages(t *testing.T) {
 					t.Fatalf("InsertMessage %s: %v %v seq %d", id, ok, err, m.Seq)
 				}
 				var err error
-				if recipients, err = tx.CreateReceipts(ctx, m); err != nil {
+				if recipients, err = tx.Recipients(ctx, m); err != nil {
 					return err
 				}
 			}
@@ -132,7 +132,7 @@ func TestConformanceMessages(t *testing.T) {
 			if ok, err := tx.InsertMessage(ctx, m3); !ok || err != nil || m3.Seq != 3 || m3.PatientID != "p1" {
 				t.Errorf("after a rolled-back retry, seq %d (%v %v), want 3", m3.Seq, ok, err)
 			}
-			if _, err := tx.CreateReceipts(ctx, m3); err != nil {
+			if _, err := tx.Recipients(ctx, m3); err != nil {
 				return err
 			}
 			list, _ := tx.ConversationSummaries(ctx, "o1", "u2", "c1")
@@ -149,8 +149,11 @@ func TestConformanceMessages(t *testing.T) {
 			if list, _ := tx.ConversationSummaries(ctx, "o1", "u2", "c1"); list[0].Unread != 1 {
 				t.Errorf("u2 unread %d, want 1", list[0].Unread)
 			}
-			rs, err := tx.Receipts(ctx, []string{"m1", "m2"})
-			if err != nil || rs["m1"][0].ReadAt.IsZero() || rs["m1"][0].DeliveredAt.IsZero() || !rs["m2"][0].ReadAt.IsZero() {
+			m1, _ := tx.MessageByID(ctx, "o1", "m1")
+			m2, _ := tx.MessageByID(ctx, "o1", "m2")
+			rs, err := tx.Receipts(ctx, "c1", []store.Message{m1, m2})
+			if err != nil || len(rs["m1"]) != 1 || rs["m1"][0].UserID != "u2" || rs["m1"][0].ReadAt.IsZero() || rs["m1"][0].DeliveredAt.IsZero() ||
+				!rs["m2"][0].ReadAt.IsZero() || rs["m2"][0].DeliveredAt.IsZero() {
 				t.Errorf("Receipts %+v %v", rs, err)
 			}
 			page, err := tx.ListMessages(ctx, "c1", 1, 10)
@@ -163,11 +166,11 @@ func TestConformanceMessages(t *testing.T) {
 			if err := tx.RecallMessage(ctx, "o1", "m2"); ward.ErrorCode(err) != ward.CodeConflict {
 				t.Errorf("second recall: %v", err)
 			}
-			m2, _ := tx.MessageByID(ctx, "o1", "m2")
+			m2, _ = tx.MessageByID(ctx, "o1", "m2")
 			if m2.BodySealed != nil || m2.RecalledAt.IsZero() || !m2.Tombstone() {
 				t.Errorf("recalled message %+v", m2)
 			}
-			if rs, _ := tx.Receipts(ctx, []string{"m2"}); len(rs["m2"]) != 0 {
+			if rs, _ := tx.Receipts(ctx, "c1", []store.Message{m2}); len(rs["m2"]) != 0 {
 				t.Errorf("recalled message keeps receipts %+v", rs)
 			}
 			return nil
@@ -207,7 +210,7 @@ func TestConformanceUrgentTimers(t *testing.T) {
 			if _, err := tx.InsertMessage(ctx, m); err != nil {
 				return err
 			}
-			if _, err := tx.CreateReceipts(ctx, m); err != nil {
+			if _, err := tx.Recipients(ctx, m); err != nil {
 				return err
 			}
 			return tx.CreateEscalations(ctx, m, tx.Now.Add(5*time.Minute), tx.Now.Add(15*time.Minute))

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"sort"
 	"strconv"
@@ -61,7 +62,10 @@ func loadMigrations(dialect string) ([]Migration, error) {
 // transaction together with its record in schema_migrations. It returns the
 // names it applied. Several nodes may call it at once: on PostgreSQL an
 // advisory lock lets one apply while the others wait.
-func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+func (s *Store) Migrate(ctx context.Context) ([]string, error) { return s.migrate(ctx, math.MaxInt) }
+
+// migrate applies the migrations not yet recorded up to version upTo.
+func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 	ms, err := s.Migrations()
 	if err != nil {
 		return nil, err
@@ -73,6 +77,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	}
 	var applied []string
 	for _, m := range ms {
+		if m.Version > upTo {
+			break
+		}
 		done := false
 		err := s.Write(ctx, func(tx *Tx) error {
 			if s.d.name == "postgres" {
