@@ -331,7 +331,7 @@ func (s *socket) readLoop() {
 		}
 		var f clientFrame
 		if err := json.Unmarshal(data, &f); err != nil {
-			s.c.SendJSON(errorFrame{Type: "error", Ref: frameRef(data), Problem: problemOf(s.ctx, s.h.log, jsonError(err))})
+			s.notJSON(data, err)
 			continue
 		}
 		switch f.Type {
@@ -340,7 +340,7 @@ func (s *socket) readLoop() {
 		case realtime.Typing:
 			s.typing(f.ConversationID)
 		case "send":
-			s.send(data, f.Ref)
+			s.sendAside(data, f.Ref)
 		}
 	}
 }
