@@ -154,7 +154,8 @@ func TestTypingReachesTheOtherMember(t *testing.T) {
 }
 
 // TestSocketSend: sends over the socket are answered once committed, in
-// the order sent, while the same socket's Next reads events; a refused send
+// the order sent, while the same socket's Next reads events; the sending
+// socket gets no event of its own message, the user's other sockets do; a refused send
 // returns the server's problem code; and a send on a socket that has gone
 // fails instead of waiting for ever.
 func TestSocketSend(t *testing.T) {
@@ -162,7 +163,7 @@ func TestSocketSend(t *testing.T) {
 	defer cancel()
 	_, a, b, _, bID := startServer(t)
 	conv := mustDirect(ctx, t, a, bID)
-	sa, sb := mustDial(ctx, t, a), mustDial(ctx, t, b)
+	sa, sa2, sb := mustDial(ctx, t, a), mustDial(ctx, t, a), mustDial(ctx, t, b)
 	events := make(chan client.Event, 100)
 	go func() {
 		for {
@@ -187,9 +188,18 @@ func TestSocketSend(t *testing.T) {
 			t.Fatalf("recipient got %+v, %v", ev, err)
 		}
 	}
-	// The sender's own socket saw its messages as events too (for its other devices).
-	if ev := <-events; ev.Type != "message.created" {
-		t.Errorf("sender's socket got %+v", ev)
+	// The user's other socket saw each message as an event; the sending
+	// socket had its answers instead: the first event it sees is ben's reply.
+	for i := 1; i <= 20; i++ {
+		if ev, err := sa2.Next(ctx); err != nil || ev.Type != "message.created" || ev.Seq != int64(i) {
+			t.Fatalf("sender's other socket got %+v, %v", ev, err)
+		}
+	}
+	if _, err := b.Send(ctx, conv.ID, client.SendRequest{ClientID: "reply", Body: "thanks"}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-events; ev.Type != "message.created" || ev.Seq != 21 {
+		t.Errorf("sending socket's first event %+v, want ben's reply (seq 21)", ev)
 	}
 	if _, err := sa.Send(ctx, conv.ID, client.SendRequest{ClientID: "ws-b", Body: "another body"}); client.Code(err) != "conflict" {
 		t.Errorf("a reused client id with another body: %v, want conflict", err)

@@ -24,6 +24,9 @@ type SendRequest struct {
 	// AttachmentIDs are attachments the sender uploaded to the conversation
 	// and has not sent yet, to send with the message.
 	AttachmentIDs []string
+	// Origin names the socket the send came over (realtime.Conn.Key): it
+	// gets the answer, so the message.created event skips it.
+	Origin string
 }
 
 // errRetried rolls back a send whose client id was already used.
@@ -126,7 +129,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	a.publish(ctx, realtime.Event{Type: realtime.MessageCreated, OrgID: row.OrgID, ConversationID: convID, Seq: m.Seq,
 		Data: eventJSON(messageEvent{ID: m.ID, ConversationID: convID, Seq: m.Seq, SenderID: m.SenderID, ClientID: m.ClientID,
 			Body: m.Body, Priority: m.Priority, CreatedAt: timePtr(m.CreatedAt), Attachments: attachmentEvents(m.Attachments)}),
-		Users: members})
+		Users: members, Except: req.Origin})
 	return m, true, nil
 }
 

@@ -27,6 +27,8 @@ import (
 // apply as for the POST: the session is checked and refreshed per send, a
 // device under a wipe order may not send, and bad input stores nothing.
 // A socket's sends are handled one at a time, in the order they arrive.
+// The sending socket gets the answer and not the message.created event;
+// the user's other sockets get the event as usual.
 
 // sendFrame is a {"type":"send"} frame.
 type sendFrame struct {
@@ -120,7 +122,7 @@ func (s *socket) sendMessage(ctx context.Context, p *app.Principal, data []byte)
 		return answer, ward.Errorf(ward.CodeInvalid, "ref must be 1 to %d characters", maxRefLen)
 	}
 	m, created, err := s.h.app.SendMessage(ctx, p, f.ConversationID, app.SendRequest{ClientID: f.ClientID,
-		Body: f.Body, Priority: f.Priority, BackupUserID: f.BackupUserID, AttachmentIDs: f.AttachmentIDs})
+		Body: f.Body, Priority: f.Priority, BackupUserID: f.BackupUserID, AttachmentIDs: f.AttachmentIDs, Origin: s.c.Key()})
 	if err != nil {
 		return answer, err
 	}

@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"sync"
 
 	"github.com/coder/websocket"
@@ -17,6 +18,7 @@ type Conn struct {
 	ws  *websocket.Conn
 	// user and device are the socket's address; set by Bind under hub.mu.
 	user, device string
+	seq          uint64 // numbers the socket in its hub (Key)
 
 	mu       sync.Mutex
 	queue    []*frame // nil while idle
@@ -41,6 +43,11 @@ func (c *Conn) Bind(user, device string, onWipe, onAccess func()) {
 		c.hub.index(c, user, device)
 	}
 }
+
+// Key names the socket among every node's: an event whose Except is the
+// key is not sent to it (the socket that sent a message gets the answer,
+// not the message.created event too).
+func (c *Conn) Key() string { return c.hub.id + "." + strconv.FormatUint(c.seq, 10) }
 
 // accessChanged runs the socket's onAccess callback, without blocking.
 func (c *Conn) accessChanged() {

@@ -27,6 +27,9 @@ type Event struct {
 	Data           json.RawMessage `json:"data,omitempty"`
 	Users          []string        `json:"-"` // deliver to every socket of these users
 	Devices        []string        `json:"-"` // and to every socket of these devices
+	// Except names one socket (Conn.Key) that does not get the event: the
+	// socket a message was sent over gets the answer to its send instead.
+	Except string `json:"-"`
 }
 
 // Broker moves events to every node's subscribers. Publish must not block

@@ -2,9 +2,12 @@ package realtime
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,6 +93,10 @@ var ErrHubClosed = errors.New("realtime: hub closed")
 type Hub struct {
 	opts   HubOptions
 	cancel func() // the broker subscription
+	// id tells this hub's sockets from other nodes' in Conn.Key; seq numbers
+	// its sockets.
+	id  string
+	seq uint64 // under mu
 
 	mu       sync.RWMutex
 	closed   bool
@@ -101,7 +108,7 @@ type Hub struct {
 
 // NewHub subscribes a new hub to b.
 func NewHub(b Broker, opts HubOptions) *Hub {
-	h := &Hub{opts: opts.withDefaults(), all: map[*Conn]struct{}{},
+	h := &Hub{opts: opts.withDefaults(), id: rand.Text()[:12], all: map[*Conn]struct{}{},
 		byUser: map[string]map[*Conn]struct{}{}, byDevice: map[string]map[*Conn]struct{}{}}
 	h.cancel = b.Subscribe(h.dispatch)
 	return h
@@ -126,7 +133,8 @@ func (h *Hub) Adopt(ws *websocket.Conn) (*Conn, error) {
 	if h.closed {
 		return nil, ErrHubClosed
 	}
-	c := &Conn{hub: h, ws: ws}
+	h.seq++
+	c := &Conn{hub: h, ws: ws, seq: h.seq}
 	h.all[c] = struct{}{}
 	h.wg.Add(1)
 	return c, nil
@@ -155,9 +163,23 @@ func (h *Hub) dispatch(ev Event) {
 		h.opts.Logger.Error("realtime: cannot encode event", "type", ev.Type, "err", err.Error())
 		return
 	}
+	except := h.localSeq(ev.Except)
 	for _, c := range h.targets(ev.Users, ev.Devices) {
-		c.enqueue(f)
+		if c.seq != except {
+			c.enqueue(f)
+		}
 	}
+}
+
+// localSeq is the seq of the socket of this hub that key (Conn.Key) names,
+// or 0.
+func (h *Hub) localSeq(key string) uint64 {
+	rest, ok := strings.CutPrefix(key, h.id+".")
+	if !ok {
+		return 0
+	}
+	seq, _ := strconv.ParseUint(rest, 10, 64)
+	return seq
 }
 
 // targets returns each socket of users and devices once.

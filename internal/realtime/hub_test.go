@@ -18,10 +18,11 @@ import (
 // hubServer serves sockets addressed by the query (?user=&device=) on a
 // hub over b, the way the API handler does once a socket is signed in.
 type hubServer struct {
-	hub    *Hub
-	srv    *httptest.Server
-	wiped  atomic.Int32 // onWipe calls
-	access atomic.Int32 // onAccess calls
+	hub     *Hub
+	srv     *httptest.Server
+	wiped   atomic.Int32 // onWipe calls
+	access  atomic.Int32 // onAccess calls
+	lastKey atomic.Value // the Key of the socket dialled last
 }
 
 func newHubServer(t *testing.T, b Broker, opts HubOptions) *hubServer {
@@ -39,6 +40,7 @@ func newHubServer(t *testing.T, b Broker, opts HubOptions) *hubServer {
 		}
 		defer c.Release()
 		c.Bind(r.URL.Query().Get("user"), r.URL.Query().Get("device"), func() { hs.wiped.Add(1) }, func() { hs.access.Add(1) })
+		hs.lastKey.Store(c.Key())
 		c.SendJSON(map[string]string{"type": "hello"})
 		for {
 			if _, _, err := ws.Read(context.Background()); err != nil {
@@ -289,5 +291,29 @@ func TestHubAccessChanged(t *testing.T) {
 	}
 	if n := hs.access.Load(); n != 2 {
 		t.Errorf("onAccess ran %d times, want 2", n)
+	}
+}
+
+// TestHubExcept: an event skips the socket its Except names (the one a
+// message was sent over) and reaches the user's other sockets; a key from
+// another node's hub skips nothing here.
+func TestHubExcept(t *testing.T) {
+	b := NewLocalBroker()
+	hs := newHubServer(t, b, HubOptions{})
+	phone := hs.dial(t, "u1", "phone", nil)
+	phoneKey := hs.lastKey.Load().(string)
+	laptop := hs.dial(t, "u1", "laptop", nil)
+	other := NewHub(b, HubOptions{}) // another node on the same broker
+	defer other.Close(context.Background())
+	ctx := context.Background()
+	b.Publish(ctx, Event{Type: MessageCreated, Seq: 1, Users: []string{"u1"}, Except: phoneKey})
+	b.Publish(ctx, Event{Type: MessageCreated, Seq: 2, Users: []string{"u1"}, Except: other.id + ".1"})
+	if ev := read(t, phone); ev.Seq != 2 {
+		t.Errorf("the sending socket got seq %d first, want 2 (not its own message's event)", ev.Seq)
+	}
+	for _, want := range []int64{1, 2} {
+		if ev := read(t, laptop); ev.Seq != want {
+			t.Errorf("the user's other socket got seq %d, want %d", ev.Seq, want)
+		}
 	}
 }

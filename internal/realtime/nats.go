@@ -31,6 +31,7 @@ type wireEvent struct {
 	OrgID   string   `json:"org_id"`
 	Users   []string `json:"users,omitempty"`
 	Devices []string `json:"devices,omitempty"`
+	Except  string   `json:"except,omitempty"`
 }
 
 // NewNATSBroker connects to the NATS server at url (nats://host:4222) and
@@ -61,7 +62,7 @@ func (b *NATSBroker) deliver(m *nats.Msg) {
 		return
 	}
 	ev := w.Event
-	ev.OrgID, ev.Users, ev.Devices = w.OrgID, w.Users, w.Devices
+	ev.OrgID, ev.Users, ev.Devices, ev.Except = w.OrgID, w.Users, w.Devices, w.Except
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for _, fn := range b.subs {
@@ -71,7 +72,7 @@ func (b *NATSBroker) deliver(m *nats.Msg) {
 
 // Publish sends ev to every node.
 func (b *NATSBroker) Publish(_ context.Context, ev Event) error {
-	data, err := json.Marshal(wireEvent{Event: ev, OrgID: ev.OrgID, Users: ev.Users, Devices: ev.Devices})
+	data, err := json.Marshal(wireEvent{Event: ev, OrgID: ev.OrgID, Users: ev.Users, Devices: ev.Devices, Except: ev.Except})
 	if err != nil {
 		return err
 	}
