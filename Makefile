@@ -86,7 +86,7 @@ bench: build
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
 	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json
 	./$(BIN) bench --sequential --users 20 --sockets 20 --duration 10s --json .cache/bench-sequential.json
-	./$(BIN) bench --group-ratio 0 --users 400 --sockets 400 --rate 10000 --json .cache/bench-direct.json
+	./$(BIN) bench --group-ratio 0 --users 400 --sockets 400 --rate 10000 --senders 256 --json .cache/bench-direct.json
 	@if [ -n '$(BENCH_POSTGRES)' ]; then \
 	  ./$(BIN) bench $(BENCH_FLAGS) --db '$(BENCH_POSTGRES)' --json .cache/bench-postgres.json; \
 	fi
