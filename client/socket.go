@@ -26,7 +26,7 @@ type Socket struct {
 
 // sendAnswer is the server's answer to a send frame.
 type sendAnswer struct {
-	Type    string   `json:"type"` // "sent" or "error"
+	sent    bool     // a "sent" frame (else "error")
 	Ref     string   `json:"ref"`
 	Message *Message `json:"message"`
 	Problem struct {
@@ -72,16 +72,20 @@ func (s *Socket) Next(ctx context.Context) (Event, error) {
 			}
 			return ev, err
 		}
-		if err := json.Unmarshal(b, &ev); err != nil {
+		var f struct { // an event or an answer, decoded once
+			Event
+			sendAnswer
+		}
+		if err := json.Unmarshal(b, &f); err != nil {
 			return ev, err
 		}
-		if ev.Type == "sent" || ev.Type == "error" {
-			var a sendAnswer
-			if json.Unmarshal(b, &a) == nil && s.answer(a) {
+		if f.Event.Type == "sent" || f.Event.Type == "error" {
+			f.sent = f.Event.Type == "sent"
+			if s.answer(f.sendAnswer) {
 				continue
 			}
 		}
-		return ev, nil
+		return f.Event, nil
 	}
 }
 
@@ -140,7 +144,7 @@ func (s *Socket) Send(ctx context.Context, conversationID string, req SendReques
 		if a.err != nil {
 			return nil, a.err
 		}
-		if a.Type != "sent" || a.Message == nil {
+		if !a.sent || a.Message == nil {
 			return nil, &Error{Status: a.Problem.Status, Code: a.Problem.Code, Detail: a.Problem.Detail}
 		}
 		return a.Message, nil

@@ -317,3 +317,23 @@ func TestHubExcept(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeEventIsJSONMarshal: the hand-made frame is the bytes
+// json.Marshal makes of the event.
+func TestEncodeEventIsJSONMarshal(t *testing.T) {
+	for _, ev := range []Event{
+		{Type: MessageCreated, ConversationID: "c-1", Seq: 42, Data: json.RawMessage(`{"id":"m1","body":"BP \u003c 90 \"low\""}`), Users: []string{"u1"}},
+		{Type: DeviceWipe},
+		{Type: Typing, ConversationID: "c\"2\u2028", Data: json.RawMessage(`{"user_id":"u1"}`)},
+		{Type: Receipt, Seq: -1},
+	} {
+		got, err := encodeEvent(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(ev)
+		if string(got) != string(want) {
+			t.Errorf("encodeEvent %+v:\n got %s\nwant %s", ev, got, want)
+		}
+	}
+}
