@@ -36,6 +36,18 @@ func problemCode(f map[string]any) string {
 	return code
 }
 
+// wantStored checks that a conversation holds n messages.
+func wantStored(t *testing.T, e *wsEnv, p *app.Principal, convID string, n int, which string) {
+	t.Helper()
+	msgs, err := e.f.App.ListMessages(context.Background(), p, convID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != n {
+		t.Errorf("%d messages stored, want %s", len(msgs), which)
+	}
+}
+
 func TestWebSocketSend(t *testing.T) {
 	e := newWSEnv(t, realtime.HubOptions{})
 	ctx := context.Background()
@@ -111,13 +123,7 @@ func TestWebSocketSend(t *testing.T) {
 		t.Errorf("malformed frame answered %v", f)
 	}
 
-	msgs, err := e.f.App.ListMessages(ctx, pNurse, conv.ID, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(msgs) != 1 {
-		t.Errorf("%d messages stored, want the one good send", len(msgs))
-	}
+	wantStored(t, e, pNurse, conv.ID, 1, "the one good send")
 	if n := countOf(e.f.AuditActions(t), "message.sent"); n != 1 {
 		t.Errorf("%d message.sent audit events, want 1", n)
 	}
@@ -185,11 +191,5 @@ func TestWebSocketSendNeedsALiveSession(t *testing.T) {
 		t.Errorf("a send on the wiped device's session: %v, want device_wiped", err)
 	}
 
-	msgs, err := e.f.App.ListMessages(ctx, pNurse, conv.ID, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(msgs) != 3 {
-		t.Errorf("%d messages stored, want the 3 sent while the session was live", len(msgs))
-	}
+	wantStored(t, e, pNurse, conv.ID, 3, "the 3 sent while the session was live")
 }
