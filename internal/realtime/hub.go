@@ -320,7 +320,7 @@ func encodeEvent(ev Event) ([]byte, error) {
 		return nil, err
 	}
 	b := make([]byte, 0, 64+len(ev.ConversationID)+len(ev.Data))
-	b = append(append(append(b, `{"type":`...), typ...))
+	b = append(append(b, `{"type":`...), typ...)
 	if ev.ConversationID != "" {
 		conv, err := json.Marshal(ev.ConversationID)
 		if err != nil {
