@@ -53,6 +53,10 @@ const auditInsertChunk = 500
 // InsertAuditRows inserts unsealed audit rows in the caller's transaction,
 // in order, with as few statements as it can.
 func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
+	if tx.audit != nil {
+		*tx.audit = append(*tx.audit, rows...)
+		return nil
+	}
 	for len(rows) > 0 {
 		n := min(len(rows), auditInsertChunk)
 		var b strings.Builder

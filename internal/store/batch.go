@@ -12,6 +12,11 @@ import (
 // transaction and commits once: one fsync covers the whole batch. A job
 // that fails rolls back to its savepoint alone; the others commit.
 //
+// The jobs' audit rows (InsertAuditRows) are held back and inserted at the
+// end of the batch as one multi-row INSERT, in job order, in the same
+// transaction: a send so costs one statement fewer. A job that fails drops
+// its rows with its other changes.
+//
 // audit.Recorder keeps a group commit of its own on purpose: its jobs are
 // all alike (rows of one table), so it writes a batch as one multi-row
 // INSERT with no savepoints, about twice as fast as WriteBatched here
@@ -80,6 +85,8 @@ func (s *Store) runBatch(jobs []*batchJob) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	commitErr := s.run(ctx, s.w, false, func(tx *Tx) error {
+		var audit []AuditRow
+		tx.audit = &audit
 		for i, j := range jobs {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err
@@ -88,7 +95,9 @@ func (s *Store) runBatch(jobs []*batchJob) {
 			if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
 				return err
 			}
+			kept := len(audit)
 			if errs[i] = j.fn(tx); errs[i] != nil {
+				audit = audit[:kept] // the job's audit rows go with its changes
 				if _, err := tx.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT job"); err != nil {
 					return err
 				}
@@ -97,7 +106,8 @@ func (s *Store) runBatch(jobs []*batchJob) {
 				return err
 			}
 		}
-		return nil
+		tx.audit = nil
+		return tx.InsertAuditRows(ctx, audit)
 	})
 	for i, j := range jobs {
 		if commitErr != nil && errs[i] == nil {

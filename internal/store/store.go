@@ -180,6 +180,9 @@ type Tx struct {
 	d     dialect
 	stmts *stmtCache // nil on PostgreSQL
 	Now   time.Time
+	// audit, in a group commit, holds the audit rows its jobs appended:
+	// they are inserted together when the jobs are done (batch.go).
+	audit *[]AuditRow
 }
 
 // Write runs fn in a read-write transaction and commits it when fn returns
