@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -47,18 +48,20 @@ type AuditCheckpoint struct {
 const auditCols = "id, COALESCE(seq, 0), at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
 	"action, resource_type, resource_id, patient_id, outcome, reason, prev_hash, hash"
 
-// auditInsertChunk bounds the rows in one INSERT (13 parameters each).
-const auditInsertChunk = 500
+// auditInsertChunk bounds the rows in one INSERT (12 parameters each).
+const auditInsertChunk = 512
 
 // InsertAuditRows inserts unsealed audit rows in the caller's transaction,
-// in order, with as few statements as it can.
+// in order, in INSERTs of a power of two rows each (31 rows: 16, 8, 4, 2
+// and 1): each size is one statement text, so the prepared-statement cache
+// holds ten of them, not one per batch size it ever saw.
 func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	if tx.audit != nil {
 		*tx.audit = append(*tx.audit, rows...)
 		return nil
 	}
 	for len(rows) > 0 {
-		n := min(len(rows), auditInsertChunk)
+		n := 1 << (bits.Len(uint(min(len(rows), auditInsertChunk))) - 1)
 		var b strings.Builder
 		b.WriteString("INSERT INTO audit_events (at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
 			"action, resource_type, resource_id, patient_id, outcome, reason) VALUES ")
@@ -172,7 +175,7 @@ func (tx *Tx) SealAuditRows(ctx context.Context, rows []AuditRow) error {
 // sealAuditRowsPostgres updates many rows per round trip.
 func (tx *Tx) sealAuditRowsPostgres(ctx context.Context, rows []AuditRow) error {
 	for len(rows) > 0 {
-		n := min(len(rows), auditInsertChunk)
+		n := 1 << (bits.Len(uint(min(len(rows), auditInsertChunk))) - 1)
 		var b strings.Builder
 		b.WriteString("UPDATE audit_events AS a SET seq = v.seq, prev_hash = v.prev, hash = v.hash FROM (VALUES ")
 		args := make([]any, 0, n*4)
