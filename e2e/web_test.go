@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -102,6 +103,31 @@ func TestLiveMessageAndReadReceipt(t *testing.T) {
 	}
 	a.shot("1-a-sees-read")
 	b.shot("1-b-thread-phone")
+
+	// The browser sent both messages over its open socket, not as POSTs.
+	if n := wsSends(t); n < 2 {
+		t.Errorf("%v sends answered 201 over the socket, want the browser's 2 at least", n)
+	}
+}
+
+// wsSends reads from /metrics how many sends over WebSockets were answered
+// 201.
+func wsSends(t *testing.T) float64 {
+	t.Helper()
+	res, err := suite.httpClient.Get(suite.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "ward_http_requests_total{") && strings.Contains(line, `route="WS send"`) && strings.Contains(line, `status="201"`) {
+			var n float64
+			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &n)
+			return n
+		}
+	}
+	return 0
 }
 
 // Show 2: an urgent message shows as urgent; B acknowledges; A sees

@@ -32,8 +32,12 @@ class FakeSocket implements SocketLike {
   onclose: ((ev: { code?: number }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
   closed = false;
+  sent: string[] = [];
   close() {
     this.closed = true;
+  }
+  send(data: string) {
+    this.sent.push(data);
   }
 }
 
@@ -129,6 +133,43 @@ describe("LiveConnection", () => {
     h.live.retryNow();
     expect(h.timers).toHaveLength(0);
     expect(h.sockets).toHaveLength(2);
+  });
+
+  it("answers requests by ref and keeps events flowing", async () => {
+    const h = harness();
+    h.live.start();
+    const s = h.sockets[0];
+    await expect(h.live.request({ type: "send" })).rejects.toThrow(/not open/);
+    s.onopen!({});
+    expect(h.live.open).toBe(true);
+    const a = h.live.request({ type: "send", conversation_id: "c", client_id: "k", body: "hi" });
+    const b = h.live.request({ type: "send", conversation_id: "c", client_id: "k2", body: "yo" });
+    const [fa, fb] = s.sent.map((x) => JSON.parse(x));
+    expect(fa).toMatchObject({ type: "send", client_id: "k", ref: "1" });
+    expect(fb.ref).toBe("2");
+    s.onmessage!({ data: '{"type":"message.created","conversation_id":"c","seq":7}' });
+    s.onmessage!({ data: JSON.stringify({ type: "error", ref: "2", problem: { status: 409, code: "conflict" } }) });
+    s.onmessage!({ data: JSON.stringify({ type: "sent", ref: "1", status: 201, message: { id: "m", seq: 8 } }) });
+    await expect(a).resolves.toMatchObject({ type: "sent", message: { seq: 8 } });
+    await expect(b).resolves.toMatchObject({ type: "error", problem: { code: "conflict" } });
+    expect(h.frames).toEqual([{ type: "message.created", conversation_id: "c", seq: 7 }]); // answers are not events
+    expect(h.timers).toHaveLength(0); // the answered requests' timeouts are cleared
+  });
+
+  it("fails waiting requests when the socket closes or gives no answer", async () => {
+    const h = harness();
+    h.live.start();
+    h.sockets[0].onopen!({});
+    const a = h.live.request({ type: "send" });
+    h.sockets[0].onclose!({ code: 1006 });
+    await expect(a).rejects.toThrow(/closed/);
+    expect(h.live.open).toBe(false);
+    h.fire(); // reconnect
+    h.sockets[1].onopen!({});
+    const b = h.live.request({ type: "send" }, 5000);
+    expect(h.timers.map((t) => t.ms)).toEqual([5000]);
+    h.fire(); // the timeout
+    await expect(b).rejects.toThrow(/no answer/);
   });
 
   it("builds the socket URL from the page's origin", () => {

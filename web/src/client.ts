@@ -617,13 +617,24 @@ export class Ward {
 
   private async deliver(cid: string, m: Message): Promise<void> {
     this.updateMessage(cid, (x) => x.client_id === m.client_id, () => m);
+    const req = {
+      client_id: m.client_id,
+      body: m.body,
+      priority: m.priority,
+      ...(m.attachments.length ? { attachment_ids: m.attachments.map((a) => a.id) } : {}),
+    };
     try {
-      const ans = await this.api.post<Record<string, unknown>>(endpoints.messages(cid), {
-        client_id: m.client_id,
-        body: m.body,
-        priority: m.priority,
-        ...(m.attachments.length ? { attachment_ids: m.attachments.map((a) => a.id) } : {}),
-      });
+      // Over the live socket when it is up (no request per message); over
+      // HTTP when it is not, or when the socket gave no "sent" answer: the
+      // same client_id stores the message once, and a refusal then comes
+      // back the way the rest of the app handles errors.
+      const viaSocket = this.live?.open
+        ? await this.live.request({ type: "send", conversation_id: cid, ...req }).catch(() => null)
+        : null;
+      const ans =
+        viaSocket?.type === "sent" && viaSocket.message
+          ? viaSocket.message
+          : await this.api.post<Record<string, unknown>>(endpoints.messages(cid), req);
       const sent = normMessage((ans.message as Record<string, unknown>) ?? ans, cid);
       this.gotMessages(
         cid,

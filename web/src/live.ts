@@ -12,12 +12,23 @@ export interface Frame {
   data?: unknown;
 }
 
+// Answer is the server's answer to a request frame ({"type":"send"}):
+// "sent" with the message, or "error" with a problem document.
+export interface Answer {
+  type: "sent" | "error";
+  ref: string;
+  status?: number;
+  message?: Record<string, unknown>;
+  problem?: { status?: number; code?: string; detail?: string };
+}
+
 export interface SocketLike {
   onopen: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: { code?: number }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
   close(code?: number): void;
+  send(data: string): void;
 }
 
 export interface Timers {
@@ -51,8 +62,11 @@ export interface LiveOptions {
 
 export class LiveConnection {
   private sock: SocketLike | null = null;
+  private isOpen = false;
   private attempt = 0;
   private opened = false;
+  private refs = 0;
+  private pending = new Map<string, { resolve: (a: Answer) => void; reject: (e: Error) => void }>();
   private stopped = true;
   private timer: unknown = null;
   private o: LiveOptions;
@@ -70,6 +84,45 @@ export class LiveConnection {
     return this.attempt;
   }
 
+  // open tells whether the socket is up, so that request can be tried.
+  get open(): boolean {
+    return this.isOpen;
+  }
+
+  // request sends a frame the server answers by ref ({"type":"send"}) and
+  // resolves with the answer. It rejects when the socket is not open, closes
+  // first, or gives no answer within timeoutMs: the caller then sends over
+  // HTTP instead (a send repeats its client_id, so it is stored once).
+  request(frame: Record<string, unknown>, timeoutMs = 15000): Promise<Answer> {
+    const s = this.sock;
+    if (!s || !this.isOpen) return Promise.reject(new Error("the live socket is not open"));
+    const ref = String(++this.refs);
+    return new Promise<Answer>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        this.pending.delete(ref);
+        reject(new Error("no answer over the live socket"));
+      }, timeoutMs);
+      const done = () => this.timers.clearTimeout(timer);
+      this.pending.set(ref, {
+        resolve: (a) => (done(), resolve(a)),
+        reject: (e) => (done(), reject(e)),
+      });
+      try {
+        s.send(JSON.stringify({ ...frame, ref }));
+      } catch (e) {
+        this.pending.get(ref)?.reject(e instanceof Error ? e : new Error("send failed"));
+        this.pending.delete(ref);
+      }
+    });
+  }
+
+  // failPending rejects every request waiting for an answer.
+  private failPending(): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of waiting) p.reject(new Error("the live socket closed"));
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
@@ -82,6 +135,8 @@ export class LiveConnection {
     this.timer = null;
     const s = this.sock;
     this.sock = null;
+    this.isOpen = false;
+    this.failPending();
     if (s) {
       s.onclose = s.onmessage = s.onerror = s.onopen = null;
       try {
@@ -113,6 +168,7 @@ export class LiveConnection {
     }
     this.sock = s;
     s.onopen = () => {
+      this.isOpen = true;
       const reconnected = this.opened;
       this.opened = true;
       this.attempt = 0;
@@ -127,7 +183,15 @@ export class LiveConnection {
       } catch {
         return;
       }
-      if (f && typeof f.type === "string") this.o.onFrame(f);
+      if (!f || typeof f.type !== "string") return;
+      const ref = (f as { ref?: unknown }).ref;
+      if ((f.type === "sent" || f.type === "error") && typeof ref === "string" && this.pending.has(ref)) {
+        const p = this.pending.get(ref)!;
+        this.pending.delete(ref);
+        p.resolve(f as unknown as Answer);
+        return;
+      }
+      this.o.onFrame(f);
     };
     s.onerror = () => {
       /* onclose follows */
@@ -135,6 +199,8 @@ export class LiveConnection {
     s.onclose = (ev) => {
       if (this.sock !== s) return;
       this.sock = null;
+      this.isOpen = false;
+      this.failPending();
       const code = ev?.code ?? 0;
       if (fatalCloseCodes.has(code)) {
         this.stopped = true;
