@@ -76,3 +76,21 @@ func BenchmarkLoginAt20PerSecond(b *testing.B) {
 	b.ReportMetric(float64(lat[n/2].Microseconds())/1000, "p50_ms")
 	b.ReportMetric(float64(lat[n*99/100].Microseconds())/1000, "p99_ms")
 }
+
+// BenchmarkAuthenticateCacheMiss is the session check when the session
+// cache does not hold the session (its entry expired, or an access change
+// cleared it): the principal is read from the store.
+func BenchmarkAuthenticateCacheMiss(b *testing.B) {
+	f := MustFixture(b, false)
+	u, pw := f.AddUser(b, ward.RoleClinician, "nina@stmary.example", "Nina Nurse")
+	_, token := f.MustLogin(b, u.Email, pw, "device-bench-1")
+	ctx := context.Background()
+	hash := auth.HashSessionToken(token)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.App.RecheckSocket(ctx, hash, "10.0.0.1"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
