@@ -51,6 +51,11 @@ func New(baseURL string, opts Options) *Client {
 	return c
 }
 
+// CloseIdleConnections closes the kept-alive HTTP connections not in use:
+// for a program holding many clients that mostly talk over their sockets
+// (each idle connection is an open file on both ends).
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
 // Token is the session token after Login ("" before).
 func (c *Client) Token() string {
 	c.mu.RLock()

@@ -31,8 +31,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("raise the open-file limit: %w", err)
 	}
 	// Each socket is a file, and so are each user's kept-alive HTTP
-	// connections (two at most, mostly); in-process, the server's ends too.
+	// connections (two at most, mostly) when messages go as POSTs; sending
+	// over the sockets, the users hold none after setup, but those without
+	// a socket send over HTTP, a connection per sender at most. In-process,
+	// the server's ends count too.
 	need := uint64(cfg.Sockets + 2*cfg.Users + 200)
+	if cfg.SendOver == "ws" {
+		need = uint64(cfg.Sockets + cfg.Senders + 200)
+	}
 	if cfg.Target == "" && cfg.ServeCommand == nil {
 		need *= 2
 	}

@@ -161,6 +161,9 @@ func login(ctx context.Context, cfg Config, base, org, run string, emails []stri
 			return fmt.Errorf("sign-in of %s: the org requires %v first; use an org with MFA optional", emails[i], res.EnrollmentRequired)
 		}
 		users[i] = &user{idx: i, email: emails[i], id: res.User.ID, c: c}
+		if cfg.SendOver == "ws" {
+			c.CloseIdleConnections() // it sends over its socket: no file held per user
+		}
 		return nil
 	})
 	return users, h, time.Since(start), err
@@ -197,9 +200,13 @@ func conversations(ctx context.Context, cfg Config, users []*user) (direct, grou
 		for _, m := range cv.members[1:] {
 			req.Members = append(req.Members, users[m].id)
 		}
-		got, err := users[cv.members[0]].c.CreateConversation(ctx, req)
+		creator := users[cv.members[0]].c
+		got, err := creator.CreateConversation(ctx, req)
 		if err != nil {
 			return fmt.Errorf("create conversation: %w", err)
+		}
+		if cfg.SendOver == "ws" {
+			creator.CloseIdleConnections()
 		}
 		cv.id = got.ID
 		return nil
