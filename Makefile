@@ -82,7 +82,8 @@ bench: build
 	WARD_TEST_POSTGRES='$(BENCH_POSTGRES)' $(GO) test -run '^$$' -bench 'Verify' -benchtime 3x ./internal/audit/ && \
 	$(GO) test -run '^$$' -bench 'Hash$$' -benchtime 20x ./internal/auth/ && \
 	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ && \
-	$(GO) test -run '^$$' -bench 'SendMessage$$|SendMessageParallel' -benchtime 3s ./internal/app/ ; \
+	$(GO) test -run '^$$' -bench 'SendMessage$$|SendMessageParallel' -benchtime 3s ./internal/app/ && \
+	$(GO) test -run '^$$' -bench 'SendMessageManyConversations' -benchtime 40000x ./internal/app/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
 	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json
 	./$(BIN) bench --sequential --users 20 --sockets 20 --duration 10s --json .cache/bench-sequential.json

@@ -83,6 +83,14 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// writerCacheKiB is the writer's page cache. Every send changes pages at
+// places of its own (its conversation's row and index entries), so with
+// thousands of active conversations SQLite's default 2 MiB re-reads pages
+// from disk on most sends: 64 MiB took BenchmarkSendMessageManyConversations
+// (5,000 conversations) from 4,567–5,222 to 6,588–6,618 msgs/s. The cache
+// fills only as pages are used.
+const writerCacheKiB = 64 << 10
+
 func (s *Store) openSQLite(path string) error {
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return ward.Errorf(ward.CodeInvalid, "data dir %s does not exist or is not a folder", filepath.Dir(path))
@@ -100,7 +108,9 @@ func (s *Store) openSQLite(path string) error {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
 	// The writer never checkpoints; the checkpointer does (checkpoint.go).
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+strconv.Itoa(walSizeLimit)+")")
+	// Its page cache holds writerCacheKiB instead of SQLite's 2 MiB.
+	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+
+		strconv.Itoa(walSizeLimit)+")&_pragma=cache_size(-"+strconv.Itoa(writerCacheKiB)+")")
 	if err != nil {
 		return err
 	}
