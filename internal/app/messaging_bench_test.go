@@ -44,15 +44,9 @@ func BenchmarkSendMessageParallel(b *testing.B) {
 	f := mustMsgFixture(b)
 	ctx := context.Background()
 	const pairs = 64
-	type lane struct {
-		p    *app.Principal
-		conv string
-	}
 	lanes := make(chan lane, pairs)
-	for i := range pairs {
-		s := f.user(b, "sender"+strconv.Itoa(i), ward.RoleClinician)
-		r := f.user(b, "recipient"+strconv.Itoa(i), ward.RoleClinician)
-		lanes <- lane{s, f.direct(b, s, r).ID}
+	for _, l := range directLanes(b, f, pairs) {
+		lanes <- l
 	}
 	body := "Pt in bed 12: BP 150/95, HR 102. Please review the morning labs when you can."
 	var seq atomic.Int64
@@ -79,16 +73,7 @@ func BenchmarkSendMessageManyConversations(b *testing.B) {
 	f := mustMsgFixture(b)
 	ctx := context.Background()
 	const convs = 5000
-	type lane struct {
-		p    *app.Principal
-		conv string
-	}
-	lanes := make([]lane, convs)
-	for i := range lanes {
-		s := f.user(b, "sender"+strconv.Itoa(i), ward.RoleClinician)
-		r := f.user(b, "recipient"+strconv.Itoa(i), ward.RoleClinician)
-		lanes[i] = lane{s, f.direct(b, s, r).ID}
-	}
+	lanes := directLanes(b, f, convs)
 	body := "Pt in bed 12: BP 150/95, HR 102. Please review the morning labs when you can."
 	var seq atomic.Int64
 	b.SetParallelism(32) // 2 cores × 32 = 64 goroutines
@@ -105,4 +90,21 @@ func BenchmarkSendMessageManyConversations(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// lane is a sender and its direct conversation.
+type lane struct {
+	p    *app.Principal
+	conv string
+}
+
+// directLanes makes n senders, each with a direct conversation of its own.
+func directLanes(b *testing.B, f *msgFixture, n int) []lane {
+	lanes := make([]lane, n)
+	for i := range lanes {
+		s := f.user(b, "sender"+strconv.Itoa(i), ward.RoleClinician)
+		r := f.user(b, "recipient"+strconv.Itoa(i), ward.RoleClinician)
+		lanes[i] = lane{s, f.direct(b, s, r).ID}
+	}
+	return lanes
 }
