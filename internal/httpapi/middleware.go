@@ -114,18 +114,23 @@ func (h *Handler) instrument(next http.Handler) http.Handler {
 			if route == "" {
 				route = "unmatched"
 			}
-			status := strconv.Itoa(rec.status)
-			elapsed := time.Since(start)
-			h.metrics.requests.WithLabelValues(route, r.Method, status).Inc()
-			h.metrics.duration.WithLabelValues(route, status).Observe(elapsed.Seconds())
-			h.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("request_id", id),
-				slog.String("method", r.Method),
-				slog.String("route", route),
-				slog.Int("status", rec.status),
-				slog.Duration("duration", elapsed),
-				slog.String("remote", r.RemoteAddr))
+			h.logRequest(r.Context(), id, r.Method, route, rec.status, time.Since(start), r.RemoteAddr)
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// logRequest counts a request in the metrics and writes its access-log
+// line: for HTTP requests and for sends over a WebSocket alike.
+func (h *Handler) logRequest(ctx context.Context, id, method, route string, status int, elapsed time.Duration, remote string) {
+	code := strconv.Itoa(status)
+	h.metrics.requests.WithLabelValues(route, method, code).Inc()
+	h.metrics.duration.WithLabelValues(route, code).Observe(elapsed.Seconds())
+	h.log.LogAttrs(ctx, slog.LevelInfo, "request",
+		slog.String("request_id", id),
+		slog.String("method", method),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Duration("duration", elapsed),
+		slog.String("remote", remote))
 }

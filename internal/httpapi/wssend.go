@@ -3,9 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -92,17 +90,7 @@ func (s *socket) send(data []byte, ref string) {
 			s.c.SendJSONThenClose(ef, st, reason) // the session ended: so does the socket
 		}
 	}
-	elapsed := time.Since(start)
-	code := strconv.Itoa(status)
-	s.h.metrics.requests.WithLabelValues(sendRoute, "WS", code).Inc()
-	s.h.metrics.duration.WithLabelValues(sendRoute, code).Observe(elapsed.Seconds())
-	s.h.log.LogAttrs(ctx, slog.LevelInfo, "request",
-		slog.String("request_id", id),
-		slog.String("method", "WS"),
-		slog.String("route", sendRoute),
-		slog.Int("status", status),
-		slog.Duration("duration", elapsed),
-		slog.String("remote", s.ip))
+	s.h.logRequest(ctx, id, "WS", sendRoute, status, time.Since(start), s.ip)
 }
 
 // sendMessage decodes the frame and sends its message as p.
