@@ -1,9 +1,6 @@
 package store
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // Group commit. Write runs one transaction per call, and on SQLite with
 // synchronous=FULL every commit is an fsync, so concurrent writers wait on
@@ -82,27 +79,32 @@ func (s *Store) batchLoop() {
 
 func (s *Store) runBatch(jobs []*batchJob) {
 	errs := make([]error, len(jobs))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	// No deadline or cancellation on the batch's statements: with a
+	// context that can end, the SQLite driver starts a goroutine per
+	// statement to interrupt it (about a tenth of the writer's CPU). The
+	// writer is one connection on the local disk; a job whose caller left
+	// is skipped before it runs, and BEGIN waits on busy_timeout.
+	ctx := context.Background()
 	commitErr := s.run(ctx, s.w, false, func(tx *Tx) error {
 		var audit []AuditRow
 		tx.audit = &audit
+		tx.detached = true
 		for i, j := range jobs {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err
 				continue
 			}
-			if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT job"); err != nil {
+			if _, err := tx.exec(ctx, "SAVEPOINT job"); err != nil {
 				return err
 			}
 			kept := len(audit)
 			if errs[i] = j.fn(tx); errs[i] != nil {
 				audit = audit[:kept] // the job's audit rows go with its changes
-				if _, err := tx.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT job"); err != nil {
+				if _, err := tx.exec(ctx, "ROLLBACK TO SAVEPOINT job"); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT job"); err != nil {
+			if _, err := tx.exec(ctx, "RELEASE SAVEPOINT job"); err != nil {
 				return err
 			}
 		}

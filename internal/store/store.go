@@ -193,6 +193,17 @@ type Tx struct {
 	// audit, in a group commit, holds the audit rows its jobs appended:
 	// they are inserted together when the jobs are done (batch.go).
 	audit *[]AuditRow
+	// detached, in a group commit, runs every statement without its
+	// caller's cancellation (batch.go says why).
+	detached bool
+}
+
+// stmtCtx is the context a statement of tx runs with.
+func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
+	if tx.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // Write runs fn in a read-write transaction and commits it when fn returns
@@ -230,6 +241,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.stmtCtx(ctx)
 	var res sql.Result
 	var err error
 	if st := tx.stmt(ctx, query); st != nil {
@@ -241,6 +253,7 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.stmtCtx(ctx)
 	var rows *sql.Rows
 	var err error
 	if st := tx.stmt(ctx, query); st != nil {
@@ -252,6 +265,7 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 }
 
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
