@@ -37,8 +37,16 @@ func DirectKey(a, b string) string {
 	return a + "|" + b
 }
 
+// A conversation's last sequence number and last message time are read
+// from its newest message (the (conversation, seq) index): a send writes
+// nothing to the conversation's row (messages.go).
 const convCols = "c.id, c.org_id, c.kind, COALESCE(c.direct_key, ''), c.title_sealed, c.topic_sealed, c.patient_id, " +
-	"c.created_by, c.created_at, c.lifespan, c.last_seq, c.last_message_at"
+	"c.created_by, c.created_at, c.lifespan, " + lastSeqOf + " AS last_seq, " +
+	"COALESCE((SELECT created_at FROM messages WHERE conversation_id = c.id ORDER BY seq DESC LIMIT 1), 0) AS last_message_at"
+
+// lastSeqOf is the sequence number of conversation c's newest message, 0
+// when it has none.
+const lastSeqOf = "COALESCE((SELECT MAX(seq) FROM messages WHERE conversation_id = c.id), 0)"
 
 // CreateConversation stores a new conversation and its members, stamped
 // with the transaction time. A second direct conversation between the same
@@ -50,7 +58,7 @@ func (tx *Tx) CreateConversation(ctx context.Context, c *Conversation) error {
 		direct = c.DirectKey
 	}
 	_, err := tx.exec(ctx, `INSERT INTO conversations (id, org_id, kind, direct_key, title_sealed, topic_sealed, patient_id,
-		created_by, created_at, lifespan, last_seq, last_message_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0)`,
+		created_by, created_at, lifespan) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		c.ID, c.OrgID, string(c.Kind), direct, nilIfEmpty(c.TitleSealed), nilIfEmpty(c.TopicSealed), c.PatientID,
 		c.CreatedBy, micros(c.CreatedAt), c.Lifespan.Microseconds())
 	if err != nil {
@@ -149,7 +157,7 @@ func (tx *Tx) ConversationSummaries(ctx context.Context, orgID, userID, convID s
 	if convID != "" {
 		q, args = q+" AND c.id = $3", append(args, convID)
 	}
-	rows, err := tx.query(ctx, q+" ORDER BY c.last_message_at DESC, c.id", args...)
+	rows, err := tx.query(ctx, q+" ORDER BY last_message_at DESC, c.id", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +205,8 @@ type ConversationLifespan struct {
 // ConversationLifespans lists an org's conversations that have messages,
 // with their own lifespans.
 func (tx *Tx) ConversationLifespans(ctx context.Context, orgID string) ([]ConversationLifespan, error) {
-	rows, err := tx.query(ctx, "SELECT id, patient_id, lifespan FROM conversations WHERE org_id = $1 AND last_seq > 0 ORDER BY id", orgID)
+	rows, err := tx.query(ctx, `SELECT id, patient_id, lifespan FROM conversations c WHERE org_id = $1
+		AND EXISTS (SELECT 1 FROM messages WHERE conversation_id = c.id) ORDER BY id`, orgID)
 	if err != nil {
 		return nil, err
 	}

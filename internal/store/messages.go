@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -24,32 +26,35 @@ const msgCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_se
 // InsertMessage gives m the conversation's next sequence number and stores
 // it, stamped with the transaction time, if its sender is a member of the
 // conversation (CodeNotFound otherwise: no such conversation, or not the
-// sender's). The counter lives on the conversation row, so concurrent
-// senders queue on that row's lock and get consecutive numbers on both
-// databases; the same statement checks membership and reads the
-// conversation's patient tag into m.PatientID. It returns false, storing
-// nothing more, when the sender already sent a message with m's ClientID in
-// the conversation: the caller must then roll back (the counter moved) and
-// look the earlier message up.
+// sender's); it reads the conversation's patient tag into m.PatientID. It
+// returns false, storing nothing, when the sender already sent a message
+// with m's ClientID in the conversation: the caller then looks the earlier
+// message up.
+//
+// The next number is one past the conversation's highest, read from the
+// (conversation, seq) index that the insert writes anyway, so a send
+// writes nothing to the conversation's row: on SQLite that is one page
+// fewer in the WAL per send. Senders to one conversation take turns on its
+// row (PostgreSQL: SELECT … FOR UPDATE, and the insert's own statement
+// then sees the previous sender's message; SQLite: the one writer), so
+// numbers are consecutive on both databases.
 func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
-	var seq int64
-	err := tx.queryRow(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $1
-		WHERE org_id = $2 AND id = $3
-		AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $3 AND user_id = $4)
-		RETURNING last_seq, patient_id`, micros(tx.Now), m.OrgID, m.ConversationID, m.SenderID).Scan(&seq, &m.PatientID)
+	err := tx.queryRow(ctx, `SELECT patient_id FROM conversations WHERE org_id = $1 AND id = $2
+		AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $2 AND user_id = $3)`+tx.d.forUpdate,
+		m.OrgID, m.ConversationID, m.SenderID).Scan(&m.PatientID)
 	if err != nil {
 		return false, tx.d.wrap(err)
 	}
-	m.Seq, m.CreatedAt, m.RecalledAt, m.PurgedAt = seq, tx.Now, time.Time{}, time.Time{}
-	res, err := tx.exec(ctx, "INSERT INTO messages ("+msgCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0)
-		ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING`,
-		m.ID, m.OrgID, m.ConversationID, m.Seq, m.SenderID, m.ClientID, m.BodySealed, string(m.Priority), m.BackupUserID,
-		micros(m.CreatedAt))
-	if err != nil {
-		return false, err
+	m.CreatedAt, m.RecalledAt, m.PurgedAt = tx.Now, time.Time{}, time.Time{}
+	err = tx.queryRow(ctx, "INSERT INTO messages ("+msgCols+`) VALUES ($1, $2, $3,
+		(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $3), $4, $5, $6, $7, $8, $9, 0, 0)
+		ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING RETURNING seq`,
+		m.ID, m.OrgID, m.ConversationID, m.SenderID, m.ClientID, m.BodySealed, string(m.Priority), m.BackupUserID,
+		micros(m.CreatedAt)).Scan(&m.Seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return err == nil, tx.d.wrap(err)
 }
 
 // MessageByClientID finds the message a sender sent with a client id in a

@@ -70,7 +70,7 @@ type ReceiptChange struct {
 // member.
 func (tx *Tx) MarkReceipts(ctx context.Context, convID, userID string, upToSeq int64, kind ward.ReceiptKind) ([]ReceiptChange, error) {
 	var delivered, read, last int64
-	err := tx.queryRow(ctx, `SELECT m.delivered_seq, m.read_seq, c.last_seq FROM conversation_members m
+	err := tx.queryRow(ctx, `SELECT m.delivered_seq, m.read_seq, `+lastSeqOf+` FROM conversation_members m
 		JOIN conversations c ON c.id = m.conversation_id WHERE m.conversation_id = $1 AND m.user_id = $2`,
 		convID, userID).Scan(&delivered, &read, &last)
 	if err != nil {
