@@ -1,13 +1,17 @@
 package store
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Group commit. Write runs one transaction per call, and on SQLite with
 // synchronous=FULL every commit is an fsync, so concurrent writers wait on
 // each other's fsyncs. WriteBatched instead queues the work; one goroutine
-// takes every queued job, runs each in its own savepoint of a single
-// transaction and commits once: one fsync covers the whole batch. A job
-// that fails rolls back to its savepoint alone; the others commit.
+// takes every queued job, runs them in a single transaction and commits
+// once: one fsync covers the whole batch. A job that fails rolls back
+// alone: the batch is run again with each job in a savepoint of its own
+// (savepoints cost two statements a job, so the first run has none).
 //
 // The jobs' audit rows (InsertAuditRows) are held back and inserted at the
 // end of the batch as one multi-row INSERT, in job order, in the same
@@ -31,8 +35,10 @@ type batchJob struct {
 // WriteBatched runs fn in a read-write transaction shared with other
 // concurrent WriteBatched calls, and returns once that transaction has
 // committed (nil) or fn or the commit failed. fn must not keep tx, and its
-// changes must be its own: it runs in a savepoint, after other jobs of the
-// batch and before others. Use it on hot paths where many small writes
+// changes must be its own: it runs after other jobs of the batch and before
+// others. fn may run twice: when a job of the batch fails, the batch rolls
+// back and runs again with each job in a savepoint, so fn must set, not
+// accumulate, what it hands back. Use it on hot paths where many small writes
 // arrive at once (sending messages); Write for everything else.
 func (s *Store) WriteBatched(ctx context.Context, fn func(*Tx) error) error {
 	job := &batchJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
@@ -78,13 +84,36 @@ func (s *Store) batchLoop() {
 }
 
 func (s *Store) runBatch(jobs []*batchJob) {
-	errs := make([]error, len(jobs))
 	// No deadline or cancellation on the batch's statements: with a
 	// context that can end, the SQLite driver starts a goroutine per
 	// statement to interrupt it (about a tenth of the writer's CPU). The
 	// writer is one connection on the local disk; a job whose caller left
 	// is skipped before it runs, and BEGIN waits on busy_timeout.
 	ctx := context.Background()
+	// First without savepoints (two statements fewer a job); if a job
+	// fails, the whole batch rolls back and runs again with a savepoint
+	// around each job, so the failed one rolls back alone.
+	errs, commitErr := s.runJobs(ctx, jobs, false)
+	if errors.Is(commitErr, errJobFailed) {
+		errs, commitErr = s.runJobs(ctx, jobs, true)
+	}
+	for i, j := range jobs {
+		if commitErr != nil && errs[i] == nil {
+			errs[i] = commitErr
+		}
+		j.done <- errs[i]
+	}
+}
+
+// errJobFailed rolls back a batch run without savepoints in which a job
+// failed.
+var errJobFailed = errors.New("a job of the batch failed")
+
+// runJobs runs the jobs in one transaction, each in a savepoint of its own
+// when savepoints is true; without them, the first job that fails ends the
+// transaction with errJobFailed.
+func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) ([]error, error) {
+	errs := make([]error, len(jobs))
 	commitErr := s.run(ctx, s.w, false, func(tx *Tx) error {
 		var audit []AuditRow
 		tx.audit = &audit
@@ -92,6 +121,12 @@ func (s *Store) runBatch(jobs []*batchJob) {
 		for i, j := range jobs {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err
+				continue
+			}
+			if !savepoints {
+				if errs[i] = j.fn(tx); errs[i] != nil {
+					return errJobFailed
+				}
 				continue
 			}
 			if _, err := tx.exec(ctx, "SAVEPOINT job"); err != nil {
@@ -111,10 +146,5 @@ func (s *Store) runBatch(jobs []*batchJob) {
 		tx.audit = nil
 		return tx.InsertAuditRows(ctx, audit)
 	})
-	for i, j := range jobs {
-		if commitErr != nil && errs[i] == nil {
-			errs[i] = commitErr
-		}
-		j.done <- errs[i]
-	}
+	return errs, commitErr
 }
