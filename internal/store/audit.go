@@ -151,15 +151,13 @@ func (tx *Tx) UnsealedAuditRows(ctx context.Context, limit int) ([]AuditRow, err
 }
 
 // SealAuditRows stores Seq, PrevHash and Hash of each row, found by ID.
-// On SQLite each row is one statement, run without the caller's
-// cancellation: the driver would otherwise start a goroutine per row to
-// interrupt it. (A multi-row UPDATE … FROM (VALUES …), as on PostgreSQL,
-// made SQLite scan the unsealed rows once per row: seconds per batch.)
+// On SQLite each row is one cached statement (a multi-row UPDATE … FROM
+// (VALUES …), as on PostgreSQL, made SQLite scan the unsealed rows once per
+// row: seconds per batch).
 func (tx *Tx) SealAuditRows(ctx context.Context, rows []AuditRow) error {
 	if tx.d.name == "postgres" {
 		return tx.sealAuditRowsPostgres(ctx, rows)
 	}
-	ctx = context.WithoutCancel(ctx)
 	for _, r := range rows {
 		res, err := tx.exec(ctx, "UPDATE audit_events SET seq = $1, prev_hash = $2, hash = $3 WHERE id = $4 AND seq IS NULL",
 			r.Seq, r.PrevHash, r.Hash, r.ID)

@@ -84,11 +84,8 @@ func (s *Store) batchLoop() {
 }
 
 func (s *Store) runBatch(jobs []*batchJob) {
-	// No deadline or cancellation on the batch's statements: with a
-	// context that can end, the SQLite driver starts a goroutine per
-	// statement to interrupt it (about a tenth of the writer's CPU). The
-	// writer is one connection on the local disk; a job whose caller left
-	// is skipped before it runs, and BEGIN waits on busy_timeout.
+	// No deadline on the batch: a job whose caller left is skipped before
+	// it runs, and on SQLite BEGIN waits on busy_timeout.
 	ctx := context.Background()
 	// First without savepoints (two statements fewer a job); if a job
 	// fails, the whole batch rolls back and runs again with a savepoint
@@ -117,7 +114,6 @@ func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) 
 	commitErr := s.run(ctx, s.w, false, func(tx *Tx) error {
 		var audit []AuditRow
 		tx.audit = &audit
-		tx.detached = true
 		for i, j := range jobs {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err
