@@ -16,6 +16,7 @@ import (
 	_ "modernc.org/sqlite"             // driver "sqlite"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/store/walvfs"
 )
 
 // Options says which database to open.
@@ -108,8 +109,13 @@ func (s *Store) openSQLite(path string) error {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
 	// The writer never checkpoints; the checkpointer does (checkpoint.go).
-	// Its page cache holds writerCacheKiB instead of SQLite's 2 MiB.
-	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+
+	// Its page cache holds writerCacheKiB instead of SQLite's 2 MiB, and it
+	// writes a commit's WAL frames in one call instead of two a frame
+	// (walvfs; it needs synchronous=FULL, which every connection here has).
+	if err := walvfs.Register(); err != nil {
+		return err
+	}
+	w, err := sql.Open("sqlite", dsn+"&vfs="+walvfs.Name+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+
 		strconv.Itoa(walSizeLimit)+")&_pragma=cache_size(-"+strconv.Itoa(writerCacheKiB)+")")
 	if err != nil {
 		return err

@@ -1,0 +1,310 @@
+package walvfs
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Name is the VFS's name, for the vfs parameter of a database URI.
+const Name = "ward-wal"
+
+// maxRun caps the bytes gathered before they are written. SQLite's unix VFS
+// writes at most 128 KiB - 1 bytes a call (seekAndWriteFd masks the length
+// with 0x1ffff), so a run holds up to 31 frames of a 4 KiB page and a
+// longer commit is written in runs of that size.
+const maxRun = 1<<17 - 1
+
+// innerOffset is where, in the memory SQLite gives a -wal file, the default
+// VFS's own file object starts; the first word is the wrapper's
+// sqlite3_file, whose methods are walMethods.
+const innerOffset = 16
+
+var (
+	registerOnce sync.Once
+	registerErr  error
+
+	inner uintptr             // the default VFS, which opens every file
+	ours  sqlite3.Tsqlite3_vfs // a copy of it with xOpen and szOsFile changed
+
+	walMethods sqlite3.Tsqlite3_io_methods
+
+	mu    sync.Mutex
+	files = map[uintptr]*run{} // by the wrapper's file pointer
+
+	writes, asked atomic.Int64 // writes made to the default VFS, and asked of this one: for tests
+)
+
+// run is the bytes gathered for one open -wal file: buf (C memory, maxRun
+// bytes, allocated at the first write) holds n bytes that belong at off.
+type run struct {
+	buf uintptr
+	n   int32
+	off int64
+}
+
+// Register registers the VFS under [Name] (once; later calls return the first
+// call's result). It must run before a database is opened with vfs=ward-wal.
+func Register() error {
+	registerOnce.Do(func() { registerErr = register() })
+	return registerErr
+}
+
+func register() error {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	inner = sqlite3.Xsqlite3_vfs_find(tls, 0)
+	if inner == 0 {
+		return fmt.Errorf("walvfs: SQLite has no default VFS")
+	}
+	ours = *(*sqlite3.Tsqlite3_vfs)(unsafe.Pointer(inner))
+	ours.FpNext = 0
+	ours.FszOsFile += innerOffset
+	name, err := libc.CString(Name)
+	if err != nil {
+		return fmt.Errorf("walvfs: %w", err)
+	}
+	ours.FzName = name
+	set(&ours.FxOpen, xOpen)
+
+	walMethods.FiVersion = 3
+	set(&walMethods.FxClose, xClose)
+	set(&walMethods.FxRead, xRead)
+	set(&walMethods.FxWrite, xWrite)
+	set(&walMethods.FxTruncate, xTruncate)
+	set(&walMethods.FxSync, xSync)
+	set(&walMethods.FxFileSize, xFileSize)
+	set(&walMethods.FxLock, xLock)
+	set(&walMethods.FxUnlock, xUnlock)
+	set(&walMethods.FxCheckReservedLock, xCheckReservedLock)
+	set(&walMethods.FxFileControl, xFileControl)
+	set(&walMethods.FxSectorSize, xSectorSize)
+	set(&walMethods.FxDeviceCharacteristics, xDeviceCharacteristics)
+	set(&walMethods.FxShmMap, xShmMap)
+	set(&walMethods.FxShmLock, xShmLock)
+	set(&walMethods.FxShmBarrier, xShmBarrier)
+	set(&walMethods.FxShmUnmap, xShmUnmap)
+	set(&walMethods.FxFetch, xFetch)
+	set(&walMethods.FxUnfetch, xUnfetch)
+
+	if rc := sqlite3.Xsqlite3_vfs_register(tls, uintptr(unsafe.Pointer(&ours)), 0); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("walvfs: registering the VFS: SQLite error %d", rc)
+	}
+	return nil
+}
+
+// A C function pointer in modernc.org/sqlite is a Go func value of the C
+// signature, kept in a uintptr: set stores one, fn reads one back. Only
+// top-level functions are stored, so the garbage collector has nothing to
+// track.
+func set[F any](field *uintptr, f F) { *(*F)(unsafe.Pointer(field)) = f }
+
+func fn[F any](p uintptr) F { return *(*F)(unsafe.Pointer(&p)) }
+
+// The C signatures of the methods used here.
+type (
+	openFn     = func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32
+	fileFn     = func(*libc.TLS, uintptr) int32
+	ioFn       = func(*libc.TLS, uintptr, uintptr, int32, int64) int32
+	truncateFn = func(*libc.TLS, uintptr, int64) int32
+	intFn      = func(*libc.TLS, uintptr, int32) int32
+	ptrFn      = func(*libc.TLS, uintptr, uintptr) int32
+	controlFn  = func(*libc.TLS, uintptr, int32, uintptr) int32
+	shmMapFn   = func(*libc.TLS, uintptr, int32, int32, int32, uintptr) int32
+	shmLockFn  = func(*libc.TLS, uintptr, int32, int32, int32) int32
+	barrierFn  = func(*libc.TLS, uintptr)
+)
+
+// xOpen opens every file with the default VFS. A -wal file is opened at
+// innerOffset behind a wrapper whose methods gather writes; any other file
+// is opened in place, so SQLite calls the default VFS's methods directly.
+func xOpen(tls *libc.TLS, _ uintptr, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
+	open := fn[openFn]((*sqlite3.Tsqlite3_vfs)(unsafe.Pointer(inner)).FxOpen)
+	if flags&sqlite3.SQLITE_OPEN_WAL == 0 {
+		return open(tls, inner, zName, pFile, flags, pOutFlags)
+	}
+	wrapper := (*sqlite3.Tsqlite3_file)(unsafe.Pointer(pFile))
+	wrapper.FpMethods = 0
+	if rc := open(tls, inner, zName, pFile+innerOffset, flags, pOutFlags); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	mu.Lock()
+	files[pFile] = &run{}
+	mu.Unlock()
+	wrapper.FpMethods = uintptr(unsafe.Pointer(&walMethods))
+	return sqlite3.SQLITE_OK
+}
+
+// methods returns the default VFS's file object inside a wrapped -wal file
+// and its methods.
+func methods(pFile uintptr) (uintptr, *sqlite3.Tsqlite3_io_methods) {
+	f := pFile + innerOffset
+	return f, (*sqlite3.Tsqlite3_io_methods)(unsafe.Pointer((*sqlite3.Tsqlite3_file)(unsafe.Pointer(f)).FpMethods))
+}
+
+func lookup(pFile uintptr) *run {
+	mu.Lock()
+	r := files[pFile]
+	mu.Unlock()
+	return r
+}
+
+// flush writes what is gathered for pFile, if anything, with one write.
+func flush(tls *libc.TLS, pFile uintptr) int32 {
+	r := lookup(pFile)
+	if r == nil || r.n == 0 {
+		return sqlite3.SQLITE_OK
+	}
+	f, m := methods(pFile)
+	n := r.n
+	r.n = 0
+	writes.Add(1)
+	return fn[ioFn](m.FxWrite)(tls, f, r.buf, n, r.off)
+}
+
+// xWrite gathers a write that continues the gathered run (or starts one);
+// any other write first flushes the run, so writes keep their order.
+func xWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
+	asked.Add(1)
+	r := lookup(pFile)
+	if r.n > 0 && (iOfst != r.off+int64(r.n) || r.n+iAmt > maxRun) {
+		if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+			return rc
+		}
+	}
+	if iAmt > maxRun {
+		f, m := methods(pFile)
+		writes.Add(1)
+		return fn[ioFn](m.FxWrite)(tls, f, zBuf, iAmt, iOfst)
+	}
+	if r.buf == 0 {
+		if r.buf = libc.Xmalloc(tls, maxRun); r.buf == 0 {
+			return sqlite3.SQLITE_NOMEM
+		}
+	}
+	if r.n == 0 {
+		r.off = iOfst
+	}
+	dst := unsafe.Slice((*byte)(unsafe.Pointer(r.buf+uintptr(r.n))), iAmt)
+	copy(dst, unsafe.Slice((*byte)(unsafe.Pointer(zBuf)), iAmt))
+	r.n += iAmt
+	return sqlite3.SQLITE_OK
+}
+
+func xClose(tls *libc.TLS, pFile uintptr) int32 {
+	rc := flush(tls, pFile)
+	f, m := methods(pFile)
+	if rc2 := fn[fileFn](m.FxClose)(tls, f); rc == sqlite3.SQLITE_OK {
+		rc = rc2
+	}
+	mu.Lock()
+	r := files[pFile]
+	delete(files, pFile)
+	mu.Unlock()
+	if r != nil && r.buf != 0 {
+		libc.Xfree(tls, r.buf)
+	}
+	return rc
+}
+
+func xRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	f, m := methods(pFile)
+	return fn[ioFn](m.FxRead)(tls, f, zBuf, iAmt, iOfst)
+}
+
+func xTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	f, m := methods(pFile)
+	return fn[truncateFn](m.FxTruncate)(tls, f, size)
+}
+
+func xSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	f, m := methods(pFile)
+	return fn[intFn](m.FxSync)(tls, f, flags)
+}
+
+func xFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	f, m := methods(pFile)
+	return fn[ptrFn](m.FxFileSize)(tls, f, pSize)
+}
+
+func xFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 {
+	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	f, m := methods(pFile)
+	return fn[controlFn](m.FxFileControl)(tls, f, op, pArg)
+}
+
+// The remaining methods pass straight through.
+
+func xLock(tls *libc.TLS, pFile uintptr, level int32) int32 {
+	f, m := methods(pFile)
+	return fn[intFn](m.FxLock)(tls, f, level)
+}
+
+func xUnlock(tls *libc.TLS, pFile uintptr, level int32) int32 {
+	f, m := methods(pFile)
+	return fn[intFn](m.FxUnlock)(tls, f, level)
+}
+
+func xCheckReservedLock(tls *libc.TLS, pFile, pResOut uintptr) int32 {
+	f, m := methods(pFile)
+	return fn[ptrFn](m.FxCheckReservedLock)(tls, f, pResOut)
+}
+
+func xSectorSize(tls *libc.TLS, pFile uintptr) int32 {
+	f, m := methods(pFile)
+	return fn[fileFn](m.FxSectorSize)(tls, f)
+}
+
+func xDeviceCharacteristics(tls *libc.TLS, pFile uintptr) int32 {
+	f, m := methods(pFile)
+	return fn[fileFn](m.FxDeviceCharacteristics)(tls, f)
+}
+
+func xShmMap(tls *libc.TLS, pFile uintptr, iPg, pgsz, extend int32, pp uintptr) int32 {
+	f, m := methods(pFile)
+	return fn[shmMapFn](m.FxShmMap)(tls, f, iPg, pgsz, extend, pp)
+}
+
+func xShmLock(tls *libc.TLS, pFile uintptr, offset, n, flags int32) int32 {
+	f, m := methods(pFile)
+	return fn[shmLockFn](m.FxShmLock)(tls, f, offset, n, flags)
+}
+
+func xShmBarrier(tls *libc.TLS, pFile uintptr) {
+	f, m := methods(pFile)
+	fn[barrierFn](m.FxShmBarrier)(tls, f)
+}
+
+func xShmUnmap(tls *libc.TLS, pFile uintptr, deleteFlag int32) int32 {
+	f, m := methods(pFile)
+	return fn[intFn](m.FxShmUnmap)(tls, f, deleteFlag)
+}
+
+// SQLite memory-maps database files only, never a WAL; should it ask, it
+// is told to read instead, as from a VFS without xFetch.
+func xFetch(tls *libc.TLS, pFile uintptr, iOfst int64, iAmt int32, pp uintptr) int32 {
+	*(*uintptr)(unsafe.Pointer(pp)) = 0
+	return sqlite3.SQLITE_OK
+}
+
+func xUnfetch(tls *libc.TLS, pFile uintptr, iOfst int64, p uintptr) int32 {
+	return sqlite3.SQLITE_OK
+}
