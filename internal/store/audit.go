@@ -338,7 +338,7 @@ func (tx *Tx) AuditCheckpoints(ctx context.Context) ([]AuditCheckpoint, error) {
 // returns the rows affected. It exists for tests and tamper drills (editing
 // audit rows as a database admin would); application code never uses it.
 func (s *Store) ExecRaw(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := s.w.ExecContext(ctx, query, args...)
+	res, err := s.execWriter(ctx, query, args...)
 	if err != nil {
 		return 0, s.d.wrap(err)
 	}

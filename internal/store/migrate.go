@@ -72,7 +72,7 @@ func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 	}
 	create := `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`
-	if _, err := s.w.ExecContext(ctx, create); err != nil {
+	if _, err := s.execWriter(ctx, create); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var applied []string
@@ -96,7 +96,7 @@ func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 				return nil
 			}
 			// Several statements: run as they are, never as one prepared statement.
-			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
+			if _, err := tx.q.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 			_, err := tx.exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

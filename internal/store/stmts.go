@@ -11,12 +11,13 @@ import (
 // of the CPU of a send). PostgreSQL needs none: pgx caches statements
 // itself.
 //
-// A statement is prepared on the pool, which needs a free connection, and
-// the writer pool has one: preparing inside a transaction would wait on
-// itself. So a miss runs unprepared and is noted, and the statement is
-// prepared when the transaction has ended (prepareNoted).
+// The readers' statements are prepared on their pool, which needs a free
+// connection: preparing inside a transaction could wait on itself. So a
+// miss runs unprepared and is noted, and the statement is prepared when the
+// transaction has ended (prepareNoted). The writer's are prepared on its
+// one connection, the same way.
 type stmtCache struct {
-	db    *sql.DB
+	prepare func(ctx context.Context, query string) (*sql.Stmt, error)
 	mu    sync.Mutex
 	m     map[string]*sql.Stmt
 	noted map[string]bool
@@ -26,8 +27,8 @@ type stmtCache struct {
 // (statements built with a varying number of rows, say).
 const maxCachedStmts = 512
 
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, m: make(map[string]*sql.Stmt), noted: make(map[string]bool)}
+func newStmtCache(prepare func(ctx context.Context, query string) (*sql.Stmt, error)) *stmtCache {
+	return &stmtCache{prepare: prepare, m: make(map[string]*sql.Stmt), noted: make(map[string]bool)}
 }
 
 // get returns the cached statement for query, or nil after noting the
@@ -59,7 +60,7 @@ func (c *stmtCache) prepareNoted(ctx context.Context) {
 	clear(c.noted)
 	c.mu.Unlock()
 	for _, q := range queries {
-		st, err := c.db.PrepareContext(ctx, q)
+		st, err := c.prepare(ctx, q)
 		if err != nil {
 			continue
 		}
@@ -83,13 +84,15 @@ func (c *stmtCache) close() {
 }
 
 // stmt returns query as a statement of this transaction when it is cached,
-// or nil to run the query as it is.
+// or nil to run the query as it is. The writer's statements are its
+// connection's own and need no binding to the transaction.
 func (tx *Tx) stmt(ctx context.Context, query string) *sql.Stmt {
 	if tx.stmts == nil {
 		return nil
 	}
-	if st := tx.stmts.get(query); st != nil {
+	st := tx.stmts.get(query)
+	if st != nil && tx.tx != nil {
 		return tx.tx.StmtContext(ctx, st)
 	}
-	return nil
+	return st
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
@@ -35,6 +36,11 @@ type Store struct {
 	w   *sql.DB // the writer: one connection on SQLite
 	r   *sql.DB // the readers: the same pool as w on PostgreSQL
 	now func() time.Time
+
+	// On SQLite the writer's one connection is held for the store's
+	// lifetime, and wmu lets one transaction at a time use it (runWriter).
+	wmu   sync.Mutex
+	wconn *sql.Conn
 
 	stmts     map[*sql.DB]*stmtCache // SQLite's prepared statements, per pool
 	batches   chan *batchJob         // group-commit queue (batch.go)
@@ -103,9 +109,10 @@ func (s *Store) openSQLite(path string) error {
 		return fmt.Errorf("open database file: %w", err)
 	}
 	f.Close()
-	// One writer connection (IMMEDIATE transactions take the write lock at
-	// BEGIN, so writers queue instead of failing), several readers (WAL lets
-	// them run beside the writer). synchronous=FULL: a commit is on disk.
+	// One writer connection, held for the store's lifetime (its
+	// transactions begin IMMEDIATE, taking the write lock at BEGIN: see
+	// runWriter), several readers (WAL lets them run beside the writer).
+	// synchronous=FULL: a commit is on disk.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
 	// The writer never checkpoints; the checkpointer does (checkpoint.go).
@@ -115,7 +122,7 @@ func (s *Store) openSQLite(path string) error {
 	if err := walvfs.Register(); err != nil {
 		return err
 	}
-	w, err := sql.Open("sqlite", dsn+"&vfs="+walvfs.Name+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+
+	w, err := sql.Open("sqlite", dsn+"&vfs="+walvfs.Name+"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+
 		strconv.Itoa(walSizeLimit)+")&_pragma=cache_size(-"+strconv.Itoa(writerCacheKiB)+")")
 	if err != nil {
 		return err
@@ -124,21 +131,28 @@ func (s *Store) openSQLite(path string) error {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
+	wconn, err := w.Conn(context.Background())
+	if err != nil {
+		w.Close()
+		return err
+	}
 	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
+		wconn.Close()
 		w.Close()
 		return err
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	if s.ckpt, err = newCheckpointer(dsn); err != nil {
+		wconn.Close()
 		w.Close()
 		r.Close()
 		return err
 	}
 	go s.ckpt.run(s.closed)
-	s.d, s.w, s.r = sqlite, w, r
-	s.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(w), r: newStmtCache(r)}
+	s.d, s.w, s.r, s.wconn = sqlite, w, r, wconn
+	s.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(wconn.PrepareContext), r: newStmtCache(r.PrepareContext)}
 	return nil
 }
 
@@ -147,7 +161,7 @@ func (s *Store) Dialect() string { return s.d.name }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.w.PingContext(ctx); err != nil {
+	if _, err := s.execWriter(ctx, "SELECT 1"); err != nil {
 		return err
 	}
 	if s.r != s.w {
@@ -176,9 +190,13 @@ func (s *Store) Close() error {
 		errs = append(errs, s.ckpt.close())
 	}
 	if s.d.name == "sqlite" {
-		if _, err := s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		if _, err := s.execWriter(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 			errs = append(errs, err)
 		}
+		s.wmu.Lock()
+		errs = append(errs, s.wconn.Close())
+		s.wconn = nil
+		s.wmu.Unlock()
 	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
@@ -192,7 +210,8 @@ func (s *Store) Close() error {
 // Tx is one database transaction. Now is the time the transaction began;
 // everything the transaction stamps uses it.
 type Tx struct {
-	tx    *sql.Tx
+	q     querier
+	tx    *sql.Tx // nil on the SQLite writer, whose transactions q runs on its connection
 	d     dialect
 	stmts *stmtCache // nil on PostgreSQL
 	Now   time.Time
@@ -202,6 +221,13 @@ type Tx struct {
 	// detached runs every statement without its caller's cancellation:
 	// the SQLite writer's transactions (see run).
 	detached bool
+}
+
+// querier runs statements: a *sql.Tx, or the SQLite writer's *sql.Conn.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // stmtCtx is the context a statement of tx runs with.
@@ -224,23 +250,15 @@ func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx) error) error {
-	opts := &sql.TxOptions{ReadOnly: readOnly && s.d.name == "postgres"}
-	// The SQLite writer's transactions run without their caller's
-	// cancellation: with a context that can end, database/sql watches each
-	// transaction and the driver each statement from a goroutine of its own
-	// (about a tenth of the writer's CPU under a send load). The writer is
-	// one connection on the local disk, BEGIN waits on busy_timeout, and a
-	// write whose caller left either commits or rolls back whole.
-	detached := s.d.name == "sqlite" && db == s.w
-	beginCtx := ctx
-	if detached {
-		beginCtx = context.WithoutCancel(ctx)
+	if s.d.name == "sqlite" && db == s.w {
+		return s.runWriter(ctx, fn)
 	}
-	sqlTx, err := db.BeginTx(beginCtx, opts)
+	opts := &sql.TxOptions{ReadOnly: readOnly && s.d.name == "postgres"}
+	sqlTx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return s.d.wrap(err)
 	}
-	tx := &Tx{tx: sqlTx, d: s.d, stmts: s.stmts[db], Now: s.now().UTC(), detached: detached}
+	tx := &Tx{q: sqlTx, tx: sqlTx, d: s.d, stmts: s.stmts[db], Now: s.now().UTC()}
 	if tx.stmts != nil {
 		defer tx.stmts.prepareNoted(context.WithoutCancel(ctx))
 	}
@@ -248,13 +266,58 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 		sqlTx.Rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	return s.d.wrap(sqlTx.Commit())
+}
+
+// runWriter runs fn in an IMMEDIATE transaction on the SQLite writer's
+// connection, BEGIN and COMMIT being statements of its own rather than a
+// database/sql transaction, and every statement without its caller's
+// cancellation. database/sql watches a transaction, and every query in
+// one, from a goroutine of its own, and so does the driver every statement
+// whose context can end: three to four goroutines a send, all on the single
+// writer's path. The writer is one connection on the local disk, BEGIN
+// waits on busy_timeout, and a write whose caller left either commits or
+// rolls back whole.
+func (s *Store) runWriter(ctx context.Context, fn func(*Tx) error) error {
+	ctx = context.WithoutCancel(ctx)
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.wconn == nil {
+		return errClosed()
+	}
+	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return s.d.wrap(err)
 	}
-	if s.ckpt != nil && !readOnly {
-		s.ckpt.commits.Add(1)
+	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true}
+	defer tx.stmts.prepareNoted(ctx)
+	committed := false
+	defer func() {
+		if !committed { // fn failed or panicked, or COMMIT failed
+			s.wconn.ExecContext(ctx, "ROLLBACK")
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
 	}
+	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
+		return s.d.wrap(err)
+	}
+	committed = true
+	s.ckpt.commits.Add(1)
 	return nil
+}
+
+// execWriter runs one statement on the writer outside any transaction.
+func (s *Store) execWriter(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s.d.name != "sqlite" {
+		return s.w.ExecContext(ctx, query, args...)
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.wconn == nil {
+		return nil, errClosed()
+	}
+	return s.wconn.ExecContext(ctx, query, args...)
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
@@ -264,7 +327,7 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	if st := tx.stmt(ctx, query); st != nil {
 		res, err = st.ExecContext(ctx, args...)
 	} else {
-		res, err = tx.tx.ExecContext(ctx, query, args...)
+		res, err = tx.q.ExecContext(ctx, query, args...)
 	}
 	return res, tx.d.wrap(err)
 }
@@ -276,7 +339,7 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	if st := tx.stmt(ctx, query); st != nil {
 		rows, err = st.QueryContext(ctx, args...)
 	} else {
-		rows, err = tx.tx.QueryContext(ctx, query, args...)
+		rows, err = tx.q.QueryContext(ctx, query, args...)
 	}
 	return rows, tx.d.wrap(err)
 }
@@ -286,7 +349,7 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return tx.tx.QueryRowContext(ctx, query, args...)
+	return tx.q.QueryRowContext(ctx, query, args...)
 }
 
 // micros is how times are stored: Unix microseconds, the same on both databases.
