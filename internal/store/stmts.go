@@ -18,9 +18,9 @@ import (
 // one connection, the same way.
 type stmtCache struct {
 	prepare func(ctx context.Context, query string) (*sql.Stmt, error)
-	mu    sync.Mutex
-	m     map[string]*sql.Stmt
-	noted map[string]bool
+	mu      sync.Mutex
+	m       map[string]*sql.Stmt
+	noted   map[string]bool
 }
 
 // maxCachedStmts bounds the cache; queries past it are prepared each time

@@ -28,7 +28,7 @@ var (
 	registerOnce sync.Once
 	registerErr  error
 
-	inner uintptr             // the default VFS, which opens every file
+	inner uintptr              // the default VFS, which opens every file
 	ours  sqlite3.Tsqlite3_vfs // a copy of it with xOpen and szOsFile changed
 
 	walMethods sqlite3.Tsqlite3_io_methods
