@@ -16,9 +16,9 @@ type dialect struct {
 	name string
 	// isUnique reports whether err is a unique-constraint violation.
 	isUnique func(error) bool
-	// forUpdate ends a SELECT that must lock the rows it reads until the
-	// transaction ends: empty on SQLite, whose one writer already runs
-	// alone.
+	// forUpdate ends the SELECT of a send that must lock its conversation's
+	// row (aliased c) until the transaction ends: empty on SQLite, whose
+	// one writer already runs alone.
 	forUpdate string
 }
 
@@ -36,7 +36,7 @@ var postgres = dialect{
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && pe.Code == "23505"
 	},
-	forUpdate: " FOR UPDATE",
+	forUpdate: " FOR UPDATE OF c",
 }
 
 // wrap turns driver errors into ward errors where the meaning is clear.

@@ -18,6 +18,9 @@ type Message struct {
 	// PatientID is the conversation's patient tag when InsertMessage
 	// stored the message (other reads leave it empty).
 	PatientID string
+	// members are the conversation's members as InsertMessage read them,
+	// for Recipients in the same transaction.
+	members []string
 }
 
 const msgCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_sealed, priority, backup_user_id, " +
@@ -39,14 +42,11 @@ const msgCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_se
 // then sees the previous sender's message; SQLite: the one writer), so
 // numbers are consecutive on both databases.
 func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
-	err := tx.queryRow(ctx, `SELECT patient_id FROM conversations WHERE org_id = $1 AND id = $2
-		AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $2 AND user_id = $3)`+tx.d.forUpdate,
-		m.OrgID, m.ConversationID, m.SenderID).Scan(&m.PatientID)
-	if err != nil {
-		return false, tx.d.wrap(err)
+	if err := tx.readConversation(ctx, m); err != nil {
+		return false, err
 	}
 	m.CreatedAt, m.RecalledAt, m.PurgedAt = tx.Now, time.Time{}, time.Time{}
-	err = tx.queryRow(ctx, "INSERT INTO messages ("+msgCols+`) VALUES ($1, $2, $3,
+	err := tx.queryRow(ctx, "INSERT INTO messages ("+msgCols+`) VALUES ($1, $2, $3,
 		(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $3), $4, $5, $6, $7, $8, $9, 0, 0)
 		ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING RETURNING seq`,
 		m.ID, m.OrgID, m.ConversationID, m.SenderID, m.ClientID, m.BodySealed, string(m.Priority), m.BackupUserID,
@@ -55,6 +55,37 @@ func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
 		return false, nil
 	}
 	return err == nil, tx.d.wrap(err)
+}
+
+// readConversation reads m's conversation's patient tag and members in one
+// query (Recipients then needs none), locking the conversation's row on
+// PostgreSQL. It fails with CodeNotFound unless m's sender is a member.
+func (tx *Tx) readConversation(ctx context.Context, m *Message) error {
+	rows, err := tx.query(ctx, `SELECT c.patient_id, cm.user_id FROM conversations c
+		JOIN conversation_members cm ON cm.conversation_id = c.id
+		WHERE c.org_id = $1 AND c.id = $2`+tx.d.forUpdate, m.OrgID, m.ConversationID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	m.members = m.members[:0]
+	member := false
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&m.PatientID, &u); err != nil {
+			return tx.d.wrap(err)
+		}
+		m.members = append(m.members, u)
+		member = member || u == m.SenderID
+	}
+	if err := rows.Err(); err != nil {
+		return tx.d.wrap(err)
+	}
+	if !member {
+		m.members, m.PatientID = nil, ""
+		return tx.d.wrap(sql.ErrNoRows)
+	}
+	return nil
 }
 
 // MessageByClientID finds the message a sender sent with a client id in a

@@ -20,7 +20,18 @@ import (
 
 // Recipients returns the members of m's conversation other than its sender;
 // for an urgent message it also gives each of them an empty receipt row.
+// After InsertMessage in the same transaction a normal message's recipients
+// are the members it read.
 func (tx *Tx) Recipients(ctx context.Context, m *Message) ([]string, error) {
+	if m.members != nil && m.Priority != ward.Urgent {
+		users := make([]string, 0, len(m.members))
+		for _, u := range m.members {
+			if u != m.SenderID {
+				users = append(users, u)
+			}
+		}
+		return users, nil
+	}
 	q := `SELECT user_id FROM conversation_members WHERE conversation_id = $1 AND user_id <> $2`
 	args := []any{m.ConversationID, m.SenderID}
 	if m.Priority == ward.Urgent {
