@@ -19,10 +19,23 @@ const Name = "ward-wal"
 // longer commit is written in runs of that size.
 const maxRun = 1<<17 - 1
 
-// innerOffset is where, in the memory SQLite gives a -wal file, the default
-// VFS's own file object starts; the first word is the wrapper's
-// sqlite3_file, whose methods are walMethods.
-const innerOffset = 16
+// walFile is the start of the memory SQLite gives a wrapped -wal file: the
+// wrapper's sqlite3_file, whose methods are walMethods, and the bytes
+// gathered so far: buf (C memory, maxRun bytes, allocated at the first
+// write) holds n bytes that belong at off. The default VFS's own file
+// object follows at innerOffset.
+type walFile struct {
+	base sqlite3.Tsqlite3_file
+	buf  uintptr
+	off  int64
+	n    int32
+}
+
+// innerOffset keeps the default VFS's file object 8-byte aligned.
+const innerOffset = (unsafe.Sizeof(walFile{}) + 7) &^ 7
+
+// wal returns the wrapper at pFile.
+func wal(pFile uintptr) *walFile { return (*walFile)(cmem(pFile)) }
 
 var (
 	registerOnce sync.Once
@@ -33,19 +46,8 @@ var (
 
 	walMethods sqlite3.Tsqlite3_io_methods
 
-	mu    sync.Mutex
-	files = map[uintptr]*run{} // by the wrapper's file pointer
-
 	writes, asked atomic.Int64 // writes made to the default VFS, and asked of this one: for tests
 )
-
-// run is the bytes gathered for one open -wal file: buf (C memory, maxRun
-// bytes, allocated at the first write) holds n bytes that belong at off.
-type run struct {
-	buf uintptr
-	n   int32
-	off int64
-}
 
 // Register registers the VFS under [Name] (once; later calls return the first
 // call's result). It must run before a database is opened with vfs=ward-wal.
@@ -63,7 +65,7 @@ func register() error {
 	}
 	ours = *(*sqlite3.Tsqlite3_vfs)(cmem(inner))
 	ours.FpNext = 0
-	ours.FszOsFile += innerOffset
+	ours.FszOsFile += int32(innerOffset)
 	name, err := libc.CString(Name)
 	if err != nil {
 		return fmt.Errorf("walvfs: %w", err)
@@ -133,15 +135,12 @@ func xOpen(tls *libc.TLS, _ uintptr, zName, pFile uintptr, flags int32, pOutFlag
 	if flags&sqlite3.SQLITE_OPEN_WAL == 0 {
 		return open(tls, inner, zName, pFile, flags, pOutFlags)
 	}
-	wrapper := (*sqlite3.Tsqlite3_file)(cmem(pFile))
-	wrapper.FpMethods = 0
+	w := wal(pFile)
+	*w = walFile{}
 	if rc := open(tls, inner, zName, pFile+innerOffset, flags, pOutFlags); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	mu.Lock()
-	files[pFile] = &run{}
-	mu.Unlock()
-	wrapper.FpMethods = uintptr(unsafe.Pointer(&walMethods))
+	w.base.FpMethods = uintptr(unsafe.Pointer(&walMethods))
 	return sqlite3.SQLITE_OK
 }
 
@@ -152,17 +151,10 @@ func methods(pFile uintptr) (uintptr, *sqlite3.Tsqlite3_io_methods) {
 	return f, (*sqlite3.Tsqlite3_io_methods)(cmem((*sqlite3.Tsqlite3_file)(cmem(f)).FpMethods))
 }
 
-func lookup(pFile uintptr) *run {
-	mu.Lock()
-	r := files[pFile]
-	mu.Unlock()
-	return r
-}
-
 // flush writes what is gathered for pFile, if anything, with one write.
 func flush(tls *libc.TLS, pFile uintptr) int32 {
-	r := lookup(pFile)
-	if r == nil || r.n == 0 {
+	r := wal(pFile)
+	if r.n == 0 {
 		return sqlite3.SQLITE_OK
 	}
 	f, m := methods(pFile)
@@ -176,7 +168,7 @@ func flush(tls *libc.TLS, pFile uintptr) int32 {
 // any other write first flushes the run, so writes keep their order.
 func xWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	asked.Add(1)
-	r := lookup(pFile)
+	r := wal(pFile)
 	if r.n > 0 && (iOfst != r.off+int64(r.n) || r.n+iAmt > maxRun) {
 		if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
 			return rc
@@ -207,12 +199,9 @@ func xClose(tls *libc.TLS, pFile uintptr) int32 {
 	if rc2 := fn[fileFn](m.FxClose)(tls, f); rc == sqlite3.SQLITE_OK {
 		rc = rc2
 	}
-	mu.Lock()
-	r := files[pFile]
-	delete(files, pFile)
-	mu.Unlock()
-	if r != nil && r.buf != 0 {
-		libc.Xfree(tls, r.buf)
+	if w := wal(pFile); w.buf != 0 {
+		libc.Xfree(tls, w.buf)
+		w.buf = 0
 	}
 	return rc
 }
