@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +47,73 @@ func TestCheckpointerMovesTheWALIntoTheDatabase(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); size() < before+int64(len(rows))*500; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("ward.db stayed at %d bytes (from %d) after 1 MB of commits: nothing checkpointed", size(), before)
+		}
+	}
+}
+
+// Under writes that never pause, a PASSIVE checkpoint never catches up
+// with the writer, so the WAL would never start over from its beginning
+// and would grow for as long as the load lasts (a gigabyte in 20 s of
+// ward bench). The checkpointer holds the writer back for the last few
+// frames; the writer's next commit then restarts the WAL, which bumps the
+// checkpoint sequence number in the WAL's header.
+func TestWALRestartsUnderWritesThatNeverPause(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{DataDir: dir, Now: clocktest.New().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer func() { close(stop); wg.Wait() }()
+	load := func(fn func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := fn(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	rows := make([]store.AuditRow, 20)
+	for i := range rows {
+		rows[i] = store.AuditRow{At: time.Now(), OrgID: "o1", Action: "message.read", Outcome: "success", Reason: strings.Repeat("x", 200)}
+	}
+	load(func() error { return s.Write(ctx, func(tx *store.Tx) error { return tx.InsertAuditRows(ctx, rows) }) })
+	load(func() error {
+		return s.Read(ctx, func(tx *store.Tx) error { _, err := tx.AuditCheckpoints(ctx); return err })
+	})
+	wal := filepath.Join(dir, store.SQLiteFile+"-wal")
+	restarts := func() uint32 { // the WAL header's checkpoint sequence number
+		b := make([]byte, 16)
+		f, err := os.Open(wal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.ReadAt(b, 0); err != nil {
+			return 0
+		}
+		return binary.BigEndian.Uint32(b[12:])
+	}
+	first := restarts()
+	for deadline := time.Now().Add(30 * time.Second); restarts() < first+2; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			fi, _ := os.Stat(wal)
+			t.Fatalf("the WAL restarted %d times in 30 s of writes and grew to %d bytes", restarts()-first, fi.Size())
 		}
 	}
 }

@@ -144,7 +144,7 @@ func (s *Store) openSQLite(path string) error {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	if s.ckpt, err = newCheckpointer(dsn); err != nil {
+	if s.ckpt, err = newCheckpointer(dsn, &s.wmu); err != nil {
 		wconn.Close()
 		w.Close()
 		r.Close()
