@@ -81,6 +81,20 @@ func sealTx(ctx context.Context, tx *store.Tx, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	chainRows(seq, prev, rows)
+	return len(rows), tx.SealAuditRows(ctx, rows)
+}
+
+// SealOnInsert makes st seal audit events as they are inserted, in the
+// transaction that inserts them, when st is SQLite (one writer, so the
+// chain head cannot move under a transaction): see
+// store.ChainAuditOnInsert. The Sealer then only meets rows inserted
+// before, and signs checkpoints. On PostgreSQL it does nothing.
+func SealOnInsert(st *store.Store) { st.ChainAuditOnInsert(chainRows) }
+
+// chainRows gives rows, which follow the chain head (seq, prev: 0 and nil
+// for an empty chain), their seq, previous hash and hash.
+func chainRows(seq int64, prev []byte, rows []store.AuditRow) {
 	if seq == 0 {
 		prev = genesis()
 	}
@@ -93,7 +107,6 @@ func sealTx(ctx context.Context, tx *store.Tx, limit int) (int, error) {
 		rows[i].Hash = bytes.Clone(c.next(prev, &e))
 		prev = rows[i].Hash
 	}
-	return len(rows), tx.SealAuditRows(ctx, rows)
 }
 
 // Checkpoint signs the current chain head and stores it, then copies it to

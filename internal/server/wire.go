@@ -90,6 +90,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if e.Sealer, err = audit.NewSealer(e.Store, audit.SealerOptions{Key: signing, Sink: sink}); err != nil {
 		return err
 	}
+	audit.SealOnInsert(e.Store) // SQLite: events are chained as they commit; the sealer signs checkpoints
 	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})
 	if cfg.NATSURL != "" {
 		nb, err := realtime.NewNATSBroker(cfg.NATSURL, "")

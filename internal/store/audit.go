@@ -48,30 +48,74 @@ type AuditCheckpoint struct {
 const auditCols = "id, COALESCE(seq, 0), at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
 	"action, resource_type, resource_id, patient_id, outcome, reason, prev_hash, hash"
 
-// auditInsertChunk bounds the rows in one INSERT (12 parameters each).
+// auditInsertChunk bounds the rows in one INSERT (at most 15 parameters
+// each).
 const auditInsertChunk = 512
 
-// InsertAuditRows inserts unsealed audit rows in the caller's transaction,
-// in order, in INSERTs of a power of two rows each (31 rows: 16, 8, 4, 2
-// and 1): each size is one statement text, so the prepared-statement cache
+// AuditChain gives rows, which follow the chain head (seq, hash: 0 and nil
+// for an empty chain), in order, their Seq, PrevHash and Hash.
+// internal/audit provides it: the store only moves rows.
+type AuditChain func(seq int64, hash []byte, rows []AuditRow)
+
+type chainHead struct {
+	seq  int64
+	hash []byte
+}
+
+// ChainAuditOnInsert makes the SQLite writer seal audit rows as it inserts
+// them, in the inserting transaction: the head is read once a transaction
+// (under SQLite's write lock, so no other writer can move it meanwhile),
+// and a transaction that rolls back takes its seqs with it. Rows so never
+// wait for the sealer, which would otherwise read each one back and
+// rewrite it (an UPDATE a row and index changes), in bursts that held up
+// every send behind it. Rows inserted unsealed before (or by a process
+// without this) are still sealed by the sealer, after the inline ones.
+// On PostgreSQL it does nothing: several nodes write at once there, and
+// the sealer stays the chain's only writer.
+func (s *Store) ChainAuditOnInsert(chain AuditChain) {
+	if s.d.name != "sqlite" {
+		return
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.chain = chain
+}
+
+// InsertAuditRows inserts audit rows in the caller's transaction, in order:
+// sealed on the SQLite writer once ChainAuditOnInsert was called, unsealed
+// otherwise. It fills in the sealed rows' Seq, PrevHash and Hash. It
+// inserts in INSERTs of a power of two rows each (31 rows: 16, 8, 4, 2 and
+// 1): each size is one statement text, so the prepared-statement cache
 // holds ten of them, not one per batch size it ever saw.
 func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	if tx.audit != nil {
 		*tx.audit = append(*tx.audit, rows...)
 		return nil
 	}
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := "at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
+		"action, resource_type, resource_id, patient_id, outcome, reason"
+	width := 12
+	if tx.chain != nil {
+		if err := tx.chainRows(ctx, rows); err != nil {
+			return err
+		}
+		cols += ", seq, prev_hash, hash"
+		width = 15
+	}
 	for len(rows) > 0 {
 		n := 1 << (bits.Len(uint(min(len(rows), auditInsertChunk))) - 1)
 		var b strings.Builder
-		b.WriteString("INSERT INTO audit_events (at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
-			"action, resource_type, resource_id, patient_id, outcome, reason) VALUES ")
-		args := make([]any, 0, n*12)
+		b.WriteString("INSERT INTO audit_events (" + cols + ") VALUES ")
+		args := make([]any, 0, n*width)
 		for i, r := range rows[:n] {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteByte('(')
-			for j := range 12 {
+			for j := range width {
 				if j > 0 {
 					b.WriteByte(',')
 				}
@@ -82,17 +126,35 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 					continue
 				}
 				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(i*12 + j + 1))
+				b.WriteString(strconv.Itoa(i*width + j + 1))
 			}
 			b.WriteByte(')')
 			args = append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
 				r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason)
+			if width == 15 {
+				args = append(args, r.Seq, r.PrevHash, r.Hash)
+			}
 		}
 		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("insert audit events: %w", err)
 		}
 		rows = rows[n:]
 	}
+	return nil
+}
+
+// chainRows seals rows after the chain head and moves the head past them.
+func (tx *Tx) chainRows(ctx context.Context, rows []AuditRow) error {
+	if tx.head == nil {
+		seq, hash, err := tx.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		tx.head = &chainHead{seq: seq, hash: hash}
+	}
+	tx.chain(tx.head.seq, tx.head.hash, rows)
+	last := rows[len(rows)-1]
+	tx.head = &chainHead{seq: last.Seq, hash: last.Hash}
 	return nil
 }
 

@@ -41,6 +41,7 @@ type Store struct {
 	// lifetime, and wmu lets one transaction at a time use it (runWriter).
 	wmu   sync.Mutex
 	wconn *sql.Conn
+	chain AuditChain // set by ChainAuditOnInsert; read under wmu
 
 	stmts     map[*sql.DB]*stmtCache // SQLite's prepared statements, per pool
 	batches   chan *batchJob         // group-commit queue (batch.go)
@@ -221,6 +222,11 @@ type Tx struct {
 	// detached runs every statement without its caller's cancellation:
 	// the SQLite writer's transactions (see run).
 	detached bool
+	// chain, on the SQLite writer, seals audit rows as they are inserted;
+	// head is the chain's head as this transaction has moved it (nil until
+	// its first audit row).
+	chain AuditChain
+	head  *chainHead
 }
 
 // querier runs statements: a *sql.Tx, or the SQLite writer's *sql.Conn.
@@ -288,7 +294,7 @@ func (s *Store) runWriter(ctx context.Context, fn func(*Tx) error) error {
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return s.d.wrap(err)
 	}
-	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true}
+	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true, chain: s.chain}
 	defer tx.stmts.prepareNoted(ctx)
 	committed := false
 	defer func() {
