@@ -95,19 +95,10 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 	if p, ok := a.cache.get(hash, now); ok {
 		return &p, nil
 	}
-	p := &Principal{}
+	var o store.SessionOwner
 	err := a.store.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		if p.Session, err = tx.SessionByTokenHash(ctx, hash); err != nil {
-			return err
-		}
-		if p.Device, err = tx.DeviceByID(ctx, p.Session.OrgID, p.Session.DeviceID); err != nil {
-			return err
-		}
-		if p.User, err = tx.UserByID(ctx, p.Session.OrgID, p.Session.UserID); err != nil {
-			return err
-		}
-		p.Policy, err = tx.Policy(ctx, p.Session.OrgID)
+		o, err = tx.SessionOwnerByTokenHash(ctx, hash)
 		return err
 	})
 	if ward.ErrorCode(err) == ward.CodeNotFound {
@@ -116,6 +107,7 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 	if err != nil {
 		return nil, err
 	}
+	p := &Principal{Session: o.Session, Device: o.Device, User: o.User, Policy: o.Policy}
 	a.cache.put(hash, *p, now)
 	return p, nil
 }

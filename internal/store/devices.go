@@ -49,13 +49,27 @@ func (tx *Tx) TouchDevice(ctx context.Context, id, ip string) error {
 }
 
 func (tx *Tx) scanDevice(row scanner) (ward.Device, error) {
-	var d ward.Device
-	var status, wipe string
-	var created, seen int64
-	if err := row.Scan(&d.ID, &d.OrgID, &d.UserID, &d.ClientID, &d.Name, &status, &wipe, &created, &seen, &d.LastIP); err != nil {
+	var r deviceRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return ward.Device{}, tx.d.wrap(err)
 	}
-	d.Status, d.Wipe = ward.DeviceStatus(status), ward.WipeState(wipe)
-	d.CreatedAt, d.LastSeenAt = fromMicros(created), fromMicros(seen)
-	return d, nil
+	return r.device(), nil
+}
+
+// deviceRow is a row of deviceCols as scanned.
+type deviceRow struct {
+	d             ward.Device
+	status, wipe  string
+	created, seen int64
+}
+
+func (r *deviceRow) dest() []any {
+	return []any{&r.d.ID, &r.d.OrgID, &r.d.UserID, &r.d.ClientID, &r.d.Name, &r.status, &r.wipe, &r.created, &r.seen, &r.d.LastIP}
+}
+
+func (r *deviceRow) device() ward.Device {
+	d := r.d
+	d.Status, d.Wipe = ward.DeviceStatus(r.status), ward.WipeState(r.wipe)
+	d.CreatedAt, d.LastSeenAt = fromMicros(r.created), fromMicros(r.seen)
+	return d
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -93,6 +94,64 @@ func TestConformanceIdentity(t *testing.T) {
 			}
 			if err := tx.SetDeviceState(ctx, "other-org", "d1", ward.DeviceActive, ""); ward.ErrorCode(err) != ward.CodeNotFound {
 				t.Errorf("SetDeviceState across orgs: %v", err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// SessionOwnerByTokenHash reads in one statement what SessionByTokenHash,
+// DeviceByID, UserByID and Policy read one by one, and agrees with them.
+func TestConformanceSessionOwner(t *testing.T) {
+	storetest.Each(t, fixedClock(), func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustWrite(t, s, func(tx *store.Tx) error {
+			for _, org := range []string{"o1", "o2"} {
+				if err := tx.CreateOrg(ctx, &ward.Org{ID: org, Slug: org, Name: org}); err != nil {
+					return err
+				}
+				u := ward.User{ID: "u-" + org, OrgID: org, Email: "a@" + org, Name: "A", Role: ward.RoleStaff, Disabled: org == "o2"}
+				if err := tx.CreateUser(ctx, &u); err != nil {
+					return err
+				}
+				d := ward.Device{ID: "d-" + org, OrgID: org, UserID: u.ID, ClientID: "client-" + org, Name: "phone", Status: ward.DeviceActive}
+				if err := tx.CreateDevice(ctx, &d); err != nil {
+					return err
+				}
+				sess := ward.Session{ID: "s-" + org, TokenHash: "h-" + org, OrgID: org, UserID: u.ID, DeviceID: d.ID,
+					ExpiresAt: tx.Now.Add(time.Hour), IP: "10.0.0.1", UserAgent: "ua", MFAPending: org == "o2"}
+				if err := tx.CreateSession(ctx, &sess); err != nil {
+					return err
+				}
+			}
+			p := ward.DefaultPolicy()
+			p.DeviceApproval = true
+			if err := tx.PutPolicy(ctx, "o1", p); err != nil { // o2 keeps the default
+				return err
+			}
+			_, err := tx.RevokeSession(ctx, "u-o2", "s-o2")
+			return err
+		})
+		err := s.Read(ctx, func(tx *store.Tx) error {
+			for _, org := range []string{"o1", "o2"} {
+				got, err := tx.SessionOwnerByTokenHash(ctx, "h-"+org)
+				if err != nil {
+					t.Fatalf("%s: %v", org, err)
+				}
+				sess, _ := tx.SessionByTokenHash(ctx, "h-"+org)
+				dev, _ := tx.DeviceByID(ctx, org, "d-"+org)
+				user, _ := tx.UserByID(ctx, org, "u-"+org)
+				pol, _ := tx.Policy(ctx, org)
+				want := store.SessionOwner{Session: sess, Device: dev, User: user, Policy: pol}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s:\n got %+v\nwant %+v", org, got, want)
+				}
+			}
+			if _, err := tx.SessionOwnerByTokenHash(ctx, "h-nobody"); ward.ErrorCode(err) != ward.CodeNotFound {
+				t.Errorf("unknown token hash: %v", err)
 			}
 			return nil
 		})

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 
 	"github.com/wardhealth/ward"
@@ -9,7 +10,7 @@ import (
 
 // Policy returns an org's policy; an org that never set one has the default.
 func (tx *Tx) Policy(ctx context.Context, orgID string) (ward.Policy, error) {
-	var doc string
+	var doc sql.NullString
 	err := tx.queryRow(ctx, "SELECT policy FROM org_policies WHERE org_id = $1", orgID).Scan(&doc)
 	if err != nil {
 		err = tx.d.wrap(err)
@@ -18,8 +19,16 @@ func (tx *Tx) Policy(ctx context.Context, orgID string) (ward.Policy, error) {
 		}
 		return ward.Policy{}, err
 	}
+	return parsePolicy(doc)
+}
+
+// parsePolicy reads a stored policy document; none (NULL) is the default.
+func parsePolicy(doc sql.NullString) (ward.Policy, error) {
 	p := ward.DefaultPolicy()
-	if err := json.Unmarshal([]byte(doc), &p); err != nil {
+	if !doc.Valid {
+		return p, nil
+	}
+	if err := json.Unmarshal([]byte(doc.String), &p); err != nil {
 		return ward.Policy{}, ward.Wrap(ward.CodeIntegrity, err, "stored policy is unreadable")
 	}
 	return p, nil

@@ -59,19 +59,33 @@ func (tx *Tx) ListSessions(ctx context.Context, userID string) ([]ward.Session, 
 }
 
 func (tx *Tx) scanSession(row scanner) (ward.Session, error) {
-	var s ward.Session
-	var created, seen, expires, revoked int64
-	var pending int
-	err := row.Scan(&s.ID, &s.TokenHash, &s.OrgID, &s.UserID, &s.DeviceID, &created, &seen, &expires, &revoked, &s.IP, &s.UserAgent, &pending)
-	if err != nil {
+	var r sessionRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return ward.Session{}, tx.d.wrap(err)
 	}
-	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expires)
-	s.MFAPending = pending != 0
-	if revoked != 0 {
-		s.RevokedAt = fromMicros(revoked)
+	return r.session(), nil
+}
+
+// sessionRow is a row of sessionCols as scanned.
+type sessionRow struct {
+	s                               ward.Session
+	created, seen, expires, revoked int64
+	pending                         int
+}
+
+func (r *sessionRow) dest() []any {
+	return []any{&r.s.ID, &r.s.TokenHash, &r.s.OrgID, &r.s.UserID, &r.s.DeviceID, &r.created, &r.seen, &r.expires,
+		&r.revoked, &r.s.IP, &r.s.UserAgent, &r.pending}
+}
+
+func (r *sessionRow) session() ward.Session {
+	s := r.s
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicros(r.created), fromMicros(r.seen), fromMicros(r.expires)
+	s.MFAPending = r.pending != 0
+	if r.revoked != 0 {
+		s.RevokedAt = fromMicros(r.revoked)
 	}
-	return s, nil
+	return s
 }
 
 // ClearMFAPending lifts a session's enrol-only restriction once the user has

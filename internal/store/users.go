@@ -32,15 +32,29 @@ func (tx *Tx) ListUsers(ctx context.Context, orgID string) ([]ward.User, error) 
 }
 
 func (tx *Tx) scanUser(row scanner) (ward.User, error) {
-	var u ward.User
-	var role string
-	var disabled int
-	var created int64
-	if err := row.Scan(&u.ID, &u.OrgID, &u.Email, &u.Name, &role, &disabled, &created); err != nil {
+	var r userRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return ward.User{}, tx.d.wrap(err)
 	}
-	u.Role, u.Disabled, u.CreatedAt = ward.Role(role), disabled != 0, fromMicros(created)
-	return u, nil
+	return r.user(), nil
+}
+
+// userRow is a row of userCols as scanned.
+type userRow struct {
+	u        ward.User
+	role     string
+	disabled int
+	created  int64
+}
+
+func (r *userRow) dest() []any {
+	return []any{&r.u.ID, &r.u.OrgID, &r.u.Email, &r.u.Name, &r.role, &r.disabled, &r.created}
+}
+
+func (r *userRow) user() ward.User {
+	u := r.u
+	u.Role, u.Disabled, u.CreatedAt = ward.Role(r.role), r.disabled != 0, fromMicros(r.created)
+	return u
 }
 
 func boolInt(b bool) int {
