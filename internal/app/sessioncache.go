@@ -9,7 +9,8 @@ import (
 )
 
 // The session cache keeps recently authenticated principals in memory, by
-// token hash, so a request with a valid session does not read four rows.
+// token hash, so a request with a valid session does not read its session,
+// device, user and policy (one joined statement, store.SessionOwnerByTokenHash).
 // Every change that can end or restrict a session (sign-out, revocation,
 // lock, wipe, disable, policy, MFA enrolment: changeAccess) clears it whole,
 // on this node at once and on the others when its access.changed event
