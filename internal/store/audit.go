@@ -97,8 +97,8 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	}
 	cols := "at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
 		"action, resource_type, resource_id, patient_id, outcome, reason"
-	width := 12
-	if tx.chain != nil {
+	width, sealed := 12, tx.chain != nil
+	if sealed {
 		if err := tx.chainRows(ctx, rows); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 			b.WriteByte(')')
 			args = append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
 				r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason)
-			if width == 15 {
+			if sealed {
 				args = append(args, r.Seq, r.PrevHash, r.Hash)
 			}
 		}
