@@ -53,7 +53,7 @@ type App struct {
 	hasher  *auth.Hasher
 	account *auth.Throttle
 	address *auth.Throttle
-	cache   *ttlCache[string, Principal]   // sessions by token hash (sessioncache.go)
+	cache   *sessionCache                  // sessions by token hash (sessioncache.go)
 	members *ttlCache[memberKey, struct{}] // membercache.go
 
 	signingIn auth.InFlight // sign-ins under way per source address
@@ -105,7 +105,7 @@ func New(cfg Config) (*App, error) {
 	}
 	// Access changes on any node (changeAccess) clear this node's session
 	// cache at once, so another node's revocation is not served from here
-	// for the cache's 5 s.
+	// until the cache would see it by itself (up to 5 s).
 	a.broker.Subscribe(func(ev realtime.Event) {
 		if ev.Type == realtime.AccessChanged {
 			a.cache.forget()

@@ -50,7 +50,7 @@ func (a *App) authenticate(ctx context.Context, hash, ip, via string) (*Principa
 			return nil, err
 		}
 		p.Session.LastSeenAt = now
-		a.cache.update(hash, func(p *Principal) { p.Session.LastSeenAt = now })
+		a.cache.entries.update(hash, func(e *cachedSession) { e.p.Session.LastSeenAt = now })
 	}
 	return p, nil
 }
@@ -86,29 +86,6 @@ func (a *App) checkSession(ctx context.Context, hash, ip string) (*Principal, er
 	case p.User.Disabled:
 		return nil, ward.Errorf(ward.CodeUnauth, "this account is disabled")
 	}
-	return p, nil
-}
-
-// loadPrincipal reads the session behind a token hash with its device, user
-// and org policy, from the cache when it is fresh.
-func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*Principal, error) {
-	if p, ok := a.cache.get(hash, now); ok {
-		return &p, nil
-	}
-	var o store.SessionOwner
-	err := a.store.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		o, err = tx.SessionOwnerByTokenHash(ctx, hash)
-		return err
-	})
-	if ward.ErrorCode(err) == ward.CodeNotFound {
-		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
-	}
-	if err != nil {
-		return nil, err
-	}
-	p := &Principal{Session: o.Session, Device: o.Device, User: o.User, Policy: o.Policy}
-	a.cache.put(hash, *p, now)
 	return p, nil
 }
 

@@ -37,6 +37,25 @@ func (c *ttlCache[K, V]) get(k K, now time.Time) (V, bool) {
 	return e.v, true
 }
 
+// lookup returns k's value whatever its age; fresh says whether it was put
+// less than ttl before now.
+func (c *ttlCache[K, V]) lookup(k K, now time.Time) (v V, fresh, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[k]
+	return e.v, ok && now.Sub(e.put) < c.ttl && !now.Before(e.put), ok
+}
+
+// renew makes k's entry, if present, live ttl from now.
+func (c *ttlCache[K, V]) renew(k K, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[k]; ok {
+		e.put = now
+		c.entries[k] = e
+	}
+}
+
 func (c *ttlCache[K, V]) put(k K, v V, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -157,6 +158,40 @@ func TestConformanceSessionOwner(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// The access counter moves only with a committed change: a rolled-back
+// bump leaves it where it was.
+func TestConformanceAccessEpoch(t *testing.T) {
+	storetest.Each(t, fixedClock(), func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		read := func() int64 {
+			var n int64
+			if err := s.Read(ctx, func(tx *store.Tx) error {
+				var err error
+				n, err = tx.AccessEpoch(ctx)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		start := read()
+		mustWrite(t, s, func(tx *store.Tx) error { return tx.BumpAccessEpoch(ctx) })
+		mustWrite(t, s, func(tx *store.Tx) error { return tx.BumpAccessEpoch(ctx) })
+		failed := errors.New("rolled back")
+		if err := s.Write(ctx, func(tx *store.Tx) error {
+			if err := tx.BumpAccessEpoch(ctx); err != nil {
+				return err
+			}
+			return failed
+		}); !errors.Is(err, failed) {
+			t.Fatalf("write: %v", err)
+		}
+		if got := read(); got != start+2 {
+			t.Errorf("access counter %d after two bumps from %d and one rolled back", got, start)
 		}
 	})
 }

@@ -18,7 +18,7 @@ type SessionOwner struct {
 }
 
 // sessionOwnerQuery joins the four in one statement. A request whose
-// session entry has left the cache (5 s) reads them; one statement instead
+// session is not in the cache (app/sessioncache.go) reads them; one statement instead
 // of four matters at 10,000 users, where such reads took 12 % of the
 // server's CPU (docs/BENCHMARKS.md).
 var sessionOwnerQuery = "SELECT " + qualified("s", sessionCols) + ", " + qualified("d", deviceCols) + ", " +
