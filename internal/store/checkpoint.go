@@ -42,12 +42,16 @@ const checkpointEvery = 1 * time.Second
 // walSizeLimit caps the WAL file left on disk after a checkpoint reset.
 const walSizeLimit = 64 << 20
 
-// Catching up: at most catchUpRounds checkpoints beside the writer, until
-// at most catchUpFrames frames are left to copy with the writer held (256
-// frames is 1 MiB of 4 KiB pages, a few milliseconds).
+// Catching up: checkpoints beside the writer, at most catchUpRounds, until
+// one had at most catchUpFrames frames to copy: the writes made while it
+// ran are then few, and so is what the checkpoint that holds the writer
+// copies. Deciding by what a round left instead (nothing, mostly) held the
+// writer while it copied every frame written during the round before: 15 to
+// 35 ms each second at 5,000 sends/s, the 95th to 99th percentile of a
+// send's latency.
 const (
-	catchUpRounds = 4
-	catchUpFrames = 256
+	catchUpRounds = 8
+	catchUpFrames = 64
 	restartWait   = 10 * time.Millisecond
 )
 
@@ -96,27 +100,29 @@ func (c *checkpointer) run(closed <-chan struct{}) {
 // checkpoint copies the WAL into the database file, all of it unless a
 // reader still uses an old snapshot.
 func (c *checkpointer) checkpoint() error {
+	var done int64 = -1 // frames copied by the round before; -1: none yet
 	for range catchUpRounds {
-		left, err := c.checkpointMode("PASSIVE")
+		frames, copied, err := c.checkpointMode("PASSIVE")
 		if err != nil {
 			return err
 		}
-		if left <= catchUpFrames {
+		if done >= 0 && frames-done <= catchUpFrames {
 			break
 		}
+		done = copied
 	}
 	c.writer.Lock()
 	defer c.writer.Unlock()
-	_, err := c.checkpointMode("RESTART")
+	_, _, err := c.checkpointMode("RESTART")
 	return err
 }
 
-// checkpointMode runs one checkpoint of the given mode and returns how many of
-// the WAL's frames it left uncopied.
-func (c *checkpointer) checkpointMode(mode string) (left int64, err error) {
-	var busy, frames, copied int64
+// checkpointMode runs one checkpoint of the given mode and returns the
+// WAL's length in frames and how many of them are copied.
+func (c *checkpointer) checkpointMode(mode string) (frames, copied int64, err error) {
+	var busy int64
 	err = c.db.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &copied)
-	return frames - copied, err
+	return frames, copied, err
 }
 
 // close stops the checkpointer once closed is closed.
