@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite"             // driver "sqlite"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/store/pagecache"
 	"github.com/wardhealth/ward/internal/store/walvfs"
 )
 
@@ -120,6 +121,11 @@ func (s *Store) openSQLite(path string) error {
 	// Its page cache holds writerCacheKiB instead of SQLite's 2 MiB, and it
 	// writes a commit's WAL frames in one call instead of two a frame
 	// (walvfs; it needs synchronous=FULL, which every connection here has).
+	// The page cache wrapper first: it must be in place before SQLite
+	// initialises, which registering the VFS does. Should a connection of
+	// this process have come first, SQLite keeps its default cache, which
+	// is only slower (pagecache's doc).
+	pagecache.Install()
 	if err := walvfs.Register(); err != nil {
 		return err
 	}
