@@ -16,7 +16,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	var cfg bench.Config
 	var jsonPath string
 	var inProcess bool
-	var cpuProfile string
+	var cpuProfile, traceFile string
 	d := bench.Defaults
 	fs := newFlags("bench", stdout)
 	fs.StringVar(&cfg.DataDir, "data", "", "data dir for the started server (default: a temporary one, removed afterwards)")
@@ -41,6 +41,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	fs.BoolVar(&cfg.Sequential, "sequential", false, "one client sends, waits for the answer, repeats (--rate and --senders do not apply)")
 	fs.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --in-process: write a CPU profile of the load phase (server and clients) to this file")
+	fs.StringVar(&traceFile, "trace", "", "with --in-process: write an execution trace of the load phase to this file (go tool trace; -pprof=sched for the wait for a core)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -57,10 +58,10 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 		}
 		cfg.ServeCommand = []string{exe, "serve"}
 	}
-	if cpuProfile != "" && !inProcess {
-		return usageError{errors.New("--cpuprofile needs --in-process")}
+	if (cpuProfile != "" || traceFile != "") && !inProcess {
+		return usageError{errors.New("--cpuprofile and --trace need --in-process")}
 	}
-	cfg.CPUProfile = cpuProfile
+	cfg.CPUProfile, cfg.Trace = cpuProfile, traceFile
 	cfg.Out = stdout
 	res, err := bench.Run(ctx, cfg)
 	if err != nil {

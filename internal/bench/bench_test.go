@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -51,10 +52,17 @@ func TestRunInProcess(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	dir := t.TempDir()
+	prof, trc := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "run.trace")
 	res, err := Run(ctx, Config{Users: 10, Sockets: 30, Rate: 50, GroupSize: 4, GroupRatio: 0.5,
-		Duration: 2 * time.Second, Warmup: 500 * time.Millisecond, Out: &out})
+		Duration: 2 * time.Second, Warmup: 500 * time.Millisecond, Out: &out, CPUProfile: prof, Trace: trc})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, f := range []string{prof, trc} {
+		if fi, err := os.Stat(f); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v, %d bytes", f, err, fileSize(fi))
+		}
 	}
 	if res.Server != "in-process" || !res.IncludesClient || res.Connections != 30 || res.Logins != 10 {
 		t.Errorf("result %+v", res)
@@ -120,4 +128,11 @@ func TestRunTwiceOnPostgres(t *testing.T) {
 	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'ward_bench_%'").Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d bench schemas left behind (%v)", left, err)
 	}
+}
+
+func fileSize(fi os.FileInfo) int64 {
+	if fi == nil {
+		return 0
+	}
+	return fi.Size()
 }

@@ -55,6 +55,10 @@ type Config struct {
 	// during the load phase (warm-up, measure, drain): the server's too
 	// when it runs in-process.
 	CPUProfile string
+	// Trace, when set, names a file for an execution trace (runtime/trace)
+	// of the same phase, for `go tool trace` (-pprof=sched shows how long
+	// goroutines waited for a core).
+	Trace string
 
 	Out io.Writer // progress lines and the final table; nil: discarded
 }

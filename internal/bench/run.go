@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"time"
 )
 
@@ -153,6 +154,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		defer stop()
 	}
+	if cfg.Trace != "" {
+		stop, err := startTrace(cfg.Trace)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+	}
 	if cfg.Sequential {
 		fmt.Fprintf(out, "sequential sends for %s (after %s warm-up)…\n", cfg.Duration, cfg.Warmup)
 	} else {
@@ -211,6 +219,20 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// startTrace writes an execution trace of this process to path until stop
+// is called.
+func startTrace(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { trace.Stop(); f.Close() }, nil
 }
 
 // settle collects garbage when the server shares this process, so that
