@@ -50,7 +50,7 @@ func (a *App) authenticate(ctx context.Context, hash, ip, via string) (*Principa
 			return nil, err
 		}
 		p.Session.LastSeenAt = now
-		a.cache.entries.update(hash, func(e *cachedSession) { e.p.Session.LastSeenAt = now })
+		a.cache.touched(hash, now)
 	}
 	return p, nil
 }

@@ -51,7 +51,7 @@ func (a *App) AuthenticateOnSocket(ctx context.Context, tokenHash, ip string) (*
 // from the session cache: for the check an access change triggers, which
 // may come from another node whose change this node's cache has not seen.
 func (a *App) RecheckSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
-	a.cache.entries.drop(tokenHash)
+	a.cache.drop(tokenHash)
 	return a.checkSession(ctx, tokenHash, ip)
 }
 

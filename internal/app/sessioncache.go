@@ -58,6 +58,14 @@ func (c *sessionCache) forget() {
 	c.mu.Unlock()
 }
 
+// drop forgets one session, so that its next check reads the store.
+func (c *sessionCache) drop(hash string) { c.entries.drop(hash) }
+
+// touched records a session's new last-seen time in its entry, if cached.
+func (c *sessionCache) touched(hash string, at time.Time) {
+	c.entries.update(hash, func(e *cachedSession) { e.p.Session.LastSeenAt = at })
+}
+
 // loadPrincipal reads the session behind a token hash with its device, user
 // and org policy: from the cache while its entry is fresh, or stale with
 // the access counter unmoved; else from the store. A cached session that

@@ -27,14 +27,12 @@ func newTTLCache[K comparable, V any](ttl time.Duration, max int) *ttlCache[K, V
 
 // get returns k's value if it was put less than ttl before now.
 func (c *ttlCache[K, V]) get(k K, now time.Time) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[k]
-	if !ok || now.Sub(e.put) >= c.ttl || now.Before(e.put) {
+	v, fresh, _ := c.lookup(k, now)
+	if !fresh {
 		var zero V
 		return zero, false
 	}
-	return e.v, true
+	return v, true
 }
 
 // lookup returns k's value whatever its age; fresh says whether it was put

@@ -9,6 +9,8 @@ import (
 	"modernc.org/libc"
 	"modernc.org/libc/sys/types"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/wardhealth/ward/internal/store/cfunc"
 )
 
 // pendingByte is SQLite's PENDING_BYTE: the lock-byte page holds it.
@@ -17,6 +19,7 @@ const pendingByte = 0x40000000
 var (
 	once       sync.Once
 	installErr error
+	installed  atomic.Bool
 
 	inner sqlite3.Tsqlite3_pcache_methods2 // pcache1's methods
 	ours  sqlite3.Tsqlite3_pcache_methods2
@@ -37,7 +40,10 @@ type cache struct {
 // later calls return the first call's result. It fails, leaving the
 // default in place, if SQLite was already initialised.
 func Install() error {
-	once.Do(func() { installErr = install() })
+	once.Do(func() {
+		installErr = install()
+		installed.Store(installErr == nil)
+	})
 	return installErr
 }
 
@@ -53,41 +59,32 @@ func install() error {
 		return fmt.Errorf("pagecache: reading the default page cache: SQLite error %d", rc)
 	}
 	ours = inner // xInit, xShutdown and pArg are pcache1's own
-	set(&ours.FxCreate, xCreate)
-	set(&ours.FxCachesize, xCachesize)
-	set(&ours.FxPagecount, xPagecount)
-	set(&ours.FxFetch, xFetch)
-	set(&ours.FxUnpin, xUnpin)
-	set(&ours.FxRekey, xRekey)
-	set(&ours.FxTruncate, xTruncate)
-	set(&ours.FxDestroy, xDestroy)
-	set(&ours.FxShrink, xShrink)
+	cfunc.Set(&ours.FxCreate, xCreate)
+	cfunc.Set(&ours.FxCachesize, xCachesize)
+	cfunc.Set(&ours.FxPagecount, xPagecount)
+	cfunc.Set(&ours.FxFetch, xFetch)
+	cfunc.Set(&ours.FxUnpin, xUnpin)
+	cfunc.Set(&ours.FxRekey, xRekey)
+	cfunc.Set(&ours.FxTruncate, xTruncate)
+	cfunc.Set(&ours.FxDestroy, xDestroy)
+	cfunc.Set(&ours.FxShrink, xShrink)
 	if rc := sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PCACHE2, libc.VaList(va, uintptr(unsafe.Pointer(&ours)))); rc != sqlite3.SQLITE_OK {
 		return fmt.Errorf("pagecache: SQLite refused the page cache (error %d): a connection was opened before Install", rc)
 	}
 	return nil
 }
 
-// Installed reports whether the wrapper is SQLite's page cache.
-func Installed() bool { return Install() == nil }
+// Installed reports whether Install has put the wrapper in place.
+func Installed() bool { return installed.Load() }
 
-// set and fn store and read a C function pointer, which modernc.org/sqlite
-// keeps as a Go func value in a uintptr (as walvfs does).
-func set[F any](field *uintptr, f F) { *(*F)(unsafe.Pointer(field)) = f }
-
-func fn[F any](p uintptr) F { return *(*F)(unsafe.Pointer(&p)) }
-
-// cmem turns an address in C memory into a pointer (see walvfs.cmem).
-func cmem(u uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&u)) }
-
-func wrapped(p uintptr) *cache { return (*cache)(cmem(p)) }
+func wrapped(p uintptr) *cache { return (*cache)(cfunc.Mem(p)) }
 
 func xCreate(tls *libc.TLS, szPage, szExtra, bPurgeable int32) uintptr {
 	p := libc.Xmalloc(tls, types.Size_t(unsafe.Sizeof(cache{})))
 	if p == 0 {
 		return 0
 	}
-	h := fn[func(*libc.TLS, int32, int32, int32) uintptr](inner.FxCreate)(tls, szPage, szExtra, bPurgeable)
+	h := cfunc.Get[func(*libc.TLS, int32, int32, int32) uintptr](inner.FxCreate)(tls, szPage, szExtra, bPurgeable)
 	if h == 0 {
 		libc.Xfree(tls, p)
 		return 0
@@ -97,30 +94,30 @@ func xCreate(tls *libc.TLS, szPage, szExtra, bPurgeable int32) uintptr {
 }
 
 func xDestroy(tls *libc.TLS, p uintptr) {
-	fn[func(*libc.TLS, uintptr)](inner.FxDestroy)(tls, wrapped(p).inner)
+	cfunc.Get[func(*libc.TLS, uintptr)](inner.FxDestroy)(tls, wrapped(p).inner)
 	libc.Xfree(tls, p)
 }
 
 func xCachesize(tls *libc.TLS, p uintptr, nCachesize int32) {
-	fn[func(*libc.TLS, uintptr, int32)](inner.FxCachesize)(tls, wrapped(p).inner, nCachesize)
+	cfunc.Get[func(*libc.TLS, uintptr, int32)](inner.FxCachesize)(tls, wrapped(p).inner, nCachesize)
 }
 
 func xPagecount(tls *libc.TLS, p uintptr) int32 {
-	return fn[func(*libc.TLS, uintptr) int32](inner.FxPagecount)(tls, wrapped(p).inner)
+	return cfunc.Get[func(*libc.TLS, uintptr) int32](inner.FxPagecount)(tls, wrapped(p).inner)
 }
 
 func xShrink(tls *libc.TLS, p uintptr) {
-	fn[func(*libc.TLS, uintptr)](inner.FxShrink)(tls, wrapped(p).inner)
+	cfunc.Get[func(*libc.TLS, uintptr)](inner.FxShrink)(tls, wrapped(p).inner)
 }
 
 func xUnpin(tls *libc.TLS, p, pPg uintptr, reuseUnlikely int32) {
-	fn[func(*libc.TLS, uintptr, uintptr, int32)](inner.FxUnpin)(tls, wrapped(p).inner, pPg, reuseUnlikely)
+	cfunc.Get[func(*libc.TLS, uintptr, uintptr, int32)](inner.FxUnpin)(tls, wrapped(p).inner, pPg, reuseUnlikely)
 }
 
 // xFetch notes the key of a fetch that may create a page.
 func xFetch(tls *libc.TLS, p uintptr, key uint32, createFlag int32) uintptr {
 	c := wrapped(p)
-	pg := fn[func(*libc.TLS, uintptr, uint32, int32) uintptr](inner.FxFetch)(tls, c.inner, key, createFlag)
+	pg := cfunc.Get[func(*libc.TLS, uintptr, uint32, int32) uintptr](inner.FxFetch)(tls, c.inner, key, createFlag)
 	if createFlag != 0 {
 		c.note(key)
 	}
@@ -131,7 +128,7 @@ func xFetch(tls *libc.TLS, p uintptr, key uint32, createFlag int32) uintptr {
 // temporary number is taken or given back.
 func xRekey(tls *libc.TLS, p, pPg uintptr, oldKey, newKey uint32) {
 	c := wrapped(p)
-	fn[func(*libc.TLS, uintptr, uintptr, uint32, uint32)](inner.FxRekey)(tls, c.inner, pPg, oldKey, newKey)
+	cfunc.Get[func(*libc.TLS, uintptr, uintptr, uint32, uint32)](inner.FxRekey)(tls, c.inner, pPg, oldKey, newKey)
 	if oldKey == c.tempKey {
 		c.tempHeld = 0
 	}
@@ -155,7 +152,7 @@ func xTruncate(tls *libc.TLS, p uintptr, iLimit uint32) {
 		return
 	}
 	passed.Add(1)
-	fn[func(*libc.TLS, uintptr, uint32)](inner.FxTruncate)(tls, c.inner, iLimit)
+	cfunc.Get[func(*libc.TLS, uintptr, uint32)](inner.FxTruncate)(tls, c.inner, iLimit)
 	if iLimit == 0 {
 		c.maxKey = 0
 	} else {

@@ -8,6 +8,8 @@ import (
 
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/wardhealth/ward/internal/store/cfunc"
 )
 
 // Name is the VFS's name, for the vfs parameter of a database URI.
@@ -35,7 +37,7 @@ type walFile struct {
 const innerOffset = (unsafe.Sizeof(walFile{}) + 7) &^ 7
 
 // wal returns the wrapper at pFile.
-func wal(pFile uintptr) *walFile { return (*walFile)(cmem(pFile)) }
+func wal(pFile uintptr) *walFile { return (*walFile)(cfunc.Mem(pFile)) }
 
 var (
 	registerOnce sync.Once
@@ -63,7 +65,7 @@ func register() error {
 	if inner == 0 {
 		return fmt.Errorf("walvfs: SQLite has no default VFS")
 	}
-	ours = *(*sqlite3.Tsqlite3_vfs)(cmem(inner))
+	ours = *(*sqlite3.Tsqlite3_vfs)(cfunc.Mem(inner))
 	ours.FpNext = 0
 	ours.FszOsFile += int32(innerOffset)
 	name, err := libc.CString(Name)
@@ -71,47 +73,33 @@ func register() error {
 		return fmt.Errorf("walvfs: %w", err)
 	}
 	ours.FzName = name
-	set(&ours.FxOpen, xOpen)
+	cfunc.Set(&ours.FxOpen, xOpen)
 
 	walMethods.FiVersion = 3
-	set(&walMethods.FxClose, xClose)
-	set(&walMethods.FxRead, xRead)
-	set(&walMethods.FxWrite, xWrite)
-	set(&walMethods.FxTruncate, xTruncate)
-	set(&walMethods.FxSync, xSync)
-	set(&walMethods.FxFileSize, xFileSize)
-	set(&walMethods.FxLock, xLock)
-	set(&walMethods.FxUnlock, xUnlock)
-	set(&walMethods.FxCheckReservedLock, xCheckReservedLock)
-	set(&walMethods.FxFileControl, xFileControl)
-	set(&walMethods.FxSectorSize, xSectorSize)
-	set(&walMethods.FxDeviceCharacteristics, xDeviceCharacteristics)
-	set(&walMethods.FxShmMap, xShmMap)
-	set(&walMethods.FxShmLock, xShmLock)
-	set(&walMethods.FxShmBarrier, xShmBarrier)
-	set(&walMethods.FxShmUnmap, xShmUnmap)
-	set(&walMethods.FxFetch, xFetch)
-	set(&walMethods.FxUnfetch, xUnfetch)
+	cfunc.Set(&walMethods.FxClose, xClose)
+	cfunc.Set(&walMethods.FxRead, xRead)
+	cfunc.Set(&walMethods.FxWrite, xWrite)
+	cfunc.Set(&walMethods.FxTruncate, xTruncate)
+	cfunc.Set(&walMethods.FxSync, xSync)
+	cfunc.Set(&walMethods.FxFileSize, xFileSize)
+	cfunc.Set(&walMethods.FxLock, xLock)
+	cfunc.Set(&walMethods.FxUnlock, xUnlock)
+	cfunc.Set(&walMethods.FxCheckReservedLock, xCheckReservedLock)
+	cfunc.Set(&walMethods.FxFileControl, xFileControl)
+	cfunc.Set(&walMethods.FxSectorSize, xSectorSize)
+	cfunc.Set(&walMethods.FxDeviceCharacteristics, xDeviceCharacteristics)
+	cfunc.Set(&walMethods.FxShmMap, xShmMap)
+	cfunc.Set(&walMethods.FxShmLock, xShmLock)
+	cfunc.Set(&walMethods.FxShmBarrier, xShmBarrier)
+	cfunc.Set(&walMethods.FxShmUnmap, xShmUnmap)
+	cfunc.Set(&walMethods.FxFetch, xFetch)
+	cfunc.Set(&walMethods.FxUnfetch, xUnfetch)
 
 	if rc := sqlite3.Xsqlite3_vfs_register(tls, uintptr(unsafe.Pointer(&ours)), 0); rc != sqlite3.SQLITE_OK {
 		return fmt.Errorf("walvfs: registering the VFS: SQLite error %d", rc)
 	}
 	return nil
 }
-
-// A C function pointer in modernc.org/sqlite is a Go func value of the C
-// signature, kept in a uintptr: set stores one, fn reads one back. Only
-// top-level functions are stored, so the garbage collector has nothing to
-// track.
-func set[F any](field *uintptr, f F) { *(*F)(unsafe.Pointer(field)) = f }
-
-func fn[F any](p uintptr) F { return *(*F)(unsafe.Pointer(&p)) }
-
-// cmem turns an address in modernc.org/libc's C memory, which the Go
-// garbage collector neither moves nor frees, into a pointer. (A plain
-// unsafe.Pointer(u) would do the same; go vet cannot tell that u is not a
-// Go pointer and flags it.)
-func cmem(u uintptr) unsafe.Pointer { return *(*unsafe.Pointer)(unsafe.Pointer(&u)) }
 
 // The C signatures of the methods used here.
 type (
@@ -131,7 +119,7 @@ type (
 // innerOffset behind a wrapper whose methods gather writes; any other file
 // is opened in place, so SQLite calls the default VFS's methods directly.
 func xOpen(tls *libc.TLS, _ uintptr, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
-	open := fn[openFn]((*sqlite3.Tsqlite3_vfs)(cmem(inner)).FxOpen)
+	open := cfunc.Get[openFn]((*sqlite3.Tsqlite3_vfs)(cfunc.Mem(inner)).FxOpen)
 	if flags&sqlite3.SQLITE_OPEN_WAL == 0 {
 		return open(tls, inner, zName, pFile, flags, pOutFlags)
 	}
@@ -148,7 +136,7 @@ func xOpen(tls *libc.TLS, _ uintptr, zName, pFile uintptr, flags int32, pOutFlag
 // and its methods.
 func methods(pFile uintptr) (uintptr, *sqlite3.Tsqlite3_io_methods) {
 	f := pFile + innerOffset
-	return f, (*sqlite3.Tsqlite3_io_methods)(cmem((*sqlite3.Tsqlite3_file)(cmem(f)).FpMethods))
+	return f, (*sqlite3.Tsqlite3_io_methods)(cfunc.Mem((*sqlite3.Tsqlite3_file)(cfunc.Mem(f)).FpMethods))
 }
 
 // flush writes what is gathered for pFile, if anything, with one write.
@@ -161,7 +149,7 @@ func flush(tls *libc.TLS, pFile uintptr) int32 {
 	n := r.n
 	r.n = 0
 	writes.Add(1)
-	return fn[ioFn](m.FxWrite)(tls, f, r.buf, n, r.off)
+	return cfunc.Get[ioFn](m.FxWrite)(tls, f, r.buf, n, r.off)
 }
 
 // xWrite gathers a write that continues the gathered run (or starts one);
@@ -177,7 +165,7 @@ func xWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	if iAmt > maxRun {
 		f, m := methods(pFile)
 		writes.Add(1)
-		return fn[ioFn](m.FxWrite)(tls, f, zBuf, iAmt, iOfst)
+		return cfunc.Get[ioFn](m.FxWrite)(tls, f, zBuf, iAmt, iOfst)
 	}
 	if r.buf == 0 {
 		if r.buf = libc.Xmalloc(tls, maxRun); r.buf == 0 {
@@ -187,8 +175,8 @@ func xWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	if r.n == 0 {
 		r.off = iOfst
 	}
-	dst := unsafe.Slice((*byte)(cmem(r.buf+uintptr(r.n))), iAmt)
-	copy(dst, unsafe.Slice((*byte)(cmem(zBuf)), iAmt))
+	dst := unsafe.Slice((*byte)(cfunc.Mem(r.buf+uintptr(r.n))), iAmt)
+	copy(dst, unsafe.Slice((*byte)(cfunc.Mem(zBuf)), iAmt))
 	r.n += iAmt
 	return sqlite3.SQLITE_OK
 }
@@ -196,7 +184,7 @@ func xWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 func xClose(tls *libc.TLS, pFile uintptr) int32 {
 	rc := flush(tls, pFile)
 	f, m := methods(pFile)
-	if rc2 := fn[fileFn](m.FxClose)(tls, f); rc == sqlite3.SQLITE_OK {
+	if rc2 := cfunc.Get[fileFn](m.FxClose)(tls, f); rc == sqlite3.SQLITE_OK {
 		rc = rc2
 	}
 	if w := wal(pFile); w.buf != 0 {
@@ -211,7 +199,7 @@ func xRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 		return rc
 	}
 	f, m := methods(pFile)
-	return fn[ioFn](m.FxRead)(tls, f, zBuf, iAmt, iOfst)
+	return cfunc.Get[ioFn](m.FxRead)(tls, f, zBuf, iAmt, iOfst)
 }
 
 func xTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
@@ -219,7 +207,7 @@ func xTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
 		return rc
 	}
 	f, m := methods(pFile)
-	return fn[truncateFn](m.FxTruncate)(tls, f, size)
+	return cfunc.Get[truncateFn](m.FxTruncate)(tls, f, size)
 }
 
 func xSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
@@ -227,7 +215,7 @@ func xSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
 		return rc
 	}
 	f, m := methods(pFile)
-	return fn[intFn](m.FxSync)(tls, f, flags)
+	return cfunc.Get[intFn](m.FxSync)(tls, f, flags)
 }
 
 func xFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
@@ -235,7 +223,7 @@ func xFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
 		return rc
 	}
 	f, m := methods(pFile)
-	return fn[ptrFn](m.FxFileSize)(tls, f, pSize)
+	return cfunc.Get[ptrFn](m.FxFileSize)(tls, f, pSize)
 }
 
 func xFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 {
@@ -243,60 +231,60 @@ func xFileControl(tls *libc.TLS, pFile uintptr, op int32, pArg uintptr) int32 {
 		return rc
 	}
 	f, m := methods(pFile)
-	return fn[controlFn](m.FxFileControl)(tls, f, op, pArg)
+	return cfunc.Get[controlFn](m.FxFileControl)(tls, f, op, pArg)
 }
 
 // The remaining methods pass straight through.
 
 func xLock(tls *libc.TLS, pFile uintptr, level int32) int32 {
 	f, m := methods(pFile)
-	return fn[intFn](m.FxLock)(tls, f, level)
+	return cfunc.Get[intFn](m.FxLock)(tls, f, level)
 }
 
 func xUnlock(tls *libc.TLS, pFile uintptr, level int32) int32 {
 	f, m := methods(pFile)
-	return fn[intFn](m.FxUnlock)(tls, f, level)
+	return cfunc.Get[intFn](m.FxUnlock)(tls, f, level)
 }
 
 func xCheckReservedLock(tls *libc.TLS, pFile, pResOut uintptr) int32 {
 	f, m := methods(pFile)
-	return fn[ptrFn](m.FxCheckReservedLock)(tls, f, pResOut)
+	return cfunc.Get[ptrFn](m.FxCheckReservedLock)(tls, f, pResOut)
 }
 
 func xSectorSize(tls *libc.TLS, pFile uintptr) int32 {
 	f, m := methods(pFile)
-	return fn[fileFn](m.FxSectorSize)(tls, f)
+	return cfunc.Get[fileFn](m.FxSectorSize)(tls, f)
 }
 
 func xDeviceCharacteristics(tls *libc.TLS, pFile uintptr) int32 {
 	f, m := methods(pFile)
-	return fn[fileFn](m.FxDeviceCharacteristics)(tls, f)
+	return cfunc.Get[fileFn](m.FxDeviceCharacteristics)(tls, f)
 }
 
 func xShmMap(tls *libc.TLS, pFile uintptr, iPg, pgsz, extend int32, pp uintptr) int32 {
 	f, m := methods(pFile)
-	return fn[shmMapFn](m.FxShmMap)(tls, f, iPg, pgsz, extend, pp)
+	return cfunc.Get[shmMapFn](m.FxShmMap)(tls, f, iPg, pgsz, extend, pp)
 }
 
 func xShmLock(tls *libc.TLS, pFile uintptr, offset, n, flags int32) int32 {
 	f, m := methods(pFile)
-	return fn[shmLockFn](m.FxShmLock)(tls, f, offset, n, flags)
+	return cfunc.Get[shmLockFn](m.FxShmLock)(tls, f, offset, n, flags)
 }
 
 func xShmBarrier(tls *libc.TLS, pFile uintptr) {
 	f, m := methods(pFile)
-	fn[barrierFn](m.FxShmBarrier)(tls, f)
+	cfunc.Get[barrierFn](m.FxShmBarrier)(tls, f)
 }
 
 func xShmUnmap(tls *libc.TLS, pFile uintptr, deleteFlag int32) int32 {
 	f, m := methods(pFile)
-	return fn[intFn](m.FxShmUnmap)(tls, f, deleteFlag)
+	return cfunc.Get[intFn](m.FxShmUnmap)(tls, f, deleteFlag)
 }
 
 // SQLite memory-maps database files only, never a WAL; should it ask, it
 // is told to read instead, as from a VFS without xFetch.
 func xFetch(tls *libc.TLS, pFile uintptr, iOfst int64, iAmt int32, pp uintptr) int32 {
-	*(*uintptr)(cmem(pp)) = 0
+	*(*uintptr)(cfunc.Mem(pp)) = 0
 	return sqlite3.SQLITE_OK
 }
 
