@@ -56,7 +56,8 @@ func TestCheckpointerMovesTheWALIntoTheDatabase(t *testing.T) {
 // and would grow for as long as the load lasts (a gigabyte in 20 s of
 // ward bench). The checkpointer holds the writer back for the last few
 // frames; the writer's next commit then restarts the WAL, which bumps the
-// checkpoint sequence number in the WAL's header.
+// checkpoint sequence number in the WAL's header. The file keeps its size
+// meanwhile: a commit that truncated it stalled every send behind it.
 func TestWALRestartsUnderWritesThatNeverPause(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -110,10 +111,68 @@ func TestWALRestartsUnderWritesThatNeverPause(t *testing.T) {
 		return binary.BigEndian.Uint32(b[12:])
 	}
 	first := restarts()
-	for deadline := time.Now().Add(30 * time.Second); restarts() < first+2; time.Sleep(50 * time.Millisecond) {
+	var largest int64
+	for deadline := time.Now().Add(30 * time.Second); restarts() < first+2; time.Sleep(20 * time.Millisecond) {
+		fi, err := os.Stat(wal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() < largest {
+			t.Fatalf("the WAL shrank from %d to %d bytes while writes went on", largest, fi.Size())
+		}
+		largest = fi.Size()
 		if time.Now().After(deadline) {
-			fi, _ := os.Stat(wal)
 			t.Fatalf("the WAL restarted %d times in 30 s of writes and grew to %d bytes", restarts()-first, fi.Size())
 		}
+	}
+}
+
+// Once writes pause, the checkpointer empties the WAL file: an idle server
+// keeps no WAL on disk, whatever size a burst left it at.
+func TestWALIsEmptiedOnceWritesPause(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{DataDir: dir, Now: clocktest.New().Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]store.AuditRow, 500)
+	for i := range rows {
+		rows[i] = store.AuditRow{At: time.Now(), OrgID: "o1", Action: "message.read", Outcome: "success", Reason: strings.Repeat("x", 500)}
+	}
+	if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertAuditRows(ctx, rows) }); err != nil {
+		t.Fatal(err)
+	}
+	wal := filepath.Join(dir, store.SQLiteFile+"-wal")
+	fi, err := os.Stat(wal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() < 250_000 {
+		t.Fatalf("the WAL holds %d bytes after a 250 kB commit", fi.Size())
+	}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if fi, err = os.Stat(wal); err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the WAL still holds %d bytes 15 s after the last write", fi.Size())
+		}
+	}
+	var n int
+	if err := s.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRowForTest(ctx, "SELECT COUNT(*) FROM audit_events WHERE org_id = 'o1'").Scan(&n)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(rows) {
+		t.Fatalf("%d audit rows after the WAL was emptied, want %d", n, len(rows))
 	}
 }

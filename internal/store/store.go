@@ -129,8 +129,7 @@ func (s *Store) openSQLite(path string) error {
 	if err := walvfs.Register(); err != nil {
 		return err
 	}
-	w, err := sql.Open("sqlite", dsn+"&vfs="+walvfs.Name+"&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit("+
-		strconv.Itoa(walSizeLimit)+")&_pragma=cache_size(-"+strconv.Itoa(writerCacheKiB)+")")
+	w, err := sql.Open("sqlite", dsn+"&vfs="+walvfs.Name+"&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-"+strconv.Itoa(writerCacheKiB)+")")
 	if err != nil {
 		return err
 	}
