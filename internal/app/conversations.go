@@ -121,6 +121,7 @@ func (a *App) CreateConversation(ctx context.Context, p *Principal, nc NewConver
 		return ward.Conversation{}, false, err
 	}
 	out := row.Conversation
+	a.rememberMembers(out.ID, out.MemberIDs()...)
 	a.publish(ctx, realtime.Event{Type: realtime.ConversationUpdated, OrgID: out.OrgID, ConversationID: out.ID,
 		Data: eventJSON(convEvent{ID: out.ID, Kind: out.Kind, Change: "created"}), Users: out.MemberIDs()})
 	return out, true, nil
@@ -247,6 +248,7 @@ func (a *App) summaries(ctx context.Context, p *Principal, convID string) ([]war
 			return nil, err
 		}
 		out[i] = ward.ConversationSummary{Conversation: c, Unread: r.Unread, UrgentUnacked: r.UrgentUnacked}
+		a.rememberMembers(c.ID, p.User.ID)
 	}
 	e := p.event(audit.ConversationRead, "conversation", convID)
 	if convID != "" {

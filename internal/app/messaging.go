@@ -119,6 +119,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	if err != nil {
 		return ward.Message{}, false, err
 	}
+	a.rememberMembers(convID, members...)
 	m = row.Message
 	m.Body = req.Body
 	if len(req.AttachmentIDs) > 0 {
@@ -170,7 +171,7 @@ func (a *App) checkSend(ctx context.Context, p *Principal, convID string, m *war
 		return nil
 	})
 	if err == nil {
-		a.members.put(memberKey{convID, p.User.ID}, struct{}{}, a.now())
+		a.rememberMembers(convID, p.User.ID)
 	}
 	return earlier, err
 }

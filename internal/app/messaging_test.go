@@ -355,3 +355,40 @@ func TestPurgeExpiredMessages(t *testing.T) {
 		t.Fatalf("purged messages still count as unread: %+v", list)
 	}
 }
+
+// The member cache learns from what the node sees anyway: the members of
+// a conversation it created, every member of a conversation a send just
+// committed to, and the caller in each conversation a listing returned.
+// A node that saw none of these knows nobody.
+func TestMemberCacheLearnsFromCreationsSendsAndListings(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	alice, bob, carol := f.user(t, "alice", ward.RoleClinician), f.user(t, "bob", ward.RoleStaff), f.user(t, "carol", ward.RoleStaff)
+	c := f.direct(t, alice, bob)
+	if !f.App.KnownMember(c.ID, alice.User.ID) || !f.App.KnownMember(c.ID, bob.User.ID) || f.App.KnownMember(c.ID, carol.User.ID) {
+		t.Fatal("the creating node does not know the conversation's members, or knows a stranger")
+	}
+
+	f.open(t) // a restart: the cache is empty
+	if f.App.KnownMember(c.ID, alice.User.ID) || f.App.KnownMember(c.ID, bob.User.ID) {
+		t.Fatal("a restarted node knows members it never saw")
+	}
+	if _, err := f.App.ListConversations(ctx, bob); err != nil {
+		t.Fatal(err)
+	}
+	if !f.App.KnownMember(c.ID, bob.User.ID) || f.App.KnownMember(c.ID, alice.User.ID) {
+		t.Fatal("a listing taught the cache something other than the caller's own conversations")
+	}
+
+	f.open(t)
+	f.send(t, alice, c.ID, "m1", "hello")
+	if !f.App.KnownMember(c.ID, bob.User.ID) {
+		t.Fatal("after a send the node does not know its recipient to be a member")
+	}
+	if _, _, err := f.App.SendMessage(ctx, carol, c.ID, app.SendRequest{ClientID: "x1", Body: "let me in"}); ward.ErrorCode(err) != ward.CodeNotFound {
+		t.Fatalf("a stranger's send: %v", err)
+	}
+	if f.App.KnownMember(c.ID, carol.User.ID) {
+		t.Fatal("a refused send taught the cache its sender")
+	}
+}
