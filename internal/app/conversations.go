@@ -84,6 +84,10 @@ func (a *App) CreateConversation(ctx context.Context, p *Principal, nc NewConver
 		c, err := a.openExisting(ctx, p, existing)
 		return c, false, err
 	}
+	// The conversation's data key now, not at its first message.
+	if err := a.keys.Prepare(ctx, row.OrgID, convScope(row.ID)); err != nil {
+		return c, false, err
+	}
 	if row.TitleSealed, err = a.sealConv(ctx, &row.Conversation, row.Title, "title"); err != nil {
 		return c, false, err
 	}

@@ -392,3 +392,31 @@ func TestMemberCacheLearnsFromCreationsSendsAndListings(t *testing.T) {
 		t.Fatal("a refused send taught the cache its sender")
 	}
 }
+
+// A conversation's data key is made when the conversation is, so its first
+// message seals under a key that already exists and makes none.
+func TestConversationHasItsKeyBeforeItsFirstMessage(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	alice, bob := f.user(t, "alice", ward.RoleClinician), f.user(t, "bob", ward.RoleStaff)
+	c := f.direct(t, alice, bob)
+	keys := func() (ids []string) {
+		f.write(t, func(tx *store.Tx) error {
+			row, err := tx.DEKByScope(ctx, f.Org.ID, "conv:"+c.ID)
+			if ward.ErrorCode(err) == ward.CodeNotFound {
+				return nil
+			}
+			ids = append(ids, row.ID)
+			return err
+		})
+		return ids
+	}
+	before := keys()
+	if len(before) != 1 {
+		t.Fatalf("a new conversation has data keys %v, want one", before)
+	}
+	f.send(t, alice, c.ID, "m1", "first")
+	if after := keys(); len(after) != 1 || after[0] != before[0] {
+		t.Fatalf("the first message changed the conversation's key: %v, then %v", before, after)
+	}
+}

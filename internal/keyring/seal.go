@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+
+	"github.com/wardhealth/ward"
 )
 
 // Seal encrypts plaintext for the place ref names, under the data key of
@@ -26,6 +28,20 @@ func (k *Keyring) Seal(ctx context.Context, ref Ref, plaintext []byte) ([]byte, 
 	}
 	ad := appendAD(append(make([]byte, 0, 1+keyIDSize+adLen(ref)), out[:1+keyIDSize]...), ref)
 	return e.aead.Seal(out, nonce, plaintext, ad), nil
+}
+
+// Prepare makes sure a scope has its data key, creating it now if it has
+// none, so that the scope's first Seal finds it: a new conversation's first
+// message then costs what every other one does, instead of a transaction
+// and an fsync of its own beside the send's group commit (ward bench at
+// 10,000 new conversations: thousands of them in the first seconds of the
+// load, the 99th percentile of a send's latency there over 100 ms).
+func (k *Keyring) Prepare(ctx context.Context, org, scope string) error {
+	if org == "" || scope == "" {
+		return ward.Errorf(ward.CodeInvalid, "keyring: a scope needs an org and a name")
+	}
+	_, err := k.sealKey(ctx, org, scope)
+	return err
 }
 
 // Open decrypts what Seal sealed for the same ref. A ciphertext that was

@@ -253,3 +253,40 @@ func TestDEKCacheBoundAndTTL(t *testing.T) {
 }
 
 func ignoreTimes() cmp.Option { return cmpopts.IgnoreTypes(time.Time{}) }
+
+// Prepare creates a scope's data key before its first Seal, once: the Seal
+// after it, and a second Prepare, use the same key.
+func TestPrepareCreatesTheScopesKeyOnce(t *testing.T) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		k := mustNew(t, s, mustEnvKeys(t))
+		dek := func() store.DEKRow {
+			var row store.DEKRow
+			if err := s.Read(ctx, func(tx *store.Tx) (err error) { row, err = tx.DEKByScope(ctx, "o1", "conv:c1"); return err }); err != nil {
+				t.Fatal(err)
+			}
+			return row
+		}
+		if err := k.Prepare(ctx, "o1", "conv:c1"); err != nil {
+			t.Fatal(err)
+		}
+		first := dek()
+		if err := k.Prepare(ctx, "o1", "conv:c1"); err != nil {
+			t.Fatal(err)
+		}
+		ct, err := k.Seal(ctx, Ref{Org: "o1", Scope: "conv:c1", Record: "m1", Field: "body"}, []byte("hello"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again := dek(); again.ID != first.ID {
+			t.Fatalf("the key changed from %s to %s", first.ID, again.ID)
+		}
+		h, _, err := parseFieldHeader(ct)
+		if err != nil || h.key.String() != first.ID {
+			t.Fatalf("sealed under %v (%v), want the prepared key %s", h, err, first.ID)
+		}
+		if err := k.Prepare(ctx, "o1", ""); ward.ErrorCode(err) != ward.CodeInvalid {
+			t.Fatalf("Prepare without a scope: %v", err)
+		}
+	})
+}
