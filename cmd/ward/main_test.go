@@ -80,22 +80,3 @@ func TestMigrateCommand(t *testing.T) {
 		t.Errorf("second migrate applied something: %q", out)
 	}
 }
-
-// ward serve runs with one processor more than the CPUs on SQLite, and
-// leaves an operator's GOMAXPROCS and the PostgreSQL default alone.
-func TestServeProcs(t *testing.T) {
-	for _, c := range []struct {
-		env, db string
-		def     int
-		want    int
-	}{
-		{"", "", 2, 3},
-		{"", "", 8, 9},
-		{"4", "", 2, 0},
-		{"", "postgres://db/ward", 2, 0},
-	} {
-		if got := serveProcs(c.env, c.def, c.db); got != c.want {
-			t.Errorf("serveProcs(%q, %d, %q) = %d, want %d", c.env, c.def, c.db, got, c.want)
-		}
-	}
-}

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"io"
 	"log/slog"
-	"os"
-	"runtime"
 
 	"github.com/wardhealth/ward/internal/server"
 )
@@ -33,25 +31,5 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg.Stdout = stdout
-	if n := serveProcs(os.Getenv("GOMAXPROCS"), runtime.GOMAXPROCS(0), cfg.DBURL); n > 0 {
-		runtime.GOMAXPROCS(n)
-		cfg.Logger.Info("one processor more than the CPUs for the SQLite writer's system calls", "gomaxprocs", n)
-	}
 	return server.Run(ctx, cfg)
-}
-
-// serveProcs is the GOMAXPROCS ward serve sets on SQLite, 0 to leave it as
-// it is: one more than Go's default (the CPUs the process may use). The
-// single SQLite writer, which every send waits for, spends much of its time
-// in fsync and write system calls; the runtime gives its processor to other
-// goroutines meanwhile, and on return the writer queued behind them for a
-// core (ward bench at 10,000 sockets: p99 58.7 ms with 2 processors on 2
-// CPUs, 42.8 ms with 3). A GOMAXPROCS the operator set is kept, and so is
-// the default on PostgreSQL, where no system call blocks a processor on
-// the path of a send.
-func serveProcs(env string, defaultProcs int, dbURL string) int {
-	if env != "" || dbURL != "" {
-		return 0
-	}
-	return defaultProcs + 1
 }
