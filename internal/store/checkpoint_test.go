@@ -14,18 +14,26 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// The writer never checkpoints the WAL itself; the checkpointer copies
-// committed pages into the database file shortly after the commits.
-func TestCheckpointerMovesTheWALIntoTheDatabase(t *testing.T) {
+// openMigrated opens a migrated SQLite store in a folder of its own, closed
+// when the test ends.
+func openMigrated(t *testing.T) (*store.Store, string) {
+	t.Helper()
 	dir := t.TempDir()
 	s, err := store.Open(context.Background(), store.Options{DataDir: dir, Now: clocktest.New().Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	if _, err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return s, dir
+}
+
+// The writer never checkpoints the WAL itself; the checkpointer copies
+// committed pages into the database file shortly after the commits.
+func TestCheckpointerMovesTheWALIntoTheDatabase(t *testing.T) {
+	s, dir := openMigrated(t)
 	db := filepath.Join(dir, store.SQLiteFile)
 	size := func() int64 {
 		fi, err := os.Stat(db)
@@ -59,16 +67,8 @@ func TestCheckpointerMovesTheWALIntoTheDatabase(t *testing.T) {
 // checkpoint sequence number in the WAL's header. The file keeps its size
 // meanwhile: a commit that truncated it stalled every send behind it.
 func TestWALRestartsUnderWritesThatNeverPause(t *testing.T) {
-	dir := t.TempDir()
+	s, dir := openMigrated(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{DataDir: dir, Now: clocktest.New().Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	defer func() { close(stop); wg.Wait() }()
@@ -130,16 +130,8 @@ func TestWALRestartsUnderWritesThatNeverPause(t *testing.T) {
 // Once writes pause, the checkpointer empties the WAL file: an idle server
 // keeps no WAL on disk, whatever size a burst left it at.
 func TestWALIsEmptiedOnceWritesPause(t *testing.T) {
-	dir := t.TempDir()
+	s, dir := openMigrated(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, store.Options{DataDir: dir, Now: clocktest.New().Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	rows := make([]store.AuditRow, 500)
 	for i := range rows {
 		rows[i] = store.AuditRow{At: time.Now(), OrgID: "o1", Action: "message.read", Outcome: "success", Reason: strings.Repeat("x", 500)}
