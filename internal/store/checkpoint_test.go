@@ -30,6 +30,21 @@ func openMigrated(t *testing.T) (*store.Store, string) {
 	return s, dir
 }
 
+// auditRows makes n audit rows, each with a reason of size bytes: pages for
+// the WAL.
+func auditRows(n, size int) []store.AuditRow {
+	rows := make([]store.AuditRow, n)
+	for i := range rows {
+		rows[i] = store.AuditRow{At: time.Now(), OrgID: "o1", Action: "message.read", Outcome: "success", Reason: strings.Repeat("x", size)}
+	}
+	return rows
+}
+
+// writeAudit inserts rows in one write transaction.
+func writeAudit(ctx context.Context, s *store.Store, rows []store.AuditRow) error {
+	return s.Write(ctx, func(tx *store.Tx) error { return tx.InsertAuditRows(ctx, rows) })
+}
+
 // The writer never checkpoints the WAL itself; the checkpointer copies
 // committed pages into the database file shortly after the commits.
 func TestCheckpointerMovesTheWALIntoTheDatabase(t *testing.T) {
@@ -45,11 +60,8 @@ func TestCheckpointerMovesTheWALIntoTheDatabase(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // the migrations' checkpoint
 	before := size()
 	ctx := context.Background()
-	rows := make([]store.AuditRow, 2000)
-	for i := range rows {
-		rows[i] = store.AuditRow{At: time.Now(), OrgID: "o1", Action: "message.read", Outcome: "success", Reason: strings.Repeat("x", 500)}
-	}
-	if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertAuditRows(ctx, rows) }); err != nil {
+	rows := auditRows(2000, 500)
+	if err := writeAudit(ctx, s, rows); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); size() < before+int64(len(rows))*500; time.Sleep(20 * time.Millisecond) {
@@ -89,11 +101,8 @@ func TestWALRestartsUnderWritesThatNeverPause(t *testing.T) {
 			}
 		}()
 	}
-	rows := make([]store.AuditRow, 20)
-	for i := range rows {
-		rows[i] = store.AuditRow{At: time.Now(), OrgID: "o1", Action: "message.read", Outcome: "success", Reason: strings.Repeat("x", 200)}
-	}
-	load(func() error { return s.Write(ctx, func(tx *store.Tx) error { return tx.InsertAuditRows(ctx, rows) }) })
+	rows := auditRows(20, 200)
+	load(func() error { return writeAudit(ctx, s, rows) })
 	load(func() error {
 		return s.Read(ctx, func(tx *store.Tx) error { _, err := tx.AuditCheckpoints(ctx); return err })
 	})
@@ -132,11 +141,8 @@ func TestWALRestartsUnderWritesThatNeverPause(t *testing.T) {
 func TestWALIsEmptiedOnceWritesPause(t *testing.T) {
 	s, dir := openMigrated(t)
 	ctx := context.Background()
-	rows := make([]store.AuditRow, 500)
-	for i := range rows {
-		rows[i] = store.AuditRow{At: time.Now(), OrgID: "o1", Action: "message.read", Outcome: "success", Reason: strings.Repeat("x", 500)}
-	}
-	if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertAuditRows(ctx, rows) }); err != nil {
+	rows := auditRows(500, 500)
+	if err := writeAudit(ctx, s, rows); err != nil {
 		t.Fatal(err)
 	}
 	wal := filepath.Join(dir, store.SQLiteFile+"-wal")
