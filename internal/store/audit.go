@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/bits"
-	"strconv"
 	"strings"
 	"time"
 
@@ -48,10 +46,6 @@ type AuditCheckpoint struct {
 const auditCols = "id, COALESCE(seq, 0), at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
 	"action, resource_type, resource_id, patient_id, outcome, reason, prev_hash, hash"
 
-// auditInsertChunk bounds the rows in one INSERT (at most 15 parameters
-// each).
-const auditInsertChunk = 512
-
 // AuditChain gives rows, which follow the chain head (seq, hash: 0 and nil
 // for an empty chain), in order, their Seq, PrevHash and Hash.
 // internal/audit provides it: the store only moves rows.
@@ -84,9 +78,7 @@ func (s *Store) ChainAuditOnInsert(chain AuditChain) {
 // InsertAuditRows inserts audit rows in the caller's transaction, in order:
 // sealed on the SQLite writer once ChainAuditOnInsert was called, unsealed
 // otherwise. It fills in the sealed rows' Seq, PrevHash and Hash. It
-// inserts in INSERTs of a power of two rows each (31 rows: 16, 8, 4, 2 and
-// 1): each size is one statement text, so the prepared-statement cache
-// holds ten of them, not one per batch size it ever saw.
+// inserts in INSERTs of a power of two rows each (rowsPerInsert).
 func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	if tx.audit != nil {
 		*tx.audit = append(*tx.audit, rows...)
@@ -106,36 +98,16 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 		width = 15
 	}
 	for len(rows) > 0 {
-		n := 1 << (bits.Len(uint(min(len(rows), auditInsertChunk))) - 1)
-		var b strings.Builder
-		b.WriteString("INSERT INTO audit_events (" + cols + ") VALUES ")
+		n := rowsPerInsert(len(rows))
 		args := make([]any, 0, n*width)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for j := range width {
-				if j > 0 {
-					b.WriteByte(',')
-				}
-				// SQLite looks $N names up one by one (quadratic in a long
-				// statement); its plain ? is positional.
-				if tx.d.name == "sqlite" {
-					b.WriteByte('?')
-					continue
-				}
-				b.WriteByte('$')
-				b.WriteString(strconv.Itoa(i*width + j + 1))
-			}
-			b.WriteByte(')')
+		for _, r := range rows[:n] {
 			args = append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
 				r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason)
 			if sealed {
 				args = append(args, r.Seq, r.PrevHash, r.Hash)
 			}
 		}
-		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+		if _, err := tx.exec(ctx, "INSERT INTO audit_events ("+cols+") VALUES "+tx.d.valueRows(width, n), args...); err != nil {
 			return fmt.Errorf("insert audit events: %w", err)
 		}
 		rows = rows[n:]
@@ -236,7 +208,7 @@ func (tx *Tx) SealAuditRows(ctx context.Context, rows []AuditRow) error {
 // sealAuditRowsPostgres updates many rows per round trip.
 func (tx *Tx) sealAuditRowsPostgres(ctx context.Context, rows []AuditRow) error {
 	for len(rows) > 0 {
-		n := 1 << (bits.Len(uint(min(len(rows), auditInsertChunk))) - 1)
+		n := rowsPerInsert(len(rows))
 		var b strings.Builder
 		b.WriteString("UPDATE audit_events AS a SET seq = v.seq, prev_hash = v.prev, hash = v.hash FROM (VALUES ")
 		args := make([]any, 0, n*4)

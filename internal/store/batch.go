@@ -111,7 +111,11 @@ var errJobFailed = errors.New("a job of the batch failed")
 // transaction with errJobFailed.
 func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) ([]error, error) {
 	errs := make([]error, len(jobs))
-	commitErr := s.run(ctx, s.w, false, func(tx *Tx) error {
+	run := func(fn func(*Tx) error) error { return s.run(ctx, s.w, false, fn) }
+	if s.d.name == "sqlite" {
+		run = func(fn func(*Tx) error) error { return s.runWriter(ctx, !savepoints, fn) }
+	}
+	commitErr := run(func(tx *Tx) error {
 		var audit []AuditRow
 		tx.audit = &audit
 		for i, j := range jobs {
@@ -138,6 +142,9 @@ func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) 
 			if _, err := tx.exec(ctx, "RELEASE SAVEPOINT job"); err != nil {
 				return err
 			}
+		}
+		if tx.insertHeld(ctx) != nil {
+			return errJobFailed // a held message's client id was used before, say
 		}
 		tx.audit = nil
 		return tx.InsertAuditRows(ctx, audit)

@@ -76,6 +76,12 @@ func (tx *Tx) CreateConversation(ctx context.Context, c *Conversation) error {
 // AddMember adds a user to a conversation, stamped with the transaction
 // time. It reports false when the user already was a member.
 func (tx *Tx) AddMember(ctx context.Context, convID, userID string, role ward.MemberRole) (bool, error) {
+	if tx.wc != nil {
+		tx.wc.forget(convID)
+		if tx.batch != nil {
+			delete(tx.batch.convs, convID)
+		}
+	}
 	res, err := tx.exec(ctx, `INSERT INTO conversation_members (conversation_id, user_id, role, joined_at)
 		VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id, user_id) DO NOTHING`, convID, userID, string(role), micros(tx.Now))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -23,8 +24,10 @@ type Message struct {
 	members []string
 }
 
-const msgCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_sealed, priority, backup_user_id, " +
-	"created_at, recalled_at, purged_at"
+const (
+	msgInsertCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_sealed, priority, backup_user_id, created_at"
+	msgCols       = msgInsertCols + ", recalled_at, purged_at"
+)
 
 // InsertMessage gives m the conversation's next sequence number and stores
 // it, stamped with the transaction time, if its sender is a member of the
@@ -41,7 +44,17 @@ const msgCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_se
 // row (PostgreSQL: SELECT … FOR UPDATE, and the insert's own statement
 // then sees the previous sender's message; SQLite: the one writer), so
 // numbers are consecutive on both databases.
+//
+// In the first run of a group commit on SQLite the row is held back and
+// inserted with the batch's others (writercache.go); a reused client id
+// then fails the run, and the job's second run returns false.
 func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
+	if tx.batch != nil {
+		return tx.holdMessageRow(ctx, m)
+	}
+	if tx.wc != nil {
+		tx.wc.forget(m.ConversationID) // its highest sequence number moves
+	}
 	if err := tx.readConversation(ctx, m); err != nil {
 		return false, err
 	}
@@ -68,7 +81,7 @@ func (tx *Tx) readConversation(ctx context.Context, m *Message) error {
 		return err
 	}
 	defer rows.Close()
-	m.members = m.members[:0]
+	m.members = nil // it may be the writer cache's: never append to it
 	member := false
 	for rows.Next() {
 		var u string
@@ -86,6 +99,24 @@ func (tx *Tx) readConversation(ctx context.Context, m *Message) error {
 		return tx.d.wrap(sql.ErrNoRows)
 	}
 	return nil
+}
+
+// holdMessageRow is InsertMessage in a group commit's first run.
+func (tx *Tx) holdMessageRow(ctx context.Context, m *Message) (bool, error) {
+	f, err := tx.conversation(ctx, m.ConversationID)
+	if err != nil {
+		return false, err
+	}
+	if f.orgID != m.OrgID || !slices.Contains(f.members, m.SenderID) {
+		return false, tx.d.wrap(sql.ErrNoRows)
+	}
+	if m.Seq, err = tx.nextSeq(ctx, m.ConversationID); err != nil {
+		return false, err
+	}
+	m.PatientID, m.members = f.patientID, f.members
+	m.CreatedAt, m.RecalledAt, m.PurgedAt = tx.Now, time.Time{}, time.Time{}
+	tx.batch.pending = append(tx.batch.pending, m)
+	return true, nil
 }
 
 // MessageByClientID finds the message a sender sent with a client id in a

@@ -42,7 +42,8 @@ type Store struct {
 	// lifetime, and wmu lets one transaction at a time use it (runWriter).
 	wmu   sync.Mutex
 	wconn *sql.Conn
-	chain AuditChain // set by ChainAuditOnInsert; read under wmu
+	chain AuditChain   // set by ChainAuditOnInsert; read under wmu
+	wc    *writerCache // what the writer knows of conversations; used under wmu (writercache.go)
 
 	stmts     map[*sql.DB]*stmtCache // SQLite's prepared statements, per pool
 	batches   chan *batchJob         // group-commit queue (batch.go)
@@ -157,7 +158,7 @@ func (s *Store) openSQLite(path string) error {
 		return err
 	}
 	go s.ckpt.run(s.closed)
-	s.d, s.w, s.r, s.wconn = sqlite, w, r, wconn
+	s.d, s.w, s.r, s.wconn, s.wc = sqlite, w, r, wconn, newWriterCache()
 	s.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(wconn.PrepareContext), r: newStmtCache(r.PrepareContext)}
 	return nil
 }
@@ -232,6 +233,10 @@ type Tx struct {
 	// its first audit row).
 	chain AuditChain
 	head  *chainHead
+	// wc is the SQLite writer's cache (writercache.go); batch is set in a
+	// group commit's first run, which uses it and holds message rows back.
+	wc    *writerCache
+	batch *batchState
 }
 
 // querier runs statements: a *sql.Tx, or the SQLite writer's *sql.Conn.
@@ -262,7 +267,7 @@ func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
 
 func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx) error) error {
 	if s.d.name == "sqlite" && db == s.w {
-		return s.runWriter(ctx, fn)
+		return s.runWriter(ctx, false, fn)
 	}
 	opts := &sql.TxOptions{ReadOnly: readOnly && s.d.name == "postgres"}
 	sqlTx, err := db.BeginTx(ctx, opts)
@@ -288,8 +293,10 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 // whose context can end: three to four goroutines a send, all on the single
 // writer's path. The writer is one connection on the local disk, BEGIN
 // waits on busy_timeout, and a write whose caller left either commits or
-// rolls back whole.
-func (s *Store) runWriter(ctx context.Context, fn func(*Tx) error) error {
+// rolls back whole. firstRun marks a group commit's first run, which
+// answers from the writer cache and holds message rows back
+// (writercache.go).
+func (s *Store) runWriter(ctx context.Context, firstRun bool, fn func(*Tx) error) error {
 	ctx = context.WithoutCancel(ctx)
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -299,7 +306,7 @@ func (s *Store) runWriter(ctx context.Context, fn func(*Tx) error) error {
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return s.d.wrap(err)
 	}
-	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true, chain: s.chain}
+	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true, chain: s.chain, wc: s.wc}
 	defer tx.stmts.prepareNoted(ctx)
 	committed := false
 	defer func() {
@@ -307,13 +314,25 @@ func (s *Store) runWriter(ctx context.Context, fn func(*Tx) error) error {
 			s.wconn.ExecContext(ctx, "ROLLBACK")
 		}
 	}()
+	if firstRun {
+		if err := s.wc.check(ctx, tx); err != nil {
+			return err
+		}
+		tx.batch = newBatchState()
+	}
 	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.insertHeld(ctx); err != nil {
 		return err
 	}
 	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
 		return s.d.wrap(err)
 	}
 	committed = true
+	if tx.batch != nil {
+		s.wc.commit(tx.batch)
+	}
 	s.ckpt.commits.Add(1)
 	return nil
 }
@@ -332,6 +351,9 @@ func (s *Store) execWriter(ctx context.Context, query string, args ...any) (sql.
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := tx.insertHeld(ctx); err != nil {
+		return nil, err
+	}
 	ctx = tx.stmtCtx(ctx)
 	var res sql.Result
 	var err error
@@ -344,6 +366,9 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := tx.insertHeld(ctx); err != nil {
+		return nil, err
+	}
 	ctx = tx.stmtCtx(ctx)
 	var rows *sql.Rows
 	var err error
@@ -355,7 +380,10 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return rows, tx.d.wrap(err)
 }
 
+// A failure to insert held rows before it is kept in tx.batch: the run
+// does not commit.
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	tx.insertHeld(ctx)
 	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)

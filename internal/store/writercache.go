@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// The SQLite writer's send path. A group commit's sends are mostly alike:
+// read the conversation (is the sender a member? who gets the message?),
+// number the message, insert it. Run one by one that is two statements a
+// send, and most of their cost is the statement around the row (binding,
+// stepping, cursors, database/sql), not the row. So in a group commit's
+// first run (batch.go) the writer:
+//
+//   - answers the conversation read from writerCache, which knows each
+//     conversation it has seen: its org, patient tag and members;
+//   - numbers the message from the conversation's highest sequence number
+//     it knows, instead of a subquery;
+//   - holds the message row back, and inserts the held rows as one
+//     multi-row INSERT before the transaction's next other statement, or
+//     at the end of the batch: usually one statement for the whole batch.
+//
+// The cache is valid while this connection is the only one that changes
+// the database, which SQLite tells by PRAGMA data_version (it moves when
+// another connection commits; a checkpoint that restarts the WAL does not
+// move it): a batch that finds it moved clears the cache. Within this
+// connection, the statements that change what the cache holds drop the
+// conversation from it: AddMember (members), and InsertMessage outside a
+// first run (the highest sequence number). What a transaction learns or
+// numbers goes into the cache only once it commits.
+//
+// A held row that cannot be inserted (a client id used before: the first
+// run inserts without ON CONFLICT) fails the whole first run, which then
+// runs again one job at a time, in savepoints, without any of this.
+type writerCache struct {
+	version int64 // PRAGMA data_version when the cache was last checked
+	convs   map[string]convFacts
+	seqs    map[string]int64 // conversation id → highest sequence number
+}
+
+// convFacts is what a send reads of its conversation.
+type convFacts struct {
+	orgID, patientID string
+	members          []string
+}
+
+// maxCachedConversations bounds the cache; past it, it starts over.
+const maxCachedConversations = 100_000
+
+func newWriterCache() *writerCache {
+	return &writerCache{version: -1, convs: make(map[string]convFacts), seqs: make(map[string]int64)}
+}
+
+// check clears the cache if another connection committed since the last
+// check. It runs at the start of a group commit's first run.
+func (c *writerCache) check(ctx context.Context, tx *Tx) error {
+	var v int64
+	if err := tx.queryRow(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		return tx.d.wrap(err)
+	}
+	if v != c.version || len(c.convs) > maxCachedConversations || len(c.seqs) > maxCachedConversations {
+		clear(c.convs)
+		clear(c.seqs)
+		c.version = v
+	}
+	return nil
+}
+
+// forget drops a conversation: its members or its highest sequence number
+// are changing.
+func (c *writerCache) forget(convID string) {
+	delete(c.convs, convID)
+	delete(c.seqs, convID)
+}
+
+// batchState is a first run's view over the writer cache: what it learnt
+// and numbered, kept apart until it commits, and its held message rows.
+type batchState struct {
+	convs   map[string]convFacts
+	seqs    map[string]int64
+	pending []*Message
+	// failed is the first error inserting held rows: the run must not
+	// commit, whatever the job that met it did with the error.
+	failed error
+}
+
+func newBatchState() *batchState {
+	return &batchState{convs: make(map[string]convFacts), seqs: make(map[string]int64)}
+}
+
+// commit moves what the committed run learnt into the cache.
+func (c *writerCache) commit(b *batchState) {
+	for id, f := range b.convs {
+		c.convs[id] = f
+	}
+	for id, seq := range b.seqs {
+		c.seqs[id] = seq
+	}
+}
+
+// conversation returns the facts of a conversation, reading them when
+// neither the run nor the cache knows them.
+func (tx *Tx) conversation(ctx context.Context, convID string) (convFacts, error) {
+	if f, ok := tx.batch.convs[convID]; ok {
+		return f, nil
+	}
+	if f, ok := tx.wc.convs[convID]; ok {
+		return f, nil
+	}
+	rows, err := tx.query(ctx, `SELECT c.org_id, c.patient_id, cm.user_id FROM conversations c
+		JOIN conversation_members cm ON cm.conversation_id = c.id WHERE c.id = $1`, convID)
+	if err != nil {
+		return convFacts{}, err
+	}
+	defer rows.Close()
+	var f convFacts
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&f.orgID, &f.patientID, &u); err != nil {
+			return convFacts{}, tx.d.wrap(err)
+		}
+		f.members = append(f.members, u)
+	}
+	if err := rows.Err(); err != nil {
+		return convFacts{}, tx.d.wrap(err)
+	}
+	if f.members != nil {
+		tx.batch.convs[convID] = f
+	}
+	return f, nil
+}
+
+// nextSeq numbers the next message of a conversation.
+func (tx *Tx) nextSeq(ctx context.Context, convID string) (int64, error) {
+	last, ok := tx.batch.seqs[convID]
+	if !ok {
+		last, ok = tx.wc.seqs[convID]
+	}
+	if !ok {
+		if err := tx.queryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE conversation_id = $1", convID).Scan(&last); err != nil {
+			return 0, tx.d.wrap(err)
+		}
+	}
+	tx.batch.seqs[convID] = last + 1
+	return last + 1, nil
+}
+
+// insertHeld inserts the held message rows, in INSERTs of a power of two
+// rows each (see InsertAuditRows). It runs before any other statement of
+// the transaction and at the end of the batch.
+func (tx *Tx) insertHeld(ctx context.Context) error {
+	if tx.batch == nil || len(tx.batch.pending) == 0 || tx.batch.failed != nil {
+		return tx.batchFailed()
+	}
+	rows := tx.batch.pending
+	tx.batch.pending = nil
+	const width = 10
+	for len(rows) > 0 {
+		n := rowsPerInsert(len(rows))
+		args := make([]any, 0, n*width)
+		for _, m := range rows[:n] {
+			args = append(args, m.ID, m.OrgID, m.ConversationID, m.Seq, m.SenderID, m.ClientID, m.BodySealed,
+				string(m.Priority), m.BackupUserID, micros(m.CreatedAt))
+		}
+		if _, err := tx.exec(ctx, "INSERT INTO messages ("+msgInsertCols+") VALUES "+tx.d.valueRows(width, n), args...); err != nil {
+			tx.batch.failed = fmt.Errorf("insert held messages: %w", err)
+			return tx.batch.failed
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// batchFailed is the error that keeps a first run from committing.
+func (tx *Tx) batchFailed() error {
+	if tx.batch == nil {
+		return nil
+	}
+	return tx.batch.failed
+}
