@@ -123,9 +123,19 @@ func (h *Handler) instrument(next http.Handler) http.Handler {
 // logRequest counts a request in the metrics and writes its access-log
 // line: for HTTP requests and for sends over a WebSocket alike.
 func (h *Handler) logRequest(ctx context.Context, id, method, route string, status int, elapsed time.Duration, remote string) {
+	h.countRequest(method, route, status, elapsed)
+	h.logLine(ctx, id, method, route, status, elapsed, remote)
+}
+
+// countRequest counts a request in the metrics.
+func (h *Handler) countRequest(method, route string, status int, elapsed time.Duration) {
 	code := strconv.Itoa(status)
 	h.metrics.requests.WithLabelValues(route, method, code).Inc()
 	h.metrics.duration.WithLabelValues(route, code).Observe(elapsed.Seconds())
+}
+
+// logLine writes a request's access-log line.
+func (h *Handler) logLine(ctx context.Context, id, method, route string, status int, elapsed time.Duration, remote string) {
 	h.log.LogAttrs(ctx, slog.LevelInfo, "request",
 		slog.String("request_id", id),
 		slog.String("method", method),

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -21,24 +22,26 @@ import (
 
 // wsEnv is the API with a hub, over plain HTTP on loopback.
 type wsEnv struct {
-	f   *apptest.Fixture
-	hub *realtime.Hub
-	srv *httptest.Server
-	url string // ws://host/api/v1/ws
+	f    *apptest.Fixture
+	hub  *realtime.Hub
+	srv  *httptest.Server
+	url  string      // ws://host/api/v1/ws
+	logs *syncBuffer // the handler's log, JSON lines
 }
 
 func newWSEnv(t *testing.T, opts realtime.HubOptions) *wsEnv {
 	t.Helper()
 	f := apptest.New(t, false)
 	hub := realtime.NewHub(f.App.Broker(), opts)
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{App: f.App, Hub: hub}))
+	logs := &syncBuffer{}
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{App: f.App, Hub: hub, Logger: slog.New(slog.NewJSONHandler(logs, nil))}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		hub.Close(ctx)
 		srv.Close()
 	})
-	return &wsEnv{f: f, hub: hub, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/ws"}
+	return &wsEnv{f: f, hub: hub, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/ws", logs: logs}
 }
 
 // login signs in email on device and returns the token.

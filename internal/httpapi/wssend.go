@@ -8,6 +8,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/workers"
 )
 
 // Sending over the socket. A client with its socket open may send a
@@ -90,8 +91,20 @@ func (s *socket) send(data []byte, ref string) {
 			s.c.SendJSONThenClose(ef, st, reason) // the session ended: so does the socket
 		}
 	}
-	s.h.logRequest(ctx, id, "WS", sendRoute, status, time.Since(start), s.ip)
+	elapsed := time.Since(start)
+	s.h.countRequest("WS", sendRoute, status, elapsed)
+	if status >= http.StatusBadRequest || elapsed >= slowSend {
+		s.h.logLine(ctx, id, "WS", sendRoute, status, elapsed, s.ip)
+	}
 }
+
+// slowSend is how long a socket send that succeeded takes before it gets
+// a log line. Every send is counted in the metrics (route "WS send"), but
+// only a send that failed or was slow is logged: a busy server takes
+// thousands a second over its sockets, and a line each would be most of
+// its log, megabytes a second, with one write to stderr each. A refused
+// send's line is the one its problem's request_id leads to.
+const slowSend = time.Second
 
 // sendMessage decodes the frame and sends its message as p.
 func (s *socket) sendMessage(ctx context.Context, p *app.Principal, data []byte) (answer sentFrame, err error) {
@@ -121,16 +134,16 @@ func (s *socket) sendMessage(ctx context.Context, p *app.Principal, data []byte)
 	return answer, nil
 }
 
-// sendAside runs send on a goroutine of its own and waits for it: the send
-// path is deep, and run on the reader it would grow the reader's stack,
-// which every socket keeps while idle, to 16 KiB or more until the
+// sendAside runs send on a worker (internal/workers) and waits for it: the
+// send path is deep, and run on the reader it would grow the reader's
+// stack, which every socket keeps while idle, to 16 KiB or more until the
 // collector shrinks it again. The wait keeps a socket's sends in order.
 func (s *socket) sendAside(data []byte, ref string) {
 	done := make(chan struct{})
-	go func() {
+	workers.Go(func() {
 		defer close(done)
 		s.send(data, ref)
-	}()
+	})
 	<-done
 }
 

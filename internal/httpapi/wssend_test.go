@@ -3,6 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +123,36 @@ func TestWebSocketSend(t *testing.T) {
 	}
 	if f := frame(t, nc); problemCode(f) != string(ward.CodeInvalid) {
 		t.Errorf("malformed frame answered %v", f)
+	}
+
+	// Every send is counted in the metrics; only the refused ones are
+	// logged, each line under the request id its problem names.
+	var sendLines []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) == nil && l["route"] == "WS send" {
+			sendLines = append(sendLines, l)
+		}
+	}
+	if len(sendLines) != 10 { // the 9 bad sends and the one without a ref
+		t.Errorf("%d log lines for socket sends, want one for each of the 10 refused", len(sendLines))
+	}
+	for _, l := range sendLines {
+		if l["status"].(float64) < 400 {
+			t.Errorf("a log line for a socket send that succeeded: %v", l)
+		}
+	}
+	resp, err := http.Get(e.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	metrics := string(body)
+	for _, want := range []string{`route="WS send",status="201"} 1`, `route="WS send",status="200"} 1`, `route="WS send",status="404"} 2`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 
 	wantStored(t, e, pNurse, conv.ID, 1, "the one good send")

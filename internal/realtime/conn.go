@@ -7,11 +7,14 @@ import (
 	"sync"
 
 	"github.com/coder/websocket"
+
+	"github.com/wardhealth/ward/internal/workers"
 )
 
 // Conn is one socket held by a Hub. Frames for it wait in a bounded queue;
-// a writer goroutine exists only while the queue is not empty, so an idle
-// socket costs its reader (the handler's goroutine) and no writer. The
+// a writer (a worker of internal/workers) drains it only while it is not
+// empty, so an idle socket costs its reader (the handler's goroutine) and
+// no writer. The
 // owner reads from the socket and calls Release when reading ends.
 type Conn struct {
 	hub *Hub
@@ -109,7 +112,7 @@ func (c *Conn) enqueue(f *frame) {
 	c.writing = true
 	c.mu.Unlock()
 	if start {
-		go c.writeLoop()
+		workers.Go(c.writeLoop)
 	}
 }
 
