@@ -150,6 +150,45 @@ func TestHubFanOut(t *testing.T) {
 	}
 }
 
+// TestHubCutsOffASocketWhoseWriteHangs: a frame write that outlasts
+// WriteTimeout (the client reads nothing and its window is full, well
+// before the queue is) cuts the socket off; the others go on.
+func TestHubCutsOffASocketWhoseWriteHangs(t *testing.T) {
+	b := NewLocalBroker()
+	hs := newHubServer(t, b, HubOptions{QueueLen: 1 << 20, WriteTimeout: 300 * time.Millisecond})
+	fast := hs.dial(t, "fast", "f", nil)
+	small := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			c.(*net.TCPConn).SetReadBuffer(4096)
+		}
+		return c, err
+	}}}
+	hs.dial(t, "stuck", "s", &websocket.DialOptions{HTTPClient: small})
+	waitFor(t, "two bound sockets", func() bool { return hs.hub.Len() == 2 })
+	payload, _ := json.Marshal(strings.Repeat("x", 32<<10))
+	cutOff := func() bool {
+		hs.hub.mu.RLock()
+		defer hs.hub.mu.RUnlock()
+		return len(hs.hub.byUser["stuck"]) == 0
+	}
+	// Enough to fill the stuck client's window and the server's send
+	// buffer many times over; the queue (1 Mi frames) never fills.
+	for seq := int64(1); seq <= 200; seq++ {
+		b.Publish(context.Background(), Event{Type: MessageCreated, Seq: seq, Data: payload, Users: []string{"fast", "stuck"}})
+		if ev := read(t, fast); ev.Seq != seq {
+			t.Fatalf("fast client got seq %d, want %d", ev.Seq, seq)
+		}
+	}
+	start := time.Now()
+	waitFor(t, "the stuck socket cut off", cutOff)
+	t.Logf("stuck socket cut off %v after the last publish", time.Since(start).Round(time.Millisecond))
+	b.Publish(context.Background(), Event{Type: Receipt, Seq: 1, Users: []string{"fast", "stuck"}})
+	if ev := read(t, fast); ev.Type != Receipt {
+		t.Errorf("fast client after the cut-off: %+v", ev)
+	}
+}
+
 func TestHubCutsOffSlowConsumer(t *testing.T) {
 	b := NewLocalBroker()
 	hs := newHubServer(t, b, HubOptions{QueueLen: 8})
