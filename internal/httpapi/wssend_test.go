@@ -127,11 +127,15 @@ func TestWebSocketSend(t *testing.T) {
 
 	// Every send is counted in the metrics; only the refused ones are
 	// logged, each line under the request id its problem names.
+	// (A send's line is written after its answer: wait for the last.)
 	var sendLines []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
-		var l map[string]any
-		if json.Unmarshal([]byte(line), &l) == nil && l["route"] == "WS send" {
-			sendLines = append(sendLines, l)
+	for deadline := time.Now().Add(5 * time.Second); len(sendLines) < 10 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		sendLines = nil
+		for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+			var l map[string]any
+			if json.Unmarshal([]byte(line), &l) == nil && l["route"] == "WS send" {
+				sendLines = append(sendLines, l)
+			}
 		}
 	}
 	if len(sendLines) != 10 { // the 9 bad sends and the one without a ref
