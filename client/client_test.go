@@ -214,3 +214,16 @@ func TestSocketSend(t *testing.T) {
 		t.Error("a send on a closed socket succeeded")
 	}
 }
+
+// TestNewClientIDSortsByTime: client ids are distinct and each sorts after
+// the one made before it.
+func TestNewClientIDSortsByTime(t *testing.T) {
+	prev := client.NewClientID()
+	for range 10_000 {
+		id := client.NewClientID()
+		if id <= prev {
+			t.Fatalf("%s made after %s sorts before it", id, prev)
+		}
+		prev = id
+	}
+}

@@ -42,6 +42,10 @@ func TestClientIDRoundTrip(t *testing.T) {
 	if _, _, ok := parseClientID([]byte(`{"client_id":"someone-else"}`)); ok {
 		t.Error("a foreign client id parsed")
 	}
+	// Ids sort by send time, whoever sends them.
+	if a, b := clientID(900, 99_999, 1), clientID(3, 100_000, 2); a >= b {
+		t.Errorf("%s sorts after %s, sent later", a, b)
+	}
 }
 
 // TestRunInProcess runs a tiny benchmark with the server in this process.

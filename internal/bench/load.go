@@ -124,9 +124,16 @@ func (l *load) read(ctx context.Context, s *client.Socket, u *user, primary bool
 	}
 }
 
-// clientID carries the sender and the send time: b.SENDER.OFFSET.N.
+// clientID carries the send time and the sender: b.OFFSET.SENDER.N, the
+// offset zero-padded so that ids sort by time, as client.NewClientID's
+// UUIDv7s do (ward indexes client ids: time-ordered ones are added at the
+// end of the index).
 func clientID(sender int, at, n int64) string {
-	return "b." + strconv.Itoa(sender) + "." + strconv.FormatInt(at, 10) + "." + strconv.FormatInt(n, 10)
+	t := strconv.FormatInt(at, 10)
+	if len(t) < 16 {
+		t = "0000000000000000"[len(t):] + t
+	}
+	return "b." + t + "." + strconv.Itoa(sender) + "." + strconv.FormatInt(n, 10)
 }
 
 var clientIDKey = []byte(`"client_id":"b.`)
@@ -145,8 +152,8 @@ func parseClientID(data []byte) (sender int, at int64, ok bool) {
 	if len(parts) != 3 {
 		return 0, 0, false
 	}
-	s, err1 := strconv.Atoi(parts[0])
-	t, err2 := strconv.ParseInt(parts[1], 10, 64)
+	t, err1 := strconv.ParseInt(parts[0], 10, 64)
+	s, err2 := strconv.Atoi(parts[1])
 	return s, t, err1 == nil && err2 == nil
 }
 

@@ -61,7 +61,7 @@ func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
 	m.CreatedAt, m.RecalledAt, m.PurgedAt = tx.Now, time.Time{}, time.Time{}
 	err := tx.queryRow(ctx, "INSERT INTO messages ("+msgCols+`) VALUES ($1, $2, $3,
 		(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $3), $4, $5, $6, $7, $8, $9, 0, 0)
-		ON CONFLICT (conversation_id, sender_id, client_id) DO NOTHING RETURNING seq`,
+		ON CONFLICT (client_id, sender_id, conversation_id) DO NOTHING RETURNING seq`,
 		m.ID, m.OrgID, m.ConversationID, m.SenderID, m.ClientID, m.BodySealed, string(m.Priority), m.BackupUserID,
 		micros(m.CreatedAt)).Scan(&m.Seq)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -122,7 +122,7 @@ func (tx *Tx) holdMessageRow(ctx context.Context, m *Message) (bool, error) {
 // MessageByClientID finds the message a sender sent with a client id in a
 // conversation.
 func (tx *Tx) MessageByClientID(ctx context.Context, convID, senderID, clientID string) (Message, error) {
-	return tx.scanMessage(tx.queryRow(ctx, "SELECT "+msgCols+" FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3",
+	return tx.scanMessage(tx.queryRow(ctx, "SELECT "+msgCols+" FROM messages WHERE client_id = $3 AND sender_id = $2 AND conversation_id = $1",
 		convID, senderID, clientID))
 }
 

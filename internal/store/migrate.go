@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -81,6 +82,12 @@ func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 			break
 		}
 		done := false
+		rebuild := s.d.name == "sqlite" && strings.HasPrefix(m.SQL, foreignKeysOff)
+		if rebuild {
+			if _, err := s.execWriter(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+				return applied, err
+			}
+		}
 		err := s.Write(ctx, func(tx *Tx) error {
 			if s.d.name == "postgres" {
 				if _, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock(7720417, hashtext(current_schema()))"); err != nil {
@@ -99,10 +106,20 @@ func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 			if _, err := tx.q.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
+			if rebuild {
+				if err := tx.checkForeignKeys(ctx); err != nil {
+					return fmt.Errorf("migration %s: %w", m.Name, err)
+				}
+			}
 			_, err := tx.exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
 				m.Version, m.Name, micros(tx.Now))
 			return err
 		})
+		if rebuild {
+			if _, ferr := s.execWriter(ctx, "PRAGMA foreign_keys = ON"); ferr != nil && err == nil {
+				err = ferr
+			}
+		}
 		if err != nil {
 			return applied, err
 		}
@@ -111,6 +128,33 @@ func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 		}
 	}
 	return applied, nil
+}
+
+// foreignKeysOff opens a SQLite migration that rebuilds a table other
+// tables refer to (SQLite cannot change a table's constraints in place):
+// it runs with foreign keys off, as SQLite's documented procedure for
+// such changes asks (a DROP TABLE would otherwise act on the rows that
+// refer to it), and commits only if PRAGMA foreign_key_check then finds
+// no broken reference.
+const foreignKeysOff = "-- ward: foreign keys off\n"
+
+// checkForeignKeys fails if any row refers to a row that does not exist.
+func (tx *Tx) checkForeignKeys(ctx context.Context) error {
+	rows, err := tx.query(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("a row of %s refers to a missing row of %s", table, parent)
+	}
+	return rows.Err()
 }
 
 // SchemaVersion is the highest applied migration, 0 for an empty database.

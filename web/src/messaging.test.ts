@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyReceipt, lastSeq, mergeMessages, messageStatus, normMessage, type Message } from "./messaging";
+import { applyReceipt, lastSeq, mergeMessages, messageStatus, newClientID, normMessage, type Message } from "./messaging";
 import { deviceIdentity, deviceName } from "./device";
 import { parseRoute } from "./router";
 
@@ -97,5 +97,18 @@ describe("parseRoute", () => {
     expect(parseRoute("/c/0190abcd-ef")).toEqual({ name: "conversation", id: "0190abcd-ef" });
     expect(parseRoute("/admin/devices/")).toEqual({ name: "admin-devices" });
     expect(parseRoute("/c/../../x")).toEqual({ name: "notfound" });
+  });
+});
+
+describe("newClientID", () => {
+  it("makes UUIDv7s that sort by the time they were made", () => {
+    const zeros = (b: Uint8Array) => b.fill(0);
+    const ones = (b: Uint8Array) => b.fill(0xff);
+    const id = newClientID(0x0190_1234_5678, zeros);
+    expect(id).toBe("01901234-5678-7000-8000-000000000000");
+    expect(newClientID(0x0190_1234_5678, ones)).toBe("01901234-5678-7fff-bfff-ffffffffffff");
+    expect(newClientID(0x0190_1234_5678, ones) < newClientID(0x0190_1234_5679, zeros)).toBe(true);
+    expect(newClientID()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(newClientID()).not.toBe(newClientID());
   });
 });

@@ -177,3 +177,22 @@ export function mergeMessages(list: Message[], incoming: Message[]): Message[] {
 export function lastSeq(list: Message[]): number {
   return list.reduce((n, m) => Math.max(n, m.seq), 0);
 }
+
+// newClientID makes the client_id of a send: a UUIDv7 (RFC 9562), which
+// sorts by the millisecond it was made. The server indexes client ids
+// leading with the id, and ids that grow with time are added at the end
+// of that index (api/openapi.yaml); a random UUID works too, at a page of
+// the index written per message.
+export function newClientID(now: number = Date.now(), fill: (b: Uint8Array<ArrayBuffer>) => void = (b) => crypto.getRandomValues(b)): string {
+  const b = new Uint8Array(16);
+  fill(b);
+  let t = now;
+  for (let i = 5; i >= 0; i--) {
+    b[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  b[6] = (b[6] & 0x0f) | 0x70; // version 7
+  b[8] = (b[8] & 0x3f) | 0x80; // the RFC 9562 variant
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
