@@ -150,6 +150,18 @@ func TestHubFanOut(t *testing.T) {
 	}
 }
 
+// smallWindowClient dials with a small receive buffer, so that the TCP
+// window of a client that does not read fills soon.
+func smallWindowClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if err == nil {
+			c.(*net.TCPConn).SetReadBuffer(4096)
+		}
+		return c, err
+	}}}
+}
+
 // TestHubCutsOffASocketWhoseWriteHangs: a frame write that outlasts
 // WriteTimeout (the client reads nothing and its window is full, well
 // before the queue is) cuts the socket off; the others go on.
@@ -157,13 +169,7 @@ func TestHubCutsOffASocketWhoseWriteHangs(t *testing.T) {
 	b := NewLocalBroker()
 	hs := newHubServer(t, b, HubOptions{QueueLen: 1 << 20, WriteTimeout: 300 * time.Millisecond})
 	fast := hs.dial(t, "fast", "f", nil)
-	small := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil {
-			c.(*net.TCPConn).SetReadBuffer(4096)
-		}
-		return c, err
-	}}}
+	small := smallWindowClient()
 	hs.dial(t, "stuck", "s", &websocket.DialOptions{HTTPClient: small})
 	waitFor(t, "two bound sockets", func() bool { return hs.hub.Len() == 2 })
 	payload, _ := json.Marshal(strings.Repeat("x", 32<<10))
@@ -193,15 +199,8 @@ func TestHubCutsOffSlowConsumer(t *testing.T) {
 	b := NewLocalBroker()
 	hs := newHubServer(t, b, HubOptions{QueueLen: 8})
 	fast := hs.dial(t, "fast", "f", nil)
-	// The slow client never reads after its hello; a small receive buffer
-	// makes its TCP window fill sooner.
-	small := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil {
-			c.(*net.TCPConn).SetReadBuffer(4096)
-		}
-		return c, err
-	}}}
+	// The slow client never reads after its hello.
+	small := smallWindowClient()
 	hs.dial(t, "slow", "s", &websocket.DialOptions{HTTPClient: small})
 	waitFor(t, "two bound sockets", func() bool { return hs.hub.Len() == 2 })
 

@@ -137,3 +137,30 @@ func TestOpenRejectsBadURL(t *testing.T) {
 		}
 	}
 }
+
+// eachAtVersion runs fn against SQLite and PostgreSQL (when
+// WARD_TEST_POSTGRES names it) with a store migrated up to version v only:
+// for tests of a migration over data that the schema before it wrote.
+func eachAtVersion(t *testing.T, now func() time.Time, v int, fn func(t *testing.T, s *store.Store)) {
+	for _, tc := range []struct {
+		name string
+		opts func(t *testing.T) store.Options
+	}{
+		{"sqlite", func(t *testing.T) store.Options { return store.Options{DataDir: t.TempDir()} }},
+		{"postgres", func(t *testing.T) store.Options { return store.Options{URL: storetest.PostgresURL(t)} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts(t)
+			opts.Now = now
+			s, err := store.Open(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if _, err := s.MigrateUpTo(context.Background(), v); err != nil {
+				t.Fatal(err)
+			}
+			fn(t, s)
+		})
+	}
+}

@@ -401,94 +401,76 @@ func TestConformancePurgeWalksFromTheFloor(t *testing.T) {
 // leads with the client id; the messages, the receipts and timers that
 // refer to them, idempotency and the foreign keys all stay as they were.
 func TestMigrationLeadsTheClientIndexWithTheClientID(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		opts func(t *testing.T) store.Options
-	}{
-		{"sqlite", func(t *testing.T) store.Options { return store.Options{DataDir: t.TempDir()} }},
-		{"postgres", func(t *testing.T) store.Options { return store.Options{URL: storetest.PostgresURL(t)} }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			clock := clocktest.At(time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC))
-			opts := tc.opts(t)
-			opts.Now = clock.Now
-			s, err := store.Open(ctx, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if _, err := s.MigrateUpTo(ctx, 12); err != nil {
-				t.Fatal(err)
-			}
-			seedMessaging(t, s)
-			mustWrite(t, s, func(tx *store.Tx) error {
-				for _, id := range []string{"m1", "m2", "m3"} {
-					prio := ward.Normal
-					if id == "m3" {
-						prio = ward.Urgent
+	clock := clocktest.At(time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC))
+	eachAtVersion(t, clock.Now, 12, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedMessaging(t, s)
+		mustWrite(t, s, func(tx *store.Tx) error {
+			for _, id := range []string{"m1", "m2", "m3"} {
+				prio := ward.Normal
+				if id == "m3" {
+					prio = ward.Urgent
+				}
+				m := newMsg(id, "u1", "k"+id, prio)
+				if ok, err := tx.InsertMessage(ctx, m); !ok || err != nil {
+					t.Fatalf("InsertMessage %s: %v %v", id, ok, err)
+				}
+				if prio == ward.Urgent {
+					if _, err := tx.Recipients(ctx, m); err != nil { // its receipt rows
+						return err
 					}
-					m := newMsg(id, "u1", "k"+id, prio)
-					if ok, err := tx.InsertMessage(ctx, m); !ok || err != nil {
-						t.Fatalf("InsertMessage %s: %v %v", id, ok, err)
-					}
-					if prio == ward.Urgent {
-						if _, err := tx.Recipients(ctx, m); err != nil { // its receipt rows
-							return err
-						}
-						if err := tx.CreateEscalations(ctx, m, tx.Now.Add(time.Minute), tx.Now.Add(time.Hour)); err != nil {
-							return err
-						}
+					if err := tx.CreateEscalations(ctx, m, tx.Now.Add(time.Minute), tx.Now.Add(time.Hour)); err != nil {
+						return err
 					}
 				}
-				return nil
-			})
-			applied, err := s.Migrate(ctx)
-			if err != nil || len(applied) == 0 || applied[len(applied)-1] != "0013_client_id_index.sql" {
-				t.Fatalf("migrate: %v %v", applied, err)
 			}
-			mustWrite(t, s, func(tx *store.Tx) error {
-				msgs, err := tx.ListMessages(ctx, "c1", 0, 10)
-				if err != nil || len(msgs) != 3 {
-					t.Fatalf("messages after the migration: %d, %v", len(msgs), err)
-				}
-				for i, m := range msgs {
-					if m.Seq != int64(i+1) || string(m.BodySealed) != "sealed-"+m.ID {
-						t.Errorf("message %d after the migration: %+v", i, m)
-					}
-				}
-				if ok, err := tx.InsertMessage(ctx, newMsg("m1-again", "u1", "km1", ward.Normal)); ok || err != nil {
-					t.Errorf("a reused client id after the migration: stored %v, %v", ok, err)
-				}
-				if m, err := tx.MessageByClientID(ctx, "c1", "u1", "km2"); err != nil || m.ID != "m2" {
-					t.Errorf("MessageByClientID: %+v %v", m, err)
-				}
-				m4 := newMsg("m4", "u1", "km4", ward.Normal)
-				if ok, err := tx.InsertMessage(ctx, m4); !ok || err != nil || m4.Seq != 4 {
-					t.Errorf("a new message after the migration: %v seq %d %v", ok, m4.Seq, err)
-				}
-				return nil
-			})
-			if rs := receiptsOf(t, s, "m3"); len(rs["m3"]) != 1 || rs["m3"][0].UserID != "u2" {
-				t.Errorf("the urgent message's receipts after the migration: %+v", rs["m3"])
-			}
-			// The foreign keys are enforced again.
-			err = s.Write(ctx, func(tx *store.Tx) error {
-				return tx.ExecForTest(ctx, `INSERT INTO receipts (message_id, user_id, conversation_id, seq, sender_id, urgent)
-					VALUES ('no-such-message', 'u2', 'c1', 9, 'u1', 1)`)
-			})
-			if err == nil {
-				t.Error("a receipt for a message that does not exist was stored: foreign keys are off")
-			}
-			if tc.name == "sqlite" {
-				var first string
-				mustWrite(t, s, func(tx *store.Tx) error {
-					return tx.QueryRowForTest(ctx, "SELECT name FROM pragma_index_info('messages_client') WHERE seqno = 0").Scan(&first)
-				})
-				if first != "client_id" {
-					t.Errorf("messages_client leads with %q, want client_id", first)
-				}
-			}
+			return nil
 		})
-	}
+		applied, err := s.Migrate(ctx)
+		if err != nil || len(applied) == 0 || applied[len(applied)-1] != "0013_client_id_index.sql" {
+			t.Fatalf("migrate: %v %v", applied, err)
+		}
+		mustWrite(t, s, func(tx *store.Tx) error {
+			msgs, err := tx.ListMessages(ctx, "c1", 0, 10)
+			if err != nil || len(msgs) != 3 {
+				t.Fatalf("messages after the migration: %d, %v", len(msgs), err)
+			}
+			for i, m := range msgs {
+				if m.Seq != int64(i+1) || string(m.BodySealed) != "sealed-"+m.ID {
+					t.Errorf("message %d after the migration: %+v", i, m)
+				}
+			}
+			if ok, err := tx.InsertMessage(ctx, newMsg("m1-again", "u1", "km1", ward.Normal)); ok || err != nil {
+				t.Errorf("a reused client id after the migration: stored %v, %v", ok, err)
+			}
+			if m, err := tx.MessageByClientID(ctx, "c1", "u1", "km2"); err != nil || m.ID != "m2" {
+				t.Errorf("MessageByClientID: %+v %v", m, err)
+			}
+			m4 := newMsg("m4", "u1", "km4", ward.Normal)
+			if ok, err := tx.InsertMessage(ctx, m4); !ok || err != nil || m4.Seq != 4 {
+				t.Errorf("a new message after the migration: %v seq %d %v", ok, m4.Seq, err)
+			}
+			return nil
+		})
+		if rs := receiptsOf(t, s, "m3"); len(rs["m3"]) != 1 || rs["m3"][0].UserID != "u2" {
+			t.Errorf("the urgent message's receipts after the migration: %+v", rs["m3"])
+		}
+		// The foreign keys are enforced again.
+		err = s.Write(ctx, func(tx *store.Tx) error {
+			return tx.ExecForTest(ctx, `INSERT INTO receipts (message_id, user_id, conversation_id, seq, sender_id, urgent)
+					VALUES ('no-such-message', 'u2', 'c1', 9, 'u1', 1)`)
+		})
+		if err == nil {
+			t.Error("a receipt for a message that does not exist was stored: foreign keys are off")
+		}
+		if s.Dialect() == "sqlite" {
+			var first string
+			mustWrite(t, s, func(tx *store.Tx) error {
+				return tx.QueryRowForTest(ctx, "SELECT name FROM pragma_index_info('messages_client') WHERE seqno = 0").Scan(&first)
+			})
+			if first != "client_id" {
+				t.Errorf("messages_client leads with %q, want client_id", first)
+			}
+		}
+	})
 }

@@ -152,75 +152,57 @@ func TestConformanceReceiptMarks(t *testing.T) {
 // of normal messages into marks and positions, keeps urgent messages' rows,
 // and every receipt reads the same afterwards.
 func TestMigrationCarriesReceiptsOver(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		opts func(t *testing.T) store.Options
-	}{
-		{"sqlite", func(t *testing.T) store.Options { return store.Options{DataDir: t.TempDir()} }},
-		{"postgres", func(t *testing.T) store.Options { return store.Options{URL: storetest.PostgresURL(t)} }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			clock := clocktest.At(time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC))
-			opts := tc.opts(t)
-			opts.Now = clock.Now
-			s, err := store.Open(ctx, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if _, err := s.MigrateUpTo(ctx, 9); err != nil {
-				t.Fatal(err)
-			}
-			seedMessaging(t, s)
-			t1, t2, t3 := micros(clock.Now().Add(time.Minute)), micros(clock.Now().Add(2*time.Minute)), micros(clock.Now().Add(3*time.Minute))
-			mustWrite(t, s, func(tx *store.Tx) error {
-				for i, id := range []string{"m1", "m2", "m3"} {
-					prio := ward.Normal
-					if id == "m3" {
-						prio = ward.Urgent
-					}
-					if ok, err := tx.InsertMessage(ctx, newMsg(id, "u1", "k"+id, prio)); !ok || err != nil {
-						t.Fatalf("InsertMessage %s: %v %v", id, ok, err)
-					}
-					// Schema 9: a receipt row per message and recipient.
-					d, r, urgent := []int64{t1, t2, t3}[i], int64(0), 0
-					if id == "m1" {
-						r = t2
-					}
-					if prio == ward.Urgent {
-						urgent = 1
-					}
-					if err := tx.ExecForTest(ctx, `INSERT INTO receipts (message_id, user_id, conversation_id, seq, sender_id, urgent, delivered_at, read_at)
+	clock := clocktest.At(time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC))
+	eachAtVersion(t, clock.Now, 9, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		seedMessaging(t, s)
+		t1, t2, t3 := micros(clock.Now().Add(time.Minute)), micros(clock.Now().Add(2*time.Minute)), micros(clock.Now().Add(3*time.Minute))
+		mustWrite(t, s, func(tx *store.Tx) error {
+			for i, id := range []string{"m1", "m2", "m3"} {
+				prio := ward.Normal
+				if id == "m3" {
+					prio = ward.Urgent
+				}
+				if ok, err := tx.InsertMessage(ctx, newMsg(id, "u1", "k"+id, prio)); !ok || err != nil {
+					t.Fatalf("InsertMessage %s: %v %v", id, ok, err)
+				}
+				// Schema 9: a receipt row per message and recipient.
+				d, r, urgent := []int64{t1, t2, t3}[i], int64(0), 0
+				if id == "m1" {
+					r = t2
+				}
+				if prio == ward.Urgent {
+					urgent = 1
+				}
+				if err := tx.ExecForTest(ctx, `INSERT INTO receipts (message_id, user_id, conversation_id, seq, sender_id, urgent, delivered_at, read_at)
 						VALUES ($1, 'u2', 'c1', $2, 'u1', $3, $4, $5)`, id, i+1, urgent, d, r); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if _, err := s.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			rs := receiptsOf(t, s, "m1", "m2", "m3")
-			want := map[string][2]int64{"m1": {t1, t2}, "m2": {t2, 0}, "m3": {t3, 0}}
-			for id, w := range want {
-				if len(rs[id]) != 1 {
-					t.Errorf("%s receipts %+v, want one for u2", id, rs[id])
-					continue
-				}
-				r := rs[id][0]
-				if r.UserID != "u2" || micros(r.DeliveredAt) != w[0] || (w[1] == 0) != r.ReadAt.IsZero() || (w[1] != 0 && micros(r.ReadAt) != w[1]) {
-					t.Errorf("%s receipt %+v, want delivered %d read %d", id, r, w[0], w[1])
+					return err
 				}
 			}
-			if n := unread(t, s, "u2"); n != 2 {
-				t.Errorf("u2 unread %d after the migration, want 2", n)
-			}
-			if got := markReceipts(t, s, "u2", 2, ward.Delivered); len(got) != 0 {
-				t.Errorf("positions were not carried over: a delivered mark at 2 changed %v", got)
-			}
+			return nil
 		})
-	}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rs := receiptsOf(t, s, "m1", "m2", "m3")
+		want := map[string][2]int64{"m1": {t1, t2}, "m2": {t2, 0}, "m3": {t3, 0}}
+		for id, w := range want {
+			if len(rs[id]) != 1 {
+				t.Errorf("%s receipts %+v, want one for u2", id, rs[id])
+				continue
+			}
+			r := rs[id][0]
+			if r.UserID != "u2" || micros(r.DeliveredAt) != w[0] || (w[1] == 0) != r.ReadAt.IsZero() || (w[1] != 0 && micros(r.ReadAt) != w[1]) {
+				t.Errorf("%s receipt %+v, want delivered %d read %d", id, r, w[0], w[1])
+			}
+		}
+		if n := unread(t, s, "u2"); n != 2 {
+			t.Errorf("u2 unread %d after the migration, want 2", n)
+		}
+		if got := markReceipts(t, s, "u2", 2, ward.Delivered); len(got) != 0 {
+			t.Errorf("positions were not carried over: a delivered mark at 2 changed %v", got)
+		}
+	})
 }
 
 func micros(t time.Time) int64 {
