@@ -24,9 +24,11 @@ func requestIDFrom(ctx context.Context) string {
 }
 
 func newRequestID() string {
-	b := make([]byte, 12)
-	rand.Read(b)
-	return hex.EncodeToString(b)
+	var b [12]byte
+	rand.Read(b[:])
+	var h [24]byte
+	hex.Encode(h[:], b[:])
+	return string(h[:]) // the one allocation: every socket send makes an id
 }
 
 // securityHeaders are sent on every response.

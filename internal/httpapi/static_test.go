@@ -83,3 +83,16 @@ func TestStaticClient(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestIDs: request ids are 24 lowercase hex digits (96 random
+// bits), new each time.
+func TestRequestIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		id := newRequestID()
+		if len(id) != 24 || strings.Trim(id, "0123456789abcdef") != "" || seen[id] {
+			t.Fatalf("request id %q: want 24 hex digits, new each time", id)
+		}
+		seen[id] = true
+	}
+}
