@@ -122,8 +122,9 @@ func (h *Handler) instrument(next http.Handler) http.Handler {
 	})
 }
 
-// logRequest counts a request in the metrics and writes its access-log
-// line: for HTTP requests and for sends over a WebSocket alike.
+// logRequest counts an HTTP request in the metrics and writes its
+// access-log line (a send over a WebSocket is always counted, but logged
+// only when refused or slow: socket.send).
 func (h *Handler) logRequest(ctx context.Context, id, method, route string, status int, elapsed time.Duration, remote string) {
 	h.countRequest(method, route, status, elapsed)
 	h.logLine(ctx, id, method, route, status, elapsed, remote)

@@ -17,8 +17,8 @@ import (
 // Conn is one socket held by a Hub. Frames for it wait in a bounded queue;
 // a writer (a worker of internal/workers) drains it only while it is not
 // empty, so an idle socket costs its reader (the handler's goroutine) and
-// no writer. The
-// owner reads from the socket and calls Release when reading ends.
+// no writer. The owner reads from the socket and calls Release when
+// reading ends.
 type Conn struct {
 	hub *Hub
 	ws  *websocket.Conn

@@ -111,11 +111,7 @@ var errJobFailed = errors.New("a job of the batch failed")
 // transaction with errJobFailed.
 func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) ([]error, error) {
 	errs := make([]error, len(jobs))
-	run := func(fn func(*Tx) error) error { return s.run(ctx, s.w, false, fn) }
-	if s.d.name == "sqlite" {
-		run = func(fn func(*Tx) error) error { return s.runWriter(ctx, !savepoints, fn) }
-	}
-	commitErr := run(func(tx *Tx) error {
+	commitErr := s.write(ctx, !savepoints, func(tx *Tx) error {
 		var audit []AuditRow
 		tx.audit = &audit
 		for i, j := range jobs {

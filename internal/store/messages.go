@@ -55,11 +55,15 @@ func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
 	if tx.wc != nil {
 		tx.wc.forget(m.ConversationID) // its highest sequence number moves
 	}
-	if err := tx.readConversation(ctx, m); err != nil {
+	f, err := tx.readConversation(ctx, m.OrgID, m.ConversationID)
+	if err != nil {
+		return false, err
+	}
+	if err := tx.admit(f, m); err != nil {
 		return false, err
 	}
 	m.CreatedAt, m.RecalledAt, m.PurgedAt = tx.Now, time.Time{}, time.Time{}
-	err := tx.queryRow(ctx, "INSERT INTO messages ("+msgCols+`) VALUES ($1, $2, $3,
+	err = tx.queryRow(ctx, "INSERT INTO messages ("+msgCols+`) VALUES ($1, $2, $3,
 		(SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $3), $4, $5, $6, $7, $8, $9, 0, 0)
 		ON CONFLICT (client_id, sender_id, conversation_id) DO NOTHING RETURNING seq`,
 		m.ID, m.OrgID, m.ConversationID, m.SenderID, m.ClientID, m.BodySealed, string(m.Priority), m.BackupUserID,
@@ -70,53 +74,63 @@ func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
 	return err == nil, tx.d.wrap(err)
 }
 
-// readConversation reads m's conversation's patient tag and members in one
-// query (Recipients then needs none), locking the conversation's row on
-// PostgreSQL. It fails with CodeNotFound unless m's sender is a member.
-func (tx *Tx) readConversation(ctx context.Context, m *Message) error {
-	rows, err := tx.query(ctx, `SELECT c.patient_id, cm.user_id FROM conversations c
-		JOIN conversation_members cm ON cm.conversation_id = c.id
-		WHERE c.org_id = $1 AND c.id = $2`+tx.d.forUpdate, m.OrgID, m.ConversationID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	m.members = nil // it may be the writer cache's: never append to it
-	member := false
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&m.PatientID, &u); err != nil {
-			return tx.d.wrap(err)
-		}
-		m.members = append(m.members, u)
-		member = member || u == m.SenderID
-	}
-	if err := rows.Err(); err != nil {
-		return tx.d.wrap(err)
-	}
-	if !member {
-		m.members, m.PatientID = nil, ""
-		return tx.d.wrap(sql.ErrNoRows)
-	}
-	return nil
-}
-
-// holdMessageRow is InsertMessage in a group commit's first run.
+// holdMessageRow is InsertMessage in a group commit's first run: the
+// conversation and the next number come from the writer cache, and the
+// row waits for insertHeld (writercache.go).
 func (tx *Tx) holdMessageRow(ctx context.Context, m *Message) (bool, error) {
-	f, err := tx.conversation(ctx, m.ConversationID)
+	f, err := tx.conversation(ctx, m.OrgID, m.ConversationID)
 	if err != nil {
 		return false, err
 	}
-	if f.orgID != m.OrgID || !slices.Contains(f.members, m.SenderID) {
-		return false, tx.d.wrap(sql.ErrNoRows)
+	if err := tx.admit(f, m); err != nil {
+		return false, err
 	}
 	if m.Seq, err = tx.nextSeq(ctx, m.ConversationID); err != nil {
 		return false, err
 	}
-	m.PatientID, m.members = f.patientID, f.members
 	m.CreatedAt, m.RecalledAt, m.PurgedAt = tx.Now, time.Time{}, time.Time{}
 	tx.batch.pending = append(tx.batch.pending, m)
 	return true, nil
+}
+
+// convFacts is what a send reads of its conversation.
+type convFacts struct {
+	orgID, patientID string
+	members          []string
+}
+
+// readConversation reads an org's conversation's patient tag and members
+// in one query (Recipients then needs none), locking the conversation's
+// row on PostgreSQL. No such conversation in the org reads as no members.
+func (tx *Tx) readConversation(ctx context.Context, orgID, convID string) (convFacts, error) {
+	rows, err := tx.query(ctx, `SELECT c.patient_id, cm.user_id FROM conversations c
+		JOIN conversation_members cm ON cm.conversation_id = c.id
+		WHERE c.org_id = $1 AND c.id = $2`+tx.d.forUpdate, orgID, convID)
+	if err != nil {
+		return convFacts{}, err
+	}
+	defer rows.Close()
+	f := convFacts{orgID: orgID}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&f.patientID, &u); err != nil {
+			return convFacts{}, tx.d.wrap(err)
+		}
+		f.members = append(f.members, u)
+	}
+	return f, tx.d.wrap(rows.Err())
+}
+
+// admit lets m into the conversation f tells of, or fails with
+// CodeNotFound unless it is of m's org and m's sender is a member. It
+// gives m the conversation's patient tag and members (which may be the
+// writer cache's: never append to them).
+func (tx *Tx) admit(f convFacts, m *Message) error {
+	if f.orgID != m.OrgID || !slices.Contains(f.members, m.SenderID) {
+		return tx.d.wrap(sql.ErrNoRows)
+	}
+	m.PatientID, m.members = f.patientID, f.members
+	return nil
 }
 
 // MessageByClientID finds the message a sender sent with a client id in a

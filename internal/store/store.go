@@ -257,6 +257,15 @@ func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
 // Write runs fn in a read-write transaction and commits it when fn returns
 // nil. On SQLite writes are serialised through one connection.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
+	return s.write(ctx, false, fn)
+}
+
+// write runs fn in a read-write transaction: on SQLite on the writer's
+// connection, firstRun marking a group commit's first run (runWriter).
+func (s *Store) write(ctx context.Context, firstRun bool, fn func(*Tx) error) error {
+	if s.d.name == "sqlite" {
+		return s.runWriter(ctx, firstRun, fn)
+	}
 	return s.run(ctx, s.w, false, fn)
 }
 
@@ -266,9 +275,6 @@ func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx) error) error {
-	if s.d.name == "sqlite" && db == s.w {
-		return s.runWriter(ctx, false, fn)
-	}
 	opts := &sql.TxOptions{ReadOnly: readOnly && s.d.name == "postgres"}
 	sqlTx, err := db.BeginTx(ctx, opts)
 	if err != nil {

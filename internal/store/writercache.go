@@ -38,12 +38,6 @@ type writerCache struct {
 	seqs    map[string]int64 // conversation id → highest sequence number
 }
 
-// convFacts is what a send reads of its conversation.
-type convFacts struct {
-	orgID, patientID string
-	members          []string
-}
-
 // maxCachedConversations bounds the cache; past it, it starts over.
 const maxCachedConversations = 100_000
 
@@ -98,36 +92,21 @@ func (c *writerCache) commit(b *batchState) {
 	}
 }
 
-// conversation returns the facts of a conversation, reading them when
-// neither the run nor the cache knows them.
-func (tx *Tx) conversation(ctx context.Context, convID string) (convFacts, error) {
+// conversation returns the facts of an org's conversation, reading them
+// (readConversation) when neither the run nor the cache knows them. A
+// cached conversation of another org is refused by admit, as the read is.
+func (tx *Tx) conversation(ctx context.Context, orgID, convID string) (convFacts, error) {
 	if f, ok := tx.batch.convs[convID]; ok {
 		return f, nil
 	}
 	if f, ok := tx.wc.convs[convID]; ok {
 		return f, nil
 	}
-	rows, err := tx.query(ctx, `SELECT c.org_id, c.patient_id, cm.user_id FROM conversations c
-		JOIN conversation_members cm ON cm.conversation_id = c.id WHERE c.id = $1`, convID)
-	if err != nil {
-		return convFacts{}, err
-	}
-	defer rows.Close()
-	var f convFacts
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&f.orgID, &f.patientID, &u); err != nil {
-			return convFacts{}, tx.d.wrap(err)
-		}
-		f.members = append(f.members, u)
-	}
-	if err := rows.Err(); err != nil {
-		return convFacts{}, tx.d.wrap(err)
-	}
-	if f.members != nil {
+	f, err := tx.readConversation(ctx, orgID, convID)
+	if err == nil && f.members != nil {
 		tx.batch.convs[convID] = f
 	}
-	return f, nil
+	return f, err
 }
 
 // nextSeq numbers the next message of a conversation.
@@ -146,14 +125,19 @@ func (tx *Tx) nextSeq(ctx context.Context, convID string) (int64, error) {
 }
 
 // insertHeld inserts the held message rows, in INSERTs of a power of two
-// rows each (see InsertAuditRows). It runs before any other statement of
-// the transaction and at the end of the batch.
+// rows each (rowsPerInsert). It runs before any other statement of the
+// transaction and at the end of the batch; after a failure it only
+// returns it again, so that the run does not commit.
 func (tx *Tx) insertHeld(ctx context.Context) error {
-	if tx.batch == nil || len(tx.batch.pending) == 0 || tx.batch.failed != nil {
-		return tx.batchFailed()
+	b := tx.batch
+	if b == nil {
+		return nil
 	}
-	rows := tx.batch.pending
-	tx.batch.pending = nil
+	if b.failed != nil || len(b.pending) == 0 {
+		return b.failed
+	}
+	rows := b.pending
+	b.pending = nil
 	const width = 10
 	for len(rows) > 0 {
 		n := rowsPerInsert(len(rows))
@@ -163,18 +147,10 @@ func (tx *Tx) insertHeld(ctx context.Context) error {
 				string(m.Priority), m.BackupUserID, micros(m.CreatedAt))
 		}
 		if _, err := tx.exec(ctx, "INSERT INTO messages ("+msgInsertCols+") VALUES "+tx.d.valueRows(width, n), args...); err != nil {
-			tx.batch.failed = fmt.Errorf("insert held messages: %w", err)
-			return tx.batch.failed
+			b.failed = fmt.Errorf("insert held messages: %w", err)
+			return b.failed
 		}
 		rows = rows[n:]
 	}
 	return nil
-}
-
-// batchFailed is the error that keeps a first run from committing.
-func (tx *Tx) batchFailed() error {
-	if tx.batch == nil {
-		return nil
-	}
-	return tx.batch.failed
 }
