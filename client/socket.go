@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -65,7 +66,7 @@ func (c *Client) Dial(ctx context.Context) (*Socket, error) {
 func (s *Socket) Next(ctx context.Context) (Event, error) {
 	for {
 		var ev Event
-		_, b, err := s.conn.Read(ctx)
+		buf, err := s.read(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.failPending(err)
@@ -76,7 +77,9 @@ func (s *Socket) Next(ctx context.Context) (Event, error) {
 			Event
 			sendAnswer
 		}
-		if err := json.Unmarshal(b, &f); err != nil {
+		err = json.Unmarshal(buf.Bytes(), &f) // copies what it keeps (Data too)
+		frameBufs.Put(buf)
+		if err != nil {
 			return ev, err
 		}
 		if f.Event.Type == "sent" || f.Event.Type == "error" {
@@ -87,6 +90,25 @@ func (s *Socket) Next(ctx context.Context) (Event, error) {
 		}
 		return f.Event, nil
 	}
+}
+
+// frameBufs holds buffers for frames being decoded: pooled, a frame read
+// costs no allocation of its own.
+var frameBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// read reads the next frame into a buffer from frameBufs.
+func (s *Socket) read(ctx context.Context) (*bytes.Buffer, error) {
+	_, r, err := s.conn.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	buf := frameBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		frameBufs.Put(buf)
+		return nil, err
+	}
+	return buf, nil
 }
 
 // answer hands a to the Send waiting for it, if any.

@@ -322,16 +322,17 @@ func (s *socket) check(checkFn func(ctx context.Context, tokenHash, ip string) (
 // readLoop reads client frames until the socket closes.
 func (s *socket) readLoop() {
 	for {
-		typ, data, err := s.ws.Read(context.Background())
+		typ, buf, err := s.readFrame()
 		if err != nil {
 			return
 		}
 		if typ != websocket.MessageText {
+			putFrameBuf(buf)
 			continue // ignored, like any frame the server does not know
 		}
-		var f clientFrame
-		if err := json.Unmarshal(data, &f); err != nil {
-			s.notJSON(data, err)
+		f, strictErr, ok := s.decodeFrame(buf.Bytes())
+		putFrameBuf(buf) // the decoded frame holds copies
+		if !ok {
 			continue
 		}
 		switch f.Type {
@@ -340,9 +341,56 @@ func (s *socket) readLoop() {
 		case realtime.Typing:
 			s.typing(f.ConversationID)
 		case "send":
-			s.sendAside(data, f.Ref)
+			s.sendAside(f, strictErr)
 		}
 	}
+}
+
+// frameBufs holds buffers for client frames, which are read, decoded and
+// dropped: pooled, a frame costs no allocation, and an idle socket holds
+// no buffer.
+var frameBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readFrame reads the next client frame into a buffer from frameBufs.
+func (s *socket) readFrame() (websocket.MessageType, *bytes.Buffer, error) {
+	typ, r, err := s.ws.Reader(context.Background())
+	if err != nil {
+		return typ, nil, err
+	}
+	buf := frameBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		putFrameBuf(buf)
+		return typ, nil, err
+	}
+	return typ, buf, nil
+}
+
+// putFrameBuf returns a frame's buffer to frameBufs, unless a large frame
+// grew it: the pool keeps buffers of common frames only.
+func putFrameBuf(b *bytes.Buffer) {
+	if b.Cap() <= 16<<10 {
+		frameBufs.Put(b)
+	}
+}
+
+// decodeFrame decodes a client frame once. A send frame is decoded
+// strictly (decodeJSON: no unknown fields, one object), and since every
+// other frame's fields are a send's too, most frames decode so in one
+// pass. A frame that does not is decoded again leniently for its type,
+// ref and conversation: other frames tolerate fields they do not use, and
+// a send is then answered with strictErr. A frame that is not JSON at all
+// is answered here (ok false).
+func (s *socket) decodeFrame(data []byte) (f sendFrame, strictErr error, ok bool) {
+	if strictErr = decodeJSON(data, &f); strictErr == nil {
+		return f, nil, true
+	}
+	var c clientFrame
+	if err := json.Unmarshal(data, &c); err != nil {
+		s.notJSON(data, err)
+		return f, nil, false
+	}
+	return sendFrame{Type: c.Type, Ref: c.Ref, ConversationID: c.ConversationID}, strictErr, true
 }
 
 // isUpgrade reports whether r asks for a WebSocket.

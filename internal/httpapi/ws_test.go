@@ -195,6 +195,12 @@ func TestWebSocketFirstFrameAuthAndEvents(t *testing.T) {
 	if f := frame(t, c); f["type"] != "pong" {
 		t.Errorf("ping answered %v", f)
 	}
+	// Frames other than sends tolerate fields they do not use (a send's
+	// are strict: wssend_test).
+	send(t, c, map[string]string{"type": "ping", "client_version": "9"})
+	if f := frame(t, c); f["type"] != "pong" {
+		t.Errorf("ping with an unknown field answered %v", f)
+	}
 	e.f.App.Broker().Publish(context.Background(), realtime.Event{Type: realtime.MessageCreated, ConversationID: "conv-1", Seq: 42,
 		Data: json.RawMessage(`{"id":"m1"}`), Users: []string{nurse.ID}})
 	if f := frame(t, c); f["type"] != realtime.MessageCreated || f["conversation_id"] != "conv-1" || f["seq"] != float64(42) {

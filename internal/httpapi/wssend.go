@@ -62,9 +62,11 @@ const maxRefLen = 64
 // sendRoute is the route label of socket sends in the request metrics and log.
 const sendRoute = "WS send"
 
-// send handles one send frame and answers it. ref is the frame's ref as
-// far as a lenient decoding found it.
-func (s *socket) send(data []byte, ref string) {
+// send handles one send frame and answers it: f as readLoop decoded it,
+// and decodeErr the strict decoding's error, if any (f then holds only
+// what a lenient decoding found: type, ref and conversation).
+func (s *socket) send(f sendFrame, decodeErr error) {
+	ref := f.Ref
 	start := time.Now()
 	id := newRequestID()
 	ctx, cancel := context.WithTimeout(context.WithValue(s.ctx, requestIDKey, id), 30*time.Second)
@@ -73,7 +75,7 @@ func (s *socket) send(data []byte, ref string) {
 	p, err := s.h.app.AuthenticateOnSocket(ctx, s.tokenHash, s.ip)
 	var answer sentFrame
 	if err == nil {
-		answer, err = s.sendMessage(ctx, p, data)
+		answer, err = s.sendMessage(ctx, p, f, decodeErr)
 	}
 	if err == nil {
 		status = answer.Status
@@ -106,8 +108,9 @@ func (s *socket) send(data []byte, ref string) {
 // send's line is the one its problem's request_id leads to.
 const slowSend = time.Second
 
-// sendMessage decodes the frame and sends its message as p.
-func (s *socket) sendMessage(ctx context.Context, p *app.Principal, data []byte) (answer sentFrame, err error) {
+// sendMessage sends the frame's message as p, or answers the frame's
+// decoding error: checked after the session, as a POST's body is.
+func (s *socket) sendMessage(ctx context.Context, p *app.Principal, f sendFrame, decodeErr error) (answer sentFrame, err error) {
 	defer func() {
 		// The socket's goroutine is not under net/http's recovery.
 		if v := recover(); v != nil {
@@ -115,9 +118,8 @@ func (s *socket) sendMessage(ctx context.Context, p *app.Principal, data []byte)
 			answer, err = sentFrame{}, ward.Errorf(ward.CodeInternal, "internal error")
 		}
 	}()
-	var f sendFrame
-	if err := decodeJSON(data, &f); err != nil {
-		return answer, err
+	if decodeErr != nil {
+		return answer, decodeErr
 	}
 	if f.Ref == "" || len(f.Ref) > maxRefLen {
 		return answer, ward.Errorf(ward.CodeInvalid, "ref must be 1 to %d characters", maxRefLen)
@@ -138,11 +140,11 @@ func (s *socket) sendMessage(ctx context.Context, p *app.Principal, data []byte)
 // send path is deep, and run on the reader it would grow the reader's
 // stack, which every socket keeps while idle, to 16 KiB or more until the
 // collector shrinks it again. The wait keeps a socket's sends in order.
-func (s *socket) sendAside(data []byte, ref string) {
+func (s *socket) sendAside(f sendFrame, decodeErr error) {
 	done := make(chan struct{})
 	workers.Go(func() {
 		defer close(done)
-		s.send(data, ref)
+		s.send(f, decodeErr)
 	})
 	<-done
 }
