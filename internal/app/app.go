@@ -55,6 +55,7 @@ type App struct {
 	address *auth.Throttle
 	cache   *sessionCache                  // sessions by token hash (sessioncache.go)
 	members *ttlCache[memberKey, struct{}] // membercache.go
+	touches *touches                       // session activity not yet written (touches.go)
 
 	signingIn auth.InFlight // sign-ins under way per source address
 	passkey   *webauthn.WebAuthn
@@ -67,8 +68,8 @@ type App struct {
 func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
-		members: newMemberCache(),
-		blobs:   cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
+		members: newMemberCache(), touches: newTouches(),
+		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
 	if a.maxAttachment <= 0 {
 		a.maxAttachment = ward.MaxAttachmentSize
 	}

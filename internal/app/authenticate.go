@@ -38,17 +38,7 @@ func (a *App) authenticate(ctx context.Context, hash, ip, via string) (*Principa
 	}
 	now := a.now()
 	if now.Sub(p.Session.LastSeenAt) >= touchEvery(p.Policy.IdleTimeout.D()) {
-		// In the group commit with the sends: a busy clinic's touches
-		// would otherwise each take the single writer and an fsync.
-		err := a.store.WriteBatched(ctx, func(tx *store.Tx) error {
-			if err := tx.TouchSession(ctx, p.Session.ID); err != nil {
-				return err
-			}
-			return tx.TouchDevice(ctx, p.Device.ID, ip)
-		})
-		if err != nil {
-			return nil, err
-		}
+		a.touch(p.Session.ID, touch{deviceID: p.Device.ID, ip: ip, at: now}) // written in the background (touches.go)
 		p.Session.LastSeenAt = now
 		a.cache.touched(hash, now)
 	}

@@ -98,6 +98,9 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 		return nil, err
 	}
 	p := Principal{Session: o.Session, Device: o.Device, User: o.User, Policy: o.Policy}
+	if at, ok := a.touches.lastTouch(p.Session.ID); ok && at.After(p.Session.LastSeenAt) {
+		p.Session.LastSeenAt = at // recorded here, not yet written (touches.go)
+	}
 	a.cache.entries.put(hash, cachedSession{p: p, epoch: epoch}, now)
 	return &p, nil
 }

@@ -286,7 +286,7 @@ func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward
 	case ward.DeviceWiped:
 		return d, ward.Errorf(ward.CodeDeviceWiped, "this device was wiped; erase local data and start again"), nil
 	}
-	return d, nil, tx.TouchDevice(ctx, d.ID, ip)
+	return d, nil, tx.TouchDevice(ctx, d.ID, ip, tx.Now)
 }
 
 // loginFailed counts and audits a failed sign-in and returns the one answer.

@@ -111,10 +111,15 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	return err
 }
 
-// Close seals what the audit trail still holds, with a final checkpoint,
-// and closes everything.
+// Close writes the session activity the app still holds, seals what the
+// audit trail still holds, with a final checkpoint, and closes everything.
 func (e *Env) Close() error {
 	var errs []error
+	if e.App != nil { // session activity not yet written
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, e.App.FlushTouches(ctx))
+		cancel()
+	}
 	if e.Recorder != nil {
 		errs = append(errs, e.Recorder.Close())
 	}

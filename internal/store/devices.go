@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/wardhealth/ward"
 )
@@ -43,9 +44,9 @@ func (tx *Tx) SetDeviceState(ctx context.Context, orgID, id string, status ward.
 		string(status), string(wipe), orgID, id)
 }
 
-// TouchDevice records that a device was seen now from ip.
-func (tx *Tx) TouchDevice(ctx context.Context, id, ip string) error {
-	return tx.execOne(ctx, "UPDATE devices SET last_seen_at = $1, last_ip = $2 WHERE id = $3", micros(tx.Now), ip, id)
+// TouchDevice records that a device was seen at a time from ip.
+func (tx *Tx) TouchDevice(ctx context.Context, id, ip string, at time.Time) error {
+	return tx.execOne(ctx, "UPDATE devices SET last_seen_at = $1, last_ip = $2 WHERE id = $3", micros(at), ip, id)
 }
 
 func (tx *Tx) scanDevice(row scanner) (ward.Device, error) {

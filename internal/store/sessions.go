@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/wardhealth/ward"
 )
@@ -22,9 +23,9 @@ func (tx *Tx) SessionByTokenHash(ctx context.Context, hash string) (ward.Session
 	return tx.scanSession(tx.queryRow(ctx, "SELECT "+sessionCols+" FROM sessions WHERE token_hash = $1", hash))
 }
 
-// TouchSession records activity on a session.
-func (tx *Tx) TouchSession(ctx context.Context, id string) error {
-	return tx.execOne(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", micros(tx.Now), id)
+// TouchSession records activity on a session at a time.
+func (tx *Tx) TouchSession(ctx context.Context, id string, at time.Time) error {
+	return tx.execOne(ctx, "UPDATE sessions SET last_seen_at = $1 WHERE id = $2", micros(at), id)
 }
 
 // RevokeSession ends one of a user's sessions. It reports whether it was live.
