@@ -326,23 +326,26 @@ func (s *socket) readLoop() {
 		if err != nil {
 			return
 		}
-		if typ != websocket.MessageText {
-			putFrameBuf(buf)
-			continue // ignored, like any frame the server does not know
+		if typ == websocket.MessageText { // others are ignored, like any frame the server does not know
+			s.handleAside(buf.Bytes())
 		}
-		f, strictErr, ok := s.decodeFrame(buf.Bytes())
-		putFrameBuf(buf) // the decoded frame holds copies
-		if !ok {
-			continue
-		}
-		switch f.Type {
-		case "ping":
-			s.c.SendJSON(map[string]string{"type": "pong"})
-		case realtime.Typing:
-			s.typing(f.ConversationID)
-		case "send":
-			s.sendAside(f, strictErr)
-		}
+		putFrameBuf(buf)
+	}
+}
+
+// handle decodes a client frame and acts on it.
+func (s *socket) handle(data []byte) {
+	f, strictErr, ok := s.decodeFrame(data)
+	if !ok {
+		return
+	}
+	switch f.Type {
+	case "ping":
+		s.c.SendJSON(map[string]string{"type": "pong"})
+	case realtime.Typing:
+		s.typing(f.ConversationID)
+	case "send":
+		s.send(f, strictErr)
 	}
 }
 

@@ -136,23 +136,22 @@ func (s *socket) sendMessage(ctx context.Context, p *app.Principal, f sendFrame,
 	return answer, nil
 }
 
-// sendAside runs send on a worker (internal/workers) and waits for it: the
-// send path is deep, and run on the reader it would grow the reader's
-// stack, which every socket keeps while idle, to 16 KiB or more until the
-// collector shrinks it again. The wait keeps a socket's sends in order.
-func (s *socket) sendAside(f sendFrame, decodeErr error) {
+// handleAside runs handle on a worker (internal/workers) and waits for it:
+// decoding and the send path are deep, and run on the reader they would
+// grow the reader's stack, which every socket keeps while idle, to 8 KiB
+// or more until the collector shrinks it again (ward bench reports the
+// stacks' share of an idle socket's memory). The wait keeps a socket's
+// frames in order, and data (the reader's buffer) alive.
+func (s *socket) handleAside(data []byte) {
 	done := make(chan struct{})
 	workers.Go(func() {
 		defer close(done)
-		s.send(f, decodeErr)
+		s.handle(data)
 	})
 	<-done
 }
 
-// notJSON answers a frame that is not JSON. It is a function of its own so
-// that readLoop's stack frame stays small: every idle socket's goroutine
-// blocks in readLoop, and its stack must stay within 4 KiB (ward bench
-// reports the stacks' share of the memory per socket).
+// notJSON answers a frame that is not JSON.
 func (s *socket) notJSON(data []byte, err error) {
 	s.c.SendJSON(errorFrame{Type: "error", Ref: frameRef(data), Problem: problemOf(s.ctx, s.h.log, jsonError(err))})
 }
