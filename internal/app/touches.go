@@ -39,7 +39,7 @@ type touch struct {
 type touches struct {
 	mu       sync.Mutex
 	pending  map[string]touch // by session id
-	writing  map[string]touch // taken by the flusher, not yet committed
+	writing  map[string]touch // taken by a write (flusher or FlushTouches), not yet committed
 	flushing bool             // a flusher runs
 }
 
