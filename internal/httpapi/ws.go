@@ -198,12 +198,7 @@ func (s *socket) firstFrame(ip string) (*app.Principal, error) {
 	// On a worker: run on the reader, the sign-in path would leave every
 	// socket signed in this way an 8 KiB stack instead of 4 (handleAside).
 	var p *app.Principal
-	done := make(chan struct{})
-	workers.Go(func() {
-		defer close(done)
-		p, err = s.h.app.AuthenticateSocket(s.ctx, f.Token, ip)
-	})
-	<-done
+	workers.Run(func() { p, err = s.h.app.AuthenticateSocket(s.ctx, f.Token, ip) })
 	if p == nil {
 		s.refuse(err)
 	}

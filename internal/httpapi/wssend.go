@@ -136,19 +136,13 @@ func (s *socket) sendMessage(ctx context.Context, p *app.Principal, f sendFrame,
 	return answer, nil
 }
 
-// handleAside runs handle on a worker (internal/workers) and waits for it:
-// decoding and the send path are deep, and run on the reader they would
-// grow the reader's stack, which every socket keeps while idle, to 8 KiB
-// or more until the collector shrinks it again (ward bench reports the
-// stacks' share of an idle socket's memory). The wait keeps a socket's
-// frames in order, and data (the reader's buffer) alive.
+// handleAside runs handle on a worker (workers.Run): decoding and the
+// send path are deep, and run on the reader they would grow the reader's
+// stack, which every socket keeps while idle, to 8 KiB or more
+// (TestIdleSocketMemory). Run waits, which keeps a socket's frames in
+// order and data (the reader's buffer) alive.
 func (s *socket) handleAside(data []byte) {
-	done := make(chan struct{})
-	workers.Go(func() {
-		defer close(done)
-		s.handle(data)
-	})
-	<-done
+	workers.Run(func() { s.handle(data) })
 }
 
 // notJSON answers a frame that is not JSON.

@@ -22,6 +22,19 @@ func Go(fn func()) {
 
 // work runs fn, then the jobs handed to it, until it has been idle for
 // idleFor.
+// Run runs fn on a worker, as Go does, and returns when it has: a deep
+// call (a send, a sign-in) so grows the worker's stack, which it keeps
+// for the next job, and not the caller's, which an idle socket's reader
+// would otherwise keep while it waits for its next frame.
+func Run(fn func()) {
+	done := make(chan struct{})
+	Go(func() {
+		defer close(done)
+		fn()
+	})
+	<-done
+}
+
 func work(fn func()) {
 	fn()
 	idle := time.NewTimer(idleFor)

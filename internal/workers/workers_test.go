@@ -72,3 +72,14 @@ func TestIdleWorkersEnd(t *testing.T) {
 		t.Errorf("%d goroutines 5 s after the jobs, %d before: the idle workers did not end", got, base)
 	}
 }
+
+func TestRunWaitsForItsJob(t *testing.T) {
+	var ran atomic.Bool
+	Run(func() {
+		time.Sleep(20 * time.Millisecond)
+		ran.Store(true)
+	})
+	if !ran.Load() {
+		t.Fatal("Run returned before its job ended")
+	}
+}
