@@ -126,3 +126,46 @@ func TestWritesReadBackThroughTheDefaultVFS(t *testing.T) {
 		t.Fatalf("50 commits: SQLite made %d writes, the default VFS got %d; want 500 or more, and 50 to 75", made, gathered)
 	}
 }
+
+// A commit that adds frames leaves its sync to the caller (SyncWAL); the
+// sync of the WAL's header and a checkpoint's are made here.
+func TestCommitSyncsAreLeftToTheCaller(t *testing.T) {
+	if err := Register(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "s.db")
+	w := open(t, "file:"+path+"?"+pragmas+"&vfs="+Name+"&_pragma=wal_autocheckpoint(0)")
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := w.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts := func() (int64, int64) { return syncs.Load(), left.Load() }
+	s0, l0 := counts()
+	exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)") // opens: journal_mode(WAL) commits the header
+	for i := range 10 {
+		exec("INSERT INTO t (id, body) VALUES (?, ?)", i, row(i))
+	}
+	if s, l := counts(); s != s0+1 || l != l0+11 {
+		t.Fatalf("opening and 11 commits: %d syncs made and %d left, want 1 (the header's) and 11", s-s0, l-l0)
+	}
+	if err := SyncWAL(path); err != nil {
+		t.Fatal(err)
+	}
+	exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	s1, l1 := counts()
+	if s1 == s0+1 || l1 != l0+11 {
+		t.Fatalf("checkpoint: %d syncs made and %d left, want some and 0", s1-s0-1, l1-l0-11)
+	}
+	// A commit that starts the WAL over: SQLite syncs the new header before
+	// it writes frames (made here), then the commit (left).
+	exec("INSERT INTO t (id, body) VALUES (?, ?)", 10, row(10))
+	if s, l := counts(); s != s1+1 || l != l1+1 {
+		t.Fatalf("commit that starts the WAL over: %d syncs made and %d left, want 1 and 1", s-s1, l-l1)
+	}
+	check(t, w, 11)
+	if err := SyncWAL(filepath.Join(t.TempDir(), "none.db")); err != nil {
+		t.Fatalf("SyncWAL of a database without a WAL: %v", err)
+	}
+}
