@@ -62,7 +62,11 @@ func (c *Client) Dial(ctx context.Context) (*Socket, error) {
 }
 
 // Next waits for the next event. The answers to Send are read here too,
-// and handed to the Send calls waiting for them.
+// and handed to the Send calls waiting for them. A ctx that can end costs a
+// callback registered on it for every frame (the WebSocket library's
+// context.AfterFunc): a reader that runs until the socket is closed does
+// best with context.Background(), and goroutines that share one ctx contend
+// for its lock.
 func (s *Socket) Next(ctx context.Context) (Event, error) {
 	for {
 		var ev Event

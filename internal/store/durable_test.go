@@ -111,8 +111,8 @@ func TestWritesCountOnceOnDisk(t *testing.T) {
 }
 
 // TestFailedSyncIsSticky: when the WAL cannot be synced, the write that
-// waited for it fails as unavailable, and so does every write and read
-// after it, even once syncs would work again.
+// waited for it fails as unavailable, and so does every write, read and
+// readiness check after it, even once syncs would work again.
 func TestFailedSyncIsSticky(t *testing.T) {
 	s := storetest.SQLite(t, nil)
 	failing := true
@@ -131,6 +131,7 @@ func TestFailedSyncIsSticky(t *testing.T) {
 		func() error { return createOrg(s, "o2") },
 		func() error { _, err := listOrgs(s); return err },
 		func() error { return s.Write(context.Background(), func(*store.Tx) error { return nil }) },
+		func() error { return s.Ping(context.Background()) }, // what /readyz asks
 	} {
 		if err := op(); ward.ErrorCode(err) != ward.CodeUnavailable {
 			t.Errorf("operation %d after the failed sync: %v, want unavailable", i, fmt.Sprint(err))
