@@ -34,7 +34,7 @@ type batchJob struct {
 
 // WriteBatched runs fn in a read-write transaction shared with other
 // concurrent WriteBatched calls, and returns once that transaction has
-// committed and is on disk (nil) or fn, the commit or its sync failed. fn must not keep tx, and its
+// committed (nil) or fn or the commit failed. fn must not keep tx, and its
 // changes must be its own: it runs after other jobs of the batch and before
 // others. fn may run twice: when a job of the batch fails, the batch rolls
 // back and runs again with each job in a savepoint, so fn must set, not
@@ -69,7 +69,6 @@ func (s *Store) batchLoop() {
 		case <-s.closed:
 			return
 		}
-		s.wal.holdBehind(1)
 		jobs := []*batchJob{first}
 	drain:
 		for len(jobs) < maxBatch {
@@ -95,21 +94,12 @@ func (s *Store) runBatch(jobs []*batchJob) {
 	if errors.Is(commitErr, errJobFailed) {
 		errs, commitErr = s.runJobs(ctx, jobs, true)
 	}
-	answer := func(syncErr error) {
-		for i, j := range jobs {
-			if errs[i] == nil {
-				errs[i] = syncErr
-			}
-			j.done <- errs[i]
+	for i, j := range jobs {
+		if commitErr != nil && errs[i] == nil {
+			errs[i] = commitErr
 		}
+		j.done <- errs[i]
 	}
-	if commitErr != nil || s.wal == nil {
-		answer(commitErr)
-		return
-	}
-	// Answered once the commit is on disk, while this goroutine goes on to
-	// the next batch (durable.go).
-	s.wal.after(s.wal.committed.Load(), answer)
 }
 
 // errJobFailed rolls back a batch run without savepoints in which a job

@@ -21,16 +21,3 @@ func (tx *Tx) ExecForTest(ctx context.Context, q string, args ...any) error {
 func (tx *Tx) QueryRowForTest(ctx context.Context, q string, args ...any) *sql.Row {
 	return tx.queryRow(ctx, q, args...)
 }
-
-// SetSyncWALForTest replaces how the WAL is synced (durable.go) until the
-// returned func restores it.
-func SetSyncWALForTest(fn func(path string) error) (restore func()) {
-	old := syncWAL
-	syncWAL = fn
-	return func() { syncWAL = old }
-}
-
-// WALCommitsForTest returns the writer's commits ended and on disk.
-func (s *Store) WALCommitsForTest() (committed, synced uint64) {
-	return s.wal.committed.Load(), s.wal.synced.Load()
-}

@@ -51,7 +51,6 @@ type Store struct {
 	batchDone chan struct{}
 	leader    leadership    // leader.go
 	ckpt      *checkpointer // SQLite only (checkpoint.go)
-	wal       *walSync      // SQLite only (durable.go)
 }
 
 func errClosed() error { return ward.Errorf(ward.CodeUnavailable, "the database is closed") }
@@ -85,9 +84,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.d, s.w, s.r = postgres, db, db
 	}
 	go s.batchLoop()
-	if s.wal != nil {
-		go s.wal.run(s.batchDone)
-	}
 	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.Ping(pctx); err != nil {
@@ -119,15 +115,13 @@ func (s *Store) openSQLite(path string) error {
 	// One writer connection, held for the store's lifetime (its
 	// transactions begin IMMEDIATE, taking the write lock at BEGIN: see
 	// runWriter), several readers (WAL lets them run beside the writer).
-	// synchronous=FULL: a commit is on disk (the writer's, once the store
-	// has synced it: durable.go).
+	// synchronous=FULL: a commit is on disk.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
 	dsn := "file:" + path + "?" + pragmas
 	// The writer never checkpoints; the checkpointer does (checkpoint.go).
 	// Its page cache holds writerCacheKiB instead of SQLite's 2 MiB, and it
 	// writes a commit's WAL frames in one call instead of two a frame
-	// and leaves the fsync of a commit to the store (walvfs, durable.go; it
-	// needs synchronous=FULL, which every connection here has).
+	// (walvfs; it needs synchronous=FULL, which every connection here has).
 	// The page cache wrapper first: it must be in place before SQLite
 	// initialises, which registering the VFS does. Should a connection of
 	// this process have come first, SQLite keeps its default cache, which
@@ -164,7 +158,7 @@ func (s *Store) openSQLite(path string) error {
 		return err
 	}
 	go s.ckpt.run(s.closed)
-	s.d, s.w, s.r, s.wconn, s.wc, s.wal = sqlite, w, r, wconn, newWriterCache(), newWALSync(path)
+	s.d, s.w, s.r, s.wconn, s.wc = sqlite, w, r, wconn, newWriterCache()
 	s.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(wconn.PrepareContext), r: newStmtCache(r.PrepareContext)}
 	return nil
 }
@@ -194,9 +188,6 @@ func (s *Store) Close() error {
 	}
 	close(s.closed)
 	<-s.batchDone
-	if s.wal != nil {
-		<-s.wal.done // the last batches answered
-	}
 	s.releaseLeader()
 	for _, c := range s.stmts {
 		c.close()
@@ -264,13 +255,9 @@ func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
 }
 
 // Write runs fn in a read-write transaction and commits it when fn returns
-// nil, and returns once the commit is on disk. On SQLite writes are
-// serialised through one connection.
+// nil. On SQLite writes are serialised through one connection.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
-	if err := s.write(ctx, false, fn); err != nil {
-		return err
-	}
-	return s.wal.waitFor(s.wal.committed.Load())
+	return s.write(ctx, false, fn)
 }
 
 // write runs fn in a read-write transaction: on SQLite on the writer's
@@ -282,14 +269,9 @@ func (s *Store) write(ctx context.Context, firstRun bool, fn func(*Tx) error) er
 	return s.run(ctx, s.w, false, fn)
 }
 
-// Read runs fn in a read-only transaction, and returns once every commit
-// it could have seen is on disk (durable.go).
+// Read runs fn in a read-only transaction.
 func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
-	err := s.run(ctx, s.r, true, fn)
-	if werr := s.wal.waitFor(s.wal.latest()); werr != nil {
-		return werr
-	}
-	return err
+	return s.run(ctx, s.r, true, fn)
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx) error) error {
@@ -350,10 +332,7 @@ func (s *Store) runWriter(ctx context.Context, firstRun bool, fn func(*Tx) error
 	if err := tx.insertHeld(ctx); err != nil {
 		return err
 	}
-	s.wal.begin()
-	_, err := s.wconn.ExecContext(ctx, "COMMIT")
-	s.wal.end()
-	if err != nil {
+	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
 		return s.d.wrap(err)
 	}
 	committed = true
@@ -364,25 +343,17 @@ func (s *Store) runWriter(ctx context.Context, firstRun bool, fn func(*Tx) error
 	return nil
 }
 
-// execWriter runs one statement on the writer outside any transaction, and
-// returns once what it wrote is on disk.
+// execWriter runs one statement on the writer outside any transaction.
 func (s *Store) execWriter(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if s.d.name != "sqlite" {
 		return s.w.ExecContext(ctx, query, args...)
 	}
 	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	if s.wconn == nil {
-		s.wmu.Unlock()
 		return nil, errClosed()
 	}
-	n := s.wal.begin()
-	res, err := s.wconn.ExecContext(ctx, query, args...)
-	s.wal.end()
-	s.wmu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return res, s.wal.waitFor(n)
+	return s.wconn.ExecContext(ctx, query, args...)
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {

@@ -1,10 +1,7 @@
 package walvfs
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -34,14 +31,7 @@ type walFile struct {
 	buf  uintptr
 	off  int64
 	n    int32
-	// Since the last xSync: frames were written (dirty), and among them
-	// the WAL's header (header), which a commit writes when it starts the
-	// WAL over.
-	dirty, header bool
 }
-
-// hdrSize is the size of the WAL's header, before its first frame.
-const hdrSize = 32
 
 // innerOffset keeps the default VFS's file object 8-byte aligned.
 const innerOffset = (unsafe.Sizeof(walFile{}) + 7) &^ 7
@@ -59,7 +49,6 @@ var (
 	walMethods sqlite3.Tsqlite3_io_methods
 
 	writes, asked atomic.Int64 // writes made to the default VFS, and asked of this one: for tests
-	syncs, left   atomic.Int64 // syncs made, and left to the caller (SyncWAL): for tests
 )
 
 // Register registers the VFS under [Name] (once; later calls return the first
@@ -168,10 +157,6 @@ func flush(tls *libc.TLS, pFile uintptr) int32 {
 func xWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	asked.Add(1)
 	r := wal(pFile)
-	r.dirty = true
-	if iOfst < hdrSize {
-		r.header = true
-	}
 	if r.n > 0 && (iOfst != r.off+int64(r.n) || r.n+iAmt > maxRun) {
 		if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
 			return rc
@@ -225,49 +210,12 @@ func xTruncate(tls *libc.TLS, pFile uintptr, size int64) int32 {
 	return cfunc.Get[truncateFn](m.FxTruncate)(tls, f, size)
 }
 
-// xSync writes what is gathered. The sync of a commit that added frames is
-// left to the caller (SyncWAL), who makes it off the writer's path; any
-// other sync is made here: a commit that starts the WAL over (SQLite syncs
-// its new header before the frames that follow can count), and a
-// checkpoint's (no frames since the last sync), which must find every
-// frame it copies on disk.
 func xSync(tls *libc.TLS, pFile uintptr, flags int32) int32 {
 	if rc := flush(tls, pFile); rc != sqlite3.SQLITE_OK {
 		return rc
 	}
-	w := wal(pFile)
-	leave := w.dirty && !w.header
-	w.dirty, w.header = false, false
-	if leave {
-		left.Add(1)
-		return sqlite3.SQLITE_OK
-	}
-	syncs.Add(1)
 	f, m := methods(pFile)
 	return cfunc.Get[intFn](m.FxSync)(tls, f, flags)
-}
-
-// SyncWAL makes every commit written so far to the WAL of the database at
-// dbPath durable: one fsync of the file. A connection that writes through
-// this VFS must call it after each commit, and count a commit as made only
-// once it has returned. A database with no WAL (none opened yet) has no
-// commit waiting in one.
-func SyncWAL(dbPath string) error {
-	f, err := os.Open(dbPath + "-wal")
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("walvfs: sync the WAL: %w", err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("walvfs: sync the WAL: %w", err)
-	}
-	return nil
 }
 
 func xFileSize(tls *libc.TLS, pFile, pSize uintptr) int32 {
