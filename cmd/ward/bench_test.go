@@ -29,7 +29,7 @@ func TestBenchWritesJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
 	}
-	for _, want := range []string{"sent/s", "send→deliver", "sign-ins", "per idle socket", "CPU per message"} {
+	for _, want := range []string{"sent/s", "send→deliver", "sign-ins", "per idle socket", "CPU per message", "load generator"} {
 		if !strings.Contains(strings.ReplaceAll(stdout, "msgs/s", "sent/s"), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -62,6 +62,12 @@ func TestBenchWritesJSON(t *testing.T) {
 	}
 	num("bytes_per_socket") // measured; may be small or noisy, but present
 	num("cpu_sec_per_message")
+	if v := num("bench_cpu_sec_per_message"); v <= 0 {
+		t.Errorf("bench_cpu_sec_per_message = %v, want > 0 (the load generator's CPU, the server being a child)", v)
+	}
+	if v := num("machine_busy"); v <= 0 || v > 1 {
+		t.Errorf("machine_busy = %v, want in (0, 1]", v)
+	}
 	if got["server"] != "child" || num("failed") != 0 || num("dropped_sockets") != 0 {
 		t.Errorf("server %v, failed %v, dropped %v (last error %v)", got["server"], got["failed"], got["dropped_sockets"], got["last_error"])
 	}

@@ -65,6 +65,11 @@ type Result struct {
 	HeapSettled       bool    `json:"heap_settled"` // both heap readings followed a GC
 	CPUSeconds        float64 `json:"cpu_seconds"`  // server CPU in the window
 	CPUPerMessage     float64 `json:"cpu_sec_per_message"`
+	// The load generator (this process) with a child server, and how busy
+	// the host's cores were (0..1, Linux): on a shared machine the two
+	// split the cores, and a machine near 1 is saturated.
+	BenchCPUPerMessage float64 `json:"bench_cpu_sec_per_message,omitempty"`
+	MachineBusy        float64 `json:"machine_busy,omitempty"`
 	// IncludesClient: the server ran in this process, so RSS, memory per
 	// socket and CPU include the benchmark's own clients.
 	IncludesClient bool `json:"includes_client"`
@@ -115,6 +120,9 @@ func (r *Result) print(w io.Writer) {
 		fmt.Fprintf(tw, "per idle socket\t—\t(%d sockets are too few to tell from the server's other memory; use %d or more)\n", r.Connections, minSocketsForMemory)
 	}
 	fmt.Fprintf(tw, "CPU per message\t%.0f µs\t(%.2f CPU s in the window)\n", r.CPUPerMessage*1e6, r.CPUSeconds)
+	if r.BenchCPUPerMessage > 0 {
+		fmt.Fprintf(tw, "load generator\t%.0f µs\t(this process's CPU per message; the host's cores %.0f%% busy)\n", r.BenchCPUPerMessage*1e6, r.MachineBusy*100)
+	}
 	if r.DroppedSockets > 0 || r.LastError != "" {
 		fmt.Fprintf(tw, "problems\t%d sockets dropped\t%s\n", r.DroppedSockets, r.LastError)
 	}

@@ -171,8 +171,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	progressDone, progressExited := make(chan struct{}), make(chan struct{})
 	go func() { defer close(progressExited); l.progress(lctx, progressDone) }()
 	var cpu0 procSample
-	l.drive(lctx, cfg.Warmup, cfg.Duration, func() { cpu0 = t.sample(ctx, hc) })
-	cpu1 := t.sample(ctx, hc)
+	var host0 hostSample
+	l.drive(lctx, cfg.Warmup, cfg.Duration, func() { cpu0, host0 = t.sample(ctx, hc), sampleHost() })
+	cpu1, host1 := t.sample(ctx, hc), sampleHost()
 	l.drain(lctx)
 	close(progressDone)
 	<-progressExited // it writes to out too
@@ -200,6 +201,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.CPUPerMessage = (cpu1.cpu - cpu0.cpu) / float64(res.Sent)
 	}
 	res.IncludesClient = t.kind == "in-process"
+	if host0.ok && host1.ok && res.Sent > 0 && host1.total > host0.total {
+		if !res.IncludesClient {
+			res.BenchCPUPerMessage = (host1.self - host0.self) / float64(res.Sent)
+		}
+		res.MachineBusy = round((host1.busy-host0.busy)/(host1.total-host0.total), 3)
+	}
 
 	stopErr = nil
 	if err := t.stop(); err != nil {

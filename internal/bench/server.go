@@ -226,6 +226,45 @@ func readProc(pid int) (rss uint64, cpu float64, err error) {
 	return rss, (ut + st) / clockTicks, nil
 }
 
+// hostSample is this process's CPU and the host's, so far.
+type hostSample struct {
+	self        float64 // this process: user + system CPU seconds
+	busy, total float64 // every core: busy and all time, in clock ticks
+	ok          bool
+}
+
+// sampleHost reads this process's CPU and the host's cores (the first
+// line of /proc/stat: user nice system idle iowait irq softirq steal …;
+// idle and iowait are not busy).
+func sampleHost() hostSample {
+	var h hostSample
+	_, self, err := readProc(os.Getpid())
+	if err != nil {
+		return h
+	}
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return h
+	}
+	line, _, _ := strings.Cut(string(stat), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return h
+	}
+	for i, v := range f[1:9] {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return h
+		}
+		h.total += n
+		if i != 3 && i != 4 {
+			h.busy += n
+		}
+	}
+	h.self, h.ok = self, true
+	return h
+}
+
 // clockTicks is USER_HZ, 100 on every Linux ward runs on.
 const clockTicks = 100
 
