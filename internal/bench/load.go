@@ -287,7 +287,8 @@ func (l *load) drain(ctx context.Context) {
 	}
 }
 
-// closeSockets closes every socket and waits for the readers.
+// closeSockets closes every socket and waits for the readers. A second
+// call finds nothing left to close.
 func (l *load) closeSockets() {
 	l.closing.Store(true)
 	var wg sync.WaitGroup

@@ -127,8 +127,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	settle(t)
 	before, gc1 := t.settledSample(ctx, hc)
 	phase = time.Now()
+	// The readers end only when their sockets close (load.read): on every
+	// way out, not just the normal one below.
+	defer l.closeSockets()
 	if err := l.openSockets(lctx, cfg.Sockets); err != nil {
-		l.closeSockets()
 		return nil, err
 	}
 	countRecipients(users, direct, groups)
