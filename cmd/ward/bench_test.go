@@ -68,6 +68,17 @@ func TestBenchWritesJSON(t *testing.T) {
 	if v := num("machine_busy"); v <= 0 || v > 1 {
 		t.Errorf("machine_busy = %v, want in (0, 1]", v)
 	}
+	if v := num("machine_steal"); v < 0 || v > num("machine_busy") {
+		t.Errorf("machine_steal = %v, want in [0, machine_busy]", v)
+	}
+	// This host's speed, timed before the load: a seal takes some
+	// nanoseconds, a loopback round trip some microseconds.
+	if v := num("host_seal_ns"); v <= 0 || v > 1e6 {
+		t.Errorf("host_seal_ns = %v, want in (0, 1e6]", v)
+	}
+	if v := num("host_loopback_round_trip_us"); v <= 0 || v > 1e5 {
+		t.Errorf("host_loopback_round_trip_us = %v, want in (0, 1e5]", v)
+	}
 	if got["server"] != "child" || num("failed") != 0 || num("dropped_sockets") != 0 {
 		t.Errorf("server %v, failed %v, dropped %v (last error %v)", got["server"], got["failed"], got["dropped_sockets"], got["last_error"])
 	}

@@ -70,6 +70,13 @@ type Result struct {
 	// split the cores, and a machine near 1 is saturated.
 	BenchCPUPerMessage float64 `json:"bench_cpu_sec_per_message,omitempty"`
 	MachineBusy        float64 `json:"machine_busy,omitempty"`
+	// MachineSteal is the share of the window the hypervisor ran other
+	// machines on this one's cores (0..1, Linux), part of MachineBusy.
+	// HostSealNs and HostRoundTripUs time fixed work just before the load
+	// (hostspeed.go): runs compare only when these agree.
+	MachineSteal    float64 `json:"machine_steal"`
+	HostSealNs      float64 `json:"host_seal_ns,omitempty"`
+	HostRoundTripUs float64 `json:"host_loopback_round_trip_us,omitempty"`
 	// IncludesClient: the server ran in this process, so RSS, memory per
 	// socket and CPU include the benchmark's own clients.
 	IncludesClient bool `json:"includes_client"`
@@ -122,6 +129,10 @@ func (r *Result) print(w io.Writer) {
 	fmt.Fprintf(tw, "CPU per message\t%.0f µs\t(%.2f CPU s in the window)\n", r.CPUPerMessage*1e6, r.CPUSeconds)
 	if r.BenchCPUPerMessage > 0 {
 		fmt.Fprintf(tw, "load generator\t%.0f µs\t(this process's CPU per message; the host's cores %.0f%% busy)\n", r.BenchCPUPerMessage*1e6, r.MachineBusy*100)
+	}
+	if r.HostSealNs > 0 {
+		fmt.Fprintf(tw, "this host\t%.2f µs\t(one 1 KiB AES-GCM seal; a loopback round trip %.1f µs; steal %.1f%%: fixed work before the load, slower in a slow hour)\n",
+			r.HostSealNs/1e3, r.HostRoundTripUs, r.MachineSteal*100)
 	}
 	if r.DroppedSockets > 0 || r.LastError != "" {
 		fmt.Fprintf(tw, "problems\t%d sockets dropped\t%s\n", r.DroppedSockets, r.LastError)

@@ -149,6 +149,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	fmt.Fprintf(out, "opened %d sockets in %.1f s: server Go heap+stacks %s → %s, %s per socket (RSS %s → %s)\n",
 		res.Connections, openTime.Seconds(), mib(before.heap), mib(after.heap), kib(res.BytesPerSocket), mib(before.rss), mib(after.rss))
 
+	// This host's speed, idle but for the open sockets.
+	speed := measureHostSpeed()
+	res.HostSealNs, res.HostRoundTripUs = round(speed.sealNs, 0), round(speed.roundTripUs, 1)
+
 	// Load.
 	if cfg.CPUProfile != "" {
 		stop, err := startCPUProfile(cfg.CPUProfile)
@@ -208,6 +212,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			res.BenchCPUPerMessage = (host1.self - host0.self) / float64(res.Sent)
 		}
 		res.MachineBusy = round((host1.busy-host0.busy)/(host1.total-host0.total), 3)
+		res.MachineSteal = round((host1.steal-host0.steal)/(host1.total-host0.total), 3)
 	}
 
 	stopErr = nil

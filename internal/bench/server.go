@@ -230,6 +230,7 @@ func readProc(pid int) (rss uint64, cpu float64, err error) {
 type hostSample struct {
 	self        float64 // this process: user + system CPU seconds
 	busy, total float64 // every core: busy and all time, in clock ticks
+	steal       float64 // every core: time the hypervisor gave to other machines, in clock ticks (counted in busy)
 	ok          bool
 }
 
@@ -259,6 +260,9 @@ func sampleHost() hostSample {
 		h.total += n
 		if i != 3 && i != 4 {
 			h.busy += n
+		}
+		if i == 7 {
+			h.steal = n
 		}
 	}
 	h.self, h.ok = self, true
