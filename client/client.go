@@ -198,10 +198,15 @@ func (c *Client) Messages(ctx context.Context, conversationID string, after int6
 	return out.Messages, c.do(ctx, http.MethodGet, path, nil, &out)
 }
 
-// MarkReceipts marks every message up to a sequence number delivered or read.
-func (c *Client) MarkReceipts(ctx context.Context, conversationID string, upToSeq int64, kind string) error {
+// MarkReceipts marks every message up to a sequence number delivered or
+// read (kind) and returns how many receipts changed.
+func (c *Client) MarkReceipts(ctx context.Context, conversationID string, upToSeq int64, kind string) (int, error) {
 	in := map[string]any{"up_to_seq": upToSeq, "kind": kind}
-	return c.do(ctx, http.MethodPost, "/api/v1/conversations/"+url.PathEscape(conversationID)+"/receipts", in, nil)
+	var out struct {
+		Changed int `json:"changed"`
+	}
+	err := c.do(ctx, http.MethodPost, "/api/v1/conversations/"+url.PathEscape(conversationID)+"/receipts", in, &out)
+	return out.Changed, err
 }
 
 // Acknowledge acknowledges an urgent message.

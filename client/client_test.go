@@ -118,7 +118,7 @@ func TestClientMessagingRoundTrip(t *testing.T) {
 	if err != nil || len(msgs) != 1 || msgs[0].Body != "BP 120/80, stable" {
 		t.Fatalf("B's messages: %+v %v", msgs, err)
 	}
-	if err := b.MarkReceipts(ctx, conv.ID, sent.Seq, "read"); err != nil {
+	if _, err := b.MarkReceipts(ctx, conv.ID, sent.Seq, "read"); err != nil {
 		t.Fatal(err)
 	}
 	mine, err := a.Messages(ctx, conv.ID, 0, 50)
@@ -225,5 +225,48 @@ func TestNewClientIDSortsByTime(t *testing.T) {
 			t.Fatalf("%s made after %s sorts before it", id, prev)
 		}
 		prev = id
+	}
+}
+
+// TestSocketMarkReceipts: a mark over the socket is answered with how
+// many receipts it changed, the sender's socket gets the receipt event,
+// and a refused mark returns the server's problem code.
+func TestSocketMarkReceipts(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, a, b, _, bID := startServer(t)
+	conv := mustDirect(ctx, t, a, bID)
+	sa, sb := mustDial(ctx, t, a), mustDial(ctx, t, b)
+	go func() { // sb's answers are read by its Next
+		for {
+			if _, err := sb.Next(ctx); err != nil {
+				return
+			}
+		}
+	}()
+	sent, err := a.Send(ctx, conv.ID, client.SendRequest{ClientID: "m-1", Body: "K 3.6"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := sb.MarkReceipts(ctx, conv.ID, sent.Seq, "read"); err != nil || n != 1 {
+		t.Fatalf("mark: %d changed, %v", n, err)
+	}
+	for {
+		ev, err := sa.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == "receipt" {
+			if ev.Seq != sent.Seq || !strings.Contains(string(ev.Data), `"read"`) {
+				t.Errorf("receipt event %+v", ev)
+			}
+			break
+		}
+	}
+	if n, err := sb.MarkReceipts(ctx, conv.ID, sent.Seq, "read"); err != nil || n != 0 {
+		t.Errorf("marking again: %d changed, %v (want 0: positions only move forward)", n, err)
+	}
+	if _, err := sb.MarkReceipts(ctx, conv.ID, sent.Seq, "seen"); client.Code(err) != "invalid_input" {
+		t.Errorf("unknown kind: %v", err)
 	}
 }

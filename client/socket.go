@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,14 +23,15 @@ type Socket struct {
 
 	mu      sync.Mutex
 	refs    int64
-	pending map[string]chan sendAnswer // Send calls waiting, by ref
+	pending map[string]chan sendAnswer // Send and MarkReceipts calls waiting, by ref
 }
 
-// sendAnswer is the server's answer to a send frame.
+// sendAnswer is the server's answer to a send or a mark frame.
 type sendAnswer struct {
-	sent    bool     // a "sent" frame (else "error")
+	ok      bool     // a "sent" or "marked" frame (else "error")
 	Ref     string   `json:"ref"`
-	Message *Message `json:"message"`
+	Message *Message `json:"message"` // a send's
+	Changed int      `json:"changed"` // a mark's
 	Problem struct {
 		Status int    `json:"status"`
 		Code   string `json:"code"`
@@ -86,8 +88,8 @@ func (s *Socket) Next(ctx context.Context) (Event, error) {
 		if err != nil {
 			return ev, err
 		}
-		if f.Event.Type == "sent" || f.Event.Type == "error" {
-			f.sent = f.Event.Type == "sent"
+		if f.Event.Type == "sent" || f.Event.Type == "marked" || f.Event.Type == "error" {
+			f.ok = f.Event.Type != "error"
 			if s.answer(f.sendAnswer) {
 				continue
 			}
@@ -142,6 +144,43 @@ func (s *Socket) failPending(err error) {
 // ClientID returns the same message. Its answer is read by Next, so some
 // goroutine must be calling Next (as on every socket).
 func (s *Socket) Send(ctx context.Context, conversationID string, req SendRequest) (*Message, error) {
+	a, err := s.request(ctx, func(ref string) any {
+		return struct {
+			Type           string `json:"type"`
+			Ref            string `json:"ref"`
+			ConversationID string `json:"conversation_id"`
+			SendRequest
+		}{"send", ref, conversationID, req}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if a.Message == nil {
+		return nil, errors.New("ward: a sent frame without its message")
+	}
+	return a.Message, nil
+}
+
+// MarkReceipts marks every message of a conversation up to upToSeq
+// delivered or read (kind), over the socket instead of a POST, like
+// Client.MarkReceipts, and returns how many receipts changed once the
+// server committed the mark. Its answer is read by Next.
+func (s *Socket) MarkReceipts(ctx context.Context, conversationID string, upToSeq int64, kind string) (int, error) {
+	a, err := s.request(ctx, func(ref string) any {
+		return struct {
+			Type           string `json:"type"`
+			Ref            string `json:"ref"`
+			ConversationID string `json:"conversation_id"`
+			UpToSeq        int64  `json:"up_to_seq"`
+			Kind           string `json:"kind"`
+		}{"mark", ref, conversationID, upToSeq, kind}
+	})
+	return a.Changed, err
+}
+
+// request writes the frame that frame makes with a new ref and waits for
+// the server's answer to it (read by Next).
+func (s *Socket) request(ctx context.Context, frame func(ref string) any) (sendAnswer, error) {
 	s.mu.Lock()
 	s.refs++
 	ref := strconv.FormatInt(s.refs, 36)
@@ -153,29 +192,24 @@ func (s *Socket) Send(ctx context.Context, conversationID string, req SendReques
 		delete(s.pending, ref)
 		s.mu.Unlock()
 	}()
-	b, err := json.Marshal(struct {
-		Type           string `json:"type"`
-		Ref            string `json:"ref"`
-		ConversationID string `json:"conversation_id"`
-		SendRequest
-	}{"send", ref, conversationID, req})
+	b, err := json.Marshal(frame(ref))
 	if err != nil {
-		return nil, err
+		return sendAnswer{}, err
 	}
 	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
-		return nil, err
+		return sendAnswer{}, err
 	}
 	select {
 	case a := <-ch:
 		if a.err != nil {
-			return nil, a.err
+			return a, a.err
 		}
-		if !a.sent || a.Message == nil {
-			return nil, &Error{Status: a.Problem.Status, Code: a.Problem.Code, Detail: a.Problem.Detail}
+		if !a.ok {
+			return a, &Error{Status: a.Problem.Status, Code: a.Problem.Code, Detail: a.Problem.Detail}
 		}
-		return a.Message, nil
+		return a, nil
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return sendAnswer{}, ctx.Err()
 	}
 }
 

@@ -350,6 +350,8 @@ func (s *socket) handle(data []byte) {
 		s.typing(f.ConversationID)
 	case "send":
 		s.send(f, strictErr)
+	case "mark":
+		s.mark(f, strictErr)
 	}
 }
 
@@ -381,14 +383,14 @@ func putFrameBuf(b *bytes.Buffer) {
 	}
 }
 
-// decodeFrame decodes a client frame once. A send frame is decoded
-// strictly (decodeJSON: no unknown fields, one object), and since every
-// other frame's fields are a send's too, most frames decode so in one
+// decodeFrame decodes a client frame once. Send and mark frames are
+// decoded strictly (decodeJSON: no unknown fields, one object), and since
+// every other frame's fields are theirs too, most frames decode so in one
 // pass. A frame that does not is decoded again leniently for its type,
 // ref and conversation: other frames tolerate fields they do not use, and
-// a send is then answered with strictErr. A frame that is not JSON at all
+// a send or a mark is then answered with strictErr. A frame that is not JSON at all
 // is answered here (ok false).
-func (s *socket) decodeFrame(data []byte) (f sendFrame, strictErr error, ok bool) {
+func (s *socket) decodeFrame(data []byte) (f requestFrame, strictErr error, ok bool) {
 	if strictErr = decodeJSON(data, &f); strictErr == nil {
 		return f, nil, true
 	}
@@ -397,7 +399,7 @@ func (s *socket) decodeFrame(data []byte) (f sendFrame, strictErr error, ok bool
 		s.notJSON(data, err)
 		return f, nil, false
 	}
-	return sendFrame{Type: c.Type, Ref: c.Ref, ConversationID: c.ConversationID}, strictErr, true
+	return requestFrame{Type: c.Type, Ref: c.Ref, ConversationID: c.ConversationID}, strictErr, true
 }
 
 // isUpgrade reports whether r asks for a WebSocket.

@@ -29,16 +29,20 @@ import (
 // The sending socket gets the answer and not the message.created event;
 // the user's other sockets get the event as usual.
 
-// sendFrame is a {"type":"send"} frame.
-type sendFrame struct {
-	Type           string        `json:"type"`
-	Ref            string        `json:"ref"`
-	ConversationID string        `json:"conversation_id"`
-	ClientID       string        `json:"client_id"`
-	Body           string        `json:"body"`
-	Priority       ward.Priority `json:"priority"`
-	BackupUserID   string        `json:"backup_user_id"`
-	AttachmentIDs  []string      `json:"attachment_ids"`
+// requestFrame is a client frame that asks for an answer: a send, or a
+// mark (wsmark.go). One struct holds both frames' fields, so that a frame
+// decodes strictly in one pass; each kind refuses the other's fields.
+type requestFrame struct {
+	Type           string           `json:"type"`
+	Ref            string           `json:"ref"`
+	ConversationID string           `json:"conversation_id"`
+	ClientID       string           `json:"client_id"`
+	Body           string           `json:"body"`
+	Priority       ward.Priority    `json:"priority"`
+	BackupUserID   string           `json:"backup_user_id"`
+	AttachmentIDs  []string         `json:"attachment_ids"`
+	UpToSeq        int64            `json:"up_to_seq"` // a mark's
+	Kind           ward.ReceiptKind `json:"kind"`      // a mark's
 }
 
 // sentFrame answers a send that committed.
@@ -56,7 +60,7 @@ type errorFrame struct {
 	Problem Problem `json:"problem"`
 }
 
-// maxRefLen bounds the ref of a send.
+// maxRefLen bounds the ref of a send or a mark.
 const maxRefLen = 64
 
 // sendRoute is the route label of socket sends in the request metrics and log.
@@ -65,21 +69,32 @@ const sendRoute = "WS send"
 // send handles one send frame and answers it: f as readLoop decoded it,
 // and decodeErr the strict decoding's error, if any (f then holds only
 // what a lenient decoding found: type, ref and conversation).
-func (s *socket) send(f sendFrame, decodeErr error) {
-	ref := f.Ref
+func (s *socket) send(f requestFrame, decodeErr error) {
+	s.request(sendRoute, f.Ref, func(ctx context.Context, p *app.Principal) (any, int, error) {
+		answer, err := s.sendMessage(ctx, p, f, decodeErr)
+		answer.Ref = f.Ref
+		return answer, answer.Status, err
+	})
+}
+
+// request runs act for a frame that asks for an answer (ref is the
+// frame's), as the session's principal, and answers: act's answer, or an
+// error frame with the problem a POST would have answered. A frame refused
+// because the session ended is answered, then the socket closes. Every
+// request is counted in the metrics under route; a refused or slow one is
+// logged too.
+func (s *socket) request(route, ref string, act func(ctx context.Context, p *app.Principal) (answer any, status int, err error)) {
 	start := time.Now()
 	id := newRequestID()
 	ctx, cancel := context.WithTimeout(context.WithValue(s.ctx, requestIDKey, id), 30*time.Second)
 	defer cancel()
 	status := http.StatusOK
 	p, err := s.h.app.AuthenticateOnSocket(ctx, s.tokenHash, s.ip)
-	var answer sentFrame
+	var answer any
 	if err == nil {
-		answer, err = s.sendMessage(ctx, p, f, decodeErr)
+		answer, status, err = s.guard(ctx, p, act)
 	}
 	if err == nil {
-		status = answer.Status
-		answer.Ref = ref
 		s.c.SendJSON(answer)
 	} else {
 		prob := problemOf(ctx, s.h.log, err)
@@ -87,17 +102,29 @@ func (s *socket) send(f sendFrame, decodeErr error) {
 		ef := errorFrame{Type: "error", Ref: ref, Problem: prob}
 		switch code := ward.ErrorCode(err); {
 		case p != nil || code == ward.CodeDeviceWiped || code == ward.CodeUnavailable || code == ward.CodeInternal:
-			s.c.SendJSON(ef) // the send failed, or a wipe order is pending, or the database hiccuped
+			s.c.SendJSON(ef) // the request failed, or a wipe order is pending, or the database hiccuped
 		default:
 			st, reason := closeStatus(err)
 			s.c.SendJSONThenClose(ef, st, reason) // the session ended: so does the socket
 		}
 	}
 	elapsed := time.Since(start)
-	s.h.countRequest("WS", sendRoute, status, elapsed)
+	s.h.countRequest("WS", route, status, elapsed)
 	if status >= http.StatusBadRequest || elapsed >= slowSend {
-		s.h.logLine(ctx, id, "WS", sendRoute, status, elapsed, s.ip)
+		s.h.logLine(ctx, id, "WS", route, status, elapsed, s.ip)
 	}
+}
+
+// guard runs act, turning a panic into an internal error: the socket's
+// goroutine is not under net/http's recovery.
+func (s *socket) guard(ctx context.Context, p *app.Principal, act func(ctx context.Context, p *app.Principal) (any, int, error)) (answer any, status int, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.h.log.ErrorContext(ctx, "panic", "panic", v)
+			answer, status, err = nil, 0, ward.Errorf(ward.CodeInternal, "internal error")
+		}
+	}()
+	return act(ctx, p)
 }
 
 // slowSend is how long a socket send that succeeded takes before it gets
@@ -110,19 +137,15 @@ const slowSend = time.Second
 
 // sendMessage sends the frame's message as p, or answers the frame's
 // decoding error: checked after the session, as a POST's body is.
-func (s *socket) sendMessage(ctx context.Context, p *app.Principal, f sendFrame, decodeErr error) (answer sentFrame, err error) {
-	defer func() {
-		// The socket's goroutine is not under net/http's recovery.
-		if v := recover(); v != nil {
-			s.h.log.ErrorContext(ctx, "panic", "panic", v)
-			answer, err = sentFrame{}, ward.Errorf(ward.CodeInternal, "internal error")
-		}
-	}()
+func (s *socket) sendMessage(ctx context.Context, p *app.Principal, f requestFrame, decodeErr error) (answer sentFrame, err error) {
 	if decodeErr != nil {
 		return answer, decodeErr
 	}
-	if f.Ref == "" || len(f.Ref) > maxRefLen {
-		return answer, ward.Errorf(ward.CodeInvalid, "ref must be 1 to %d characters", maxRefLen)
+	if err := checkRef(f.Ref); err != nil {
+		return answer, err
+	}
+	if f.UpToSeq != 0 || f.Kind != "" {
+		return answer, ward.Errorf(ward.CodeInvalid, "a send frame has no up_to_seq or kind (those are a mark's)")
 	}
 	m, created, err := s.h.app.SendMessage(ctx, p, f.ConversationID, app.SendRequest{ClientID: f.ClientID,
 		Body: f.Body, Priority: f.Priority, BackupUserID: f.BackupUserID, AttachmentIDs: f.AttachmentIDs, Origin: s.c.Key()})
@@ -134,6 +157,14 @@ func (s *socket) sendMessage(ctx context.Context, p *app.Principal, f sendFrame,
 		answer.Status = http.StatusOK // a retry: the message sent the first time
 	}
 	return answer, nil
+}
+
+// checkRef checks the ref of a frame that asks for an answer.
+func checkRef(ref string) error {
+	if ref == "" || len(ref) > maxRefLen {
+		return ward.Errorf(ward.CodeInvalid, "ref must be 1 to %d characters", maxRefLen)
+	}
+	return nil
 }
 
 // handleAside runs handle on a worker (workers.Run): decoding and the
