@@ -38,6 +38,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	fs.DurationVar(&cfg.Duration, "duration", d.Duration, "length of the measured phase")
 	fs.DurationVar(&cfg.Warmup, "warmup", d.Warmup, "load before the measured phase, not counted")
 	fs.StringVar(&cfg.SendOver, "send-over", d.SendOver, "send messages over the sender's open socket (ws; users without a socket use HTTP) or as HTTP POSTs (http)")
+	fs.StringVar(&cfg.Receipts, "receipts", d.Receipts, "each user's first socket marks the messages it gets: none, delivered or read (over the socket, as a phone showing them would)")
 	fs.BoolVar(&cfg.Sequential, "sequential", false, "one client sends, waits for the answer, repeats (--rate and --senders do not apply)")
 	fs.StringVar(&jsonPath, "json", "", "also write the figures as JSON to this file")
 	fs.StringVar(&cpuProfile, "cpuprofile", "", "with --in-process: write a CPU profile of the load phase (server and clients) to this file")

@@ -25,11 +25,11 @@ func TestBenchWritesJSON(t *testing.T) {
 	t.Setenv("WARD_BENCH_TEST_SERVE", "1")
 	path := filepath.Join(t.TempDir(), "bench.json")
 	code, stdout, stderr := runWard(t, "", "bench", "--users", "20", "--sockets", "50", "--rate", "100",
-		"--duration", "3s", "--warmup", "1s", "--json", path)
+		"--duration", "3s", "--warmup", "1s", "--receipts", "delivered", "--json", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, stderr, stdout)
 	}
-	for _, want := range []string{"sent/s", "send→deliver", "sign-ins", "per idle socket", "CPU per message", "load generator"} {
+	for _, want := range []string{"sent/s", "send→deliver", "sign-ins", "per idle socket", "CPU per message", "load generator", "marks/s"} {
 		if !strings.Contains(strings.ReplaceAll(stdout, "msgs/s", "sent/s"), want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
@@ -68,6 +68,14 @@ func TestBenchWritesJSON(t *testing.T) {
 	if v := num("machine_busy"); v <= 0 || v > 1 {
 		t.Errorf("machine_busy = %v, want in (0, 1]", v)
 	}
+	// Every user's first socket marked what it got delivered, and the
+	// senders heard of it.
+	if got["receipts"] != "delivered" || num("marks_per_sec") <= 0 || num("receipt_events_per_sec") <= 0 {
+		t.Errorf("receipts %v: %v marks/s, %v receipt events/s", got["receipts"], got["marks_per_sec"], got["receipt_events_per_sec"])
+	}
+	if v, ok := got["marks_failed"]; ok {
+		t.Errorf("marks_failed = %v, want none", v)
+	}
 	if v := num("machine_steal"); v < 0 || v > num("machine_busy") {
 		t.Errorf("machine_steal = %v, want in [0, machine_busy]", v)
 	}
@@ -98,6 +106,7 @@ func TestBenchBadFlags(t *testing.T) {
 		{[]string{"bench", "--target", "https://127.0.0.1:1"}, "--target needs --org"},
 		{[]string{"bench", "--duration", "0s"}, "--duration must be positive"},
 		{[]string{"bench", "--rate", "fast"}, "invalid value"},
+		{[]string{"bench", "--receipts", "seen"}, "--receipts must be none, delivered or read"},
 	} {
 		code, _, stderr := runWard(t, "", tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {

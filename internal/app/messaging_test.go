@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -274,6 +276,92 @@ func TestReceipts(t *testing.T) {
 	// Acknowledgement is for urgent messages only.
 	_, err = f.App.Acknowledge(ctx, bob, msgs[0].ID)
 	msgWantCode(t, err, ward.CodeInvalid, "acknowledging a normal message")
+}
+
+// TestConcurrentMarks: marks share group commits with each other (and
+// with sends), and a refused mark in a batch (a non-member's) fails alone:
+// every other mark commits and answers its own count, even when its batch
+// ran twice.
+func TestConcurrentMarks(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	alice, eve := f.user(t, "alice", ward.RoleClinician), f.user(t, "eve", ward.RoleClinician)
+	type pair struct {
+		who  *app.Principal
+		conv string
+	}
+	var pairs []pair
+	for i := range 6 {
+		u := f.user(t, fmt.Sprintf("u%d", i), ward.RoleClinician)
+		c := f.direct(t, alice, u)
+		for k := 1; k <= 5; k++ {
+			f.send(t, alice, c.ID, fmt.Sprintf("%d-%d", i, k), "m")
+		}
+		pairs = append(pairs, pair{u, c.ID})
+	}
+	// Hold the writer in a job of its own while the marks queue, so that
+	// they meet in one batch, the non-members' failures with them.
+	holding, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		held <- f.Store.WriteBatched(ctx, func(*store.Tx) error {
+			select {
+			case <-holding:
+			default:
+				close(holding)
+			}
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	errs := make(chan error, 3*len(pairs))
+	var wg sync.WaitGroup
+	for _, p := range pairs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if n, err := f.App.MarkReceipts(ctx, p.who, p.conv, 3, ward.Delivered); err != nil || n != 3 {
+				errs <- fmt.Errorf("delivered up to 3: %d changed, %v", n, err)
+			}
+			if n, err := f.App.MarkReceipts(ctx, p.who, p.conv, 5, ward.Read); err != nil || n != 5 {
+				errs <- fmt.Errorf("read up to 5: %d changed, %v", n, err)
+			}
+		}()
+	}
+	// The non-members' marks queue behind the members' first ones (were one
+	// early or late, it would only meet them in another batch).
+	time.Sleep(50 * time.Millisecond)
+	for _, p := range pairs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := f.App.MarkReceipts(ctx, eve, p.conv, 5, ward.Read); ward.ErrorCode(err) != ward.CodeNotFound {
+				errs <- fmt.Errorf("a non-member's mark: %v", err)
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, p := range pairs {
+		msgs, err := f.App.ListMessages(ctx, alice, p.conv, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if len(m.Receipts) != 1 || m.Receipts[0].ReadAt.IsZero() || m.Receipts[0].DeliveredAt.IsZero() {
+				t.Fatalf("message %d's receipts %+v", m.Seq, m.Receipts)
+			}
+		}
+	}
 }
 
 func TestRecall(t *testing.T) {

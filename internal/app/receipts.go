@@ -27,7 +27,10 @@ func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upT
 	}
 	var changes []store.ReceiptChange
 	var at = a.now()
-	err := a.store.Write(ctx, func(tx *store.Tx) error {
+	// Batched with the sends (group commit): a phone marks what it shows as
+	// it arrives, a mark for nearly every message. fn sets what it hands
+	// back, so it may run twice.
+	err := a.store.WriteBatched(ctx, func(tx *store.Tx) error {
 		if _, err := member(ctx, tx, p, convID); err != nil {
 			return err
 		}

@@ -47,6 +47,10 @@ type Config struct {
 	// open socket (a user without a socket sends over HTTP), or "http", a
 	// POST per message. Empty is "ws".
 	SendOver string
+	// Receipts: "none", or "delivered" or "read": each user's first
+	// socket marks the messages it gets so, over the socket, as a phone
+	// showing them would. Empty is "none".
+	Receipts string
 	// Sequential: one client sends, waits for the answer, and sends again,
 	// for Duration; Rate and Senders do not apply.
 	Sequential bool
@@ -66,7 +70,7 @@ type Config struct {
 // Defaults are the values a zero Config field takes.
 var Defaults = Config{
 	Users: 200, Sockets: 1000, Rate: 2000, GroupRatio: 0.2, GroupSize: 8, BodySize: 100,
-	Senders: 64, LoginConcurrency: 4, Duration: 20 * time.Second, Warmup: 3 * time.Second, SendOver: "ws",
+	Senders: 64, LoginConcurrency: 4, Duration: 20 * time.Second, Warmup: 3 * time.Second, SendOver: "ws", Receipts: "none",
 }
 
 func (c Config) withDefaults() Config {
@@ -98,6 +102,9 @@ func (c Config) withDefaults() Config {
 	if c.SendOver == "" {
 		c.SendOver = d.SendOver
 	}
+	if c.Receipts == "" {
+		c.Receipts = d.Receipts
+	}
 	if c.Out == nil {
 		c.Out = io.Discard
 	}
@@ -127,6 +134,8 @@ func (c Config) Validate() error {
 		return errors.New("--login-concurrency must be at least 1")
 	case c.SendOver != "ws" && c.SendOver != "http":
 		return errors.New("--send-over must be ws or http")
+	case c.Receipts != "none" && c.Receipts != "delivered" && c.Receipts != "read":
+		return errors.New("--receipts must be none, delivered or read")
 	case c.Duration < 0 || c.Warmup < 0:
 		return errors.New("--duration and --warmup must not be negative")
 	}

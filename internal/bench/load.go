@@ -40,7 +40,10 @@ type load struct {
 	frames    atomic.Int64 // message frames of the window's messages on every recipient socket
 	echoes    atomic.Int64 // frames on the sender's own sockets
 	dropped   atomic.Int64 // sockets that ended before the run did
-	lastErr   atomic.Value // string
+	// With --receipts: marks answered that started in the window, marks
+	// refused, and receipt events the senders' first sockets got in it.
+	marks, markFailed, receipts atomic.Int64
+	lastErr                     atomic.Value // string
 
 	latency hist // send→deliver, every recipient socket, window only
 	sendRTT hist // send → HTTP answer, window only
@@ -79,8 +82,13 @@ func (l *load) openSockets(ctx context.Context, n int) error {
 			return fmt.Errorf("socket %d: %w", i, err)
 		}
 		l.sockets[i] = s
+		primary := i < len(l.users)
+		var m *marker
+		if primary && l.cfg.Receipts != "none" {
+			m = &marker{l: l, s: s, kind: l.cfg.Receipts, pending: map[string]int64{}}
+		}
 		l.readers.Add(1)
-		go l.read(s, owner[i], i < len(l.users))
+		go l.read(s, owner[i], primary, m)
 		return nil
 	})
 }
@@ -91,7 +99,8 @@ func (l *load) openSockets(ctx context.Context, n int) error {
 // that can end: with one, the WebSocket library registers a callback on it
 // for every frame (context.AfterFunc), and every reader's on the same
 // context, the run's, contend for its lock: 7 % of this process's CPU.
-func (l *load) read(s *client.Socket, u *user, primary bool) {
+// m, when not nil (--receipts, primary sockets), marks what arrives.
+func (l *load) read(s *client.Socket, u *user, primary bool, m *marker) {
 	defer l.readers.Done()
 	for {
 		ev, err := s.Next(context.Background())
@@ -101,6 +110,9 @@ func (l *load) read(s *client.Socket, u *user, primary bool) {
 				l.lastErr.Store("socket: " + err.Error())
 			}
 			return
+		}
+		if ev.Type == "receipt" && primary && l.inWindow(l.now()) {
+			l.receipts.Add(1)
 		}
 		if ev.Type != "message.created" {
 			continue
@@ -116,6 +128,9 @@ func (l *load) read(s *client.Socket, u *user, primary bool) {
 		}
 		if primary {
 			l.delivAll.Add(1)
+		}
+		if m != nil {
+			m.note(ev.ConversationID, ev.Seq)
 		}
 		if !l.inWindow(sentAt) {
 			continue

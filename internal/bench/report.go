@@ -24,6 +24,7 @@ type Result struct {
 	BodySize    int     `json:"body_size"`
 	Senders     int     `json:"senders"`
 	SendOver    string  `json:"send_over"` // ws | http
+	Receipts    string  `json:"receipts"`  // none | delivered | read
 	DurationSec float64 `json:"duration_sec"`
 	WarmupSec   float64 `json:"warmup_sec"`
 	SetupSec    float64 `json:"setup_sec"`
@@ -39,6 +40,11 @@ type Result struct {
 	Failed             int64   `json:"failed"`
 	DroppedSockets     int64   `json:"dropped_sockets"`
 	LastError          string  `json:"last_error,omitempty"`
+	// With --receipts: marks answered (started in the window), marks
+	// refused, and receipt events the senders' first sockets got.
+	MarksPerSec         float64 `json:"marks_per_sec,omitempty"`
+	MarksFailed         int64   `json:"marks_failed,omitempty"`
+	ReceiptEventsPerSec float64 `json:"receipt_events_per_sec,omitempty"`
 
 	P50     float64 `json:"p50_ms"` // send→deliver
 	P95     float64 `json:"p95_ms"`
@@ -113,6 +119,9 @@ func (r *Result) print(w io.Writer) {
 	}
 	fmt.Fprintf(tw, "sent\t%.1f msgs/s\t(%d acknowledged, %d not sent on time, %d failed)\n", r.SentPerSec, r.Sent, r.Missed, r.Failed)
 	fmt.Fprintf(tw, "delivered\t%.1f msgs/s\t(%d of %d expected; %.1f frames/s on all sockets)\n", r.DeliveredPerSec, r.Delivered, r.ExpectedDeliveries, r.FramesPerSec)
+	if r.Receipts != "none" && r.Receipts != "" {
+		fmt.Fprintf(tw, "receipts\t%.1f marks/s\t(%s, over the socket; %d refused; %.1f receipt events/s to the senders)\n", r.MarksPerSec, r.Receipts, r.MarksFailed, r.ReceiptEventsPerSec)
+	}
 	fmt.Fprintf(tw, "send→deliver\tp50 %.1f ms\tp95 %.1f ms  p99 %.1f ms  max %.1f ms\n", r.P50, r.P95, r.P99, r.Max)
 	fmt.Fprintf(tw, "send→answer\tp50 %.1f ms\tp99 %.1f ms\n", r.SendP50, r.SendP99)
 	fmt.Fprintf(tw, "sign-ins\t%.1f /s\tp50 %.1f ms  p99 %.1f ms (%d)\n", r.LoginsPerSec, r.LoginP50, r.LoginP99, r.Logins)

@@ -20,7 +20,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg = cfg.withDefaults()
 	out := cfg.Out
 	res := &Result{Mode: "rate", Users: cfg.Users, Rate: cfg.Rate, GroupRatio: cfg.GroupRatio, GroupSize: cfg.GroupSize,
-		BodySize: cfg.BodySize, Senders: cfg.Senders, SendOver: cfg.SendOver, DurationSec: cfg.Duration.Seconds(), WarmupSec: cfg.Warmup.Seconds(),
+		BodySize: cfg.BodySize, Senders: cfg.Senders, SendOver: cfg.SendOver, Receipts: cfg.Receipts, DurationSec: cfg.Duration.Seconds(), WarmupSec: cfg.Warmup.Seconds(),
 		Database: "sqlite", GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Started: time.Now().UTC().Format(time.RFC3339)}
 	if cfg.Sequential {
 		res.Mode, res.Rate, res.Senders = "sequential", 0, 1
@@ -196,6 +196,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.Frames = l.frames.Load()
 	res.FramesPerSec = round(float64(res.Frames)/window, 1)
 	res.Missed, res.Failed, res.DroppedSockets = l.missed.Load(), l.failed.Load(), l.dropped.Load()
+	res.MarksPerSec, res.MarksFailed = round(float64(l.marks.Load())/window, 1), l.markFailed.Load()
+	res.ReceiptEventsPerSec = round(float64(l.receipts.Load())/window, 1)
 	if s, ok := l.lastErr.Load().(string); ok {
 		res.LastError = s
 	}
