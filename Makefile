@@ -71,7 +71,8 @@ crashtest:
 
 ## bench: the benchmarks behind docs/BENCHMARKS.md (a few minutes; results also in .cache/bench.txt),
 ## then ward bench with its defaults (figures in .cache/bench.json; BENCH_FLAGS adds flags), sequentially,
-## and one-to-one only with one socket per user (.cache/bench-direct.json)
+## one-to-one only with one socket per user (.cache/bench-direct.json), and the same at 5,000/s with every
+## delivery marked over the socket (.cache/bench-receipts.json)
 BENCH_POSTGRES ?= $(WARD_TEST_POSTGRES)
 BENCH_FLAGS ?=
 bench: build
@@ -88,6 +89,7 @@ bench: build
 	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json
 	./$(BIN) bench --sequential --users 20 --sockets 20 --duration 10s --json .cache/bench-sequential.json
 	./$(BIN) bench --group-ratio 0 --users 400 --sockets 400 --rate 10000 --senders 256 --json .cache/bench-direct.json
+	./$(BIN) bench --group-ratio 0 --users 400 --sockets 400 --rate 5000 --senders 256 --receipts delivered --json .cache/bench-receipts.json
 	@if [ -n '$(BENCH_POSTGRES)' ]; then \
 	  ./$(BIN) bench $(BENCH_FLAGS) --db '$(BENCH_POSTGRES)' --json .cache/bench-postgres.json; \
 	fi
