@@ -104,15 +104,19 @@ func TestLiveMessageAndReadReceipt(t *testing.T) {
 	a.shot("1-a-sees-read")
 	b.shot("1-b-thread-phone")
 
-	// The browser sent both messages over its open socket, not as POSTs.
-	if n := wsSends(t); n < 2 {
+	// The browser sent both messages over its open socket, not as POSTs,
+	// and marked them delivered and read over it too.
+	if n := wsAnswered(t, "WS send", "201"); n < 2 {
 		t.Errorf("%v sends answered 201 over the socket, want the browser's 2 at least", n)
+	}
+	if n := wsAnswered(t, "WS mark", "200"); n < 2 {
+		t.Errorf("%v marks answered over the socket, want B's delivered and read marks at least", n)
 	}
 }
 
-// wsSends reads from /metrics how many sends over WebSockets were answered
-// 201.
-func wsSends(t *testing.T) float64 {
+// wsAnswered reads from /metrics how many frames of a route (WS send, WS
+// mark) over WebSockets were answered with status.
+func wsAnswered(t *testing.T, route, status string) float64 {
 	t.Helper()
 	res, err := suite.httpClient.Get(suite.base + "/metrics")
 	if err != nil {
@@ -121,7 +125,7 @@ func wsSends(t *testing.T) float64 {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "ward_http_requests_total{") && strings.Contains(line, `route="WS send"`) && strings.Contains(line, `status="201"`) {
+		if strings.HasPrefix(line, "ward_http_requests_total{") && strings.Contains(line, `route="`+route+`"`) && strings.Contains(line, `status="`+status+`"`) {
 			var n float64
 			fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &n)
 			return n

@@ -152,6 +152,9 @@ describe("LiveConnection", () => {
     s.onmessage!({ data: JSON.stringify({ type: "sent", ref: "1", status: 201, message: { id: "m", seq: 8 } }) });
     await expect(a).resolves.toMatchObject({ type: "sent", message: { seq: 8 } });
     await expect(b).resolves.toMatchObject({ type: "error", problem: { code: "conflict" } });
+    const c = h.live.request({ type: "mark", conversation_id: "c", up_to_seq: 8, kind: "read" });
+    s.onmessage!({ data: JSON.stringify({ type: "marked", ref: "3", changed: 2 }) });
+    await expect(c).resolves.toMatchObject({ type: "marked", changed: 2 });
     expect(h.frames).toEqual([{ type: "message.created", conversation_id: "c", seq: 7 }]); // answers are not events
     expect(h.timers).toHaveLength(0); // the answered requests' timeouts are cleared
   });

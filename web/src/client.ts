@@ -544,7 +544,7 @@ export class Ward {
         [r.id]: list.map((m) => (m.sender_id !== me && m.seq <= upTo ? applyReceipt(m, me ?? "", "read", now) : m)),
       },
     }));
-    this.api.post(endpoints.receipts(r.id), { kind: "read", up_to_seq: upTo }, { background: true }).catch(() => {
+    this.mark(r.id, "read", upTo).catch(() => {
       this.readSent[r.id] = 0;
     });
   }
@@ -562,9 +562,19 @@ export class Ward {
       const due = this.deliverUpTo;
       this.deliverUpTo = {};
       for (const [c, upTo] of Object.entries(due)) {
-        this.api.post(endpoints.receipts(c), { kind: "delivered", up_to_seq: upTo }, { background: true }).catch(() => {});
+        this.mark(c, "delivered", upTo).catch(() => {});
       }
     }, 150);
+  }
+
+  // mark marks a conversation's messages up to upTo delivered or read: over
+  // the live socket when it is up (no request per mark), over HTTP when it
+  // is not or gave no "marked" answer (a mark repeated changes nothing).
+  private async mark(cid: string, kind: "delivered" | "read", upTo: number): Promise<void> {
+    const frame = { type: "mark", conversation_id: cid, kind, up_to_seq: upTo };
+    const viaSocket = this.live?.open ? await this.live.request(frame).catch(() => null) : null;
+    if (viaSocket?.type === "marked") return;
+    await this.api.post(endpoints.receipts(cid), { kind, up_to_seq: upTo }, { background: true });
   }
   private deliverUpTo: Record<string, number> = {};
   private deliverTimer: ReturnType<typeof setTimeout> | null = null;

@@ -12,13 +12,15 @@ export interface Frame {
   data?: unknown;
 }
 
-// Answer is the server's answer to a request frame ({"type":"send"}):
-// "sent" with the message, or "error" with a problem document.
+// Answer is the server's answer to a request frame ({"type":"send"} or
+// {"type":"mark"}): "sent" with the message, "marked" with how many
+// receipts changed, or "error" with a problem document.
 export interface Answer {
-  type: "sent" | "error";
+  type: "sent" | "marked" | "error";
   ref: string;
   status?: number;
   message?: Record<string, unknown>;
+  changed?: number;
   problem?: { status?: number; code?: string; detail?: string };
 }
 
@@ -89,7 +91,8 @@ export class LiveConnection {
     return this.isOpen;
   }
 
-  // request sends a frame the server answers by ref ({"type":"send"}) and
+  // request sends a frame the server answers by ref ({"type":"send"},
+  // {"type":"mark"}) and
   // resolves with the answer. It rejects when the socket is not open, closes
   // first, or gives no answer within timeoutMs: the caller then sends over
   // HTTP instead (a send repeats its client_id, so it is stored once).
@@ -185,7 +188,7 @@ export class LiveConnection {
       }
       if (!f || typeof f.type !== "string") return;
       const ref = (f as { ref?: unknown }).ref;
-      if ((f.type === "sent" || f.type === "error") && typeof ref === "string" && this.pending.has(ref)) {
+      if ((f.type === "sent" || f.type === "marked" || f.type === "error") && typeof ref === "string" && this.pending.has(ref)) {
         const p = this.pending.get(ref)!;
         this.pending.delete(ref);
         p.resolve(f as unknown as Answer);
