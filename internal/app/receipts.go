@@ -31,14 +31,14 @@ func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upT
 	// it arrives, a mark for nearly every message. fn sets what it hands
 	// back, so it may run twice.
 	err := a.store.WriteBatched(ctx, func(tx *store.Tx) error {
-		if _, err := member(ctx, tx, p, convID); err != nil {
-			return err
-		}
 		var err error
-		changes, err = tx.MarkReceipts(ctx, convID, p.User.ID, upToSeq, kind)
+		changes, err = tx.MarkReceipts(ctx, p.User.OrgID, convID, p.User.ID, upToSeq, kind)
 		at = tx.Now
 		return err
 	})
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return 0, errNoConversation() // not a member: the same answer as for no such conversation
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -139,11 +139,11 @@ func TestConformanceMessages(t *testing.T) {
 			if len(list) != 1 || list[0].Unread != 2 || list[0].LastSeq != 3 || list[0].LastMessageAt.IsZero() {
 				t.Errorf("u2's summary %+v", list)
 			}
-			ch, err := tx.MarkReceipts(ctx, "c1", "u2", 1, ward.Read)
+			ch, err := tx.MarkReceipts(ctx, "o1", "c1", "u2", 1, ward.Read)
 			if err != nil || len(ch) != 1 || ch[0].MessageID != "m1" || ch[0].SenderID != "u1" {
 				t.Errorf("MarkReceipts read %+v %v", ch, err)
 			}
-			if ch, _ := tx.MarkReceipts(ctx, "c1", "u2", 2, ward.Delivered); len(ch) != 1 || ch[0].MessageID != "m2" {
+			if ch, _ := tx.MarkReceipts(ctx, "o1", "c1", "u2", 2, ward.Delivered); len(ch) != 1 || ch[0].MessageID != "m2" {
 				t.Errorf("MarkReceipts delivered %+v", ch)
 			}
 			if list, _ := tx.ConversationSummaries(ctx, "o1", "u2", "c1"); list[0].Unread != 1 {

@@ -78,12 +78,13 @@ type ReceiptChange struct {
 // past the member's earlier position, recalled and purged ones aside.
 // Urgent messages' receipt rows are stamped too. A position never moves
 // back; a mark that moves nothing changes nothing. CodeNotFound: not a
-// member.
-func (tx *Tx) MarkReceipts(ctx context.Context, convID, userID string, upToSeq int64, kind ward.ReceiptKind) ([]ReceiptChange, error) {
+// member, or not a conversation of orgID. The membership check is the
+// first statement's, so a mark needs no other read of the conversation.
+func (tx *Tx) MarkReceipts(ctx context.Context, orgID, convID, userID string, upToSeq int64, kind ward.ReceiptKind) ([]ReceiptChange, error) {
 	var delivered, read, last int64
 	err := tx.queryRow(ctx, `SELECT m.delivered_seq, m.read_seq, `+lastSeqOf+` FROM conversation_members m
-		JOIN conversations c ON c.id = m.conversation_id WHERE m.conversation_id = $1 AND m.user_id = $2`,
-		convID, userID).Scan(&delivered, &read, &last)
+		JOIN conversations c ON c.id = m.conversation_id WHERE m.conversation_id = $1 AND m.user_id = $2 AND c.org_id = $3`,
+		convID, userID, orgID).Scan(&delivered, &read, &last)
 	if err != nil {
 		return nil, tx.d.wrap(err)
 	}

@@ -51,7 +51,7 @@ func markReceipts(t *testing.T, s *store.Store, user string, upTo int64, kind wa
 	t.Helper()
 	var ids []string
 	mustWrite(t, s, func(tx *store.Tx) error {
-		ch, err := tx.MarkReceipts(context.Background(), "c1", user, upTo, kind)
+		ch, err := tx.MarkReceipts(context.Background(), "o1", "c1", user, upTo, kind)
 		for _, c := range ch {
 			ids = append(ids, c.MessageID)
 		}
@@ -139,11 +139,18 @@ func TestConformanceReceiptMarks(t *testing.T) {
 			t.Errorf("u2 unread %d after the recall, want 0", n)
 		}
 		err := s.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.MarkReceipts(ctx, "c1", "nobody", 1, ward.Read)
+			_, err := tx.MarkReceipts(ctx, "o1", "c1", "nobody", 1, ward.Read)
 			return err
 		})
 		if ward.ErrorCode(err) != ward.CodeNotFound {
 			t.Errorf("a non-member's mark: %v, want not_found", err)
+		}
+		err = s.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.MarkReceipts(ctx, "another-org", "c1", "u2", 1, ward.Read)
+			return err
+		})
+		if ward.ErrorCode(err) != ward.CodeNotFound {
+			t.Errorf("a mark naming another org: %v, want not_found", err)
 		}
 	})
 }
