@@ -17,15 +17,56 @@ import (
 	"github.com/wardhealth/ward/internal/realtime"
 )
 
-// answerTo reads frames until the answer to ref, skipping events.
+// answerTo reads frames until the answer to ref (sent, marked or error),
+// skipping events.
 func answerTo(t *testing.T, c *websocket.Conn, ref string) map[string]any {
 	t.Helper()
 	for {
 		f := frame(t, c)
-		if (f["type"] == "sent" || f["type"] == "error") && f["ref"] == ref {
+		if (f["type"] == "sent" || f["type"] == "marked" || f["type"] == "error") && f["ref"] == ref {
 			return f
 		}
 	}
+}
+
+// trio is a nurse and a doctor in a direct conversation the nurse made,
+// and an outsider, each with a socket signed in on a device of their own.
+type trio struct {
+	nurse, doc ward.User
+	pNurse     *app.Principal
+	conv       ward.Conversation
+	nc, dc, oc *websocket.Conn
+}
+
+func newTrio(t *testing.T, e *wsEnv) trio {
+	t.Helper()
+	var r trio
+	var npw, dpw string
+	r.nurse, npw = e.f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
+	r.doc, dpw = e.f.AddUser(t, ward.RoleClinician, "doc@stmary.example", "Dan Doctor")
+	outsider, opw := e.f.AddUser(t, ward.RoleClinician, "out@stmary.example", "Olly Outsider")
+	r.pNurse, _ = e.f.MustLogin(t, r.nurse.Email, npw, "nurse-phone-0")
+	conv, _, err := e.f.App.CreateConversation(context.Background(), r.pNurse, app.NewConversation{Kind: ward.Direct, Members: []string{r.doc.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.conv = conv
+	r.nc, _ = e.signedIn(t, e.login(t, r.nurse.Email, npw, "nurse-phone-1"))
+	r.dc, _ = e.signedIn(t, e.login(t, r.doc.Email, dpw, "doc-phone-1"))
+	r.oc, _ = e.signedIn(t, e.login(t, outsider.Email, opw, "out-phone-1"))
+	return r
+}
+
+// metricsPage is the server's /metrics text.
+func metricsPage(t *testing.T, e *wsEnv) string {
+	t.Helper()
+	resp, err := http.Get(e.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }
 
 // problemCode is the code of an error frame ("" for any other frame).
@@ -53,17 +94,8 @@ func wantStored(t *testing.T, e *wsEnv, p *app.Principal, convID string, n int, 
 func TestWebSocketSend(t *testing.T) {
 	e := newWSEnv(t, realtime.HubOptions{})
 	ctx := context.Background()
-	nurse, npw := e.f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
-	doc, dpw := e.f.AddUser(t, ward.RoleClinician, "doc@stmary.example", "Dan Doctor")
-	outsider, opw := e.f.AddUser(t, ward.RoleClinician, "out@stmary.example", "Olly Outsider")
-	pNurse, _ := e.f.MustLogin(t, nurse.Email, npw, "nurse-phone-0")
-	conv, _, err := e.f.App.CreateConversation(ctx, pNurse, app.NewConversation{Kind: ward.Direct, Members: []string{doc.ID}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, _ := e.signedIn(t, e.login(t, nurse.Email, npw, "nurse-phone-1"))
-	dc, _ := e.signedIn(t, e.login(t, doc.Email, dpw, "doc-phone-1"))
-	oc, _ := e.signedIn(t, e.login(t, outsider.Email, opw, "out-phone-1"))
+	r := newTrio(t, e)
+	pNurse, conv, nc, dc, oc := r.pNurse, r.conv, r.nc, r.dc, r.oc
 
 	// A send is answered once committed, and the recipient's socket gets it.
 	// The sending socket gets the answer and no message.created event (the
@@ -146,13 +178,7 @@ func TestWebSocketSend(t *testing.T) {
 			t.Errorf("a log line for a socket send that succeeded: %v", l)
 		}
 	}
-	resp, err := http.Get(e.srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	metrics := string(body)
+	metrics := metricsPage(t, e)
 	for _, want := range []string{`route="WS send",status="201"} 1`, `route="WS send",status="200"} 1`, `route="WS send",status="404"} 2`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
