@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
 func TestSendAndListRoundTrip(t *testing.T) {
@@ -283,7 +284,11 @@ func TestReceipts(t *testing.T) {
 // every other mark commits and answers its own count, even when its batch
 // ran twice.
 func TestConcurrentMarks(t *testing.T) {
-	f := mustMsgFixture(t)
+	t.Run("sqlite", func(t *testing.T) { testConcurrentMarks(t, mustMsgFixture(t)) })
+	t.Run("postgres", func(t *testing.T) { testConcurrentMarks(t, mustMsgFixtureOn(t, storetest.PostgresURL(t))) })
+}
+
+func testConcurrentMarks(t *testing.T, f *msgFixture) {
 	ctx := context.Background()
 	alice, eve := f.user(t, "alice", ward.RoleClinician), f.user(t, "eve", ward.RoleClinician)
 	type pair struct {
