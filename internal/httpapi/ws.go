@@ -388,8 +388,8 @@ func putFrameBuf(b *bytes.Buffer) {
 // every other frame's fields are theirs too, most frames decode so in one
 // pass. A frame that does not is decoded again leniently for its type,
 // ref and conversation: other frames tolerate fields they do not use, and
-// a send or a mark is then answered with strictErr. A frame that is not JSON at all
-// is answered here (ok false).
+// a send or a mark is then answered with strictErr. A frame that is not
+// JSON at all is answered here (ok false).
 func (s *socket) decodeFrame(data []byte) (f requestFrame, strictErr error, ok bool) {
 	if strictErr = decodeJSON(data, &f); strictErr == nil {
 		return f, nil, true

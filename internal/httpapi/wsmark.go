@@ -31,20 +31,17 @@ type markedFrame struct {
 
 // mark handles one mark frame and answers it (decodeErr as for send).
 func (s *socket) mark(f requestFrame, decodeErr error) {
-	s.request(markRoute, f.Ref, func(ctx context.Context, p *app.Principal) (any, int, error) {
-		if decodeErr != nil {
-			return nil, 0, decodeErr
-		}
-		if err := checkRef(f.Ref); err != nil {
-			return nil, 0, err
-		}
-		if f.ClientID != "" || f.Body != "" || f.Priority != "" || f.BackupUserID != "" || f.AttachmentIDs != nil {
-			return nil, 0, ward.Errorf(ward.CodeInvalid, "a mark frame takes conversation_id, up_to_seq and kind only")
-		}
-		changed, err := s.h.app.MarkReceipts(ctx, p, f.ConversationID, f.UpToSeq, f.Kind)
-		if err != nil {
-			return nil, 0, err
-		}
-		return markedFrame{Type: "marked", Ref: f.Ref, Changed: changed}, http.StatusOK, nil
-	})
+	s.request(markRoute, f, decodeErr, s.markReceipts)
+}
+
+// markReceipts marks the frame's receipts as p (a frameAction).
+func (s *socket) markReceipts(ctx context.Context, p *app.Principal, f requestFrame) (any, int, error) {
+	if f.ClientID != "" || f.Body != "" || f.Priority != "" || f.BackupUserID != "" || f.AttachmentIDs != nil {
+		return nil, 0, ward.Errorf(ward.CodeInvalid, "a mark frame takes conversation_id, up_to_seq and kind only")
+	}
+	changed, err := s.h.app.MarkReceipts(ctx, p, f.ConversationID, f.UpToSeq, f.Kind)
+	if err != nil {
+		return nil, 0, err
+	}
+	return markedFrame{Type: "marked", Ref: f.Ref, Changed: changed}, http.StatusOK, nil
 }

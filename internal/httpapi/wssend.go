@@ -70,20 +70,21 @@ const sendRoute = "WS send"
 // and decodeErr the strict decoding's error, if any (f then holds only
 // what a lenient decoding found: type, ref and conversation).
 func (s *socket) send(f requestFrame, decodeErr error) {
-	s.request(sendRoute, f.Ref, func(ctx context.Context, p *app.Principal) (any, int, error) {
-		answer, err := s.sendMessage(ctx, p, f, decodeErr)
-		answer.Ref = f.Ref
-		return answer, answer.Status, err
-	})
+	s.request(sendRoute, f, decodeErr, s.sendMessage)
 }
 
-// request runs act for a frame that asks for an answer (ref is the
-// frame's), as the session's principal, and answers: act's answer, or an
-// error frame with the problem a POST would have answered. A frame refused
-// because the session ended is answered, then the socket closes. Every
-// request is counted in the metrics under route; a refused or slow one is
-// logged too.
-func (s *socket) request(route, ref string, act func(ctx context.Context, p *app.Principal) (answer any, status int, err error)) {
+// frameAction does what a frame asks as p, and returns the answer frame
+// and the status it counts as in the metrics.
+type frameAction func(ctx context.Context, p *app.Principal, f requestFrame) (answer any, status int, err error)
+
+// request handles a frame that asks for an answer (a send, a mark): as the
+// session's principal, it answers the frame's decoding error or a bad ref
+// (checked after the session, as a POST's body is), or runs act, and
+// sends act's answer or an error frame with the problem a POST would have
+// answered. A frame refused because the session ended is answered, then
+// the socket closes. Every request is counted in the metrics under route;
+// a refused or slow one is logged too.
+func (s *socket) request(route string, f requestFrame, decodeErr error, act frameAction) {
 	start := time.Now()
 	id := newRequestID()
 	ctx, cancel := context.WithTimeout(context.WithValue(s.ctx, requestIDKey, id), 30*time.Second)
@@ -91,15 +92,21 @@ func (s *socket) request(route, ref string, act func(ctx context.Context, p *app
 	status := http.StatusOK
 	p, err := s.h.app.AuthenticateOnSocket(ctx, s.tokenHash, s.ip)
 	var answer any
-	if err == nil {
-		answer, status, err = s.guard(ctx, p, act)
+	switch {
+	case err != nil:
+	case decodeErr != nil:
+		err = decodeErr
+	default:
+		if err = checkRef(f.Ref); err == nil {
+			answer, status, err = s.guard(ctx, p, f, act)
+		}
 	}
 	if err == nil {
 		s.c.SendJSON(answer)
 	} else {
 		prob := problemOf(ctx, s.h.log, err)
 		status = prob.Status
-		ef := errorFrame{Type: "error", Ref: ref, Problem: prob}
+		ef := errorFrame{Type: "error", Ref: f.Ref, Problem: prob}
 		switch code := ward.ErrorCode(err); {
 		case p != nil || code == ward.CodeDeviceWiped || code == ward.CodeUnavailable || code == ward.CodeInternal:
 			s.c.SendJSON(ef) // the request failed, or a wipe order is pending, or the database hiccuped
@@ -117,14 +124,14 @@ func (s *socket) request(route, ref string, act func(ctx context.Context, p *app
 
 // guard runs act, turning a panic into an internal error: the socket's
 // goroutine is not under net/http's recovery.
-func (s *socket) guard(ctx context.Context, p *app.Principal, act func(ctx context.Context, p *app.Principal) (any, int, error)) (answer any, status int, err error) {
+func (s *socket) guard(ctx context.Context, p *app.Principal, f requestFrame, act frameAction) (answer any, status int, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.h.log.ErrorContext(ctx, "panic", "panic", v)
 			answer, status, err = nil, 0, ward.Errorf(ward.CodeInternal, "internal error")
 		}
 	}()
-	return act(ctx, p)
+	return act(ctx, p, f)
 }
 
 // slowSend is how long a socket send that succeeded takes before it gets
@@ -135,28 +142,21 @@ func (s *socket) guard(ctx context.Context, p *app.Principal, act func(ctx conte
 // send's line is the one its problem's request_id leads to.
 const slowSend = time.Second
 
-// sendMessage sends the frame's message as p, or answers the frame's
-// decoding error: checked after the session, as a POST's body is.
-func (s *socket) sendMessage(ctx context.Context, p *app.Principal, f requestFrame, decodeErr error) (answer sentFrame, err error) {
-	if decodeErr != nil {
-		return answer, decodeErr
-	}
-	if err := checkRef(f.Ref); err != nil {
-		return answer, err
-	}
+// sendMessage sends the frame's message as p (a frameAction).
+func (s *socket) sendMessage(ctx context.Context, p *app.Principal, f requestFrame) (any, int, error) {
 	if f.UpToSeq != 0 || f.Kind != "" {
-		return answer, ward.Errorf(ward.CodeInvalid, "a send frame has no up_to_seq or kind (those are a mark's)")
+		return nil, 0, ward.Errorf(ward.CodeInvalid, "a send frame has no up_to_seq or kind (those are a mark's)")
 	}
 	m, created, err := s.h.app.SendMessage(ctx, p, f.ConversationID, app.SendRequest{ClientID: f.ClientID,
 		Body: f.Body, Priority: f.Priority, BackupUserID: f.BackupUserID, AttachmentIDs: f.AttachmentIDs, Origin: s.c.Key()})
 	if err != nil {
-		return answer, err
+		return nil, 0, err
 	}
-	answer = sentFrame{Type: "sent", Status: http.StatusCreated, Message: viewMessage(m)}
+	answer := sentFrame{Type: "sent", Ref: f.Ref, Status: http.StatusCreated, Message: viewMessage(m)}
 	if !created {
 		answer.Status = http.StatusOK // a retry: the message sent the first time
 	}
-	return answer, nil
+	return answer, answer.Status, nil
 }
 
 // checkRef checks the ref of a frame that asks for an answer.
