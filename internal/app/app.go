@@ -56,6 +56,7 @@ type App struct {
 	cache   *sessionCache                  // sessions by token hash (sessioncache.go)
 	members *ttlCache[memberKey, struct{}] // membercache.go
 	touches *touches                       // session activity not yet written (touches.go)
+	denials denialLimiter                  // audited refusals per user (denials.go)
 
 	signingIn auth.InFlight // sign-ins under way per source address
 	passkey   *webauthn.WebAuthn
