@@ -15,12 +15,15 @@ import (
 // without fetching it: each socket it is queued for is a read of PHI by
 // the socket's user. Recording one event per frame through the recorder
 // would cost a row per recipient per message; instead each socket keeps
-// in memory, per conversation, the range of seqs queued for it, and writes
-// one message.delivered event per conversation through the recorder's
-// group commit at most about once a second, and when the socket closes
-// (realtime.Conn.Release calls Close before the hub lets go of the socket,
-// so a server shutting down waits for it). The hot path, one frame for one
-// socket, is a mutex and a map update: no I/O.
+// in memory, per conversation, the range of seqs queued for it. Once a
+// second one flush takes what every socket of the node has pending and
+// writes it, one message.delivered event per socket and conversation, in
+// one Record call (one transaction, shared by group commit with the reads
+// under way): a second of pushes to a thousand sockets costs one
+// transaction, not a thousand. A socket that closes writes its own pending
+// record at once (realtime.Conn.Release calls Close before the hub lets go
+// of the socket, so a server shutting down waits for it). The hot path,
+// one frame for one socket, is a mutex and a map update: no I/O.
 //
 // The record is written after the frame, within about a second, not
 // before it: DESIGN.md invariant 2 ("reads append durably before the
@@ -32,8 +35,7 @@ import (
 // on flowing unrecorded; the client then catches up over REST, whose reads
 // fail while the audit trail does.
 
-// deliveryFlushEvery is how often, at most, a socket writes its delivery
-// records.
+// deliveryFlushEvery is how often pending delivery records are written.
 const deliveryFlushEvery = time.Second
 
 // DeliveryAudit records the PHI pushed to one socket: it is the socket's
@@ -44,21 +46,30 @@ type DeliveryAudit struct {
 	actor  audit.Actor
 	onFail func() // closes the socket when its records cannot be written
 
-	flushMu sync.Mutex // one flush at a time; Close waits for a running one
-
 	mu      sync.Mutex
 	pending map[string]delivered // by conversation; nil when nothing is pending
-	timer   *time.Timer
+	round   *flushRound          // the last shared flush that took this socket's records
 	closed  bool
 }
 
 // delivered is what one socket was sent of one conversation since its
-// last flush.
+// records were last taken.
 type delivered struct {
 	patient     string
 	first, last int64
 	n           int
 }
+
+// deliveryFlusher holds the sockets with pending records, and the timer
+// of the next shared flush (armed only while one is pending).
+type deliveryFlusher struct {
+	mu    sync.Mutex
+	dirty []*DeliveryAudit
+	timer *time.Timer
+}
+
+// flushRound is one shared flush; done is closed when its Record returns.
+type flushRound struct{ done chan struct{} }
 
 // NewDeliveryAudit starts the delivery record of a socket signed in as p.
 // onFail, if not nil, is called (outside any lock) when a record could not
@@ -71,16 +82,9 @@ func (a *App) NewDeliveryAudit(p *Principal, onFail func()) *DeliveryAudit {
 // patient (or ""), was queued for the socket. It never blocks on I/O.
 func (d *DeliveryAudit) Queued(conv, patient string, seq int64) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.pending == nil {
+	first := d.pending == nil
+	if first {
 		d.pending = make(map[string]delivered, 1)
-		if !d.closed {
-			if d.timer == nil {
-				d.timer = time.AfterFunc(deliveryFlushEvery, d.flush)
-			} else {
-				d.timer.Reset(deliveryFlushEvery)
-			}
-		}
 	}
 	e, ok := d.pending[conv]
 	if !ok {
@@ -88,65 +92,109 @@ func (d *DeliveryAudit) Queued(conv, patient string, seq int64) {
 	}
 	e.first, e.last, e.n = min(e.first, seq), max(e.last, seq), e.n+1
 	d.pending[conv] = e
-	if d.closed { // not expected (Release closes the socket first): record it at once
-		go d.flush()
+	closed := d.closed
+	d.mu.Unlock()
+	switch {
+	case closed: // not expected (Release stops the queueing first): write it at once
+		go d.Close()
+	case first:
+		d.a.deliveries.add(d)
 	}
 }
 
-// Close writes what is pending, durably, and returns when it is written
-// (or could not be). Calling it twice is harmless.
+// Close writes what the socket has pending, durably, and returns when it
+// is written (or could not be), after a shared flush that took some of its
+// records has returned too. Calling it twice is harmless.
 func (d *DeliveryAudit) Close() {
 	d.mu.Lock()
 	d.closed = true
-	if d.timer != nil {
-		d.timer.Stop()
-	}
-	d.mu.Unlock()
-	d.flush()
-}
-
-// flush writes the pending records in one Record call (one transaction
-// shared with other callers). On failure they stay pending for the next
-// flush, and onFail closes the socket.
-func (d *DeliveryAudit) flush() {
-	d.flushMu.Lock()
-	d.mu.Lock()
-	pending := d.pending
+	pending, round := d.pending, d.round
 	d.pending = nil
 	d.mu.Unlock()
+	if round != nil {
+		<-round.done
+	}
 	if len(pending) == 0 {
-		d.flushMu.Unlock()
 		return
 	}
-	events := make([]audit.Event, 0, len(pending))
+	events := d.events(nil, pending)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := d.a.audit.Record(ctx, events...); err != nil {
+		d.a.log.Error("socket delivery records lost: the audit trail could not be written",
+			"user", d.actor.UserID, "conversations", len(pending), "err", err.Error())
+	}
+}
+
+// events appends the socket's pending records to evs as audit events.
+func (d *DeliveryAudit) events(evs []audit.Event, pending map[string]delivered) []audit.Event {
 	for conv, e := range pending {
-		events = append(events, audit.Event{OrgID: d.org, Actor: d.actor, Action: audit.MessageDelivered,
+		evs = append(evs, audit.Event{OrgID: d.org, Actor: d.actor, Action: audit.MessageDelivered,
 			ResourceType: "conversation", ResourceID: conv, PatientID: e.patient, Outcome: audit.Success,
 			Reason: fmt.Sprintf("websocket: %d messages, seq %d to %d", e.n, e.first, e.last)})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	err := d.a.audit.Record(ctx, events...)
-	cancel()
-	if err != nil {
+	return evs
+}
+
+// add puts a socket that has just got a pending record on the list of the
+// next shared flush, arming its timer if it is the first.
+func (f *deliveryFlusher) add(d *DeliveryAudit) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dirty = append(f.dirty, d)
+	if len(f.dirty) > 1 {
+		return
+	}
+	if f.timer == nil {
+		f.timer = time.AfterFunc(deliveryFlushEvery, func() { d.a.flushDeliveries() })
+	} else {
+		f.timer.Reset(deliveryFlushEvery)
+	}
+}
+
+// flushDeliveries writes every socket's pending records in one Record
+// call. On failure each socket keeps its records (its Close tries them
+// again) and is closed (onFail): reads fail when the audit trail does.
+func (a *App) flushDeliveries() {
+	f := &a.deliveries
+	f.mu.Lock()
+	dirty := f.dirty
+	f.dirty = nil
+	f.mu.Unlock()
+	round := &flushRound{done: make(chan struct{})}
+	defer close(round.done)
+	var events []audit.Event
+	taken := make([]map[string]delivered, len(dirty))
+	for i, d := range dirty {
 		d.mu.Lock()
-		closed := d.closed
-		for conv, e := range pending { // keep them for the next try (Close)
+		taken[i] = d.pending
+		d.pending = nil
+		if !d.closed {
+			d.round = round
+		}
+		d.mu.Unlock()
+		events = d.events(events, taken[i])
+	}
+	if len(events) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := a.audit.Record(ctx, events...)
+	cancel()
+	if err == nil {
+		return
+	}
+	a.log.Error("socket delivery records not written: closing the sockets", "sockets", len(dirty), "err", err.Error())
+	for i, d := range dirty {
+		d.mu.Lock()
+		for conv, e := range taken[i] {
 			d.merge(conv, e)
 		}
 		d.mu.Unlock()
-		d.flushMu.Unlock()
-		if closed {
-			d.a.log.Error("socket delivery records lost: the audit trail could not be written",
-				"user", d.actor.UserID, "conversations", len(pending), "err", err.Error())
-			return
-		}
-		d.a.log.Error("socket delivery records not written: closing the socket", "user", d.actor.UserID, "err", err.Error())
 		if d.onFail != nil {
 			d.onFail()
 		}
-		return
 	}
-	d.flushMu.Unlock()
 }
 
 // merge adds e back to what is pending for conv (under mu).
