@@ -237,7 +237,8 @@ func (c *Conn) Close(code websocket.StatusCode, reason string) {
 }
 
 // Release is called once by the owner when its read loop has ended: the
-// socket is closed if it was not already, and the hub forgets it.
+// socket is closed if it was not already, its DeliveryAudit (if any) is
+// closed, and the hub forgets it.
 // A close handshake that Close started is let finish (it is bounded by the
 // library's timeouts), so that the client learns the close status.
 func (c *Conn) Release() {
