@@ -18,9 +18,9 @@ import (
 // in memory, per conversation, the range of seqs queued for it. Once a
 // second one flush takes what every socket of the node has pending and
 // writes it, one message.delivered event per socket and conversation, in
-// one Record call (one transaction, shared by group commit with the reads
-// under way): a second of pushes to a thousand sockets costs one
-// transaction, not a thousand. A socket that closes writes its own pending
+// Record calls of a few hundred events (one transaction each, shared by
+// group commit with the reads under way): a second of pushes to a thousand
+// sockets costs a few transactions, not a thousand. A socket that closes writes its own pending
 // record at once (realtime.Conn.Release calls Close before the hub lets go
 // of the socket, so a server shutting down waits for it). The hot path,
 // one frame for one socket, is a mutex and a map update: no I/O.
@@ -152,9 +152,12 @@ func (f *deliveryFlusher) add(d *DeliveryAudit) {
 	}
 }
 
-// flushDeliveries writes every socket's pending records in one Record
-// call. On failure each socket keeps its records (its Close tries them
-// again) and is closed (onFail): reads fail when the audit trail does.
+// flushDeliveries writes every socket's pending records, in Record calls
+// of about deliveryChunk events each, one after the other: a flush of
+// thousands of sockets does not hold the database's writer for long at a
+// time (sends are committed between the chunks). On failure the sockets of
+// the chunk keep their records (their Close tries them again) and are
+// closed (onFail): reads fail when the audit trail does.
 func (a *App) flushDeliveries() {
 	f := &a.deliveries
 	f.mu.Lock()
@@ -163,7 +166,6 @@ func (a *App) flushDeliveries() {
 	f.mu.Unlock()
 	round := &flushRound{done: make(chan struct{})}
 	defer close(round.done)
-	var events []audit.Event
 	taken := make([]map[string]delivered, len(dirty))
 	for i, d := range dirty {
 		d.mu.Lock()
@@ -173,19 +175,35 @@ func (a *App) flushDeliveries() {
 			d.round = round
 		}
 		d.mu.Unlock()
+	}
+	var events []audit.Event
+	from := 0 // the first socket whose records are in events
+	for i, d := range dirty {
 		events = d.events(events, taken[i])
+		if len(events) < deliveryChunk && i < len(dirty)-1 {
+			continue
+		}
+		if len(events) > 0 {
+			a.writeDeliveries(events, dirty[from:i+1], taken[from:i+1])
+		}
+		events, from = events[:0], i+1
 	}
-	if len(events) == 0 {
-		return
-	}
+}
+
+// deliveryChunk is about how many delivery records one Record call writes.
+const deliveryChunk = 256
+
+// writeDeliveries writes events, the records taken from sockets; on
+// failure the sockets keep them and are closed.
+func (a *App) writeDeliveries(events []audit.Event, sockets []*DeliveryAudit, taken []map[string]delivered) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	err := a.audit.Record(ctx, events...)
 	cancel()
 	if err == nil {
 		return
 	}
-	a.log.Error("socket delivery records not written: closing the sockets", "sockets", len(dirty), "err", err.Error())
-	for i, d := range dirty {
+	a.log.Error("socket delivery records not written: closing the sockets", "sockets", len(sockets), "err", err.Error())
+	for i, d := range sockets {
 		d.mu.Lock()
 		for conv, e := range taken[i] {
 			d.merge(conv, e)

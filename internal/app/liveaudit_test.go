@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 )
 
@@ -66,4 +67,27 @@ func BenchmarkDeliveryAuditQueued(b *testing.B) {
 	for i := range b.N {
 		d.Queued(conv, "", int64(i+1))
 	}
+}
+
+// BenchmarkDeliveryFlush is the cost of the shared flush per record (one
+// socket's pushes of one conversation in a second): 1,000 sockets with one
+// pending record each, written in one Record call, sealed on SQLite.
+func BenchmarkDeliveryFlush(b *testing.B) {
+	f := MustFixture(b, false)
+	u, pw := f.AddUser(b, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
+	p, _ := f.MustLogin(b, u.Email, pw, "nurse-phone-1")
+	const sockets = 1000
+	ds := make([]*app.DeliveryAudit, sockets)
+	for i := range ds {
+		ds[i] = f.App.NewDeliveryAudit(p, nil)
+	}
+	conv := "01a20fde-0000-7000-8000-000000000001"
+	b.ResetTimer()
+	for i := range b.N {
+		for _, d := range ds {
+			d.Queued(conv, "", int64(i+1))
+		}
+		f.App.FlushDeliveries()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*sockets), "ns/record")
 }
