@@ -56,6 +56,9 @@ type App struct {
 	cache   *sessionCache                  // sessions by token hash (sessioncache.go)
 	members *ttlCache[memberKey, struct{}] // membercache.go
 	touches *touches                       // session activity not yet written (touches.go)
+	denials denialLimiter                  // audited refusals per user (denials.go)
+	// deliveries writes the sockets' delivery records (liveaudit.go).
+	deliveries deliveryFlusher
 
 	signingIn auth.InFlight // sign-ins under way per source address
 	passkey   *webauthn.WebAuthn

@@ -130,7 +130,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	a.publish(ctx, realtime.Event{Type: realtime.MessageCreated, OrgID: row.OrgID, ConversationID: convID, Seq: m.Seq,
 		Data: eventJSON(messageEvent{ID: m.ID, ConversationID: convID, Seq: m.Seq, SenderID: m.SenderID, ClientID: m.ClientID,
 			Body: m.Body, Priority: m.Priority, CreatedAt: timePtr(m.CreatedAt), Attachments: attachmentEvents(m.Attachments)}),
-		Users: members, Except: req.Origin})
+		Users: members, Except: req.Origin, PHI: true, PatientID: row.PatientID})
 	return m, true, nil
 }
 

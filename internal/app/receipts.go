@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/audit"
@@ -13,8 +14,11 @@ import (
 // MarkReceipts records that the caller's clients received (delivered) or
 // showed (read, which implies delivered) every message of a conversation up
 // to and including upToSeq, and tells each sender live. It returns how many
-// receipts changed. Receipts are metadata, not PHI, and are not audited:
-// reading the content is (message.read, when the messages are listed).
+// receipts changed. A read mark that changes receipts says the user was
+// shown those messages: it appends a message.read event in the mark's own
+// transaction (over the socket as by POST). Delivered marks, which clients
+// send by themselves, are not audited: the content they acknowledge was
+// audited when it was listed (message.read) or pushed (message.delivered).
 func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upToSeq int64, kind ward.ReceiptKind) (int, error) {
 	if err := p.Can(authz.ReceiptWrite); err != nil {
 		return 0, err
@@ -34,7 +38,21 @@ func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upT
 		var err error
 		changes, err = tx.MarkReceipts(ctx, p.User.OrgID, convID, p.User.ID, upToSeq, kind)
 		at = tx.Now
-		return err
+		if err != nil || kind != ward.Read || len(changes) == 0 {
+			return err
+		}
+		c, err := tx.ConversationByID(ctx, p.User.OrgID, convID)
+		if err != nil {
+			return err
+		}
+		e := p.event(audit.MessageRead, "conversation", convID)
+		e.PatientID = c.PatientID
+		var top int64
+		for _, ch := range changes {
+			top = max(top, ch.Seq)
+		}
+		e.Reason = fmt.Sprintf("read mark up to seq %d (%d messages)", top, len(changes))
+		return audit.Append(ctx, tx, e)
 	})
 	if ward.ErrorCode(err) == ward.CodeNotFound {
 		return 0, errNoConversation() // not a member: the same answer as for no such conversation

@@ -49,6 +49,8 @@ const (
 	ComplianceReview     Action = "compliance.review"
 	MemberAdded          Action = "conversation.member_added" // an urgent escalation adds its backup
 	MessageAcknowledged  Action = "message.acknowledged"      // a recipient acknowledges an urgent message
+	MessageDelivered     Action = "message.delivered"         // message bodies pushed to a user's WebSocket (batched per socket per second)
+	AccessDenied         Action = "access.denied"             // authorization refused a request on PHI (outcome denied; rate-limited per user)
 )
 
 // Administration, keys and the audit trail itself.
@@ -69,7 +71,7 @@ func Actions() []Action {
 		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
-		MemberAdded, MessageAcknowledged,
+		MemberAdded, MessageAcknowledged, MessageDelivered, AccessDenied,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -82,7 +84,7 @@ func (a Action) Valid() bool {
 		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
-		MemberAdded, MessageAcknowledged,
+		MemberAdded, MessageAcknowledged, MessageDelivered, AccessDenied,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}

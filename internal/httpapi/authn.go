@@ -33,6 +33,7 @@ func (h *Handler) wipeConfirmationRoute(pattern string, action authz.Action, fn 
 }
 
 func (h *Handler) authedRoute(pattern string, action authz.Action, underWipe bool, fn apiHandler) {
+	resType, hasID := routeResource(pattern)
 	h.register(pattern, action, func(w http.ResponseWriter, r *http.Request) {
 		p, err := h.authenticate(r)
 		if underWipe && ward.ErrorCode(err) == ward.CodeDeviceWiped && p != nil {
@@ -45,9 +46,28 @@ func (h *Handler) authedRoute(pattern string, action authz.Action, underWipe boo
 			err = fn(w, r, p)
 		}
 		if err != nil {
+			if p != nil { // a refusal on PHI is audited (app.AuditDenial decides)
+				id := ""
+				if hasID {
+					id = r.PathValue("id")
+				}
+				h.app.AuditDenial(r.Context(), p, action, resType, id, err)
+			}
 			h.fail(w, r, err)
 		}
 	})
+}
+
+// routeResource is the resource a route pattern names by id, for the
+// audit of refusals: "conversation" for /api/v1/conversations/{id}/…,
+// "message" for /api/v1/messages/{id}/…; "" (the action's resource) when
+// the pattern has no {id}.
+func routeResource(pattern string) (resourceType string, hasID bool) {
+	before, _, ok := strings.Cut(pattern, "/{id}")
+	if !ok {
+		return "", false
+	}
+	return strings.TrimSuffix(before[strings.LastIndex(before, "/")+1:], "s"), true
 }
 
 // public registers a route that needs no session.

@@ -14,6 +14,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/httpapi"
 )
@@ -113,8 +114,34 @@ func concrete(pattern, id string) (method, path string) {
 	return method, path
 }
 
+// routeID fills the {id} of the routes TestRouteRoleTable walks: a UUID
+// of nothing.
+const routeID = "01a20fde-0000-7000-8000-000000000000"
+
+// phiRoute reports whether a route's action is on PHI: its refusals are
+// audited (access.denied).
+func phiRoute(a authz.Action) bool {
+	switch a.Resource() {
+	case "conversation", "message", "receipt", "attachment":
+		return true
+	}
+	return false
+}
+
+// userOf is the id of the user signed in with token.
+func (e *env) userOf(t *testing.T, token string) string {
+	t.Helper()
+	p, err := e.f.App.Authenticate(context.Background(), token, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.User.ID
+}
+
 // TestRouteRoleTable walks every route as anonymous, as each role and as a
-// user of another org, and checks each answer against the authz table.
+// user of another org, and checks each answer against the authz table. A
+// refusal on a PHI route leaves an access.denied event (outcome denied)
+// for the user in the audit trail; no other answer leaves one.
 func TestRouteRoleTable(t *testing.T) {
 	e := newEnv(t)
 	routes := e.h.Routes()
@@ -132,19 +159,40 @@ func TestRouteRoleTable(t *testing.T) {
 			t.Errorf("%s names action %q, which has no row in the authz table", rt.Pattern, rt.Action)
 			continue
 		}
-		method, path := concrete(rt.Pattern, "01a20fde-0000-7000-8000-000000000000")
+		method, path := concrete(rt.Pattern, routeID)
 		t.Run(rt.Pattern, func(t *testing.T) {
 			if status, _ := e.call(t, method, path, ""); status != http.StatusUnauthorized {
 				t.Errorf("anonymous: %d, want 401", status)
 			}
 			for _, role := range ward.Roles {
-				status, code := e.call(t, method, path, e.token(t, e.email[role], e.pw[role]))
+				tok := e.token(t, e.email[role], e.pw[role])
+				userID := e.userOf(t, tok)
+				before := len(eventsOf(t, e.f, audit.AccessDenied, userID))
+				status, code := e.call(t, method, path, tok)
 				allowed := authz.Allowed(role, rt.Action)
 				switch {
 				case allowed && (status == http.StatusForbidden && code == string(ward.CodeForbidden) || status == http.StatusUnauthorized):
 					t.Errorf("%s: %d %s, but the table allows %s", role, status, code, rt.Action)
 				case !allowed && (status != http.StatusForbidden || code != string(ward.CodeForbidden)):
 					t.Errorf("%s: %d %s, but the table denies %s: want 403 forbidden", role, status, code, rt.Action)
+				}
+				// A refusal on PHI leaves a denied event, with the requested id.
+				denied := eventsOf(t, e.f, audit.AccessDenied, userID)
+				if !phiRoute(rt.Action) || (status != http.StatusForbidden && status != http.StatusNotFound) {
+					if len(denied) != before {
+						t.Errorf("%s: %d %s left %d access.denied events: only refusals on PHI are", role, status, code, len(denied)-before)
+					}
+					continue
+				}
+				wantID := ""
+				if strings.Contains(rt.Pattern, "{id}") {
+					wantID = routeID
+				}
+				if len(denied) != before+1 {
+					t.Errorf("%s: %d %s on PHI left %d access.denied events, want 1", role, status, code, len(denied)-before)
+				} else if ev := denied[before]; ev.Outcome != string(audit.Denied) || ev.ResourceID != wantID ||
+					!strings.HasPrefix(ev.Reason, string(rt.Action)+": ") || ev.ActorRole != string(role) {
+					t.Errorf("%s: %d %s left %+v", role, status, code, ev)
 				}
 			}
 		})

@@ -252,6 +252,12 @@ func (s *socket) serve(p *app.Principal, authErr error) {
 	default:
 		s.c.SendJSON(helloFrame{Type: "hello", UserID: p.User.ID, DeviceID: p.Device.ID, SessionID: p.Session.ID,
 			ExpiresAt: p.Session.ExpiresAt, IdleTimeout: int64(p.Policy.IdleTimeout.D() / time.Second)})
+		// Every message body queued for the socket is audited
+		// (message.delivered, batched per second): before Bind, so
+		// that none escapes.
+		s.c.AuditDeliveries(s.h.app.NewDeliveryAudit(p, func() {
+			s.c.Close(websocket.StatusInternalError, "try again later")
+		}))
 		s.c.Bind(p.User.ID, p.Device.ID, onWipe, s.recheckNow)
 		s.mu.Lock()
 		s.timer = time.AfterFunc(s.nextCheck(), s.recheck)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/authz"
 )
 
 // Marking receipts over the socket. A client that shows messages as they
@@ -31,7 +32,7 @@ type markedFrame struct {
 
 // mark handles one mark frame and answers it (decodeErr as for send).
 func (s *socket) mark(f requestFrame, decodeErr error) {
-	s.request(markRoute, f, decodeErr, s.markReceipts)
+	s.request(markRoute, authz.ReceiptWrite, f, decodeErr, s.markReceipts)
 }
 
 // markReceipts marks the frame's receipts as p (a frameAction).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/workers"
 )
 
@@ -70,7 +71,7 @@ const sendRoute = "WS send"
 // and decodeErr the strict decoding's error, if any (f then holds only
 // what a lenient decoding found: type, ref and conversation).
 func (s *socket) send(f requestFrame, decodeErr error) {
-	s.request(sendRoute, f, decodeErr, s.sendMessage)
+	s.request(sendRoute, authz.MessageSend, f, decodeErr, s.sendMessage)
 }
 
 // frameAction does what a frame asks as p, and returns the answer frame
@@ -81,10 +82,11 @@ type frameAction func(ctx context.Context, p *app.Principal, f requestFrame) (an
 // session's principal, it answers the frame's decoding error or a bad ref
 // (checked after the session, as a POST's body is), or runs act, and
 // sends act's answer or an error frame with the problem a POST would have
-// answered. A frame refused because the session ended is answered, then
+// answered; a refusal of action on PHI is audited (app.AuditDenial). A
+// frame refused because the session ended is answered, then
 // the socket closes. Every request is counted in the metrics under route;
 // a refused or slow one is logged too.
-func (s *socket) request(route string, f requestFrame, decodeErr error, act frameAction) {
+func (s *socket) request(route string, action authz.Action, f requestFrame, decodeErr error, act frameAction) {
 	start := time.Now()
 	id := newRequestID()
 	ctx, cancel := context.WithTimeout(context.WithValue(s.ctx, requestIDKey, id), 30*time.Second)
@@ -104,6 +106,9 @@ func (s *socket) request(route string, f requestFrame, decodeErr error, act fram
 	if err == nil {
 		s.c.SendJSON(answer)
 	} else {
+		if p != nil { // a refusal on PHI is audited, as on the REST routes
+			s.h.app.AuditDenial(ctx, p, action, "conversation", f.ConversationID, err)
+		}
 		prob := problemOf(ctx, s.h.log, err)
 		status = prob.Status
 		ef := errorFrame{Type: "error", Ref: f.Ref, Problem: prob}

@@ -33,6 +33,7 @@ type Conn struct {
 	closing  chan struct{} // made by Close; closed when its handshake ends
 	onWipe   func()
 	onAccess func()
+	audit    DeliveryAudit // told of each PHI frame queued; nil: none
 
 	// A frame write that outlasts the hub's WriteTimeout cuts the socket
 	// off: writeDeadline (Unix nanoseconds, 0 between writes) is checked
@@ -82,6 +83,26 @@ func (c *Conn) Bind(user, device string, onWipe, onAccess func()) {
 	if !closed {
 		c.hub.index(c, user, device)
 	}
+}
+
+// DeliveryAudit records the PHI a socket is sent. Queued is called for
+// each frame whose event has PHI, as the frame is queued for the socket
+// (under the socket's lock: it must not block, nor call the Conn). A frame
+// queued but never written (the socket closed first) is recorded all the
+// same: over-recording, never under-recording. Close is called once by
+// Release, after the last Queued and before the hub lets go of the socket
+// (Hub.Close waits for it); it writes what is pending durably.
+type DeliveryAudit interface {
+	Queued(conversationID, patientID string, seq int64)
+	Close()
+}
+
+// AuditDeliveries makes d record the PHI queued for the socket from now
+// on. Call it before Bind, so that no event escapes it.
+func (c *Conn) AuditDeliveries(d DeliveryAudit) {
+	c.mu.Lock()
+	c.audit = d
+	c.mu.Unlock()
 }
 
 // Key names the socket among every node's: an event whose Except is the
@@ -145,6 +166,9 @@ func (c *Conn) enqueue(f *frame) {
 		return
 	}
 	c.queue = append(c.queue, f)
+	if f.phi && c.audit != nil {
+		c.audit.Queued(f.conv, f.patient, f.seq)
+	}
 	start := !c.writing
 	c.writing = true
 	c.mu.Unlock()
@@ -213,7 +237,8 @@ func (c *Conn) Close(code websocket.StatusCode, reason string) {
 }
 
 // Release is called once by the owner when its read loop has ended: the
-// socket is closed if it was not already, and the hub forgets it.
+// socket is closed if it was not already, its DeliveryAudit (if any) is
+// closed, and the hub forgets it.
 // A close handshake that Close started is let finish (it is bounded by the
 // library's timeouts), so that the client learns the close status.
 func (c *Conn) Release() {
@@ -221,7 +246,11 @@ func (c *Conn) Release() {
 	c.closed = true
 	c.queue = nil
 	closing := c.closing
+	audit := c.audit
 	c.mu.Unlock()
+	if audit != nil {
+		audit.Close() // nothing more can be queued: write what is pending
+	}
 	if closing != nil {
 		<-closing
 	} else {

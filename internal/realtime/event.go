@@ -30,6 +30,12 @@ type Event struct {
 	// Except names one socket (Conn.Key) that does not get the event: the
 	// socket a message was sent over gets the answer to its send instead.
 	Except string `json:"-"`
+	// PHI says that Data holds PHI (a message's body, attachment names):
+	// each socket the event is queued for tells its DeliveryAudit, so that
+	// the delivery is audited. PatientID is the patient the conversation is
+	// about, if any, for that record. Neither is sent to clients.
+	PHI       bool   `json:"-"`
+	PatientID string `json:"-"`
 }
 
 // Broker moves events to every node's subscribers. Publish must not block

@@ -300,6 +300,11 @@ type frame struct {
 	// closeCode, when not 0, closes the socket once the frame is written.
 	closeCode   websocket.StatusCode
 	closeReason string
+	// phi marks a frame with PHI (Event.PHI): conv, patient and seq are
+	// what a socket's DeliveryAudit is told when the frame is queued.
+	phi           bool
+	conv, patient string
+	seq           int64
 }
 
 func newFrame(ev Event) (*frame, error) {
@@ -307,7 +312,11 @@ func newFrame(ev Event) (*frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &frame{data: b, wipe: ev.Type == DeviceWipe}, nil
+	f := &frame{data: b, wipe: ev.Type == DeviceWipe}
+	if ev.PHI {
+		f.phi, f.conv, f.patient, f.seq = true, ev.ConversationID, ev.PatientID, ev.Seq
+	}
+	return f, nil
 }
 
 // encodeEvent is json.Marshal(ev) without checking and re-formatting

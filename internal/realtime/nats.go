@@ -32,6 +32,8 @@ type wireEvent struct {
 	Users   []string `json:"users,omitempty"`
 	Devices []string `json:"devices,omitempty"`
 	Except  string   `json:"except,omitempty"`
+	PHI     bool     `json:"phi,omitempty"`
+	Patient string   `json:"patient_id,omitempty"`
 }
 
 // NewNATSBroker connects to the NATS server at url (nats://host:4222) and
@@ -63,6 +65,7 @@ func (b *NATSBroker) deliver(m *nats.Msg) {
 	}
 	ev := w.Event
 	ev.OrgID, ev.Users, ev.Devices, ev.Except = w.OrgID, w.Users, w.Devices, w.Except
+	ev.PHI, ev.PatientID = w.PHI, w.Patient
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for _, fn := range b.subs {
@@ -72,7 +75,8 @@ func (b *NATSBroker) deliver(m *nats.Msg) {
 
 // Publish sends ev to every node.
 func (b *NATSBroker) Publish(_ context.Context, ev Event) error {
-	data, err := json.Marshal(wireEvent{Event: ev, OrgID: ev.OrgID, Users: ev.Users, Devices: ev.Devices, Except: ev.Except})
+	data, err := json.Marshal(wireEvent{Event: ev, OrgID: ev.OrgID, Users: ev.Users, Devices: ev.Devices, Except: ev.Except,
+		PHI: ev.PHI, Patient: ev.PatientID})
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func TestNATSBrokerCrossesNodes(t *testing.T) {
 	node1.Subscribe(func(ev realtime.Event) { got1 <- ev })
 	cancel2 := node2.Subscribe(func(ev realtime.Event) { got2 <- ev })
 	sent := realtime.Event{Type: realtime.MessageCreated, OrgID: "o1", ConversationID: "c1", Seq: 7,
-		Data: []byte(`{"x":1}`), Users: []string{"u1", "u2"}, Devices: []string{"d1"}}
+		Data: []byte(`{"x":1}`), Users: []string{"u1", "u2"}, Devices: []string{"d1"}, PHI: true, PatientID: "p1"}
 	if err := node1.Publish(context.Background(), sent); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestNATSBrokerCrossesNodes(t *testing.T) {
 		select {
 		case ev := <-ch:
 			if ev.Type != sent.Type || ev.OrgID != "o1" || ev.Seq != 7 || !slices.Equal(ev.Users, sent.Users) ||
-				!slices.Equal(ev.Devices, sent.Devices) || string(ev.Data) != `{"x":1}` {
+				!slices.Equal(ev.Devices, sent.Devices) || string(ev.Data) != `{"x":1}` || !ev.PHI || ev.PatientID != "p1" {
 				t.Errorf("received %+v", ev)
 			}
 		case <-time.After(10 * time.Second):

@@ -13,6 +13,7 @@ import (
 const (
 	urgentTimersEvery = 15 * time.Second
 	purgeEvery        = 10 * time.Minute
+	denialsEvery      = 30 * time.Second
 )
 
 // runMessagingJobs fires the urgent-message timers every urgentTimersEvery
@@ -24,6 +25,8 @@ const (
 //
 // With several nodes on PostgreSQL only the leader (store.Leader) runs them;
 // the others check again on every tick and take over when it goes away.
+// Every node records the counts of the refusals it folded (its own, in
+// memory) every denialsEvery, and once more as it stops.
 func runMessagingJobs(ctx context.Context, a *app.App, st *store.Store, log *slog.Logger) {
 	leader := func() bool {
 		lead, err := st.Leader(ctx)
@@ -36,10 +39,15 @@ func runMessagingJobs(ctx context.Context, a *app.App, st *store.Store, log *slo
 	defer urgent.Stop()
 	purge := time.NewTicker(purgeEvery)
 	defer purge.Stop()
+	denials := time.NewTicker(denialsEvery)
+	defer denials.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			a.FlushDenials(context.WithoutCancel(ctx), true)
 			return
+		case <-denials.C:
+			a.FlushDenials(ctx, false)
 		case <-urgent.C:
 			if !leader() {
 				continue
