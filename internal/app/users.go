@@ -89,7 +89,8 @@ func (a *App) addUser(ctx context.Context, orgID string, by audit.Actor, nu NewU
 }
 
 // UpdateUser changes someone's name, role or disabled flag. Disabling ends
-// their sessions at once.
+// their sessions at once. A new role ends the memberships it may not hold
+// (roles.go) and closes the user's open sockets.
 func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserChange) (ward.User, error) {
 	if err := p.Can(authz.UserUpdate); err != nil {
 		return ward.User{}, err
@@ -100,8 +101,11 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		}
 	}
 	var u ward.User
+	var ended []endedMembership
+	roleChanged := false
 	err := a.changeAccess(ctx, func(tx *store.Tx) error {
 		var err error
+		ended, roleChanged = nil, false
 		if u, err = tx.UserByID(ctx, p.User.OrgID, id); err != nil {
 			return err
 		}
@@ -115,8 +119,8 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if ch.Name != nil {
 			u.Name = strings.TrimSpace(*ch.Name)
 		}
-		if ch.Role != nil {
-			u.Role = *ch.Role
+		if ch.Role != nil && *ch.Role != u.Role {
+			u.Role, roleChanged = *ch.Role, true
 		}
 		if ch.Disabled != nil && *ch.Disabled != u.Disabled {
 			u.Disabled = *ch.Disabled
@@ -134,7 +138,16 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, p.event(action, "user", u.ID))
+		if err := audit.Append(ctx, tx, p.event(action, "user", u.ID)); err != nil {
+			return err
+		}
+		if roleChanged {
+			ended, err = endMembershipsForRole(ctx, tx, p, u)
+		}
+		return err
 	}, id)
+	if err == nil && roleChanged {
+		a.afterRoleChange(ctx, u, ended)
+	}
 	return u, err
 }

@@ -47,8 +47,9 @@ const (
 	PatientRecordRead    Action = "patient.read"
 	BreakGlassOpened     Action = "breakglass.opened"
 	ComplianceReview     Action = "compliance.review"
-	MemberAdded          Action = "conversation.member_added" // an urgent escalation adds its backup
-	MessageAcknowledged  Action = "message.acknowledged"      // a recipient acknowledges an urgent message
+	MemberAdded          Action = "conversation.member_added"   // an urgent escalation adds its backup
+	MessageAcknowledged  Action = "message.acknowledged"        // a recipient acknowledges an urgent message
+	MemberRemoved        Action = "conversation.member_removed" // a role change ends a membership the new role may not hold
 )
 
 // Administration, keys and the audit trail itself.
@@ -69,7 +70,7 @@ func Actions() []Action {
 		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
-		MemberAdded, MessageAcknowledged,
+		MemberAdded, MessageAcknowledged, MemberRemoved,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -82,7 +83,7 @@ func (a Action) Valid() bool {
 		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
-		MemberAdded, MessageAcknowledged,
+		MemberAdded, MessageAcknowledged, MemberRemoved,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}

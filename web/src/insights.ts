@@ -62,6 +62,7 @@ export const auditActions = [
   "conversation.created",
   "conversation.read",
   "conversation.member_added",
+  "conversation.member_removed",
   "message.sent",
   "message.read",
   "message.acknowledged",
