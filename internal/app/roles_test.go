@@ -1,0 +1,59 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// TestPatientIDMustBePatient (issue 21, finding 7): a conversation's
+// patient_id is the id of a patient of the caller's org, or the request is
+// refused with invalid_input and nothing is stored: no conversation, no
+// audit event, and the free text is nowhere in the trail.
+func TestPatientIDMustBePatient(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	alice, bob := f.user(t, "alice", ward.RoleClinician), f.user(t, "bob", ward.RoleStaff)
+	pat := f.user(t, "pat", ward.RolePatient)
+	// A patient of another org.
+	other := ward.Org{ID: "org-other", Slug: "other", Name: "Other"}
+	f.write(t, func(tx *store.Tx) error { return tx.CreateOrg(ctx, &other) })
+	stranger := ward.User{ID: "u-stranger", OrgID: other.ID, Email: "s@other.example", Name: "S", Role: ward.RolePatient}
+	f.write(t, func(tx *store.Tx) error { return tx.CreateUser(ctx, &stranger) })
+
+	const freeText = "Jane Roe DOB 1970-01-01"
+	for _, bad := range []string{freeText, bob.User.ID, alice.User.ID, stranger.ID, "u-nobody"} {
+		_, _, err := f.App.CreateConversation(ctx, alice, app.NewConversation{Kind: ward.Group, Members: []string{bob.User.ID}, PatientID: bad})
+		msgWantCode(t, err, ward.CodeInvalid, "patient_id "+bad)
+		if strings.Contains(ward.ErrorMessage(err), bad) {
+			t.Errorf("the answer repeats the patient_id: %q", ward.ErrorMessage(err))
+		}
+	}
+	if list, err := f.App.ListConversations(ctx, alice); err != nil || len(list) != 0 {
+		t.Fatalf("conversations after refusals: %d %v", len(list), err)
+	}
+	if created := f.auditEvents(t, audit.ConversationCreated); len(created) != 0 {
+		t.Fatalf("conversation.created after refusals: %v", created)
+	}
+	var all []map[string]any
+	for _, a := range audit.Actions() {
+		all = append(all, f.auditEvents(t, a)...)
+	}
+	for _, ev := range all {
+		for k, v := range ev {
+			if s, ok := v.(string); ok && strings.Contains(s, "Jane Roe") {
+				t.Errorf("audit field %s holds the free text: %q", k, s)
+			}
+		}
+	}
+
+	c, _, err := f.App.CreateConversation(ctx, alice, app.NewConversation{Kind: ward.Group, Members: []string{bob.User.ID}, PatientID: pat.User.ID})
+	if err != nil || c.PatientID != pat.User.ID {
+		t.Fatalf("a patient's id: %+v %v", c, err)
+	}
+}
