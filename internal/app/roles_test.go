@@ -57,3 +57,35 @@ func TestPatientIDMustBePatient(t *testing.T) {
 		t.Fatalf("a patient's id: %+v %v", c, err)
 	}
 }
+
+// TestDirectoryLeavesOutPatients (issue 21, finding 22): the staff
+// directory of clinicians and staff leaves patients out; admins, who manage
+// every account, and compliance officers still see them.
+func TestDirectoryLeavesOutPatients(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	alice, sam := f.user(t, "alice", ward.RoleClinician), f.user(t, "sam", ward.RoleStaff)
+	adele, cora := f.user(t, "adele", ward.RoleAdmin), f.user(t, "cora", ward.RoleCompliance)
+	pat := f.user(t, "pat", ward.RolePatient)
+	has := func(us []ward.User, id string) bool {
+		for _, u := range us {
+			if u.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range []*app.Principal{alice, sam} {
+		us, err := f.App.Directory(ctx, p)
+		if err != nil || has(us, pat.User.ID) || !has(us, adele.User.ID) || !has(us, alice.User.ID) {
+			t.Errorf("%s's directory: %d users (patient listed: %v), %v", p.User.Role, len(us), has(us, pat.User.ID), err)
+		}
+	}
+	for _, p := range []*app.Principal{adele, cora} {
+		if us, err := f.App.Directory(ctx, p); err != nil || !has(us, pat.User.ID) {
+			t.Errorf("%s's directory lacks the patient: %v", p.User.Role, err)
+		}
+	}
+	_, err := f.App.Directory(ctx, pat)
+	msgWantCode(t, err, ward.CodeForbidden, "a patient lists the directory")
+}

@@ -27,6 +27,9 @@ type UserChange struct {
 }
 
 // Directory lists the caller's org: staff roles only (patients never see it).
+// Clinicians and staff see the staff directory, without patients (until care
+// teams say which patients are theirs); owners, admins and compliance
+// officers, who manage and audit accounts, see every user.
 func (a *App) Directory(ctx context.Context, p *Principal) ([]ward.User, error) {
 	if err := p.Can(authz.UserList); err != nil {
 		return nil, err
@@ -37,7 +40,16 @@ func (a *App) Directory(ctx context.Context, p *Principal) ([]ward.User, error) 
 		users, err = tx.ListUsers(ctx, p.User.OrgID)
 		return err
 	})
-	return users, err
+	if err != nil || (p.User.Role != ward.RoleClinician && p.User.Role != ward.RoleStaff) {
+		return users, err
+	}
+	staffOnly := users[:0]
+	for _, u := range users {
+		if u.Role != ward.RolePatient {
+			staffOnly = append(staffOnly, u)
+		}
+	}
+	return staffOnly, nil
 }
 
 // CreateUser adds an account to the caller's org.
