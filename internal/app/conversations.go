@@ -67,6 +67,9 @@ func (a *App) CreateConversation(ctx context.Context, p *Principal, nc NewConver
 		if err := a.checkMembers(ctx, tx, p, &row.Conversation, others); err != nil {
 			return err
 		}
+		if err := checkLifespan(ctx, tx, p, row.Lifespan); err != nil {
+			return err
+		}
 		if row.DirectKey == "" {
 			return nil
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
@@ -88,4 +89,34 @@ func TestDirectoryLeavesOutPatients(t *testing.T) {
 	}
 	_, err := f.App.Directory(ctx, pat)
 	msgWantCode(t, err, ward.CodeForbidden, "a patient lists the directory")
+}
+
+// TestLifespanOnlyStaffWithinPolicy (issue 21, finding 17): only clinicians
+// and staff may give a conversation its own lifespan, never under a policy
+// that keeps messages, and never longer than the org's lifespan; a refused
+// request stores nothing.
+func TestLifespanOnlyStaffWithinPolicy(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	alice, sam, pat := f.user(t, "alice", ward.RoleClinician), f.user(t, "sam", ward.RoleStaff), f.user(t, "pat", ward.RolePatient)
+	create := func(p *app.Principal, kind ward.ConversationKind, life time.Duration, members ...string) error {
+		_, _, err := f.App.CreateConversation(ctx, p, app.NewConversation{Kind: kind, Members: members, Lifespan: life})
+		return err
+	}
+	// The default policy keeps messages: nobody shortens that.
+	msgWantCode(t, create(alice, ward.Group, 2*time.Hour, sam.User.ID), ward.CodeForbidden, "a clinician under a keep-forever policy")
+	msgWantCode(t, create(pat, ward.Direct, 2*time.Hour, alice.User.ID), ward.CodeForbidden, "a patient under a keep-forever policy")
+	if list, _ := f.App.ListConversations(ctx, alice); len(list) != 0 {
+		t.Fatalf("%d conversations stored by refused requests", len(list))
+	}
+
+	f.setPolicy(t, func(p *ward.Policy) { p.MessageLifespan = ward.Duration(48 * time.Hour) })
+	msgWantCode(t, create(pat, ward.Direct, 2*time.Hour, alice.User.ID), ward.CodeForbidden, "a patient under a policy with a lifespan")
+	msgWantCode(t, create(alice, ward.Group, 72*time.Hour, sam.User.ID), ward.CodeInvalid, "longer than the org's lifespan")
+	if err := create(sam, ward.Group, 2*time.Hour, alice.User.ID); err != nil {
+		t.Fatalf("staff within the policy: %v", err)
+	}
+	if err := create(pat, ward.Direct, 0, alice.User.ID); err != nil {
+		t.Fatalf("a patient without a lifespan: %v", err)
+	}
 }
