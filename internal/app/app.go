@@ -40,6 +40,10 @@ type Config struct {
 	// MaxAttachmentSize is the most bytes an attachment may have; 0 means
 	// ward.MaxAttachmentSize.
 	MaxAttachmentSize int64
+	// StaffSendLimit and PatientSendLimit bound how fast one user sends
+	// (sendlimit.go); the zero value is DefaultStaffSendLimit and
+	// DefaultPatientSendLimit.
+	StaffSendLimit, PatientSendLimit SendLimit
 }
 
 // App is ward's use cases over one store.
@@ -56,6 +60,7 @@ type App struct {
 	cache   *sessionCache                  // sessions by token hash (sessioncache.go)
 	members *ttlCache[memberKey, struct{}] // membercache.go
 	touches *touches                       // session activity not yet written (touches.go)
+	sends   *sendLimiter                   // sends per user (sendlimit.go)
 
 	signingIn auth.InFlight // sign-ins under way per source address
 	passkey   *webauthn.WebAuthn
@@ -68,7 +73,7 @@ type App struct {
 func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
-		members: newMemberCache(), touches: newTouches(),
+		members: newMemberCache(), touches: newTouches(), sends: newSendLimiter(cfg.StaffSendLimit, cfg.PatientSendLimit),
 		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
 	if a.maxAttachment <= 0 {
 		a.maxAttachment = ward.MaxAttachmentSize

@@ -51,10 +51,16 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	}
 	m = ward.Message{ID: newID(), ConversationID: convID, SenderID: p.User.ID, ClientID: req.ClientID, Body: req.Body,
 		Priority: req.Priority, BackupUserID: strings.TrimSpace(req.BackupUserID)}
+	if p.User.Role == ward.RolePatient && (m.Priority == ward.Urgent || m.BackupUserID != "") {
+		return ward.Message{}, false, ward.Errorf(ward.CodeForbidden, "patients cannot mark a message urgent or name a backup")
+	}
 	if err := m.Validate(); err != nil {
 		return ward.Message{}, false, err
 	}
 	if err := validAttachmentIDs(req.AttachmentIDs); err != nil {
+		return ward.Message{}, false, err
+	}
+	if err := a.sends.allow(p.User.ID, p.User.Role, a.now()); err != nil {
 		return ward.Message{}, false, err
 	}
 	earlier, err := a.checkSend(ctx, p, convID, &m)

@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +121,48 @@ func TestLifespanOnlyStaffWithinPolicy(t *testing.T) {
 	if err := create(pat, ward.Direct, 0, alice.User.ID); err != nil {
 		t.Fatalf("a patient without a lifespan: %v", err)
 	}
+}
+
+// TestSendRateLimit (issue 21, finding 19), the staff side: a clinician
+// sending at what `ward bench` asks of one user (about 100 a second in
+// --sequential with 20 users; 25 a second at 10,000/s over 400 users) for
+// ten seconds is never throttled; one who sends faster than the limit, all
+// at once, gets rate_limited with a Retry-After after the burst, and the
+// refused send stores nothing.
+func TestSendRateLimitStaff(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	alice, bob := f.user(t, "alice", ward.RoleClinician), f.user(t, "bob", ward.RoleClinician)
+	c := f.direct(t, alice, bob)
+	n := 0
+	for range 1000 { // 100 a second for 10 s
+		f.Clock.Advance(10 * time.Millisecond)
+		n++
+		f.send(t, alice, c.ID, fmt.Sprintf("paced-%d", n), "paced")
+	}
+	var err error
+	for i := 0; err == nil && i <= app.DefaultStaffSendLimit.Burst; i++ { // the clock stands still
+		_, _, err = f.App.SendMessage(ctx, bob, c.ID, app.SendRequest{ClientID: fmt.Sprintf("fast-%d", i), Body: "fast"})
+		if err == nil {
+			n++
+		}
+	}
+	msgWantCode(t, err, ward.CodeRateLimited, "sending faster than the limit")
+	var we *ward.Error
+	if !errors.As(err, &we) || we.RetryAfter <= 0 || we.RetryAfter > time.Second {
+		t.Errorf("rate_limited without a sensible RetryAfter: %v", err)
+	}
+	if msgs, err := f.App.ListMessages(ctx, alice, c.ID, int64(n), 0); err != nil || len(msgs) != 0 {
+		t.Errorf("stored past the limit: %d %v", len(msgs), err)
+	}
+	if n != 1000+app.DefaultStaffSendLimit.Burst {
+		t.Errorf("%d sends went through, want 1000 paced and the burst of %d", n, app.DefaultStaffSendLimit.Burst)
+	}
+	// Patients may neither mark urgent nor name a backup.
+	pat := f.user(t, "pat", ward.RolePatient)
+	pc := f.direct(t, pat, alice)
+	_, _, err = f.App.SendMessage(ctx, pat, pc.ID, app.SendRequest{ClientID: "u", Body: "help", Priority: ward.Urgent})
+	msgWantCode(t, err, ward.CodeForbidden, "a patient's urgent message")
+	_, _, err = f.App.SendMessage(ctx, pat, pc.ID, app.SendRequest{ClientID: "b", Body: "help", Priority: ward.Urgent, BackupUserID: bob.User.ID})
+	msgWantCode(t, err, ward.CodeForbidden, "a patient names a backup")
 }
