@@ -198,7 +198,7 @@ func checkBackup(ctx context.Context, tx *store.Tx, p *Principal, id string) err
 	if err != nil {
 		return err
 	}
-	if u.Disabled || (u.Role != ward.RoleClinician && u.Role != ward.RoleStaff) {
+	if !mayJoinAsBackup(u) {
 		return ward.Errorf(ward.CodeInvalid, "the backup must be an active clinician or staff member")
 	}
 	return nil
@@ -250,6 +250,9 @@ func (a *App) ListMessages(ctx context.Context, p *Principal, convID string, aft
 		var err error
 		if conv, err = member(ctx, tx, p, convID); err != nil {
 			return err
+		}
+		if m, _ := conv.Member(p.User.ID); m.HistoryFrom > 0 {
+			afterSeq = max(afterSeq, m.HistoryFrom-1) // a backup reads from the urgent message on
 		}
 		if rows, err = tx.ListMessages(ctx, convID, afterSeq, limit); err != nil {
 			return err
