@@ -21,6 +21,10 @@ import (
 //     conversation's patient_id is theirs), so a conversation holds at most
 //     one patient member;
 //   - clinicians and staff may hold any membership.
+//
+// Disabling a user is not a role change: their sessions end (so their
+// sockets close and they read nothing) and their memberships stay, for when
+// they are enabled again.
 
 // mayHold reports whether a user of role may be a member of conversation m.
 func mayHold(role ward.Role, userID string, m store.Membership) bool {
