@@ -62,7 +62,6 @@ export const auditActions = [
   "conversation.created",
   "conversation.read",
   "conversation.member_added",
-  "conversation.member_removed",
   "message.sent",
   "message.read",
   "message.acknowledged",
