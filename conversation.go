@@ -78,6 +78,9 @@ type Member struct {
 	UserID   string
 	Role     MemberRole
 	JoinedAt time.Time
+	// HistoryFrom is the first sequence number the member may read (0: all):
+	// a backup an urgent message escalated to reads from that message on.
+	HistoryFrom int64
 }
 
 // ConversationSummary is a conversation as one member sees it in a list.
@@ -85,6 +88,16 @@ type ConversationSummary struct {
 	Conversation
 	Unread        int // messages from others not yet read by the member
 	UrgentUnacked int // urgent messages from others the member has not acknowledged
+}
+
+// Member returns userID's membership of c, and whether there is one.
+func (c Conversation) Member(userID string) (Member, bool) {
+	for _, m := range c.Members {
+		if m.UserID == userID {
+			return m, true
+		}
+	}
+	return Member{}, false
 }
 
 // HasMember reports whether userID is a member of c.

@@ -19,6 +19,10 @@ type Policy struct {
 	MessageLifespan Duration `json:"message_lifespan"` // 0: messages are kept
 	RecallWindow    Duration `json:"recall_window"`    // how long a sender may recall a message
 	AuditRetention  Duration `json:"audit_retention"`  // audit records are kept at least this long
+	// EscalationOpensHistory lets the backup an urgent message escalates to
+	// read the conversation's earlier messages; false: only from the urgent
+	// message on.
+	EscalationOpensHistory bool `json:"escalation_opens_history"`
 }
 
 // DefaultPolicy is the policy of a new org.

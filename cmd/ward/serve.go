@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -26,8 +27,17 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file, with --tls-cert")
 	fs.StringVar(&cfg.AuditCheckpointSink, "audit-checkpoint-sink", "", "copy each signed audit checkpoint to file:/path or exec:/path/cmd")
 	fs.BoolVar(&cfg.InsecureBehindTLSProxy, "insecure-behind-tls-proxy", false, "serve plain HTTP behind a TLS-terminating proxy")
+	sendRate := fs.Float64("send-rate", server.DefaultSendRate, "messages a second one clinician or staff member may send, bursts of twice as many (0: no limit); patients: 1 a second, bursts of 20")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	switch {
+	case *sendRate < 0:
+		return usageError{errors.New("--send-rate must be 0 (no limit) or more")}
+	case *sendRate == 0:
+		cfg.SendRate = -1
+	default:
+		cfg.SendRate = *sendRate
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	cfg.Stdout = stdout

@@ -40,6 +40,10 @@ type Config struct {
 	// MaxAttachmentSize is the most bytes an attachment may have; 0 means
 	// ward.MaxAttachmentSize.
 	MaxAttachmentSize int64
+	// StaffSendLimit and PatientSendLimit bound how fast one user sends
+	// (sendlimit.go); the zero value is DefaultStaffSendLimit and
+	// DefaultPatientSendLimit.
+	StaffSendLimit, PatientSendLimit SendLimit
 }
 
 // App is ward's use cases over one store.
@@ -59,6 +63,7 @@ type App struct {
 	denials denialLimiter                  // audited refusals per user (denials.go)
 	// deliveries writes the sockets' delivery records (liveaudit.go).
 	deliveries deliveryFlusher
+	sends      *sendLimiter // sends per user (sendlimit.go)
 
 	signingIn auth.InFlight // sign-ins under way per source address
 	passkey   *webauthn.WebAuthn
@@ -71,7 +76,7 @@ type App struct {
 func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
-		members: newMemberCache(), touches: newTouches(),
+		members: newMemberCache(), touches: newTouches(), sends: newSendLimiter(cfg.StaffSendLimit, cfg.PatientSendLimit),
 		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
 	if a.maxAttachment <= 0 {
 		a.maxAttachment = ward.MaxAttachmentSize

@@ -239,6 +239,16 @@ func (a *App) OpenAttachment(ctx context.Context, p *Principal, id string) (Down
 		if conv, err = member(ctx, tx, p, row.ConversationID); err != nil {
 			return errNoAttachmentIf(err)
 		}
+		if m, _ := conv.Member(p.User.ID); m.HistoryFrom > 0 && row.MessageID != "" {
+			// A backup reads from the urgent message on: not an earlier message's attachments.
+			msg, err := tx.MessageByID(ctx, p.User.OrgID, row.MessageID)
+			if err != nil {
+				return errNoAttachmentIf(err)
+			}
+			if msg.Seq < m.HistoryFrom {
+				return errNoAttachment()
+			}
+		}
 		switch {
 		case row.MessageID == "" && row.UploaderID != p.User.ID:
 			return errNoAttachment()

@@ -33,6 +33,12 @@ func newAttEnv(t *testing.T) *attEnv {
 	t.Helper()
 	f := apptest.New(t, false)
 	e := &attEnv{f: f}
+	// The org keeps messages a day; the conversation below asks for an hour.
+	pol := ward.DefaultPolicy()
+	pol.MFARequired, pol.MessageLifespan = false, ward.Duration(24*time.Hour)
+	if err := f.Store.Write(context.Background(), func(tx *store.Tx) error { return tx.PutPolicy(context.Background(), f.Org.ID, pol) }); err != nil {
+		t.Fatal(err)
+	}
 	login := func(role ward.Role, name string) *app.Principal {
 		u, pw := f.AddUser(t, role, name+"@stmary.example", name)
 		p, _ := f.MustLogin(t, u.Email, pw, "device-"+name)

@@ -51,10 +51,16 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	}
 	m = ward.Message{ID: newID(), ConversationID: convID, SenderID: p.User.ID, ClientID: req.ClientID, Body: req.Body,
 		Priority: req.Priority, BackupUserID: strings.TrimSpace(req.BackupUserID)}
+	if p.User.Role == ward.RolePatient && (m.Priority == ward.Urgent || m.BackupUserID != "") {
+		return ward.Message{}, false, ward.Errorf(ward.CodeForbidden, "patients cannot mark a message urgent or name a backup")
+	}
 	if err := m.Validate(); err != nil {
 		return ward.Message{}, false, err
 	}
 	if err := validAttachmentIDs(req.AttachmentIDs); err != nil {
+		return ward.Message{}, false, err
+	}
+	if err := a.sends.allow(p.User.ID, p.User.Role, a.now()); err != nil {
 		return ward.Message{}, false, err
 	}
 	earlier, err := a.checkSend(ctx, p, convID, &m)
@@ -192,7 +198,7 @@ func checkBackup(ctx context.Context, tx *store.Tx, p *Principal, id string) err
 	if err != nil {
 		return err
 	}
-	if u.Disabled || (u.Role != ward.RoleClinician && u.Role != ward.RoleStaff) {
+	if !mayJoinAsBackup(u) {
 		return ward.Errorf(ward.CodeInvalid, "the backup must be an active clinician or staff member")
 	}
 	return nil
@@ -244,6 +250,9 @@ func (a *App) ListMessages(ctx context.Context, p *Principal, convID string, aft
 		var err error
 		if conv, err = member(ctx, tx, p, convID); err != nil {
 			return err
+		}
+		if m, _ := conv.Member(p.User.ID); m.HistoryFrom > 0 {
+			afterSeq = max(afterSeq, m.HistoryFrom-1) // a backup reads from the urgent message on
 		}
 		if rows, err = tx.ListMessages(ctx, convID, afterSeq, limit); err != nil {
 			return err

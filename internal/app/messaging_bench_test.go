@@ -15,12 +15,12 @@ import (
 // BenchmarkSendMessage sends one-to-one messages one after the other, each
 // sealed, committed (SQLite, WAL, synchronous=FULL) and audited before the
 // next: the floor of what one sequential client gets.
-func BenchmarkSendMessage(b *testing.B) { benchmarkSend(b, mustMsgFixture(b)) }
+func BenchmarkSendMessage(b *testing.B) { benchmarkSend(b, mustMsgFixture(b).benchSendLimit(b)) }
 
 // BenchmarkSendMessagePostgres is the same on PostgreSQL
 // (WARD_TEST_POSTGRES; skipped when unset).
 func BenchmarkSendMessagePostgres(b *testing.B) {
-	benchmarkSend(b, mustMsgFixtureOn(b, storetest.PostgresURL(b)))
+	benchmarkSend(b, mustMsgFixtureOn(b, storetest.PostgresURL(b)).benchSendLimit(b))
 }
 
 func benchmarkSend(b *testing.B, f *msgFixture) {
@@ -41,7 +41,7 @@ func benchmarkSend(b *testing.B, f *msgFixture) {
 // own direct conversation: the one-to-one load of a busy clinic. Group
 // commit lets one fsync cover many sends.
 func BenchmarkSendMessageParallel(b *testing.B) {
-	f := mustMsgFixture(b)
+	f := mustMsgFixture(b).benchSendLimit(b)
 	ctx := context.Background()
 	const pairs = 64
 	lanes := make(chan lane, pairs)
@@ -70,7 +70,7 @@ func BenchmarkSendMessageParallel(b *testing.B) {
 // pages are spread as in a large clinic, not held in a few dozen
 // conversations.
 func BenchmarkSendMessageManyConversations(b *testing.B) {
-	f := mustMsgFixture(b)
+	f := mustMsgFixture(b).benchSendLimit(b)
 	ctx := context.Background()
 	const convs = 5000
 	lanes := directLanes(b, f, convs)

@@ -59,6 +59,9 @@ type msgFixture struct {
 	Events   *eventLog
 	broker   *realtime.LocalBroker
 	keyDir   string
+	// sendLimit, when set, is the App's staff send limit (benchmarks send
+	// from one user far faster than any person).
+	sendLimit app.SendLimit
 }
 
 // mustMsgFixture builds a msgFixture on SQLite.
@@ -103,10 +106,19 @@ func (f *msgFixture) open(tb testing.TB) {
 	rec := f.Recorder
 	tb.Cleanup(func() { rec.Close() })
 	f.App, err = app.New(app.Config{Store: f.Store, Keyring: f.Keyring, Audit: f.Recorder, Broker: f.broker,
-		Now: f.Clock.Now, Hasher: apptest.FastHasher(tb)})
+		Now: f.Clock.Now, Hasher: apptest.FastHasher(tb), StaffSendLimit: f.sendLimit})
 	if err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// benchSendLimit restarts f's App with a staff send limit no benchmark
+// meets: the limiter still runs on every send, and is measured with it.
+func (f *msgFixture) benchSendLimit(tb testing.TB) *msgFixture {
+	tb.Helper()
+	f.sendLimit = app.SendLimit{Rate: 1e9, Burst: 1 << 30}
+	f.open(tb)
+	return f
 }
 
 func (f *msgFixture) write(tb testing.TB, fn func(tx *store.Tx) error) {

@@ -56,16 +56,17 @@ func TestGroupConversationTitleAndMembers(t *testing.T) {
 	ctx := context.Background()
 	alice, bob, carl := f.user(t, "alice", ward.RoleClinician), f.user(t, "bob", ward.RoleStaff), f.user(t, "carl", ward.RoleClinician)
 	admin := f.user(t, "adele", ward.RoleAdmin)
+	f.user(t, "patient7", ward.RolePatient) // the patient the group is about (not a member)
 	c, created, err := f.App.CreateConversation(ctx, alice, app.NewConversation{Kind: ward.Group, Title: " Ward 4 handover ",
-		Topic: "night shift", Members: []string{bob.User.ID, carl.User.ID, bob.User.ID, alice.User.ID}, PatientID: "patient-7"})
-	if err != nil || !created || c.Title != "Ward 4 handover" || len(c.Members) != 3 || c.PatientID != "patient-7" {
+		Topic: "night shift", Members: []string{bob.User.ID, carl.User.ID, bob.User.ID, alice.User.ID}, PatientID: "u-patient7"})
+	if err != nil || !created || c.Title != "Ward 4 handover" || len(c.Members) != 3 || c.PatientID != "u-patient7" {
 		t.Fatalf("CreateConversation %+v %v %v", c, created, err)
 	}
 	got, err := f.App.GetConversation(ctx, carl, c.ID)
 	if err != nil || got.Title != "Ward 4 handover" || got.Topic != "night shift" || got.Members[0].Role != ward.MemberOwner {
 		t.Fatalf("GetConversation %+v %v", got, err)
 	}
-	if reads := f.auditEvents(t, audit.ConversationRead); len(reads) != 1 || reads[0]["patient_id"] != "patient-7" {
+	if reads := f.auditEvents(t, audit.ConversationRead); len(reads) != 1 || reads[0]["patient_id"] != "u-patient7" {
 		t.Fatalf("conversation.read events %v", reads)
 	}
 	bad := []app.NewConversation{
@@ -209,7 +210,8 @@ func TestMessageReadAuditedOncePerListing(t *testing.T) {
 	f := mustMsgFixture(t)
 	ctx := context.Background()
 	alice, bob := f.user(t, "alice", ward.RoleClinician), f.user(t, "bob", ward.RoleClinician)
-	c, _, err := f.App.CreateConversation(ctx, alice, app.NewConversation{Kind: ward.Group, Members: []string{bob.User.ID}, PatientID: "mrn-42"})
+	f.user(t, "mrn42", ward.RolePatient)
+	c, _, err := f.App.CreateConversation(ctx, alice, app.NewConversation{Kind: ward.Group, Members: []string{bob.User.ID}, PatientID: "u-mrn42"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +231,7 @@ func TestMessageReadAuditedOncePerListing(t *testing.T) {
 		t.Fatalf("%d message.read events for 2 listings (and one empty one), want 2", len(reads))
 	}
 	r := reads[0]
-	if r["resource_id"] != c.ID || r["patient_id"] != "mrn-42" || r["actor_user_id"] != bob.User.ID || r["reason"] != "messages 1 to 5 (5)" {
+	if r["resource_id"] != c.ID || r["patient_id"] != "u-mrn42" || r["actor_user_id"] != bob.User.ID || r["reason"] != "messages 1 to 5 (5)" {
 		t.Fatalf("message.read event %v", r)
 	}
 	// If the audit write fails, the read fails.

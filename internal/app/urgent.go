@@ -47,7 +47,7 @@ func (a *App) RunUrgentTimers(ctx context.Context) (renotified, escalated int, e
 				}
 				if e.EscalatedAt.IsZero() && !tx.Now.Before(e.EscalateAt) && !done[e.MessageID] {
 					done[e.MessageID] = true
-					evs, err := a.escalate(ctx, tx, e)
+					evs, err := a.escalate(ctx, tx, e, pol)
 					if err != nil {
 						return err
 					}
@@ -86,7 +86,12 @@ func (a *App) RunUrgentTimers(ctx context.Context) (renotified, escalated int, e
 // returns the events to publish after commit, or nil when the message had
 // already escalated or has no usable backup: it then escalates to no one
 // and its recipients go on being re-notified.
-func (a *App) escalate(ctx context.Context, tx *store.Tx, e store.Escalation) ([]realtime.Event, error) {
+//
+// The backup is checked again as a new member would be (mayJoinAsBackup):
+// their role or status may have changed since the send. They read the
+// conversation from the urgent message on, unless the org's policy
+// (EscalationOpensHistory) opens its earlier history to them.
+func (a *App) escalate(ctx context.Context, tx *store.Tx, e store.Escalation, pol ward.Policy) ([]realtime.Event, error) {
 	ok, err := tx.SetEscalated(ctx, e.MessageID)
 	if err != nil || !ok {
 		return nil, err
@@ -95,7 +100,7 @@ func (a *App) escalate(ctx context.Context, tx *store.Tx, e store.Escalation) ([
 		return nil, nil
 	}
 	backup, err := tx.UserByID(ctx, e.OrgID, e.BackupUserID)
-	if ward.ErrorCode(err) == ward.CodeNotFound || (err == nil && backup.Disabled) {
+	if ward.ErrorCode(err) == ward.CodeNotFound || (err == nil && !mayJoinAsBackup(backup)) {
 		a.log.WarnContext(ctx, "urgent message has no usable backup", "message", e.MessageID)
 		return nil, nil
 	}
@@ -106,7 +111,11 @@ func (a *App) escalate(ctx context.Context, tx *store.Tx, e store.Escalation) ([
 	if err != nil {
 		return nil, err
 	}
-	added, err := tx.AddMember(ctx, e.ConversationID, backup.ID, ward.MemberMember)
+	historyFrom := e.Seq
+	if pol.EscalationOpensHistory {
+		historyFrom = 0
+	}
+	added, err := tx.AddMemberFrom(ctx, e.ConversationID, backup.ID, ward.MemberMember, historyFrom)
 	if err != nil {
 		return nil, err
 	}
@@ -133,4 +142,12 @@ func (a *App) escalate(ctx context.Context, tx *store.Tx, e store.Escalation) ([
 		Data: eventJSON(messageEvent{ID: e.MessageID, ConversationID: e.ConversationID, Seq: e.Seq, SenderID: e.SenderID,
 			Priority: ward.Urgent, Escalated: true})})
 	return events, nil
+}
+
+// mayJoinAsBackup reports whether u may be added to a conversation as the
+// backup of an urgent message: an active clinician or staff member (the
+// org is checked by the look-up). Patients, and roles that take no part
+// in conversations, never are.
+func mayJoinAsBackup(u ward.User) bool {
+	return !u.Disabled && (u.Role == ward.RoleClinician || u.Role == ward.RoleStaff)
 }

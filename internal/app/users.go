@@ -27,6 +27,9 @@ type UserChange struct {
 }
 
 // Directory lists the caller's org: staff roles only (patients never see it).
+// Clinicians and staff see the staff directory, without patients (until care
+// teams say which patients are theirs); owners, admins and compliance
+// officers, who manage and audit accounts, see every user.
 func (a *App) Directory(ctx context.Context, p *Principal) ([]ward.User, error) {
 	if err := p.Can(authz.UserList); err != nil {
 		return nil, err
@@ -37,7 +40,16 @@ func (a *App) Directory(ctx context.Context, p *Principal) ([]ward.User, error) 
 		users, err = tx.ListUsers(ctx, p.User.OrgID)
 		return err
 	})
-	return users, err
+	if err != nil || (p.User.Role != ward.RoleClinician && p.User.Role != ward.RoleStaff) {
+		return users, err
+	}
+	staffOnly := users[:0]
+	for _, u := range users {
+		if u.Role != ward.RolePatient {
+			staffOnly = append(staffOnly, u)
+		}
+	}
+	return staffOnly, nil
 }
 
 // CreateUser adds an account to the caller's org.
@@ -89,7 +101,8 @@ func (a *App) addUser(ctx context.Context, orgID string, by audit.Actor, nu NewU
 }
 
 // UpdateUser changes someone's name, role or disabled flag. Disabling ends
-// their sessions at once.
+// their sessions at once. A new role ends the memberships it may not hold
+// (roles.go) and closes the user's open sockets.
 func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserChange) (ward.User, error) {
 	if err := p.Can(authz.UserUpdate); err != nil {
 		return ward.User{}, err
@@ -100,8 +113,11 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		}
 	}
 	var u ward.User
+	var ended []endedMembership
+	roleChanged := false
 	err := a.changeAccess(ctx, func(tx *store.Tx) error {
 		var err error
+		ended, roleChanged = nil, false
 		if u, err = tx.UserByID(ctx, p.User.OrgID, id); err != nil {
 			return err
 		}
@@ -115,8 +131,8 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if ch.Name != nil {
 			u.Name = strings.TrimSpace(*ch.Name)
 		}
-		if ch.Role != nil {
-			u.Role = *ch.Role
+		if ch.Role != nil && *ch.Role != u.Role {
+			u.Role, roleChanged = *ch.Role, true
 		}
 		if ch.Disabled != nil && *ch.Disabled != u.Disabled {
 			u.Disabled = *ch.Disabled
@@ -134,7 +150,16 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, p.event(action, "user", u.ID))
+		if err := audit.Append(ctx, tx, p.event(action, "user", u.ID)); err != nil {
+			return err
+		}
+		if roleChanged {
+			ended, err = endMembershipsForRole(ctx, tx, p, u)
+		}
+		return err
 	}, id)
+	if err == nil && roleChanged {
+		a.afterRoleChange(ctx, u, ended)
+	}
 	return u, err
 }

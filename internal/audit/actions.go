@@ -47,10 +47,11 @@ const (
 	PatientRecordRead    Action = "patient.read"
 	BreakGlassOpened     Action = "breakglass.opened"
 	ComplianceReview     Action = "compliance.review"
-	MemberAdded          Action = "conversation.member_added" // an urgent escalation adds its backup
-	MessageAcknowledged  Action = "message.acknowledged"      // a recipient acknowledges an urgent message
-	MessageDelivered     Action = "message.delivered"         // message bodies pushed to a user's WebSocket (batched per socket per second)
-	AccessDenied         Action = "access.denied"             // authorization refused a request on PHI (outcome denied; rate-limited per user)
+	MemberAdded          Action = "conversation.member_added"   // an urgent escalation adds its backup
+	MessageAcknowledged  Action = "message.acknowledged"        // a recipient acknowledges an urgent message
+	MemberRemoved        Action = "conversation.member_removed" // a role change ends a membership the new role may not hold
+	MessageDelivered     Action = "message.delivered"           // message bodies pushed to a user's WebSocket (batched per socket per second)
+	AccessDenied         Action = "access.denied"               // authorization refused a request on PHI (outcome denied; rate-limited per user)
 )
 
 // Administration, keys and the audit trail itself.
@@ -71,7 +72,7 @@ func Actions() []Action {
 		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
-		MemberAdded, MessageAcknowledged, MessageDelivered, AccessDenied,
+		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -84,7 +85,7 @@ func (a Action) Valid() bool {
 		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
-		MemberAdded, MessageAcknowledged, MessageDelivered, AccessDenied,
+		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}

@@ -408,7 +408,8 @@ func (w *ward) start(t *testing.T) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := exec.Command(w.bin, "serve", "--data", w.data, "--addr", "127.0.0.1:0")
+	// --send-rate 0: the test's two users send as fast as the server takes them.
+	c := exec.Command(w.bin, "serve", "--data", w.data, "--addr", "127.0.0.1:0", "--send-rate", "0")
 	c.Env = cleanEnv()
 	c.Stderr = logf
 	stdout, err := c.StdoutPipe()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/wardhealth/ward"
 )
@@ -43,6 +44,9 @@ type Problem struct {
 	// Factors, with mfa_required, lists the second factors the account has
 	// enrolled ("totp", "webauthn").
 	Factors []string `json:"factors,omitempty"`
+	// RetryAfter, with rate_limited, is the Retry-After header's whole
+	// seconds, for an answer that has no header (a socket's error frame).
+	RetryAfter int64 `json:"retry_after,omitempty"`
 }
 
 // writeProblem answers with err as problem+json. Internal errors are logged
@@ -83,6 +87,9 @@ func problemOf(ctx context.Context, log *slog.Logger, err error) Problem {
 	var we *ward.Error
 	if errors.As(err, &we) && code == ward.CodeMFARequired {
 		p.Factors = we.Factors
+	}
+	if we != nil && we.RetryAfter > 0 {
+		p.RetryAfter = int64((we.RetryAfter + time.Second - 1) / time.Second)
 	}
 	return p
 }

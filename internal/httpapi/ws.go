@@ -154,6 +154,10 @@ type socket struct {
 	// tokenHash and ip find the session again: the socket keeps no
 	// Principal (memory per idle socket matters).
 	tokenHash, ip string
+	// role is the role the socket was bound with: a check that finds
+	// another closes the socket (StatusAccessChanged), since what it may
+	// be sent depends on the role.
+	role ward.Role
 
 	mu         sync.Mutex
 	timer      *time.Timer // the next session check
@@ -258,6 +262,10 @@ func (s *socket) serve(p *app.Principal, authErr error) {
 		s.c.AuditDeliveries(s.h.app.NewDeliveryAudit(p, func() {
 			s.c.Close(websocket.StatusInternalError, "try again later")
 		}))
+		s.role = p.User.Role
+		if !authz.Allowed(p.User.Role, authz.MessageRead) {
+			s.c.DenyConversations() // owner, admin, compliance: no message frames, ever
+		}
 		s.c.Bind(p.User.ID, p.Device.ID, onWipe, s.recheckNow)
 		s.mu.Lock()
 		s.timer = time.AfterFunc(s.nextCheck(), s.recheck)
@@ -302,9 +310,13 @@ func (s *socket) recheck() { s.check(s.h.app.CheckSocket) }
 
 // check checks the session with checkFn, pings, and arms the next check.
 func (s *socket) check(checkFn func(ctx context.Context, tokenHash, ip string) (*app.Principal, error)) {
-	_, err := checkFn(s.ctx, s.tokenHash, s.ip)
+	p, err := checkFn(s.ctx, s.tokenHash, s.ip)
 	switch ward.ErrorCode(err) {
 	case "":
+		if p.User.Role != s.role { // a role change another node's event did not carry
+			s.c.Close(realtime.StatusAccessChanged, "your access changed: connect again")
+			return
+		}
 	case ward.CodeDeviceWiped:
 		s.c.Send(realtime.Event{Type: realtime.DeviceWipe})
 		return

@@ -25,6 +25,10 @@ type Conn struct {
 	// user and device are the socket's address; set by Bind under hub.mu.
 	user, device string
 	seq          uint64 // numbers the socket in its hub (Key)
+	// noConversations: the socket's user has a role that takes no part in
+	// conversations (DenyConversations): no event of a conversation is
+	// queued on it, whatever the event's recipients say.
+	noConversations atomic.Bool
 
 	mu       sync.Mutex
 	queue    []*frame // nil while idle
@@ -104,6 +108,11 @@ func (c *Conn) AuditDeliveries(d DeliveryAudit) {
 	c.audit = d
 	c.mu.Unlock()
 }
+
+// DenyConversations makes the hub send the socket no event of any
+// conversation (an event with a ConversationID): for a socket of a user
+// whose role may not read messages. Call it before Bind.
+func (c *Conn) DenyConversations() { c.noConversations.Store(true) }
 
 // Key names the socket among every node's: an event whose Except is the
 // key is not sent to it (the socket that sent a message gets the answer,

@@ -24,6 +24,12 @@ const (
 	// next periodic recheck: a session was revoked, a user disabled, a
 	// password changed. A socket whose session ended then closes.
 	AccessChanged = "access.changed"
+	// AccessRevoked closes every socket of ev.Users and ev.Devices at once
+	// (close status StatusAccessChanged), dropping what was queued on them:
+	// what the user may read changed (a new role), so nothing routed to
+	// them before may still reach them. The client may connect again; its
+	// new socket is bound with the new role.
+	AccessRevoked = "access.revoked"
 )
 
 // Close statuses the hub and the WebSocket handler use, beside the
@@ -35,6 +41,9 @@ const (
 	StatusUnauthenticated websocket.StatusCode = 4401
 	// StatusDeviceRevoked: the device was locked or wiped by an admin.
 	StatusDeviceRevoked websocket.StatusCode = 4403
+	// StatusAccessChanged: the user's role changed, and with it what they
+	// may read. The session stands: connect again.
+	StatusAccessChanged websocket.StatusCode = 4409
 )
 
 // HubOptions tune a Hub; zero values take the defaults.
@@ -158,14 +167,21 @@ func (h *Hub) dispatch(ev Event) {
 		}
 		return
 	}
+	if ev.Type == AccessRevoked {
+		for _, c := range h.targets(ev.Users, ev.Devices) {
+			c.Close(StatusAccessChanged, "your access changed: connect again")
+		}
+		return
+	}
 	f, err := newFrame(ev)
 	if err != nil {
 		h.opts.Logger.Error("realtime: cannot encode event", "type", ev.Type, "err", err.Error())
 		return
 	}
 	except := h.localSeq(ev.Except)
+	conv := ev.ConversationID != ""
 	for _, c := range h.targets(ev.Users, ev.Devices) {
-		if c.seq != except {
+		if c.seq != except && !(conv && c.noConversations.Load()) {
 			c.enqueue(f)
 		}
 	}

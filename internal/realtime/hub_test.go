@@ -39,6 +39,9 @@ func newHubServer(t *testing.T, b Broker, opts HubOptions) *hubServer {
 			return
 		}
 		defer c.Release()
+		if r.URL.Query().Get("noconv") != "" {
+			c.DenyConversations()
+		}
 		c.Bind(r.URL.Query().Get("user"), r.URL.Query().Get("device"), func() { hs.wiped.Add(1) }, func() { hs.access.Add(1) })
 		hs.lastKey.Store(c.Key())
 		c.SendJSON(map[string]string{"type": "hello"})
@@ -373,5 +376,36 @@ func TestEncodeEventIsJSONMarshal(t *testing.T) {
 		if string(got) != string(want) {
 			t.Errorf("encodeEvent %+v:\n got %s\nwant %s", ev, got, want)
 		}
+	}
+}
+
+// TestRoleChangeEndsMembershipsHub (issue 21, finding 1): a socket of a role
+// that reads no messages gets no conversation event even when one names its
+// user, and AccessRevoked closes a user's sockets at once with
+// StatusAccessChanged, leaving other users' open.
+func TestRoleChangeEndsMembershipsHub(t *testing.T) {
+	b := NewLocalBroker()
+	hs := newHubServer(t, b, HubOptions{})
+	admin := hs.dial(t, "admin", "d-admin&noconv=1", nil)
+	nurse := hs.dial(t, "nurse", "d-nurse", nil)
+	ctx := context.Background()
+	b.Publish(ctx, Event{Type: MessageCreated, ConversationID: "c1", Seq: 1, Data: json.RawMessage(`{"body":"x"}`),
+		Users: []string{"admin", "nurse"}})
+	b.Publish(ctx, Event{Type: Receipt, Users: []string{"admin"}}) // not of a conversation
+	if ev := read(t, admin); ev.Type != Receipt {
+		t.Errorf("the admin's socket got %q first, want the receipt (no message)", ev.Type)
+	}
+	if ev := read(t, nurse); ev.Type != MessageCreated {
+		t.Errorf("the nurse's socket got %q, want the message", ev.Type)
+	}
+	b.Publish(ctx, Event{Type: AccessRevoked, Users: []string{"nurse"}})
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, _, err := nurse.Read(rctx); websocket.CloseStatus(err) != StatusAccessChanged {
+		t.Errorf("the nurse's socket after AccessRevoked: %v, want close %d", err, StatusAccessChanged)
+	}
+	b.Publish(ctx, Event{Type: Receipt, Users: []string{"admin"}})
+	if ev := read(t, admin); ev.Type != Receipt {
+		t.Errorf("the admin's socket got %q, want it open", ev.Type)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"github.com/wardhealth/ward/internal/app"
 )
 
 // Config is everything ward serve needs. cmd/ward fills it from flags and
@@ -31,6 +33,11 @@ type Config struct {
 	AuditCheckpointSink string
 	// SealEvery is how often the audit chain is sealed and checkpointed.
 	SealEvery time.Duration
+	// SendRate is how many messages a second one clinician or staff member
+	// may send, sustained (bursts of twice as many): 0 is the default
+	// (app.DefaultStaffSendLimit), negative sets no limit. Patients keep
+	// app.DefaultPatientSendLimit.
+	SendRate float64
 
 	Logger *slog.Logger     // structured logs; nil: JSON to Stderr
 	Stdout io.Writer        // the human-readable start banner; nil: discarded
@@ -43,6 +50,9 @@ type Config struct {
 }
 
 // Defaults for the flags.
+// DefaultSendRate is `ward serve --send-rate`'s default: the app's.
+var DefaultSendRate = app.DefaultStaffSendLimit.Rate
+
 const (
 	DefaultDataDir = "./ward-data"
 	DefaultAddr    = "127.0.0.1:8443"

@@ -107,8 +107,19 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return err
 	}
 	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
-		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp})
+		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate)})
 	return err
+}
+
+// staffSendLimit is the app's staff send limit for Config.SendRate.
+func staffSendLimit(perSecond float64) app.SendLimit {
+	switch {
+	case perSecond == 0:
+		return app.SendLimit{} // the default
+	case perSecond < 0:
+		return app.SendLimit{Rate: -1}
+	}
+	return app.SendLimit{Rate: perSecond, Burst: max(1, int(2*perSecond))}
 }
 
 // Close writes the session activity the app still holds, seals what the

@@ -76,14 +76,26 @@ func (tx *Tx) CreateConversation(ctx context.Context, c *Conversation) error {
 // AddMember adds a user to a conversation, stamped with the transaction
 // time. It reports false when the user already was a member.
 func (tx *Tx) AddMember(ctx context.Context, convID, userID string, role ward.MemberRole) (bool, error) {
+	return tx.AddMemberFrom(ctx, convID, userID, role, 0)
+}
+
+// AddMemberFrom is AddMember for a member who may read the conversation's
+// messages from sequence number historyFrom on only (0: all of them).
+func (tx *Tx) AddMemberFrom(ctx context.Context, convID, userID string, role ward.MemberRole, historyFrom int64) (bool, error) {
 	if tx.wc != nil {
 		tx.wc.forget(convID)
 		if tx.batch != nil {
 			delete(tx.batch.convs, convID)
 		}
 	}
-	res, err := tx.exec(ctx, `INSERT INTO conversation_members (conversation_id, user_id, role, joined_at)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (conversation_id, user_id) DO NOTHING`, convID, userID, string(role), micros(tx.Now))
+	// history_from is named only when set (its default is 0), so that the
+	// migration tests can seed a schema from before migration 0014.
+	cols, vals, args := "", "", []any{convID, userID, string(role), micros(tx.Now)}
+	if historyFrom > 0 {
+		cols, vals, args = ", history_from", ", $5", append(args, historyFrom)
+	}
+	res, err := tx.exec(ctx, `INSERT INTO conversation_members (conversation_id, user_id, role, joined_at`+cols+`)
+		VALUES ($1, $2, $3, $4`+vals+`) ON CONFLICT (conversation_id, user_id) DO NOTHING`, args...)
 	if err != nil {
 		return false, err
 	}
@@ -128,7 +140,7 @@ func (tx *Tx) Members(ctx context.Context, convID string) ([]ward.Member, error)
 }
 
 func (tx *Tx) membersWhere(ctx context.Context, where string, args ...any) (map[string][]ward.Member, error) {
-	rows, err := tx.query(ctx, "SELECT conversation_id, user_id, role, joined_at FROM conversation_members WHERE "+where+
+	rows, err := tx.query(ctx, "SELECT conversation_id, user_id, role, joined_at, history_from FROM conversation_members WHERE "+where+
 		" ORDER BY conversation_id, joined_at, user_id", args...)
 	if err != nil {
 		return nil, err
@@ -139,7 +151,7 @@ func (tx *Tx) membersWhere(ctx context.Context, where string, args ...any) (map[
 		var conv, role string
 		var m ward.Member
 		var joined int64
-		if err := rows.Scan(&conv, &m.UserID, &role, &joined); err != nil {
+		if err := rows.Scan(&conv, &m.UserID, &role, &joined, &m.HistoryFrom); err != nil {
 			return nil, tx.d.wrap(err)
 		}
 		m.Role, m.JoinedAt = ward.MemberRole(role), fromMicros(joined)
@@ -154,7 +166,8 @@ func (tx *Tx) membersWhere(ctx context.Context, where string, args ...any) (map[
 // convID restricts the list to that conversation.
 func (tx *Tx) ConversationSummaries(ctx context.Context, orgID, userID, convID string) ([]ConversationSummary, error) {
 	q := "SELECT " + convCols + `,
-		(SELECT COUNT(*) FROM messages msg WHERE msg.conversation_id = c.id AND msg.seq > m.read_seq AND msg.sender_id <> $2
+		(SELECT COUNT(*) FROM messages msg WHERE msg.conversation_id = c.id AND msg.seq > m.read_seq AND msg.seq >= m.history_from
+			AND msg.sender_id <> $2
 			AND msg.recalled_at = 0 AND msg.purged_at = 0),
 		(SELECT COUNT(*) FROM receipts r WHERE r.conversation_id = c.id AND r.user_id = $2 AND r.urgent = 1 AND r.acked_at = 0)
 		FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
