@@ -44,7 +44,15 @@ func (a *App) CheckSocket(ctx context.Context, tokenHash, ip string) (*Principal
 // (Session.TokenHash): the same rules, and like any request it refreshes
 // the session.
 func (a *App) AuthenticateOnSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
-	return a.authenticate(ctx, tokenHash, ip, "websocket")
+	return a.authenticate(ctx, tokenHash, ip, "websocket", true)
+}
+
+// AuthenticateOnSocketAutomatic is AuthenticateOnSocket for a frame the
+// client sends by itself (a mark: a delivered mark is automatic, a read
+// mark refreshes the session in MarkReceipts): it does not keep the session
+// alive (AuthenticateAutomatic).
+func (a *App) AuthenticateOnSocketAutomatic(ctx context.Context, tokenHash, ip string) (*Principal, error) {
+	return a.authenticate(ctx, tokenHash, ip, "websocket", false)
 }
 
 // RecheckSocket is CheckSocket reading the session from the store, never

@@ -15,6 +15,10 @@ import (
 // to and including upToSeq, and tells each sender live. It returns how many
 // receipts changed. Receipts are metadata, not PHI, and are not audited:
 // reading the content is (message.read, when the messages are listed).
+//
+// A read mark is a person's action: it keeps the session alive. A delivered
+// mark is what a client sends by itself as messages arrive, and does not;
+// callers authenticate it with AuthenticateAutomatic.
 func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upToSeq int64, kind ward.ReceiptKind) (int, error) {
 	if err := p.Can(authz.ReceiptWrite); err != nil {
 		return 0, err
@@ -24,6 +28,9 @@ func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upT
 	}
 	if upToSeq < 1 {
 		return 0, ward.Errorf(ward.CodeInvalid, "up_to_seq must be a sequence number (1 or more)")
+	}
+	if kind == ward.Read {
+		a.refresh(p)
 	}
 	var changes []store.ReceiptChange
 	var at = a.now()

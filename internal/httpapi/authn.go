@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -50,6 +51,25 @@ func (h *Handler) authedRoute(pattern string, action authz.Action, underWipe boo
 	})
 }
 
+// automaticRoute registers a route that clients call by themselves, not
+// at a person's action (receipt marks as messages arrive): it does not keep
+// the session alive (app.AuthenticateAutomatic); the app refreshes the
+// session when the call is a person's action after all (a read mark).
+func (h *Handler) automaticRoute(pattern string, action authz.Action, fn apiHandler) {
+	h.register(pattern, action, func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.authenticateWith(r, h.app.AuthenticateAutomatic)
+		if err == nil {
+			err = p.Can(action)
+		}
+		if err == nil {
+			err = fn(w, r, p)
+		}
+		if err != nil {
+			h.fail(w, r, err)
+		}
+	})
+}
+
 // public registers a route that needs no session.
 func (h *Handler) public(pattern string, fn publicHandler) {
 	h.register(pattern, "", func(w http.ResponseWriter, r *http.Request) {
@@ -82,6 +102,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // authenticate finds the session token (Bearer header, or the cookie plus a
 // CSRF header on unsafe methods) and asks app who it belongs to.
 func (h *Handler) authenticate(r *http.Request) (*app.Principal, error) {
+	return h.authenticateWith(r, h.app.Authenticate)
+}
+
+// authenticateWith is authenticate with app's Authenticate or
+// AuthenticateAutomatic.
+func (h *Handler) authenticateWith(r *http.Request, authn func(ctx context.Context, token, ip string) (*app.Principal, error)) (*app.Principal, error) {
 	token, fromCookie := sessionToken(r)
 	if token == "" {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
@@ -89,7 +115,7 @@ func (h *Handler) authenticate(r *http.Request) (*app.Principal, error) {
 	if fromCookie && !safeMethod(r.Method) && !auth.CheckCSRF(token, r.Header.Get(auth.CSRFHeader)) {
 		return nil, ward.Errorf(ward.CodeForbidden, "missing or wrong %s header", auth.CSRFHeader)
 	}
-	return h.app.Authenticate(r.Context(), token, clientIP(r))
+	return authn(r.Context(), token, clientIP(r))
 }
 
 func sessionToken(r *http.Request) (token string, fromCookie bool) {
