@@ -36,7 +36,17 @@ func (a *App) AuthenticateSocket(ctx context.Context, token, ip string) (*Princi
 // same way); a device with a wipe order gets CodeDeviceWiped with the fresh
 // Principal.
 func (a *App) CheckSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
-	return a.checkSession(ctx, tokenHash, ip)
+	return socketSession(a.checkSession(ctx, tokenHash, ip))
+}
+
+// socketSession refuses a session that may only enrol a second factor (a
+// policy that now requires one): such a session gets no socket, and an open
+// one closes.
+func socketSession(p *Principal, err error) (*Principal, error) {
+	if err == nil && p.Session.MFAPending {
+		return nil, ward.Errorf(ward.CodeMFAEnrollment, "enrol a second factor first")
+	}
+	return p, err
 }
 
 // AuthenticateOnSocket is Authenticate for a request made over an open
@@ -60,7 +70,7 @@ func (a *App) AuthenticateOnSocketAutomatic(ctx context.Context, tokenHash, ip s
 // may come from another node whose change this node's cache has not seen.
 func (a *App) RecheckSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
 	a.cache.drop(tokenHash)
-	return a.checkSession(ctx, tokenHash, ip)
+	return socketSession(a.checkSession(ctx, tokenHash, ip))
 }
 
 // WipeDelivered records that the wipe order of p's device reached it, once;
