@@ -106,6 +106,7 @@ func (h *Handler) routes() {
 	h.route("GET /api/v1/admin/devices", authz.DeviceList, h.listOrgDevices)
 	h.route("POST /api/v1/admin/devices/{id}/approve", authz.DeviceApprove, h.deviceAction(app.ApproveDevice))
 	h.route("POST /api/v1/admin/devices/{id}/lock", authz.DeviceLock, h.deviceAction(app.LockDevice))
+	h.route("POST /api/v1/admin/devices/{id}/unlock", authz.DeviceUnlock, h.deviceAction(app.UnlockDevice))
 	h.route("POST /api/v1/admin/devices/{id}/wipe", authz.DeviceWipe, h.deviceAction(app.WipeDevice))
 	h.route("GET /api/v1/policy", authz.PolicyRead, h.getPolicy)
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
