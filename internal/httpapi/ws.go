@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -191,7 +190,7 @@ func (s *socket) firstFrame(ip string) (*app.Principal, error) {
 		return nil, err // timed out (the socket is closing), or closed by the client
 	}
 	var f clientFrame
-	if json.Unmarshal(data, &f) != nil || f.Type != "auth" || f.Token == "" {
+	if decodeLenient(data, &f) != nil || f.Type != "auth" || f.Token == "" {
 		s.c.Close(realtime.StatusUnauthenticated, "send {\"type\":\"auth\",\"token\":…} first")
 		return nil, nil
 	}
@@ -395,7 +394,7 @@ func (s *socket) decodeFrame(data []byte) (f requestFrame, strictErr error, ok b
 		return f, nil, true
 	}
 	var c clientFrame
-	if err := json.Unmarshal(data, &c); err != nil {
+	if err := decodeLenient(data, &c); err != nil {
 		s.notJSON(data, err)
 		return f, nil, false
 	}
