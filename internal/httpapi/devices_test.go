@@ -77,7 +77,7 @@ func TestDeviceUnlock(t *testing.T) {
 	dev := first.Device
 	again := func() (app.LoginResult, error) {
 		return e.f.App.Login(ctx, app.LoginRequest{Email: email, Password: pw, DeviceID: dev.ClientID,
-			DeviceName: "test phone", IP: "127.0.0.1"})
+			DeviceSecret: first.DeviceSecret, DeviceName: "test phone", IP: "127.0.0.1"})
 	}
 	if _, err := e.f.App.ActOnDevice(ctx, admin, dev.ID, app.LockDevice); err != nil {
 		t.Fatal(err)

@@ -43,6 +43,9 @@ type Problem struct {
 	// Factors, with mfa_required, lists the second factors the account has
 	// enrolled ("totp", "webauthn").
 	Factors []string `json:"factors,omitempty"`
+	// DeviceSecret, with device_pending for a device's first sign-in, is
+	// the secret issued to it: keep it, and sign in with it once approved.
+	DeviceSecret string `json:"device_secret,omitempty"`
 }
 
 // writeProblem answers with err as problem+json. Internal errors are logged
@@ -83,6 +86,9 @@ func problemOf(ctx context.Context, log *slog.Logger, err error) Problem {
 	var we *ward.Error
 	if errors.As(err, &we) && code == ward.CodeMFARequired {
 		p.Factors = we.Factors
+	}
+	if we != nil && code == ward.CodeDevicePending {
+		p.DeviceSecret = we.DeviceSecret
 	}
 	return p
 }
