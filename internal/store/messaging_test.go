@@ -1,10 +1,10 @@
 package store_test
 
 import (
-	"slices"
 	"context"
 	"fmt"
 	"github.com/wardhealth/ward/internal/clocktest"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
