@@ -14,19 +14,17 @@ import (
 // checking its session again while it stays open (without keeping the
 // session alive), and recording that a wipe order went out over it.
 
-// AuthenticateSocket is Authenticate for a new WebSocket, with one
-// difference: a pending wipe order is left pending (CodeDeviceWiped with a
+// AuthenticateSocket is Authenticate for a new WebSocket, with two
+// differences: a pending wipe order is left pending (CodeDeviceWiped with a
 // non-nil Principal), so that the socket handler sends it as a device.wipe
-// frame and then records it with WipeDelivered(…, "websocket").
+// frame and then records it with WipeDelivered(…, "websocket"); and it does
+// not keep the session alive: clients open sockets by themselves (a
+// reconnect), and a session with an open socket still idles out.
 func (a *App) AuthenticateSocket(ctx context.Context, token, ip string) (*Principal, error) {
 	if !auth.ValidSessionTokenFormat(token) {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
-	p, err := a.checkSession(ctx, auth.HashSessionToken(token), ip)
-	if err != nil {
-		return p, err
-	}
-	return a.Authenticate(ctx, token, ip) // refresh the session, as any request does
+	return a.checkSession(ctx, auth.HashSessionToken(token), ip)
 }
 
 // CheckSocket checks again the session behind an open socket (by its

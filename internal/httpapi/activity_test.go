@@ -15,10 +15,14 @@ import (
 )
 
 // wsCall sends a request with a bearer token and a JSON body ("" for none)
-// to the wsEnv's server and returns the status.
-func wsCall(t *testing.T, e *wsEnv, method, path, token, body string) int {
+// to the wsEnv's server and returns the status; headers are "key: value".
+func wsCall(t *testing.T, e *wsEnv, method, path, token, body string, headers ...string) int {
 	t.Helper()
 	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, v)
+	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -91,5 +95,49 @@ func TestDeliveredMarksDoNotKeepSessionAlive(t *testing.T) {
 				t.Errorf("after read marks every %s, the session answers %d, want 200", step, st)
 			}
 		})
+	}
+}
+
+// TestAutomaticTrafficDoesNotKeepSessionAlive: the rest of what a client
+// does by itself — socket pings, opening a socket again (a reconnect), and
+// requests marked X-Ward-Background (a catch-up, a session check) — does
+// not reset the idle timer either; a person's request does.
+func TestAutomaticTrafficDoesNotKeepSessionAlive(t *testing.T) {
+	e := newWSEnv(t, realtime.HubOptions{})
+	nurse, pw := e.f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
+	idle := ward.DefaultPolicy().IdleTimeout.D()
+	for _, person := range []bool{false, true} {
+		token := e.login(t, nurse.Email, pw, fmt.Sprintf("nurse-phone-%v", person))
+		for range 4 { // every third of the timeout, for longer than it
+			e.f.Clock.Advance(idle / 3)
+			if person {
+				if st := wsCall(t, e, http.MethodGet, "/api/v1/conversations", token, ""); st != http.StatusOK {
+					t.Fatalf("a person's request: %d", st)
+				}
+				continue
+			}
+			if st := wsCall(t, e, http.MethodGet, "/api/v1/conversations", token, "", "X-Ward-Background: 1"); st != http.StatusOK {
+				if st == http.StatusUnauthorized {
+					break // idled out: right
+				}
+				t.Fatalf("a background request: %d", st)
+			}
+			c, _, err := e.dial(t, http.Header{"Authorization": {"Bearer " + token}})
+			if err != nil {
+				break // idled out at the reconnect: right
+			}
+			send(t, c, map[string]string{"type": "ping"})
+			if f := frame(t, c); f["type"] != "hello" && f["type"] != "pong" {
+				break
+			}
+			c.CloseNow()
+		}
+		st := wsCall(t, e, http.MethodGet, "/api/v1/me", token, "")
+		switch {
+		case !person && st != http.StatusUnauthorized:
+			t.Errorf("after %s of automatic traffic only, the session answers %d, want 401 (idle)", 4*idle/3, st)
+		case person && st != http.StatusOK:
+			t.Errorf("after a person's requests every %s, the session answers %d, want 200", idle/3, st)
+		}
 	}
 }

@@ -102,8 +102,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // authenticate finds the session token (Bearer header, or the cookie plus a
 // CSRF header on unsafe methods) and asks app who it belongs to.
 func (h *Handler) authenticate(r *http.Request) (*app.Principal, error) {
+	if r.Header.Get(BackgroundHeader) == "1" {
+		return h.authenticateWith(r, h.app.AuthenticateAutomatic)
+	}
 	return h.authenticateWith(r, h.app.Authenticate)
 }
+
+// BackgroundHeader, set to "1", says that the client made a request by
+// itself, not at a person's action (a catch-up after a reconnect, a check
+// of the session when the socket has trouble): it does not keep the
+// session alive. A client can only shorten its own session with it.
+const BackgroundHeader = "X-Ward-Background"
 
 // authenticateWith is authenticate with app's Authenticate or
 // AuthenticateAutomatic.

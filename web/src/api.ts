@@ -44,10 +44,12 @@ export class Api {
   // quiet: the caller handles device_wiped and unauthenticated itself.
   // background: the request was not the user's doing (a delivery receipt,
   // a catch-up after a reconnect), so it does not restart the client's idle
-  // clock: the client signs out on the user's inactivity, not the device's.
+  // clock: the client signs out on the user's inactivity, not the device's;
+  // nor the server's (X-Ward-Background: 1).
   async request<T>(method: string, path: string, body?: unknown, opts: ReqOpts = {}): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (opts.background) headers["X-Ward-Background"] = "1";
     if (method !== "GET" && method !== "HEAD") {
       const t = this.hooks.csrf();
       if (t) headers["X-CSRF-Token"] = t;
