@@ -357,10 +357,18 @@ export class Ward {
       onStatus: (s) => this.store.set({ live: s }),
       onTrouble: () => void this.api.get<Me>("/api/v1/me", { background: true }).catch(() => {}),
       // 4401/4403: the session or device is done; /me says why (and a
-      // wipe order is carried out by the API hooks).
+      // wipe order is carried out by the API hooks). A session that a new
+      // policy made enrol-only (MFA now required) goes to enrolment.
       onFatal: () =>
         void this.api.get<Me>("/api/v1/me", { background: true }).then(
-          () => this.startLive(),
+          (me) => {
+            if (me.mfa_enrollment_required) {
+              this.stopBackground();
+              this.store.set({ me, phase: "enroll" });
+              return;
+            }
+            this.startLive();
+          },
           () => {},
         ),
     });
