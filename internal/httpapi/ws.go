@@ -40,7 +40,8 @@ import (
 // The client may send {"type":"ping"} (answered {"type":"pong"}),
 // {"type":"typing","conversation_id":…} and {"type":"send",…}, a message
 // to send (wssend.go); frames of other types are ignored, and a frame that
-// is not JSON is answered {"type":"error","problem":{…}}.
+// is not JSON, or names a field twice or in another case, is answered
+// {"type":"error","problem":{…}}.
 //
 // The route is in the route table with its authz action (account.read) like
 // every other, but it authenticates itself: a first-frame client has no
