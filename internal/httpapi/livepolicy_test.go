@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/realtime"
 )
@@ -21,6 +23,7 @@ func TestPolicyAppliesToLiveSessions(t *testing.T) {
 	admin, _ := e.f.MustLogin(t, e.f.Owner.Email, e.f.OwnerPW, "owner-laptop-1")
 	nurse, pw := e.f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
 	patient, ppw := e.f.AddUser(t, ward.RolePatient, "pat@mail.example", "Pat Patient")
+	nurse2, pw2 := e.f.AddUser(t, ward.RoleClinician, "nurse2@stmary.example", "Nora Nurse") // no second factor
 	setPolicy := func(change func(*ward.Policy)) {
 		t.Helper()
 		pol, err := e.f.App.Policy(ctx, admin)
@@ -65,8 +68,24 @@ func TestPolicyAppliesToLiveSessions(t *testing.T) {
 		if st := status(ptok, "/api/v1/conversations"); st != http.StatusOK {
 			t.Errorf("a patient's session after the change: %d", st)
 		}
-		setPolicy(func(p *ward.Policy) { p.MFARequired = false })
+		// Enrolling a second factor lifts the restriction.
+		pn, err := e.f.App.AuthenticateAutomatic(ctx, tok, "127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		en, err := e.f.App.BeginTOTP(ctx, pn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := totp.GenerateCode(en.Secret, e.f.Clock.Now())
+		if _, err := e.f.App.ConfirmTOTP(ctx, pn, code); err != nil {
+			t.Fatal(err)
+		}
 		if st := status(tok, "/api/v1/conversations"); st != http.StatusOK {
+			t.Errorf("after enrolling a second factor: %d, want 200", st)
+		}
+		setPolicy(func(p *ward.Policy) { p.MFARequired = false })
+		if st := status(ptok, "/api/v1/conversations"); st != http.StatusOK {
 			t.Errorf("with MFA no longer required: %d", st)
 		}
 	})
@@ -76,7 +95,7 @@ func TestPolicyAppliesToLiveSessions(t *testing.T) {
 			p.IdleTimeout, p.SessionLifetime = ward.Duration(time.Hour), ward.Duration(12*time.Hour)
 		})
 		admin, _ = e.f.MustLogin(t, e.f.Owner.Email, e.f.OwnerPW, "owner-laptop-2")
-		tok := e.login(t, nurse.Email, pw, "nurse-phone-2")
+		tok := e.login(t, nurse2.Email, pw2, "nurse-phone-2")
 		for range 3 { // in use, 2½ hours
 			e.f.Clock.Advance(50 * time.Minute)
 			if st := status(tok, "/api/v1/me"); st != http.StatusOK {
@@ -84,7 +103,7 @@ func TestPolicyAppliesToLiveSessions(t *testing.T) {
 			}
 		}
 		c, _ := e.signedIn(t, tok)
-		fresh := e.login(t, nurse.Email, pw, "nurse-phone-3")
+		fresh := e.login(t, nurse2.Email, pw2, "nurse-phone-3")
 		setPolicy(func(p *ward.Policy) { p.SessionLifetime = ward.Duration(2 * time.Hour) })
 		if st, _ := closed(t, c); st != realtime.StatusUnauthenticated {
 			t.Errorf("the socket of a session past the new lifetime closed with %d, want 4401", st)
@@ -102,7 +121,7 @@ func TestPolicyAppliesToLiveSessions(t *testing.T) {
 			p.IdleTimeout, p.SessionLifetime = ward.Duration(time.Hour), ward.Duration(12*time.Hour)
 		})
 		admin, _ = e.f.MustLogin(t, e.f.Owner.Email, e.f.OwnerPW, "owner-laptop-3")
-		tok := e.login(t, nurse.Email, pw, "nurse-phone-4")
+		tok := e.login(t, nurse2.Email, pw2, "nurse-phone-4")
 		c, _ := e.signedIn(t, tok)
 		e.f.Clock.Advance(40 * time.Minute)
 		setPolicy(func(p *ward.Policy) { p.IdleTimeout = ward.Duration(30 * time.Minute) })
