@@ -26,7 +26,10 @@ const (
 )
 
 // Device is one browser or phone a user signs in from. The client supplies
-// its own id (ClientID, kept in its storage) and a name.
+// its own id (ClientID, kept in its storage) and a name; the server issues
+// it a secret at its first sign-in (kept by the client too), of which it
+// stores the hash (SecretHash): a later sign-in is this device only with
+// the secret, so a client id copied from another device gets nothing.
 type Device struct {
 	ID         string
 	OrgID      string
@@ -38,6 +41,7 @@ type Device struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	LastIP     string
+	SecretHash string // SHA-256 hex of the device secret; "" for devices from before secrets
 }
 
 // Validate checks the client-supplied parts of d.

@@ -44,6 +44,10 @@ type Error struct {
 	// Factors, with CodeMFARequired, lists the second factors the account
 	// has enrolled ("totp", "webauthn"), so a client knows what to ask for.
 	Factors []string
+	// DeviceSecret, with CodeDevicePending, is the secret issued to the new
+	// device that now waits for approval: shown once; the client keeps it
+	// and signs in with it once an admin approved the device.
+	DeviceSecret string
 }
 
 func (e *Error) Error() string {

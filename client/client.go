@@ -31,8 +31,9 @@ type Client struct {
 	hc   *http.Client
 	tls  *tls.Config
 
-	mu    sync.RWMutex
-	token string
+	mu      sync.RWMutex
+	token   string
+	secrets map[string]string // device secrets the server issued, by device id
 }
 
 // New returns a Client for the server at baseURL (https://host:port).
@@ -70,12 +71,34 @@ func (c *Client) SetToken(token string) {
 	c.token = token
 }
 
+// DeviceSecret is the secret the server issued the device with this id,
+// as Login kept it ("" if none): for a program that keeps it across runs.
+func (c *Client) DeviceSecret(deviceID string) string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.secrets[deviceID]
+}
+
+// SetDeviceSecret gives the client a device's secret kept from an earlier
+// run; Login sends it when signing in from that device.
+func (c *Client) SetDeviceSecret(deviceID, secret string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.secrets == nil {
+		c.secrets = map[string]string{}
+	}
+	c.secrets[deviceID] = secret
+}
+
 // Error is a problem+json answer.
 type Error struct {
 	Status     int
 	Code       string
 	Detail     string
 	RetryAfter time.Duration
+	// DeviceSecret, with device_pending on a device's first sign-in, is the
+	// secret issued to it (Login keeps it).
+	DeviceSecret string
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("ward: %d %s: %s", e.Status, e.Code, e.Detail) }
@@ -127,11 +150,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 func readProblem(resp *http.Response) error {
 	e := &Error{Status: resp.StatusCode}
 	var p struct {
-		Code   string `json:"code"`
-		Detail string `json:"detail"`
+		Code         string `json:"code"`
+		Detail       string `json:"detail"`
+		DeviceSecret string `json:"device_secret"`
 	}
 	if json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&p) == nil {
-		e.Code, e.Detail = p.Code, p.Detail
+		e.Code, e.Detail, e.DeviceSecret = p.Code, p.Detail, p.DeviceSecret
 	}
 	if s := resp.Header.Get("Retry-After"); s != "" {
 		var secs int
@@ -141,11 +165,24 @@ func readProblem(resp *http.Response) error {
 	return e
 }
 
-// Login signs in and keeps the session token for later calls.
+// Login signs in and keeps the session token for later calls. It sends
+// the device's secret, when the request has none and the client kept one,
+// and keeps the secret the server issues a new device (also when the
+// device must first be approved: device_pending).
 func (c *Client) Login(ctx context.Context, req LoginRequest) (*LoginResponse, error) {
+	if req.Device.Secret == "" {
+		req.Device.Secret = c.DeviceSecret(req.Device.ID)
+	}
 	var out LoginResponse
 	if err := c.do(ctx, http.MethodPost, "/api/v1/sessions", req, &out); err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.DeviceSecret != "" {
+			c.SetDeviceSecret(req.Device.ID, e.DeviceSecret)
+		}
 		return nil, err
+	}
+	if out.DeviceSecret != "" {
+		c.SetDeviceSecret(req.Device.ID, out.DeviceSecret)
 	}
 	c.SetToken(out.Token)
 	return &out, nil

@@ -20,7 +20,9 @@ import (
 func startServer(t *testing.T) (base string, a, b *client.Client, aID, bID string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := server.Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: "127.0.0.1:0",
+	// SendRate -1: the reconnect test sends a burst of 1,000 as fast as
+	// it can; the send limit has tests of its own.
+	cfg := server.Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: "127.0.0.1:0", SendRate: -1,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 	env, err := server.Open(ctx, cfg)
 	if err != nil {

@@ -7,10 +7,14 @@ import (
 	"github.com/google/uuid"
 )
 
-// Device identifies the client's device to the server.
+// Device identifies the client's device to the server. Secret is what the
+// server issued the device at its first sign-in (LoginResponse.DeviceSecret,
+// or Error.DeviceSecret with device_pending); without it a sign-in is a new
+// device. Client.Login fills it in from what it kept.
 type Device struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Secret string `json:"secret,omitempty"`
 }
 
 // LoginRequest signs in.
@@ -30,6 +34,9 @@ type LoginResponse struct {
 	ExpiresAt          time.Time `json:"expires_at"`
 	IdleTimeout        int64     `json:"idle_timeout"`
 	EnrollmentRequired []string  `json:"enrollment_required"`
+	// DeviceSecret is issued on a device's first sign-in only: keep it
+	// (Client.Login does, for its own later sign-ins).
+	DeviceSecret string `json:"device_secret,omitempty"`
 }
 
 // User is a directory entry.

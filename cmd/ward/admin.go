@@ -193,7 +193,7 @@ func orgCommand(name string, stdout, stderr io.Writer, flags func(*flag.FlagSet)
 	}
 }
 
-// runDevice is 'ward device list|approve|lock|wipe'.
+// runDevice is 'ward device list|approve|lock|unlock|wipe'.
 func runDevice(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	act := func(action app.DeviceAction) func(context.Context, []string) error {
 		var id string
@@ -230,6 +230,7 @@ func runDevice(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		}),
 		"approve": act(app.ApproveDevice),
 		"lock":    act(app.LockDevice),
+		"unlock":  act(app.UnlockDevice),
 		"wipe":    act(app.WipeDevice),
 	}, ctx, args, stdout)
 }

@@ -28,7 +28,7 @@ func commands() map[string]command {
 		"version": {"print the version", runVersion},
 		"init":    {"create an org and its owner", runInit},
 		"user":    {"add or list users", runUser},
-		"device":  {"list, approve, lock or wipe devices", runDevice},
+		"device":  {"list, approve, lock, unlock or wipe devices", runDevice},
 		"keys":    {"rotate keys or show their status", runKeys},
 		"audit":   {"verify the audit chain, or export audit events", runAudit},
 		"demo":    {"seed a demo clinic", runDemo},

@@ -64,7 +64,7 @@ func (a *App) RevokeUserSessions(ctx context.Context, p *Principal, userID strin
 		return err
 	}
 	return a.changeAccess(ctx, func(tx *store.Tx) error {
-		if _, err := tx.UserByID(ctx, p.User.OrgID, userID); err != nil {
+		if err := ownerRule(ctx, tx, p, userID, "an owner's sessions"); err != nil {
 			return err
 		}
 		if _, err := tx.RevokeUserSessions(ctx, userID, ""); err != nil {

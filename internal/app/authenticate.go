@@ -12,7 +12,9 @@ import (
 
 // Authenticate turns a session token into the Principal behind it. The
 // server enforces the org's idle timeout and absolute lifetime here,
-// whatever the client does, and a request refreshes the session.
+// whatever the client does, and a request refreshes the session: it is a
+// person's action. A request the client makes by itself uses
+// AuthenticateAutomatic instead.
 //
 // A device with a pending wipe gets CodeDeviceWiped together with a
 // non-nil Principal, so that its one remaining call, ConfirmWipe, can run;
@@ -21,12 +23,25 @@ func (a *App) Authenticate(ctx context.Context, token, ip string) (*Principal, e
 	if !auth.ValidSessionTokenFormat(token) {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
-	return a.authenticate(ctx, auth.HashSessionToken(token), ip, "api")
+	return a.authenticate(ctx, auth.HashSessionToken(token), ip, "api", true)
+}
+
+// AuthenticateAutomatic is Authenticate for a request a client makes by
+// itself, not at a person's action (a delivered mark for a message that
+// arrived): the same rules, but it does not keep the session alive. Only a
+// person's actions may (automatic logoff, §164.312(a)(2)(iii)); an action
+// that turns out to be one (a read mark) refreshes the session itself.
+func (a *App) AuthenticateAutomatic(ctx context.Context, token, ip string) (*Principal, error) {
+	if !auth.ValidSessionTokenFormat(token) {
+		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
+	}
+	return a.authenticate(ctx, auth.HashSessionToken(token), ip, "api", false)
 }
 
 // authenticate is Authenticate by token hash; via names the channel a
-// wipe order is delivered over ("api", "websocket").
-func (a *App) authenticate(ctx context.Context, hash, ip, via string) (*Principal, error) {
+// wipe order is delivered over ("api", "websocket"); refresh says whether
+// the request is a person's action that keeps the session alive.
+func (a *App) authenticate(ctx context.Context, hash, ip, via string, refresh bool) (*Principal, error) {
 	p, err := a.checkSession(ctx, hash, ip)
 	if ward.ErrorCode(err) == ward.CodeDeviceWiped && p.Device.Wipe == ward.WipeRequested {
 		if err := a.markWipeDelivered(ctx, p, via); err != nil {
@@ -36,13 +51,22 @@ func (a *App) authenticate(ctx context.Context, hash, ip, via string) (*Principa
 	if err != nil {
 		return p, err
 	}
-	now := a.now()
-	if now.Sub(p.Session.LastSeenAt) >= touchEvery(p.Policy.IdleTimeout.D()) {
-		a.touch(p.Session.ID, touch{deviceID: p.Device.ID, ip: ip, at: now}) // written in the background (touches.go)
-		p.Session.LastSeenAt = now
-		a.cache.touched(hash, now)
+	if refresh {
+		a.refresh(p)
 	}
 	return p, nil
+}
+
+// refresh records a person's activity on p's session (from p.IP), which
+// keeps it alive: written in the background (touches.go), and at most once
+// per touchEvery.
+func (a *App) refresh(p *Principal) {
+	now := a.now()
+	if now.Sub(p.Session.LastSeenAt) >= touchEvery(p.Policy.IdleTimeout.D()) {
+		a.touch(p.Session.ID, touch{deviceID: p.Device.ID, ip: p.IP, at: now})
+		p.Session.LastSeenAt = now
+		a.cache.touched(p.Session.TokenHash, now)
+	}
 }
 
 // checkSession is the one set of rules a session must pass, for a request

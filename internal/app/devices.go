@@ -35,16 +35,20 @@ type DeviceAction string
 const (
 	ApproveDevice DeviceAction = "approve"
 	LockDevice    DeviceAction = "lock"
+	UnlockDevice  DeviceAction = "unlock"
 	WipeDevice    DeviceAction = "wipe"
 )
 
-// ActOnDevice approves, locks or wipes a device of the caller's org. Lock
-// and wipe revoke the device's sessions in the same transaction; a wipe
-// order then waits for the device's next request or socket contact.
+// ActOnDevice approves, locks, unlocks or wipes a device of the caller's
+// org. Lock and wipe revoke the device's sessions in the same transaction;
+// a wipe order then waits for the device's next request or socket contact.
+// Unlock lets a locked device sign in again; a wiped device stays wiped (it
+// must sign in as a new device). Only an owner acts on an owner's device.
 func (a *App) ActOnDevice(ctx context.Context, p *Principal, id string, act DeviceAction) (ward.Device, error) {
-	perm, ok := map[DeviceAction]authz.Action{ApproveDevice: authz.DeviceApprove, LockDevice: authz.DeviceLock, WipeDevice: authz.DeviceWipe}[act]
+	perm, ok := map[DeviceAction]authz.Action{ApproveDevice: authz.DeviceApprove, LockDevice: authz.DeviceLock,
+		UnlockDevice: authz.DeviceUnlock, WipeDevice: authz.DeviceWipe}[act]
 	if !ok {
-		return ward.Device{}, ward.Errorf(ward.CodeInvalid, "action must be approve, lock or wipe")
+		return ward.Device{}, ward.Errorf(ward.CodeInvalid, "action must be approve, lock, unlock or wipe")
 	}
 	if err := p.Can(perm); err != nil {
 		return ward.Device{}, err
@@ -53,6 +57,9 @@ func (a *App) ActOnDevice(ctx context.Context, p *Principal, id string, act Devi
 	err := a.changeAccess(ctx, func(tx *store.Tx) error {
 		var err error
 		if d, err = tx.DeviceByID(ctx, p.User.OrgID, id); err != nil {
+			return err
+		}
+		if err := ownerRule(ctx, tx, p, d.UserID, "an owner's devices"); err != nil {
 			return err
 		}
 		var ev audit.Action
@@ -67,6 +74,14 @@ func (a *App) ActOnDevice(ctx context.Context, p *Principal, id string, act Devi
 				return ward.Errorf(ward.CodeConflict, "the device is already wiped")
 			}
 			d.Status, ev = ward.DeviceLocked, audit.DeviceLocked
+		case UnlockDevice:
+			switch {
+			case d.Status == ward.DeviceWiped || d.Wipe != ward.WipeNone:
+				return ward.Errorf(ward.CodeConflict, "a wiped device cannot be unlocked: it signs in again as a new device")
+			case d.Status != ward.DeviceLocked:
+				return ward.Errorf(ward.CodeConflict, "only a locked device can be unlocked (it is %s)", d.Status)
+			}
+			d.Status, ev = ward.DeviceActive, audit.DeviceUnlocked
 		case WipeDevice:
 			if d.Wipe != ward.WipeNone {
 				return ward.Errorf(ward.CodeConflict, "a wipe was already ordered (%s)", d.Wipe)
@@ -94,4 +109,19 @@ func (a *App) ActOnDevice(ctx context.Context, p *Principal, id string, act Devi
 		}
 	}
 	return d, err
+}
+
+// ownerRule finds the user an act is on, in the caller's org (CodeNotFound
+// otherwise), and refuses the act of a non-owner on an owner (what names it
+// for the message): only an owner acts on an owner, as for changing or
+// disabling one. The host's command line acts as an owner.
+func ownerRule(ctx context.Context, tx *store.Tx, p *Principal, userID, what string) error {
+	u, err := tx.UserByID(ctx, p.User.OrgID, userID)
+	if err != nil {
+		return err
+	}
+	if u.Role == ward.RoleOwner && p.User.Role != ward.RoleOwner {
+		return ward.Errorf(ward.CodeForbidden, "only an owner can act on %s", what)
+	}
+	return nil
 }

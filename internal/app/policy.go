@@ -23,7 +23,9 @@ func (a *App) Policy(ctx context.Context, p *Principal) (ward.Policy, error) {
 	return pol, err
 }
 
-// UpdatePolicy replaces the caller's org policy.
+// UpdatePolicy replaces the caller's org policy. It applies to live
+// sessions too (applyPolicy): every open socket of the org checks its
+// session again at once, and closes if the new policy ends or restricts it.
 func (a *App) UpdatePolicy(ctx context.Context, p *Principal, pol ward.Policy) (ward.Policy, error) {
 	if err := p.Can(authz.PolicyUpdate); err != nil {
 		return ward.Policy{}, err
@@ -31,11 +33,22 @@ func (a *App) UpdatePolicy(ctx context.Context, p *Principal, pol ward.Policy) (
 	if err := pol.Validate(); err != nil {
 		return ward.Policy{}, err
 	}
+	var users []string
+	if err := a.store.Read(ctx, func(tx *store.Tx) error {
+		us, err := tx.ListUsers(ctx, p.User.OrgID)
+		users = users[:0]
+		for _, u := range us {
+			users = append(users, u.ID)
+		}
+		return err
+	}); err != nil {
+		return ward.Policy{}, err
+	}
 	err := a.changeAccess(ctx, func(tx *store.Tx) error {
 		if err := tx.PutPolicy(ctx, p.User.OrgID, pol); err != nil {
 			return err
 		}
 		return audit.Append(ctx, tx, p.event(audit.PolicyUpdated, "org", p.User.OrgID))
-	})
+	}, users...)
 	return pol, err
 }

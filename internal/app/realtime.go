@@ -14,19 +14,17 @@ import (
 // checking its session again while it stays open (without keeping the
 // session alive), and recording that a wipe order went out over it.
 
-// AuthenticateSocket is Authenticate for a new WebSocket, with one
-// difference: a pending wipe order is left pending (CodeDeviceWiped with a
+// AuthenticateSocket is Authenticate for a new WebSocket, with two
+// differences: a pending wipe order is left pending (CodeDeviceWiped with a
 // non-nil Principal), so that the socket handler sends it as a device.wipe
-// frame and then records it with WipeDelivered(…, "websocket").
+// frame and then records it with WipeDelivered(…, "websocket"); and it does
+// not keep the session alive: clients open sockets by themselves (a
+// reconnect), and a session with an open socket still idles out.
 func (a *App) AuthenticateSocket(ctx context.Context, token, ip string) (*Principal, error) {
 	if !auth.ValidSessionTokenFormat(token) {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
-	p, err := a.checkSession(ctx, auth.HashSessionToken(token), ip)
-	if err != nil {
-		return p, err
-	}
-	return a.Authenticate(ctx, token, ip) // refresh the session, as any request does
+	return a.checkSession(ctx, auth.HashSessionToken(token), ip)
 }
 
 // CheckSocket checks again the session behind an open socket (by its
@@ -36,7 +34,17 @@ func (a *App) AuthenticateSocket(ctx context.Context, token, ip string) (*Princi
 // same way); a device with a wipe order gets CodeDeviceWiped with the fresh
 // Principal.
 func (a *App) CheckSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
-	return a.checkSession(ctx, tokenHash, ip)
+	return socketSession(a.checkSession(ctx, tokenHash, ip))
+}
+
+// socketSession refuses a session that may only enrol a second factor (a
+// policy that now requires one): such a session gets no socket, and an open
+// one closes.
+func socketSession(p *Principal, err error) (*Principal, error) {
+	if err == nil && p.Session.MFAPending {
+		return nil, ward.Errorf(ward.CodeMFAEnrollment, "enrol a second factor first")
+	}
+	return p, err
 }
 
 // AuthenticateOnSocket is Authenticate for a request made over an open
@@ -44,7 +52,15 @@ func (a *App) CheckSocket(ctx context.Context, tokenHash, ip string) (*Principal
 // (Session.TokenHash): the same rules, and like any request it refreshes
 // the session.
 func (a *App) AuthenticateOnSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
-	return a.authenticate(ctx, tokenHash, ip, "websocket")
+	return a.authenticate(ctx, tokenHash, ip, "websocket", true)
+}
+
+// AuthenticateOnSocketAutomatic is AuthenticateOnSocket for a frame the
+// client sends by itself (a mark: a delivered mark is automatic, a read
+// mark refreshes the session in MarkReceipts): it does not keep the session
+// alive (AuthenticateAutomatic).
+func (a *App) AuthenticateOnSocketAutomatic(ctx context.Context, tokenHash, ip string) (*Principal, error) {
+	return a.authenticate(ctx, tokenHash, ip, "websocket", false)
 }
 
 // RecheckSocket is CheckSocket reading the session from the store, never
@@ -52,7 +68,7 @@ func (a *App) AuthenticateOnSocket(ctx context.Context, tokenHash, ip string) (*
 // may come from another node whose change this node's cache has not seen.
 func (a *App) RecheckSocket(ctx context.Context, tokenHash, ip string) (*Principal, error) {
 	a.cache.drop(tokenHash)
-	return a.checkSession(ctx, tokenHash, ip)
+	return socketSession(a.checkSession(ctx, tokenHash, ip))
 }
 
 // WipeDelivered records that the wipe order of p's device reached it, once;

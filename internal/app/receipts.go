@@ -19,6 +19,10 @@ import (
 // transaction (over the socket as by POST). Delivered marks, which clients
 // send by themselves, are not audited: the content they acknowledge was
 // audited when it was listed (message.read) or pushed (message.delivered).
+//
+// A read mark is a person's action: it keeps the session alive. A delivered
+// mark is what a client sends by itself as messages arrive, and does not;
+// callers authenticate it with AuthenticateAutomatic.
 func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upToSeq int64, kind ward.ReceiptKind) (int, error) {
 	if err := p.Can(authz.ReceiptWrite); err != nil {
 		return 0, err
@@ -28,6 +32,9 @@ func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upT
 	}
 	if upToSeq < 1 {
 		return 0, ward.Errorf(ward.CodeInvalid, "up_to_seq must be a sequence number (1 or more)")
+	}
+	if kind == ward.Read {
+		a.refresh(p)
 	}
 	var changes []store.ReceiptChange
 	var at = a.now()

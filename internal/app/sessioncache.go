@@ -98,11 +98,27 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 		return nil, err
 	}
 	p := Principal{Session: o.Session, Device: o.Device, User: o.User, Policy: o.Policy}
+	applyPolicy(&p, o.SecondFactor)
 	if at, ok := a.touches.lastTouch(p.Session.ID); ok && at.After(p.Session.LastSeenAt) {
 		p.Session.LastSeenAt = at // recorded here, not yet written (touches.go)
 	}
 	a.cache.entries.put(hash, cachedSession{p: p, epoch: epoch}, now)
 	return &p, nil
+}
+
+// applyPolicy holds a live session to the org's policy as it is now, not as
+// it was at sign-in: a lifetime shortened since ends the session sooner,
+// and with a second factor now required, a user who has none may only enrol
+// one (MFAPending). The idle timeout is read from the policy at every check
+// anyway. Nothing is rewritten: a policy change clears the session cache
+// (changeAccess), and the next check reads the session with the new policy.
+func applyPolicy(p *Principal, secondFactor bool) {
+	if end := p.Session.CreatedAt.Add(p.Policy.SessionLifetime.D()); end.Before(p.Session.ExpiresAt) {
+		p.Session.ExpiresAt = end
+	}
+	if p.Policy.MFARequired && p.User.Role != ward.RolePatient && !secondFactor {
+		p.Session.MFAPending = true
+	}
 }
 
 // accessEpoch is the store's access counter, read at most once per epochTTL.

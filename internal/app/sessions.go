@@ -23,6 +23,7 @@ type LoginRequest struct {
 	RecoveryCode string
 	WebAuthn     *PasskeyAssertion // a passkey's answer to a challenge from BeginPasskeyLogin
 	DeviceID     string            // chosen by the client and kept in its storage
+	DeviceSecret string            // issued by the server at the device's first sign-in; "" on a new device
 	DeviceName   string
 	IP           string
 	UserAgent    string
@@ -39,6 +40,10 @@ type LoginResult struct {
 	// EnrollmentRequired lists the second factors the user must enrol before
 	// the session can do anything else (org policy requires MFA).
 	EnrollmentRequired []string
+	// DeviceSecret is the secret of a device that signed in for the first
+	// time: shown once, never stored (its hash is). The client keeps it and
+	// sends it with every later sign-in from the device.
+	DeviceSecret string
 }
 
 // errBadLogin is the one answer for an unknown user, a wrong password and a
@@ -70,7 +75,7 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 			failure = reason
 			return err
 		}
-		device, deny, err := a.loginDevice(ctx, tx, user, policy, dev, req.IP)
+		device, secret, deny, err := a.loginDevice(ctx, tx, user, policy, dev, req.DeviceSecret, req.IP)
 		if err != nil || deny != nil {
 			denied = deny // commit what loginDevice stored: a new device waiting for approval
 			return err
@@ -87,7 +92,8 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 		if pending {
 			ev.Reason = "second factor enrolment required"
 		}
-		res = LoginResult{Token: token, Session: s, User: user, Device: device, IdleTimeout: policy.IdleTimeout.D()}
+		res = LoginResult{Token: token, Session: s, User: user, Device: device, IdleTimeout: policy.IdleTimeout.D(),
+			DeviceSecret: secret}
 		if pending {
 			res.EnrollmentRequired = []string{"totp", "webauthn"}
 		}
@@ -262,31 +268,39 @@ func (a *App) secondFactor(ctx context.Context, tx *store.Tx, u ward.User, p war
 	return false, "", &ward.Error{Code: ward.CodeMFARequired, Message: msg, Factors: factors}
 }
 
-// loginDevice finds or registers the device a sign-in comes from. It
-// refuses (deny) locked, wiped and unapproved devices.
-func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward.Policy, dev ward.Device, ip string) (d ward.Device, deny, err error) {
-	d, err = tx.DeviceByClientID(ctx, u.ID, dev.ClientID)
+// loginDevice finds the device a sign-in comes from, by the id its client
+// chose and the secret the server issued it, or registers a new one with a
+// new secret (newSecret, shown once). A client id without its device's
+// secret is a new device, never that one: an approved device's id, copied,
+// gets no approval with it. It refuses (deny) locked, wiped and unapproved
+// devices; a new device's denial carries its secret, so that the client
+// can sign in as that device once an admin approved it.
+func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward.Policy, dev ward.Device, secret, ip string) (d ward.Device, newSecret string, deny, err error) {
+	d, err = tx.DeviceBySecret(ctx, u.ID, dev.ClientID, auth.HashDeviceSecret(secret))
 	if ward.ErrorCode(err) == ward.CodeNotFound {
+		var hash string
+		newSecret, hash = auth.NewDeviceSecret()
 		d = ward.Device{ID: newID(), OrgID: u.OrgID, UserID: u.ID, ClientID: dev.ClientID, Name: dev.Name,
-			Status: ward.DeviceActive, LastIP: ip}
+			Status: ward.DeviceActive, LastIP: ip, SecretHash: hash}
 		if p.DeviceApproval && u.Role != ward.RoleOwner && u.Role != ward.RoleAdmin {
 			d.Status = ward.DevicePending
 		}
 		if err := tx.CreateDevice(ctx, &d); err != nil {
-			return d, nil, err
+			return d, "", nil, err
 		}
 	} else if err != nil {
-		return d, nil, err
+		return d, "", nil, err
 	}
 	switch d.Status {
 	case ward.DevicePending:
-		return d, ward.Errorf(ward.CodeDevicePending, "this device waits for an admin's approval"), nil
+		return d, "", &ward.Error{Code: ward.CodeDevicePending, Message: "this device waits for an admin's approval",
+			DeviceSecret: newSecret}, nil
 	case ward.DeviceLocked:
-		return d, ward.Errorf(ward.CodeDeviceLocked, "an admin locked this device"), nil
+		return d, "", ward.Errorf(ward.CodeDeviceLocked, "an admin locked this device"), nil
 	case ward.DeviceWiped:
-		return d, ward.Errorf(ward.CodeDeviceWiped, "this device was wiped; erase local data and start again"), nil
+		return d, "", ward.Errorf(ward.CodeDeviceWiped, "this device was wiped; erase local data and start again"), nil
 	}
-	return d, nil, tx.TouchDevice(ctx, d.ID, ip, tx.Now)
+	return d, newSecret, nil, tx.TouchDevice(ctx, d.ID, ip, tx.Now)
 }
 
 // loginFailed counts and audits a failed sign-in and returns the one answer.

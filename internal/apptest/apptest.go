@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"github.com/wardhealth/ward/internal/clocktest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +43,9 @@ type Fixture struct {
 	// DataDir holds the database files and the blob folder (DataDir/blobs).
 	DataDir string
 	Blobs   *blob.Dir
+
+	mu      sync.Mutex
+	secrets map[string]string // device secrets the server issued, by email and device id
 }
 
 // fastHasher keeps tests quick; production uses auth.DefaultParams.
@@ -105,10 +110,30 @@ func (f *Fixture) AddUser(tb testing.TB, role ward.Role, email, name string) (wa
 	return u, pw
 }
 
-// Login signs in from a device and address.
+// Login signs in from a device and address. Like a real client, it keeps
+// the device secret the server issues at a device's first sign-in (also
+// with device_pending) and sends it with the device's later sign-ins.
 func (f *Fixture) Login(email, pw, device, ip string) (app.LoginResult, error) {
-	return f.App.Login(context.Background(), app.LoginRequest{Email: email, Password: pw,
-		DeviceID: device, DeviceName: "test " + device, IP: ip})
+	key := ward.NormalizeEmail(email) + "|" + device
+	f.mu.Lock()
+	secret := f.secrets[key]
+	f.mu.Unlock()
+	res, err := f.App.Login(context.Background(), app.LoginRequest{Email: email, Password: pw,
+		DeviceID: device, DeviceSecret: secret, DeviceName: "test " + device, IP: ip})
+	issued := res.DeviceSecret
+	var we *ward.Error
+	if errors.As(err, &we) && we.DeviceSecret != "" {
+		issued = we.DeviceSecret
+	}
+	if issued != "" {
+		f.mu.Lock()
+		if f.secrets == nil {
+			f.secrets = map[string]string{}
+		}
+		f.secrets[key] = issued
+		f.mu.Unlock()
+	}
+	return res, err
 }
 
 // MustLogin signs in and authenticates the new session.

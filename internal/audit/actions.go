@@ -29,6 +29,7 @@ const (
 const (
 	DeviceApproved      Action = "device.approved"
 	DeviceLocked        Action = "device.locked"
+	DeviceUnlocked      Action = "device.unlocked"
 	DeviceWipeRequested Action = "device.wipe_requested"
 	DeviceWipeDelivered Action = "device.wipe_delivered"
 	DeviceWipeConfirmed Action = "device.wipe_confirmed"
@@ -69,7 +70,7 @@ func Actions() []Action {
 	return []Action{
 		LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
-		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
+		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
@@ -82,7 +83,7 @@ func (a Action) Valid() bool {
 	switch a {
 	case LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
-		DeviceApproved, DeviceLocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
+		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,

@@ -36,6 +36,7 @@ const (
 	DeviceList    Action = "device.list"     // every device in the org
 	DeviceApprove Action = "device.approve"  // approve a new device where policy asks for it
 	DeviceLock    Action = "device.lock"     // revoke a device's sessions at once
+	DeviceUnlock  Action = "device.unlock"   // let a locked device sign in again
 	DeviceWipe    Action = "device.wipe"     // order a device to erase what it holds
 )
 

@@ -36,6 +36,7 @@ device.list.own      y     y     y          y         y     y
 device.list          y     y     .          .         .     .
 device.approve       y     y     .          .         .     .
 device.lock          y     y     .          .         .     .
+device.unlock        y     y     .          .         .     .
 device.wipe          y     y     .          .         .     .
 org.read             y     y     y          y         y     y
 org.update           y     .     .          .         .     .

@@ -49,6 +49,7 @@ func rules() []rule {
 		{DeviceList, managers},
 		{DeviceApprove, managers},
 		{DeviceLock, managers},
+		{DeviceUnlock, managers},
 		{DeviceWipe, managers},
 
 		{OrgRead, everyone},

@@ -68,7 +68,7 @@ func (h *Handler) writeDevices(w http.ResponseWriter, r *http.Request, p *app.Pr
 	return nil
 }
 
-// deviceAction answers POST /api/v1/admin/devices/{id}/{approve|lock|wipe}.
+// deviceAction answers POST /api/v1/admin/devices/{id}/{approve|lock|unlock|wipe}.
 func (h *Handler) deviceAction(act app.DeviceAction) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
 		d, err := h.app.ActOnDevice(r.Context(), p, r.PathValue("id"), act)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -23,20 +24,40 @@ type publicHandler func(w http.ResponseWriter, r *http.Request) error
 // it needs: the caller's role is checked against the table before the
 // handler runs, so a route can never forget it (deny by default).
 func (h *Handler) route(pattern string, action authz.Action, fn apiHandler) {
-	h.authedRoute(pattern, action, false, fn)
+	h.authedRoute(pattern, action, routeOptions{}, fn)
 }
 
 // wipeConfirmationRoute registers the one route a device under a wipe
 // order may still call: its confirmation that it erased its data.
 func (h *Handler) wipeConfirmationRoute(pattern string, action authz.Action, fn apiHandler) {
-	h.authedRoute(pattern, action, true, fn)
+	h.authedRoute(pattern, action, routeOptions{underWipe: true}, fn)
 }
 
-func (h *Handler) authedRoute(pattern string, action authz.Action, underWipe bool, fn apiHandler) {
+// automaticRoute registers a route that clients call by themselves, not
+// at a person's action (receipt marks as messages arrive): it does not keep
+// the session alive (app.AuthenticateAutomatic); the app refreshes the
+// session when the call is a person's action after all (a read mark).
+func (h *Handler) automaticRoute(pattern string, action authz.Action, fn apiHandler) {
+	h.authedRoute(pattern, action, routeOptions{automatic: true}, fn)
+}
+
+// routeOptions are what sets the few special routes apart.
+type routeOptions struct {
+	underWipe bool // a device under a wipe order may call it
+	automatic bool // it never keeps the session alive
+}
+
+func (h *Handler) authedRoute(pattern string, action authz.Action, o routeOptions, fn apiHandler) {
 	resType, hasID := routeResource(pattern)
 	h.register(pattern, action, func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.authenticate(r)
-		if underWipe && ward.ErrorCode(err) == ward.CodeDeviceWiped && p != nil {
+		var p *app.Principal
+		var err error
+		if o.automatic {
+			p, err = h.authenticateWith(r, h.app.AuthenticateAutomatic)
+		} else {
+			p, err = h.authenticate(r)
+		}
+		if o.underWipe && ward.ErrorCode(err) == ward.CodeDeviceWiped && p != nil {
 			err = nil
 		}
 		if err == nil {
@@ -102,6 +123,21 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 // authenticate finds the session token (Bearer header, or the cookie plus a
 // CSRF header on unsafe methods) and asks app who it belongs to.
 func (h *Handler) authenticate(r *http.Request) (*app.Principal, error) {
+	if r.Header.Get(BackgroundHeader) == "1" {
+		return h.authenticateWith(r, h.app.AuthenticateAutomatic)
+	}
+	return h.authenticateWith(r, h.app.Authenticate)
+}
+
+// BackgroundHeader, set to "1", says that the client made a request by
+// itself, not at a person's action (a catch-up after a reconnect, a check
+// of the session when the socket has trouble): it does not keep the
+// session alive. A client can only shorten its own session with it.
+const BackgroundHeader = "X-Ward-Background"
+
+// authenticateWith is authenticate with app's Authenticate or
+// AuthenticateAutomatic.
+func (h *Handler) authenticateWith(r *http.Request, authn func(ctx context.Context, token, ip string) (*app.Principal, error)) (*app.Principal, error) {
 	token, fromCookie := sessionToken(r)
 	if token == "" {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
@@ -109,7 +145,7 @@ func (h *Handler) authenticate(r *http.Request) (*app.Principal, error) {
 	if fromCookie && !safeMethod(r.Method) && !auth.CheckCSRF(token, r.Header.Get(auth.CSRFHeader)) {
 		return nil, ward.Errorf(ward.CodeForbidden, "missing or wrong %s header", auth.CSRFHeader)
 	}
-	return h.app.Authenticate(r.Context(), token, clientIP(r))
+	return authn(r.Context(), token, clientIP(r))
 }
 
 func sessionToken(r *http.Request) (token string, fromCookie bool) {

@@ -319,6 +319,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 		"GET /api/v1/admin/devices":               garbage,
 		"POST /api/v1/admin/devices/{id}/approve": idCases(admin, pOther.Device.ID),
 		"POST /api/v1/admin/devices/{id}/lock":    idCases(admin, pOther.Device.ID),
+		"POST /api/v1/admin/devices/{id}/unlock":  idCases(admin, pOther.Device.ID),
 		"POST /api/v1/admin/devices/{id}/wipe":    idCases(admin, pOther.Device.ID),
 		"GET /api/v1/policy":                      garbage,
 		"PUT /api/v1/policy": cat(jsonCases(admin, noID, `{"idle_timeout":"long"}`), []badCase{

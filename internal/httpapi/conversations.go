@@ -18,7 +18,7 @@ func (h *Handler) messagingRoutes() {
 	h.route("GET /api/v1/conversations/{id}", authz.ConversationRead, h.getConversation)
 	h.route("POST /api/v1/conversations/{id}/messages", authz.MessageSend, h.sendMessage)
 	h.route("GET /api/v1/conversations/{id}/messages", authz.MessageRead, h.listMessages)
-	h.route("POST /api/v1/conversations/{id}/receipts", authz.ReceiptWrite, h.markReceipts)
+	h.automaticRoute("POST /api/v1/conversations/{id}/receipts", authz.ReceiptWrite, h.markReceipts)
 	h.route("POST /api/v1/messages/{id}/ack", authz.ReceiptWrite, h.acknowledge)
 	h.route("POST /api/v1/messages/{id}/recall", authz.MessageRecall, h.recall)
 	h.attachmentRoutes()

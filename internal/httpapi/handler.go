@@ -4,9 +4,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -22,6 +24,12 @@ type Config struct {
 	App    *app.App
 	Logger *slog.Logger
 	Hub    *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
+	// from --public-url): a cookie-signed-in WebSocket must come from it.
+	// "": from the host the request was sent to, over https when it came over
+	// TLS or (BehindTLSProxy) through a TLS-terminating proxy, else http.
+	PublicOrigin   string
+	BehindTLSProxy bool
 }
 
 // Handler serves ward's HTTP API.
@@ -35,6 +43,11 @@ type Handler struct {
 	mux         *http.ServeMux
 	root        http.Handler
 	patterns    []Route // every registered route, in order
+	origin      string  // Config.PublicOrigin, normalized
+	tlsProxy    bool    // Config.BehindTLSProxy
+	// acceptOpts lets the WebSocket library's own Origin check (host only)
+	// accept the public URL's host too; nil: the request's host only.
+	acceptOpts *websocket.AcceptOptions
 }
 
 // New builds the handler with its own metrics registry.
@@ -46,7 +59,13 @@ func New(cfg Config) *Handler {
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := &Handler{app: cfg.App, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
-		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
+		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy}
+	if cfg.PublicOrigin != "" {
+		h.origin, _ = normalOrigin(cfg.PublicOrigin)
+		if u, err := url.Parse(h.origin); err == nil {
+			h.acceptOpts = &websocket.AcceptOptions{OriginPatterns: []string{u.Host, u.Host + ":*"}} // ours is stricter
+		}
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -87,6 +106,7 @@ func (h *Handler) routes() {
 	h.route("GET /api/v1/admin/devices", authz.DeviceList, h.listOrgDevices)
 	h.route("POST /api/v1/admin/devices/{id}/approve", authz.DeviceApprove, h.deviceAction(app.ApproveDevice))
 	h.route("POST /api/v1/admin/devices/{id}/lock", authz.DeviceLock, h.deviceAction(app.LockDevice))
+	h.route("POST /api/v1/admin/devices/{id}/unlock", authz.DeviceUnlock, h.deviceAction(app.UnlockDevice))
 	h.route("POST /api/v1/admin/devices/{id}/wipe", authz.DeviceWipe, h.deviceAction(app.WipeDevice))
 	h.route("GET /api/v1/policy", authz.PolicyRead, h.getPolicy)
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)

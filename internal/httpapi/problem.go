@@ -47,6 +47,9 @@ type Problem struct {
 	// RetryAfter, with rate_limited, is the Retry-After header's whole
 	// seconds, for an answer that has no header (a socket's error frame).
 	RetryAfter int64 `json:"retry_after,omitempty"`
+	// DeviceSecret, with device_pending for a device's first sign-in, is
+	// the secret issued to it: keep it, and sign in with it once approved.
+	DeviceSecret string `json:"device_secret,omitempty"`
 }
 
 // writeProblem answers with err as problem+json. Internal errors are logged
@@ -90,6 +93,9 @@ func problemOf(ctx context.Context, log *slog.Logger, err error) Problem {
 	}
 	if we != nil && we.RetryAfter > 0 {
 		p.RetryAfter = int64((we.RetryAfter + time.Second - 1) / time.Second)
+	}
+	if we != nil && code == ward.CodeDevicePending {
+		p.DeviceSecret = we.DeviceSecret
 	}
 	return p
 }

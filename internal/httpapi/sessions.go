@@ -19,6 +19,9 @@ type loginRequest struct {
 	Device   struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
+		// Secret is what the server issued the device at its first
+		// sign-in (device_secret); without it the device is a new one.
+		Secret string `json:"secret"`
 	} `json:"device"`
 	// Cookie asks for the session in an HttpOnly cookie (web clients)
 	// instead of a token in the answer (API clients).
@@ -34,6 +37,9 @@ type loginResponse struct {
 	IdleTimeout        int64       `json:"idle_timeout"` // seconds
 	EnrollmentRequired []string    `json:"enrollment_required,omitempty"`
 	Session            sessionView `json:"session"`
+	// DeviceSecret, on a device's first sign-in only: keep it, send it as
+	// device.secret from then on.
+	DeviceSecret string `json:"device_secret,omitempty"`
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
@@ -43,7 +49,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	lr := app.LoginRequest{
 		Org: req.Org, Email: req.Email, Password: req.Password, TOTP: req.TOTP, RecoveryCode: req.RecoveryCode,
-		DeviceID: req.Device.ID, DeviceName: req.Device.Name, IP: clientIP(r), UserAgent: r.UserAgent(),
+		DeviceID: req.Device.ID, DeviceSecret: req.Device.Secret, DeviceName: req.Device.Name, IP: clientIP(r), UserAgent: r.UserAgent(),
 	}
 	if req.WebAuthn != nil {
 		if err := req.WebAuthn.check(); err != nil {
@@ -57,7 +63,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := loginResponse{User: viewUser(res.User), Device: viewDevice(res.Device), ExpiresAt: res.Session.ExpiresAt,
 		IdleTimeout: int64(res.IdleTimeout / time.Second), EnrollmentRequired: res.EnrollmentRequired,
-		Session: viewSession(res.Session, res.Session.ID)}
+		Session: viewSession(res.Session, res.Session.ID), DeviceSecret: res.DeviceSecret}
 	if req.Cookie {
 		http.SetCookie(w, &http.Cookie{Name: auth.SessionCookieName, Value: res.Token, Path: "/",
 			Expires: res.Session.ExpiresAt, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})

@@ -118,8 +118,9 @@ func (h *Handler) passkeyLoginChallenge(w http.ResponseWriter, r *http.Request) 
 		Email    string `json:"email"`
 		Password string `json:"password"`
 		Device   struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
+			ID     string `json:"id"`
+			Name   string `json:"name"`
+			Secret string `json:"secret"` // accepted as in POST /api/v1/sessions; checked at that sign-in
 		} `json:"device"`
 	}
 	if err := decode(r, &req); err != nil {

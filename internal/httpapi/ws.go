@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -26,8 +25,8 @@ import (
 // The WebSocket endpoint, GET /api/v1/ws.
 //
 // A token never travels in the URL. A browser is signed in by its session
-// cookie, accepted only when the Origin header names this host (stops
-// cross-site WebSocket hijacking); an API client sends its token in an
+// cookie, accepted only when the Origin header is this site's, scheme,
+// host and port (stops cross-site WebSocket hijacking); an API client sends its token in an
 // Authorization: Bearer header or, where it cannot set headers, in a first
 // frame {"type":"auth","token":"…"} within the hub's AuthTimeout (10 s).
 // Then the server sends {"type":"hello",…} and pushes events as JSON
@@ -41,7 +40,8 @@ import (
 // The client may send {"type":"ping"} (answered {"type":"pong"}),
 // {"type":"typing","conversation_id":…} and {"type":"send",…}, a message
 // to send (wssend.go); frames of other types are ignored, and a frame that
-// is not JSON is answered {"type":"error","problem":{…}}.
+// is not JSON, or names a field twice or in another case, is answered
+// {"type":"error","problem":{…}}.
 //
 // The route is in the route table with its authz action (account.read) like
 // every other, but it authenticates itself: a first-frame client has no
@@ -103,7 +103,7 @@ func (h *Handler) websocket(w http.ResponseWriter, r *http.Request) error {
 	var p *app.Principal
 	var authErr error
 	if token, fromCookie := sessionToken(r); token != "" {
-		if fromCookie && !sameOrigin(r) {
+		if fromCookie && !h.sameOrigin(r) {
 			return ward.Errorf(ward.CodeForbidden, "a cookie-authenticated WebSocket must come from this site")
 		}
 		if p, authErr = h.app.AuthenticateSocket(ctx, token, ip); p == nil {
@@ -113,7 +113,7 @@ func (h *Handler) websocket(w http.ResponseWriter, r *http.Request) error {
 		return ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
 
-	ws, err := websocket.Accept(smallBuffers{w}, r, nil)
+	ws, err := websocket.Accept(smallBuffers{w}, r, h.acceptOpts)
 	if err != nil {
 		return nil // Accept has answered
 	}
@@ -195,7 +195,7 @@ func (s *socket) firstFrame(ip string) (*app.Principal, error) {
 		return nil, err // timed out (the socket is closing), or closed by the client
 	}
 	var f clientFrame
-	if json.Unmarshal(data, &f) != nil || f.Type != "auth" || f.Token == "" {
+	if decodeLenient(data, &f) != nil || f.Type != "auth" || f.Token == "" {
 		s.c.Close(realtime.StatusUnauthenticated, "send {\"type\":\"auth\",\"token\":…} first")
 		return nil, nil
 	}
@@ -413,7 +413,7 @@ func (s *socket) decodeFrame(data []byte) (f requestFrame, strictErr error, ok b
 		return f, nil, true
 	}
 	var c clientFrame
-	if err := json.Unmarshal(data, &c); err != nil {
+	if err := decodeLenient(data, &c); err != nil {
 		s.notJSON(data, err)
 		return f, nil, false
 	}
@@ -436,15 +436,49 @@ func headerHasToken(h http.Header, key, token string) bool {
 	return false
 }
 
-// sameOrigin reports whether the request's Origin names the host it was
-// sent to. Browsers always send Origin on a WebSocket handshake.
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" || o == "null" {
+// sameOrigin reports whether the request's Origin is ward's own: scheme,
+// host and port, against the public URL when one is configured, else
+// against the host the request was sent to and the scheme it came over.
+// Browsers always send Origin on a WebSocket handshake.
+func (h *Handler) sameOrigin(r *http.Request) bool {
+	o, ok := normalOrigin(r.Header.Get("Origin"))
+	if !ok {
 		return false
 	}
-	u, err := url.Parse(o)
-	return err == nil && u.Host != "" && strings.EqualFold(u.Host, r.Host)
+	if h.origin != "" {
+		return o == h.origin
+	}
+	scheme := "http"
+	if r.TLS != nil || h.tlsProxy {
+		scheme = "https"
+	}
+	own, ok := normalOrigin(scheme + "://" + r.Host)
+	return ok && o == own
+}
+
+// normalOrigin is an origin as scheme://host[:port], lower case, without
+// the scheme's default port; ok is false for anything that is not an
+// http(s) origin ("null", a path, user info).
+func normalOrigin(s string) (string, bool) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", false
+	}
+	scheme := strings.ToLower(u.Scheme)
+	if scheme != "http" && scheme != "https" {
+		return "", false
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, true
 }
 
 // Buffer sizes of a hijacked WebSocket connection. net/http hands over 4 KiB

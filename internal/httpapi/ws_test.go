@@ -231,12 +231,61 @@ func TestWebSocketCookieNeedsSameOrigin(t *testing.T) {
 			t.Errorf("cookie with Origin %q: %v, want 403", origin, err)
 		}
 	}
-	c, _, err := e.dial(t, http.Header{"Cookie": {cookie}, "Origin": {"https://" + host}})
+	c, _, err := e.dial(t, http.Header{"Cookie": {cookie}, "Origin": {"http://" + host}})
 	if err != nil {
 		t.Fatalf("cookie from the same origin: %v", err)
 	}
 	if f := frame(t, c); f["type"] != "hello" || f["user_id"] != nurse.ID {
 		t.Errorf("cookie socket: first frame %v", f)
+	}
+}
+
+// TestWSOriginScheme: the Origin check compares scheme, host and port, with
+// the public URL when there is one, else with how the request came.
+func TestWSOriginScheme(t *testing.T) {
+	f := apptest.New(t, false)
+	nurse, pw := f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
+	for _, tc := range []struct {
+		name, public string
+		allowed      func(host string) []string
+		refused      func(host string) []string
+	}{
+		{"no public URL, plain HTTP", "",
+			func(h string) []string { return []string{"http://" + h, "HTTP://" + strings.ToUpper(h)} },
+			func(h string) []string {
+				_, port, _ := strings.Cut(h, ":")
+				return []string{"https://" + h, "ws://" + h, "http://" + h + "/path", "http://127.0.0.1:1" + port, "http://localhost:" + port}
+			}},
+		{"public URL", "https://ward.example.org",
+			func(string) []string { return []string{"https://ward.example.org", "https://WARD.example.org:443"} },
+			func(h string) []string {
+				return []string{"http://ward.example.org", "https://ward.example.org:8443", "http://" + h, "https://" + h}
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hub := realtime.NewHub(f.App.Broker(), realtime.HubOptions{})
+			srv := httptest.NewServer(httpapi.New(httpapi.Config{App: f.App, Hub: hub, PublicOrigin: tc.public}))
+			defer func() { hub.Close(context.Background()); srv.Close() }()
+			e := &wsEnv{f: f, hub: hub, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/ws"}
+			host := strings.TrimPrefix(srv.URL, "http://")
+			cookie := (&http.Cookie{Name: auth.SessionCookieName, Value: e.login(t, nurse.Email, pw, "nurse-browser")}).String()
+			for _, origin := range tc.refused(host) {
+				if _, resp, err := e.dial(t, http.Header{"Cookie": {cookie}, "Origin": {origin}}); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+					t.Errorf("Origin %q: %v, want 403", origin, err)
+				}
+			}
+			for _, origin := range tc.allowed(host) {
+				c, _, err := e.dial(t, http.Header{"Cookie": {cookie}, "Origin": {origin}})
+				if err != nil {
+					t.Errorf("Origin %q: %v, want a socket", origin, err)
+					continue
+				}
+				if f := frame(t, c); f["type"] != "hello" {
+					t.Errorf("Origin %q: first frame %v", origin, f)
+				}
+				c.CloseNow()
+			}
+		})
 	}
 }
 

@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
+	json "encoding/json/v2"
 	"net/http"
 	"time"
 
@@ -92,7 +92,11 @@ func (s *socket) request(route string, action authz.Action, f requestFrame, deco
 	ctx, cancel := context.WithTimeout(context.WithValue(s.ctx, requestIDKey, id), 30*time.Second)
 	defer cancel()
 	status := http.StatusOK
-	p, err := s.h.app.AuthenticateOnSocket(ctx, s.tokenHash, s.ip)
+	authn := s.h.app.AuthenticateOnSocket
+	if route == markRoute { // a client marks by itself (AuthenticateOnSocketAutomatic)
+		authn = s.h.app.AuthenticateOnSocketAutomatic
+	}
+	p, err := authn(ctx, s.tokenHash, s.ip)
 	var answer any
 	switch {
 	case err != nil:

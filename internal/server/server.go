@@ -59,7 +59,15 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer env.Close()
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
-	h := httpapi.New(httpapi.Config{App: env.App, Logger: cfg.Logger, Hub: hub})
+	hcfg := httpapi.Config{App: env.App, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy}
+	if cfg.PublicURL != "" {
+		rp, err := RelyingParty(cfg)
+		if err != nil {
+			return err
+		}
+		hcfg.PublicOrigin = rp.RPOrigins[0]
+	}
+	h := httpapi.New(hcfg)
 
 	// Background jobs run until ward stops serving.
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))

@@ -7,20 +7,28 @@ import (
 	"github.com/wardhealth/ward"
 )
 
-const deviceCols = "id, org_id, user_id, client_id, name, status, wipe, created_at, last_seen_at, last_ip"
+const deviceCols = "id, org_id, user_id, client_id, name, status, wipe, created_at, last_seen_at, last_ip, secret_hash"
 
 // CreateDevice stores a new device, stamped with the transaction time.
 func (tx *Tx) CreateDevice(ctx context.Context, d *ward.Device) error {
 	d.CreatedAt, d.LastSeenAt = tx.Now, tx.Now
-	_, err := tx.exec(ctx, "INSERT INTO devices ("+deviceCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+	_, err := tx.exec(ctx, "INSERT INTO devices ("+deviceCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 		d.ID, d.OrgID, d.UserID, d.ClientID, d.Name, string(d.Status), string(d.Wipe),
-		micros(d.CreatedAt), micros(d.LastSeenAt), d.LastIP)
+		micros(d.CreatedAt), micros(d.LastSeenAt), d.LastIP, d.SecretHash)
 	return err
 }
 
-// DeviceByClientID finds a user's device by the id its client chose.
-func (tx *Tx) DeviceByClientID(ctx context.Context, userID, clientID string) (ward.Device, error) {
-	return tx.scanDevice(tx.queryRow(ctx, "SELECT "+deviceCols+" FROM devices WHERE user_id = $1 AND client_id = $2", userID, clientID))
+// DeviceBySecret finds a user's device by the id its client chose and the
+// hash of the secret the server issued it (auth.HashDeviceSecret). A client
+// id alone names no device: several of a user's devices may share one
+// (migration 0014), and a device without a secret (from before) is never
+// found.
+func (tx *Tx) DeviceBySecret(ctx context.Context, userID, clientID, secretHash string) (ward.Device, error) {
+	if secretHash == "" {
+		return ward.Device{}, ward.Errorf(ward.CodeNotFound, "no such device")
+	}
+	return tx.scanDevice(tx.queryRow(ctx, "SELECT "+deviceCols+" FROM devices WHERE user_id = $1 AND client_id = $2 AND secret_hash = $3",
+		userID, clientID, secretHash))
 }
 
 // DeviceByID finds an org's device.
@@ -65,7 +73,8 @@ type deviceRow struct {
 }
 
 func (r *deviceRow) dest() []any {
-	return []any{&r.d.ID, &r.d.OrgID, &r.d.UserID, &r.d.ClientID, &r.d.Name, &r.status, &r.wipe, &r.created, &r.seen, &r.d.LastIP}
+	return []any{&r.d.ID, &r.d.OrgID, &r.d.UserID, &r.d.ClientID, &r.d.Name, &r.status, &r.wipe, &r.created, &r.seen, &r.d.LastIP,
+		&r.d.SecretHash}
 }
 
 func (r *deviceRow) device() ward.Device {

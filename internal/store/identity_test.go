@@ -34,8 +34,15 @@ func TestConformanceIdentity(t *testing.T) {
 			if err := tx.SetPasswordHash(ctx, "u1", "$argon2id$x"); err != nil {
 				return err
 			}
-			d := ward.Device{ID: "d1", OrgID: "o1", UserID: "u1", ClientID: "client-1234", Name: "phone", Status: ward.DeviceActive}
+			d := ward.Device{ID: "d1", OrgID: "o1", UserID: "u1", ClientID: "client-1234", Name: "phone", Status: ward.DeviceActive,
+				SecretHash: "secret-hash-1"}
 			if err := tx.CreateDevice(ctx, &d); err != nil {
+				return err
+			}
+			// A second device may name the same client id (one without the first's secret).
+			d2 := ward.Device{ID: "d2", OrgID: "o1", UserID: "u1", ClientID: "client-1234", Name: "impostor", Status: ward.DevicePending,
+				SecretHash: "secret-hash-2"}
+			if err := tx.CreateDevice(ctx, &d2); err != nil {
 				return err
 			}
 			for _, id := range []string{"s1", "s2"} {
@@ -90,8 +97,16 @@ func TestConformanceIdentity(t *testing.T) {
 			if err := tx.SetDeviceState(ctx, "o1", "d1", ward.DeviceWiped, ward.WipeRequested); err != nil {
 				t.Error(err)
 			}
-			if d, err := tx.DeviceByClientID(ctx, "u1", "client-1234"); err != nil || d.Wipe != ward.WipeRequested {
-				t.Errorf("DeviceByClientID %+v %v", d, err)
+			if d, err := tx.DeviceBySecret(ctx, "u1", "client-1234", "secret-hash-1"); err != nil || d.ID != "d1" || d.Wipe != ward.WipeRequested {
+				t.Errorf("DeviceBySecret %+v %v", d, err)
+			}
+			if d, err := tx.DeviceBySecret(ctx, "u1", "client-1234", "secret-hash-2"); err != nil || d.ID != "d2" || d.SecretHash != "secret-hash-2" {
+				t.Errorf("DeviceBySecret of the second device %+v %v", d, err)
+			}
+			for _, h := range []string{"", "secret-hash-3"} {
+				if _, err := tx.DeviceBySecret(ctx, "u1", "client-1234", h); ward.ErrorCode(err) != ward.CodeNotFound {
+					t.Errorf("DeviceBySecret with hash %q: %v, want not found", h, err)
+				}
 			}
 			if err := tx.SetDeviceState(ctx, "other-org", "d1", ward.DeviceActive, ""); ward.ErrorCode(err) != ward.CodeNotFound {
 				t.Errorf("SetDeviceState across orgs: %v", err)

@@ -8,11 +8,13 @@ export class ApiError extends Error {
   status: number;
   code: string;
   factors?: string[]; // with mfa_required: the second factors the user has
-  constructor(status: number, code: string, message: string, factors?: string[]) {
+  deviceSecret?: string; // with device_pending on a device's first sign-in: the secret it was issued
+  constructor(status: number, code: string, message: string, factors?: string[], deviceSecret?: string) {
     super(message);
     this.status = status;
     this.code = code;
     this.factors = factors;
+    this.deviceSecret = deviceSecret;
   }
 }
 
@@ -42,10 +44,12 @@ export class Api {
   // quiet: the caller handles device_wiped and unauthenticated itself.
   // background: the request was not the user's doing (a delivery receipt,
   // a catch-up after a reconnect), so it does not restart the client's idle
-  // clock: the client signs out on the user's inactivity, not the device's.
+  // clock: the client signs out on the user's inactivity, not the device's;
+  // nor the server's (X-Ward-Background: 1).
   async request<T>(method: string, path: string, body?: unknown, opts: ReqOpts = {}): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (opts.background) headers["X-Ward-Background"] = "1";
     if (method !== "GET" && method !== "HEAD") {
       const t = this.hooks.csrf();
       if (t) headers["X-CSRF-Token"] = t;
@@ -71,15 +75,17 @@ export class Api {
     let code = "http_" + res.status;
     let msg = res.statusText || "Request failed";
     let factors: string[] | undefined;
+    let deviceSecret: string | undefined;
     try {
-      const p = (await res.json()) as { code?: string; detail?: string; title?: string; factors?: unknown };
+      const p = (await res.json()) as { code?: string; detail?: string; title?: string; factors?: unknown; device_secret?: unknown };
       if (p.code) code = p.code;
       msg = p.detail || p.title || msg;
       if (Array.isArray(p.factors)) factors = p.factors.map(String);
+      if (typeof p.device_secret === "string") deviceSecret = p.device_secret;
     } catch {
       /* not problem+json */
     }
-    const err = new ApiError(res.status, code, msg, factors);
+    const err = new ApiError(res.status, code, msg, factors, deviceSecret);
     if (!opts.quiet) {
       if (code === "device_wiped") this.hooks.onWiped?.();
       else if (code === "unauthenticated") this.hooks.onUnauthenticated?.();
@@ -149,6 +155,7 @@ export interface LoginAnswer {
   idle_timeout: number;
   enrollment_required?: string[];
   session: Session;
+  device_secret?: string; // a device's first sign-in only
 }
 
 export interface Me {

@@ -1,11 +1,13 @@
 // Ward is the client's controller: it owns the state store, the API client,
 // the live socket and the idle timer, and the screens call its methods.
 // Nothing here is persisted except the device identity and the CSRF token
-// (localStorage): messages live in memory only, so a closed tab or a wipe
-// leaves nothing behind.
+// (localStorage) and the device secret (IndexedDB, devicesecret.ts):
+// messages live in memory only, so a closed tab or a wipe leaves nothing
+// behind.
 import { upload, type UploadHandle } from "./attachments";
 import { Api, ApiError, canMessage, type LoginAnswer, type Me, type User } from "./api";
 import { deviceIdentity, type DeviceIdentity } from "./device";
+import { idbSecretStore, secretKey, withDeviceSecret, type SecretStore } from "./devicesecret";
 import { IdleTimer } from "./idle";
 import { LiveConnection, liveURL, type Frame, type LiveStatus } from "./live";
 import {
@@ -79,6 +81,7 @@ export class Ward {
   private idle: IdleTimer | null = null;
   private lastActivity = 0;
   private wiping = false;
+  private secrets: SecretStore = idbSecretStore(globalThis.indexedDB);
 
   constructor() {
     this.api = new Api({
@@ -166,19 +169,21 @@ export class Ward {
     this.device = this.loadDevice();
     let ans: LoginAnswer;
     try {
-      ans = await this.api.post<LoginAnswer>(
-        "/api/v1/sessions",
-        {
-          email: f.email,
-          password: f.password,
-          ...(f.totp ? { totp: f.totp } : {}),
-          ...(f.recovery ? { recovery_code: f.recovery } : {}),
-          ...(f.org ? { org: f.org } : {}),
-          ...(f.webauthn ? { webauthn: f.webauthn } : {}),
-          device: { id: this.device.id, name: this.device.name },
-          cookie: true,
-        },
-        { quiet: true },
+      ans = await withDeviceSecret(this.secrets, secretKey(f.email, f.org, this.device.id), (secret) =>
+        this.api.post<LoginAnswer>(
+          "/api/v1/sessions",
+          {
+            email: f.email,
+            password: f.password,
+            ...(f.totp ? { totp: f.totp } : {}),
+            ...(f.recovery ? { recovery_code: f.recovery } : {}),
+            ...(f.org ? { org: f.org } : {}),
+            ...(f.webauthn ? { webauthn: f.webauthn } : {}),
+            device: { id: this.device.id, name: this.device.name, ...(secret ? { secret } : {}) },
+            cookie: true,
+          },
+          { quiet: true },
+        ),
       );
     } catch (e) {
       if (e instanceof ApiError && e.code === "mfa_required") {
@@ -352,10 +357,18 @@ export class Ward {
       onStatus: (s) => this.store.set({ live: s }),
       onTrouble: () => void this.api.get<Me>("/api/v1/me", { background: true }).catch(() => {}),
       // 4401/4403: the session or device is done; /me says why (and a
-      // wipe order is carried out by the API hooks).
+      // wipe order is carried out by the API hooks). A session that a new
+      // policy made enrol-only (MFA now required) goes to enrolment.
       onFatal: () =>
         void this.api.get<Me>("/api/v1/me", { background: true }).then(
-          () => this.startLive(),
+          (me) => {
+            if (me.mfa_enrollment_required) {
+              this.stopBackground();
+              this.store.set({ me, phase: "enroll" });
+              return;
+            }
+            this.startLive();
+          },
           () => {},
         ),
     });

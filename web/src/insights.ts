@@ -56,6 +56,7 @@ export const auditActions = [
   "user.enabled",
   "device.approved",
   "device.locked",
+  "device.unlocked",
   "device.wipe_requested",
   "device.wipe_delivered",
   "device.wipe_confirmed",

@@ -1,5 +1,8 @@
+import { deviceSecretDB } from "./devicesecret";
+
 // wipeLocalData erases everything this origin keeps in the browser: Web
-// Storage, every IndexedDB database, Cache Storage and service workers, and
+// Storage, every IndexedDB database (the device secret's among them, named
+// even where indexedDB.databases() is missing), Cache Storage and service workers, and
 // the cookies script can reach (the session cookie is HttpOnly: the server
 // clears it when the wipe is confirmed). Every step runs even when an
 // earlier one fails; the report says what was erased and what failed.
@@ -152,5 +155,6 @@ export function browserWipeEnv(): WipeEnv {
     caches: g.caches as unknown as CacheStorageLike | undefined,
     serviceWorker: g.navigator && "serviceWorker" in g.navigator ? g.navigator.serviceWorker : undefined,
     cookies: g.document,
+    knownDatabases: [deviceSecretDB],
   };
 }

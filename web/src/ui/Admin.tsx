@@ -237,7 +237,7 @@ export function AdminDevices() {
     return () => clearInterval(t);
   }, [inFlight]);
 
-  async function act(d: Device, a: "approve" | "lock" | "wipe") {
+  async function act(d: Device, a: "approve" | "lock" | "unlock" | "wipe") {
     setError("");
     setConfirming(null);
     try {
@@ -253,8 +253,9 @@ export function AdminDevices() {
       <section class="card" aria-labelledby="devices-title">
         <h2 id="devices-title">Devices</h2>
         <p class="muted small">
-          Lock signs a device out at once. Wipe also orders it to erase everything ward keeps in it; the status shows
-          when it did.
+          Lock signs a device out at once; Unlock lets it sign in again. Wipe also orders it to erase everything ward
+          keeps in it; the status shows when it did. A wiped device cannot be unlocked: it signs in again as a new
+          device.
         </p>
         <ErrorLine error={error} />
         {devices === null ? (
@@ -314,6 +315,11 @@ export function AdminDevices() {
                             {(d.status === "active" || d.status === "pending") && (
                               <button class="small" onClick={() => setConfirming({ id: d.id, act: "lock" })}>
                                 Lock<span class="sr-only"> {d.name} of {who}</span>
+                              </button>
+                            )}
+                            {d.status === "locked" && !d.wipe && (
+                              <button class="small unlock" onClick={() => void act(d, "unlock")}>
+                                Unlock<span class="sr-only"> {d.name} of {who}</span>
                               </button>
                             )}
                             {!d.wipe && (

@@ -1,0 +1,112 @@
+package httpapi_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/auth"
+)
+
+// TestDeviceSecretRequired: a device is bound to the secret the server
+// issued at its first sign-in. Reusing an approved device's client id
+// without that secret (or with a wrong one) is a new device, pending
+// approval, never the approved one.
+func TestDeviceSecretRequired(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	owner, _ := e.f.MustLogin(t, e.f.Owner.Email, e.f.OwnerPW, "owner-laptop-1")
+	pol, err := e.f.App.Policy(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol.DeviceApproval, pol.MFARequired = true, false
+	if _, err := e.f.App.UpdatePolicy(ctx, owner, pol); err != nil {
+		t.Fatal(err)
+	}
+	email, pw := e.email[ward.RoleClinician], e.pw[ward.RoleClinician]
+	signIn := func(clientID, secret string) (int, map[string]any) {
+		t.Helper()
+		dev := map[string]any{"id": clientID, "name": "Nina's phone"}
+		if secret != "" {
+			dev["secret"] = secret
+		}
+		return e.send(t, "POST", "/api/v1/sessions", "", map[string]any{"email": email, "password": pw, "device": dev})
+	}
+
+	// First sign-in: a new device, pending, with its secret issued once.
+	st, out := signIn("nina-phone-0001", "")
+	secret, _ := out["device_secret"].(string)
+	if st != http.StatusForbidden || out["code"] != string(ward.CodeDevicePending) || !strings.HasPrefix(secret, auth.DeviceSecretPrefix) {
+		t.Fatalf("first sign-in: %d %v, want 403 device_pending with a device_secret", st, out)
+	}
+	devs, err := e.f.App.Devices(ctx, owner, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var approved ward.Device
+	for _, d := range devs {
+		if d.ClientID == "nina-phone-0001" {
+			approved = d
+		}
+	}
+	if _, err := e.f.App.ActOnDevice(ctx, owner, approved.ID, app.ApproveDevice); err != nil {
+		t.Fatal(err)
+	}
+
+	// The copied id, without the secret or with a wrong one: a new pending
+	// device each time, no session.
+	_, other := auth.NewDeviceSecret()
+	for _, bad := range []string{"", other[:20], "ward_d_" + strings.Repeat("A", 43), secret + "x"} {
+		st, out := signIn("nina-phone-0001", bad)
+		if st != http.StatusForbidden || out["code"] != string(ward.CodeDevicePending) || out["token"] != nil {
+			t.Errorf("copied id with secret %q: %d %v, want 403 device_pending", bad, st, out)
+		}
+		if s, _ := out["device_secret"].(string); s == "" || s == secret {
+			t.Errorf("copied id: device_secret %q, want a new device's own", s)
+		}
+	}
+
+	// The device with its secret: the approved device, and no new secret.
+	st, out = signIn("nina-phone-0001", secret)
+	dv, _ := out["device"].(map[string]any)
+	if st != http.StatusCreated || out["token"] == "" || dv["id"] != approved.ID {
+		t.Fatalf("the approved device with its secret: %d %v, want 201 on device %s", st, out, approved.ID)
+	}
+	if _, ok := out["device_secret"]; ok {
+		t.Errorf("a known device got a new secret: %v", out["device_secret"])
+	}
+	// Another device's secret does not carry over to this id.
+	st, _ = signIn("nina-tablet-001", secret)
+	if st != http.StatusForbidden {
+		t.Errorf("another client id with this device's secret: %d, want 403 (a new, pending device)", st)
+	}
+	devs, _ = e.f.App.Devices(ctx, owner, true)
+	pending := 0
+	for _, d := range devs {
+		if d.ClientID == "nina-phone-0001" && d.ID != approved.ID {
+			if d.Status != ward.DevicePending {
+				t.Errorf("impostor device %s is %s, want pending", d.ID, d.Status)
+			}
+			pending++
+		}
+	}
+	if pending != 4 {
+		t.Errorf("%d pending devices with the copied id, want 4", pending)
+	}
+
+	// A locked device's id, copied, does not get round the lock either way:
+	// without the secret it is a new device (pending), with it, locked.
+	if _, err := e.f.App.ActOnDevice(ctx, owner, approved.ID, app.LockDevice); err != nil {
+		t.Fatal(err)
+	}
+	if st, out := signIn("nina-phone-0001", secret); out["code"] != string(ward.CodeDeviceLocked) {
+		t.Errorf("the locked device with its secret: %d %v, want device_locked", st, out)
+	}
+	if st, out := signIn("nina-phone-0001", ""); out["code"] != string(ward.CodeDevicePending) {
+		t.Errorf("the locked device's id without its secret: %d %v, want device_pending", st, out)
+	}
+}
