@@ -51,31 +51,35 @@ func (e chainBroken) Unwrap() error { return e.p }
 
 func runAuditVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	var cfg server.Config
+	opts := audit.VerifyOptions{MaxSkew: audit.DefaultMaxSkew, UnanchoredGrace: audit.DefaultUnanchoredGrace}
 	fs := newFlags("audit verify", stdout)
 	dataFlags(fs, &cfg)
+	fs.DurationVar(&opts.MaxSkew, "max-skew", opts.MaxSkew, "how far an event's time may lie before an earlier event's")
+	fs.DurationVar(&opts.UnanchoredGrace, "unanchored-grace", opts.UnanchoredGrace,
+		"how much older than the newest event an event may be without a signed checkpoint")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openAuditStore(ctx, cfg)
+	if opts.MaxSkew <= 0 || opts.UnanchoredGrace <= 0 {
+		return usageError{errors.New("--max-skew and --unanchored-grace must be positive")}
+	}
+	st, keys, err := openAuditStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	pub, err := auditPublicKey(ctx, cfg, st)
-	if err != nil {
-		return err
-	}
+	opts.Trusted, opts.MACKey = []ed25519.PublicKey{keys.pub}, keys.mac
 	start := time.Now()
-	rep, err := audit.Verify(ctx, st, pub)
+	rep, err := audit.VerifyWith(ctx, st, opts)
 	if rep.Problem != nil {
 		return chainBroken{rep.Problem}
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "audit chain OK: seq %d..%d (%d events), %d checkpoints (last at seq %d), %d unanchored, %d unsealed, %.1fs\n",
+	fmt.Fprintf(stdout, "audit chain OK: seq %d..%d (%d events), %d checkpoints (last at seq %d), %d unanchored, %d unsealed, %d from before MACs, %.1fs\n",
 		rep.FirstSeq, rep.LastSeq, rep.Events, rep.Checkpoints, rep.LastCheckpoint, rep.Unanchored(), rep.Unsealed,
-		time.Since(start).Seconds())
+		rep.WithoutMAC, time.Since(start).Seconds())
 	return nil
 }
 
@@ -105,7 +109,7 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if format != "jsonl" && format != "csv" {
 		return usageError{fmt.Errorf("--format %q: want jsonl or csv", format)}
 	}
-	st, err := openAuditStore(ctx, cfg)
+	st, _, err := openAuditStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -167,12 +171,12 @@ func runAuditPurge(ctx context.Context, args []string, stdout io.Writer) error {
 		return usageError{fmt.Errorf("--before %s: audit events are kept at least %d years, so it must be %s or earlier",
 			before.Format(time.DateOnly), audit.MinRetentionYears, cutoff.Format(time.DateOnly))}
 	}
-	st, err := openAuditStore(ctx, cfg)
+	st, keys, err := openAuditStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	s, err := audit.NewSealer(st, audit.SealerOptions{})
+	s, err := audit.NewSealer(st, audit.SealerOptions{MACKey: keys.mac})
 	if err != nil {
 		return err
 	}
@@ -203,44 +207,63 @@ func parseWhen(flagName, s string) (time.Time, error) {
 	return time.Time{}, usageError{fmt.Errorf("%s %q: want RFC 3339 (2026-01-02T15:04:05Z) or YYYY-MM-DD", flagName, s)}
 }
 
-// openAuditStore opens the store and checks it has the audit tables.
-func openAuditStore(ctx context.Context, cfg server.Config) (*store.Store, error) {
+// auditKeys are what the audit commands need of the keyring.
+type auditKeys struct {
+	pub ed25519.PublicKey // the trusted checkpoint key
+	mac []byte            // the event MAC key
+}
+
+// openAuditStore opens the store, checks it has the audit tables, and reads
+// the audit keys from the keyring (unwrapped with the master key), making
+// every event the command appends carry its MAC.
+func openAuditStore(ctx context.Context, cfg server.Config) (*store.Store, auditKeys, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = server.DefaultDataDir
 	}
 	st, err := server.OpenStore(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, auditKeys{}, err
 	}
-	if v, err := st.SchemaVersion(ctx); err != nil || v < 3 {
+	v, err := st.SchemaVersion(ctx)
+	ms, merr := st.Migrations()
+	if err == nil {
+		err = merr
+	}
+	if err != nil || v < len(ms) {
 		st.Close()
 		if err == nil {
-			err = errors.New("the database has no audit tables yet: run 'ward migrate' (or start ward serve) first")
+			err = errors.New("the database schema is older than this ward (or has no audit tables yet): run 'ward migrate' (or start ward serve) first")
 		}
-		return nil, err
+		return nil, auditKeys{}, err
 	}
-	return st, nil
+	keys, err := readAuditKeys(ctx, cfg, st)
+	if err != nil {
+		st.Close()
+		return nil, auditKeys{}, err
+	}
+	audit.MACOnInsert(st, keys.mac)
+	return st, keys, nil
 }
 
-// auditPublicKey is the trusted checkpoint key: the public half of the
-// keyring's audit signing key, unwrapped with the master key (never created
-// here: that is ward serve's job).
-func auditPublicKey(ctx context.Context, cfg server.Config, st *store.Store) (ed25519.PublicKey, error) {
-	if cfg.DataDir == "" {
-		cfg.DataDir = server.DefaultDataDir
-	}
+// readAuditKeys returns the public half of the keyring's audit signing key
+// and the event MAC key derived from it.
+func readAuditKeys(ctx context.Context, cfg server.Config, st *store.Store) (auditKeys, error) {
 	p, err := keyring.DefaultProvider(cfg.DataDir, false)
 	if err != nil {
-		return nil, err
+		return auditKeys{}, err
 	}
 	kr, err := keyring.New(ctx, keyring.Config{Store: st, Provider: p})
 	if err != nil {
-		return nil, err
+		return auditKeys{}, err
 	}
 	key, err := kr.AuditSigningKey(ctx)
 	if err != nil {
-		return nil, err
+		return auditKeys{}, err
 	}
 	defer clear(key)
-	return key.Public().(ed25519.PublicKey), nil
+	mac, err := kr.AuditMACKey(ctx)
+	if err != nil {
+		return auditKeys{}, err
+	}
+	return auditKeys{pub: key.Public().(ed25519.PublicKey), mac: mac}, nil
 }
