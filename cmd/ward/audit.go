@@ -23,7 +23,8 @@ func runAudit(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		fmt.Fprint(stdout, `usage: ward audit <verify|export|purge> [flags]
   verify   walk the audit hash chain and its signed checkpoints; exit 1 naming
            the first bad sequence number and what is wrong
-  export   write audit events between --from and --to as jsonl or csv
+  export   write audit events between --from and --to (default: the last 30
+           days) as jsonl or csv
   purge    remove sealed events older than --before (at least 6 years ago),
            up to a signed checkpoint, recording an audit.purged event
 `)
@@ -88,20 +89,19 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	var fromS, toS, format, out string
 	fs := newFlags("audit export", stdout)
 	dataFlags(fs, &cfg)
-	fs.StringVar(&fromS, "from", "", "first time included: RFC 3339 or YYYY-MM-DD (UTC)")
-	fs.StringVar(&toS, "to", "", "end time, excluded: RFC 3339 or YYYY-MM-DD (UTC)")
+	fs.StringVar(&fromS, "from", "", "first time included: RFC 3339 or YYYY-MM-DD (UTC); default: 30 days before --to")
+	fs.StringVar(&toS, "to", "", "end time, excluded: RFC 3339 or YYYY-MM-DD (UTC); default: the end of today")
 	fs.StringVar(&format, "format", "jsonl", "jsonl or csv")
 	fs.StringVar(&out, "out", "", "file to write (created 0600; default stdout)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	from, err := parseWhen("--from", fromS)
+	from, to, defaulted, err := exportRange(fromS, toS, time.Now())
 	if err != nil {
 		return err
 	}
-	to, err := parseWhen("--to", toS)
-	if err != nil {
-		return err
+	if defaulted != "" {
+		fmt.Fprintf(stderr, "%s: exporting %s to %s (UTC)\n", defaulted, from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	if !from.Before(to) {
 		return usageError{errors.New("--from must be before --to")}
@@ -191,6 +191,36 @@ func runAuditPurge(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "purged %d audit events through seq %d (kept from seq %d on); an audit.purged event records it\n",
 		res.Deleted, res.Through, res.Through+1)
 	return nil
+}
+
+// exportDays is the range an export without --from covers, as the console's.
+const exportDays = 30
+
+// exportRange reads --from and --to. What is left open defaults as in the
+// console: --to to the end of today (UTC), --from to 30 days before --to.
+// defaulted says what was filled in ("" when both were given).
+func exportRange(fromS, toS string, now time.Time) (from, to time.Time, defaulted string, err error) {
+	switch {
+	case fromS == "" && toS == "":
+		defaulted = fmt.Sprintf("no --from or --to: the last %d days, today included", exportDays)
+	case fromS == "":
+		defaulted = fmt.Sprintf("no --from: the %d days before --to", exportDays)
+	case toS == "":
+		defaulted = "no --to: up to the end of today"
+	}
+	to = now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	if toS != "" {
+		if to, err = parseWhen("--to", toS); err != nil {
+			return
+		}
+	}
+	from = to.AddDate(0, 0, -exportDays)
+	if fromS != "" {
+		if from, err = parseWhen("--from", fromS); err != nil {
+			return
+		}
+	}
+	return from, to, defaulted, nil
 }
 
 // parseWhen reads RFC 3339 or a bare date (midnight UTC).
