@@ -19,7 +19,7 @@ func TestAuditExportDefaultRange(t *testing.T) {
 	if err := runAudit(ctx, []string{"export", "--data", data}, nil, &stdout, &stderr); err != nil {
 		t.Fatalf("export without a range: %v", err)
 	}
-	end := time.Now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, 1)
+	end := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 	want := "the last 30 days, today included: exporting " + end.AddDate(0, 0, -30).Format(time.RFC3339) + " to " + end.Format(time.RFC3339)
 	if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), "exported 6 events") {
 		t.Fatalf("stderr %q, want %q and 6 events", stderr.String(), want)
