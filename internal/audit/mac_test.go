@@ -244,3 +244,26 @@ func rechainMAC(t *testing.T, st *store.Store, from int64) {
 		prev = h
 	}
 }
+
+// Every way of appending gives each event its MAC: Append in a
+// transaction, a Recorder's group commit, and a store group commit.
+func TestEveryAppendPathMACs(t *testing.T) {
+	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		macStore(st)
+		mustAppend(t, st, 0, 3)
+		rec := audit.NewRecorder(st, audit.RecorderOptions{})
+		if err := rec.Record(ctx, event(3), event(4)); err != nil {
+			t.Fatal(err)
+		}
+		rec.Close()
+		if err := st.WriteBatched(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, event(5)) }); err != nil {
+			t.Fatal(err)
+		}
+		sealAndSign(t, macSealer(t, st))
+		rep, err := verifyMAC(st)
+		if err != nil || rep.Events != 6 || rep.WithoutMAC != 0 {
+			t.Fatalf("%+v %v; want 6 events, each with a valid MAC", rep, err)
+		}
+	})
+}
