@@ -3,9 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/server"
 )
 
 // Without --from and --to, ward audit export takes the last 30 days (today
@@ -35,5 +43,39 @@ func TestAuditExportDefaultRange(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "no --to: up to the end of today") || !strings.Contains(stderr.String(), "exported 11 events") {
 		t.Fatalf("stderr %q, want 11 events (10 and the first export's audit.exported)", stderr.String())
+	}
+}
+
+// Sign-ins for unknown accounts carry no org, so no org's console shows
+// them: operators find them with ward audit export --action login.failed.
+func TestUnknownAccountFailuresVisible(t *testing.T) {
+	ctx := context.Background()
+	data := auditData(t, 0)
+	env, err := server.Open(ctx, server.Config{DataDir: data, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = env.App.Login(ctx, app.LoginRequest{Email: "nobody@nowhere.example", Password: "a guess long enough",
+		DeviceID: "device-x", DeviceName: "x", IP: "203.0.113.7"})
+	if ward.ErrorCode(err) != ward.CodeUnauth {
+		t.Fatalf("login of an unknown account: %v", err)
+	}
+	env.Close()
+	var stdout, stderr bytes.Buffer
+	if err := runAudit(ctx, []string{"export", "--data", data, "--action", "login.failed"}, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &rec); err != nil {
+		t.Fatalf("want one event: %q (%v)", stdout.String(), err)
+	}
+	if rec["action"] != "login.failed" || rec["org_id"] != "" || rec["reason"] != "unknown account" || rec["actor_ip"] != "203.0.113.7" {
+		t.Fatalf("event %v", rec)
+	}
+	if strings.Contains(stdout.String(), "nobody@") {
+		t.Fatal("the email reached the audit trail")
+	}
+	if err := runAudit(ctx, []string{"export", "--data", data, "--action", "login.bogus"}, nil, &stdout, &stderr); !errors.As(err, new(usageError)) {
+		t.Fatalf("an unknown action: %v", err)
 	}
 }
