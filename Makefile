@@ -16,7 +16,7 @@ WEBTEST   := $(if $(shell command -v node 2>/dev/null),web-test,)
 all: build
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./cmd/ward
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/ward
 
 ## run: build, seed the demo clinic on a fresh data dir (prints the URL and logins), and serve $(DATA)
 run: build

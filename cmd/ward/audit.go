@@ -23,7 +23,8 @@ func runAudit(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		fmt.Fprint(stdout, `usage: ward audit <verify|export|purge> [flags]
   verify   walk the audit hash chain and its signed checkpoints; exit 1 naming
            the first bad sequence number and what is wrong
-  export   write audit events between --from and --to as jsonl or csv
+  export   write audit events between --from and --to (default: the last 30
+           days) as jsonl or csv
   purge    remove sealed events older than --before (at least 6 years ago),
            up to a signed checkpoint, recording an audit.purged event
 `)
@@ -51,53 +52,57 @@ func (e chainBroken) Unwrap() error { return e.p }
 
 func runAuditVerify(ctx context.Context, args []string, stdout io.Writer) error {
 	var cfg server.Config
+	opts := audit.VerifyOptions{MaxSkew: audit.DefaultMaxSkew, UnanchoredGrace: audit.DefaultUnanchoredGrace}
 	fs := newFlags("audit verify", stdout)
 	dataFlags(fs, &cfg)
+	fs.DurationVar(&opts.MaxSkew, "max-skew", opts.MaxSkew, "how far an event's time may lie before an earlier event's")
+	fs.DurationVar(&opts.UnanchoredGrace, "unanchored-grace", opts.UnanchoredGrace,
+		"how much older than the newest event an event may be without a signed checkpoint")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openAuditStore(ctx, cfg)
+	if opts.MaxSkew <= 0 || opts.UnanchoredGrace <= 0 {
+		return usageError{errors.New("--max-skew and --unanchored-grace must be positive")}
+	}
+	st, keys, err := openAuditStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	pub, err := auditPublicKey(ctx, cfg, st)
-	if err != nil {
-		return err
-	}
+	opts.Trusted, opts.MACKey = []ed25519.PublicKey{keys.pub}, keys.mac
 	start := time.Now()
-	rep, err := audit.Verify(ctx, st, pub)
+	rep, err := audit.VerifyWith(ctx, st, opts)
 	if rep.Problem != nil {
 		return chainBroken{rep.Problem}
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "audit chain OK: seq %d..%d (%d events), %d checkpoints (last at seq %d), %d unanchored, %d unsealed, %.1fs\n",
+	fmt.Fprintf(stdout, "audit chain OK: seq %d..%d (%d events), %d checkpoints (last at seq %d), %d unanchored, %d unsealed, %d from before MACs, %.1fs\n",
 		rep.FirstSeq, rep.LastSeq, rep.Events, rep.Checkpoints, rep.LastCheckpoint, rep.Unanchored(), rep.Unsealed,
-		time.Since(start).Seconds())
+		rep.WithoutMAC, time.Since(start).Seconds())
 	return nil
 }
 
 func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg server.Config
-	var fromS, toS, format, out string
+	var fromS, toS, format, out, action string
 	fs := newFlags("audit export", stdout)
 	dataFlags(fs, &cfg)
-	fs.StringVar(&fromS, "from", "", "first time included: RFC 3339 or YYYY-MM-DD (UTC)")
-	fs.StringVar(&toS, "to", "", "end time, excluded: RFC 3339 or YYYY-MM-DD (UTC)")
+	fs.StringVar(&action, "action", "", "only events with this action (docs/audit.md), e.g. login.failed: sign-ins of unknown accounts have an empty org_id and show only here, not in an org's console")
+	fs.StringVar(&fromS, "from", "", "first time included: RFC 3339 or YYYY-MM-DD (UTC); default: 30 days before --to")
+	fs.StringVar(&toS, "to", "", "end time, excluded: RFC 3339 or YYYY-MM-DD (UTC); default: the end of today")
 	fs.StringVar(&format, "format", "jsonl", "jsonl or csv")
 	fs.StringVar(&out, "out", "", "file to write (created 0600; default stdout)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	from, err := parseWhen("--from", fromS)
+	from, to, defaulted, err := exportRange(fromS, toS, time.Now())
 	if err != nil {
 		return err
 	}
-	to, err := parseWhen("--to", toS)
-	if err != nil {
-		return err
+	if defaulted != "" {
+		fmt.Fprintf(stderr, "%s: exporting %s to %s (UTC)\n", defaulted, from.Format(time.RFC3339), to.Format(time.RFC3339))
 	}
 	if !from.Before(to) {
 		return usageError{errors.New("--from must be before --to")}
@@ -105,7 +110,10 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if format != "jsonl" && format != "csv" {
 		return usageError{fmt.Errorf("--format %q: want jsonl or csv", format)}
 	}
-	st, err := openAuditStore(ctx, cfg)
+	if action != "" && !audit.Action(action).Valid() {
+		return usageError{fmt.Errorf("--action %q is not an audit action (docs/audit.md lists them)", action)}
+	}
+	st, _, err := openAuditStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -124,7 +132,7 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 			fmt.Fprintf(stderr, "exported %d events…\n", n)
 		}
 	}
-	n, err := audit.Export(ctx, st, from, to, format, w, progress)
+	n, err := audit.ExportFiltered(ctx, st, from, to, format, audit.ExportFilter{Action: audit.Action(action)}, w, progress)
 	if err != nil {
 		return err
 	}
@@ -141,8 +149,8 @@ func runAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	ev := audit.Event{
 		Actor: audit.Actor{Role: "cli"}, Action: audit.AuditExported, Outcome: audit.Success, ResourceType: "audit_events",
-		Reason: fmt.Sprintf("ward audit export by OS user %s: %d events, %s to %s, %s", who, n,
-			from.Format(time.RFC3339), to.Format(time.RFC3339), format),
+		Reason: fmt.Sprintf("ward audit export by OS user %s: %d events, %s to %s, %s%s", who, n,
+			from.Format(time.RFC3339), to.Format(time.RFC3339), format, actionNote(action)),
 	}
 	return st.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, ev) })
 }
@@ -167,12 +175,12 @@ func runAuditPurge(ctx context.Context, args []string, stdout io.Writer) error {
 		return usageError{fmt.Errorf("--before %s: audit events are kept at least %d years, so it must be %s or earlier",
 			before.Format(time.DateOnly), audit.MinRetentionYears, cutoff.Format(time.DateOnly))}
 	}
-	st, err := openAuditStore(ctx, cfg)
+	st, keys, err := openAuditStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	s, err := audit.NewSealer(st, audit.SealerOptions{})
+	s, err := audit.NewSealer(st, audit.SealerOptions{MACKey: keys.mac})
 	if err != nil {
 		return err
 	}
@@ -189,6 +197,43 @@ func runAuditPurge(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+func actionNote(action string) string {
+	if action == "" {
+		return ""
+	}
+	return ", action " + action
+}
+
+// exportDays is the range an export without --from covers, as the console's.
+const exportDays = 30
+
+// exportRange reads --from and --to. What is left open defaults as in the
+// console: --to to the end of today (UTC), --from to 30 days before --to.
+// defaulted says what was filled in ("" when both were given).
+func exportRange(fromS, toS string, now time.Time) (from, to time.Time, defaulted string, err error) {
+	switch {
+	case fromS == "" && toS == "":
+		defaulted = fmt.Sprintf("no --from or --to: the last %d days, today included", exportDays)
+	case fromS == "":
+		defaulted = fmt.Sprintf("no --from: the %d days before --to", exportDays)
+	case toS == "":
+		defaulted = "no --to: up to the end of today"
+	}
+	to = now.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
+	if toS != "" {
+		if to, err = parseWhen("--to", toS); err != nil {
+			return
+		}
+	}
+	from = to.AddDate(0, 0, -exportDays)
+	if fromS != "" {
+		if from, err = parseWhen("--from", fromS); err != nil {
+			return
+		}
+	}
+	return from, to, defaulted, nil
+}
+
 // parseWhen reads RFC 3339 or a bare date (midnight UTC).
 func parseWhen(flagName, s string) (time.Time, error) {
 	if s == "" {
@@ -203,44 +248,63 @@ func parseWhen(flagName, s string) (time.Time, error) {
 	return time.Time{}, usageError{fmt.Errorf("%s %q: want RFC 3339 (2026-01-02T15:04:05Z) or YYYY-MM-DD", flagName, s)}
 }
 
-// openAuditStore opens the store and checks it has the audit tables.
-func openAuditStore(ctx context.Context, cfg server.Config) (*store.Store, error) {
+// auditKeys are what the audit commands need of the keyring.
+type auditKeys struct {
+	pub ed25519.PublicKey // the trusted checkpoint key
+	mac []byte            // the event MAC key
+}
+
+// openAuditStore opens the store, checks it has the audit tables, and reads
+// the audit keys from the keyring (unwrapped with the master key), making
+// every event the command appends carry its MAC.
+func openAuditStore(ctx context.Context, cfg server.Config) (*store.Store, auditKeys, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = server.DefaultDataDir
 	}
 	st, err := server.OpenStore(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, auditKeys{}, err
 	}
-	if v, err := st.SchemaVersion(ctx); err != nil || v < 3 {
+	v, err := st.SchemaVersion(ctx)
+	ms, merr := st.Migrations()
+	if err == nil {
+		err = merr
+	}
+	if err != nil || v < len(ms) {
 		st.Close()
 		if err == nil {
-			err = errors.New("the database has no audit tables yet: run 'ward migrate' (or start ward serve) first")
+			err = errors.New("the database schema is older than this ward (or has no audit tables yet): run 'ward migrate' (or start ward serve) first")
 		}
-		return nil, err
+		return nil, auditKeys{}, err
 	}
-	return st, nil
+	keys, err := readAuditKeys(ctx, cfg, st)
+	if err != nil {
+		st.Close()
+		return nil, auditKeys{}, err
+	}
+	audit.MACOnInsert(st, keys.mac)
+	return st, keys, nil
 }
 
-// auditPublicKey is the trusted checkpoint key: the public half of the
-// keyring's audit signing key, unwrapped with the master key (never created
-// here: that is ward serve's job).
-func auditPublicKey(ctx context.Context, cfg server.Config, st *store.Store) (ed25519.PublicKey, error) {
-	if cfg.DataDir == "" {
-		cfg.DataDir = server.DefaultDataDir
-	}
+// readAuditKeys returns the public half of the keyring's audit signing key
+// and the event MAC key derived from it.
+func readAuditKeys(ctx context.Context, cfg server.Config, st *store.Store) (auditKeys, error) {
 	p, err := keyring.DefaultProvider(cfg.DataDir, false)
 	if err != nil {
-		return nil, err
+		return auditKeys{}, err
 	}
 	kr, err := keyring.New(ctx, keyring.Config{Store: st, Provider: p})
 	if err != nil {
-		return nil, err
+		return auditKeys{}, err
 	}
 	key, err := kr.AuditSigningKey(ctx)
 	if err != nil {
-		return nil, err
+		return auditKeys{}, err
 	}
 	defer clear(key)
-	return key.Public().(ed25519.PublicKey), nil
+	mac, err := kr.AuditMACKey(ctx)
+	if err != nil {
+		return auditKeys{}, err
+	}
+	return auditKeys{pub: key.Public().(ed25519.PublicKey), mac: mac}, nil
 }

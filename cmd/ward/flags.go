@@ -50,8 +50,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return envErr
 	}
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.Usage()
+		if err == flag.ErrHelp { // fs.Parse has printed the usage
 			return err
 		}
 		return usageError{fmt.Errorf("%v (run 'ward %s -h')", err, strings.TrimPrefix(fs.Name(), "ward "))}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/buildinfo"
 )
 
 // command is one ward subcommand.
@@ -35,9 +36,6 @@ func commands() map[string]command {
 		"bench":   {"load a ward server and report throughput, latency, memory and CPU", runBench},
 	}
 }
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -99,6 +97,7 @@ func oneLine(err error) string {
 }
 
 func runVersion(_ context.Context, _ []string, _ io.Reader, stdout, _ io.Writer) error {
-	fmt.Fprintln(stdout, "ward", version)
+	bi := buildinfo.Get()
+	fmt.Fprintf(stdout, "ward %s (commit %s)\n", bi.Version, bi.Commit)
 	return nil
 }

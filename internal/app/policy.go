@@ -45,10 +45,16 @@ func (a *App) UpdatePolicy(ctx context.Context, p *Principal, pol ward.Policy) (
 		return ward.Policy{}, err
 	}
 	err := a.changeAccess(ctx, func(tx *store.Tx) error {
+		old, err := tx.Policy(ctx, p.User.OrgID)
+		if err != nil {
+			return err
+		}
 		if err := tx.PutPolicy(ctx, p.User.OrgID, pol); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, p.event(audit.PolicyUpdated, "org", p.User.OrgID))
+		ev := p.event(audit.PolicyUpdated, "org", p.User.OrgID)
+		ev.Reason = policyChangeDetail(old, pol)
+		return audit.Append(ctx, tx, ev)
 	}, users...)
 	return pol, err
 }

@@ -127,7 +127,7 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if u.ID == p.User.ID && (ch.Role != nil || ch.Disabled != nil) {
 			return ward.Errorf(ward.CodeForbidden, "you cannot change your own role or disable yourself")
 		}
-		action := audit.UserUpdated
+		old, action := u, audit.UserUpdated
 		if ch.Name != nil {
 			u.Name = strings.TrimSpace(*ch.Name)
 		}
@@ -150,7 +150,9 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		if err := audit.Append(ctx, tx, p.event(action, "user", u.ID)); err != nil {
+		ev := p.event(action, "user", u.ID)
+		ev.Reason = userChangeDetail(old, u) // old -> new of role and disabled
+		if err := audit.Append(ctx, tx, ev); err != nil {
 			return err
 		}
 		if roleChanged {

@@ -15,6 +15,7 @@ const (
 	MFAEnrolled     Action = "mfa.enrolled"
 	MFAFailed       Action = "mfa.failed"
 	PasswordChanged Action = "password.changed"
+	LoginThrottled  Action = "login.throttled" // sign-in attempts the throttle refused, counted per window (Throttled)
 )
 
 // Users and teams.
@@ -69,6 +70,7 @@ const (
 func Actions() []Action {
 	return []Action{
 		LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
+		LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
@@ -82,6 +84,7 @@ func Actions() []Action {
 func (a Action) Valid() bool {
 	switch a {
 	case LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
+		LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,

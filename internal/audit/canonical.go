@@ -19,8 +19,15 @@ import (
 //	org, actor user, actor role, actor device, actor IP, action,
 //	resource type, resource id, patient id, outcome, reason
 //
+// An event with a MAC (every event appended since migration 0016) is
+// version 2: the same, then a 12th length-prefixed string, the MAC, so the
+// chain covers the MAC and stripping it breaks the chain.
+//
 // Changing it is a new version byte, never an edit.
-const canonicalVersion = 1
+const (
+	canonicalVersion    = 1
+	canonicalVersionMAC = 2
+)
 
 // HashSize is the size of a chain hash (SHA-256).
 const HashSize = sha256.Size
@@ -30,7 +37,11 @@ var errCanonical = errors.New("audit: not a canonical event encoding")
 
 // AppendCanonical appends the canonical encoding of e to b.
 func AppendCanonical(b []byte, e *Event) []byte {
-	b = append(b, canonicalVersion)
+	if len(e.MAC) > 0 {
+		b = append(b, canonicalVersionMAC)
+	} else {
+		b = append(b, canonicalVersion)
+	}
 	b = binary.BigEndian.AppendUint64(b, uint64(e.Seq))
 	b = binary.BigEndian.AppendUint64(b, uint64(e.Time.UnixMicro()))
 	for _, s := range [...]string{e.OrgID, e.Actor.UserID, e.Actor.Role, e.Actor.DeviceID, e.Actor.IP,
@@ -38,20 +49,28 @@ func AppendCanonical(b []byte, e *Event) []byte {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(s)))
 		b = append(b, s...)
 	}
+	if len(e.MAC) > 0 {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(e.MAC)))
+		b = append(b, e.MAC...)
+	}
 	return b
 }
 
 // DecodeCanonical parses a canonical encoding. Times come back in UTC.
 func DecodeCanonical(b []byte) (Event, error) {
 	var e Event
-	if len(b) < 17 || b[0] != canonicalVersion {
+	if len(b) < 17 || b[0] != canonicalVersion && b[0] != canonicalVersionMAC {
 		return e, errCanonical
+	}
+	n := 11
+	if b[0] == canonicalVersionMAC {
+		n = 12
 	}
 	e.Seq = int64(binary.BigEndian.Uint64(b[1:]))
 	e.Time = time.UnixMicro(int64(binary.BigEndian.Uint64(b[9:]))).UTC()
 	b = b[17:]
-	var strs [11]string
-	for i := range strs {
+	var strs [12]string
+	for i := range n {
 		if len(b) < 4 {
 			return Event{}, errCanonical
 		}
@@ -62,8 +81,11 @@ func DecodeCanonical(b []byte) (Event, error) {
 		}
 		strs[i], b = string(b[:n]), b[n:]
 	}
-	if len(b) != 0 {
+	if len(b) != 0 || n == 12 && strs[11] == "" {
 		return Event{}, errCanonical
+	}
+	if n == 12 {
+		e.MAC = []byte(strs[11])
 	}
 	e.OrgID, e.Actor.UserID, e.Actor.Role, e.Actor.DeviceID, e.Actor.IP = strs[0], strs[1], strs[2], strs[3], strs[4]
 	e.Action, e.ResourceType, e.ResourceID, e.PatientID = Action(strs[5]), strs[6], strs[7], strs[8]

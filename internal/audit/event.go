@@ -31,6 +31,11 @@ type Event struct {
 	PatientID    string // the patient whose PHI was touched, when known
 	Outcome      Outcome
 	Reason       string
+	// MAC is the HMAC the store gave the event when it was appended
+	// (MACOnInsert); nil for events made before MACs. Callers never set it:
+	// Append and Record ignore it. The chain hash covers it (canonical
+	// version 2).
+	MAC []byte
 }
 
 // Outcome says how the attempt ended.
@@ -96,6 +101,6 @@ func fromRow(r *store.AuditRow) Event {
 		Seq: r.Seq, Time: r.At, OrgID: r.OrgID,
 		Actor:  Actor{UserID: r.ActorUserID, Role: r.ActorRole, DeviceID: r.ActorDeviceID, IP: r.ActorIP},
 		Action: Action(r.Action), ResourceType: r.ResourceType, ResourceID: r.ResourceID, PatientID: r.PatientID,
-		Outcome: Outcome(r.Outcome), Reason: r.Reason,
+		Outcome: Outcome(r.Outcome), Reason: r.Reason, MAC: r.MAC,
 	}
 }

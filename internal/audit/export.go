@@ -20,7 +20,7 @@ import (
 // order is stable: new columns are only ever added at the end.
 func ExportColumns() []string {
 	return []string{"seq", "time", "org_id", "actor_user_id", "actor_role", "actor_device_id", "actor_ip",
-		"action", "resource_type", "resource_id", "patient_id", "outcome", "reason", "hash"}
+		"action", "resource_type", "resource_id", "patient_id", "outcome", "reason", "hash", "mac"}
 }
 
 // exportRecord is one exported event; its field order is ExportColumns.
@@ -39,6 +39,7 @@ type exportRecord struct {
 	Outcome       string `json:"outcome"`
 	Reason        string `json:"reason"`
 	Hash          string `json:"hash"` // hex; empty when not sealed
+	MAC           string `json:"mac"`  // hex; empty for events from before MACs
 }
 
 func (x *exportRecord) csv() []string {
@@ -47,7 +48,7 @@ func (x *exportRecord) csv() []string {
 		seq = strconv.FormatInt(x.Seq, 10)
 	}
 	row := []string{seq, x.Time, x.OrgID, x.ActorUserID, x.ActorRole, x.ActorDeviceID, x.ActorIP,
-		x.Action, x.ResourceType, x.ResourceID, x.PatientID, x.Outcome, x.Reason, x.Hash}
+		x.Action, x.ResourceType, x.ResourceID, x.PatientID, x.Outcome, x.Reason, x.Hash, x.MAC}
 	for i := range row {
 		row[i] = spreadsheetSafe(row[i])
 	}
@@ -124,7 +125,7 @@ func ExportFiltered(ctx context.Context, st *store.Store, from, to time.Time, fo
 					Seq: r.Seq, Time: r.At.UTC().Format("2006-01-02T15:04:05.000000Z07:00"), OrgID: r.OrgID,
 					ActorUserID: r.ActorUserID, ActorRole: r.ActorRole, ActorDeviceID: r.ActorDeviceID, ActorIP: r.ActorIP,
 					Action: r.Action, ResourceType: r.ResourceType, ResourceID: r.ResourceID, PatientID: r.PatientID,
-					Outcome: r.Outcome, Reason: r.Reason, Hash: hex.EncodeToString(r.Hash),
+					Outcome: r.Outcome, Reason: r.Reason, Hash: hex.EncodeToString(r.Hash), MAC: hex.EncodeToString(r.MAC),
 				}
 				if err := write(&x); err != nil {
 					return err

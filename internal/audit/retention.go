@@ -78,9 +78,12 @@ func (s *Sealer) Purge(ctx context.Context, before time.Time) (PurgeResult, erro
 			return err
 		}
 		for {
-			sealed, err := sealTx(ctx, tx, s.batch)
+			sealed, refused, err := s.sealTx(ctx, tx)
 			if err != nil {
 				return err
+			}
+			if refused != nil {
+				return ward.Wrap(ward.CodeIntegrity, refused, "refused: "+refused.Error())
 			}
 			if sealed < s.batch {
 				return nil

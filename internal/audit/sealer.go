@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"time"
 
@@ -17,6 +18,12 @@ type SealerOptions struct {
 	Key ed25519.PrivateKey
 	// Sink, when set, receives a copy of every checkpoint after it commits.
 	Sink Sink
+	// MACKey, when set (keyring.AuditMACKey; ward always sets it), makes
+	// the sealer refuse to chain an event without a valid MAC: it seals the
+	// events before it and stops there, returning a *Problem (kind forged)
+	// that names the event's id, until someone removes the row. Events made
+	// before MACs are still sealed while the chain's head has no MAC.
+	MACKey []byte
 	// Batch bounds the events sealed per transaction (default 500). The
 	// sealer shares the database's single writer with every request, so a
 	// transaction of its own must stay short: at 500 events it holds the
@@ -29,10 +36,11 @@ type SealerOptions struct {
 // on PostgreSQL every sealing transaction takes an advisory lock first, so
 // a second node's Sealer finds the lock taken and does nothing.
 type Sealer struct {
-	st    *store.Store
-	key   ed25519.PrivateKey
-	sink  Sink
-	batch int
+	st     *store.Store
+	key    ed25519.PrivateKey
+	sink   Sink
+	batch  int
+	macKey []byte
 }
 
 // NewSealer makes a Sealer on st.
@@ -43,27 +51,33 @@ func NewSealer(st *store.Store, opts SealerOptions) (*Sealer, error) {
 	if opts.Batch <= 0 {
 		opts.Batch = 500
 	}
-	return &Sealer{st: st, key: opts.Key, sink: opts.Sink, batch: opts.Batch}, nil
+	return &Sealer{st: st, key: opts.Key, sink: opts.Sink, batch: opts.Batch, macKey: bytes.Clone(opts.MACKey)}, nil
 }
 
 // Seal chains every unsealed event, oldest insertion first: each gets the
 // next contiguous seq, the previous event's hash and its own hash. It
 // returns how many it sealed (0 when another node holds the sealer lock).
+// An event without a valid MAC (see SealerOptions.MACKey) stops it: the
+// events before it are sealed, and the error wraps a *Problem naming it.
 func (s *Sealer) Seal(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n := 0
+		var refused *Problem
 		err := s.st.Write(ctx, func(tx *store.Tx) error {
 			ok, err := tx.TryAuditSealLock(ctx)
 			if err != nil || !ok {
 				return err
 			}
-			n, err = sealTx(ctx, tx, s.batch)
+			n, refused, err = s.sealTx(ctx, tx)
 			return err
 		})
 		total += n
 		if err != nil {
 			return total, fmt.Errorf("audit seal: %w", err)
+		}
+		if refused != nil {
+			return total, ward.Wrap(ward.CodeIntegrity, refused, "audit seal: refused: "+refused.Error())
 		}
 		if n < s.batch {
 			return total, nil
@@ -71,18 +85,61 @@ func (s *Sealer) Seal(ctx context.Context) (int, error) {
 	}
 }
 
-// sealTx seals up to limit events inside tx, which holds the sealer lock.
-func sealTx(ctx context.Context, tx *store.Tx, limit int) (int, error) {
-	rows, err := tx.UnsealedAuditRows(ctx, limit)
+// sealTx seals up to a batch of events inside tx, which holds the sealer
+// lock, stopping before the first one without a valid MAC, which it
+// returns as a Problem.
+func (s *Sealer) sealTx(ctx context.Context, tx *store.Tx) (int, *Problem, error) {
+	rows, err := tx.UnsealedAuditRows(ctx, s.batch)
 	if err != nil || len(rows) == 0 {
-		return 0, err
+		return 0, nil, err
+	}
+	ok, refused, err := s.admit(ctx, tx, rows)
+	if err != nil {
+		return 0, nil, err
+	}
+	rows = rows[:ok]
+	if len(rows) == 0 {
+		return 0, refused, nil
 	}
 	seq, prev, err := tx.AuditHead(ctx)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	chainRows(seq, prev, rows)
-	return len(rows), tx.SealAuditRows(ctx, rows)
+	return len(rows), refused, tx.SealAuditRows(ctx, rows)
+}
+
+// admit returns how many of rows, from the first, may be sealed, and the
+// Problem of the first that may not: one whose MAC is wrong, or one without
+// a MAC once the chain carries MACs (its head has one, or an earlier row of
+// rows has one).
+func (s *Sealer) admit(ctx context.Context, tx *store.Tx, rows []store.AuditRow) (int, *Problem, error) {
+	if s.macKey == nil {
+		return len(rows), nil, nil
+	}
+	m := newMACer(s.macKey)
+	macEra, known := false, false
+	for i := range rows {
+		r := &rows[i]
+		if len(r.MAC) > 0 {
+			if !m.valid(r) {
+				return i, &Problem{ID: r.ID, Kind: Forged, Detail: "its MAC does not match its content: it was written or changed without the audit key"}, nil
+			}
+			macEra, known = true, true
+			continue
+		}
+		if !known {
+			var err error
+			if macEra, err = tx.AuditChainHasMACs(ctx); err != nil {
+				return 0, nil, err
+			}
+			known = true
+		}
+		if macEra {
+			return i, &Problem{ID: r.ID, Kind: Forged, Detail: "it has no MAC: it was written into the database without the audit key"}, nil
+		}
+	}
+	return len(rows), nil, nil
 }
 
 // SealOnInsert makes st seal audit events as they are inserted, in the
@@ -172,7 +229,10 @@ func (s *Sealer) Run(ctx context.Context, ticks <-chan time.Time, onErr func(err
 				return ctx.Err()
 			}
 			report(onErr, err)
-			continue
+			if !errors.As(err, new(*Problem)) {
+				continue
+			}
+			// A refused event: what was sealed before it is still signed.
 		}
 		if s.key != nil {
 			if _, _, err := s.Checkpoint(ctx); err != nil && ctx.Err() == nil {

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/store"
@@ -23,17 +24,24 @@ const (
 	BadSignature       Kind = "bad signature"       // a checkpoint's signature fails or its key is not trusted
 	CheckpointMismatch Kind = "checkpoint mismatch" // the chain does not end where a signed checkpoint says
 	CheckpointDeleted  Kind = "checkpoint deleted"  // checkpoint numbers have a gap
+	Forged             Kind = "forged"              // an event without a valid MAC (written without the audit key)
+	TimeBackwards      Kind = "time runs backwards" // an event is older than one before it, beyond the allowed skew
+	Unanchored         Kind = "unanchored"          // an old event that no signed checkpoint covers
 )
 
 // Problem is the first thing wrong with the chain. It is also the error
 // Verify returns (code integrity), so errors.As finds it.
 type Problem struct {
 	Seq    int64
+	ID     int64 // the row id, for an unsealed event (Seq 0)
 	Kind   Kind
 	Detail string
 }
 
 func (p *Problem) Error() string {
+	if p.Seq == 0 && p.ID != 0 {
+		return fmt.Sprintf("audit trail broken at unsealed event id %d: %s: %s", p.ID, p.Kind, p.Detail)
+	}
 	return fmt.Sprintf("audit chain broken at seq %d: %s: %s", p.Seq, p.Kind, p.Detail)
 }
 
@@ -44,7 +52,9 @@ type Report struct {
 	LastSeq        int64
 	Checkpoints    int64 // checkpoints whose signature was checked
 	LastCheckpoint int64 // seq of the last checkpoint
-	Unsealed       int64 // events the sealer has not reached yet (not covered)
+	Unsealed       int64 // events the sealer has not reached yet (their MACs are checked)
+	WithoutMAC     int64 // sealed events from before MACs began (checked by chain and checkpoints only)
+	MACsChecked    bool  // Verify had the MAC key
 	Problem        *Problem
 }
 
@@ -55,16 +65,62 @@ func (r *Report) Unanchored() int64 { return max(0, r.LastSeq-r.LastCheckpoint) 
 // verifyPage is how many rows Verify reads per query.
 const verifyPage = 8192
 
-// Verify walks every sealed event in seq order, recomputes the hash chain,
-// and checks every checkpoint's signature against the trusted keys and its
-// (seq, hash) against the recomputed chain. It stops at the first problem,
-// which it returns both in the Report and as an error wrapping *Problem.
-// Other errors are failures to read.
+// Defaults of VerifyOptions.
+const (
+	// DefaultMaxSkew is how far an event's time may lie before an earlier
+	// event's: appends race (a transaction stamps its start time, and
+	// commits after one that began later; PostgreSQL nodes' clocks differ;
+	// a ward command's events are sealed after the server's), by seconds.
+	DefaultMaxSkew = 2 * time.Minute
+	// DefaultUnanchoredGrace is how much older than the newest event an
+	// event may be and still have no checkpoint: 60 sealing intervals of 5s.
+	DefaultUnanchoredGrace = 5 * time.Minute
+)
+
+// VerifyOptions configures VerifyWith.
+type VerifyOptions struct {
+	Trusted []ed25519.PublicKey // checkpoint keys; at least one
+	// MACKey checks each event's MAC (keyring.AuditMACKey). Without it only
+	// the rule that no event without a MAC follows one with a MAC is checked.
+	MACKey []byte
+	// MaxSkew bounds how far time may run backwards along the chain
+	// (0: DefaultMaxSkew).
+	MaxSkew time.Duration
+	// UnanchoredGrace: a sealed event after the last checkpoint that is
+	// older than the newest event by more than this is a problem
+	// (0: DefaultUnanchoredGrace). "Old" is measured against the newest
+	// event, not the wall clock, so a backup verifies alike on any day.
+	UnanchoredGrace time.Duration
+}
+
+// Verify is VerifyWith without the MAC key and with the default skew and
+// grace.
 func Verify(ctx context.Context, st *store.Store, trusted ...ed25519.PublicKey) (Report, error) {
-	if len(trusted) == 0 {
+	return VerifyWith(ctx, st, VerifyOptions{Trusted: trusted})
+}
+
+// VerifyWith walks every sealed event in seq order, recomputes the hash
+// chain, checks each event's MAC, that time does not run backwards (beyond
+// MaxSkew), every checkpoint's signature against the trusted keys and its
+// (seq, hash) against the recomputed chain, that no event older than the
+// grace is unanchored, and then the MACs of the unsealed events. It stops
+// at the first problem, which it returns both in the Report and as an error
+// wrapping *Problem. Other errors are failures to read.
+func VerifyWith(ctx context.Context, st *store.Store, opts VerifyOptions) (Report, error) {
+	if len(opts.Trusted) == 0 {
 		return Report{}, ward.Errorf(ward.CodeInvalid, "audit verify: no trusted checkpoint key")
 	}
-	v := &verifier{trusted: trusted, c: newChainer()}
+	if opts.MaxSkew <= 0 {
+		opts.MaxSkew = DefaultMaxSkew
+	}
+	if opts.UnanchoredGrace <= 0 {
+		opts.UnanchoredGrace = DefaultUnanchoredGrace
+	}
+	v := &verifier{trusted: opts.Trusted, c: newChainer(), skew: opts.MaxSkew, grace: opts.UnanchoredGrace}
+	if opts.MACKey != nil {
+		v.mac = newMACer(opts.MACKey)
+		v.rep.MACsChecked = true
+	}
 	err := st.Read(ctx, func(tx *store.Tx) error {
 		v.tx = tx
 		return v.run(ctx)
@@ -97,6 +153,14 @@ type verifier struct {
 	purgedThru int64  // the highest boundary an audit.purged event records
 	lastCkN    int64
 	lastCkSeq  int64
+
+	mac         *macer // nil: MACs are not checked
+	macEra      bool   // a sealed event with a MAC was seen: every later one needs one
+	skew, grace time.Duration
+	newest      time.Time // the latest event time seen along the chain
+	newestSeq   int64
+	unanchSeq   int64 // the first event after the last checkpoint so far (0: none)
+	unanchAt    time.Time
 }
 
 func (v *verifier) fail(seq int64, kind Kind, format string, args ...any) error {
@@ -105,10 +169,6 @@ func (v *verifier) fail(seq int64, kind Kind, format string, args ...any) error 
 }
 
 func (v *verifier) run(ctx context.Context) error {
-	var err error
-	if v.rep.Unsealed, err = v.tx.CountUnsealedAudit(ctx); err != nil {
-		return err
-	}
 	cps, err := v.tx.AuditCheckpoints(ctx)
 	if err != nil {
 		return err
@@ -135,7 +195,12 @@ func (v *verifier) run(ctx context.Context) error {
 		return v.fail(v.purgedThru+1, Deleted, "events %d..%d are missing and no audit.purged event accounts for them",
 			v.purgedThru+1, v.rep.FirstSeq-1)
 	}
-	return nil
+	if v.unanchSeq != 0 && v.newest.Sub(v.unanchAt) > v.grace {
+		return v.fail(v.unanchSeq, Unanchored,
+			"no signed checkpoint covers it (the last covers seq %d), yet it is %s older than the newest event (seq %d): checkpoints were deleted, or the sealer stopped signing",
+			v.lastCkSeq, v.newest.Sub(v.unanchAt).Round(time.Second), v.newestSeq)
+	}
+	return v.unsealed(ctx)
 }
 
 // next returns the next sealed row, or nil at the end.
@@ -229,6 +294,9 @@ func (v *verifier) row(ctx context.Context, r *store.AuditRow) error {
 	if !bytes.Equal(h, r.Hash) || !bytes.Equal(r.PrevHash, v.prev) {
 		return v.diagnose(ctx, r, &e)
 	}
+	if v.authentic(r); v.rep.Problem != nil {
+		return nil
+	}
 	v.prev = append(v.prev[:0:0], h...)
 	v.expect++
 	v.rep.Events++
@@ -304,6 +372,7 @@ func (v *verifier) checkpoint(cp *Checkpoint) {
 	}
 	from := v.lastCkSeq + 1
 	v.lastCkN, v.lastCkSeq = cp.N, cp.Seq
+	v.unanchSeq = 0 // the walk stopped at cp.Seq: every event so far is covered
 	v.rep.Checkpoints++
 	v.rep.LastCheckpoint = cp.Seq
 	switch {

@@ -16,6 +16,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/buildinfo"
 	"github.com/wardhealth/ward/internal/realtime"
 )
 
@@ -119,7 +120,8 @@ func (h *Handler) routes() {
 }
 
 func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	bi := buildinfo.Get() // for support: which ward answers
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": bi.Version, "commit": bi.Commit})
 	return nil
 }
 

@@ -3,6 +3,8 @@ package keyring
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/wardhealth/ward"
@@ -24,6 +26,29 @@ func (k *Keyring) AuditSigningKey(ctx context.Context) (ed25519.PrivateKey, erro
 	}
 	defer clear(seed)
 	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// auditMACInfo is the HKDF info that separates the audit MAC key from the
+// signing key it is derived from.
+const auditMACInfo = "ward audit event mac v1"
+
+// AuditMACKey returns the 32-byte HMAC-SHA-256 key that authenticates each
+// audit event when it is appended: HKDF-SHA-256 of the audit signing key's
+// seed (info "ward audit event mac v1"). The database holds the seed only
+// wrapped by the master key, so someone who can write the database but
+// not read the master key cannot compute a valid MAC. Like the signing key,
+// it is created on first use.
+func (k *Keyring) AuditMACKey(ctx context.Context) ([]byte, error) {
+	seed, err := k.secret(ctx, AuditSigningKeyName, ed25519.SeedSize)
+	if err != nil {
+		return nil, fmt.Errorf("audit MAC key: %w", err)
+	}
+	defer clear(seed)
+	key, err := hkdf.Key(sha256.New, seed, nil, auditMACInfo, 32)
+	if err != nil {
+		return nil, fmt.Errorf("audit MAC key: %w", err)
+	}
+	return key, nil
 }
 
 // secret returns a master-wrapped secret of size bytes, creating a random

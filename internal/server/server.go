@@ -58,6 +58,10 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	defer env.Close()
+	if cfg.AuditCheckpointSink == "" {
+		cfg.Logger.Warn("no audit checkpoint sink (--audit-checkpoint-sink): signed checkpoints stay only in the database, " +
+			"so someone who can write it can delete the newest checkpoints unseen; see docs/audit.md")
+	}
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
 	hcfg := httpapi.Config{App: env.App, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy}
 	if cfg.PublicURL != "" {

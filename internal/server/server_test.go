@@ -33,7 +33,9 @@ func started(t *testing.T, cfg server.Config) (addr string, stdout *bytes.Buffer
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
 	cfg.Started = func(a string) { addrc <- a }
 	done := make(chan error, 1)
 	go func() { done <- server.Run(ctx, cfg) }()

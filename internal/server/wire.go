@@ -81,14 +81,26 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("audit signing key: %w", err)
 	}
+	macKey, err := e.Keyring.AuditMACKey(ctx)
+	if err != nil {
+		return err
+	}
+	defer clear(macKey)
+	audit.MACOnInsert(e.Store, macKey) // before anything appends: every event carries a MAC
 	var sink audit.Sink
 	if cfg.AuditCheckpointSink != "" {
 		if sink, err = audit.ParseSink(cfg.AuditCheckpointSink); err != nil {
 			return err
 		}
 	}
-	if e.Sealer, err = audit.NewSealer(e.Store, audit.SealerOptions{Key: signing, Sink: sink}); err != nil {
+	if e.Sealer, err = audit.NewSealer(e.Store, audit.SealerOptions{Key: signing, Sink: sink, MACKey: macKey}); err != nil {
 		return err
+	}
+	// Events a ward command appended while no server ran are sealed before
+	// the first inline one, so time runs forward along the chain. A refused
+	// (forged) event does not stop ward: the sealer reports it every round.
+	if _, err := e.Sealer.Seal(ctx); err != nil {
+		cfg.Logger.Error("audit sealing failed", "err", err.Error())
 	}
 	audit.SealOnInsert(e.Store) // SQLite: events are chained as they commit; the sealer signs checkpoints
 	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})

@@ -31,6 +31,11 @@ type AuditRow struct {
 	Reason        string
 	PrevHash      []byte
 	Hash          []byte
+	// MAC authenticates the row's content: internal/audit computes it at
+	// insert time (MACAuditOnInsert) with a key the database does not
+	// hold. Nil on rows written before MACs (migration 0016) or without a
+	// key.
+	MAC []byte
 }
 
 // AuditCheckpoint is one row of audit_checkpoints: a signed chain head.
@@ -44,7 +49,7 @@ type AuditCheckpoint struct {
 }
 
 const auditCols = "id, COALESCE(seq, 0), at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
-	"action, resource_type, resource_id, patient_id, outcome, reason, prev_hash, hash"
+	"action, resource_type, resource_id, patient_id, outcome, reason, prev_hash, hash, mac"
 
 // AuditChain gives rows, which follow the chain head (seq, hash: 0 and nil
 // for an empty chain), in order, their Seq, PrevHash and Hash.
@@ -75,10 +80,29 @@ func (s *Store) ChainAuditOnInsert(chain AuditChain) {
 	s.chain = chain
 }
 
+// AuditMAC fills in each row's MAC from its content. internal/audit
+// provides it (the key never reaches the store).
+type AuditMAC func(rows []AuditRow)
+
+// MACAuditOnInsert makes every InsertAuditRows of s, on either dialect,
+// give each row its MAC before it is chained or inserted: the one place
+// every audit append passes through (Append in a transaction, the
+// Recorder's group commit, a group commit's held rows).
+func (s *Store) MACAuditOnInsert(mac AuditMAC) { s.mac.Store(&mac) }
+
+// auditMAC returns the function MACAuditOnInsert set, or nil.
+func (s *Store) auditMAC() AuditMAC {
+	if p := s.mac.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // InsertAuditRows inserts audit rows in the caller's transaction, in order:
 // sealed on the SQLite writer once ChainAuditOnInsert was called, unsealed
-// otherwise. It fills in the sealed rows' Seq, PrevHash and Hash. It
-// inserts in INSERTs of a power of two rows each (rowsPerInsert).
+// otherwise. It fills in the rows' MAC (once MACAuditOnInsert was called)
+// and the sealed rows' Seq, PrevHash and Hash. It inserts in INSERTs of a
+// power of two rows each (rowsPerInsert).
 func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	if tx.audit != nil {
 		*tx.audit = append(*tx.audit, rows...)
@@ -87,22 +111,25 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
+	if tx.mac != nil {
+		tx.mac(rows)
+	}
 	cols := "at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
-		"action, resource_type, resource_id, patient_id, outcome, reason"
-	width, sealed := 12, tx.chain != nil
+		"action, resource_type, resource_id, patient_id, outcome, reason, mac"
+	width, sealed := 13, tx.chain != nil
 	if sealed {
 		if err := tx.chainRows(ctx, rows); err != nil {
 			return err
 		}
 		cols += ", seq, prev_hash, hash"
-		width = 15
+		width = 16
 	}
 	for len(rows) > 0 {
 		n := rowsPerInsert(len(rows))
 		args := make([]any, 0, n*width)
 		for _, r := range rows[:n] {
 			args = append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
-				r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason)
+				r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason, r.MAC)
 			if sealed {
 				args = append(args, r.Seq, r.PrevHash, r.Hash)
 			}
@@ -182,6 +209,27 @@ func (tx *Tx) UnsealedAuditRows(ctx context.Context, limit int) ([]AuditRow, err
 		out = append(out, r)
 	}
 	return out, tx.d.wrap(rows.Err())
+}
+
+// EachUnsealedAuditRow calls fn for up to limit unsealed rows with id >
+// afterID, in insertion order. The row passed to fn is reused.
+func (tx *Tx) EachUnsealedAuditRow(ctx context.Context, afterID int64, limit int, fn func(*AuditRow) error) error {
+	rows, err := tx.query(ctx, "SELECT "+auditCols+" FROM audit_events WHERE seq IS NULL AND id > $1 ORDER BY id LIMIT $2", afterID, limit)
+	if err != nil {
+		return err
+	}
+	return eachAuditRow(tx, rows, fn)
+}
+
+// AuditChainHasMACs reports whether the chain is in the MAC era: its last
+// sealed row carries a MAC (false for an empty chain).
+func (tx *Tx) AuditChainHasMACs(ctx context.Context) (bool, error) {
+	var mac []byte
+	err := tx.queryRow(ctx, "SELECT mac FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").Scan(&mac)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return len(mac) > 0, tx.d.wrap(err)
 }
 
 // SealAuditRows stores Seq, PrevHash and Hash of each row, found by ID.
@@ -270,9 +318,9 @@ func eachAuditRow(tx *Tx, rows *sql.Rows, fn func(*AuditRow) error) error {
 
 func scanAuditRow(rows interface{ Scan(...any) error }, r *AuditRow) error {
 	var at int64
-	r.PrevHash, r.Hash = nil, nil
+	r.PrevHash, r.Hash, r.MAC = nil, nil, nil
 	err := rows.Scan(&r.ID, &r.Seq, &at, &r.OrgID, &r.ActorUserID, &r.ActorRole, &r.ActorDeviceID, &r.ActorIP,
-		&r.Action, &r.ResourceType, &r.ResourceID, &r.PatientID, &r.Outcome, &r.Reason, &r.PrevHash, &r.Hash)
+		&r.Action, &r.ResourceType, &r.ResourceID, &r.PatientID, &r.Outcome, &r.Reason, &r.PrevHash, &r.Hash, &r.MAC)
 	r.At = fromMicros(at)
 	return err
 }

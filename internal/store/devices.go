@@ -21,7 +21,7 @@ func (tx *Tx) CreateDevice(ctx context.Context, d *ward.Device) error {
 // DeviceBySecret finds a user's device by the id its client chose and the
 // hash of the secret the server issued it (auth.HashDeviceSecret). A client
 // id alone names no device: several of a user's devices may share one
-// (migration 0014), and a device without a secret (from before) is never
+// (migration 0015), and a device without a secret (from before) is never
 // found.
 func (tx *Tx) DeviceBySecret(ctx context.Context, userID, clientID, secretHash string) (ward.Device, error) {
 	if secretHash == "" {

@@ -11,7 +11,7 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// TestMigrationDeviceSecrets: migration 0014 keeps every device and the
+// TestMigrationDeviceSecrets: migration 0015 keeps every device and the
 // sessions that refer to them, gives them no secret (so no sign-in finds
 // them by client id again), and lets a second device share a client id.
 func TestMigrationDeviceSecrets(t *testing.T) {

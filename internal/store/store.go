@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
@@ -42,8 +43,9 @@ type Store struct {
 	// lifetime, and wmu lets one transaction at a time use it (runWriter).
 	wmu   sync.Mutex
 	wconn *sql.Conn
-	chain AuditChain   // set by ChainAuditOnInsert; read under wmu
-	wc    *writerCache // what the writer knows of conversations; used under wmu (writercache.go)
+	chain AuditChain               // set by ChainAuditOnInsert; read under wmu
+	mac   atomic.Pointer[AuditMAC] // set by MACAuditOnInsert
+	wc    *writerCache             // what the writer knows of conversations; used under wmu (writercache.go)
 
 	stmts     map[*sql.DB]*stmtCache // SQLite's prepared statements, per pool
 	batches   chan *batchJob         // group-commit queue (batch.go)
@@ -233,6 +235,8 @@ type Tx struct {
 	// its first audit row).
 	chain AuditChain
 	head  *chainHead
+	// mac gives audit rows their MAC as they are inserted (both dialects).
+	mac AuditMAC
 	// wc is the SQLite writer's cache (writercache.go); batch is set in a
 	// group commit's first run, which uses it and holds message rows back.
 	wc    *writerCache
@@ -280,7 +284,7 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 	if err != nil {
 		return s.d.wrap(err)
 	}
-	tx := &Tx{q: sqlTx, tx: sqlTx, d: s.d, stmts: s.stmts[db], Now: s.now().UTC()}
+	tx := &Tx{q: sqlTx, tx: sqlTx, d: s.d, stmts: s.stmts[db], Now: s.now().UTC(), mac: s.auditMAC()}
 	if tx.stmts != nil {
 		defer tx.stmts.prepareNoted(context.WithoutCancel(ctx))
 	}
@@ -312,7 +316,8 @@ func (s *Store) runWriter(ctx context.Context, firstRun bool, fn func(*Tx) error
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return s.d.wrap(err)
 	}
-	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true, chain: s.chain, wc: s.wc}
+	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true, chain: s.chain, wc: s.wc,
+		mac: s.auditMAC()}
 	defer tx.stmts.prepareNoted(ctx)
 	committed := false
 	defer func() {
