@@ -57,7 +57,9 @@ type App struct {
 	members *ttlCache[memberKey, struct{}] // membercache.go
 	touches *touches                       // session activity not yet written (touches.go)
 
-	signingIn auth.InFlight // sign-ins under way per source address
+	signingIn auth.InFlight    // sign-ins under way per source address
+	refusals  *auth.RefusalLog // sign-in attempts the throttles refused, folded (throttling.go)
+	emailKey  emailKey         // names unknown emails in the audit trail (throttling.go)
 	passkey   *webauthn.WebAuthn
 	blobs     blob.Store
 	// maxAttachment is the most bytes an attachment may have.
@@ -104,6 +106,7 @@ func New(cfg Config) (*App, error) {
 		c.Now = a.now
 		a.address = auth.NewThrottle(c)
 	}
+	a.refusals = auth.NewRefusalLog(throttleEventWindow, 100_000, a.now)
 	// Access changes on any node (changeAccess) clear this node's session
 	// cache at once, so another node's revocation is not served from here
 	// until the cache would see it by itself (up to 5 s).
