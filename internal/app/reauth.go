@@ -86,7 +86,7 @@ func (a *App) Reauthenticate(ctx context.Context, p *Principal, password, totpCo
 		if wait > 0 {
 			return rateLimited(wait)
 		}
-		return ward.Errorf(ward.CodeUnauth, "wrong password or code")
+		return ward.Errorf(ward.CodeInvalid, "the password or code is wrong")
 	}
 	now := a.now()
 	err = a.store.Write(ctx, func(tx *store.Tx) error {

@@ -88,7 +88,7 @@ func TestReauthRequiredForFactorChange(t *testing.T) {
 	wantCode(t, err, ward.CodeReauthRequired)
 	wantCode(t, f.App.DeletePasskey(ctx, p, "AAAA"), ward.CodeReauthRequired)
 
-	wantCode(t, f.App.Reauthenticate(ctx, p, "not my password", ""), ward.CodeUnauth)
+	wantCode(t, f.App.Reauthenticate(ctx, p, "not my password", ""), ward.CodeInvalid)
 	if err := f.App.Reauthenticate(ctx, p, npw, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestReauthRequiredForFactorChange(t *testing.T) {
 	if err := f.App.Reauthenticate(ctx, p, "", code); err != nil {
 		t.Fatalf("TOTP re-authentication: %v", err)
 	}
-	wantCode(t, f.App.Reauthenticate(ctx, p, "", code), ward.CodeUnauth) // a replay
+	wantCode(t, f.App.Reauthenticate(ctx, p, "", code), ward.CodeInvalid) // a replay
 	if _, err := f.App.BeginPasskeyRegistration(ctx, p); err != nil {
 		t.Fatalf("after TOTP re-authentication: %v", err)
 	}

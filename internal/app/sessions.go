@@ -121,9 +121,13 @@ type signIn struct {
 //
 // The account budget is keyed on the account the attempt resolves to (its
 // user id), or on the normalized email when it resolves to none, whatever
-// org string the attempt names. An address over its budget does not refuse
-// the right password: its attempts wait behind everyone else's for the
-// hasher, and only failures get the address's Retry-After.
+// org string the attempt names. An address over its budget (a NAT that a
+// spray shares with real people) does not refuse the right password: its
+// attempts wait behind everyone else's for the hasher, and only failures
+// get the address's Retry-After. Their failures count on a second budget
+// of the account, for attempts from addresses over theirs, so that a spray
+// from a locked address neither guesses on without limit nor locks the
+// account's owner out elsewhere.
 func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, error) {
 	dev := ward.Device{ClientID: req.DeviceID, Name: strings.TrimSpace(req.DeviceName)}
 	if err := dev.Validate(); err != nil {
@@ -139,11 +143,17 @@ func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, erro
 	if err != nil {
 		return signIn{}, err
 	}
-	if wait, ok := a.account.Check(t.accountKey); !ok {
-		if err := a.refused(ctx, t.accountKey, t.orgID, req.IP); err != nil {
-			return signIn{}, err
+	t.failKey = t.accountKey
+	if !addrOK {
+		t.failKey += "|from-locked-address"
+	}
+	for _, key := range []string{t.accountKey, t.failKey} {
+		if wait, ok := a.account.Check(key); !ok {
+			if err := a.refused(ctx, t.accountKey, t.orgID, req.IP); err != nil {
+				return signIn{}, err
+			}
+			return signIn{}, rateLimited(wait)
 		}
-		return signIn{}, rateLimited(wait)
 	}
 
 	// An address that has been failing, or that already has a sign-in under
@@ -181,6 +191,7 @@ type loginTarget struct {
 	hash       string
 	orgID      string // the user's org, or the org the attempt named when it exists
 	accountKey string // the throttle key: the user id, or the email when unresolved
+	failKey    string // where a failure counts: accountKey, or its budget for locked addresses
 	emailTag   string // for an unresolved email: its HMAC, as the audit names it
 	reason     string // for an unresolved email: why, for the audit
 }
@@ -335,7 +346,10 @@ func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward
 // login.throttled events rather than audited one by one.
 func (a *App) loginFailed(ctx context.Context, t loginTarget, req LoginRequest, addrWait time.Duration, reason string) error {
 	addrKey := auth.AddressKey(req.IP)
-	wait := max(a.account.Failure(t.accountKey), a.address.Failure(addrKey), addrWait)
+	if t.failKey == "" {
+		t.failKey = t.accountKey
+	}
+	wait := max(a.account.Failure(t.failKey), a.address.Failure(addrKey), addrWait)
 	if addrWait > 0 && !t.found {
 		if err := a.refused(ctx, "address:"+addrKey, "", req.IP); err != nil {
 			return err
