@@ -26,6 +26,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file, with --tls-cert")
 	fs.StringVar(&cfg.AuditCheckpointSink, "audit-checkpoint-sink", "", "copy each signed audit checkpoint to file:/path or exec:/path/cmd")
 	fs.BoolVar(&cfg.InsecureBehindTLSProxy, "insecure-behind-tls-proxy", false, "serve plain HTTP behind a TLS-terminating proxy")
+	fs.Func("trusted-proxies", "CIDRs or addresses (comma-separated) of proxies whose X-Forwarded-For names the client", func(s string) error {
+		p, err := server.ParseTrustedProxies(s)
+		cfg.TrustedProxies = p
+		return err
+	})
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "host:port to serve Prometheus /metrics on, plain HTTP, apart from the API (e.g. 127.0.0.1:9090); empty: off")
+	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", server.DefaultMaxConnsPerAddress, "open connections one address may hold (loopback and trusted proxies exempt); negative: no cap")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
