@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -17,8 +18,8 @@ func TestConnCapPerAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exempt := false
-	ln := newConnLimiter(inner, 3, func(netip.Addr) bool { return exempt })
+	var exempt atomic.Bool
+	ln := newConnLimiter(inner, 3, func(netip.Addr) bool { return exempt.Load() })
 	defer ln.Close()
 	accepted := make(chan net.Conn, 100)
 	go func() {
@@ -63,7 +64,7 @@ func TestConnCapPerAddress(t *testing.T) {
 	if closedByServer(c) {
 		t.Error("the connection after a slot was freed was closed")
 	}
-	exempt = true
+	exempt.Store(true)
 	for range 5 {
 		dial()
 		select {
