@@ -164,6 +164,11 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 		}
 		f.Clock.Advance(time.Second)
 	}
+	// A spray of unknown emails from one address: past the address's
+	// budget, its failures are counted per address, not one event each.
+	for i := range 40 {
+		f.Login(fmt.Sprintf("sprayed-%d@example.org", i), "wrong password here", "device-x-1", "10.5.0.1")
+	}
 	const ghost = "ghost.person@elsewhere.example"
 	if _, err := f.Login(ghost, "wrong password here", "device-x-1", "10.4.0.1"); ward.ErrorCode(err) != ward.CodeUnauth {
 		t.Fatalf("unknown account: %v", err)
@@ -171,7 +176,7 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 	recs, raw := auditRecords(t, f)
 	var events, counted int
 	for _, r := range recs {
-		if r.Action != string(audit.LoginThrottled) {
+		if r.Action != string(audit.LoginThrottled) || r.ResourceType != "user" {
 			continue
 		}
 		events++
@@ -211,7 +216,25 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 	if counted+checked != 30 {
 		t.Errorf("after a flush: %d attempts refused and counted, %d checked; want 30 in all", counted, checked)
 	}
-	if strings.Contains(strings.ToLower(raw), "ghost.person") {
+	addrCounted, addrChecked := 0, 0
+	for _, r := range recs {
+		switch {
+		case r.Action == string(audit.LoginThrottled) && r.ResourceType == "address":
+			if r.ResourceID != "10.5.0.1" {
+				t.Errorf("address throttle event for %q, want 10.5.0.1", r.ResourceID)
+			}
+			var n int
+			fmt.Sscanf(r.Reason, "%d ", &n)
+			addrCounted += n
+		case r.Action == string(audit.LoginFailed) && r.ActorIP == "10.5.0.1":
+			addrChecked++
+		}
+	}
+	if addrCounted == 0 || addrCounted+addrChecked != 40 {
+		t.Errorf("40 failures from one address: %d audited one by one, %d counted in address events; want some counted, 40 in all",
+			addrChecked, addrCounted)
+	}
+	if strings.Contains(strings.ToLower(raw), "ghost.person") || strings.Contains(raw, "sprayed-") {
 		t.Error("the attempted email of an unknown account is in the audit trail in clear")
 	}
 	found := false
