@@ -40,7 +40,7 @@ func TestPasswordChangeThrottledAndAudited(t *testing.T) {
 	if _, err := f.Login(nurse.Email, npw, "device-nina-2", "10.9.9.9"); ward.ErrorCode(err) != ward.CodeRateLimited {
 		t.Errorf("sign-in after the guesses: %v, want rate_limited", err)
 	}
-	recs, _ := auditRecords(t, f)
+	recs, _ := signinAuditRecords(t, f)
 	failed := 0
 	for _, r := range recs {
 		if r.Action == string(audit.PasswordChangeFailed) {
@@ -120,7 +120,7 @@ func TestReauthRequiredForFactorChange(t *testing.T) {
 		t.Fatalf("after TOTP re-authentication: %v", err)
 	}
 
-	recs, _ := auditRecords(t, f)
+	recs, _ := signinAuditRecords(t, f)
 	var ok, failed int
 	for _, r := range recs {
 		switch {

@@ -15,8 +15,8 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 )
 
-// auditRecord is an exported audit event, as the tests here read it.
-type auditRecord struct {
+// signinAuditRecord is an exported audit event, as the tests here read it.
+type signinAuditRecord struct {
 	OrgID        string `json:"org_id"`
 	Action       string `json:"action"`
 	ResourceType string `json:"resource_type"`
@@ -26,8 +26,8 @@ type auditRecord struct {
 	ActorIP      string `json:"actor_ip"`
 }
 
-// auditRecords exports the whole trail; raw is the export as it is.
-func auditRecords(tb testing.TB, f *Fixture) (recs []auditRecord, raw string) {
+// signinAuditRecords exports the whole trail; raw is the export as it is.
+func signinAuditRecords(tb testing.TB, f *Fixture) (recs []signinAuditRecord, raw string) {
 	tb.Helper()
 	var buf bytes.Buffer
 	if _, err := audit.Export(context.Background(), f.Store, time.Time{}, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), "jsonl", &buf, nil); err != nil {
@@ -35,7 +35,7 @@ func auditRecords(tb testing.TB, f *Fixture) (recs []auditRecord, raw string) {
 	}
 	sc := bufio.NewScanner(bytes.NewReader(buf.Bytes()))
 	for sc.Scan() {
-		var r auditRecord
+		var r signinAuditRecord
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			tb.Fatal(err)
 		}
@@ -44,7 +44,7 @@ func auditRecords(tb testing.TB, f *Fixture) (recs []auditRecord, raw string) {
 	return recs, buf.String()
 }
 
-func loginOrg(f *Fixture, org, email, pw, ip string) error {
+func signinLoginOrg(f *Fixture, org, email, pw, ip string) error {
 	_, err := f.App.Login(context.Background(), app.LoginRequest{Org: org, Email: email, Password: pw,
 		DeviceID: "device-t-1", DeviceName: "test", IP: ip})
 	return err
@@ -74,7 +74,7 @@ func TestMultiOrgEmailNoDiscovery(t *testing.T) {
 	}
 	// With the org, the owner still signs in (after the lock).
 	f.Clock.Advance(16 * time.Minute)
-	if err := loginOrg(f, f.Org.Slug, f.Owner.Email, f.OwnerPW, "10.0.2.1"); err != nil {
+	if err := signinLoginOrg(f, f.Org.Slug, f.Owner.Email, f.OwnerPW, "10.0.2.1"); err != nil {
 		t.Fatalf("owner with the org: %v", err)
 	}
 }
@@ -87,7 +87,7 @@ func TestThrottleKeyResolvedAccount(t *testing.T) {
 	orgs := []string{"", f.Org.Slug, " " + strings.ToUpper(f.Org.Slug)}
 	limited := -1
 	for i := range 12 {
-		err := loginOrg(f, orgs[i%len(orgs)], nurse.Email, "wrong password here", fmt.Sprintf("10.1.0.%d", i))
+		err := signinLoginOrg(f, orgs[i%len(orgs)], nurse.Email, "wrong password here", fmt.Sprintf("10.1.0.%d", i))
 		if ward.ErrorCode(err) == ward.CodeRateLimited {
 			limited = i
 			break
@@ -96,12 +96,12 @@ func TestThrottleKeyResolvedAccount(t *testing.T) {
 	if limited < 0 || limited > 6 {
 		t.Errorf("first throttled attempt on one account across org spellings: %d, want <= 6", limited)
 	}
-	if err := loginOrg(f, "", nurse.Email, npw, "10.1.1.1"); ward.ErrorCode(err) != ward.CodeRateLimited {
+	if err := signinLoginOrg(f, "", nurse.Email, npw, "10.1.1.1"); ward.ErrorCode(err) != ward.CodeRateLimited {
 		t.Errorf("right password while the account is locked: %v, want rate_limited", err)
 	}
 	limited = -1
 	for i := range 12 {
-		err := loginOrg(f, []string{"", "no-such-org", f.Org.Slug}[i%3], "Ghost@StMary.example", "wrong password here", fmt.Sprintf("10.2.0.%d", i))
+		err := signinLoginOrg(f, []string{"", "no-such-org", f.Org.Slug}[i%3], "Ghost@StMary.example", "wrong password here", fmt.Sprintf("10.2.0.%d", i))
 		if ward.ErrorCode(err) == ward.CodeRateLimited {
 			limited = i
 			break
@@ -173,7 +173,7 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 	if _, err := f.Login(ghost, "wrong password here", "device-x-1", "10.4.0.1"); ward.ErrorCode(err) != ward.CodeUnauth {
 		t.Fatalf("unknown account: %v", err)
 	}
-	recs, raw := auditRecords(t, f)
+	recs, raw := signinAuditRecords(t, f)
 	var events, counted int
 	for _, r := range recs {
 		if r.Action != string(audit.LoginThrottled) || r.ResourceType != "user" {
@@ -199,7 +199,7 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 	if err := f.App.FlushThrottleEvents(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
-	recs, raw = auditRecords(t, f)
+	recs, raw = signinAuditRecords(t, f)
 	// Every attempt is either checked (login.failed) or refused unchecked
 	// (counted in a login.throttled event).
 	counted, checked := 0, 0
@@ -253,7 +253,7 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 	if _, err := f.Login(strings.ToUpper(ghost), "another wrong one", "device-x-1", "10.4.0.2"); ward.ErrorCode(err) != ward.CodeUnauth {
 		t.Fatal(err)
 	}
-	recs, _ = auditRecords(t, f)
+	recs, _ = signinAuditRecords(t, f)
 	ids := map[string]bool{}
 	for _, r := range recs {
 		if r.Action == string(audit.LoginFailed) && strings.HasPrefix(r.ActorIP, "10.4.0.") {

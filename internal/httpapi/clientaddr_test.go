@@ -20,10 +20,10 @@ import (
 	"github.com/wardhealth/ward/internal/httpapi"
 )
 
-// loginIPs signs in (and fails to) through srv with the given
+// xffLoginIPs signs in (and fails to) through srv with the given
 // X-Forwarded-For, and returns the actor addresses the audit recorded for
 // the attempts, in order.
-func loginIPs(t *testing.T, f *apptest.Fixture, srv *httptest.Server, xff []string) []string {
+func xffLoginIPs(t *testing.T, f *apptest.Fixture, srv *httptest.Server, xff []string) []string {
 	t.Helper()
 	for i, v := range xff {
 		body := fmt.Sprintf(`{"email":"nobody%d@stmary.example","password":"wrong password","device":{"id":"xff-device-%d","name":"x"}}`, i, i)
@@ -77,7 +77,7 @@ func TestTrustedProxies(t *testing.T) {
 		srv := httptest.NewServer(httpapi.New(httpapi.Config{App: f.App,
 			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}))
 		t.Cleanup(srv.Close)
-		for i, ip := range loginIPs(t, f, srv, xff) {
+		for i, ip := range xffLoginIPs(t, f, srv, xff) {
 			if ip != "127.0.0.1" {
 				t.Errorf("attempt %d (X-Forwarded-For %q) from an untrusted peer recorded as %q, want the peer", i, xff[i], ip)
 			}
@@ -89,7 +89,7 @@ func TestTrustedProxies(t *testing.T) {
 			netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8")}}))
 		t.Cleanup(srv.Close)
 		want := []string{"127.0.0.1", "203.0.113.5", "203.0.113.5", "203.0.113.5", "2001:db8::8", "10.9.9.9"}
-		got := loginIPs(t, f, srv, xff)
+		got := xffLoginIPs(t, f, srv, xff)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("recorded addresses %v, want %v", got, want)
 		}

@@ -46,7 +46,7 @@ func TestReauthOverHTTP(t *testing.T) {
 	if status, code := call(http.MethodPost, "/api/v1/sessions/current/reauth", `{"password":"not it"}`); status != http.StatusBadRequest {
 		t.Errorf("re-authentication with a wrong password: %d %s, want 400", status, code)
 	}
-	if status, code := call(http.MethodPost, "/api/v1/sessions/current/reauth", `{"password":`+strconvQuote(pw)+`}`); status != http.StatusNoContent {
+	if status, code := call(http.MethodPost, "/api/v1/sessions/current/reauth", `{"password":`+reauthJSONString(pw)+`}`); status != http.StatusNoContent {
 		t.Fatalf("re-authentication: %d %s", status, code)
 	}
 	if status, code := call(http.MethodPost, "/api/v1/mfa/totp", "{}"); status != http.StatusCreated {
@@ -54,4 +54,4 @@ func TestReauthOverHTTP(t *testing.T) {
 	}
 }
 
-func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+func reauthJSONString(s string) string { b, _ := json.Marshal(s); return string(b) }
