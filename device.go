@@ -66,5 +66,6 @@ type Session struct {
 	RevokedAt  time.Time // zero while valid
 	IP         string
 	UserAgent  string
-	MFAPending bool // the session may only enrol a second factor
+	MFAPending bool      // the session may only enrol a second factor
+	AuthAt     time.Time // when the user last proved who they are: sign-in or re-authentication
 }

@@ -26,11 +26,12 @@ const (
 	CodeMethod      Code = "method_not_allowed"
 	CodeIntegrity   Code = "integrity" // stored data failed an integrity check
 
-	CodeMFARequired   Code = "mfa_required"            // a second factor (totp, webauthn or recovery_code) is needed
-	CodeMFAEnrollment Code = "mfa_enrollment_required" // the session may only enrol a second factor
-	CodeDevicePending Code = "device_pending"          // the device waits for an admin's approval
-	CodeDeviceLocked  Code = "device_locked"           // an admin locked the device
-	CodeDeviceWiped   Code = "device_wiped"            // wipe order: erase local data, then confirm
+	CodeMFARequired    Code = "mfa_required"            // a second factor (totp, webauthn or recovery_code) is needed
+	CodeMFAEnrollment  Code = "mfa_enrollment_required" // the session may only enrol a second factor
+	CodeDevicePending  Code = "device_pending"          // the device waits for an admin's approval
+	CodeDeviceLocked   Code = "device_locked"           // an admin locked the device
+	CodeDeviceWiped    Code = "device_wiped"            // wipe order: erase local data, then confirm
+	CodeReauthRequired Code = "reauth_required"         // the change needs a recent password or second factor
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

@@ -34,6 +34,7 @@ var keep = flag.Bool("keep", false, "keep the data dir and print the server log"
 var suite struct {
 	skip       string // why every test skips ("" when they run)
 	base       string // https://127.0.0.1:PORT
+	metrics    string // http://127.0.0.1:PORT of ward's metrics listener
 	bin        string
 	data       string
 	demoOut    string // what 'ward demo' printed
@@ -127,6 +128,11 @@ func setup(browserPath string) (func(), error) {
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	suite.base = "https://" + addr
+	metricsPort, err := freePort()
+	if err != nil {
+		return cleanup, err
+	}
+	suite.metrics = fmt.Sprintf("http://127.0.0.1:%d", metricsPort)
 	suite.data = filepath.Join(tmp, "data")
 
 	// Seed: the demo clinic (twice: the second run must change nothing),
@@ -152,7 +158,8 @@ func setup(browserPath string) (func(), error) {
 	// Serve.
 	suite.serverLog = &lockedBuffer{}
 	ctx, stop := context.WithCancel(context.Background())
-	srv := exec.CommandContext(ctx, suite.bin, "serve", "--data", suite.data, "--addr", addr)
+	srv := exec.CommandContext(ctx, suite.bin, "serve", "--data", suite.data, "--addr", addr,
+		"--metrics-addr", strings.TrimPrefix(suite.metrics, "http://"))
 	srv.Stdout, srv.Stderr = suite.serverLog, suite.serverLog
 	srv.Cancel = func() error { return srv.Process.Signal(os.Interrupt) }
 	srv.WaitDelay = 10 * time.Second

@@ -118,7 +118,7 @@ func TestLiveMessageAndReadReceipt(t *testing.T) {
 // mark) over WebSockets were answered with status.
 func wsAnswered(t *testing.T, route, status string) float64 {
 	t.Helper()
-	res, err := suite.httpClient.Get(suite.base + "/metrics")
+	res, err := suite.httpClient.Get(suite.metrics + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	fs.StringVar(&cfg.DBURL, "db", "", "database for the started server: empty for SQLite, or postgres://… (the run works in a schema of its own, dropped afterwards)")
 	fs.BoolVar(&inProcess, "in-process", false, "run the server inside the bench process (its RSS and CPU then include the bench clients)")
 	fs.StringVar(&cfg.Target, "target", "", "load a running ward at https://host:port instead of starting one")
+	fs.StringVar(&cfg.TargetMetrics, "target-metrics", "", "with --target: its metrics listener (http://host:port, ward serve --metrics-addr), for memory figures")
 	fs.StringVar(&cfg.Org, "org", "", "with --target: the org's slug (MFA optional, device approval off)")
 	fs.StringVar(&cfg.AdminEmail, "admin-email", "", "with --target: an admin of --org, who creates the bench users")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", "", "with --target: the admin's password")

@@ -28,6 +28,13 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&cfg.AuditCheckpointSink, "audit-checkpoint-sink", "", "copy each signed audit checkpoint to file:/path or exec:/path/cmd")
 	fs.BoolVar(&cfg.InsecureBehindTLSProxy, "insecure-behind-tls-proxy", false, "serve plain HTTP behind a TLS-terminating proxy")
 	sendRate := fs.Float64("send-rate", server.DefaultSendRate, "messages a second one clinician or staff member may send, bursts of twice as many (0: no limit); patients: 1 a second, bursts of 20")
+	fs.Func("trusted-proxies", "CIDRs or addresses (comma-separated) of proxies whose X-Forwarded-For names the client", func(s string) error {
+		p, err := server.ParseTrustedProxies(s)
+		cfg.TrustedProxies = p
+		return err
+	})
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "host:port to serve Prometheus /metrics on, plain HTTP, apart from the API (e.g. 127.0.0.1:9090); empty: off")
+	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", server.DefaultMaxConnsPerAddress, "open connections one address may hold (loopback and trusted proxies exempt); negative: no cap")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -11,24 +11,37 @@ import (
 )
 
 // ChangePassword replaces the caller's password after checking the current
-// one. Every other session of the caller ends.
+// one. Every other session of the caller ends. Wrong current passwords
+// count on the account's sign-in throttle (one budget with sign-in) and
+// are audited; the right one re-authenticates the session.
 func (a *App) ChangePassword(ctx context.Context, p *Principal, current, next string) error {
 	if err := p.Can(authz.AccountUpdate); err != nil {
 		return err
 	}
-	var hash string
-	if err := a.store.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		hash, err = tx.PasswordHash(ctx, p.User.ID)
-		return err
-	}); err != nil {
+	if current == "" || len(current) > 4096 {
+		return ward.Errorf(ward.CodeInvalid, "the current password is required")
+	}
+	key := "user:" + p.User.ID
+	if wait, ok := a.account.Check(key); !ok {
+		if err := a.refused(ctx, key, p.User.OrgID, p.IP); err != nil {
+			return err
+		}
+		return rateLimited(wait)
+	}
+	failure, err := a.checkCurrentPassword(ctx, p, current)
+	if err != nil {
 		return err
 	}
-	ok, _, err := a.hasher.Verify(ctx, current, hash)
-	if err != nil && ward.ErrorCode(err) == ward.CodeRateLimited {
-		return err
-	}
-	if !ok {
+	if failure != "" {
+		wait := a.account.Failure(key)
+		ev := p.event(audit.PasswordChangeFailed, "user", p.User.ID)
+		ev.Outcome, ev.Reason = audit.Failure, "the current password was wrong"
+		if err := a.audit.Record(ctx, ev); err != nil {
+			return err
+		}
+		if wait > 0 {
+			return rateLimited(wait)
+		}
 		return ward.Errorf(ward.CodeInvalid, "the current password is wrong")
 	}
 	var orgName string
@@ -46,15 +59,22 @@ func (a *App) ChangePassword(ctx context.Context, p *Principal, current, next st
 	if err != nil {
 		return err
 	}
-	return a.changeAccess(ctx, func(tx *store.Tx) error {
+	err = a.changeAccess(ctx, func(tx *store.Tx) error {
 		if err := tx.SetPasswordHash(ctx, p.User.ID, newHash); err != nil {
 			return err
 		}
 		if _, err := tx.RevokeUserSessions(ctx, p.User.ID, p.Session.ID); err != nil {
 			return err
 		}
+		if err := tx.SetSessionAuthAt(ctx, p.Session.ID, tx.Now); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, p.event(audit.PasswordChanged, "user", p.User.ID))
 	}, p.User.ID)
+	if err == nil {
+		a.account.Success(key)
+	}
+	return err
 }
 
 // RevokeUserSessions ends every session of a user of the caller's org (an

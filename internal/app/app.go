@@ -65,7 +65,9 @@ type App struct {
 	deliveries deliveryFlusher
 	sends      *sendLimiter // sends per user (sendlimit.go)
 
-	signingIn auth.InFlight // sign-ins under way per source address
+	signingIn auth.InFlight    // sign-ins under way per source address
+	refusals  *auth.RefusalLog // sign-in attempts the throttles refused, folded (throttling.go)
+	emailKey  emailKey         // names unknown emails in the audit trail (throttling.go)
 	passkey   *webauthn.WebAuthn
 	blobs     blob.Store
 	// maxAttachment is the most bytes an attachment may have.
@@ -111,6 +113,14 @@ func New(cfg Config) (*App, error) {
 		c := auth.AddressThrottle()
 		c.Now = a.now
 		a.address = auth.NewThrottle(c)
+	}
+	a.refusals = auth.NewRefusalLog(throttleEventWindow, 100_000, a.now)
+	// The key that names unknown emails in the audit is made now, not at
+	// the first failed sign-in: a refused request changes no stored state.
+	if a.keys != nil {
+		if a.emailKey.key, err = a.keys.LoginEmailKey(context.Background()); err != nil {
+			return nil, err
+		}
 	}
 	// Access changes on any node (changeAccess) clear this node's session
 	// cache at once, so another node's revocation is not served from here

@@ -23,6 +23,9 @@ func (a *App) BeginTOTP(ctx context.Context, p *Principal) (TOTPEnrollment, erro
 	if err := p.Can(authz.MFAEnroll); err != nil {
 		return TOTPEnrollment{}, err
 	}
+	if err := a.requireRecentAuth(ctx, p); err != nil {
+		return TOTPEnrollment{}, err
+	}
 	key, err := auth.NewTOTPKey(p.User.Email)
 	if err != nil {
 		return TOTPEnrollment{}, err

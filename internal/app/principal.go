@@ -16,6 +16,10 @@ type Principal struct {
 	// System marks an administrative command run on the host (ward device
 	// wipe, …): it acts with the owner's rights and is audited as "system".
 	System bool
+	// enrolByPolicy: the session was not enrol-only at its sign-in; the
+	// org's policy made it so later (applyPolicy). Its sign-in may be old,
+	// so enrolling still needs a recent re-authentication.
+	enrolByPolicy bool
 }
 
 // actor is p as the audit trail records it.

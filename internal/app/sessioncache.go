@@ -116,8 +116,8 @@ func applyPolicy(p *Principal, secondFactor bool) {
 	if end := p.Session.CreatedAt.Add(p.Policy.SessionLifetime.D()); end.Before(p.Session.ExpiresAt) {
 		p.Session.ExpiresAt = end
 	}
-	if p.Policy.MFARequired && p.User.Role != ward.RolePatient && !secondFactor {
-		p.Session.MFAPending = true
+	if p.Policy.MFARequired && p.User.Role != ward.RolePatient && !secondFactor && !p.Session.MFAPending {
+		p.Session.MFAPending, p.enrolByPolicy = true, true
 	}
 }
 

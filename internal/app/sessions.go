@@ -100,7 +100,7 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 		return audit.Append(ctx, tx, ev)
 	})
 	if failure != "" {
-		return LoginResult{}, a.loginFailed(ctx, accountKey, req, user, failure)
+		return LoginResult{}, a.loginFailed(ctx, loginTarget{found: true, user: user, orgID: user.OrgID, accountKey: accountKey}, req, 0, failure)
 	}
 	if err != nil {
 		return LoginResult{}, err
@@ -124,15 +124,17 @@ type signIn struct {
 // BeginPasskeyLogin): throttling, input checks and the password. Failures
 // are counted by the throttles and audited, with the one answer that
 // reveals no accounts.
+//
+// The account budget is keyed on the account the attempt resolves to (its
+// user id), or on the normalized email when it resolves to none, whatever
+// org string the attempt names. An address over its budget (a NAT that a
+// spray shares with real people) does not refuse the right password: its
+// attempts wait behind everyone else's for the hasher, and only failures
+// get the address's Retry-After. Their failures count on a second budget
+// of the account, for attempts from addresses over theirs, so that a spray
+// from a locked address neither guesses on without limit nor locks the
+// account's owner out elsewhere.
 func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, error) {
-	email := ward.NormalizeEmail(req.Email)
-	accountKey := strings.ToLower(strings.TrimSpace(req.Org)) + "|" + email
-	if wait, ok := a.address.Check(req.IP); !ok {
-		return signIn{}, rateLimited(wait)
-	}
-	if wait, ok := a.account.Check(accountKey); !ok {
-		return signIn{}, rateLimited(wait)
-	}
 	dev := ward.Device{ClientID: req.DeviceID, Name: strings.TrimSpace(req.DeviceName)}
 	if err := dev.Validate(); err != nil {
 		return signIn{}, err
@@ -140,50 +142,87 @@ func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, erro
 	if req.Password == "" || len(req.Password) > 4096 {
 		return signIn{}, ward.Errorf(ward.CodeInvalid, "password is required")
 	}
+	email := ward.NormalizeEmail(req.Email)
+	addrKey := auth.AddressKey(req.IP)
+	addrWait, addrOK := a.address.Check(addrKey)
+	t, err := a.loginUser(ctx, req.Org, email)
+	if err != nil {
+		return signIn{}, err
+	}
+	t.failKey = t.accountKey
+	if !addrOK {
+		t.failKey += "|from-locked-address"
+	}
+	for _, key := range []string{t.accountKey, t.failKey} {
+		if wait, ok := a.account.Check(key); !ok {
+			if err := a.refused(ctx, t.accountKey, t.orgID, req.IP); err != nil {
+				return signIn{}, err
+			}
+			return signIn{}, rateLimited(wait)
+		}
+	}
 
 	// An address that has been failing, or that already has a sign-in under
 	// way, waits behind everyone else for the hasher: a spray queues behind
 	// real users, not in front of them.
 	hashCtx := ctx
-	n := a.signingIn.Enter(req.IP)
-	defer a.signingIn.Leave(req.IP)
-	if n > 1 || a.address.Suspect(req.IP) {
+	n := a.signingIn.Enter(addrKey)
+	defer a.signingIn.Leave(addrKey)
+	if n > 1 || !addrOK || a.address.Suspect(addrKey) {
 		hashCtx = auth.LowPriority(ctx)
 	}
-	user, hash, err := a.loginUser(ctx, req.Org, email)
-	if err != nil && ward.ErrorCode(err) != ward.CodeNotFound {
-		return signIn{}, err
-	}
-	if err != nil {
+	if !t.found {
 		if err := a.hasher.VerifyDummy(hashCtx, req.Password); err != nil {
 			return signIn{}, err
 		}
-		return signIn{}, a.loginFailed(ctx, accountKey, req, ward.User{}, "unknown account")
+		return signIn{}, a.loginFailed(ctx, t, req, addrWait, t.reason)
 	}
-	ok, _, err := a.hasher.Verify(hashCtx, req.Password, hash)
+	ok, _, err := a.hasher.Verify(hashCtx, req.Password, t.hash)
 	if err != nil && ward.ErrorCode(err) == ward.CodeUnavailable {
 		return signIn{}, err // the hasher stayed busy until the request gave up
 	}
 	if !ok || err != nil {
-		return signIn{}, a.loginFailed(ctx, accountKey, req, user, "bad password")
+		return signIn{}, a.loginFailed(ctx, t, req, addrWait, "bad password")
 	}
-	if user.Disabled {
-		return signIn{}, a.loginFailed(ctx, accountKey, req, user, "account disabled")
+	if t.user.Disabled {
+		return signIn{}, a.loginFailed(ctx, t, req, addrWait, "account disabled")
 	}
-	return signIn{user: user, device: dev, accountKey: accountKey}, nil
+	return signIn{user: t.user, device: dev, accountKey: t.accountKey}, nil
 }
 
-// loginUser finds the account an email signs in to, with its password hash.
-func (a *App) loginUser(ctx context.Context, org, email string) (ward.User, string, error) {
-	var u ward.User
-	var hash string
+// loginTarget is the account a sign-in attempt names, if any.
+type loginTarget struct {
+	found      bool
+	user       ward.User
+	hash       string
+	orgID      string // the user's org, or the org the attempt named when it exists
+	accountKey string // the throttle key: the user id, or the email when unresolved
+	failKey    string // where a failure counts: accountKey, or its budget for locked addresses
+	emailTag   string // for an unresolved email: its HMAC, as the audit names it
+	reason     string // for an unresolved email: why, for the audit
+}
+
+// loginUser finds the account an email signs in to, with its password
+// hash. An email of no account, or of accounts in several orgs when the
+// attempt names none, resolves to nothing (found false): the caller answers
+// as for a wrong password, after the same work, so answers reveal no
+// accounts.
+func (a *App) loginUser(ctx context.Context, org, email string) (loginTarget, error) {
+	var t loginTarget
 	err := a.store.Read(ctx, func(tx *store.Tx) error {
-		if org != "" {
-			o, err := tx.OrgBySlug(ctx, strings.ToLower(strings.TrimSpace(org)))
+		t = loginTarget{reason: "unknown account"}
+		if slug := strings.ToLower(strings.TrimSpace(org)); slug != "" {
+			o, err := tx.OrgBySlug(ctx, slug)
+			if ward.ErrorCode(err) == ward.CodeNotFound {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
-			if u, err = tx.UserByEmail(ctx, o.ID, email); err != nil {
+			t.orgID = o.ID
+			if t.user, err = tx.UserByEmail(ctx, o.ID, email); ward.ErrorCode(err) == ward.CodeNotFound {
+				return nil
+			} else if err != nil {
 				return err
 			}
 		} else {
@@ -193,18 +232,29 @@ func (a *App) loginUser(ctx context.Context, org, email string) (ward.User, stri
 			}
 			switch len(users) {
 			case 0:
-				return ward.Errorf(ward.CodeNotFound, "no such user")
+				return nil
 			case 1:
-				u = users[0]
+				t.user = users[0]
 			default:
-				return ward.Errorf(ward.CodeInvalid, "this email belongs to several orgs: give the org")
+				t.reason = "email of accounts in several orgs, and no org given"
+				return nil
 			}
 		}
 		var err error
-		hash, err = tx.PasswordHash(ctx, u.ID)
+		t.hash, err = tx.PasswordHash(ctx, t.user.ID)
+		t.found, t.orgID = err == nil, t.user.OrgID
 		return err
 	})
-	return u, hash, err
+	if err != nil {
+		return t, err
+	}
+	if t.found {
+		t.accountKey = "user:" + t.user.ID
+		return t, nil
+	}
+	t.accountKey = "email:" + email
+	t.emailTag, err = a.emailTag(ctx, email)
+	return t, err
 }
 
 // secondFactor checks the user's TOTP code, passkey assertion or recovery
@@ -303,14 +353,28 @@ func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward
 	return d, newSecret, nil, tx.TouchDevice(ctx, d.ID, ip, tx.Now)
 }
 
-// loginFailed counts and audits a failed sign-in and returns the one answer.
-func (a *App) loginFailed(ctx context.Context, accountKey string, req LoginRequest, u ward.User, reason string) error {
-	wait := a.account.Failure(accountKey)
-	if w := a.address.Failure(req.IP); w > wait {
-		wait = w
+// loginFailed counts and audits a failed sign-in and returns the one
+// answer. addrWait is the block the address was under before the attempt:
+// its failures are answered with it. Failures for unknown accounts from an
+// address already over its budget (a spray) are folded into the address's
+// login.throttled events rather than audited one by one.
+func (a *App) loginFailed(ctx context.Context, t loginTarget, req LoginRequest, addrWait time.Duration, reason string) error {
+	addrKey := auth.AddressKey(req.IP)
+	if t.failKey == "" {
+		t.failKey = t.accountKey
 	}
-	ev := audit.Event{OrgID: u.OrgID, Action: audit.LoginFailed, ResourceType: "user", ResourceID: u.ID,
-		Actor: audit.Actor{UserID: u.ID, Role: string(u.Role), IP: req.IP}, Outcome: audit.Failure, Reason: reason}
+	wait := max(a.account.Failure(t.failKey), a.address.Failure(addrKey), addrWait)
+	if addrWait > 0 && !t.found {
+		if err := a.refused(ctx, "address:"+addrKey, "", req.IP); err != nil {
+			return err
+		}
+		return rateLimited(wait)
+	}
+	ev := audit.Event{OrgID: t.orgID, Action: audit.LoginFailed, ResourceType: "user", ResourceID: t.user.ID,
+		Actor: audit.Actor{UserID: t.user.ID, Role: string(t.user.Role), IP: req.IP}, Outcome: audit.Failure, Reason: reason}
+	if !t.found {
+		ev.ResourceID = "unknown-" + t.emailTag
+	}
 	if err := a.audit.Record(ctx, ev); err != nil {
 		return err
 	}

@@ -123,6 +123,9 @@ func (a *App) BeginPasskeyRegistration(ctx context.Context, p *Principal) (Passk
 	if err := p.Can(authz.MFAEnroll); err != nil {
 		return PasskeyChallenge{}, err
 	}
+	if err := a.requireRecentAuth(ctx, p); err != nil {
+		return PasskeyChallenge{}, err
+	}
 	var out PasskeyChallenge
 	err := a.store.Write(ctx, func(tx *store.Tx) error {
 		creds, err := tx.WebAuthnCredentials(ctx, p.User.ID)
@@ -236,6 +239,9 @@ func (a *App) Passkeys(ctx context.Context, p *Principal) ([]Passkey, error) {
 // requires MFA, the last second factor cannot be removed.
 func (a *App) DeletePasskey(ctx context.Context, p *Principal, id string) error {
 	if err := p.Can(authz.MFAEnroll); err != nil {
+		return err
+	}
+	if err := a.requireRecentAuth(ctx, p); err != nil {
 		return err
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(id)

@@ -15,7 +15,16 @@ const (
 	MFAEnrolled     Action = "mfa.enrolled"
 	MFAFailed       Action = "mfa.failed"
 	PasswordChanged Action = "password.changed"
-	LoginThrottled  Action = "login.throttled" // sign-in attempts the throttle refused, counted per window (Throttled)
+	// PasswordChangeFailed is a password change refused because the
+	// current password was wrong.
+	PasswordChangeFailed Action = "password.change_failed"
+	// SessionReauthenticated is a re-authentication of a session (outcome
+	// success, or failure for a wrong password or code).
+	SessionReauthenticated Action = "session.reauthenticated"
+	// LoginThrottled counts sign-in attempts a throttle refused, at most
+	// one event per key (account or address) per minute; the reason starts
+	// with how many were refused since the last event.
+	LoginThrottled Action = "login.throttled"
 )
 
 // Users and teams.
@@ -70,7 +79,7 @@ const (
 func Actions() []Action {
 	return []Action{
 		LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
-		LoginThrottled,
+		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
@@ -84,7 +93,7 @@ func Actions() []Action {
 func (a Action) Valid() bool {
 	switch a {
 	case LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
-		LoginThrottled,
+		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,

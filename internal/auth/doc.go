@@ -10,7 +10,9 @@
 //   - opaque session tokens, stored hashed, and CSRF tokens bound to them
 //     (session.go, csrf.go);
 //   - an in-memory throttle of failed attempts per account and per address
-//     (throttle.go).
+//     (throttle.go), address keys that bucket IPv6 by /64, and a log that
+//     folds refused attempts into at most one report per key and window
+//     (throttle_keys.go).
 //
 // Nothing here touches a database, the network or the clock directly: callers
 // in internal/app pass in what is stored and store what comes out. The policy

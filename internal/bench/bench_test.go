@@ -78,6 +78,10 @@ func TestRunInProcess(t *testing.T) {
 	if res.Frames < res.Delivered {
 		t.Errorf("frames %d < delivered %d", res.Frames, res.Delivered)
 	}
+	// The heap figures come from the server's metrics listener.
+	if !res.HeapSettled {
+		t.Errorf("the server's heap was not read from its metrics listener (heap_settled false)\n%s", out.String())
+	}
 }
 
 func TestValidate(t *testing.T) {

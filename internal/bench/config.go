@@ -16,11 +16,15 @@ type Config struct {
 	// empty starts one on DataDir (empty: a temporary folder, removed
 	// afterwards) and DBURL (empty: SQLite in DataDir; postgres://…, where
 	// the run makes a schema of its own and drops it afterwards).
-	Target  string
-	DataDir string
-	DBURL   string
+	Target string
+	// TargetMetrics is the metrics listener (http://host:port) of Target,
+	// when it has one (ward serve --metrics-addr); empty: no memory figures.
+	TargetMetrics string
+	DataDir       string
+	DBURL         string
 	// ServeCommand starts ward as a child process (argv, e.g. the ward
-	// binary and "serve"); --data, --addr and --db are appended. Nil runs
+	// binary and "serve"); --data, --addr, --metrics-addr and --db are
+	// appended. Nil runs
 	// the server inside this process (its memory and CPU figures then
 	// include the benchmark's own clients).
 	ServeCommand []string

@@ -59,7 +59,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		insecure = cfg.InsecureSkipVerify
 		hc = httpClient(insecure)
 		res.Server, res.Database = "remote", "remote"
-		t = &target{base: cfg.Target, kind: "remote", stop: func() error { return nil }}
+		t = &target{base: cfg.Target, metrics: cfg.TargetMetrics, kind: "remote", stop: func() error { return nil }}
 		fmt.Fprintf(out, "creating %d users in org %s on %s…\n", cfg.Users, cfg.Org, cfg.Target)
 		slug = cfg.Org
 		if emails, err = createRemote(ctx, cfg, hc, run); err != nil {

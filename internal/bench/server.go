@@ -24,11 +24,12 @@ import (
 
 // target is the ward server under load.
 type target struct {
-	base string // https://host:port
-	kind string // "child", "in-process" or "remote"
-	pid  int    // the process whose RSS and CPU are read from /proc (0: scrape /metrics)
-	stop func() error
-	log  string // the server's log file, when we started it
+	base    string // https://host:port
+	metrics string // http://host:port of the server's metrics listener ("": none)
+	kind    string // "child", "in-process" or "remote"
+	pid     int    // the process whose RSS and CPU are read from /proc (0: scrape /metrics)
+	stop    func() error
+	log     string // the server's log file, when we started it
 }
 
 // startServer starts ward on cfg.DataDir (which holds the org and users
@@ -42,7 +43,8 @@ func startServer(ctx context.Context, cfg Config, dataDir string) (*target, erro
 	if cfg.ServeCommand == nil {
 		return startInProcess(ctx, cfg, dataDir, logf, logPath)
 	}
-	args := append(append([]string(nil), cfg.ServeCommand[1:]...), "--data", dataDir, "--addr", "127.0.0.1:0")
+	args := append(append([]string(nil), cfg.ServeCommand[1:]...), "--data", dataDir, "--addr", "127.0.0.1:0",
+		"--metrics-addr", "127.0.0.1:0")
 	if cfg.DBURL != "" {
 		args = append(args, "--db", cfg.DBURL)
 	}
@@ -60,9 +62,16 @@ func startServer(ctx context.Context, cfg Config, dataDir string) (*target, erro
 	}
 	waitc := make(chan error, 1)
 	addrc := make(chan string, 1)
+	metricsc := make(chan string, 1) // ward prints it before the serving line
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if _, rest, ok := strings.Cut(sc.Text(), "ward metrics are served on "); ok {
+				select {
+				case metricsc <- strings.TrimSuffix(strings.TrimSpace(rest), "/metrics"):
+				default:
+				}
+			}
 			if _, rest, ok := strings.Cut(sc.Text(), "ward is serving on "); ok {
 				u, _, _ := strings.Cut(rest, " ")
 				select {
@@ -87,6 +96,10 @@ func startServer(ctx context.Context, cfg Config, dataDir string) (*target, erro
 	}
 	select {
 	case t.base = <-addrc:
+		select {
+		case t.metrics = <-metricsc:
+		default:
+		}
 		return t, nil
 	case err := <-waitc:
 		return nil, fmt.Errorf("ward serve ended before serving (%v): %s", err, logTail(logPath))
@@ -103,14 +116,16 @@ func startInProcess(ctx context.Context, cfg Config, dataDir string, logf *os.Fi
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
-	scfg := server.Config{DataDir: dataDir, DBURL: cfg.DBURL, Addr: "127.0.0.1:0",
-		Logger: slog.New(slog.NewJSONHandler(logf, nil)), Started: func(a string) { addrc <- a }}
+	var metricsAddr string // set before Started is called
+	scfg := server.Config{DataDir: dataDir, DBURL: cfg.DBURL, Addr: "127.0.0.1:0", MetricsAddr: "127.0.0.1:0",
+		MetricsStarted: func(a string) { metricsAddr = a },
+		Logger:         slog.New(slog.NewJSONHandler(logf, nil)), Started: func(a string) { addrc <- a }}
 	go func() { done <- server.Run(sctx, scfg); logf.Close() }()
 	t := &target{kind: "in-process", pid: os.Getpid(), log: logPath}
 	t.stop = func() error { cancel(); return <-done }
 	select {
 	case a := <-addrc:
-		t.base = "https://" + a
+		t.base, t.metrics = "https://"+a, "http://"+metricsAddr
 		return t, nil
 	case err := <-done:
 		cancel()
@@ -142,7 +157,7 @@ type procSample struct {
 // always from /metrics.
 func (t *target) sample(ctx context.Context, hc *http.Client) procSample {
 	var s procSample
-	m := scrapeMetrics(ctx, hc, t.base)
+	m := scrapeMetrics(ctx, hc, t.metrics)
 	s.stack = uint64(m["go_memstats_stack_inuse_bytes"])
 	live, ok := m["go_gc_heap_live_bytes"] // the heap the last GC found live
 	if !ok {
@@ -168,7 +183,7 @@ func (t *target) sample(ctx context.Context, hc *http.Client) procSample {
 // allocates a little each time; gc reports whether it did.
 func (t *target) settledSample(ctx context.Context, hc *http.Client) (s procSample, gc bool) {
 	const key = "go_gc_duration_seconds_count"
-	start, ok := scrapeMetrics(ctx, hc, t.base)[key]
+	start, ok := scrapeMetrics(ctx, hc, t.metrics)[key]
 	deadline := time.Now().Add(15 * time.Second)
 	for ok && ctx.Err() == nil && time.Now().Before(deadline) {
 		var wg sync.WaitGroup
@@ -178,7 +193,7 @@ func (t *target) settledSample(ctx context.Context, hc *http.Client) (s procSamp
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				m := scrapeMetrics(ctx, hc, t.base)
+				m := scrapeMetrics(ctx, hc, t.metrics)
 				mu.Lock()
 				if m[key] >= start+4 {
 					last = m
@@ -272,9 +287,13 @@ func sampleHost() hostSample {
 // clockTicks is USER_HZ, 100 on every Linux ward runs on.
 const clockTicks = 100
 
-// scrapeMetrics reads the unlabelled samples of ward's /metrics page.
+// scrapeMetrics reads the unlabelled samples of ward's /metrics page, from
+// the server's metrics listener at base (none when base is empty).
 func scrapeMetrics(ctx context.Context, hc *http.Client, base string) map[string]float64 {
 	out := map[string]float64{}
+	if base == "" {
+		return out
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)

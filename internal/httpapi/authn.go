@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -102,7 +101,11 @@ func (h *Handler) public(pattern string, fn publicHandler) {
 
 func (h *Handler) register(pattern string, action authz.Action, fn http.HandlerFunc) {
 	h.patterns = append(h.patterns, Route{Pattern: pattern, Action: action})
-	h.mux.HandleFunc(pattern, fn)
+	upload := strings.HasSuffix(pattern, "/attachments") && strings.HasPrefix(pattern, "POST ")
+	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		h.bodyDeadline(w, r, upload)
+		fn(w, r)
+	})
 }
 
 // Route is a registered pattern and the authz action it needs ("" for
@@ -145,7 +148,7 @@ func (h *Handler) authenticateWith(r *http.Request, authn func(ctx context.Conte
 	if fromCookie && !safeMethod(r.Method) && !auth.CheckCSRF(token, r.Header.Get(auth.CSRFHeader)) {
 		return nil, ward.Errorf(ward.CodeForbidden, "missing or wrong %s header", auth.CSRFHeader)
 	}
-	return authn(r.Context(), token, clientIP(r))
+	return authn(r.Context(), token, h.clientIP(r))
 }
 
 func sessionToken(r *http.Request) (token string, fromCookie bool) {
@@ -164,15 +167,4 @@ func sessionToken(r *http.Request) (token string, fromCookie bool) {
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-// clientIP is the peer address. (Behind a proxy this is the proxy; reading
-// X-Forwarded-For safely needs a trusted-proxy list, which ward does not
-// have yet.)
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

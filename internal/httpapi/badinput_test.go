@@ -297,6 +297,11 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "common new password", token: staff, ctype: j, body: fmt.Sprintf(`{"current_password":%q,"new_password":"password123456"}`, e.pw[ward.RoleStaff]), status: 400, code: ward.CodeInvalid},
 			{name: "missing new password", token: staff, ctype: j, body: fmt.Sprintf(`{"current_password":%q}`, e.pw[ward.RoleStaff]), status: 400, code: ward.CodeInvalid},
 		}),
+		"POST /api/v1/sessions/current/reauth": cat(jsonCases(staff, noID, `{"password":1}`), noCSRF(staff), []badCase{
+			{name: "neither password nor code", token: staff, ctype: j, body: `{}`, status: 400, code: ward.CodeInvalid},
+			{name: "both password and code", token: staff, ctype: j, body: `{"password":"x","totp":"123456"}`, status: 400, code: ward.CodeInvalid},
+			{name: "wrong password", token: staff, ctype: j, body: `{"password":"not it at all"}`, status: 400, code: ward.CodeInvalid},
+		}),
 		"POST /api/v1/mfa/totp": cat(garbage, noCSRF(staff)),
 		"POST /api/v1/mfa/totp/confirm": cat(jsonCases(staff, noID, `{"code":123456}`), []badCase{
 			{name: "no enrolment begun", token: staff, ctype: j, body: `{"code":"123456"}`, status: 409, code: ward.CodeConflict},

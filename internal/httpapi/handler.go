@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"time"
@@ -31,6 +32,12 @@ type Config struct {
 	// TLS or (BehindTLSProxy) through a TLS-terminating proxy, else http.
 	PublicOrigin   string
 	BehindTLSProxy bool
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (clientaddr.go); empty: the peer is the client.
+	TrustedProxies []netip.Prefix
+	// BodyTimeout and UploadTimeout bound how long reading a request's body
+	// may take (attachment uploads get UploadTimeout); zero: the defaults.
+	BodyTimeout, UploadTimeout time.Duration
 }
 
 // Handler serves ward's HTTP API.
@@ -49,6 +56,9 @@ type Handler struct {
 	// acceptOpts lets the WebSocket library's own Origin check (host only)
 	// accept the public URL's host too; nil: the request's host only.
 	acceptOpts *websocket.AcceptOptions
+
+	trusted                    []netip.Prefix
+	bodyTimeout, uploadTimeout time.Duration
 }
 
 // New builds the handler with its own metrics registry.
@@ -60,7 +70,14 @@ func New(cfg Config) *Handler {
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := &Handler{app: cfg.App, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
-		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy}
+		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
+		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
+	if h.bodyTimeout <= 0 {
+		h.bodyTimeout = DefaultBodyTimeout
+	}
+	if h.uploadTimeout <= 0 {
+		h.uploadTimeout = DefaultUploadTimeout
+	}
 	if cfg.PublicOrigin != "" {
 		h.origin, _ = normalOrigin(cfg.PublicOrigin)
 		if u, err := url.Parse(h.origin); err == nil {
@@ -85,7 +102,6 @@ func (h *Handler) Routes() []Route { return append([]Route(nil), h.patterns...) 
 func (h *Handler) routes() {
 	h.public("GET /healthz", h.healthz)
 	h.public("GET /readyz", h.readyz)
-	h.public("GET /metrics", h.metricsPage)
 
 	h.public("POST /api/v1/sessions", h.login)
 	h.route("GET /api/v1/sessions", authz.SessionList, h.listSessions)
@@ -93,6 +109,7 @@ func (h *Handler) routes() {
 	h.route("DELETE /api/v1/sessions/current", authz.SessionDelete, h.logout)
 	h.route("DELETE /api/v1/sessions/{id}", authz.SessionDelete, h.revokeSession)
 	h.route("GET /api/v1/me", authz.AccountRead, h.me)
+	h.route("POST /api/v1/sessions/current/reauth", authz.MFAEnroll, h.reauth)
 	h.route("PUT /api/v1/me/password", authz.AccountUpdate, h.changePassword)
 	h.route("POST /api/v1/mfa/totp", authz.MFAEnroll, h.beginTOTP)
 	h.route("POST /api/v1/mfa/totp/confirm", authz.MFAEnroll, h.confirmTOTP)
@@ -135,9 +152,13 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) metricsPage(w http.ResponseWriter, r *http.Request) error {
-	h.promHandler.ServeHTTP(w, r)
-	return nil
+// Metrics serves the Prometheus metrics. It is not on the API's mux: the
+// server serves it on its own listener (--metrics-addr), never to the
+// public.
+func (h *Handler) Metrics() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h.promHandler)
+	return mux
 }
 
 func (h *Handler) notFound(w http.ResponseWriter, r *http.Request) error {

@@ -49,7 +49,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	lr := app.LoginRequest{
 		Org: req.Org, Email: req.Email, Password: req.Password, TOTP: req.TOTP, RecoveryCode: req.RecoveryCode,
-		DeviceID: req.Device.ID, DeviceSecret: req.Device.Secret, DeviceName: req.Device.Name, IP: clientIP(r), UserAgent: r.UserAgent(),
+		DeviceID: req.Device.ID, DeviceSecret: req.Device.Secret, DeviceName: req.Device.Name, IP: h.clientIP(r), UserAgent: r.UserAgent(),
 	}
 	if req.WebAuthn != nil {
 		if err := req.WebAuthn.check(); err != nil {
@@ -176,6 +176,24 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, p *app.
 		return err
 	}
 	if err := h.app.ChangePassword(r.Context(), p, req.Current, req.New); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// reauth proves again who the caller is, with the password or a TOTP code,
+// so that the session may change a second factor for the next few minutes
+// (routes that need it answer 403 reauth_required).
+func (h *Handler) reauth(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	var req struct {
+		Password string `json:"password"`
+		TOTP     string `json:"totp"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := h.app.Reauthenticate(r.Context(), p, req.Password, req.TOTP); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

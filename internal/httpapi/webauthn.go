@@ -127,7 +127,7 @@ func (h *Handler) passkeyLoginChallenge(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	ch, err := h.app.BeginPasskeyLogin(r.Context(), app.LoginRequest{Org: req.Org, Email: req.Email, Password: req.Password,
-		DeviceID: req.Device.ID, DeviceName: req.Device.Name, IP: clientIP(r), UserAgent: r.UserAgent()})
+		DeviceID: req.Device.ID, DeviceName: req.Device.Name, IP: h.clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func (h *Handler) websocket(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The socket outlives the request: it gets a context of its own.
 	ctx := context.Background()
-	ip := clientIP(r)
+	ip := h.clientIP(r)
 	var p *app.Principal
 	var authErr error
 	if token, fromCookie := sessionToken(r); token != "" {

@@ -25,6 +25,7 @@ type wsEnv struct {
 	f    *apptest.Fixture
 	hub  *realtime.Hub
 	srv  *httptest.Server
+	h    *httpapi.Handler
 	url  string      // ws://host/api/v1/ws
 	logs *syncBuffer // the handler's log, JSON lines
 }
@@ -34,14 +35,15 @@ func newWSEnv(t *testing.T, opts realtime.HubOptions) *wsEnv {
 	f := apptest.New(t, false)
 	hub := realtime.NewHub(f.App.Broker(), opts)
 	logs := &syncBuffer{}
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{App: f.App, Hub: hub, Logger: slog.New(slog.NewJSONHandler(logs, nil))}))
+	h := httpapi.New(httpapi.Config{App: f.App, Hub: hub, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		hub.Close(ctx)
 		srv.Close()
 	})
-	return &wsEnv{f: f, hub: hub, srv: srv, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/ws", logs: logs}
+	return &wsEnv{f: f, hub: hub, srv: srv, h: h, url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/ws", logs: logs}
 }
 
 // login signs in email on device and returns the token.

@@ -3,8 +3,8 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -57,16 +57,15 @@ func newTrio(t *testing.T, e *wsEnv) trio {
 	return r
 }
 
-// metricsPage is the server's /metrics text.
+// metricsPage is the server's /metrics text (served apart from the API).
 func metricsPage(t *testing.T, e *wsEnv) string {
 	t.Helper()
-	resp, err := http.Get(e.srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	rec := httptest.NewRecorder()
+	e.h.Metrics().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("/metrics: %d", rec.Code)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return string(body)
+	return rec.Body.String()
 }
 
 // problemCode is the code of an error frame ("" for any other frame).

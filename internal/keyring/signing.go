@@ -96,3 +96,19 @@ func (k *Keyring) createSecret(ctx context.Context, name string, size int) (stor
 	})
 	return row, err
 }
+
+// LoginEmailKeyName is the keyring_secrets row of the key that names the
+// emails of failed sign-ins for unknown accounts in the audit trail.
+const LoginEmailKeyName = "login-email-hmac"
+
+// LoginEmailKey returns the HMAC key under which the audit trail names an
+// email that matched no account, creating it on first use. Like the audit
+// signing key it is stored wrapped by the master key, so the database
+// alone does not turn those names back into emails.
+func (k *Keyring) LoginEmailKey(ctx context.Context) ([]byte, error) {
+	key, err := k.secret(ctx, LoginEmailKeyName, 32)
+	if err != nil {
+		return nil, fmt.Errorf("login email key: %w", err)
+	}
+	return key, nil
+}

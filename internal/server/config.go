@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/wardhealth/ward/internal/app"
@@ -26,6 +27,17 @@ type Config struct {
 	// InsecureBehindTLSProxy serves plain HTTP, for a TLS-terminating proxy
 	// in front. ward warns loudly when it is set.
 	InsecureBehindTLSProxy bool
+	// TrustedProxies are the peers (proxies, load balancers) whose
+	// X-Forwarded-For names the client: the rightmost address in it that is
+	// not itself a trusted proxy. Empty: the peer is the client.
+	TrustedProxies []netip.Prefix
+	// MetricsAddr (host:port) serves Prometheus metrics at /metrics over
+	// plain HTTP, apart from the API; empty: no metrics listener.
+	MetricsAddr string
+	// MaxConnsPerAddress caps the connections one address may hold open;
+	// loopback and trusted proxies are exempt. 0: DefaultMaxConnsPerAddress;
+	// negative: no cap.
+	MaxConnsPerAddress int
 
 	// AuditCheckpointSink gets a copy of every signed audit checkpoint:
 	// "file:/path" appends JSON lines, "exec:/path/cmd" runs a command with
@@ -47,6 +59,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Started, when set, is called with the listening address once ward serves.
 	Started func(addr string)
+	// MetricsStarted, when set, is called with the metrics listener's
+	// address before Started.
+	MetricsStarted func(addr string)
 }
 
 // Defaults for the flags.

@@ -76,3 +76,30 @@ func runMessagingJobs(ctx context.Context, a *app.App, st *store.Store, log *slo
 		}
 	}
 }
+
+// throttleAuditEvery is how often the sign-in attempts the throttles
+// refused, folded in memory, are written to the audit trail.
+const throttleAuditEvery = time.Minute
+
+// runThrottleAudit writes the folded counts of refused sign-in attempts
+// (login.throttled) every throttleAuditEvery, and all that is left when
+// ctx ends. The throttles are per node, so every node runs it.
+func runThrottleAudit(ctx context.Context, a *app.App, log *slog.Logger) {
+	t := time.NewTicker(throttleAuditEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := a.FlushThrottleEvents(fctx, true); err != nil {
+				log.Error("audit of throttled sign-ins failed", "err", err.Error())
+			}
+			return
+		case <-t.C:
+			if err := a.FlushThrottleEvents(ctx, false); err != nil && ctx.Err() == nil {
+				log.Error("audit of throttled sign-ins failed", "err", err.Error())
+			}
+		}
+	}
+}

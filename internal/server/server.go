@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,7 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/wardhealth/ward/internal/httpapi"
@@ -36,6 +39,13 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
 	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("cannot listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
 
 	// A certificate that exists is loaded before anything else is touched,
 	// so a corrupt one fails the start with the data dir unchanged.
@@ -63,7 +73,8 @@ func Run(ctx context.Context, cfg Config) error {
 			"so someone who can write it can delete the newest checkpoints unseen; see docs/audit.md")
 	}
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
-	hcfg := httpapi.Config{App: env.App, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy}
+	hcfg := httpapi.Config{App: env.App, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
+		TrustedProxies: cfg.TrustedProxies}
 	if cfg.PublicURL != "" {
 		rp, err := RelyingParty(cfg)
 		if err != nil {
@@ -86,7 +97,15 @@ func Run(ctx context.Context, cfg Config) error {
 	msgJobsDone := make(chan struct{})
 	go func() { defer close(msgJobsDone); runMessagingJobs(jobs, env.App, env.Store, cfg.Logger) }()
 	defer func() { stopJobs(); <-msgJobsDone }()
+	throttleDone := make(chan struct{})
+	go func() { defer close(throttleDone); runThrottleAudit(jobs, env.App, cfg.Logger) }()
+	defer func() { stopJobs(); <-throttleDone }()
 
+	if cfg.MaxConnsPerAddress >= 0 {
+		ln = newConnLimiter(ln, cmp.Or(cfg.MaxConnsPerAddress, DefaultMaxConnsPerAddress), func(a netip.Addr) bool {
+			return a.IsLoopback() || slices.ContainsFunc(cfg.TrustedProxies, func(p netip.Prefix) bool { return p.Contains(a) })
+		})
+	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -123,6 +142,10 @@ func Run(ctx context.Context, cfg Config) error {
 		fmt.Fprintf(cfg.Stdout, "TLS certificate SHA-256 fingerprint: %s\n", fp)
 		srv.TLSConfig = tlsConfig(cert)
 		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+
+	if metricsLn != nil {
+		defer serveMetrics(ctx, cfg, metricsLn, h.Metrics())()
 	}
 
 	addr := ln.Addr().String()
@@ -203,4 +226,23 @@ func selfSignedExists(dir string) bool {
 	_, err := os.Stat(dir + "/tls/cert.pem")
 	_, err2 := os.Stat(dir + "/tls/key.pem")
 	return err == nil || err2 == nil
+}
+
+// serveMetrics serves Prometheus metrics on ln (cfg.MetricsAddr), plain
+// HTTP, until stop is called. It is a listener of its own so that the public
+// address never answers /metrics (route names, counts and the process's
+// figures are for operators); give it a loopback or management address.
+func serveMetrics(ctx context.Context, cfg Config, ln net.Listener, h http.Handler) (stop func()) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	done := make(chan struct{})
+	go func() { defer close(done); srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	cfg.Logger.Info("metrics serving", "url", "http://"+addr+"/metrics")
+	fmt.Fprintf(cfg.Stdout, "ward metrics are served on http://%s/metrics\n", addr)
+	if cfg.MetricsStarted != nil {
+		cfg.MetricsStarted(addr)
+	}
+	return func() { srv.Close(); <-done }
 }

@@ -7,14 +7,14 @@ import (
 	"github.com/wardhealth/ward"
 )
 
-const sessionCols = "id, token_hash, org_id, user_id, device_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, mfa_pending"
+const sessionCols = "id, token_hash, org_id, user_id, device_id, created_at, last_seen_at, expires_at, revoked_at, ip, user_agent, mfa_pending, auth_at"
 
 // CreateSession stores a new session, stamped with the transaction time.
 func (tx *Tx) CreateSession(ctx context.Context, s *ward.Session) error {
-	s.CreatedAt, s.LastSeenAt = tx.Now, tx.Now
-	_, err := tx.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+	s.CreatedAt, s.LastSeenAt, s.AuthAt = tx.Now, tx.Now, tx.Now
+	_, err := tx.exec(ctx, "INSERT INTO sessions ("+sessionCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 		s.ID, s.TokenHash, s.OrgID, s.UserID, s.DeviceID, micros(s.CreatedAt), micros(s.LastSeenAt),
-		micros(s.ExpiresAt), int64(0), s.IP, s.UserAgent, boolInt(s.MFAPending))
+		micros(s.ExpiresAt), int64(0), s.IP, s.UserAgent, boolInt(s.MFAPending), micros(s.AuthAt))
 	return err
 }
 
@@ -72,17 +72,19 @@ type sessionRow struct {
 	s                               ward.Session
 	created, seen, expires, revoked int64
 	pending                         int
+	authAt                          int64
 }
 
 func (r *sessionRow) dest() []any {
 	return []any{&r.s.ID, &r.s.TokenHash, &r.s.OrgID, &r.s.UserID, &r.s.DeviceID, &r.created, &r.seen, &r.expires,
-		&r.revoked, &r.s.IP, &r.s.UserAgent, &r.pending}
+		&r.revoked, &r.s.IP, &r.s.UserAgent, &r.pending, &r.authAt}
 }
 
 func (r *sessionRow) session() ward.Session {
 	s := r.s
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicros(r.created), fromMicros(r.seen), fromMicros(r.expires)
 	s.MFAPending = r.pending != 0
+	s.AuthAt = fromMicros(r.authAt)
 	if r.revoked != 0 {
 		s.RevokedAt = fromMicros(r.revoked)
 	}
@@ -93,4 +95,19 @@ func (r *sessionRow) session() ward.Session {
 // a second factor.
 func (tx *Tx) ClearMFAPending(ctx context.Context, id string) error {
 	return tx.execOne(ctx, "UPDATE sessions SET mfa_pending = 0 WHERE id = $1", id)
+}
+
+// SessionAuthAt reads when a session's user last proved who they are (a
+// sign-in or a re-authentication), from the store rather than any cache.
+func (tx *Tx) SessionAuthAt(ctx context.Context, id string) (time.Time, error) {
+	var at int64
+	if err := tx.queryRow(ctx, "SELECT auth_at FROM sessions WHERE id = $1", id).Scan(&at); err != nil {
+		return time.Time{}, tx.d.wrap(err)
+	}
+	return fromMicros(at), nil
+}
+
+// SetSessionAuthAt records that a session's user proved who they are at at.
+func (tx *Tx) SetSessionAuthAt(ctx context.Context, id string, at time.Time) error {
+	return tx.execOne(ctx, "UPDATE sessions SET auth_at = $1 WHERE id = $2", micros(at), id)
 }

@@ -171,6 +171,7 @@ export interface Policy {
   idle_timeout: number;
   session_lifetime: number;
   device_approval: boolean;
+  escalation_opens_history: boolean;
   urgent_renotify: number;
   urgent_escalate: number;
   message_lifespan: number;

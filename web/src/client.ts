@@ -359,8 +359,12 @@ export class Ward {
       // 4401/4403: the session or device is done; /me says why (and a
       // wipe order is carried out by the API hooks). A session that a new
       // policy made enrol-only (MFA now required) goes to enrolment.
-      onFatal: () =>
-        void this.api.get<Me>("/api/v1/me", { background: true }).then(
+      // 4409: the user's role changed; the session stands but every screen
+      // may differ (an admin reads no messages): start again from /me.
+      onFatal: (code) =>
+        code === 4409
+          ? location.reload()
+          : void this.api.get<Me>("/api/v1/me", { background: true }).then(
           (me) => {
             if (me.mfa_enrollment_required) {
               this.stopBackground();

@@ -38,8 +38,10 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-// Close statuses after which reconnecting cannot help (internal/realtime).
-export const fatalCloseCodes = new Set([4401, 4403]);
+// Close statuses after which reconnecting as before cannot help
+// (internal/realtime): 4401 signed out, 4403 device locked or wiped, 4409
+// the user's role changed (the app must reload what the new role sees).
+export const fatalCloseCodes = new Set([4401, 4403, 4409]);
 
 export type LiveStatus = "connecting" | "open" | "waiting";
 
@@ -56,7 +58,7 @@ export interface LiveOptions {
   troubleAfter?: number;
   // onFatal is called, and no reconnect is tried, when the server closes
   // with a status that says the session or device is done (4401 signed
-  // out, 4403 device locked or wiped).
+  // out, 4403 device locked or wiped) or the role changed (4409).
   onFatal?: (code: number) => void;
   backoff?: BackoffOptions;
   timers?: Timers;

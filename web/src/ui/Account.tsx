@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import type { Device, Session } from "../api";
+import { ApiError, type Device, type Session } from "../api";
 import { formatDuration } from "../client";
 import { useWard } from "./context";
 import { ErrorLine, errorText, formatDateTime, focusOnMount } from "./common";
@@ -157,6 +157,41 @@ function Passkeys() {
   const [done, setDone] = useState("");
   const [codes, setCodes] = useState<string[] | null>(null);
   const [removing, setRemoving] = useState("");
+  // retry is the change that waits for the password: the server asks for
+  // it (reauth_required) when the sign-in is more than a few minutes old.
+  const [retry, setRetry] = useState<null | (() => Promise<void>)>(null);
+  const [password, setPassword] = useState("");
+
+  // guarded runs a passkey change; when the server wants the password
+  // first, it asks for it and runs the change again once confirmed.
+  async function guarded(change: () => Promise<void>) {
+    try {
+      await change();
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "reauth_required") {
+        setRetry(() => change);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  async function confirmPassword(e: Event) {
+    e.preventDefault();
+    setError("");
+    setBusy(true);
+    try {
+      await w.api.post("/api/v1/sessions/current/reauth", { password });
+      setPassword("");
+      const change = retry;
+      setRetry(null);
+      if (change) await change();
+    } catch (e) {
+      setError(e instanceof Error && e.name !== "Error" ? passkeyErrorText(e) : errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  }
 
   async function load() {
     try {
@@ -174,10 +209,12 @@ function Passkeys() {
     setError("");
     setDone("");
     try {
-      const r = await w.addPasskey(name);
-      setDone("Passkey added. You can use it the next time you sign in.");
-      if (r.recovery_codes?.length) setCodes(r.recovery_codes);
-      await load();
+      await guarded(async () => {
+        const r = await w.addPasskey(name);
+        setDone("Passkey added. You can use it the next time you sign in.");
+        if (r.recovery_codes?.length) setCodes(r.recovery_codes);
+        await load();
+      });
     } catch (e) {
       setError(e instanceof Error && e.name !== "Error" ? passkeyErrorText(e) : errorText(e));
     } finally {
@@ -189,9 +226,11 @@ function Passkeys() {
     setError("");
     setDone("");
     try {
-      await w.api.del(`/api/v1/mfa/webauthn/${encodeURIComponent(id)}`);
-      setRemoving("");
-      await load();
+      await guarded(async () => {
+        await w.api.del(`/api/v1/mfa/webauthn/${encodeURIComponent(id)}`);
+        setRemoving("");
+        await load();
+      });
     } catch (e) {
       setError(errorText(e));
     }
@@ -247,6 +286,33 @@ function Passkeys() {
         </form>
       ) : (
         <p class="muted small">This browser cannot create passkeys.</p>
+      )}
+      {retry && (
+        <form class="row" onSubmit={confirmPassword} aria-label="Confirm it is you" id="reauth">
+          <label for="reauth-password">Confirm it is you: your password</label>
+          <input
+            id="reauth-password"
+            type="password"
+            autocomplete="current-password"
+            required
+            ref={focusOnMount}
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={busy}>
+            Confirm
+          </button>
+          <button
+            type="button"
+            class="small"
+            onClick={() => {
+              setRetry(null);
+              setPassword("");
+            }}
+          >
+            Cancel
+          </button>
+        </form>
       )}
       <ErrorLine error={error} />
       {done && (

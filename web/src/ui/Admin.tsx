@@ -400,6 +400,14 @@ export function AdminPolicy() {
             />
             New devices wait for an administrator's approval
           </label>
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={p.escalation_opens_history}
+              onChange={(e) => setP({ ...p, escalation_opens_history: e.currentTarget.checked })}
+            />
+            An urgent message's backup also sees the conversation's earlier messages
+          </label>
           {durations.map((d) => {
             const k = unitSeconds[d.unit];
             return (

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useWard } from "./context";
 import { ErrorLine, errorText, focusOnMount } from "./common";
+import { ApiError } from "../api";
 import { passkeyErrorText, passkeysSupported } from "../webauthn";
 
 // Enroll sets up a second factor when the org's policy requires one and the
@@ -10,9 +11,29 @@ export function Enroll() {
   const w = useWard();
   const [choice, setChoice] = useState<"" | "passkey" | "totp">(passkeysSupported() ? "" : "totp");
   const [codes, setCodes] = useState<string[] | null>(null);
+  // reauth: the choice that waits for the password. A session that the
+  // org's policy made enrol-only after its sign-in must confirm who it is
+  // first (reauth_required); then the choice starts again.
+  const [reauth, setReauth] = useState<"" | "passkey" | "totp">("");
+  const needReauth = (c: "passkey" | "totp") => () => {
+    setChoice("");
+    setReauth(c);
+  };
   if (codes) return <RecoveryCodes codes={codes} />;
-  if (choice === "totp") return <EnrollTotp onCodes={setCodes} back={passkeysSupported() ? () => setChoice("") : undefined} />;
-  if (choice === "passkey") return <EnrollPasskey onCodes={setCodes} back={() => setChoice("")} />;
+  if (reauth)
+    return (
+      <ConfirmPassword
+        onDone={() => {
+          setChoice(reauth);
+          setReauth("");
+        }}
+      />
+    );
+  if (choice === "totp")
+    return (
+      <EnrollTotp onCodes={setCodes} onReauth={needReauth("totp")} back={passkeysSupported() ? () => setChoice("") : undefined} />
+    );
+  if (choice === "passkey") return <EnrollPasskey onCodes={setCodes} onReauth={needReauth("passkey")} back={() => setChoice("")} />;
   return (
     <main class="auth" id="main">
       <section class="card auth-card" aria-labelledby="enroll-title">
@@ -34,8 +55,60 @@ export function Enroll() {
   );
 }
 
+// isReauth says the server wants the password again first.
+const isReauth = (e: unknown) => e instanceof ApiError && e.code === "reauth_required";
+
+// ConfirmPassword asks for the account's password again
+// (POST /api/v1/sessions/current/reauth).
+function ConfirmPassword(props: { onDone: () => void }) {
+  const w = useWard();
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  async function confirm(e: Event) {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    try {
+      await w.api.post("/api/v1/sessions/current/reauth", { password });
+      props.onDone();
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main class="auth" id="main">
+      <form class="card auth-card" onSubmit={confirm} aria-labelledby="reauth-title" id="enroll-reauth">
+        <h1 id="reauth-title">Confirm it is you</h1>
+        <p>Your organization now requires a second step when you sign in. Enter your password to set it up.</p>
+        <label for="enroll-reauth-password">Password</label>
+        <input
+          id="enroll-reauth-password"
+          type="password"
+          autocomplete="current-password"
+          required
+          ref={focusOnMount}
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+        />
+        <ErrorLine error={error} />
+        <button class="primary wide" type="submit" disabled={busy}>
+          Confirm
+        </button>
+        <button type="button" class="linklike" onClick={() => void w.signOut()}>
+          Sign out
+        </button>
+      </form>
+    </main>
+  );
+}
+
 // EnrollPasskey registers a passkey for this account.
-function EnrollPasskey(props: { onCodes: (c: string[]) => void; back: () => void }) {
+function EnrollPasskey(props: { onCodes: (c: string[]) => void; onReauth: () => void; back: () => void }) {
   const w = useWard();
   const [name, setName] = useState(w.device.name);
   const [error, setError] = useState("");
@@ -50,6 +123,7 @@ function EnrollPasskey(props: { onCodes: (c: string[]) => void; back: () => void
       if (r.recovery_codes?.length) props.onCodes(r.recovery_codes);
       else await w.enrolled();
     } catch (e) {
+      if (isReauth(e)) return props.onReauth();
       setError(e instanceof Error && e.name !== "Error" ? passkeyErrorText(e) : errorText(e));
     } finally {
       setBusy(false);
@@ -108,7 +182,7 @@ function RecoveryCodes(props: { codes: string[] }) {
 
 // EnrollTotp: the secret (to type) and the otpauth URL (for apps that take
 // a link), then a code to confirm.
-function EnrollTotp(props: { onCodes: (c: string[]) => void; back?: () => void }) {
+function EnrollTotp(props: { onCodes: (c: string[]) => void; onReauth: () => void; back?: () => void }) {
   const w = useWard();
   const [secret, setSecret] = useState("");
   const [url, setUrl] = useState("");
@@ -123,7 +197,7 @@ function EnrollTotp(props: { onCodes: (c: string[]) => void; back?: () => void }
         setSecret(r.secret);
         setUrl(r.otpauth_url);
       })
-      .catch((e) => setError(errorText(e)));
+      .catch((e) => (isReauth(e) ? props.onReauth() : setError(errorText(e))));
   }, []);
 
   async function confirm(e: Event) {
