@@ -173,7 +173,7 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 	if _, err := f.Login(ghost, "wrong password here", "device-x-1", "10.4.0.1"); ward.ErrorCode(err) != ward.CodeUnauth {
 		t.Fatalf("unknown account: %v", err)
 	}
-	recs, raw := signinAuditRecords(t, f)
+	recs, _ := signinAuditRecords(t, f)
 	var events, counted int
 	for _, r := range recs {
 		if r.Action != string(audit.LoginThrottled) || r.ResourceType != "user" {
@@ -199,7 +199,7 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 	if err := f.App.FlushThrottleEvents(context.Background(), true); err != nil {
 		t.Fatal(err)
 	}
-	recs, raw = signinAuditRecords(t, f)
+	recs, raw := signinAuditRecords(t, f)
 	// Every attempt is either checked (login.failed) or refused unchecked
 	// (counted in a login.throttled event).
 	counted, checked := 0, 0
