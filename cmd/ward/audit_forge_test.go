@@ -43,7 +43,9 @@ func (b forgeBackend) args(cmd ...string) []string {
 // raw opens the database as an attacker would (sqlite3 on the file, psql).
 func (b forgeBackend) raw(t *testing.T) *sql.DB {
 	t.Helper()
-	driver, dsn := "sqlite", filepath.Join(b.data, store.SQLiteFile)
+	// busy_timeout: ward's own connections may hold the file a moment
+	// (its writer, the sealer), as any second writer would meet.
+	driver, dsn := "sqlite", "file:"+filepath.Join(b.data, store.SQLiteFile)+"?_pragma=busy_timeout(10000)"
 	if b.db != "" {
 		driver, dsn = "pgx", b.db
 	}
