@@ -161,7 +161,7 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 	// those of a user made patient; a patient made staff gets them back in
 	// the clear. The transaction then stores them, unless the role or email
 	// changed meanwhile.
-	before, beforeEmail, err := a.userOpened(ctx, p.User.OrgID, id)
+	before, beforeRow, err := a.userOpened(ctx, p.User.OrgID, id)
 	if err != nil {
 		return ward.User{}, err
 	}
@@ -172,12 +172,18 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 	if ch.Role != nil {
 		target.Role = *ch.Role
 	}
-	if err := target.Validate(); err != nil {
-		return ward.User{}, err
-	}
-	ident, err := a.storedIdentity(ctx, target)
-	if err != nil {
-		return ward.User{}, err
+	identityChanged := target.Name != before.Name || target.Role != before.Role
+	ident := store.StoredIdentity{Email: beforeRow.Email, Name: beforeRow.Name} // as stored, when unchanged
+	if identityChanged {
+		if before.Email == "" {
+			return ward.User{}, ward.Errorf(ward.CodeConflict, "this patient's name and email were erased; they cannot change")
+		}
+		if err := target.Validate(); err != nil {
+			return ward.User{}, err
+		}
+		if ident, err = a.storedIdentity(ctx, target); err != nil {
+			return ward.User{}, err
+		}
 	}
 	var u ward.User
 	var ended []endedMembership
@@ -188,7 +194,7 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if err != nil {
 			return err
 		}
-		if row.Role != before.Role || row.Email != beforeEmail {
+		if row.Role != before.Role || row.Email != beforeRow.Email {
 			return ward.Errorf(ward.CodeConflict, "the user changed meanwhile; try again")
 		}
 		u = before
@@ -214,7 +220,7 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 				}
 			}
 		}
-		if ident.Email != row.Email {
+		if identityChanged && ident.Email != row.Email {
 			// Sealed or unsealed: the email's other form may be another user's.
 			if err := a.checkEmailFree(ctx, tx, u); err != nil {
 				return err
@@ -223,11 +229,13 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if err := tx.UpdateUser(ctx, stored(u, ident)); err != nil {
 			return err
 		}
-		if _, err := tx.SetUserIdentity(ctx, u.OrgID, u.ID, row.Email, ident); err != nil {
-			if ward.ErrorCode(err) == ward.CodeConflict {
-				return errEmailTaken()
+		if identityChanged {
+			if _, err := tx.SetUserIdentity(ctx, u.OrgID, u.ID, row.Email, ident); err != nil {
+				if ward.ErrorCode(err) == ward.CodeConflict {
+					return errEmailTaken()
+				}
+				return err
 			}
-			return err
 		}
 		ev := p.event(action, "user", u.ID)
 		ev.Reason = userChangeDetail(old, u) // old -> new of role and disabled
@@ -249,8 +257,8 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 }
 
 // userOpened reads a user of an org with their name and email opened, and
-// the email column as stored (a patient's blind index).
-func (a *App) userOpened(ctx context.Context, orgID, id string) (ward.User, string, error) {
+// as the row stores them (a patient's: "" and the blind index).
+func (a *App) userOpened(ctx context.Context, orgID, id string) (ward.User, ward.User, error) {
 	var u ward.User
 	var s store.StoredIdentity
 	if err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
@@ -260,10 +268,10 @@ func (a *App) userOpened(ctx context.Context, orgID, id string) (ward.User, stri
 		s, err = tx.UserIdentity(ctx, orgID, id)
 		return err
 	}); err != nil {
-		return ward.User{}, "", err
+		return ward.User{}, ward.User{}, err
 	}
-	email := u.Email
-	return u, email, a.openIdentity(ctx, &u, s)
+	row := u
+	return u, row, a.openIdentity(ctx, &u, s)
 }
 
 func errEmailTaken() error {
