@@ -61,15 +61,14 @@ func (a *App) Directory(ctx context.Context, p *Principal) ([]ward.User, error) 
 		}
 		return kept, nil
 	}
-	if len(sealed) == 0 {
-		return users, nil
+	if len(sealed) > 0 {
+		if err := a.openUsers(ctx, users, sealed); err != nil {
+			return nil, err
+		}
+		slices.SortFunc(users, func(x, y ward.User) int { // by name, as the store orders them
+			return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.ID, y.ID))
+		})
 	}
-	if err := a.openUsers(ctx, users, sealed); err != nil {
-		return nil, err
-	}
-	slices.SortFunc(users, func(x, y ward.User) int { // by name, as the store orders them
-		return cmp.Or(strings.Compare(x.Name, y.Name), strings.Compare(x.ID, y.ID))
-	})
 	if evs := identityReads(p, users, "the user directory"); len(evs) > 0 {
 		if err := a.audit.Record(ctx, evs...); err != nil {
 			return nil, err
