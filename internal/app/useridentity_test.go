@@ -2,11 +2,14 @@ package app_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
 // TestDirectoryAuditsPatientIdentity (issue 21, finding 21): a patient's
@@ -50,4 +53,39 @@ func TestDirectoryAuditsPatientIdentity(t *testing.T) {
 	_, err = f.App.CreateUser(ctx, adele, app.NewUser{Email: "alice@stmary.example", Name: "Other", Role: ward.RolePatient,
 		Password: "patient passphrase long enough"})
 	msgWantCode(t, err, ward.CodeConflict, "a patient with a clinician's email")
+}
+
+// TestOneEmailOneAccountConcurrently: a staff account and a patient account
+// with one email, created at the same time, cannot both be made, although
+// the rows would store the email in different forms (clear and blind
+// index) that the unique constraint does not compare.
+func TestOneEmailOneAccountConcurrently(t *testing.T) {
+	for _, tc := range []struct{ name, url string }{{"sqlite", ""}, {"postgres", "postgres"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := tc.url
+			if url != "" {
+				url = storetest.PostgresURL(t)
+			}
+			f := mustMsgFixtureOn(t, url)
+			ctx := context.Background()
+			adele := f.user(t, "adele", ward.RoleAdmin)
+			for i := range 8 {
+				email := fmt.Sprintf("twice%d@mail.example", i)
+				var wg sync.WaitGroup
+				errs := make([]error, 2)
+				for j, role := range []ward.Role{ward.RoleClinician, ward.RolePatient} {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_, errs[j] = f.App.CreateUser(ctx, adele, app.NewUser{Email: email, Name: "Twice", Role: role,
+							Password: "a passphrase long enough"})
+					}()
+				}
+				wg.Wait()
+				if (errs[0] == nil) == (errs[1] == nil) {
+					t.Fatalf("%s: clinician %v, patient %v; want exactly one made", email, errs[0], errs[1])
+				}
+			}
+		})
+	}
 }

@@ -279,8 +279,12 @@ func errEmailTaken() error {
 
 // checkEmailFree fails with CodeConflict when another user of u's org has
 // u's email, in the clear or as a patient's blind index: the unique
-// constraint sees only the form the row stores.
+// constraint sees only the form the row stores. It holds the org's email
+// lock for the rest of tx.
 func (a *App) checkEmailFree(ctx context.Context, tx *store.Tx, u ward.User) error {
+	if err := tx.LockUserEmails(ctx, u.OrgID); err != nil { // PostgreSQL: two creations at once
+		return err
+	}
 	other, err := tx.UserByEmail(ctx, u.OrgID, u.Email, a.emailIndex(u.Email))
 	switch {
 	case ward.ErrorCode(err) == ward.CodeNotFound:

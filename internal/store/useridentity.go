@@ -72,3 +72,19 @@ func (tx *Tx) PatientsInTheClear(ctx context.Context, sealedPrefix string, limit
 	return collect(ctx, tx, tx.scanUser, "SELECT "+userCols+" FROM users WHERE role = $1 AND substr(email, 1, $2) <> $3"+
 		" ORDER BY id LIMIT $4", string(ward.RolePatient), len(sealedPrefix), sealedPrefix, limit)
 }
+
+// userEmailLock is the PostgreSQL advisory lock key of an org's user emails.
+const userEmailLock = 7720430
+
+// LockUserEmails serialises, until the transaction ends, changes to the
+// emails of an org's users. The email column holds a staff email in the
+// clear and a patient's as a blind index, so the unique constraint does not
+// see one email stored in both forms; app checks both forms under this
+// lock. On SQLite the single writer already serialises.
+func (tx *Tx) LockUserEmails(ctx context.Context, orgID string) error {
+	if tx.d.name != "postgres" {
+		return nil
+	}
+	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema() || ':' || $2))", userEmailLock, orgID)
+	return err
+}
