@@ -68,6 +68,7 @@ type App struct {
 	signingIn auth.InFlight    // sign-ins under way per source address
 	refusals  *auth.RefusalLog // sign-in attempts the throttles refused, folded (throttling.go)
 	emailKey  emailKey         // names unknown emails in the audit trail (throttling.go)
+	indexKey  []byte           // the blind index of patients' emails (useridentity.go)
 	passkey   *webauthn.WebAuthn
 	blobs     blob.Store
 	// maxAttachment is the most bytes an attachment may have.
@@ -119,6 +120,9 @@ func New(cfg Config) (*App, error) {
 	// the first failed sign-in: a refused request changes no stored state.
 	if a.keys != nil {
 		if a.emailKey.key, err = a.keys.LoginEmailKey(context.Background()); err != nil {
+			return nil, err
+		}
+		if a.indexKey, err = a.keys.PatientEmailIndexKey(context.Background()); err != nil {
 			return nil, err
 		}
 	}

@@ -82,19 +82,26 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 		}
 	}
 	var o store.SessionOwner
+	var ident store.StoredIdentity
 	var epoch int64
 	err := a.store.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		if epoch, err = tx.AccessEpoch(ctx); err != nil {
 			return err
 		}
-		o, err = tx.SessionOwnerByTokenHash(ctx, hash)
+		if o, err = tx.SessionOwnerByTokenHash(ctx, hash); err != nil || !isSealedEmail(o.User.Email) {
+			return err
+		}
+		ident, err = tx.UserIdentity(ctx, o.User.OrgID, o.User.ID) // a patient's (useridentity.go)
 		return err
 	})
 	if ward.ErrorCode(err) == ward.CodeNotFound {
 		return nil, ward.Errorf(ward.CodeUnauth, "sign in first")
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := a.openIdentity(ctx, &o.User, ident); err != nil {
 		return nil, err
 	}
 	p := Principal{Session: o.Session, Device: o.Device, User: o.User, Policy: o.Policy}

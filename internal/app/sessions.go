@@ -187,6 +187,9 @@ func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, erro
 	if t.user.Disabled {
 		return signIn{}, a.loginFailed(ctx, t, req, addrWait, "account disabled")
 	}
+	if err := a.openUser(ctx, &t.user); err != nil { // a patient's name and email, for the answer
+		return signIn{}, err
+	}
 	return signIn{user: t.user, device: dev, accountKey: t.accountKey}, nil
 }
 
@@ -209,6 +212,7 @@ type loginTarget struct {
 // accounts.
 func (a *App) loginUser(ctx context.Context, org, email string) (loginTarget, error) {
 	var t loginTarget
+	index := a.emailIndex(email) // a patient's email is stored as its blind index (useridentity.go)
 	err := a.store.Read(ctx, func(tx *store.Tx) error {
 		t = loginTarget{reason: "unknown account"}
 		if slug := strings.ToLower(strings.TrimSpace(org)); slug != "" {
@@ -220,13 +224,13 @@ func (a *App) loginUser(ctx context.Context, org, email string) (loginTarget, er
 				return err
 			}
 			t.orgID = o.ID
-			if t.user, err = tx.UserByEmail(ctx, o.ID, email); ward.ErrorCode(err) == ward.CodeNotFound {
+			if t.user, err = tx.UserByEmail(ctx, o.ID, email, index); ward.ErrorCode(err) == ward.CodeNotFound {
 				return nil
 			} else if err != nil {
 				return err
 			}
 		} else {
-			users, err := tx.UsersByEmail(ctx, email)
+			users, err := tx.UsersByEmail(ctx, email, index)
 			if err != nil {
 				return err
 			}

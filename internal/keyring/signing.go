@@ -112,3 +112,22 @@ func (k *Keyring) LoginEmailKey(ctx context.Context) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// PatientEmailIndexKeyName is the keyring_secrets row of the key of the
+// blind index of patients' emails.
+const PatientEmailIndexKeyName = "patient-email-index"
+
+// PatientEmailIndexKey returns the HMAC-SHA-256 key of the blind index that
+// stands in the users table for a patient's email (so that sign-in and the
+// unique constraint work on an email stored only sealed), creating it on
+// first use. It is stored wrapped by the master key, like LoginEmailKey,
+// but is a key of its own: the audit trail's names of unknown emails (kept
+// for years, exported, read without the keys) must not be joinable to the
+// users table.
+func (k *Keyring) PatientEmailIndexKey(ctx context.Context) ([]byte, error) {
+	key, err := k.secret(ctx, PatientEmailIndexKeyName, 32)
+	if err != nil {
+		return nil, fmt.Errorf("patient email index key: %w", err)
+	}
+	return key, nil
+}

@@ -120,7 +120,19 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	}
 	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
 		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate)})
-	return err
+	if err != nil {
+		return err
+	}
+	// Patients' names and emails that a database from before migration 0018
+	// holds in the clear are sealed now, once (docs/operations.md).
+	n, err := e.App.SealPatientIdentities(ctx)
+	if n > 0 {
+		cfg.Logger.Info("patient identities sealed", "count", n)
+	}
+	if err != nil {
+		return fmt.Errorf("seal patient identities: %w", err)
+	}
+	return nil
 }
 
 // staffSendLimit is the app's staff send limit for Config.SendRate.

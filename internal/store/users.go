@@ -21,9 +21,20 @@ func (tx *Tx) UserByID(ctx context.Context, orgID, id string) (ward.User, error)
 	return tx.scanUser(tx.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE org_id = $1 AND id = $2", orgID, id))
 }
 
-// UserByEmail finds a user of an org by normalised email.
-func (tx *Tx) UserByEmail(ctx context.Context, orgID, email string) (ward.User, error) {
-	return tx.scanUser(tx.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE org_id = $1 AND email = $2", orgID, email))
+// UserByEmail finds a user of an org by normalised email, or by the other
+// form the email column may hold it in (index: a patient's blind index,
+// app/useridentity.go). Both are looked up in one statement.
+func (tx *Tx) UserByEmail(ctx context.Context, orgID, email string, index ...string) (ward.User, error) {
+	return tx.scanUser(tx.queryRow(ctx, "SELECT "+userCols+" FROM users WHERE org_id = $1 AND email IN ($2, $3) ORDER BY email",
+		orgID, email, orFirst(index, email)))
+}
+
+// orFirst is alt[0], or def when alt is empty.
+func orFirst(alt []string, def string) string {
+	if len(alt) > 0 {
+		return alt[0]
+	}
+	return def
 }
 
 // ListUsers lists an org's users by name.
@@ -64,10 +75,11 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// UsersByEmail finds the users with this normalised email in every org, for
-// a sign-in that names no org.
-func (tx *Tx) UsersByEmail(ctx context.Context, email string) ([]ward.User, error) {
-	return collect(ctx, tx, tx.scanUser, "SELECT "+userCols+" FROM users WHERE email = $1 ORDER BY org_id", email)
+// UsersByEmail finds the users with this normalised email (or its other
+// form index, as UserByEmail) in every org, for a sign-in that names no org.
+func (tx *Tx) UsersByEmail(ctx context.Context, email string, index ...string) ([]ward.User, error) {
+	return collect(ctx, tx, tx.scanUser, "SELECT "+userCols+" FROM users WHERE email IN ($1, $2) ORDER BY org_id, email",
+		email, orFirst(index, email))
 }
 
 // UpdateUser stores u's name, role and disabled flag.
