@@ -83,7 +83,7 @@ func (s *Sealer) Purge(ctx context.Context, before time.Time) (PurgeResult, erro
 				return err
 			}
 			if refused != nil {
-				return ward.Wrap(ward.CodeIntegrity, refused, "refused: "+refused.Error())
+				return ward.Wrap(ward.CodeIntegrity, refused, "refused")
 			}
 			if sealed < s.batch {
 				return nil

@@ -77,7 +77,7 @@ func (s *Sealer) Seal(ctx context.Context) (int, error) {
 			return total, fmt.Errorf("audit seal: %w", err)
 		}
 		if refused != nil {
-			return total, ward.Wrap(ward.CodeIntegrity, refused, "audit seal: refused: "+refused.Error())
+			return total, ward.Wrap(ward.CodeIntegrity, refused, "audit seal: refused")
 		}
 		if n < s.batch {
 			return total, nil
