@@ -59,7 +59,8 @@ func (a *App) authenticate(ctx context.Context, hash, ip, via string, refresh bo
 
 // refresh records a person's activity on p's session (from p.IP), which
 // keeps it alive: written in the background (touches.go), and at most once
-// per touchEvery.
+// per touchEvery. It updates p: a Principal is one request's, or one
+// socket's whose frames are handled one at a time, never shared.
 func (a *App) refresh(p *Principal) {
 	now := a.now()
 	if now.Sub(p.Session.LastSeenAt) >= touchEvery(p.Policy.IdleTimeout.D()) {
