@@ -128,10 +128,15 @@ func New(cfg Config) (*App, error) {
 	}
 	// Access changes on any node (changeAccess) clear this node's session
 	// cache at once, so another node's revocation is not served from here
-	// until the cache would see it by itself (up to 5 s).
+	// until the cache would see it by itself (up to 5 s). A role change on
+	// any node (AccessRevoked) also clears this node's member cache: it
+	// ended memberships this node may have learned. Rare, so all of it.
 	a.broker.Subscribe(func(ev realtime.Event) {
-		if ev.Type == realtime.AccessChanged {
+		switch ev.Type {
+		case realtime.AccessChanged:
 			a.cache.forget()
+		case realtime.AccessRevoked:
+			a.members.forget()
 		}
 	})
 	return a, nil

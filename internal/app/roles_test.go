@@ -10,6 +10,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -165,4 +166,37 @@ func TestSendRateLimitStaff(t *testing.T) {
 	msgWantCode(t, err, ward.CodeForbidden, "a patient's urgent message")
 	_, _, err = f.App.SendMessage(ctx, pat, pc.ID, app.SendRequest{ClientID: "b", Body: "help", Priority: ward.Urgent, BackupUserID: bob.User.ID})
 	msgWantCode(t, err, ward.CodeForbidden, "a patient names a backup")
+}
+
+// A role change on one node clears what every node's member cache learned:
+// the cache is only a hint before a send's own check, but an ex-member's
+// send should not skip the read that refuses it on any node.
+func TestRoleChangeClearsOtherNodesMemberCache(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	alice, bob := f.user(t, "alice", ward.RoleClinician), f.user(t, "bob", ward.RoleClinician)
+	owner := f.user(t, "owner", ward.RoleOwner)
+	// A second node: the same store and keys, the same broker.
+	node2, err := app.New(app.Config{Store: f.Store, Keyring: f.Keyring, Audit: f.Recorder, Broker: f.broker,
+		Now: f.Clock.Now, Hasher: apptest.FastHasher(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := node2.CreateConversation(ctx, alice, app.NewConversation{Kind: ward.Direct, Members: []string{bob.User.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := node2.SendMessage(ctx, bob, c.ID, app.SendRequest{ClientID: "hello-1", Body: "hello"}); err != nil {
+		t.Fatal(err)
+	}
+	if !node2.KnownMember(c.ID, bob.User.ID) {
+		t.Fatal("node 2 did not learn bob's membership from his send")
+	}
+	admin := ward.RoleAdmin
+	if _, err := f.App.UpdateUser(ctx, owner, bob.User.ID, app.UserChange{Role: &admin}); err != nil {
+		t.Fatal(err)
+	}
+	if node2.KnownMember(c.ID, bob.User.ID) {
+		t.Fatal("node 2 still holds bob as a member after node 1 ended his membership")
+	}
 }
