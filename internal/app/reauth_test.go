@@ -196,3 +196,40 @@ func TestReauthNeededForEnrolmentByPolicy(t *testing.T) {
 		t.Fatalf("enrolment right after re-authenticating: %v", err)
 	}
 }
+
+// The session list shows each session as the org's policy holds it now: a
+// lifetime shortened since sign-in shortens the expiry shown, and a session
+// past the new lifetime is not listed as live.
+func TestSessionListFollowsPolicy(t *testing.T) {
+	f := MustFixture(t, false)
+	ctx := context.Background()
+	nurse, npw := f.AddUser(t, ward.RoleClinician, "nina@stmary.example", "Nina Nurse")
+	if _, err := f.Login(nurse.Email, npw, "device-nina-1", "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	f.Clock.Advance(3 * time.Hour)
+	_, token := f.MustLogin(t, nurse.Email, npw, "device-nina-2")
+	po, _ := f.MustLogin(t, f.Owner.Email, f.OwnerPW, "device-owner-1")
+	pol, err := f.App.Policy(ctx, po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol.SessionLifetime = ward.Duration(2 * time.Hour)
+	if _, err := f.App.UpdatePolicy(ctx, po, pol); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.App.Authenticate(ctx, token, "10.0.0.1") // a request after the change
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := f.App.Sessions(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ss) != 1 || ss[0].ID != p.Session.ID {
+		t.Fatalf("live sessions %+v, want only the one made after the first ended (%s)", ss, p.Session.ID)
+	}
+	if want := ss[0].CreatedAt.Add(2 * time.Hour); !ss[0].ExpiresAt.Equal(want) {
+		t.Fatalf("expiry shown %v, want the shortened %v", ss[0].ExpiresAt, want)
+	}
+}

@@ -120,12 +120,19 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 // anyway. Nothing is rewritten: a policy change clears the session cache
 // (changeAccess), and the next check reads the session with the new policy.
 func applyPolicy(p *Principal, secondFactor bool) {
-	if end := p.Session.CreatedAt.Add(p.Policy.SessionLifetime.D()); end.Before(p.Session.ExpiresAt) {
-		p.Session.ExpiresAt = end
-	}
+	p.Session.ExpiresAt = policyExpiry(p.Session, p.Policy)
 	if p.Policy.MFARequired && p.User.Role != ward.RolePatient && !secondFactor && !p.Session.MFAPending {
 		p.Session.MFAPending, p.enrolByPolicy = true, true
 	}
+}
+
+// policyExpiry is when s ends under pol: its stored expiry, or sooner when
+// the policy's session lifetime was shortened since it began.
+func policyExpiry(s ward.Session, pol ward.Policy) time.Time {
+	if end := s.CreatedAt.Add(pol.SessionLifetime.D()); end.Before(s.ExpiresAt) {
+		return end
+	}
+	return s.ExpiresAt
 }
 
 // accessEpoch is the store's access counter, read at most once per epochTTL.

@@ -435,7 +435,15 @@ func (a *App) Sessions(ctx context.Context, p *Principal) ([]ward.Session, error
 		ss, err = tx.ListSessions(ctx, p.User.ID)
 		return err
 	})
-	return ss, err
+	// Each session as the org's policy holds it now (applyPolicy): a
+	// lifetime shortened since shows, and ended ones are left out.
+	now, live := a.now(), ss[:0]
+	for _, s := range ss {
+		if s.ExpiresAt = policyExpiry(s, p.Policy); s.ExpiresAt.After(now) {
+			live = append(live, s)
+		}
+	}
+	return live, err
 }
 
 // RevokeSession ends one of the caller's own sessions.
