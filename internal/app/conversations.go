@@ -108,7 +108,7 @@ func (a *App) CreateConversation(ctx context.Context, p *Principal, nc NewConver
 			}
 			return err
 		}
-		e := p.event(audit.ConversationCreated, "conversation", row.ID)
+		e := p.Event(audit.ConversationCreated, "conversation", row.ID)
 		e.PatientID, e.Reason = row.PatientID, fmt.Sprintf("%s conversation with %d members", row.Kind, len(row.Members))
 		return audit.Append(ctx, tx, e)
 	})
@@ -231,7 +231,7 @@ func (a *App) openExisting(ctx context.Context, p *Principal, row store.Conversa
 	if err != nil {
 		return c, err
 	}
-	e := p.event(audit.ConversationRead, "conversation", c.ID)
+	e := p.Event(audit.ConversationRead, "conversation", c.ID)
 	e.PatientID = c.PatientID
 	return c, a.audit.Record(ctx, e)
 }
@@ -281,7 +281,7 @@ func (a *App) summaries(ctx context.Context, p *Principal, convID string) ([]war
 		out[i] = ward.ConversationSummary{Conversation: c, Unread: r.Unread, UrgentUnacked: r.UrgentUnacked}
 		a.rememberMembers(c.ID, p.User.ID)
 	}
-	e := p.event(audit.ConversationRead, "conversation", convID)
+	e := p.Event(audit.ConversationRead, "conversation", convID)
 	if convID != "" {
 		e.PatientID = out[0].PatientID
 	} else {

@@ -124,7 +124,7 @@ func applyPolicy(p *Principal, secondFactor bool) {
 		p.Session.ExpiresAt = end
 	}
 	if p.Policy.MFARequired && p.User.Role != ward.RolePatient && !secondFactor && !p.Session.MFAPending {
-		p.Session.MFAPending, p.enrolByPolicy = true, true
+		p.Session.MFAPending, p.EnrolByPolicy = true, true
 	}
 }
 
