@@ -192,7 +192,7 @@ func (a *App) checkMembers(ctx context.Context, tx *store.Tx, p *Principal, c *w
 		return ward.Errorf(ward.CodeInvalid, "a conversation may include at most one patient")
 	}
 	if c.PatientID != "" && c.PatientID != patientID {
-		if err := checkPatientID(ctx, tx, p, c.PatientID); err != nil {
+		if err := a.checkPatientID(ctx, tx, p, c.PatientID); err != nil {
 			return err
 		}
 	}
@@ -205,12 +205,19 @@ func (a *App) checkMembers(ctx context.Context, tx *store.Tx, p *Principal, c *w
 	return nil
 }
 
-// checkPatientID checks that id, a conversation's patient_id, is the id of
-// a patient of the caller's org (a user with the role patient, until the
-// patient records of a later issue): never free text, which would reach the
-// database and the audit trail in the clear. The answer does not repeat it.
-func checkPatientID(ctx context.Context, tx *store.Tx, p *Principal, id string) error {
-	bad := ward.Errorf(ward.CodeInvalid, "patient_id must be the user id of a patient of your org")
+// checkPatientID checks that id, a conversation's patient_id, names a
+// patient of the caller's org: an active patient record (internal/patients,
+// through Config.Patients), or a user with the role patient. Never free
+// text, which would reach the database and the audit trail in the clear.
+// The answer does not repeat it.
+func (a *App) checkPatientID(ctx context.Context, tx *store.Tx, p *Principal, id string) error {
+	bad := ward.Errorf(ward.CodeInvalid, "patient_id must be the id of an active patient record or of a patient user of your org")
+	if a.patients != nil {
+		ok, err := a.patients.ActiveRecord(ctx, tx, p.User.OrgID, id)
+		if err != nil || ok {
+			return err
+		}
+	}
 	u, err := tx.UserByID(ctx, p.User.OrgID, id)
 	if ward.ErrorCode(err) == ward.CodeNotFound {
 		return bad

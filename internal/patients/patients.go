@@ -41,13 +41,17 @@ type Service struct {
 	indexKey map[string][]byte // org id → its patient index key
 }
 
-// New builds a Service.
-func New(cfg Config) *Service {
+// New builds a Service. The secret the org index keys derive from is made
+// now, not at the first look-up: a refused request changes no stored state.
+func New(cfg Config) (*Service, error) {
 	s := &Service{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, now: cfg.Now, indexKey: map[string][]byte{}}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	return s
+	if _, err := s.keys.PatientIndexKey(context.Background(), ""); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // maxMatches bounds the records one look-up by date of birth and family
@@ -404,17 +408,23 @@ func (s *Service) Deactivate(ctx context.Context, p *access.Principal, id string
 	})
 }
 
-// IsActivePatient reports whether id names an active record of the org (for
-// internal/app, which links conversations to records). It reads no PHI.
-func (s *Service) IsActivePatient(ctx context.Context, orgID, id string) (bool, error) {
+// IsActivePatient reports whether id names an active record of the org. It
+// reads no PHI.
+func (s *Service) IsActivePatient(ctx context.Context, orgID, id string) (ok bool, err error) {
+	err = s.store.Read(ctx, func(tx *store.Tx) error {
+		ok, err = s.ActiveRecord(ctx, tx, orgID, id)
+		return err
+	})
+	return ok, err
+}
+
+// ActiveRecord is IsActivePatient in tx: internal/app asks it (as its
+// PatientRecords) whether a conversation's patient_id names a record.
+func (s *Service) ActiveRecord(ctx context.Context, tx *store.Tx, orgID, id string) (bool, error) {
 	if validID(id) != nil {
 		return false, nil
 	}
-	var st string
-	err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		st, err = tx.PatientStatus(ctx, orgID, id)
-		return err
-	})
+	st, err := tx.PatientStatus(ctx, orgID, id)
 	if ward.ErrorCode(err) == ward.CodeNotFound {
 		return false, nil
 	}

@@ -28,7 +28,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{Fixture: apptest.New(t, false)}
-	f.svc = patients.New(patients.Config{Store: f.Store, Keyring: f.Keyring, Audit: f.Recorder, Now: f.Clock.Now})
+	f.svc = f.Patients
 	login := func(role ward.Role, email string) *access.Principal {
 		_, pw := f.AddUser(t, role, email, "Someone "+string(role))
 		p, _ := f.MustLogin(t, email, pw, "dev-"+string(role))
