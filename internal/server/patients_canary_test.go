@@ -1,0 +1,150 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/big"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wardhealth/ward/client"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/server"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// TestCanaryPatientRecordNeverStoredInPlaintext (issue 22, shows 2, on
+// SQLite) creates a patient record through the API of a running server
+// with canaries as its names, MRN, date of birth, phone, email and guardian,
+// reads it back by id, by MRN and by date of birth and family name, edits
+// it, and looks for every canary in every file of the data dir (the
+// database and its WAL, while the server runs and after it stopped) and in
+// the log.
+func TestCanaryPatientRecordNeverStoredInPlaintext(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var logs, stdout syncBuffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	b := make([]byte, 8)
+	rand.Read(b)
+	tag := hex.EncodeToString(b)
+	digits := func(n int64) string { v, _ := rand.Int(rand.Reader, big.NewInt(n)); return v.String() }
+	canaries := map[string]string{
+		"given_name":  "CanaryGiven" + tag,
+		"family_name": "CanaryFamily" + tag,
+		"mrn":         "MRN-" + tag,
+		"phone":       fmt.Sprintf("+1 %010s", digits(1e10)),
+		"email":       "canary.record." + tag + "@patients.example",
+		"guardian":    "CanaryGuardian " + tag,
+	}
+	v, _ := rand.Int(rand.Reader, big.NewInt(36500))
+	birth := fmt.Sprintf("%04d-%02d-%02d", 1901+v.Int64()/365, 1+v.Int64()%12, 1+v.Int64()%28)
+	canaries["birth_date"] = birth
+	const ownerEmail, ownerPW, nursePW = "owner@record.example", "record owner passphrase long", "record nurse passphrase long"
+
+	cfg := server.Config{DataDir: dir, Addr: "127.0.0.1:0", Logger: logger, Stdout: &stdout}
+	env, err := server.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := env.App.CreateOrg(ctx, app.InitOrg{Name: "Record Clinic", AdminEmail: ownerEmail, Password: ownerPW}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Close(); err != nil {
+		t.Fatal(err)
+	}
+	base, stop := startSealServer(t, cfg)
+	login := func(email, pw, device string) string {
+		t.Helper()
+		res, err := client.New(base, client.Options{InsecureSkipVerify: true}).Login(ctx, client.LoginRequest{Email: email,
+			Password: pw, Device: client.Device{ID: device, Name: "desk"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Token
+	}
+	owner := login(ownerEmail, ownerPW, "record-owner")
+	call(t, base, owner, "POST", "/api/v1/users", `{"email":"nurse@record.example","name":"Nina Nurse","role":"staff","password":"`+nursePW+`"}`, nil)
+	nurse := login("nurse@record.example", nursePW, "record-nurse")
+
+	type rec struct {
+		ID         string `json:"id"`
+		MRN        string `json:"mrn"`
+		FamilyName string `json:"family_name"`
+		BirthDate  string `json:"birth_date"`
+		Phone      string `json:"phone"`
+		Email      string `json:"email"`
+	}
+	var created rec
+	call(t, base, nurse, "POST", "/api/v1/patients", fmt.Sprintf(`{"mrn":%q,"given_name":%q,"family_name":%q,"birth_date":%q,"sex":"other","phone":%q,"email":%q,"guardian":%q}`,
+		canaries["mrn"], canaries["given_name"], canaries["family_name"], birth, canaries["phone"], canaries["email"], canaries["guardian"]), &created)
+	if created.ID == "" || created.MRN != canaries["mrn"] || created.Email != canaries["email"] || created.BirthDate != birth {
+		t.Fatalf("created %+v", created)
+	}
+	var got rec
+	call(t, base, nurse, "GET", "/api/v1/patients/"+created.ID, "", &got)
+	var list struct{ Patients []rec }
+	call(t, base, nurse, "GET", "/api/v1/patients?mrn="+url.QueryEscape(canaries["mrn"]), "", &list)
+	if got != created || len(list.Patients) != 1 || list.Patients[0] != created {
+		t.Fatalf("read back: %+v, %+v", got, list)
+	}
+	call(t, base, nurse, "GET", "/api/v1/patients?"+url.Values{"birth_date": {birth}, "family_name": {canaries["family_name"]}}.Encode(), "", &list)
+	if len(list.Patients) != 1 {
+		t.Fatalf("by birth date and name: %+v", list)
+	}
+	canaries["edited_phone"] = fmt.Sprintf("+44 %010s", digits(1e10))
+	call(t, base, nurse, "PATCH", "/api/v1/patients/"+created.ID, fmt.Sprintf(`{"phone":%q}`, canaries["edited_phone"]), &got)
+	if got.Phone != canaries["edited_phone"] {
+		t.Fatalf("edited: %+v", got)
+	}
+
+	scan := func(when string) {
+		t.Helper()
+		control := false
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for field, c := range canaries {
+				if bytes.Contains(data, []byte(c)) || bytes.Contains(bytes.ToUpper(data), []byte(strings.ToUpper(c))) {
+					t.Errorf("%s: the %s canary %q is in %s", when, field, c, filepath.Base(path))
+				}
+			}
+			control = control || bytes.Contains(data, []byte(ownerEmail))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !control {
+			t.Fatalf("%s: the owner's email is in no file: the search does not work", when)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, store.SQLiteFile+"-wal")); err != nil {
+		t.Fatalf("no WAL to search: %v", err)
+	}
+	scan("while serving")
+	stop()
+	scan("after stopping")
+	out := logs.String() + stdout.String()
+	if !strings.Contains(out, `"msg":"request"`) {
+		t.Fatalf("the log does not hold the request lines; is it captured? %.300s", out)
+	}
+	for field, c := range canaries {
+		if strings.Contains(out, c) || strings.Contains(out, url.QueryEscape(c)) {
+			t.Errorf("the %s canary %q is in the log", field, c)
+		}
+	}
+}
