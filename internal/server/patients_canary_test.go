@@ -96,14 +96,23 @@ func TestCanaryPatientRecordNeverStoredInPlaintext(t *testing.T) {
 	if got != created || len(list.Patients) != 1 || list.Patients[0] != created {
 		t.Fatalf("read back: %+v, %+v", got, list)
 	}
-	call(t, base, nurse, "GET", "/api/v1/patients?"+url.Values{"birth_date": {birth}, "family_name": {canaries["family_name"]}}.Encode(), "", &list)
-	if len(list.Patients) != 1 {
-		t.Fatalf("by birth date and name: %+v", list)
-	}
 	canaries["edited_phone"] = fmt.Sprintf("+44 %010s", digits(1e10))
 	call(t, base, nurse, "PATCH", "/api/v1/patients/"+created.ID, fmt.Sprintf(`{"phone":%q}`, canaries["edited_phone"]), &got)
 	if got.Phone != canaries["edited_phone"] {
 		t.Fatalf("edited: %+v", got)
+	}
+	// The Go client: look-up by birth date and name, deactivation.
+	nc := client.New(base, client.Options{InsecureSkipVerify: true})
+	nc.SetToken(nurse)
+	found, err := nc.PatientsByBirthDateAndName(ctx, birth, strings.ToUpper(canaries["family_name"]))
+	if err != nil || len(found) != 1 || found[0].ID != created.ID || found[0].Guardian != canaries["guardian"] {
+		t.Fatalf("by birth date and name: %+v %v", found, err)
+	}
+	if err := nc.DeactivatePatient(ctx, created.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := nc.Patient(ctx, created.ID); err != nil || p.Status != "deactivated" {
+		t.Fatalf("after deactivation: %+v %v", p, err)
 	}
 
 	scan := func(when string) {
