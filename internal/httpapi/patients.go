@@ -23,12 +23,13 @@ type patientView struct {
 	ID string `json:"id"`
 	patients.Fields
 	Status    patients.Status `json:"status"`
+	Erased    bool            `json:"erased,omitempty"` // the data key was shredded: no fields
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 func viewPatient(r patients.Record) patientView {
-	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func (h *Handler) patientService() (*patients.Service, error) {

@@ -36,10 +36,12 @@ var Sexes = []string{"female", "male", "other", "unknown"}
 
 // Record is a patient record as the API shows it.
 type Record struct {
-	ID        string
-	OrgID     string
-	Fields    Fields
-	Status    Status
+	ID     string
+	OrgID  string
+	Fields Fields
+	Status Status
+	// Erased: the record's data key was shredded; Fields are empty.
+	Erased    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -122,6 +122,7 @@ func (s *Service) open(ctx context.Context, r store.PatientRow) (Record, error) 
 	rec := Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	plain, err := s.keys.Open(ctx, ref(r.OrgID, r.ID), r.Sealed)
 	if errors.Is(err, keyring.ErrKeyDestroyed) {
+		rec.Erased = true
 		return rec, nil
 	}
 	if err != nil {
@@ -347,6 +348,9 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id string, e 
 	}
 	if rec.Status != Active {
 		return Record{}, ward.Errorf(ward.CodeConflict, "the patient record is deactivated")
+	}
+	if rec.Erased {
+		return Record{}, ward.Errorf(ward.CodeConflict, "the patient record was erased")
 	}
 	f := rec.Fields
 	e.apply(&f)

@@ -252,3 +252,33 @@ func TestWhoMay(t *testing.T) {
 	_, err = f.svc.Get(ctx, f.nurse, "not-a-uuid")
 	apptest.WantCode(t, err, ward.CodeNotFound)
 }
+
+// Shredding a record's data key (scope patient:<id>) erases every field:
+// the record reads with its id and status only, and cannot be edited.
+func TestShreddedRecordIsErased(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rec, err := f.svc.Create(ctx, f.nurse, jane())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := jane()
+	other.MRN = "KEEP-1"
+	kept, err := f.svc.Create(ctx, f.nurse, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Keyring.Shred(ctx, f.Org.ID, "patient:"+rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.svc.Get(ctx, f.doc, rec.ID)
+	if err != nil || !got.Erased || got.Fields != (patients.Fields{}) || got.ID != rec.ID {
+		t.Fatalf("a shredded record: %+v, %v", got, err)
+	}
+	phone := "+1 555 0101"
+	_, err = f.svc.Update(ctx, f.doc, rec.ID, patients.Edit{Phone: &phone})
+	apptest.WantCode(t, err, ward.CodeConflict)
+	if got, err := f.svc.Get(ctx, f.doc, kept.ID); err != nil || got.Erased || got.Fields.MRN != "KEEP-1" {
+		t.Fatalf("another patient's record after the shred: %+v, %v", got, err)
+	}
+}
