@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
@@ -19,16 +20,23 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/server"
 	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
-// TestCanaryPatientRecordNeverStoredInPlaintext (issue 22, shows 2, on
-// SQLite) creates a patient record through the API of a running server
-// with canaries as its names, MRN, date of birth, phone, email and guardian,
+// TestCanaryPatientRecordNeverStoredInPlaintext (issue 22, shows 2)
+// creates a patient record through the API of a running server with
+// canaries as its names, MRN, date of birth, phone, email and guardian,
 // reads it back by id, by MRN and by date of birth and family name, edits
-// it, and looks for every canary in every file of the data dir (the
-// database and its WAL, while the server runs and after it stopped) and in
-// the log.
+// and deactivates it, and looks for every canary in every file of the data
+// dir (on SQLite the database and its WAL, while the server runs and after
+// it stopped), on PostgreSQL in every row of every table of the schema
+// (as text, and bytea columns as hex), and in the log.
 func TestCanaryPatientRecordNeverStoredInPlaintext(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { patientCanary(t, "") })
+	t.Run("postgres", func(t *testing.T) { patientCanary(t, storetest.PostgresURL(t)) })
+}
+
+func patientCanary(t *testing.T, dbURL string) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	var logs, stdout syncBuffer
@@ -50,7 +58,7 @@ func TestCanaryPatientRecordNeverStoredInPlaintext(t *testing.T) {
 	canaries["birth_date"] = birth
 	const ownerEmail, ownerPW, nursePW = "owner@record.example", "record owner passphrase long", "record nurse passphrase long"
 
-	cfg := server.Config{DataDir: dir, Addr: "127.0.0.1:0", Logger: logger, Stdout: &stdout}
+	cfg := server.Config{DataDir: dir, DBURL: dbURL, Addr: "127.0.0.1:0", Logger: logger, Stdout: &stdout}
 	env, err := server.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +126,16 @@ func TestCanaryPatientRecordNeverStoredInPlaintext(t *testing.T) {
 	scan := func(when string) {
 		t.Helper()
 		control := false
+		check := func(where string, data []byte) {
+			for field, c := range canaries {
+				for _, form := range []string{c, hex.EncodeToString([]byte(c))} {
+					if bytes.Contains(bytes.ToUpper(data), []byte(strings.ToUpper(form))) {
+						t.Errorf("%s: the %s canary %q is in %s", when, field, c, where)
+					}
+				}
+			}
+			control = control || bytes.Contains(data, []byte(ownerEmail)) || bytes.Contains(data, []byte(hex.EncodeToString([]byte(ownerEmail))))
+		}
 		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
@@ -126,23 +144,25 @@ func TestCanaryPatientRecordNeverStoredInPlaintext(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			for field, c := range canaries {
-				if bytes.Contains(data, []byte(c)) || bytes.Contains(bytes.ToUpper(data), []byte(strings.ToUpper(c))) {
-					t.Errorf("%s: the %s canary %q is in %s", when, field, c, filepath.Base(path))
-				}
-			}
-			control = control || bytes.Contains(data, []byte(ownerEmail))
+			check(filepath.Base(path), data)
 			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
+		if dbURL != "" {
+			for table, data := range dumpSchema(t, dbURL) {
+				check("table "+table, data)
+			}
+		}
 		if !control {
-			t.Fatalf("%s: the owner's email is in no file: the search does not work", when)
+			t.Fatalf("%s: the owner's email is in no file or table: the search does not work", when)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, store.SQLiteFile+"-wal")); err != nil {
-		t.Fatalf("no WAL to search: %v", err)
+	if dbURL == "" {
+		if _, err := os.Stat(filepath.Join(dir, store.SQLiteFile+"-wal")); err != nil {
+			t.Fatalf("no WAL to search: %v", err)
+		}
 	}
 	scan("while serving")
 	stop()
@@ -156,4 +176,55 @@ func TestCanaryPatientRecordNeverStoredInPlaintext(t *testing.T) {
 			t.Errorf("the %s canary %q is in the log", field, c)
 		}
 	}
+}
+
+// dumpSchema returns every row of every table of the PostgreSQL schema
+// dbURL's search_path names, as text (bytea as hex), by table.
+func dumpSchema(t *testing.T, dbURL string) map[string][]byte {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT table_name FROM information_schema.tables WHERE table_schema = $1", schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if len(tables) < 10 {
+		t.Fatalf("only %d tables in schema %s", len(tables), schema)
+	}
+	out := map[string][]byte{}
+	for _, table := range tables {
+		rows, err := db.Query(fmt.Sprintf("SELECT t::text FROM %q.%q t", schema, table))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			buf.WriteString(line)
+			buf.WriteByte('\n')
+		}
+		rows.Close()
+		out[table] = buf.Bytes()
+	}
+	return out
 }
