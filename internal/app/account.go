@@ -34,7 +34,7 @@ func (a *App) ChangePassword(ctx context.Context, p *Principal, current, next st
 	}
 	if failure != "" {
 		wait := a.account.Failure(key)
-		ev := p.event(audit.PasswordChangeFailed, "user", p.User.ID)
+		ev := p.Event(audit.PasswordChangeFailed, "user", p.User.ID)
 		ev.Outcome, ev.Reason = audit.Failure, "the current password was wrong"
 		if err := a.audit.Record(ctx, ev); err != nil {
 			return err
@@ -69,7 +69,7 @@ func (a *App) ChangePassword(ctx context.Context, p *Principal, current, next st
 		if err := tx.SetSessionAuthAt(ctx, p.Session.ID, tx.Now); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, p.event(audit.PasswordChanged, "user", p.User.ID))
+		return audit.Append(ctx, tx, p.Event(audit.PasswordChanged, "user", p.User.ID))
 	}, p.User.ID)
 	if err == nil {
 		a.account.Success(key)
@@ -90,7 +90,7 @@ func (a *App) RevokeUserSessions(ctx context.Context, p *Principal, userID strin
 		if _, err := tx.RevokeUserSessions(ctx, userID, ""); err != nil {
 			return err
 		}
-		ev := p.event(audit.SessionRevoked, "user", userID)
+		ev := p.Event(audit.SessionRevoked, "user", userID)
 		ev.Reason = "every session, by an admin"
 		return audit.Append(ctx, tx, ev)
 	}, userID)
@@ -119,7 +119,7 @@ func (a *App) ResetMFA(ctx context.Context, p *Principal, userID string) error {
 		if _, err := tx.RevokeUserSessions(ctx, userID, ""); err != nil {
 			return err
 		}
-		ev := p.event(audit.UserUpdated, "user", userID)
+		ev := p.Event(audit.UserUpdated, "user", userID)
 		ev.Reason = "second factors reset"
 		return audit.Append(ctx, tx, ev)
 	}, userID)

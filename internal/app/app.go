@@ -44,6 +44,17 @@ type Config struct {
 	// (sendlimit.go); the zero value is DefaultStaffSendLimit and
 	// DefaultPatientSendLimit.
 	StaffSendLimit, PatientSendLimit SendLimit
+	// Patients tells whether an id names a patient record (internal/patients);
+	// nil: a conversation's patient_id may name only a patient user.
+	Patients PatientRecords
+}
+
+// PatientRecords is what the app asks of the patient records
+// (internal/patients), which build on app's pieces and do not import it.
+type PatientRecords interface {
+	// ActiveRecord reports, in tx, whether id names an active patient
+	// record of the org. It reads no PHI.
+	ActiveRecord(ctx context.Context, tx *store.Tx, orgID, id string) (bool, error)
 }
 
 // App is ward's use cases over one store.
@@ -71,6 +82,7 @@ type App struct {
 	indexKey  []byte           // the blind index of patients' emails (useridentity.go)
 	passkey   *webauthn.WebAuthn
 	blobs     blob.Store
+	patients  PatientRecords
 	// maxAttachment is the most bytes an attachment may have.
 	maxAttachment int64
 }
@@ -80,7 +92,7 @@ func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
 		members: newMemberCache(), touches: newTouches(), sends: newSendLimiter(cfg.StaffSendLimit, cfg.PatientSendLimit),
-		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize}
+		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize, patients: cfg.Patients}
 	if a.maxAttachment <= 0 {
 		a.maxAttachment = ward.MaxAttachmentSize
 	}

@@ -118,7 +118,7 @@ func (a *App) UploadAttachment(ctx context.Context, p *Principal, up Upload) (wa
 		if err := tx.InsertAttachment(ctx, &row); err != nil {
 			return err
 		}
-		e := p.event(audit.AttachmentUploaded, "attachment", att.ID)
+		e := p.Event(audit.AttachmentUploaded, "attachment", att.ID)
 		e.PatientID = conv.PatientID
 		e.Reason = fmt.Sprintf("conversation %s, %s, %d bytes", conv.ID, mediaType, row.Size)
 		return audit.Append(ctx, tx, e)
@@ -273,7 +273,7 @@ func (a *App) OpenAttachment(ctx context.Context, p *Principal, id string) (Down
 		rc.Close()
 		return Download{}, err
 	}
-	e := p.event(audit.AttachmentDownloaded, "attachment", row.ID)
+	e := p.Event(audit.AttachmentDownloaded, "attachment", row.ID)
 	e.PatientID, e.Reason = conv.PatientID, "conversation "+conv.ID
 	if err := a.audit.Record(ctx, e); err != nil {
 		rc.Close()

@@ -125,7 +125,7 @@ func (a *App) SearchAudit(ctx context.Context, p *Principal, q AuditQuery) (Audi
 	if q.Before > 0 {
 		reason = strings.TrimSpace(fmt.Sprintf("%s before=%d", reason, q.Before))
 	}
-	e := p.event(audit.AuditSearched, "audit", "")
+	e := p.Event(audit.AuditSearched, "audit", "")
 	e.Reason = strings.TrimSpace(fmt.Sprintf("%s limit=%d", reason, q.Limit))
 	if err := a.audit.Record(ctx, e); err != nil {
 		return AuditPage{}, err
@@ -193,7 +193,7 @@ func (a *App) ExportAudit(ctx context.Context, p *Principal, x AuditExport, w io
 	if err := a.CheckAuditExport(p, x); err != nil {
 		return 0, err
 	}
-	e := p.event(audit.AuditExported, "audit", "")
+	e := p.Event(audit.AuditExported, "audit", "")
 	e.Reason = strings.TrimSpace("format=" + x.Format + " " + x.summary())
 	if err := a.audit.Record(ctx, e); err != nil {
 		return 0, err

@@ -121,7 +121,7 @@ func (a *App) expireIdle(ctx context.Context, p *Principal) error {
 		if err != nil || !ok {
 			return err
 		}
-		ev := p.event(audit.SessionExpired, "session", p.Session.ID)
+		ev := p.Event(audit.SessionExpired, "session", p.Session.ID)
 		ev.Reason = "idle timeout"
 		return audit.Append(ctx, tx, ev)
 	})
@@ -138,7 +138,7 @@ func (a *App) markWipeDelivered(ctx context.Context, p *Principal, via string) e
 		if err := tx.SetDeviceState(ctx, d.OrgID, d.ID, ward.DeviceWiped, ward.WipeDelivered); err != nil {
 			return err
 		}
-		ev := p.event(audit.DeviceWipeDelivered, "device", d.ID)
+		ev := p.Event(audit.DeviceWipeDelivered, "device", d.ID)
 		ev.Reason = "delivered via " + via
 		p.Device.Wipe = ward.WipeDelivered
 		return audit.Append(ctx, tx, ev)
@@ -158,6 +158,6 @@ func (a *App) ConfirmWipe(ctx context.Context, p *Principal) error {
 		if _, err := tx.RevokeDeviceSessions(ctx, p.Device.ID); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, p.event(audit.DeviceWipeConfirmed, "device", p.Device.ID))
+		return audit.Append(ctx, tx, p.Event(audit.DeviceWipeConfirmed, "device", p.Device.ID))
 	})
 }

@@ -108,7 +108,7 @@ func (a *App) CreateConversation(ctx context.Context, p *Principal, nc NewConver
 			}
 			return err
 		}
-		e := p.event(audit.ConversationCreated, "conversation", row.ID)
+		e := p.Event(audit.ConversationCreated, "conversation", row.ID)
 		e.PatientID, e.Reason = row.PatientID, fmt.Sprintf("%s conversation with %d members", row.Kind, len(row.Members))
 		return audit.Append(ctx, tx, e)
 	})
@@ -192,7 +192,7 @@ func (a *App) checkMembers(ctx context.Context, tx *store.Tx, p *Principal, c *w
 		return ward.Errorf(ward.CodeInvalid, "a conversation may include at most one patient")
 	}
 	if c.PatientID != "" && c.PatientID != patientID {
-		if err := checkPatientID(ctx, tx, p, c.PatientID); err != nil {
+		if err := a.checkPatientID(ctx, tx, p, c.PatientID); err != nil {
 			return err
 		}
 	}
@@ -205,12 +205,19 @@ func (a *App) checkMembers(ctx context.Context, tx *store.Tx, p *Principal, c *w
 	return nil
 }
 
-// checkPatientID checks that id, a conversation's patient_id, is the id of
-// a patient of the caller's org (a user with the role patient, until the
-// patient records of a later issue): never free text, which would reach the
-// database and the audit trail in the clear. The answer does not repeat it.
-func checkPatientID(ctx context.Context, tx *store.Tx, p *Principal, id string) error {
-	bad := ward.Errorf(ward.CodeInvalid, "patient_id must be the user id of a patient of your org")
+// checkPatientID checks that id, a conversation's patient_id, names a
+// patient of the caller's org: an active patient record (internal/patients,
+// through Config.Patients), or a user with the role patient. Never free
+// text, which would reach the database and the audit trail in the clear.
+// The answer does not repeat it.
+func (a *App) checkPatientID(ctx context.Context, tx *store.Tx, p *Principal, id string) error {
+	bad := ward.Errorf(ward.CodeInvalid, "patient_id must be the id of an active patient record or of a patient user of your org")
+	if a.patients != nil {
+		ok, err := a.patients.ActiveRecord(ctx, tx, p.User.OrgID, id)
+		if err != nil || ok {
+			return err
+		}
+	}
 	u, err := tx.UserByID(ctx, p.User.OrgID, id)
 	if ward.ErrorCode(err) == ward.CodeNotFound {
 		return bad
@@ -231,7 +238,7 @@ func (a *App) openExisting(ctx context.Context, p *Principal, row store.Conversa
 	if err != nil {
 		return c, err
 	}
-	e := p.event(audit.ConversationRead, "conversation", c.ID)
+	e := p.Event(audit.ConversationRead, "conversation", c.ID)
 	e.PatientID = c.PatientID
 	return c, a.audit.Record(ctx, e)
 }
@@ -281,7 +288,7 @@ func (a *App) summaries(ctx context.Context, p *Principal, convID string) ([]war
 		out[i] = ward.ConversationSummary{Conversation: c, Unread: r.Unread, UrgentUnacked: r.UrgentUnacked}
 		a.rememberMembers(c.ID, p.User.ID)
 	}
-	e := p.event(audit.ConversationRead, "conversation", convID)
+	e := p.Event(audit.ConversationRead, "conversation", convID)
 	if convID != "" {
 		e.PatientID = out[0].PatientID
 	} else {

@@ -76,7 +76,7 @@ func (a *App) AuditDenial(ctx context.Context, p *Principal, action authz.Action
 	if resourceType == "" {
 		resourceType = action.Resource()
 	}
-	e := p.event(audit.AccessDenied, resourceType, "")
+	e := p.Event(audit.AccessDenied, resourceType, "")
 	e.Outcome = audit.Denied
 	e.Reason = string(action) + ": " + why
 	if resourceID != "" {

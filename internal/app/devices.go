@@ -96,7 +96,7 @@ func (a *App) ActOnDevice(ctx context.Context, p *Principal, id string, act Devi
 				return err
 			}
 		}
-		e := p.event(ev, "device", d.ID)
+		e := p.Event(ev, "device", d.ID)
 		e.Reason = "device of user " + d.UserID
 		return audit.Append(ctx, tx, e)
 	})

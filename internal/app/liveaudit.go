@@ -75,7 +75,7 @@ type flushRound struct{ done chan struct{} }
 // onFail, if not nil, is called (outside any lock) when a record could not
 // be written: it should close the socket.
 func (a *App) NewDeliveryAudit(p *Principal, onFail func()) *DeliveryAudit {
-	return &DeliveryAudit{a: a, org: p.User.OrgID, actor: p.actor(), onFail: onFail}
+	return &DeliveryAudit{a: a, org: p.User.OrgID, actor: p.Actor(), onFail: onFail}
 }
 
 // Queued notes that the frame of message seq of conversation conv, about

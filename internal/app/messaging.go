@@ -106,7 +106,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 			}
 			reason += ", urgent"
 		}
-		e := p.event(audit.MessageSent, "message", row.ID)
+		e := p.Event(audit.MessageSent, "message", row.ID)
 		e.PatientID, e.Reason = row.PatientID, reason
 		return audit.Append(ctx, tx, e)
 	})
@@ -287,7 +287,7 @@ func (a *App) ListMessages(ctx context.Context, p *Principal, convID string, aft
 			return nil, err
 		}
 	}
-	e := p.event(audit.MessageRead, "conversation", convID)
+	e := p.Event(audit.MessageRead, "conversation", convID)
 	e.PatientID = conv.PatientID
 	e.Reason = fmt.Sprintf("messages %d to %d (%d)", out[0].Seq, out[len(out)-1].Seq, len(out))
 	if err := a.audit.Record(ctx, e); err != nil {
@@ -332,7 +332,7 @@ func (a *App) Recall(ctx context.Context, p *Principal, messageID string) (ward.
 			return err
 		}
 		m.RecalledAt, m.BodySealed = tx.Now, nil
-		e := p.event(audit.MessageRecalled, "message", m.ID)
+		e := p.Event(audit.MessageRecalled, "message", m.ID)
 		e.PatientID, e.Reason = c.PatientID, "conversation "+c.ID
 		return audit.Append(ctx, tx, e)
 	})

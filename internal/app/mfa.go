@@ -89,7 +89,7 @@ func (a *App) ConfirmTOTP(ctx context.Context, p *Principal, code string) ([]str
 				return err
 			}
 		}
-		return audit.Append(ctx, tx, p.event(audit.MFAEnrolled, "user", p.User.ID))
+		return audit.Append(ctx, tx, p.Event(audit.MFAEnrolled, "user", p.User.ID))
 	})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -20,7 +21,7 @@ type InitOrg struct {
 }
 
 // cliActor is the audit actor for administrative commands run on the host.
-func cliActor() audit.Actor { return audit.Actor{Role: "system"} }
+func cliActor() audit.Actor { return access.SystemActor() }
 
 // CreateOrg creates an org with its owner, from the command line. It
 // returns the owner's password when it made one.

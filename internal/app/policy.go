@@ -52,7 +52,7 @@ func (a *App) UpdatePolicy(ctx context.Context, p *Principal, pol ward.Policy) (
 		if err := tx.PutPolicy(ctx, p.User.OrgID, pol); err != nil {
 			return err
 		}
-		ev := p.event(audit.PolicyUpdated, "org", p.User.OrgID)
+		ev := p.Event(audit.PolicyUpdated, "org", p.User.OrgID)
 		ev.Reason = policyChangeDetail(old, pol)
 		return audit.Append(ctx, tx, ev)
 	}, users...)

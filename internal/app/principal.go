@@ -1,46 +1,7 @@
 package app
 
-import (
-	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/internal/audit"
-	"github.com/wardhealth/ward/internal/authz"
-)
+import "github.com/wardhealth/ward/internal/access"
 
-// Principal is an authenticated caller: a user on a device in a session.
-type Principal struct {
-	User    ward.User
-	Session ward.Session
-	Device  ward.Device
-	Policy  ward.Policy
-	IP      string
-	// System marks an administrative command run on the host (ward device
-	// wipe, …): it acts with the owner's rights and is audited as "system".
-	System bool
-	// enrolByPolicy: the session was not enrol-only at its sign-in; the
-	// org's policy made it so later (applyPolicy). Its sign-in may be old,
-	// so enrolling still needs a recent re-authentication.
-	enrolByPolicy bool
-}
-
-// actor is p as the audit trail records it.
-func (p *Principal) actor() audit.Actor {
-	if p.System {
-		return cliActor()
-	}
-	return audit.Actor{UserID: p.User.ID, Role: string(p.User.Role), DeviceID: p.Device.ID, IP: p.IP}
-}
-
-// event starts an audit event done by p.
-func (p *Principal) event(action audit.Action, resourceType, resourceID string) audit.Event {
-	return audit.Event{OrgID: p.User.OrgID, Actor: p.actor(), Action: action,
-		ResourceType: resourceType, ResourceID: resourceID, Outcome: audit.Success}
-}
-
-// Can returns nil if p may do action, and a forbidden error otherwise. A
-// session that must first enrol a second factor may do nothing else.
-func (p *Principal) Can(action authz.Action) error {
-	if p.Session.MFAPending && action != authz.MFAEnroll && action != authz.SessionDelete && action != authz.AccountRead {
-		return ward.Errorf(ward.CodeMFAEnrollment, "enrol a second factor first (POST /api/v1/mfa/totp or /api/v1/mfa/webauthn)")
-	}
-	return authz.Require(p.User.Role, action)
-}
+// Principal is an authenticated caller. internal/access holds it so that the
+// capability packages beside app share it without importing app.
+type Principal = access.Principal

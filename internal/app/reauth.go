@@ -23,7 +23,7 @@ const ReauthWindow = 5 * time.Minute
 // factor right after its sign-in is fresh by that sign-in; one that a later
 // policy change made enrol-only is not.
 func (a *App) requireRecentAuth(ctx context.Context, p *Principal) error {
-	if (p.Session.MFAPending && !p.enrolByPolicy) || p.System {
+	if (p.Session.MFAPending && !p.EnrolByPolicy) || p.System {
 		return nil
 	}
 	now := a.now()
@@ -82,7 +82,7 @@ func (a *App) Reauthenticate(ctx context.Context, p *Principal, password, totpCo
 	}
 	if failure != "" {
 		wait := a.account.Failure(key)
-		ev := p.event(audit.SessionReauthenticated, "session", p.Session.ID)
+		ev := p.Event(audit.SessionReauthenticated, "session", p.Session.ID)
 		ev.Outcome, ev.Reason = audit.Failure, failure
 		if err := a.audit.Record(ctx, ev); err != nil {
 			return err
@@ -97,7 +97,7 @@ func (a *App) Reauthenticate(ctx context.Context, p *Principal, password, totpCo
 		if err := tx.SetSessionAuthAt(ctx, p.Session.ID, tx.Now); err != nil {
 			return err
 		}
-		ev := p.event(audit.SessionReauthenticated, "session", p.Session.ID)
+		ev := p.Event(audit.SessionReauthenticated, "session", p.Session.ID)
 		ev.Reason = how
 		return audit.Append(ctx, tx, ev)
 	})

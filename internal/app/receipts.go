@@ -52,7 +52,7 @@ func (a *App) MarkReceipts(ctx context.Context, p *Principal, convID string, upT
 		if err != nil {
 			return err
 		}
-		e := p.event(audit.MessageRead, "conversation", convID)
+		e := p.Event(audit.MessageRead, "conversation", convID)
 		e.PatientID = c.PatientID
 		var top int64
 		for _, ch := range changes {
@@ -139,7 +139,7 @@ func (a *App) Acknowledge(ctx context.Context, p *Principal, messageID string) (
 		if err := tx.FinishEscalations(ctx, m.ID); err != nil {
 			return err
 		}
-		e := p.event(audit.MessageAcknowledged, "message", m.ID)
+		e := p.Event(audit.MessageAcknowledged, "message", m.ID)
 		e.PatientID, e.Reason = c.PatientID, "conversation "+c.ID
 		return audit.Append(ctx, tx, e)
 	})

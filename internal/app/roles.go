@@ -58,7 +58,7 @@ func endMembershipsForRole(ctx context.Context, tx *store.Tx, p *Principal, u wa
 		if err := tx.EndMembership(ctx, m.ConversationID, u.ID); err != nil {
 			return nil, err
 		}
-		e := p.event(audit.MemberRemoved, "conversation", m.ConversationID)
+		e := p.Event(audit.MemberRemoved, "conversation", m.ConversationID)
 		e.PatientID = m.PatientID
 		e.Reason = "member " + u.ID + " removed: the role " + string(u.Role) + " may not hold this membership"
 		if err := audit.Append(ctx, tx, e); err != nil {

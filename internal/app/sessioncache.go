@@ -122,7 +122,7 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 func applyPolicy(p *Principal, secondFactor bool) {
 	p.Session.ExpiresAt = policyExpiry(p.Session, p.Policy)
 	if p.Policy.MFARequired && p.User.Role != ward.RolePatient && !secondFactor && !p.Session.MFAPending {
-		p.Session.MFAPending, p.enrolByPolicy = true, true
+		p.Session.MFAPending, p.EnrolByPolicy = true, true
 	}
 }
 

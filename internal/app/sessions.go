@@ -420,7 +420,7 @@ func (a *App) Logout(ctx context.Context, p *Principal) error {
 		if _, err := tx.RevokeSession(ctx, p.User.ID, p.Session.ID); err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, p.event(audit.Logout, "session", p.Session.ID))
+		return audit.Append(ctx, tx, p.Event(audit.Logout, "session", p.Session.ID))
 	}, p.User.ID)
 }
 
@@ -459,7 +459,7 @@ func (a *App) RevokeSession(ctx context.Context, p *Principal, id string) error 
 		if !ok {
 			return ward.Errorf(ward.CodeNotFound, "no such live session")
 		}
-		return audit.Append(ctx, tx, p.event(audit.SessionRevoked, "session", id))
+		return audit.Append(ctx, tx, p.Event(audit.SessionRevoked, "session", id))
 	}, p.User.ID)
 }
 
@@ -472,7 +472,7 @@ func (a *App) SignOutEverywhere(ctx context.Context, p *Principal) error {
 		if _, err := tx.RevokeUserSessions(ctx, p.User.ID, ""); err != nil {
 			return err
 		}
-		ev := p.event(audit.SessionRevoked, "user", p.User.ID)
+		ev := p.Event(audit.SessionRevoked, "user", p.User.ID)
 		ev.Reason = "sign out everywhere"
 		return audit.Append(ctx, tx, ev)
 	}, p.User.ID)

@@ -142,7 +142,7 @@ func identityReads(p *Principal, users []ward.User, where string) []audit.Event 
 	var evs []audit.Event
 	for _, u := range users {
 		if u.Role == ward.RolePatient && u.ID != p.User.ID {
-			e := p.event(audit.PatientRecordRead, "user", u.ID)
+			e := p.Event(audit.PatientRecordRead, "user", u.ID)
 			e.PatientID, e.Reason = u.ID, "name and email shown in "+where
 			evs = append(evs, e)
 		}

@@ -85,7 +85,7 @@ func (a *App) CreateUser(ctx context.Context, p *Principal, nu NewUser) (ward.Us
 	if nu.Role == ward.RoleOwner && p.User.Role != ward.RoleOwner {
 		return ward.User{}, ward.Errorf(ward.CodeForbidden, "only an owner can make an owner")
 	}
-	return a.addUser(ctx, p.User.OrgID, p.actor(), nu)
+	return a.addUser(ctx, p.User.OrgID, p.Actor(), nu)
 }
 
 // addUser validates, hashes and stores a user, with its audit event.
@@ -236,7 +236,7 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 				return err
 			}
 		}
-		ev := p.event(action, "user", u.ID)
+		ev := p.Event(action, "user", u.ID)
 		ev.Reason = userChangeDetail(old, u) // old -> new of role and disabled
 		if old.Role == ward.RolePatient || u.Role == ward.RolePatient {
 			ev.PatientID = u.ID

@@ -206,7 +206,7 @@ func (a *App) FinishPasskeyRegistration(ctx context.Context, p *Principal, chall
 				return err
 			}
 		}
-		ev := p.event(audit.MFAEnrolled, "user", p.User.ID)
+		ev := p.Event(audit.MFAEnrolled, "user", p.User.ID)
 		ev.Reason = "passkey"
 		return audit.Append(ctx, tx, ev)
 	})
@@ -272,7 +272,7 @@ func (a *App) DeletePasskey(ctx context.Context, p *Principal, id string) error 
 			}
 			return err
 		}
-		ev := p.event(audit.UserUpdated, "user", p.User.ID)
+		ev := p.Event(audit.UserUpdated, "user", p.User.ID)
 		ev.Reason = "passkey removed"
 		return audit.Append(ctx, tx, ev)
 	})

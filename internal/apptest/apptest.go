@@ -21,6 +21,7 @@ import (
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -33,6 +34,7 @@ func NewClock() *Clock { return clocktest.New() }
 // Fixture is an App over a real SQLite store with one org and its owner.
 type Fixture struct {
 	App      *app.App
+	Patients *patients.Service // patient records; the App asks them about conversations' patient_id
 	Store    *store.Store
 	Keyring  *keyring.Keyring
 	Recorder *audit.Recorder
@@ -85,11 +87,16 @@ func New(tb testing.TB, mfa bool) *Fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	a, err := app.New(app.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now, Hasher: FastHasher(tb), Blobs: blobs})
+	pats, err := patients.New(patients.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := &Fixture{App: a, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
+	a, err := app.New(app.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now, Hasher: FastHasher(tb), Blobs: blobs,
+		Patients: pats})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &Fixture{App: a, Patients: pats, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
 		DataDir: dataDir, Blobs: blobs}
 	f.Org, f.Owner, _, err = a.CreateOrg(ctx, app.InitOrg{Name: "St Mary", AdminEmail: "owner@stmary.example",
 		AdminName: "Olive Owner", Password: f.OwnerPW, MFARequired: mfa})

@@ -63,6 +63,9 @@ const (
 	MemberRemoved        Action = "conversation.member_removed" // a role change ends a membership the new role may not hold
 	MessageDelivered     Action = "message.delivered"           // message bodies pushed to a user's WebSocket (batched per socket per second)
 	AccessDenied         Action = "access.denied"               // authorization refused a request on PHI (outcome denied; rate-limited per user)
+	PatientCreated       Action = "patient.created"             // a patient record is created (internal/patients)
+	PatientUpdated       Action = "patient.updated"             // a record is edited; reason names the changed fields, never their values
+	PatientDeactivated   Action = "patient.deactivated"         // a record is deactivated
 )
 
 // Administration, keys and the audit trail itself.
@@ -85,6 +88,7 @@ func Actions() []Action {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
+		PatientCreated, PatientUpdated, PatientDeactivated,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -99,6 +103,7 @@ func (a Action) Valid() bool {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
+		PatientCreated, PatientUpdated, PatientDeactivated,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}

@@ -26,8 +26,14 @@ const (
 	UserDisable   Action = "user.disable"   // disable or re-enable an account
 	UserMFAReset  Action = "user.mfa.reset" // clear someone's second factors (lost phone)
 	PatientInvite Action = "patient.invite" // invite a patient to the portal by link
-	TeamList      Action = "team.list"      // teams and on-call roles, for addressing
-	TeamManage    Action = "team.manage"    // create, rename, change members of teams
+	// Patient records are PHI: those who care for patients create, read and
+	// edit them; admins, who never read PHI, may deactivate one by id.
+	PatientCreate     Action = "patient.create"     // register a patient record
+	PatientRead       Action = "patient.read"       // read a record, look one up by MRN or by date of birth and name
+	PatientUpdate     Action = "patient.update"     // edit a record's fields
+	PatientDeactivate Action = "patient.deactivate" // deactivate a record (it answers no PHI)
+	TeamList          Action = "team.list"          // teams and on-call roles, for addressing
+	TeamManage        Action = "team.manage"        // create, rename, change members of teams
 )
 
 // Devices.

@@ -30,6 +30,10 @@ user.update          y     y     .          .         .     .
 user.disable         y     y     .          .         .     .
 user.mfa.reset       y     y     .          .         .     .
 patient.invite       y     y     .          y         y     .
+patient.create       .     .     .          y         y     .
+patient.read         .     .     .          y         y     .
+patient.update       .     .     .          y         y     .
+patient.deactivate   y     y     .          y         y     .
 team.list            y     y     y          y         y     .
 team.manage          y     y     .          .         .     .
 device.list.own      y     y     y          y         y     y

@@ -42,6 +42,10 @@ func rules() []rule {
 		{UserDisable, managers},
 		{UserMFAReset, managers},
 		{PatientInvite, []ward.Role{owner, admin, clinician, staff}},
+		{PatientCreate, carers},
+		{PatientRead, carers},
+		{PatientUpdate, carers},
+		{PatientDeactivate, []ward.Role{owner, admin, clinician, staff}},
 		{TeamList, workforce},
 		{TeamManage, managers},
 

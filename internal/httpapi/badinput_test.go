@@ -16,6 +16,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/patients"
 )
 
 // stateTables are the tables a refused request must leave as they were.
@@ -258,6 +259,16 @@ func TestBadInputEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Patient records: two in org A, one in org B.
+	pat := func(p *app.Principal, mrn string) patients.Record {
+		r, err := e.f.Patients.Create(ctx, p, patients.Fields{MRN: mrn, GivenName: "G", FamilyName: "F", BirthDate: "1970-01-01"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	recA, _, recB := pat(pNurse, "A-1"), pat(pNurse, "A-2"), pat(bNurse[0], "B-1")
+	patientJSON := `{"mrn":%q,"given_name":"G","family_name":%q,"birth_date":%q}`
 	upload := func(id, query string) string { return "/api/v1/conversations/" + id + "/attachments?" + query }
 	exe := "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + strings.Repeat("\x00", 600)
 	j := "application/json"
@@ -347,8 +358,31 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "no members", token: nurse, ctype: j, body: `{"kind":"direct","members":[]}`, status: 400, code: ward.CodeInvalid},
 			{name: "title too long", token: nurse, ctype: j, body: fmt.Sprintf(`{"kind":"group","title":%q,"members":[%q]}`, strings.Repeat("t", 201), pStaff.User.ID), status: 400, code: ward.CodeInvalid},
 		}),
-		"GET /api/v1/conversations":      garbage,
-		"GET /api/v1/conversations/{id}": idCases(nurse, convB.ID),
+		"POST /api/v1/patients": cat(jsonCases(nurse, noID, `{"mrn":1}`), []badCase{
+			{name: "duplicate MRN", token: nurse, ctype: j, body: fmt.Sprintf(patientJSON, "a 1", "F", "1970-01-01"), status: 409, code: ward.CodeConflict},
+			{name: "empty MRN", token: nurse, ctype: j, body: fmt.Sprintf(patientJSON, " ", "F", "1970-01-01"), status: 400, code: ward.CodeInvalid},
+			{name: "bad date", token: nurse, ctype: j, body: fmt.Sprintf(patientJSON, "N-1", "F", "1970-02-30"), status: 400, code: ward.CodeInvalid},
+			{name: "future date", token: nurse, ctype: j, body: fmt.Sprintf(patientJSON, "N-1", "F", "2999-01-01"), status: 400, code: ward.CodeInvalid},
+			{name: "name too long", token: nurse, ctype: j, body: fmt.Sprintf(patientJSON, "N-1", strings.Repeat("f", 201), "1970-01-01"), status: 400, code: ward.CodeInvalid},
+			{name: "missing birth date", token: nurse, ctype: j, body: `{"mrn":"N-1","given_name":"G","family_name":"F"}`, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/patients": cat(garbage, []badCase{
+			{name: "no query", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "empty mrn", path: "/api/v1/patients?mrn=", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "mrn twice", path: "/api/v1/patients?mrn=a&mrn=b", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "both forms", path: "/api/v1/patients?mrn=a&birth_date=1970-01-01&family_name=f", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "bad birth date", path: "/api/v1/patients?birth_date=yesterday&family_name=f", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "unknown parameter", path: "/api/v1/patients?name=Doe", token: nurse, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/patients/{id}": idCases(nurse, recB.ID),
+		"PATCH /api/v1/patients/{id}": cat(jsonCases(nurse, recA.ID, `{"phone":5}`), withBody(idCases(nurse, recB.ID), `{"phone":"1"}`), []badCase{
+			{name: "MRN of another record", id: recA.ID, token: nurse, ctype: j, body: `{"mrn":"a-2"}`, status: 409, code: ward.CodeConflict},
+			{name: "bad date", id: recA.ID, token: nurse, ctype: j, body: `{"birth_date":"1970-1-1"}`, status: 400, code: ward.CodeInvalid},
+			{name: "empty family name", id: recA.ID, token: nurse, ctype: j, body: `{"family_name":""}`, status: 400, code: ward.CodeInvalid},
+		}),
+		"POST /api/v1/patients/{id}/deactivate": idCases(nurse, recB.ID),
+		"GET /api/v1/conversations":             garbage,
+		"GET /api/v1/conversations/{id}":        idCases(nurse, convB.ID),
 		"POST /api/v1/conversations/{id}/messages": cat(jsonCases(nurse, conv.ID, `{"client_id":7,"body":"x"}`),
 			withBody(idCases(nurse, convB.ID), `{"client_id":"c-1","body":"hello"}`), []badCase{
 				{name: "replayed client_id with other content", id: conv.ID, token: staff, ctype: j, body: `{"client_id":"replay-1","body":"other content"}`, status: 409, code: ward.CodeConflict},

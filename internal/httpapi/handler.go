@@ -18,14 +18,17 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/buildinfo"
+	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 )
 
 // Config is what the HTTP handler is built from.
 type Config struct {
-	App    *app.App
-	Logger *slog.Logger
-	Hub    *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	App *app.App
+	// Patients serves patient records; nil: their routes answer 503.
+	Patients *patients.Service
+	Logger   *slog.Logger
+	Hub      *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -43,6 +46,7 @@ type Config struct {
 // Handler serves ward's HTTP API.
 type Handler struct {
 	app         *app.App
+	patients    *patients.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -69,7 +73,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -131,6 +135,7 @@ func (h *Handler) routes() {
 	h.webauthnRoutes()
 
 	h.messagingRoutes()
+	h.patientRoutes()
 	h.complianceRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()

@@ -42,7 +42,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	f := apptest.New(t, false)
-	h := httpapi.New(httpapi.Config{App: f.App})
+	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW
@@ -122,7 +122,7 @@ const routeID = "01a20fde-0000-7000-8000-000000000000"
 // audited (access.denied).
 func phiRoute(a authz.Action) bool {
 	switch a.Resource() {
-	case "conversation", "message", "receipt", "attachment":
+	case "conversation", "message", "receipt", "attachment", "patient":
 		return true
 	}
 	return false

@@ -131,3 +131,30 @@ func (k *Keyring) PatientEmailIndexKey(ctx context.Context) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// PatientIndexSecretName is the keyring_secrets row of the secret the
+// per-org keys of the blind indexes of patient records derive from.
+const PatientIndexSecretName = "patient-record-index"
+
+// patientIndexInfo starts the HKDF info of an org's patient index key; the
+// org id follows it.
+const patientIndexInfo = "ward patient record index v1\x00"
+
+// PatientIndexKey returns org's 32-byte HMAC-SHA-256 key of the blind
+// indexes of patient records (MRN, date of birth with family name):
+// HKDF-SHA-256 of the master-wrapped secret "patient-record-index" (made on
+// first use), with the org id in the info. Each org has its own key, so an
+// index of one org says nothing about another's records; the database
+// holds the secret only wrapped by the master key.
+func (k *Keyring) PatientIndexKey(ctx context.Context, org string) ([]byte, error) {
+	secret, err := k.secret(ctx, PatientIndexSecretName, 32)
+	if err != nil {
+		return nil, fmt.Errorf("patient index key: %w", err)
+	}
+	defer clear(secret)
+	key, err := hkdf.Key(sha256.New, secret, nil, patientIndexInfo+org, 32)
+	if err != nil {
+		return nil, fmt.Errorf("patient index key: %w", err)
+	}
+	return key, nil
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -28,6 +29,7 @@ type Env struct {
 
 	closeBroker func() error // the NATS connection, when there is one
 	App         *app.App
+	Patients    *patients.Service // patient records (internal/patients)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -118,8 +120,11 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	if e.Patients, err = patients.New(patients.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Now: cfg.Now}); err != nil {
+		return err
+	}
 	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
-		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate)})
+		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients})
 	if err != nil {
 		return err
 	}

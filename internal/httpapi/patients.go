@@ -1,0 +1,146 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/patients"
+)
+
+// patientRoutes registers patient records (internal/patients).
+func (h *Handler) patientRoutes() {
+	h.route("POST /api/v1/patients", authz.PatientCreate, h.createPatient)
+	h.route("GET /api/v1/patients", authz.PatientRead, h.findPatients)
+	h.route("GET /api/v1/patients/{id}", authz.PatientRead, h.getPatient)
+	h.route("PATCH /api/v1/patients/{id}", authz.PatientUpdate, h.updatePatient)
+	h.route("POST /api/v1/patients/{id}/deactivate", authz.PatientDeactivate, h.deactivatePatient)
+}
+
+type patientView struct {
+	ID string `json:"id"`
+	patients.Fields
+	Status    patients.Status `json:"status"`
+	Erased    bool            `json:"erased,omitempty"` // the data key was shredded: no fields
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+}
+
+func viewPatient(r patients.Record) patientView {
+	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+func (h *Handler) patientService() (*patients.Service, error) {
+	if h.patients == nil {
+		return nil, ward.Errorf(ward.CodeUnavailable, "patient records are not available")
+	}
+	return h.patients, nil
+}
+
+func (h *Handler) createPatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	var req patients.Fields
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	rec, err := svc.Create(r.Context(), p, req)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/patients/"+rec.ID)
+	writeJSON(w, http.StatusCreated, viewPatient(rec))
+	return nil
+}
+
+// findPatients looks records up by ?mrn=, or by ?birth_date=&family_name=.
+func (h *Handler) findPatients(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	for k, v := range q {
+		if (k != "mrn" && k != "birth_date" && k != "family_name") || len(v) != 1 {
+			return ward.Errorf(ward.CodeInvalid, "look a patient up by ?mrn= or by ?birth_date=&family_name=, each once")
+		}
+	}
+	var recs []patients.Record
+	switch {
+	case q.Has("mrn") && !q.Has("birth_date") && !q.Has("family_name"):
+		recs, err = svc.FindByMRN(r.Context(), p, q.Get("mrn"))
+	case !q.Has("mrn") && q.Has("birth_date") && q.Has("family_name"):
+		recs, err = svc.FindByBirthDateAndName(r.Context(), p, q.Get("birth_date"), q.Get("family_name"))
+	default:
+		return ward.Errorf(ward.CodeInvalid, "look a patient up by ?mrn= or by ?birth_date=&family_name=")
+	}
+	if err != nil {
+		return err
+	}
+	out := make([]patientView, len(recs))
+	for i, rec := range recs {
+		out[i] = viewPatient(rec)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"patients": out})
+	return nil
+}
+
+func (h *Handler) getPatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	rec, err := svc.Get(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewPatient(rec))
+	return nil
+}
+
+func (h *Handler) updatePatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		MRN               *string `json:"mrn"`
+		GivenName         *string `json:"given_name"`
+		FamilyName        *string `json:"family_name"`
+		BirthDate         *string `json:"birth_date"`
+		Sex               *string `json:"sex"`
+		Phone             *string `json:"phone"`
+		Email             *string `json:"email"`
+		PreferredLanguage *string `json:"preferred_language"`
+		Guardian          *string `json:"guardian"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	rec, err := svc.Update(r.Context(), p, r.PathValue("id"), patients.Edit{MRN: req.MRN, GivenName: req.GivenName,
+		FamilyName: req.FamilyName, BirthDate: req.BirthDate, Sex: req.Sex, Phone: req.Phone, Email: req.Email,
+		PreferredLanguage: req.PreferredLanguage, Guardian: req.Guardian})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewPatient(rec))
+	return nil
+}
+
+// deactivatePatient answers no PHI: admins may deactivate a record by id.
+func (h *Handler) deactivatePatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if err := svc.Deactivate(r.Context(), p, id); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"id": id, "status": string(patients.Deactivated)})
+	return nil
+}

@@ -1,0 +1,436 @@
+package patients
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/access"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// Config is what a Service is built from; all but Now are required.
+type Config struct {
+	Store   *store.Store
+	Keyring *keyring.Keyring
+	Audit   *audit.Recorder  // durable audit of reads (group commit)
+	Now     func() time.Time // nil means time.Now
+}
+
+// Service is the patient record use cases.
+type Service struct {
+	store *store.Store
+	keys  *keyring.Keyring
+	audit *audit.Recorder
+	now   func() time.Time
+
+	mu       sync.Mutex
+	indexKey map[string][]byte // org id → its patient index key
+}
+
+// New builds a Service. The secret the org index keys derive from is made
+// now, not at the first look-up: a refused request changes no stored state.
+func New(cfg Config) (*Service, error) {
+	s := &Service{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, now: cfg.Now, indexKey: map[string][]byte{}}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if _, err := s.keys.PatientIndexKey(context.Background(), ""); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// maxMatches bounds the records one look-up by date of birth and family
+// name returns.
+const maxMatches = 50
+
+// scope is the keyring scope of a patient's data key.
+func scope(id string) string { return "patient:" + id }
+
+func ref(orgID, id string) keyring.Ref {
+	return keyring.Ref{Org: orgID, Scope: scope(id), Record: id, Field: "record"}
+}
+
+// orgKey returns the org's index key, derived once per org and kept.
+func (s *Service) orgKey(ctx context.Context, orgID string) ([]byte, error) {
+	s.mu.Lock()
+	k := s.indexKey[orgID]
+	s.mu.Unlock()
+	if k != nil {
+		return k, nil
+	}
+	k, err := s.keys.PatientIndexKey(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.indexKey[orgID] = k
+	s.mu.Unlock()
+	return k, nil
+}
+
+// index is the blind index of value in the domain kind ("mrn", "dob-name").
+func index(key []byte, kind, value string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(kind))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func mrnIndex(key []byte, mrn string) string { return index(key, "mrn", normalMRN(mrn)) }
+
+func dobNameIndex(key []byte, birthDate, family string) string {
+	return index(key, "dob-name", birthDate+"\x00"+normalName(family))
+}
+
+// row seals f into a row of the record id.
+func (s *Service) row(ctx context.Context, orgID, id string, f Fields) (store.PatientRow, error) {
+	key, err := s.orgKey(ctx, orgID)
+	if err != nil {
+		return store.PatientRow{}, err
+	}
+	plain, err := json.Marshal(f)
+	if err != nil {
+		return store.PatientRow{}, err
+	}
+	sealed, err := s.keys.Seal(ctx, ref(orgID, id), plain)
+	clear(plain)
+	if err != nil {
+		return store.PatientRow{}, err
+	}
+	return store.PatientRow{ID: id, OrgID: orgID, MRNIndex: mrnIndex(key, f.MRN),
+		DOBNameIndex: dobNameIndex(key, f.BirthDate, f.FamilyName), Sealed: sealed}, nil
+}
+
+// open opens a row into a record. A shredded record opens with no fields.
+func (s *Service) open(ctx context.Context, r store.PatientRow) (Record, error) {
+	rec := Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	plain, err := s.keys.Open(ctx, ref(r.OrgID, r.ID), r.Sealed)
+	if errors.Is(err, keyring.ErrKeyDestroyed) {
+		rec.Erased = true
+		return rec, nil
+	}
+	if err != nil {
+		return Record{}, fmt.Errorf("open patient record %s: %w", r.ID, err)
+	}
+	defer clear(plain)
+	if err := json.Unmarshal(plain, &rec.Fields); err != nil {
+		return Record{}, ward.Wrap(ward.CodeIntegrity, err, "a patient record does not decode")
+	}
+	return rec, nil
+}
+
+// validID refuses what is not a UUID as not found: nothing else names a record.
+func validID(id string) error {
+	if _, err := uuid.Parse(id); err != nil {
+		return ward.Errorf(ward.CodeNotFound, "no such patient")
+	}
+	return nil
+}
+
+// Create stores a new record. An MRN the org already has (once normalised)
+// is a conflict, and nothing is stored.
+func (s *Service) Create(ctx context.Context, p *access.Principal, f Fields) (Record, error) {
+	if err := p.Can(authz.PatientCreate); err != nil {
+		return Record{}, err
+	}
+	if err := f.normalize(s.now()); err != nil {
+		return Record{}, err
+	}
+	orgID := p.User.OrgID
+	key, err := s.orgKey(ctx, orgID)
+	if err != nil {
+		return Record{}, err
+	}
+	// Checked first, so that a duplicate makes no data key either. Two
+	// creations racing on one MRN are still told apart by the unique
+	// constraint; the loser leaves only an unused data key.
+	if err := s.mrnFree(ctx, orgID, mrnIndex(key, f.MRN), ""); err != nil {
+		return Record{}, err
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	row, err := s.row(ctx, orgID, id, f) // seals: may create the data key, so before the write
+	if err != nil {
+		return Record{}, err
+	}
+	row.Status = string(Active)
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertPatient(ctx, &row); err != nil {
+			return mrnTaken(err)
+		}
+		e := p.Event(audit.PatientCreated, "patient", id)
+		e.PatientID = id
+		return audit.Append(ctx, tx, e)
+	})
+	if err != nil {
+		return Record{}, err
+	}
+	return Record{ID: id, OrgID: orgID, Fields: f, Status: Active, CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}, nil
+}
+
+// mrnTaken says a unique violation as the MRN being taken.
+func mrnTaken(err error) error {
+	if ward.ErrorCode(err) == ward.CodeConflict {
+		return ward.Wrap(ward.CodeConflict, err, "a patient record with this MRN exists")
+	}
+	return err
+}
+
+// mrnFree fails with a conflict when a record of the org other than except
+// holds the MRN index.
+func (s *Service) mrnFree(ctx context.Context, orgID, idx, except string) error {
+	return s.store.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.PatientsByMRN(ctx, orgID, idx)
+		for _, r := range rows {
+			if r.ID != except {
+				return ward.Errorf(ward.CodeConflict, "a patient record with this MRN exists")
+			}
+		}
+		return err
+	})
+}
+
+// Get reads a record by id; the read is audited before it is answered.
+func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (Record, error) {
+	if err := p.Can(authz.PatientRead); err != nil {
+		return Record{}, err
+	}
+	if err := validID(id); err != nil {
+		return Record{}, err
+	}
+	var row store.PatientRow
+	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+		row, err = tx.Patient(ctx, p.User.OrgID, id)
+		return err
+	}); err != nil {
+		return Record{}, notFound(err)
+	}
+	recs, err := s.answer(ctx, p, []store.PatientRow{row}, "by id")
+	if err != nil {
+		return Record{}, err
+	}
+	return recs[0], nil
+}
+
+func notFound(err error) error {
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return ward.Errorf(ward.CodeNotFound, "no such patient")
+	}
+	return err
+}
+
+// FindByMRN looks a record up by its MRN (normalised): none or one, each
+// record returned audited.
+func (s *Service) FindByMRN(ctx context.Context, p *access.Principal, mrn string) ([]Record, error) {
+	if err := p.Can(authz.PatientRead); err != nil {
+		return nil, err
+	}
+	mrn = strings.TrimSpace(mrn)
+	if mrn == "" || len(mrn) > maxMRN*4 {
+		return nil, ward.Errorf(ward.CodeInvalid, "mrn must be 1 to %d characters", maxMRN)
+	}
+	key, err := s.orgKey(ctx, p.User.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	var rows []store.PatientRow
+	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+		rows, err = tx.PatientsByMRN(ctx, p.User.OrgID, mrnIndex(key, mrn))
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return s.answer(ctx, p, rows, "look-up by mrn")
+}
+
+// FindByBirthDateAndName looks records up by date of birth and family name
+// (normalised): at most maxMatches, each audited.
+func (s *Service) FindByBirthDateAndName(ctx context.Context, p *access.Principal, birthDate, family string) ([]Record, error) {
+	if err := p.Can(authz.PatientRead); err != nil {
+		return nil, err
+	}
+	if _, err := time.Parse(time.DateOnly, birthDate); err != nil {
+		return nil, ward.Errorf(ward.CodeInvalid, "birth_date must be a date YYYY-MM-DD")
+	}
+	family = strings.TrimSpace(family)
+	if family == "" || len(family) > maxName*4 {
+		return nil, ward.Errorf(ward.CodeInvalid, "family_name must be 1 to %d characters", maxName)
+	}
+	key, err := s.orgKey(ctx, p.User.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	var rows []store.PatientRow
+	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+		rows, err = tx.PatientsByDOBName(ctx, p.User.OrgID, dobNameIndex(key, birthDate, family), maxMatches)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return s.answer(ctx, p, rows, "look-up by birth date and family name")
+}
+
+// answer opens rows and records one patient.read per record, durably,
+// before returning them.
+func (s *Service) answer(ctx context.Context, p *access.Principal, rows []store.PatientRow, how string) ([]Record, error) {
+	recs := make([]Record, 0, len(rows))
+	events := make([]audit.Event, 0, len(rows))
+	for _, r := range rows {
+		rec, err := s.open(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+		e := p.Event(audit.PatientRecordRead, "patient", r.ID)
+		e.PatientID, e.Reason = r.ID, how
+		events = append(events, e)
+	}
+	if len(events) > 0 {
+		if err := s.audit.Record(ctx, events...); err != nil {
+			return nil, fmt.Errorf("audit patient read: %w", err)
+		}
+	}
+	return recs, nil
+}
+
+// Edit is a change to a record: the fields that are not nil.
+type Edit struct {
+	MRN, GivenName, FamilyName, BirthDate, Sex, Phone, Email, PreferredLanguage, Guardian *string
+}
+
+func (e Edit) apply(f *Fields) {
+	for _, c := range []struct {
+		from *string
+		to   *string
+	}{{e.MRN, &f.MRN}, {e.GivenName, &f.GivenName}, {e.FamilyName, &f.FamilyName}, {e.BirthDate, &f.BirthDate},
+		{e.Sex, &f.Sex}, {e.Phone, &f.Phone}, {e.Email, &f.Email}, {e.PreferredLanguage, &f.PreferredLanguage},
+		{e.Guardian, &f.Guardian}} {
+		if c.from != nil {
+			*c.to = *c.from
+		}
+	}
+}
+
+// Update edits an active record and returns it. The audit event names the
+// changed fields, never their values; a change of nothing changes nothing.
+func (s *Service) Update(ctx context.Context, p *access.Principal, id string, e Edit) (Record, error) {
+	if err := p.Can(authz.PatientUpdate); err != nil {
+		return Record{}, err
+	}
+	if err := validID(id); err != nil {
+		return Record{}, err
+	}
+	var old store.PatientRow
+	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+		old, err = tx.Patient(ctx, p.User.OrgID, id)
+		return err
+	}); err != nil {
+		return Record{}, notFound(err)
+	}
+	rec, err := s.open(ctx, old)
+	if err != nil {
+		return Record{}, err
+	}
+	if rec.Status != Active {
+		return Record{}, ward.Errorf(ward.CodeConflict, "the patient record is deactivated")
+	}
+	if rec.Erased {
+		return Record{}, ward.Errorf(ward.CodeConflict, "the patient record was erased")
+	}
+	f := rec.Fields
+	e.apply(&f)
+	if err := f.normalize(s.now()); err != nil {
+		return Record{}, err
+	}
+	names := changed(rec.Fields, f)
+	if len(names) == 0 {
+		return rec, nil
+	}
+	row, err := s.row(ctx, p.User.OrgID, id, f)
+	if err != nil {
+		return Record{}, err
+	}
+	if row.MRNIndex != old.MRNIndex {
+		if err := s.mrnFree(ctx, p.User.OrgID, row.MRNIndex, id); err != nil {
+			return Record{}, err
+		}
+	}
+	row.UpdatedAt = old.UpdatedAt
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdatePatient(ctx, &row); err != nil {
+			return mrnTaken(err)
+		}
+		ev := p.Event(audit.PatientUpdated, "patient", id)
+		ev.PatientID, ev.Reason = id, "fields: "+strings.Join(names, ", ")
+		return audit.Append(ctx, tx, ev)
+	})
+	if err != nil {
+		return Record{}, err
+	}
+	rec.Fields, rec.UpdatedAt = f, row.UpdatedAt
+	return rec, nil
+}
+
+// Deactivate marks a record deactivated. It answers no PHI, so an admin
+// may do it by id; deactivating a deactivated record changes nothing.
+func (s *Service) Deactivate(ctx context.Context, p *access.Principal, id string) error {
+	if err := p.Can(authz.PatientDeactivate); err != nil {
+		return err
+	}
+	if err := validID(id); err != nil {
+		return err
+	}
+	return s.store.Write(ctx, func(tx *store.Tx) error {
+		st, err := tx.PatientStatus(ctx, p.User.OrgID, id)
+		if err != nil {
+			return notFound(err)
+		}
+		if Status(st) == Deactivated {
+			return nil
+		}
+		if err := tx.SetPatientStatus(ctx, p.User.OrgID, id, string(Deactivated)); err != nil {
+			return err
+		}
+		ev := p.Event(audit.PatientDeactivated, "patient", id)
+		ev.PatientID = id
+		return audit.Append(ctx, tx, ev)
+	})
+}
+
+// IsActivePatient reports whether id names an active record of the org. It
+// reads no PHI.
+func (s *Service) IsActivePatient(ctx context.Context, orgID, id string) (ok bool, err error) {
+	err = s.store.Read(ctx, func(tx *store.Tx) error {
+		ok, err = s.ActiveRecord(ctx, tx, orgID, id)
+		return err
+	})
+	return ok, err
+}
+
+// ActiveRecord is IsActivePatient in tx: internal/app asks it (as its
+// PatientRecords) whether a conversation's patient_id names a record.
+func (s *Service) ActiveRecord(ctx context.Context, tx *store.Tx, orgID, id string) (bool, error) {
+	if validID(id) != nil {
+		return false, nil
+	}
+	st, err := tx.PatientStatus(ctx, orgID, id)
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return false, nil
+	}
+	return Status(st) == Active, err
+}
