@@ -137,3 +137,22 @@ func (tx *Tx) teams(ctx context.Context, orgID, id string) ([]ward.Team, error) 
 	}
 	return out, tx.d.wrap(rows.Err())
 }
+
+// TeamMemberRole reads the role of a user of an org who is to join a team,
+// locking their row on PostgreSQL until the transaction ends, so a role
+// change at the same time either comes first (and is seen) or waits (and
+// then ends the new membership). SQLite serialises writes anyway.
+func (tx *Tx) TeamMemberRole(ctx context.Context, orgID, userID string) (ward.Role, error) {
+	q := "SELECT role FROM users WHERE id = $1 AND org_id = $2"
+	if tx.d.name == "postgres" {
+		q += " FOR UPDATE"
+	}
+	var role string
+	if err := tx.queryRow(ctx, q, userID, orgID).Scan(&role); err != nil {
+		if err = tx.d.wrap(err); ward.ErrorCode(err) == ward.CodeNotFound {
+			return "", ward.Wrap(ward.CodeNotFound, err, "no such user in the org")
+		}
+		return "", err
+	}
+	return ward.Role(role), nil
+}
