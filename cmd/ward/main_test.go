@@ -33,6 +33,8 @@ func TestBadInvocationsGiveOneLine(t *testing.T) {
 		{"bad db URL", []string{"serve", "--data", dir, "--db", "mysql://x", "--addr", "127.0.0.1:0"}, 1, "database URL"},
 		{"unreachable db", []string{"serve", "--data", dir, "--db", "postgres://x@127.0.0.1:1/x?connect_timeout=2", "--addr", "127.0.0.1:0"}, 1, "database does not answer"},
 		{"data dir is a file", []string{"serve", "--data", file, "--addr", "127.0.0.1:0"}, 1, "not a folder"},
+		{"bad smtp URL", []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--smtp", "smtp://u:hunter2-secret@mail.example"}, 1, "--smtp: ?from="},
+		{"insecure smtp off loopback", []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--smtp", "smtp+insecure://u:hunter2-secret@mail.example?from=a@b.example"}, 1, "loopback"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := runWard(t, "", tc.args...)
@@ -41,6 +43,9 @@ func TestBadInvocationsGiveOneLine(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tc.want) {
 				t.Errorf("stderr %q does not say %q", stderr, tc.want)
+			}
+			if strings.Contains(stderr, "hunter2-secret") {
+				t.Errorf("stderr holds the SMTP password: %q", stderr)
 			}
 			if n := strings.Count(strings.TrimRight(stderr, "\n"), "\n"); n != 0 {
 				t.Errorf("stderr is %d lines, want one: %q", n+1, stderr)

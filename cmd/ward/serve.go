@@ -25,6 +25,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the https:// URL people reach ward at; passkeys are bound to its host (default https://localhost:PORT)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate file (default: self-signed, made in --data)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file, with --tls-cert")
+	fs.StringVar(&cfg.SMTP, "smtp", "", "outgoing mail server: smtp://user:pass@host:587?from=ward@clinic.example (STARTTLS), smtps://… (implicit TLS); ?ca=FILE trusts a private CA; empty: no mail")
 	fs.StringVar(&cfg.AuditCheckpointSink, "audit-checkpoint-sink", "", "copy each signed audit checkpoint to file:/path or exec:/path/cmd")
 	fs.BoolVar(&cfg.InsecureBehindTLSProxy, "insecure-behind-tls-proxy", false, "serve plain HTTP behind a TLS-terminating proxy")
 	sendRate := fs.Float64("send-rate", server.DefaultSendRate, "messages a second one clinician or staff member may send, bursts of twice as many (0: no limit); patients: 1 a second, bursts of 20")

@@ -20,7 +20,8 @@ import (
 //   - a patient sits only in conversations about themselves (the
 //     conversation's patient_id is theirs), so a conversation holds at most
 //     one patient member;
-//   - clinicians and staff may hold any membership.
+//   - clinicians and staff may hold any membership, and only they are in
+//     care teams: a role change away from them ends their team memberships.
 //
 // Disabling a user is not a role change: their sessions end (so their
 // sockets close and they read nothing) and their memberships stay, for when
@@ -46,6 +47,9 @@ type endedMembership struct {
 // (new) role may not hold, each with a conversation.member_removed event
 // done by p. It returns what it ended, for afterRoleChange.
 func endMembershipsForRole(ctx context.Context, tx *store.Tx, p *Principal, u ward.User) ([]endedMembership, error) {
+	if err := endTeamsForRole(ctx, tx, p, u); err != nil { // care teams hold only clinicians and staff (teams.go)
+		return nil, err
+	}
 	ms, err := tx.MembershipsOf(ctx, u.OrgID, u.ID)
 	if err != nil {
 		return nil, err

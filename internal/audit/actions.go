@@ -35,6 +35,15 @@ const (
 	UserEnabled  Action = "user.enabled"
 )
 
+// Care teams (workforce data; resource "team", reason names the member).
+const (
+	TeamCreated       Action = "team.created"
+	TeamUpdated       Action = "team.updated"
+	TeamDeleted       Action = "team.deleted"
+	TeamMemberAdded   Action = "team.member_added"
+	TeamMemberRemoved Action = "team.member_removed"
+)
+
 // Devices.
 const (
 	DeviceApproved      Action = "device.approved"
@@ -84,6 +93,7 @@ func Actions() []Action {
 		LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
+		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
@@ -99,6 +109,7 @@ func (a Action) Valid() bool {
 	case LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
+		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,

@@ -97,7 +97,46 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 			return s.res, fmt.Errorf("demo user %s is missing after seeding", l.Email)
 		}
 	}
+	if err := s.teams(ctx, sys); err != nil {
+		return s.res, err
+	}
 	return s.res, s.conversations(ctx)
+}
+
+// Teams are the demo care teams and the local parts of their members' emails.
+var Teams = []struct {
+	Name    string
+	Members []string
+}{
+	{"Cardiology clinic", []string{"priya.shah", "jordan.lee"}},
+	{"Front desk", []string{"riley.chen"}},
+}
+
+// teams makes the demo care teams, or completes them.
+func (s *seeder) teams(ctx context.Context, sys *app.Principal) error {
+	have, err := s.a.Teams(ctx, sys)
+	if err != nil {
+		return err
+	}
+	for _, dt := range Teams {
+		var t ward.Team
+		for _, h := range have {
+			if h.Name == dt.Name {
+				t = h
+			}
+		}
+		if t.ID == "" {
+			if t, err = s.a.CreateTeam(ctx, sys, dt.Name); err != nil {
+				return fmt.Errorf("create team %s: %w", dt.Name, err)
+			}
+		}
+		for _, m := range dt.Members {
+			if _, err := s.a.AddTeamMember(ctx, sys, t.ID, s.users[m+"@demo-clinic.example"].ID); err != nil {
+				return fmt.Errorf("add %s to %s: %w", m, dt.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // as is a caller acting as one demo user. It is marked System: the seeding

@@ -2,6 +2,8 @@ package demo_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wardhealth/ward"
@@ -27,6 +29,26 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	if again.Created || again.Messages != 0 {
 		t.Fatalf("second run: created %v, %d messages; want nothing new", again.Created, again.Messages)
 	}
+	// The care teams, once each, with their members.
+	sys, err := f.App.SystemPrincipal(ctx, demo.OrgSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	teams, err := f.App.Teams(ctx, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tm := range teams {
+		names := []string{tm.Name + ":"}
+		for _, m := range tm.Members {
+			names = append(names, m.Name)
+		}
+		got = append(got, strings.Join(names, " "))
+	}
+	if want := []string{"Cardiology clinic: Jordan Lee, RN Priya Shah, MD", "Front desk: Riley Chen"}; !slices.Equal(got, want) {
+		t.Errorf("demo teams %q, want %q", got, want)
+	}
 
 	// Every login works with its password, without a second factor: MFA
 	// is off for the demo org only.
@@ -45,7 +67,7 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	if roles[ward.RoleOwner] != 1 || roles[ward.RoleCompliance] != 1 || roles[ward.RoleClinician] < 3 {
 		t.Errorf("roles: %v", roles)
 	}
-	sys, err := f.App.SystemPrincipal(ctx, f.Org.Slug)
+	sys, err = f.App.SystemPrincipal(ctx, f.Org.Slug)
 	if err != nil {
 		t.Fatal(err)
 	}

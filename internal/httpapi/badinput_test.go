@@ -269,6 +269,23 @@ func TestBadInputEveryRoute(t *testing.T) {
 	}
 	recA, _, recB := pat(pNurse, "A-1"), pat(pNurse, "A-2"), pat(bNurse[0], "B-1")
 	patientJSON := `{"mrn":%q,"given_name":"G","family_name":%q,"birth_date":%q}`
+	// Care teams: one in org A, one in org B.
+	pAdmin, pPatient, pComp := principal(admin), principal(e.token(t, e.email[ward.RolePatient], e.pw[ward.RolePatient])), principal(comp)
+	teamA, err := e.f.App.CreateTeam(ctx, pAdmin, "Cardiology clinic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	teamB, err := e.f.App.CreateTeam(ctx, pOther, "Elsewhere team")
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := func(team, user string) string { return "/api/v1/teams/" + team + "/members/" + user }
+	memberGarbage := func() []badCase { // garbage tokens on a real team and member
+		return []badCase{
+			{name: "garbage token", path: member(teamA.ID, pStaff.User.ID), token: "ward_s_garbage", status: 401, code: ward.CodeUnauth},
+			{name: "no token", path: member(teamA.ID, pStaff.User.ID), status: 401, code: ward.CodeUnauth},
+		}
+	}
 	upload := func(id, query string) string { return "/api/v1/conversations/" + id + "/attachments?" + query }
 	exe := "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + strings.Repeat("\x00", 600)
 	j := "application/json"
@@ -330,8 +347,32 @@ func TestBadInputEveryRoute(t *testing.T) {
 		"PATCH /api/v1/users/{id}": cat(jsonCases(admin, pStaff.User.ID, `{"disabled":"yes"}`), withBody(idCases(admin, e.other.ID), `{"name":"Pwned"}`), []badCase{
 			{name: "bad role", id: pStaff.User.ID, token: admin, ctype: j, body: `{"role":"god"}`, status: 400, code: ward.CodeInvalid},
 		}),
-		"DELETE /api/v1/users/{id}/sessions":      idCases(admin, e.other.ID),
-		"DELETE /api/v1/users/{id}/mfa":           idCases(admin, e.other.ID),
+		"DELETE /api/v1/users/{id}/sessions": idCases(admin, e.other.ID),
+		"DELETE /api/v1/users/{id}/mfa":      idCases(admin, e.other.ID),
+		"GET /api/v1/teams":                  garbage,
+		"POST /api/v1/teams": cat(jsonCases(admin, noID, `{"name":1}`), noCSRF(admin), []badCase{
+			{name: "empty name", token: admin, ctype: j, body: `{"name":"  "}`, status: 400, code: ward.CodeInvalid},
+			{name: "name over 100 characters", token: admin, ctype: j, body: `{"name":"` + strings.Repeat("n", 101) + `"}`, status: 400, code: ward.CodeInvalid},
+			{name: "control character in name", token: admin, ctype: j, body: `{"name":"a\u0007b"}`, status: 400, code: ward.CodeInvalid},
+			{name: "taken name", token: admin, ctype: j, body: `{"name":"CARDIOLOGY clinic"}`, status: 409, code: ward.CodeConflict},
+		}),
+		"PATCH /api/v1/teams/{id}": cat(jsonCases(admin, teamA.ID, `{"name":1}`), withBody(idCases(admin, teamB.ID), `{"name":"Pwned"}`), []badCase{
+			{name: "empty name", id: teamA.ID, token: admin, ctype: j, body: `{"name":""}`, status: 400, code: ward.CodeInvalid},
+		}),
+		"DELETE /api/v1/teams/{id}": idCases(admin, teamB.ID),
+		"PUT /api/v1/teams/{id}/members/{user_id}": cat(memberGarbage(), []badCase{
+			{name: "a patient", path: member(teamA.ID, pPatient.User.ID), token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "a compliance officer", path: member(teamA.ID, pComp.User.ID), token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "an admin", path: member(teamA.ID, pAdmin.User.ID), token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "other org's user", path: member(teamA.ID, bNurse[0].User.ID), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "other org's team", path: member(teamB.ID, pStaff.User.ID), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "malformed user id", path: member(teamA.ID, "..%2F..%2Fusers"), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "a clinician adds", path: member(teamA.ID, pStaff.User.ID), token: nurse, status: 403, code: ward.CodeForbidden},
+		}),
+		"DELETE /api/v1/teams/{id}/members/{user_id}": cat(memberGarbage(), []badCase{
+			{name: "not a member", path: member(teamA.ID, pStaff.User.ID), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "other org's team", path: member(teamB.ID, pStaff.User.ID), token: admin, status: 404, code: ward.CodeNotFound},
+		}),
 		"GET /api/v1/admin/devices":               garbage,
 		"POST /api/v1/admin/devices/{id}/approve": idCases(admin, pOther.Device.ID),
 		"POST /api/v1/admin/devices/{id}/lock":    idCases(admin, pOther.Device.ID),

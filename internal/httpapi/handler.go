@@ -133,6 +133,7 @@ func (h *Handler) routes() {
 	h.route("GET /api/v1/policy", authz.PolicyRead, h.getPolicy)
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
 	h.webauthnRoutes()
+	h.teamRoutes()
 
 	h.messagingRoutes()
 	h.patientRoutes()

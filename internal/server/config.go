@@ -39,6 +39,12 @@ type Config struct {
 	// negative: no cap.
 	MaxConnsPerAddress int
 
+	// SMTP is the outgoing mail server (notify/mail.ParseURL):
+	// smtp://user:pass@host:587?from=ward@clinic.example (STARTTLS required),
+	// smtps://…:465 (implicit TLS), smtp+insecure:// (loopback only).
+	// Checked at start; nothing is sent at start. Empty: no outgoing mail.
+	SMTP string
+
 	// AuditCheckpointSink gets a copy of every signed audit checkpoint:
 	// "file:/path" appends JSON lines, "exec:/path/cmd" runs a command with
 	// the checkpoint on stdin. Empty: checkpoints stay in the database.

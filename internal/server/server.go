@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward/internal/httpapi"
+	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -29,6 +30,13 @@ func Run(ctx context.Context, cfg Config) error {
 	cfg = withDefaults(cfg)
 	if err := store.CheckURL(cfg.DBURL); err != nil {
 		return err
+	}
+	if cfg.SMTP != "" {
+		m, err := mail.Open(cfg.SMTP)
+		if err != nil {
+			return err
+		}
+		cfg.Logger.Info("outgoing mail", "smtp", m.Config().String())
 	}
 	dirExists, err := checkDataDir(cfg.DataDir)
 	if err != nil {

@@ -8,6 +8,7 @@ export type Route =
   | { name: "account" }
   | { name: "admin-users" }
   | { name: "admin-devices" }
+  | { name: "admin-teams" }
   | { name: "admin-policy" }
   | { name: "admin-dashboard" }
   | { name: "audit" }
@@ -28,6 +29,8 @@ export function parseRoute(path: string): Route {
       return { name: "admin-users" };
     case "/admin/devices":
       return { name: "admin-devices" };
+    case "/admin/teams":
+      return { name: "admin-teams" };
     case "/admin/policy":
       return { name: "admin-policy" };
     case "/admin/dashboard":

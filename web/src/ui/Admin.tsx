@@ -7,13 +7,16 @@ import { Dashboard } from "./Insights";
 
 const roles: Role[] = ["clinician", "staff", "compliance", "admin", "owner", "patient"];
 
-function AdminFrame(props: { tab: "users" | "devices" | "policy" | "dashboard"; children: ComponentChildren }) {
+export function AdminFrame(props: { tab: "users" | "teams" | "devices" | "policy" | "dashboard"; children: ComponentChildren }) {
   return (
     <div class="pad stack">
       <h1>Administration</h1>
       <nav aria-label="Administration" class="tabs">
         <Link href="/admin/users" aria-current={props.tab === "users" ? "page" : undefined}>
           Users
+        </Link>
+        <Link href="/admin/teams" aria-current={props.tab === "teams" ? "page" : undefined} id="tab-teams">
+          Teams
         </Link>
         <Link href="/admin/devices" aria-current={props.tab === "devices" ? "page" : undefined} id="tab-devices">
           Devices

@@ -4,6 +4,7 @@ import { useWard } from "./context";
 import { Link } from "./common";
 import { Account } from "./Account";
 import { AdminDashboard, AdminDevices, AdminPolicy, AdminUsers } from "./Admin";
+import { AdminTeams } from "./AdminTeams";
 import { AuditViewer, Dashboard } from "./Insights";
 import { Enroll } from "./Enroll";
 import { NewConversation } from "./NewConversation";
@@ -62,6 +63,9 @@ export function App() {
       break;
     case "admin-devices":
       body = admin ? <AdminDevices /> : <NotAllowed />;
+      break;
+    case "admin-teams":
+      body = admin ? <AdminTeams /> : <NotAllowed />;
       break;
     case "admin-policy":
       body = admin ? <AdminPolicy /> : <NotAllowed />;

@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// Care teams: named groups of clinicians and staff that patients are
+// assigned to. The workforce lists them; owners and admins manage them.
+// A team's name is workforce data, not PHI. Every change is audited in its
+// own transaction (resource "team"). These use cases sit in app for now;
+// they move beside the patient records (internal/patients) once the
+// Principal lives in its shared package.
+
+// Teams lists the caller's org's teams with their members.
+func (a *App) Teams(ctx context.Context, p *Principal) ([]ward.Team, error) {
+	if err := p.Can(authz.TeamList); err != nil {
+		return nil, err
+	}
+	var ts []ward.Team
+	err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+		ts, err = tx.Teams(ctx, p.User.OrgID)
+		return err
+	})
+	return ts, err
+}
+
+// CreateTeam makes an empty team. A name another team of the org has
+// (ignoring case) is CodeConflict.
+func (a *App) CreateTeam(ctx context.Context, p *Principal, name string) (ward.Team, error) {
+	if err := p.Can(authz.TeamManage); err != nil {
+		return ward.Team{}, err
+	}
+	name, err := ward.TeamName(name)
+	if err != nil {
+		return ward.Team{}, err
+	}
+	t := ward.Team{ID: newID(), OrgID: p.User.OrgID, Name: name, Members: []ward.TeamMember{}}
+	err = a.store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateTeam(ctx, &t); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, p.Event(audit.TeamCreated, "team", t.ID))
+	})
+	return t, err
+}
+
+// RenameTeam renames a team of the caller's org.
+func (a *App) RenameTeam(ctx context.Context, p *Principal, id, name string) (ward.Team, error) {
+	if err := p.Can(authz.TeamManage); err != nil {
+		return ward.Team{}, err
+	}
+	name, err := ward.TeamName(name)
+	if err != nil {
+		return ward.Team{}, err
+	}
+	return a.changeTeam(ctx, p, id, func(tx *store.Tx, t ward.Team) error {
+		if t.Name == name {
+			return nil // nothing changes, nothing to audit
+		}
+		if err := tx.RenameTeam(ctx, p.User.OrgID, id, name); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, p.Event(audit.TeamUpdated, "team", id))
+	})
+}
+
+// DeleteTeam deletes a team of the caller's org with its memberships.
+func (a *App) DeleteTeam(ctx context.Context, p *Principal, id string) error {
+	if err := p.Can(authz.TeamManage); err != nil {
+		return err
+	}
+	return a.store.Write(ctx, func(tx *store.Tx) error {
+		members, err := tx.DeleteTeam(ctx, p.User.OrgID, id)
+		if err != nil {
+			return err
+		}
+		e := p.Event(audit.TeamDeleted, "team", id)
+		e.Reason = strconv.Itoa(len(members)) + " members"
+		return audit.Append(ctx, tx, e)
+	})
+}
+
+// AddTeamMember puts a clinician or staff member of the caller's org in a
+// team; a user of another role is CodeInvalid, one of another org
+// CodeNotFound. Adding a member again changes nothing.
+func (a *App) AddTeamMember(ctx context.Context, p *Principal, teamID, userID string) (ward.Team, error) {
+	if err := p.Can(authz.TeamManage); err != nil {
+		return ward.Team{}, err
+	}
+	return a.changeTeam(ctx, p, teamID, func(tx *store.Tx, _ ward.Team) error {
+		role, err := tx.TeamMemberRole(ctx, p.User.OrgID, userID)
+		if err != nil {
+			return err
+		}
+		if !role.MayJoinTeam() {
+			return ward.Errorf(ward.CodeInvalid, "only clinicians and staff can be in a care team, not a user with the role %s", role)
+		}
+		added, err := tx.AddTeamMember(ctx, teamID, userID)
+		if err != nil || !added {
+			return err
+		}
+		e := p.Event(audit.TeamMemberAdded, "team", teamID)
+		e.Reason = "member " + userID
+		return audit.Append(ctx, tx, e)
+	})
+}
+
+// RemoveTeamMember takes a user out of a team; CodeNotFound when they are
+// not in it.
+func (a *App) RemoveTeamMember(ctx context.Context, p *Principal, teamID, userID string) (ward.Team, error) {
+	if err := p.Can(authz.TeamManage); err != nil {
+		return ward.Team{}, err
+	}
+	return a.changeTeam(ctx, p, teamID, func(tx *store.Tx, _ ward.Team) error {
+		if err := tx.RemoveTeamMember(ctx, teamID, userID); err != nil {
+			if ward.ErrorCode(err) == ward.CodeNotFound {
+				return ward.Errorf(ward.CodeNotFound, "the user is not in this team")
+			}
+			return err
+		}
+		e := p.Event(audit.TeamMemberRemoved, "team", teamID)
+		e.Reason = "member " + userID + " removed"
+		return audit.Append(ctx, tx, e)
+	})
+}
+
+// changeTeam runs fn on a team of p's org in one transaction and returns
+// the team as fn left it.
+func (a *App) changeTeam(ctx context.Context, p *Principal, id string, fn func(*store.Tx, ward.Team) error) (ward.Team, error) {
+	var t ward.Team
+	err := a.store.Write(ctx, func(tx *store.Tx) error {
+		before, err := tx.TeamByID(ctx, p.User.OrgID, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, before); err != nil {
+			return err
+		}
+		t, err = tx.TeamByID(ctx, p.User.OrgID, id)
+		return err
+	})
+	return t, err
+}
+
+// endTeamsForRole ends, in tx, the care team memberships of user u when
+// u's (new) role may not be in a team, each with a team.member_removed
+// event done by p. Part of a role change (roles.go).
+func endTeamsForRole(ctx context.Context, tx *store.Tx, p *Principal, u ward.User) error {
+	if u.Role.MayJoinTeam() {
+		return nil
+	}
+	teams, err := tx.TeamsOf(ctx, u.OrgID, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range teams {
+		if err := tx.RemoveTeamMember(ctx, id, u.ID); err != nil {
+			return err
+		}
+		e := p.Event(audit.TeamMemberRemoved, "team", id)
+		e.Reason = "member " + u.ID + " removed: the role " + string(u.Role) + " may not be in a care team"
+		if err := audit.Append(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}

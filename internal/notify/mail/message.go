@@ -1,0 +1,115 @@
+package mail
+
+import (
+	"net/url"
+	"strings"
+	"text/template"
+	"time"
+	"unicode"
+
+	"github.com/wardhealth/ward"
+)
+
+// Message is what ward may email: only this package's kinds implement it
+// (the method is unexported), each rendered by its template below from a
+// clinic name, a link and an expiry. There is no free-text body.
+type Message interface {
+	render() (subject, body string, err error)
+}
+
+// Invitation asks a patient to open their ward account: it names the clinic
+// and holds the single-use link, nothing else.
+type Invitation struct {
+	Clinic  string    // the org's name
+	Link    string    // https:// link to accept the invitation
+	Expires time.Time // when the link stops working
+}
+
+// SecureMessage tells someone outside ward that a message waits for them
+// behind a link; what the message says stays in ward.
+type SecureMessage struct {
+	Clinic  string
+	Link    string
+	Expires time.Time
+}
+
+// MaxClinicLen bounds a clinic's name in a subject line.
+const MaxClinicLen = 200
+
+var (
+	invitationTmpl = template.Must(template.New("invitation").Parse(
+		`{{.Clinic}} invites you to message them securely through ward.
+
+Open this link to set up your account:
+
+{{.Link}}
+
+The link works once and expires on {{.Expires}}.
+If you did not expect this, ignore this email.
+`))
+	secureMessageTmpl = template.Must(template.New("secure").Parse(
+		`{{.Clinic}} sent you a secure message through ward.
+
+Open this link to read it:
+
+{{.Link}}
+
+The link expires on {{.Expires}}.
+`))
+)
+
+func (m Invitation) render() (string, string, error) {
+	return render(invitationTmpl, m.Clinic+": your invitation", m.Clinic, m.Link, m.Expires)
+}
+
+func (m SecureMessage) render() (string, string, error) {
+	return render(secureMessageTmpl, m.Clinic+": you have a secure message", m.Clinic, m.Link, m.Expires)
+}
+
+func render(t *template.Template, subject, clinic, link string, expires time.Time) (string, string, error) {
+	if err := checkClinic(clinic); err != nil {
+		return "", "", err
+	}
+	if err := checkLink(link); err != nil {
+		return "", "", err
+	}
+	if expires.IsZero() {
+		return "", "", ward.Errorf(ward.CodeInvalid, "the message needs an expiry")
+	}
+	var b strings.Builder
+	err := t.Execute(&b, struct{ Clinic, Link, Expires string }{clinic, link,
+		expires.UTC().Format("Monday 2 January 2006, 15:04 UTC")})
+	return subject, b.String(), err
+}
+
+func checkClinic(s string) error {
+	if strings.TrimSpace(s) == "" || len(s) > MaxClinicLen {
+		return ward.Errorf(ward.CodeInvalid, "the clinic name must be 1 to %d characters", MaxClinicLen)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return ward.Errorf(ward.CodeInvalid, "the clinic name holds a control character")
+		}
+	}
+	return nil
+}
+
+// checkLink accepts an absolute https:// URL (http:// only to a loopback
+// host, for tests) with no user info; it is all the body may point at.
+func checkLink(s string) error {
+	u, err := url.Parse(s)
+	bad := ward.Errorf(ward.CodeInvalid, "the link must be an absolute https:// URL")
+	if err != nil || u.Host == "" || u.User != nil || strings.ContainsAny(s, " \t\r\n") {
+		return bad
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return bad
+		}
+	default:
+		return bad
+	}
+	return nil
+}
