@@ -6,6 +6,7 @@
 // behind.
 import { upload, type UploadHandle } from "./attachments";
 import { Api, ApiError, canMessage, type LoginAnswer, type Me, type User } from "./api";
+import { isPatient } from "./portal";
 import { deviceIdentity, type DeviceIdentity } from "./device";
 import { idbSecretStore, secretKey, withDeviceSecret, type SecretStore } from "./devicesecret";
 import { IdleTimer } from "./idle";
@@ -722,6 +723,8 @@ export class Ward {
     const u = this.state.users[id];
     if (u) return u.name || u.email;
     if (id === this.state.me?.user.id) return this.state.me.user.name;
+    // A patient has no staff directory: the others are their care team.
+    if (isPatient(this.state.me?.user.role)) return "Care team";
     return "Unknown user";
   }
 
@@ -729,6 +732,7 @@ export class Ward {
     if (c.title) return c.title;
     const me = this.state.me?.user.id;
     const others = c.members.filter((m) => m.user_id !== me).map((m) => this.userName(m.user_id));
+    if (isPatient(this.state.me?.user.role)) return "Your care team";
     return others.length ? others.join(", ") : "Just you";
   }
 }
