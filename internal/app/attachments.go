@@ -23,7 +23,7 @@ import (
 
 // Attachments: a member uploads a file to a conversation (streamed, sealed
 // chunk by chunk into the blob store, its type sniffed from the content and
-// its name sanitised and sealed; JPEG, PNG and WebP images lose their
+// its name sanitised and sealed; JPEG, PNG, WebP and GIF images lose their
 // metadata first), then sends it with a message
 // (SendRequest.AttachmentIDs). Members download the attachments of sent
 // messages; an unsent one is visible to its uploader only. Recalling or
@@ -138,7 +138,7 @@ func (a *App) UploadAttachment(ctx context.Context, p *Principal, up Upload) (wa
 	return att, nil
 }
 
-// stripImage reads a JPEG, PNG or WebP upload whole and returns it without
+// stripImage reads a JPEG, PNG, WebP or GIF upload whole and returns it without
 // its metadata (EXIF with GPS, XMP, IPTC, comments, text chunks): see
 // internal/imagemeta. Reading whole is bounded: content is capped at
 // MaxAttachmentSize, and the body is still read as it arrives (the

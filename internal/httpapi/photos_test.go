@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"image"
+	_ "image/gif"
 	_ "image/jpeg"
 	_ "image/png"
 	"net/http"
@@ -26,6 +27,7 @@ func TestPhotoUploadStripsMetadata(t *testing.T) {
 		{"camera.jpg", "image/jpeg", imagetest.JPEG(canary), true},
 		{"screen.png", "image/png", imagetest.PNG(canary), true},
 		{"phone.webp", "image/webp", imagetest.WebP(canary), false},
+		{"sticker.gif", "image/gif", imagetest.GIF(canary), true},
 	} {
 		t.Run(tc.ctype, func(t *testing.T) {
 			resp, att := a.upload(t, a.srv.URL, a.doc, tc.name, true, bytes.NewReader(tc.content), int64(len(tc.content)))

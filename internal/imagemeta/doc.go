@@ -1,5 +1,5 @@
 // Package imagemeta strips metadata (EXIF with GPS, XMP, IPTC, comments,
-// text chunks, timestamps) from JPEG, PNG and WebP files before they are
+// text chunks, timestamps) from JPEG, PNG, WebP and GIF files before they are
 // sealed. It walks the container's segments or chunks and drops the ones
 // that carry metadata; it never decodes or re-encodes pixels, so the image
 // is byte for byte what the camera wrote, less its metadata. What a

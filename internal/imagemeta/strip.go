@@ -12,7 +12,7 @@ var ErrMalformed = errors.New("imagemeta: the image's structure is damaged")
 // Strippable reports whether Strip handles the media type.
 func Strippable(mediaType string) bool {
 	switch mediaType {
-	case "image/jpeg", "image/png", "image/webp":
+	case "image/jpeg", "image/png", "image/webp", "image/gif":
 		return true
 	}
 	return false
@@ -28,6 +28,8 @@ func Strip(mediaType string, b []byte) ([]byte, error) {
 		return StripPNG(b)
 	case "image/webp":
 		return StripWebP(b)
+	case "image/gif":
+		return StripGIF(b)
 	}
 	return b, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"image"
+	_ "image/gif"
 	_ "image/jpeg"
 	_ "image/png"
 	"testing"
@@ -88,6 +89,24 @@ func TestStripWebP(t *testing.T) {
 	}
 }
 
+func TestStripGIF(t *testing.T) {
+	in := imagetest.GIF(canary)
+	if _, _, err := image.Decode(bytes.NewReader(in)); err != nil {
+		t.Fatalf("the test GIF does not decode: %v", err)
+	}
+	out, err := imagemeta.Strip("image/gif", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noMetadata(t, out)
+	if !bytes.Contains(out, []byte("NETSCAPE2.0")) || bytes.Contains(out, []byte("XMP DataXMP")) {
+		t.Error("looping extension dropped or XMP kept")
+	}
+	if _, format, err := image.Decode(bytes.NewReader(out)); err != nil || format != "gif" {
+		t.Fatalf("stripped GIF: %v %s", err, format)
+	}
+}
+
 func TestStripRefusesDamaged(t *testing.T) {
 	for _, c := range []struct {
 		typ string
@@ -99,6 +118,8 @@ func TestStripRefusesDamaged(t *testing.T) {
 		{"image/png", []byte("\x89PNG\r\n\x1a\nrandom bytes that are no chunks")},
 		{"image/webp", []byte("RIFF\xff\xff\xff\xffWEBPVP8L")},
 		{"image/webp", []byte("RIFF\x04\x00\x00\x00WEBP")},
+		{"image/gif", imagetest.GIF(canary)[:100]},
+		{"image/gif", []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00")},
 	} {
 		if out, err := imagemeta.Strip(c.typ, c.in); err == nil {
 			t.Errorf("%s %q: stripped to %q, want an error", c.typ, c.in[:min(len(c.in), 16)], out[:min(len(out), 16)])
@@ -144,4 +165,8 @@ func FuzzStripPNG(f *testing.F) {
 
 func FuzzStripWebP(f *testing.F) {
 	fuzzStrip(f, "image/webp", imagetest.WebP(canary), imagetest.WebPLossless)
+}
+
+func FuzzStripGIF(f *testing.F) {
+	fuzzStrip(f, "image/gif", imagetest.GIF(canary), []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"))
 }

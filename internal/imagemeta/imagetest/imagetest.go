@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 )
@@ -68,6 +69,42 @@ func EXIF(canary string) []byte {
 	binary.Write(&b, le, uint32(0))
 	binary.Write(&b, le, []uint32{48, 1, 51, 1, 0, 1, 2, 1, 21, 1, 0, 1})
 	return b.Bytes()
+}
+
+// GIF is a real GIF with a comment extension and an XMP application
+// extension holding canary after its colour table, and a NETSCAPE2.0
+// looping extension (kept).
+func GIF(canary string) []byte {
+	var enc bytes.Buffer
+	if err := gif.Encode(&enc, picture(), nil); err != nil {
+		panic(err)
+	}
+	raw := enc.Bytes()
+	at := 13
+	if raw[10]&0x80 != 0 {
+		at += 3 << (raw[10]&7 + 1)
+	}
+	sub := func(data string) []byte { // data as sub-blocks of at most 255 bytes
+		var s []byte
+		for len(data) > 0 {
+			n := min(len(data), 255)
+			s = append(s, byte(n))
+			s = append(s, data[:n]...)
+			data = data[n:]
+		}
+		return append(s, 0)
+	}
+	var out bytes.Buffer
+	out.Write(raw[:at])
+	out.Write([]byte{0x21, 0xFF, 11})
+	out.WriteString("NETSCAPE2.0")
+	out.Write([]byte{3, 1, 0, 0, 0})
+	out.Write(append([]byte{0x21, 0xFE}, sub("comment "+canary)...))
+	out.Write([]byte{0x21, 0xFF, 11})
+	out.WriteString("XMP DataXMP")
+	out.Write(sub("<x:xmpmeta>" + canary + "</x:xmpmeta>")[0:])
+	out.Write(raw[at:])
+	return out.Bytes()
 }
 
 // JPEG is a real JPEG with an EXIF APP1 (GPS, canary), an XMP APP1, an
