@@ -254,7 +254,9 @@ export class Ward {
     if (me.mfa_enrollment_required) return;
     this.startIdle(me.idle_timeout);
     this.startLive(); // every role: a wipe order can arrive over it
-    if (canMessage(me.user.role)) await Promise.all([this.loadDirectory(), this.loadConversations()]);
+    // A patient has no staff directory (the server refuses it): not asked.
+    if (canMessage(me.user.role))
+      await Promise.all([isPatient(me.user.role) ? undefined : this.loadDirectory(), this.loadConversations()]);
     else this.store.set({ conversationsLoaded: true });
   }
 
