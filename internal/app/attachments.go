@@ -16,13 +16,15 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/imagemeta"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/store"
 )
 
 // Attachments: a member uploads a file to a conversation (streamed, sealed
 // chunk by chunk into the blob store, its type sniffed from the content and
-// its name sanitised and sealed), then sends it with a message
+// its name sanitised and sealed; JPEG, PNG, WebP and GIF images lose their
+// metadata first), then sends it with a message
 // (SendRequest.AttachmentIDs). Members download the attachments of sent
 // messages; an unsent one is visible to its uploader only. Recalling or
 // purging a message deletes its attachments; unsent ones are deleted after
@@ -106,8 +108,13 @@ func (a *App) UploadAttachment(ctx context.Context, p *Principal, up Upload) (wa
 	if row.NameSealed, err = a.keys.Seal(ctx, attachmentNameRef(att.OrgID, conv.ID, att.ID), []byte(att.Name)); err != nil {
 		return ward.Attachment{}, err
 	}
-	if row.Size, err = a.putBlob(ctx, attachmentRef(att.OrgID, conv.ID, att.ID), row.BlobKey,
-		io.MultiReader(bytes.NewReader(head), body)); err != nil {
+	content := io.MultiReader(bytes.NewReader(head), body)
+	if imagemeta.Strippable(mediaType) {
+		if content, err = stripImage(mediaType, content); err != nil {
+			return ward.Attachment{}, err
+		}
+	}
+	if row.Size, err = a.putBlob(ctx, attachmentRef(att.OrgID, conv.ID, att.ID), row.BlobKey, content); err != nil {
 		return ward.Attachment{}, err
 	}
 	err = a.store.Write(ctx, func(tx *store.Tx) error {
@@ -129,6 +136,26 @@ func (a *App) UploadAttachment(ctx context.Context, p *Principal, up Upload) (wa
 	}
 	att.Size, att.CreatedAt = row.Size, row.CreatedAt
 	return att, nil
+}
+
+// stripImage reads a JPEG, PNG, WebP or GIF upload whole and returns it without
+// its metadata (EXIF with GPS, XMP, IPTC, comments, text chunks): see
+// internal/imagemeta. Reading whole is bounded: content is capped at
+// MaxAttachmentSize, and the body is still read as it arrives (the
+// client's upload progress is unchanged); only the sealing waits for the
+// last byte. An image whose structure cannot be walked is refused like a
+// file of the wrong type.
+func stripImage(mediaType string, content io.Reader) (io.Reader, error) {
+	data, err := io.ReadAll(content)
+	if err != nil {
+		return nil, err
+	}
+	stripped, err := imagemeta.Strip(mediaType, data)
+	if err != nil {
+		return nil, ward.Errorf(ward.CodeUnsupported,
+			"this file's content starts as %s but is not a well-formed image of that type; its metadata cannot be removed, so it is not stored", mediaType)
+	}
+	return bytes.NewReader(stripped), nil
 }
 
 // newBlobKey is a random blob key: it says nothing about the attachment.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -107,11 +108,16 @@ func (a *attAPI) get(t *testing.T, srv, path, token string) (*http.Response, []b
 	return resp, data, err
 }
 
+// pngFile is n (>= 57) bytes of a PNG's chunk structure (signature, IHDR,
+// one IDAT of random data, IEND): no metadata to strip, stored as is.
 func pngFile(n int) []byte {
-	b := make([]byte, n)
-	rand.Read(b)
-	copy(b, "\x89PNG\r\n\x1a\n")
-	return b
+	b := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde")
+	b = binary.BigEndian.AppendUint32(b, uint32(n-57))
+	b = append(b, "IDAT"...)
+	data := make([]byte, n-57)
+	rand.Read(data)
+	b = append(b, data...)
+	return append(b, "\x00\x00\x00\x00\x00\x00\x00\x00IEND\xaeB`\x82"...)
 }
 
 func (a *attAPI) blobFiles(t *testing.T) []string {

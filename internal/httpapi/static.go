@@ -39,6 +39,9 @@ func (h *Handler) serveStatic(files fs.FS) publicHandler {
 				} else {
 					w.Header().Set("Cache-Control", "no-cache")
 				}
+				if path.Ext(name) == ".webmanifest" { // not in Go's built-in types
+					w.Header().Set("Content-Type", "application/manifest+json")
+				}
 				http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 				return nil
 			}

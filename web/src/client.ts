@@ -6,6 +6,7 @@
 // behind.
 import { upload, type UploadHandle } from "./attachments";
 import { Api, ApiError, canMessage, type LoginAnswer, type Me, type User } from "./api";
+import { isPatient } from "./portal";
 import { deviceIdentity, type DeviceIdentity } from "./device";
 import { idbSecretStore, secretKey, withDeviceSecret, type SecretStore } from "./devicesecret";
 import { IdleTimer } from "./idle";
@@ -253,7 +254,9 @@ export class Ward {
     if (me.mfa_enrollment_required) return;
     this.startIdle(me.idle_timeout);
     this.startLive(); // every role: a wipe order can arrive over it
-    if (canMessage(me.user.role)) await Promise.all([this.loadDirectory(), this.loadConversations()]);
+    // A patient has no staff directory (the server refuses it): not asked.
+    if (canMessage(me.user.role))
+      await Promise.all([isPatient(me.user.role) ? undefined : this.loadDirectory(), this.loadConversations()]);
     else this.store.set({ conversationsLoaded: true });
   }
 
@@ -722,6 +725,8 @@ export class Ward {
     const u = this.state.users[id];
     if (u) return u.name || u.email;
     if (id === this.state.me?.user.id) return this.state.me.user.name;
+    // A patient has no staff directory: the others are their care team.
+    if (isPatient(this.state.me?.user.role)) return "Care team";
     return "Unknown user";
   }
 
@@ -729,6 +734,7 @@ export class Ward {
     if (c.title) return c.title;
     const me = this.state.me?.user.id;
     const others = c.members.filter((m) => m.user_id !== me).map((m) => this.userName(m.user_id));
+    if (isPatient(this.state.me?.user.role)) return "Your care team";
     return others.length ? others.join(", ") : "Just you";
   }
 }

@@ -12,6 +12,7 @@ import { Shell } from "./Shell";
 import { SignIn } from "./SignIn";
 import { Thread } from "./Thread";
 import { Wiped } from "./Wiped";
+import { isPatient, patientScreen, portalWelcome } from "../portal";
 
 export function App() {
   const w = useWard();
@@ -33,6 +34,7 @@ export function App() {
       return <Enroll />;
   }
   const r = st.route;
+  if (isPatient(st.me?.user.role)) return <PatientPortal />;
   const admin = isAdmin(st.me?.user.role);
   const messaging = canMessage(st.me?.user.role);
   const role = st.me?.user.role;
@@ -104,4 +106,36 @@ function NotAllowed(props: { what?: string }) {
       <p>Your role does not include this.</p>
     </div>
   );
+}
+
+// PatientPortal is the app for the patient role: their conversations, their
+// account, nothing of the staff screens (src/portal.ts).
+function PatientPortal() {
+  const st = useStore(useWard().store);
+  const r = st.route;
+  let body;
+  switch (patientScreen(r)) {
+    case "welcome":
+      body = (
+        <div class="pad empty-main portal-welcome">
+          <h1 class="sr-only">Messages</h1>
+          <p id="portal-welcome">{portalWelcome}.</p>
+        </div>
+      );
+      break;
+    case "conversation":
+      body = r.name === "conversation" ? <Thread id={r.id} /> : null;
+      break;
+    case "account":
+      body = <Account />;
+      break;
+    default:
+      body = (
+        <div class="pad">
+          <h1>Page not found</h1>
+          <Link href="/">Back to your messages</Link>
+        </div>
+      );
+  }
+  return <Shell listFirst={r.name === "home" || r.name === "new"}>{body}</Shell>;
 }

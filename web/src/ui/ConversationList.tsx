@@ -1,22 +1,28 @@
 import { useWard } from "./context";
 import { Link, formatTime } from "./common";
+import { isPatient, portalWelcome } from "../portal";
 
 export function ConversationList() {
   const w = useWard();
   const st = w.store.get();
   const current = st.route.name === "conversation" ? st.route.id : "";
+  const patient = isPatient(st.me?.user.role);
   return (
     <div class="convlist">
       <div class="convlist-head">
-        <h2>Conversations</h2>
-        <Link href="/new" class="button small" id="new-conversation">
-          New
-        </Link>
+        <h2>{patient ? "Your messages" : "Conversations"}</h2>
+        {!patient && (
+          <Link href="/new" class="button small" id="new-conversation">
+            New
+          </Link>
+        )}
       </div>
       {!st.conversationsLoaded ? (
         <p class="muted pad">Loading…</p>
       ) : st.conversations.length === 0 ? (
-        <p class="muted pad">No conversations yet. Start one with “New”.</p>
+        <p class="muted pad" id="no-conversations">
+          {patient ? portalWelcome + "." : "No conversations yet. Start one with “New”."}
+        </p>
       ) : (
         <ul class="convs" id="conversations">
           {st.conversations.map((c) => {

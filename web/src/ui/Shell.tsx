@@ -1,6 +1,7 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { canAudit, canMessage, canSeeStats, isAdmin } from "../api";
+import { canMessage } from "../api";
+import { isPatient, navItems } from "../portal";
 import { useWard } from "./context";
 import { Link, focusOnMount } from "./common";
 import { ConversationList } from "./ConversationList";
@@ -12,10 +13,18 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
   const w = useWard();
   const st = w.store.get();
   const r = st.route.name;
-  const admin = isAdmin(st.me?.user.role);
   const messaging = canMessage(st.me?.user.role);
+  const nav = navItems(st.me?.user.role);
+  const portal = isPatient(st.me?.user.role);
   return (
-    <div class={"shell" + (props.listFirst && messaging ? " list-first" : " main-first") + (messaging ? "" : " no-list")}>
+    <div
+      class={
+        "shell" +
+        (props.listFirst && messaging ? " list-first" : " main-first") +
+        (messaging ? "" : " no-list") +
+        (portal ? " portal" : "")
+      }
+    >
       <a class="skip" href="#main">
         Skip to content
       </a>
@@ -27,22 +36,22 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
           ward
         </Link>
         <nav aria-label="Main">
-          {messaging && (
+          {nav.includes("messages") && (
             <Link href="/" aria-current={r === "home" || r === "conversation" ? "page" : undefined}>
               Messages
             </Link>
           )}
-          {admin && (
+          {nav.includes("admin") && (
             <Link href="/admin/users" id="nav-admin" aria-current={r.startsWith("admin") ? "page" : undefined}>
               Admin
             </Link>
           )}
-          {canAudit(st.me?.user.role) && (
+          {nav.includes("audit") && (
             <Link href="/audit" id="nav-audit" aria-current={r === "audit" || (r === "home" && !messaging) ? "page" : undefined}>
               Audit
             </Link>
           )}
-          {!admin && canSeeStats(st.me?.user.role) && (
+          {nav.includes("dashboard") && (
             <Link href="/admin/dashboard" id="nav-dashboard" aria-current={r === "admin-dashboard" ? "page" : undefined}>
               Dashboard
             </Link>
@@ -102,7 +111,7 @@ function IdleWarning() {
       >
         <h2 id="idle-title">Still there?</h2>
         <p id="idle-text">
-          For the privacy of your patients, you will be signed out in <strong>{left} seconds</strong> unless you
+          {isPatient(w.store.get().me?.user.role) ? "For your privacy" : "For the privacy of your patients"}, you will be signed out in <strong>{left} seconds</strong> unless you
           continue.
         </p>
         <div class="row">

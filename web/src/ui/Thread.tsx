@@ -12,6 +12,7 @@ import {
 import { ApiError } from "../api";
 import { messageStatus, type Attachment, type Message } from "../messaging";
 import { useWard } from "./context";
+import { cameraAccept, isPatient } from "../portal";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
 
 export function Thread(props: { id: string }) {
@@ -221,6 +222,8 @@ function Composer(props: { cid: string }) {
   const [uploads, setUploads] = useState<PendingUpload[]>([]);
   const area = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
+  const camera = useRef<HTMLInputElement>(null);
+  const patient = isPatient(w.store.get().me?.user.role);
 
   const current = useRef<PendingUpload[]>([]);
   current.current = uploads;
@@ -328,13 +331,40 @@ function Composer(props: { cid: string }) {
           accept={acceptTypes}
           onChange={(e) => addFiles(e.currentTarget.files)}
         />
+        {patient && (
+          <>
+            <input
+              type="file"
+              id="composer-camera-input"
+              ref={camera}
+              hidden
+              accept={cameraAccept}
+              capture="environment"
+              onChange={(e) => {
+                addFiles(e.currentTarget.files);
+                e.currentTarget.value = "";
+              }}
+            />
+            <button
+              type="button"
+              id="composer-camera"
+              class="camera"
+              onClick={() => camera.current?.click()}
+              disabled={uploads.length >= maxAttachments}
+            >
+              <span aria-hidden="true">📷</span> Take photo
+            </button>
+          </>
+        )}
         <button type="button" id="composer-attach" onClick={() => picker.current?.click()} disabled={uploads.length >= maxAttachments}>
           Attach file
         </button>
-        <label class={"check urgent-toggle" + (urgent ? " on" : "")}>
-          <input type="checkbox" id="composer-urgent" checked={urgent} onChange={(e) => setUrgent(e.currentTarget.checked)} />
-          Urgent
-        </label>
+        {!patient && (
+          <label class={"check urgent-toggle" + (urgent ? " on" : "")}>
+            <input type="checkbox" id="composer-urgent" checked={urgent} onChange={(e) => setUrgent(e.currentTarget.checked)} />
+            Urgent
+          </label>
+        )}
         <button type="submit" class="primary" id="composer-send" disabled={!canSend}>
           Send
         </button>

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { cameraAccept, isPatient, navItems, patientScreen } from "./portal";
+import { parseRoute } from "./router";
+
+describe("patient portal screens", () => {
+  it("shows a patient only their conversations and their account", () => {
+    expect(patientScreen(parseRoute("/"))).toBe("welcome");
+    expect(patientScreen(parseRoute("/new"))).toBe("welcome");
+    expect(patientScreen(parseRoute("/c/abc123"))).toBe("conversation");
+    expect(patientScreen(parseRoute("/account"))).toBe("account");
+    for (const p of ["/admin", "/admin/users", "/admin/devices", "/admin/teams", "/admin/policy", "/admin/dashboard", "/audit", "/nope"]) {
+      expect(patientScreen(parseRoute(p))).toBe("notfound");
+    }
+  });
+  it("gives a patient no admin, audit or dashboard navigation", () => {
+    expect(navItems("patient")).toEqual(["messages", "account"]);
+    expect(navItems("clinician")).toEqual(["messages", "account"]);
+    expect(navItems("admin")).toContain("admin");
+    expect(navItems("compliance")).toContain("audit");
+    for (const item of ["admin", "audit", "dashboard"] as const) expect(navItems("patient")).not.toContain(item);
+  });
+  it("knows who is a patient", () => {
+    expect(isPatient("patient")).toBe(true);
+    expect(isPatient("staff")).toBe(false);
+    expect(isPatient(undefined)).toBe(false);
+  });
+  it("takes only the photo types the server strips", () => {
+    expect(cameraAccept.split(",").sort()).toEqual(["image/jpeg", "image/png", "image/webp"]);
+  });
+});

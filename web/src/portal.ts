@@ -1,0 +1,53 @@
+// The patient portal: the same web app, phone-first, for the patient role.
+// A patient sees only their own conversations (no staff directory, no
+// conversation with anyone they choose, no admin, audit or dashboard
+// screens), takes photos with the phone camera, and signs out when idle
+// like staff. The role decides the screen here, in one pure function.
+
+import type { Role } from "./api";
+import type { Route } from "./router";
+
+export const isPatient = (r: Role | undefined) => r === "patient";
+
+// Until the care team's inbox exists (issue 22, "Team inbox"), a patient
+// cannot start a conversation: their care team writes first.
+export const portalWelcome = "Your care team will write to you here";
+
+// cameraAccept is what the composer's camera button takes: the photo types
+// whose metadata the server strips (EXIF and GPS) before sealing.
+export const cameraAccept = "image/jpeg,image/png,image/webp";
+
+export type PatientScreen = "welcome" | "conversation" | "account" | "notfound";
+
+// patientScreen is the screen a route shows a patient: "/" and "/new" are
+// the welcome (no new-conversation form), staff screens do not exist.
+export function patientScreen(route: Route): PatientScreen {
+  switch (route.name) {
+    case "home":
+    case "new":
+      return "welcome";
+    case "conversation":
+      return "conversation";
+    case "account":
+      return "account";
+  }
+  return "notfound";
+}
+
+export type NavItem = "messages" | "admin" | "audit" | "dashboard" | "account";
+
+// navItems lists the top navigation a role sees.
+export function navItems(r: Role | undefined): NavItem[] {
+  switch (r) {
+    case "patient":
+    case "clinician":
+    case "staff":
+      return ["messages", "account"];
+    case "owner":
+    case "admin":
+      return ["admin", "account"];
+    case "compliance":
+      return ["audit", "dashboard", "account"];
+  }
+  return ["account"];
+}
