@@ -1,0 +1,9 @@
+-- Care team patients: the patient records (patients.id) assigned to a care team (teams.id). Ids only, no PHI.
+-- Staff see the patients of the teams they are members of.
+CREATE TABLE team_patients (
+	team_id     TEXT NOT NULL REFERENCES teams(id),
+	patient_id  TEXT NOT NULL REFERENCES patients(id),
+	assigned_at BIGINT NOT NULL,
+	PRIMARY KEY (team_id, patient_id)
+);
+CREATE INDEX team_patients_patient ON team_patients (patient_id);
