@@ -449,8 +449,12 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "empty family name", id: recA.ID, token: nurse, ctype: j, body: `{"family_name":""}`, status: 400, code: ward.CodeInvalid},
 		}),
 		"POST /api/v1/patients/{id}/deactivate": idCases(nurse, recB.ID),
-		"GET /api/v1/conversations":             garbage,
-		"GET /api/v1/conversations/{id}":        idCases(nurse, convB.ID),
+		"GET /api/v1/patients/{id}/conversations": cat(idCases(nurse, recB.ID), []badCase{
+			{name: "a staff user's id", id: pStaff.User.ID, token: nurse, status: 404, code: ward.CodeNotFound},
+			{name: "as an admin", id: recA.ID, token: admin, status: 403, code: ward.CodeForbidden},
+		}),
+		"GET /api/v1/conversations":      garbage,
+		"GET /api/v1/conversations/{id}": idCases(nurse, convB.ID),
 		"POST /api/v1/conversations/{id}/messages": cat(jsonCases(nurse, conv.ID, `{"client_id":7,"body":"x"}`),
 			withBody(idCases(nurse, convB.ID), `{"client_id":"c-1","body":"hello"}`), []badCase{
 				{name: "replayed client_id with other content", id: conv.ID, token: staff, ctype: j, body: `{"client_id":"replay-1","body":"other content"}`, status: 409, code: ward.CodeConflict},

@@ -18,6 +18,7 @@ func (h *Handler) patientRoutes() {
 	h.route("GET /api/v1/patients/{id}", authz.PatientRead, h.getPatient)
 	h.route("PATCH /api/v1/patients/{id}", authz.PatientUpdate, h.updatePatient)
 	h.route("POST /api/v1/patients/{id}/deactivate", authz.PatientDeactivate, h.deactivatePatient)
+	h.route("GET /api/v1/patients/{id}/conversations", authz.PatientRead, h.patientConversations)
 	h.route("PUT /api/v1/teams/{id}/patients/{patient_id}", authz.TeamAssignPatient, h.assignPatient)
 	h.route("DELETE /api/v1/teams/{id}/patients/{patient_id}", authz.TeamAssignPatient, h.unassignPatient)
 }
@@ -207,5 +208,20 @@ func (h *Handler) unassignPatient(w http.ResponseWriter, r *http.Request, p *app
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// patientConversations lists the conversations about a patient that the
+// caller is in (internal/app: conversations are its business).
+func (h *Handler) patientConversations(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	list, err := h.app.PatientConversations(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]conversationView, len(list))
+	for i, s := range list {
+		out[i] = viewConversation(s)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": out})
 	return nil
 }

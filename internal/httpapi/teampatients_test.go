@@ -68,6 +68,25 @@ func TestTeamPatientsAPI(t *testing.T) {
 	if st, _ := e.sendJSON(t, "GET", "/api/v1/patients", nurse, "", &list); st != http.StatusOK || len(list.Patients) != 1 || list.Patients[0].ID != ids[1] {
 		t.Fatalf("after unassigning: %d %+v", st, list)
 	}
+	// The conversations about the record that the nurse is in.
+	doc := e.token(t, e.email[ward.RoleClinician], e.pw[ward.RoleClinician])
+	body := `{"kind":"group","title":"about Jane","members":["` + e.userOf(t, doc) + `"],"patient_id":"` + ids[0] + `"}`
+	if st, code := e.sendJSON(t, "POST", "/api/v1/conversations", nurse, body, nil); st != http.StatusCreated {
+		t.Fatalf("a conversation about the record: %d %s", st, code)
+	}
+	var convs struct {
+		Conversations []struct {
+			Title     string `json:"title"`
+			PatientID string `json:"patient_id"`
+		}
+	}
+	if st, _ := e.sendJSON(t, "GET", "/api/v1/patients/"+ids[0]+"/conversations", doc, "", &convs); st != http.StatusOK ||
+		len(convs.Conversations) != 1 || convs.Conversations[0].Title != "about Jane" || convs.Conversations[0].PatientID != ids[0] {
+		t.Fatalf("the record's conversations: %d %+v", st, convs)
+	}
+	if st, _ := e.sendJSON(t, "GET", "/api/v1/patients/"+ids[1]+"/conversations", doc, "", &convs); st != http.StatusOK || len(convs.Conversations) != 0 {
+		t.Fatalf("another record's conversations: %d %+v", st, convs)
+	}
 	want := []string{"team.patient_assigned", "team.patient_assigned", "team.patient_unassigned"}
 	var saw []string
 	for _, a := range e.f.AuditActions(t) {

@@ -7,3 +7,5 @@ CREATE TABLE team_patients (
 	PRIMARY KEY (team_id, patient_id)
 );
 CREATE INDEX team_patients_patient ON team_patients (patient_id);
+-- A patient's conversations (GET /api/v1/patients/{id}/conversations, and later break-glass) are found by patient_id.
+CREATE INDEX conversations_patient ON conversations (org_id, patient_id) WHERE patient_id <> '';
