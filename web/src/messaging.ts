@@ -10,6 +10,8 @@ export interface Conversation {
   id: string;
   kind: "direct" | "group";
   title: string;
+  // patient_id: the patient record (or patient user) it is about; "" for none.
+  patient_id: string;
   members: Member[];
   last_seq: number;
   last_message_at: string;
@@ -62,6 +64,7 @@ export function normConversation(r: Raw): Conversation {
     id: str(r.id),
     kind: r.kind === "group" ? "group" : "direct",
     title: str(r.title),
+    patient_id: str(r.patient_id),
     members,
     last_seq: num(r.last_seq),
     last_message_at: isSet(r.last_message_at) ? str(r.last_message_at) : "",
