@@ -11,6 +11,7 @@ import {
   searchQuery,
   today,
 } from "./patients";
+import { parseRoute } from "./router";
 
 const jane = { mrn: "AB-1234", given_name: "Jane", family_name: "Doe", birth_date: "1980-02-29" };
 
@@ -82,5 +83,17 @@ describe("the search", () => {
       problem: "Enter the family name.",
     });
     expect("problem" in searchQuery({ by: "dob", mrn: "", birth_date: "29/02/1980", family_name: "Doe" }, "2026-12-06")).toBe(true);
+  });
+});
+
+describe("the patient routes", () => {
+  it("parses /patients, /patients/new and a patient's page", () => {
+    expect(parseRoute("/patients")).toEqual({ name: "patients" });
+    expect(parseRoute("/patients/new/")).toEqual({ name: "patient-new" });
+    expect(parseRoute("/patients/01a24c70-74b4-738b-9db6-660a65817912")).toEqual({
+      name: "patient",
+      id: "01a24c70-74b4-738b-9db6-660a65817912",
+    });
+    expect(parseRoute("/patients/../users")).toEqual({ name: "notfound" });
   });
 });

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { canAudit, canMessage, canSeeStats, isAdmin } from "../api";
+import { canAudit, canMessage, canSeePatients, canSeeStats, isAdmin } from "../api";
 import { useWard } from "./context";
 import { Link, focusOnMount } from "./common";
 import { ConversationList } from "./ConversationList";
@@ -30,6 +30,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
           {messaging && (
             <Link href="/" aria-current={r === "home" || r === "conversation" ? "page" : undefined}>
               Messages
+            </Link>
+          )}
+          {canSeePatients(st.me?.user.role) && (
+            <Link href="/patients" id="nav-patients" aria-current={r.startsWith("patient") ? "page" : undefined}>
+              Patients
             </Link>
           )}
           {admin && (

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { canRecall } from "../api";
+import { canRecall, canSeePatients } from "../api";
 import {
   acceptTypes,
   attachmentURL,
@@ -12,6 +12,7 @@ import {
 import { ApiError } from "../api";
 import { messageStatus, type Attachment, type Message } from "../messaging";
 import { useWard } from "./context";
+import { ThreadPatientBanner } from "./Patients";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
 
 export function Thread(props: { id: string }) {
@@ -59,6 +60,7 @@ export function Thread(props: { id: string }) {
           )}
         </div>
       </header>
+      {conv?.patient_id && canSeePatients(st.me?.user.role) && <ThreadPatientBanner patientID={conv.patient_id} />}
       <ErrorLine error={error} />
       <ol class="messages" id="messages" aria-label="Messages" aria-live="polite" aria-relevant="additions">
         {list === undefined ? (
