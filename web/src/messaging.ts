@@ -199,3 +199,11 @@ export function newClientID(now: number = Date.now(), fill: (b: Uint8Array<Array
   const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+// patientRecordOf is the patient record a conversation is about, or "": its
+// patient_id, unless that names a patient user who takes part (a patient's
+// own conversation, which has no record to show; asking would be refused).
+export function patientRecordOf(c: Pick<Conversation, "patient_id" | "members">): string {
+  if (!c.patient_id || c.members.some((m) => m.user_id === c.patient_id)) return "";
+  return c.patient_id;
+}

@@ -12,6 +12,7 @@ import {
   today,
 } from "./patients";
 import { parseRoute } from "./router";
+import { patientRecordOf } from "./messaging";
 
 const jane = { mrn: "AB-1234", given_name: "Jane", family_name: "Doe", birth_date: "1980-02-29" };
 
@@ -95,5 +96,13 @@ describe("the patient routes", () => {
       id: "01a24c70-74b4-738b-9db6-660a65817912",
     });
     expect(parseRoute("/patients/../users")).toEqual({ name: "notfound" });
+  });
+});
+
+describe("the thread's patient banner", () => {
+  it("is for a record, not for a patient user who takes part", () => {
+    expect(patientRecordOf({ patient_id: "rec-1", members: [{ user_id: "u1" }, { user_id: "u2" }] })).toBe("rec-1");
+    expect(patientRecordOf({ patient_id: "pat-user", members: [{ user_id: "u1" }, { user_id: "pat-user" }] })).toBe("");
+    expect(patientRecordOf({ patient_id: "", members: [] })).toBe("");
   });
 });

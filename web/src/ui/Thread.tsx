@@ -10,7 +10,7 @@ import {
   type UploadHandle,
 } from "../attachments";
 import { ApiError } from "../api";
-import { messageStatus, type Attachment, type Message } from "../messaging";
+import { messageStatus, patientRecordOf, type Attachment, type Message } from "../messaging";
 import { useWard } from "./context";
 import { ThreadPatientBanner } from "./Patients";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
@@ -60,7 +60,7 @@ export function Thread(props: { id: string }) {
           )}
         </div>
       </header>
-      {conv?.patient_id && canSeePatients(st.me?.user.role) && <ThreadPatientBanner patientID={conv.patient_id} />}
+      {conv && canSeePatients(st.me?.user.role) && patientRecordOf(conv) && <ThreadPatientBanner patientID={patientRecordOf(conv)} />}
       <ErrorLine error={error} />
       <ol class="messages" id="messages" aria-label="Messages" aria-live="polite" aria-relevant="additions">
         {list === undefined ? (
