@@ -53,7 +53,7 @@ type Result struct {
 
 type seeder struct {
 	a     *app.App
-	pats  *patients.Service // nil: no patient records are seeded
+	pats  *patients.Service    // nil: no patient records are seeded
 	users map[string]ward.User // by email
 	pol   ward.Policy
 	res   Result
