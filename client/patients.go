@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -25,7 +26,8 @@ type PatientFields struct {
 type Patient struct {
 	ID string `json:"id"`
 	PatientFields
-	Status    string    `json:"status"` // active | deactivated
+	Status    string    `json:"status"`             // active | deactivated
+	TeamIDs   []string  `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -78,4 +80,49 @@ func (c *Client) UpdatePatient(ctx context.Context, id string, e PatientEdit) (*
 // DeactivatePatient deactivates a record (owner, admin, clinicians, staff).
 func (c *Client) DeactivatePatient(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/patients/"+url.PathEscape(id)+"/deactivate", nil, nil)
+}
+
+// TeamPatients lists a page (limit 1 to 100; 0 means 50) of the active
+// records assigned to the caller's care teams, after the id after ("" is
+// the start); next is the after of the following page, "" at the end.
+func (c *Client) TeamPatients(ctx context.Context, limit int, after string) (patients []Patient, next string, err error) {
+	q := url.Values{}
+	if limit != 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	if after != "" {
+		q.Set("after", after)
+	}
+	var out struct {
+		Patients []Patient
+		Next     string
+	}
+	path := "/api/v1/patients"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	err = c.do(ctx, http.MethodGet, path, nil, &out)
+	return out.Patients, out.Next, err
+}
+
+// AssignPatient assigns a record to a care team (owners, admins, and the
+// team's clinicians and staff). Assigning again changes nothing.
+func (c *Client) AssignPatient(ctx context.Context, teamID, patientID string) error {
+	return c.do(ctx, http.MethodPut, teamPatientPath(teamID, patientID), nil, nil)
+}
+
+// UnassignPatient takes a record off a care team.
+func (c *Client) UnassignPatient(ctx context.Context, teamID, patientID string) error {
+	return c.do(ctx, http.MethodDelete, teamPatientPath(teamID, patientID), nil, nil)
+}
+
+func teamPatientPath(teamID, patientID string) string {
+	return "/api/v1/teams/" + url.PathEscape(teamID) + "/patients/" + url.PathEscape(patientID)
+}
+
+// PatientConversations lists the conversations about a patient that the
+// caller is in.
+func (c *Client) PatientConversations(ctx context.Context, patientID string) ([]Conversation, error) {
+	var out struct{ Conversations []Conversation }
+	return out.Conversations, c.do(ctx, http.MethodGet, "/api/v1/patients/"+url.PathEscape(patientID)+"/conversations", nil, &out)
 }

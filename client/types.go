@@ -74,6 +74,7 @@ type Conversation struct {
 	ID            string   `json:"id"`
 	Kind          string   `json:"kind"`
 	Title         string   `json:"title"`
+	PatientID     string   `json:"patient_id,omitempty"` // the patient record (or patient user) it is about
 	Members       []Member `json:"members"`
 	LastSeq       int64    `json:"last_seq"`
 	Unread        int      `json:"unread"`

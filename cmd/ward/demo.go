@@ -27,7 +27,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	defer env.Close()
-	res, err := demo.Seed(ctx, env.App)
+	res, err := demo.Seed(ctx, env.App, env.Patients)
 	if err != nil {
 		return err
 	}

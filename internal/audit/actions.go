@@ -37,11 +37,13 @@ const (
 
 // Care teams (workforce data; resource "team", reason names the member).
 const (
-	TeamCreated       Action = "team.created"
-	TeamUpdated       Action = "team.updated"
-	TeamDeleted       Action = "team.deleted"
-	TeamMemberAdded   Action = "team.member_added"
-	TeamMemberRemoved Action = "team.member_removed"
+	TeamCreated           Action = "team.created"
+	TeamUpdated           Action = "team.updated"
+	TeamDeleted           Action = "team.deleted"
+	TeamMemberAdded       Action = "team.member_added"
+	TeamMemberRemoved     Action = "team.member_removed"
+	TeamPatientAssigned   Action = "team.patient_assigned"   // a patient record is assigned to a team (patient_id set)
+	TeamPatientUnassigned Action = "team.patient_unassigned" // a patient record is taken off a team
 )
 
 // Devices.
@@ -93,7 +95,7 @@ func Actions() []Action {
 		LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
-		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved,
+		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
@@ -109,7 +111,7 @@ func (a Action) Valid() bool {
 	case LoginSucceeded, LoginFailed, Logout, SessionRevoked, SessionExpired, MFAEnrolled, MFAFailed, PasswordChanged,
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
-		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved,
+		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,

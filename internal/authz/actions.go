@@ -28,12 +28,13 @@ const (
 	PatientInvite Action = "patient.invite" // invite a patient to the portal by link
 	// Patient records are PHI: those who care for patients create, read and
 	// edit them; admins, who never read PHI, may deactivate one by id.
-	PatientCreate     Action = "patient.create"     // register a patient record
-	PatientRead       Action = "patient.read"       // read a record, look one up by MRN or by date of birth and name
-	PatientUpdate     Action = "patient.update"     // edit a record's fields
-	PatientDeactivate Action = "patient.deactivate" // deactivate a record (it answers no PHI)
-	TeamList          Action = "team.list"          // teams and on-call roles, for addressing
-	TeamManage        Action = "team.manage"        // create, rename, change members of teams
+	PatientCreate     Action = "patient.create"      // register a patient record
+	PatientRead       Action = "patient.read"        // read a record, look one up by MRN or by date of birth and name
+	PatientUpdate     Action = "patient.update"      // edit a record's fields
+	PatientDeactivate Action = "patient.deactivate"  // deactivate a record (it answers no PHI)
+	TeamList          Action = "team.list"           // teams and on-call roles, for addressing
+	TeamManage        Action = "team.manage"         // create, rename, change members of teams
+	TeamAssignPatient Action = "team.assign_patient" // assign a patient record to a care team (ids only, no PHI)
 )
 
 // Devices.

@@ -36,6 +36,7 @@ patient.update       .     .     .          y         y     .
 patient.deactivate   y     y     .          y         y     .
 team.list            y     y     y          y         y     .
 team.manage          y     y     .          .         .     .
+team.assign_patient  y     y     .          y         y     .
 device.list.own      y     y     y          y         y     y
 device.list          y     y     .          .         .     .
 device.approve       y     y     .          .         .     .

@@ -48,6 +48,9 @@ func rules() []rule {
 		{PatientDeactivate, []ward.Role{owner, admin, clinician, staff}},
 		{TeamList, workforce},
 		{TeamManage, managers},
+		// Owners and admins assign to any team; clinicians and staff only to
+		// the teams they are in (checked by internal/patients).
+		{TeamAssignPatient, []ward.Role{owner, admin, clinician, staff}},
 
 		{DeviceListOwn, everyone},
 		{DeviceList, managers},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/patients"
 )
 
 // OrgName is the demo org's name; its slug is "demo-clinic".
@@ -52,15 +53,18 @@ type Result struct {
 
 type seeder struct {
 	a     *app.App
+	pats  *patients.Service    // nil: no patient records are seeded
 	users map[string]ward.User // by email
 	pol   ward.Policy
 	res   Result
 }
 
 // Seed makes the demo clinic, or completes it if an earlier run stopped
-// half-way. It never duplicates anything.
-func Seed(ctx context.Context, a *app.App) (Result, error) {
-	s := &seeder{a: a, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
+// half-way. It never duplicates anything. With pats, it also seeds the
+// demo patient records (obviously fake), assigned to Cardiology clinic,
+// and a conversation about one of them.
+func Seed(ctx context.Context, a *app.App, pats *patients.Service) (Result, error) {
+	s := &seeder{a: a, pats: pats, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
 	logins := s.res.Logins
 	owner := logins[0]
 	_, _, _, err := a.CreateOrg(ctx, app.InitOrg{Name: OrgName, AdminEmail: owner.Email, AdminName: owner.Name,
@@ -100,7 +104,68 @@ func Seed(ctx context.Context, a *app.App) (Result, error) {
 	if err := s.teams(ctx, sys); err != nil {
 		return s.res, err
 	}
-	return s.res, s.conversations(ctx)
+	if err := s.conversations(ctx); err != nil {
+		return s.res, err
+	}
+	return s.res, s.patients(ctx)
+}
+
+// Patients are the demo patient records: fake people, with MRNs that say so.
+var Patients = []patients.Fields{
+	{MRN: "DEMO-0001", GivenName: "Ada", FamilyName: "Example", BirthDate: "1954-03-14", Sex: "female",
+		Phone: "+1 555 0101", Email: "ada.example@demo-clinic.example", PreferredLanguage: "en"},
+	{MRN: "DEMO-0002", GivenName: "Ben", FamilyName: "Sample", BirthDate: "1968-11-02", Sex: "male", PreferredLanguage: "es"},
+}
+
+// patients makes the demo records (found again by MRN on a re-run),
+// assigns them to Cardiology clinic, and starts one conversation about the
+// first.
+func (s *seeder) patients(ctx context.Context) error {
+	if s.pats == nil {
+		return nil
+	}
+	nurse := s.as("jordan.lee") // in Cardiology clinic: may assign to it
+	sys, err := s.a.SystemPrincipal(ctx, OrgSlug)
+	if err != nil {
+		return err
+	}
+	teams, err := s.a.Teams(ctx, sys)
+	if err != nil {
+		return err
+	}
+	var cardio string
+	for _, t := range teams {
+		if t.Name == Teams[0].Name {
+			cardio = t.ID
+		}
+	}
+	var first string
+	for i, f := range Patients {
+		rec, err := s.pats.Create(ctx, nurse, f)
+		if ward.ErrorCode(err) == ward.CodeConflict {
+			var found []patients.Record
+			if found, err = s.pats.FindByMRN(ctx, nurse, f.MRN); err == nil && len(found) != 1 {
+				err = fmt.Errorf("%d records with the MRN", len(found))
+			}
+			if err == nil {
+				rec = found[0]
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("demo patient %s: %w", f.MRN, err)
+		}
+		if err := s.pats.AssignToTeam(ctx, nurse, cardio, rec.ID); err != nil {
+			return fmt.Errorf("assign demo patient %s: %w", f.MRN, err)
+		}
+		if i == 0 {
+			first = rec.ID
+		}
+	}
+	return s.thread(ctx, "priya.shah", app.NewConversation{Kind: ward.Group, Title: "Echo follow-up", PatientID: first},
+		[]string{"jordan.lee"}, "patient", []line{
+			{"priya.shah", "Ms. Example's echo shows EF 45%, down from 55%. Please book her in clinic within two weeks.", false},
+			{"jordan.lee", "Booked for next Tuesday 10:00, and she has the fasting instructions.", false},
+		}, false)
 }
 
 // Teams are the demo care teams and the local parts of their members' emails.

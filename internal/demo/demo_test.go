@@ -15,14 +15,14 @@ import (
 func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	f := apptest.New(t, true) // another org, with MFA required
 	ctx := context.Background()
-	res, err := demo.Seed(ctx, f.App)
+	res, err := demo.Seed(ctx, f.App, f.Patients)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Created || res.Messages != 12 {
+	if !res.Created || res.Messages != 14 {
 		t.Fatalf("first run: created %v, %d messages", res.Created, res.Messages)
 	}
-	again, err := demo.Seed(ctx, f.App)
+	again, err := demo.Seed(ctx, f.App, f.Patients)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +48,18 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	}
 	if want := []string{"Cardiology clinic: Jordan Lee, RN Priya Shah, MD", "Front desk: Riley Chen"}; !slices.Equal(got, want) {
 		t.Errorf("demo teams %q, want %q", got, want)
+	}
+
+	// The demo patients, once each, in Cardiology clinic's list, and the
+	// conversation about the first.
+	jordan := principal(t, f, res.Logins[3])
+	mine, _, err := f.Patients.TeamPatients(ctx, jordan, "", 50)
+	if err != nil || len(mine) != 2 || mine[0].Fields.MRN != "DEMO-0001" || mine[1].Fields.MRN != "DEMO-0002" {
+		t.Fatalf("Jordan's care team patients: %+v, %v", mine, err)
+	}
+	about, err := f.App.PatientConversations(ctx, jordan, mine[0].ID)
+	if err != nil || len(about) != 1 || about[0].Title != "Echo follow-up" {
+		t.Fatalf("conversations about the first demo patient: %+v, %v", about, err)
 	}
 
 	// Every login works with its password, without a second factor: MFA

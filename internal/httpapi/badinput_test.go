@@ -268,6 +268,10 @@ func TestBadInputEveryRoute(t *testing.T) {
 		return r
 	}
 	recA, _, recB := pat(pNurse, "A-1"), pat(pNurse, "A-2"), pat(bNurse[0], "B-1")
+	recGone := pat(pNurse, "A-3")
+	if err := e.f.Patients.Deactivate(ctx, pNurse, recGone.ID); err != nil {
+		t.Fatal(err)
+	}
 	patientJSON := `{"mrn":%q,"given_name":"G","family_name":%q,"birth_date":%q}`
 	// Care teams: one in org A, one in org B.
 	pAdmin, pPatient, pComp := principal(admin), principal(e.token(t, e.email[ward.RolePatient], e.pw[ward.RolePatient])), principal(comp)
@@ -280,6 +284,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	member := func(team, user string) string { return "/api/v1/teams/" + team + "/members/" + user }
+	assigned := func(team, rec string) string { return "/api/v1/teams/" + team + "/patients/" + rec }
 	memberGarbage := func() []badCase { // garbage tokens on a real team and member
 		return []badCase{
 			{name: "garbage token", path: member(teamA.ID, pStaff.User.ID), token: "ward_s_garbage", status: 401, code: ward.CodeUnauth},
@@ -373,6 +378,23 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "not a member", path: member(teamA.ID, pStaff.User.ID), token: admin, status: 404, code: ward.CodeNotFound},
 			{name: "other org's team", path: member(teamB.ID, pStaff.User.ID), token: admin, status: 404, code: ward.CodeNotFound},
 		}),
+		"PUT /api/v1/teams/{id}/patients/{patient_id}": {
+			{name: "garbage token", path: assigned(teamA.ID, recA.ID), token: "ward_s_garbage", status: 401, code: ward.CodeUnauth},
+			{name: "no token", path: assigned(teamA.ID, recA.ID), status: 401, code: ward.CodeUnauth},
+			{name: "other org's record", path: assigned(teamA.ID, recB.ID), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "other org's team", path: assigned(teamB.ID, recA.ID), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "malformed record id", path: assigned(teamA.ID, "..%2F..%2Fusers"), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "unknown team", path: assigned("no-such-team", recA.ID), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "deactivated record", path: assigned(teamA.ID, recGone.ID), token: admin, status: 409, code: ward.CodeConflict},
+			{name: "a clinician not in the team", path: assigned(teamA.ID, recA.ID), token: nurse, status: 403, code: ward.CodeForbidden},
+			{name: "a compliance officer", path: assigned(teamA.ID, recA.ID), token: comp, status: 403, code: ward.CodeForbidden},
+		},
+		"DELETE /api/v1/teams/{id}/patients/{patient_id}": {
+			{name: "no token", path: assigned(teamA.ID, recA.ID), status: 401, code: ward.CodeUnauth},
+			{name: "not assigned", path: assigned(teamA.ID, recA.ID), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "other org's team", path: assigned(teamB.ID, recB.ID), token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "a clinician not in the team", path: assigned(teamA.ID, recA.ID), token: nurse, status: 403, code: ward.CodeForbidden},
+		},
 		"GET /api/v1/admin/devices":               garbage,
 		"POST /api/v1/admin/devices/{id}/approve": idCases(admin, pOther.Device.ID),
 		"POST /api/v1/admin/devices/{id}/lock":    idCases(admin, pOther.Device.ID),
@@ -408,7 +430,12 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "missing birth date", token: nurse, ctype: j, body: `{"mrn":"N-1","given_name":"G","family_name":"F"}`, status: 400, code: ward.CodeInvalid},
 		}),
 		"GET /api/v1/patients": cat(garbage, []badCase{
-			{name: "no query", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "limit 0", path: "/api/v1/patients?limit=0", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "limit over 100", path: "/api/v1/patients?limit=101", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "limit not a number", path: "/api/v1/patients?limit=ten", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "after not an id", path: "/api/v1/patients?after=..%2Fx", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "limit with an mrn", path: "/api/v1/patients?mrn=a&limit=5", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "the list as an admin", token: admin, status: 403, code: ward.CodeForbidden},
 			{name: "empty mrn", path: "/api/v1/patients?mrn=", token: nurse, status: 400, code: ward.CodeInvalid},
 			{name: "mrn twice", path: "/api/v1/patients?mrn=a&mrn=b", token: nurse, status: 400, code: ward.CodeInvalid},
 			{name: "both forms", path: "/api/v1/patients?mrn=a&birth_date=1970-01-01&family_name=f", token: nurse, status: 400, code: ward.CodeInvalid},
@@ -422,8 +449,12 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "empty family name", id: recA.ID, token: nurse, ctype: j, body: `{"family_name":""}`, status: 400, code: ward.CodeInvalid},
 		}),
 		"POST /api/v1/patients/{id}/deactivate": idCases(nurse, recB.ID),
-		"GET /api/v1/conversations":             garbage,
-		"GET /api/v1/conversations/{id}":        idCases(nurse, convB.ID),
+		"GET /api/v1/patients/{id}/conversations": cat(idCases(nurse, recB.ID), []badCase{
+			{name: "a staff user's id", id: pStaff.User.ID, token: nurse, status: 404, code: ward.CodeNotFound},
+			{name: "as an admin", id: recA.ID, token: admin, status: 403, code: ward.CodeForbidden},
+		}),
+		"GET /api/v1/conversations":      garbage,
+		"GET /api/v1/conversations/{id}": idCases(nurse, convB.ID),
 		"POST /api/v1/conversations/{id}/messages": cat(jsonCases(nurse, conv.ID, `{"client_id":7,"body":"x"}`),
 			withBody(idCases(nurse, convB.ID), `{"client_id":"c-1","body":"hello"}`), []badCase{
 				{name: "replayed client_id with other content", id: conv.ID, token: staff, ctype: j, body: `{"client_id":"replay-1","body":"other content"}`, status: 409, code: ward.CodeConflict},

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -17,19 +18,23 @@ func (h *Handler) patientRoutes() {
 	h.route("GET /api/v1/patients/{id}", authz.PatientRead, h.getPatient)
 	h.route("PATCH /api/v1/patients/{id}", authz.PatientUpdate, h.updatePatient)
 	h.route("POST /api/v1/patients/{id}/deactivate", authz.PatientDeactivate, h.deactivatePatient)
+	h.route("GET /api/v1/patients/{id}/conversations", authz.PatientRead, h.patientConversations)
+	h.route("PUT /api/v1/teams/{id}/patients/{patient_id}", authz.TeamAssignPatient, h.assignPatient)
+	h.route("DELETE /api/v1/teams/{id}/patients/{patient_id}", authz.TeamAssignPatient, h.unassignPatient)
 }
 
 type patientView struct {
 	ID string `json:"id"`
 	patients.Fields
 	Status    patients.Status `json:"status"`
-	Erased    bool            `json:"erased,omitempty"` // the data key was shredded: no fields
+	Erased    bool            `json:"erased,omitempty"`   // the data key was shredded: no fields
+	TeamIDs   []string        `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 func viewPatient(r patients.Record) patientView {
-	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, TeamIDs: r.Teams, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func (h *Handler) patientService() (*patients.Service, error) {
@@ -57,13 +62,17 @@ func (h *Handler) createPatient(w http.ResponseWriter, r *http.Request, p *app.P
 	return nil
 }
 
-// findPatients looks records up by ?mrn=, or by ?birth_date=&family_name=.
+// findPatients looks records up by ?mrn=, or by ?birth_date=&family_name=;
+// with neither it lists the caller's care teams' patients (?limit=&after=).
 func (h *Handler) findPatients(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
 	svc, err := h.patientService()
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
+	if !q.Has("mrn") && !q.Has("birth_date") && !q.Has("family_name") {
+		return h.teamPatients(w, r, p, svc)
+	}
 	for k, v := range q {
 		if (k != "mrn" && k != "birth_date" && k != "family_name") || len(v) != 1 {
 			return ward.Errorf(ward.CodeInvalid, "look a patient up by ?mrn= or by ?birth_date=&family_name=, each once")
@@ -142,5 +151,77 @@ func (h *Handler) deactivatePatient(w http.ResponseWriter, r *http.Request, p *a
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"id": id, "status": string(patients.Deactivated)})
+	return nil
+}
+
+// teamPatients lists the caller's care teams' patients, a page at a time.
+func (h *Handler) teamPatients(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *patients.Service) error {
+	q := r.URL.Query()
+	limit := 50
+	for k, v := range q {
+		if (k != "limit" && k != "after") || len(v) != 1 {
+			return ward.Errorf(ward.CodeInvalid, "list your care teams' patients with ?limit=&after=, each at most once")
+		}
+	}
+	if q.Has("limit") {
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil {
+			return ward.Errorf(ward.CodeInvalid, "limit must be a number from 1 to %d", patients.MaxPage)
+		}
+		limit = n
+	}
+	recs, next, err := svc.TeamPatients(r.Context(), p, q.Get("after"), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]patientView, len(recs))
+	for i, rec := range recs {
+		out[i] = viewPatient(rec)
+	}
+	body := map[string]any{"patients": out}
+	if next != "" {
+		body["next"] = next
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// assignPatient assigns a record to a care team: ids only, no PHI.
+func (h *Handler) assignPatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	if err := svc.AssignToTeam(r.Context(), p, r.PathValue("id"), r.PathValue("patient_id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) unassignPatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	if err := svc.UnassignFromTeam(r.Context(), p, r.PathValue("id"), r.PathValue("patient_id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// patientConversations lists the conversations about a patient that the
+// caller is in (internal/app: conversations are its business).
+func (h *Handler) patientConversations(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	list, err := h.app.PatientConversations(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]conversationView, len(list))
+	for i, s := range list {
+		out[i] = viewConversation(s)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": out})
 	return nil
 }

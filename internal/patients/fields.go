@@ -41,7 +41,10 @@ type Record struct {
 	Fields Fields
 	Status Status
 	// Erased: the record's data key was shredded; Fields are empty.
-	Erased    bool
+	Erased bool
+	// Teams: the ids of the care teams the record is assigned to (Get and
+	// TeamPatients fill it).
+	Teams     []string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

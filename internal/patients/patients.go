@@ -214,8 +214,12 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (Reco
 		return Record{}, err
 	}
 	var row store.PatientRow
+	var teams []string
 	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		row, err = tx.Patient(ctx, p.User.OrgID, id)
+		if row, err = tx.Patient(ctx, p.User.OrgID, id); err != nil {
+			return err
+		}
+		teams, err = tx.PatientTeams(ctx, p.User.OrgID, id)
 		return err
 	}); err != nil {
 		return Record{}, notFound(err)
@@ -224,6 +228,7 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (Reco
 	if err != nil {
 		return Record{}, err
 	}
+	recs[0].Teams = teams
 	return recs[0], nil
 }
 

@@ -165,6 +165,16 @@ func (tx *Tx) membersWhere(ctx context.Context, where string, args ...any) (map[
 // unacknowledged counts and every conversation's members. A non-empty
 // convID restricts the list to that conversation.
 func (tx *Tx) ConversationSummaries(ctx context.Context, orgID, userID, convID string) ([]ConversationSummary, error) {
+	return tx.conversationSummaries(ctx, orgID, userID, convID, "")
+}
+
+// PatientConversationSummaries is ConversationSummaries restricted to the
+// conversations whose patient_id is patientID.
+func (tx *Tx) PatientConversationSummaries(ctx context.Context, orgID, userID, patientID string) ([]ConversationSummary, error) {
+	return tx.conversationSummaries(ctx, orgID, userID, "", patientID)
+}
+
+func (tx *Tx) conversationSummaries(ctx context.Context, orgID, userID, convID, patientID string) ([]ConversationSummary, error) {
 	q := "SELECT " + convCols + `,
 		(SELECT COUNT(*) FROM messages msg WHERE msg.conversation_id = c.id AND msg.seq > m.read_seq AND msg.seq >= m.history_from
 			AND msg.sender_id <> $2
@@ -175,6 +185,9 @@ func (tx *Tx) ConversationSummaries(ctx context.Context, orgID, userID, convID s
 	args := []any{orgID, userID}
 	if convID != "" {
 		q, args = q+" AND c.id = $3", append(args, convID)
+	}
+	if patientID != "" {
+		q, args = q+" AND c.patient_id = $3", append(args, patientID)
 	}
 	rows, err := tx.query(ctx, q+" ORDER BY last_message_at DESC, c.id", args...)
 	if err != nil {

@@ -30,7 +30,8 @@ func teamNameTaken(err error) error {
 	return err
 }
 
-// DeleteTeam deletes a team of an org and its memberships; it returns the
+// DeleteTeam deletes a team of an org, its memberships and its patient
+// assignments; it returns the
 // members it had. CodeNotFound when there is no such team.
 func (tx *Tx) DeleteTeam(ctx context.Context, orgID, id string) ([]string, error) {
 	t, err := tx.TeamByID(ctx, orgID, id)
@@ -38,6 +39,9 @@ func (tx *Tx) DeleteTeam(ctx context.Context, orgID, id string) ([]string, error
 		return nil, err
 	}
 	if _, err := tx.exec(ctx, "DELETE FROM team_members WHERE team_id = $1", id); err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(ctx, "DELETE FROM team_patients WHERE team_id = $1", id); err != nil {
 		return nil, err
 	}
 	if err := tx.execOne(ctx, "DELETE FROM teams WHERE id = $1 AND org_id = $2", id, orgID); err != nil {

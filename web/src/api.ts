@@ -188,3 +188,5 @@ export const canSeeStats = (r: Role | undefined) => isAdmin(r) || r === "complia
 // take part in conversations (internal/authz).
 export const canMessage = (r: Role | undefined) => r === "clinician" || r === "staff" || r === "patient";
 export const canRecall = (r: Role | undefined) => r === "clinician" || r === "staff";
+// Patient records are read by clinicians and staff (the authz table's patient.read).
+export const canSeePatients = (r: Role | undefined) => r === "clinician" || r === "staff";

@@ -706,11 +706,14 @@ export class Ward {
     this.updateMessage(cid, (x) => x.id === m.id, (x) => ({ ...x, body: "", recalled: true }));
   }
 
-  async createConversation(kind: "direct" | "group", members: string[], title: string): Promise<string> {
+  // createConversation starts a conversation; patientID ("" for none) names
+  // the patient record it is about.
+  async createConversation(kind: "direct" | "group", members: string[], title: string, patientID = ""): Promise<string> {
     const ans = await this.api.post<Record<string, unknown>>(endpoints.conversations, {
       kind,
       members,
       ...(title ? { title } : {}),
+      ...(patientID ? { patient_id: patientID } : {}),
     });
     const c = normConversation((ans.conversation as Record<string, unknown>) ?? ans);
     this.store.set((s) => ({

@@ -10,6 +10,8 @@ export interface Conversation {
   id: string;
   kind: "direct" | "group";
   title: string;
+  // patient_id: the patient record (or patient user) it is about; "" for none.
+  patient_id: string;
   members: Member[];
   last_seq: number;
   last_message_at: string;
@@ -62,6 +64,7 @@ export function normConversation(r: Raw): Conversation {
     id: str(r.id),
     kind: r.kind === "group" ? "group" : "direct",
     title: str(r.title),
+    patient_id: str(r.patient_id),
     members,
     last_seq: num(r.last_seq),
     last_message_at: isSet(r.last_message_at) ? str(r.last_message_at) : "",
@@ -195,4 +198,12 @@ export function newClientID(now: number = Date.now(), fill: (b: Uint8Array<Array
   b[8] = (b[8] & 0x3f) | 0x80; // the RFC 9562 variant
   const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// patientRecordOf is the patient record a conversation is about, or "": its
+// patient_id, unless that names a patient user who takes part (a patient's
+// own conversation, which has no record to show; asking would be refused).
+export function patientRecordOf(c: Pick<Conversation, "patient_id" | "members">): string {
+  if (!c.patient_id || c.members.some((m) => m.user_id === c.patient_id)) return "";
+  return c.patient_id;
 }

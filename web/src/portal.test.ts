@@ -14,7 +14,8 @@ describe("patient portal screens", () => {
   });
   it("gives a patient no admin, audit or dashboard navigation", () => {
     expect(navItems("patient")).toEqual(["messages", "account"]);
-    expect(navItems("clinician")).toEqual(["messages", "account"]);
+    expect(navItems("clinician")).toEqual(["messages", "patients", "account"]);
+    expect(navItems("patient")).not.toContain("patients");
     expect(navItems("admin")).toContain("admin");
     expect(navItems("compliance")).toContain("audit");
     for (const item of ["admin", "audit", "dashboard"] as const) expect(navItems("patient")).not.toContain(item);

@@ -34,15 +34,16 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "admin" | "audit" | "dashboard" | "account";
+export type NavItem = "messages" | "patients" | "admin" | "audit" | "dashboard" | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
   switch (r) {
     case "patient":
+      return ["messages", "account"];
     case "clinician":
     case "staff":
-      return ["messages", "account"];
+      return ["messages", "patients", "account"];
     case "owner":
     case "admin":
       return ["admin", "account"];

@@ -12,6 +12,9 @@ export type Route =
   | { name: "admin-policy" }
   | { name: "admin-dashboard" }
   | { name: "audit" }
+  | { name: "patients" }
+  | { name: "patient-new" }
+  | { name: "patient"; id: string }
   | { name: "notfound" };
 
 export function parseRoute(path: string): Route {
@@ -19,6 +22,8 @@ export function parseRoute(path: string): Route {
   if (p === "/") return { name: "home" };
   const m = /^\/c\/([A-Za-z0-9_-]{1,64})$/.exec(p);
   if (m) return { name: "conversation", id: m[1] };
+  const pm = /^\/patients\/([A-Za-z0-9_-]{1,64})$/.exec(p);
+  if (pm && pm[1] !== "new") return { name: "patient", id: pm[1] };
   switch (p) {
     case "/new":
       return { name: "new" };
@@ -37,6 +42,10 @@ export function parseRoute(path: string): Route {
       return { name: "admin-dashboard" };
     case "/audit":
       return { name: "audit" };
+    case "/patients":
+      return { name: "patients" };
+    case "/patients/new":
+      return { name: "patient-new" };
   }
   return { name: "notfound" };
 }

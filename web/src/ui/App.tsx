@@ -1,4 +1,4 @@
-import { canAudit, canMessage, canSeeStats, isAdmin } from "../api";
+import { canAudit, canMessage, canSeePatients, canSeeStats, isAdmin } from "../api";
 import { useStore } from "../store";
 import { useWard } from "./context";
 import { Link } from "./common";
@@ -8,6 +8,7 @@ import { AdminTeams } from "./AdminTeams";
 import { AuditViewer, Dashboard } from "./Insights";
 import { Enroll } from "./Enroll";
 import { NewConversation } from "./NewConversation";
+import { NewPatient, PatientPage, PatientsHome } from "./Patients";
 import { Shell } from "./Shell";
 import { SignIn } from "./SignIn";
 import { Thread } from "./Thread";
@@ -59,6 +60,15 @@ export function App() {
       break;
     case "account":
       body = <Account />;
+      break;
+    case "patients":
+      body = canSeePatients(role) ? <PatientsHome /> : <NotAllowed what="clinicians and staff" />;
+      break;
+    case "patient-new":
+      body = canSeePatients(role) ? <NewPatient /> : <NotAllowed what="clinicians and staff" />;
+      break;
+    case "patient":
+      body = canSeePatients(role) ? <PatientPage id={r.id} /> : <NotAllowed what="clinicians and staff" />;
       break;
     case "admin-users":
       body = admin ? <AdminUsers /> : <NotAllowed />;

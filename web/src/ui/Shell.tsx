@@ -41,6 +41,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Messages
             </Link>
           )}
+          {nav.includes("patients") && (
+            <Link href="/patients" id="nav-patients" aria-current={r.startsWith("patient") ? "page" : undefined}>
+              Patients
+            </Link>
+          )}
           {nav.includes("admin") && (
             <Link href="/admin/users" id="nav-admin" aria-current={r.startsWith("admin") ? "page" : undefined}>
               Admin

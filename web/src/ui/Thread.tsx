@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { canRecall } from "../api";
+import { canRecall, canSeePatients } from "../api";
 import {
   acceptTypes,
   attachmentURL,
@@ -10,9 +10,10 @@ import {
   type UploadHandle,
 } from "../attachments";
 import { ApiError } from "../api";
-import { messageStatus, type Attachment, type Message } from "../messaging";
+import { messageStatus, patientRecordOf, type Attachment, type Message } from "../messaging";
 import { useWard } from "./context";
 import { cameraAccept, isPatient } from "../portal";
+import { ThreadPatientBanner } from "./Patients";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
 
 export function Thread(props: { id: string }) {
@@ -60,6 +61,7 @@ export function Thread(props: { id: string }) {
           )}
         </div>
       </header>
+      {conv && canSeePatients(st.me?.user.role) && patientRecordOf(conv) && <ThreadPatientBanner patientID={patientRecordOf(conv)} />}
       <ErrorLine error={error} />
       <ol class="messages" id="messages" aria-label="Messages" aria-live="polite" aria-relevant="additions">
         {list === undefined ? (
