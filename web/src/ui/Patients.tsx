@@ -233,7 +233,7 @@ function PatientForm(props: {
           "aria-invalid": err ? true : undefined,
           "aria-describedby": err ? id + "-error" : undefined,
         };
-        const set = (v: string) => setF({ ...f, [d.name]: v });
+        const set = (v: string) => setF((cur) => ({ ...cur, [d.name]: v }));
         return (
           <div class="field" key={d.name}>
             <label for={id}>
