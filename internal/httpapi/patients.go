@@ -22,14 +22,16 @@ func (h *Handler) patientRoutes() {
 type patientView struct {
 	ID string `json:"id"`
 	patients.Fields
-	Status    patients.Status `json:"status"`
-	Erased    bool            `json:"erased,omitempty"` // the data key was shredded: no fields
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	Status patients.Status `json:"status"`
+	Erased bool            `json:"erased,omitempty"` // the data key was shredded: no fields
+	// HasAccount: the record's patient has a ward account (an accepted invitation).
+	HasAccount bool      `json:"has_account"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func viewPatient(r patients.Record) patientView {
-	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, HasAccount: r.HasAccount, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func (h *Handler) patientService() (*patients.Service, error) {

@@ -41,9 +41,12 @@ type Record struct {
 	Fields Fields
 	Status Status
 	// Erased: the record's data key was shredded; Fields are empty.
-	Erased    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Erased bool
+	// HasAccount: a patient user is linked to the record (an accepted
+	// invitation). Which user is not shown: the link holds no PHI.
+	HasAccount bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Status is active or deactivated.
