@@ -460,3 +460,7 @@ func (a *App) SendInvitationCode(ctx context.Context, token, ip string) error {
 		return a.mailer.Send(ctx, email, mail.EmailCode{Clinic: o.Name, Code: code, Expires: exp})
 	})
 }
+
+// SetMailer gives the app its mailer after it is built (tests that start
+// an SMTP server of their own); call it before serving.
+func (a *App) SetMailer(m Mailer) { a.mailer = m }

@@ -1,0 +1,266 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/notify/mail"
+)
+
+// inbox is a real SMTP server (emersion/go-smtp) on loopback that keeps
+// every message it is given, by recipient.
+type inbox struct {
+	mu  sync.Mutex
+	got []struct{ To, Body string }
+}
+
+type inboxSession struct {
+	in *inbox
+	to string
+}
+
+func (s *inboxSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *inboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = to
+	return nil
+}
+func (s *inboxSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if dec, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(b))); err == nil {
+		b = dec
+	}
+	s.in.mu.Lock()
+	s.in.got = append(s.in.got, struct{ To, Body string }{s.to, string(b)})
+	s.in.mu.Unlock()
+	return nil
+}
+func (s *inboxSession) Reset()        {}
+func (s *inboxSession) Logout() error { return nil }
+
+func startInbox(t *testing.T) (*inbox, *mail.Mailer) {
+	t.Helper()
+	in := &inbox{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &inboxSession{in: in}, nil }))
+	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 5*time.Second, 5*time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	m, err := mail.Open(fmt.Sprintf("smtp+insecure://%s?from=ward@stmary.example", ln.Addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, m
+}
+
+func (in *inbox) last(t *testing.T, to string) string {
+	t.Helper()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for i := len(in.got) - 1; i >= 0; i-- {
+		if in.got[i].To == to {
+			return in.got[i].Body
+		}
+	}
+	t.Fatalf("no mail to %s", to)
+	return ""
+}
+
+func (e *env) public(t *testing.T, method, path, body string, out any) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var p struct{ Code string }
+	json.Unmarshal(raw, &p)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	return resp.StatusCode, p.Code
+}
+
+type invOut struct {
+	ID, Status, Channel, Link string
+	ExpiresAt                 time.Time `json:"expires_at"`
+}
+
+// TestInvitationByEmail (issue 22): a nurse invites a patient by email; the
+// test's SMTP server receives a mail that names the clinic and no PHI;
+// the link shows the clinic only; the patient asks for the email code,
+// reads it from the mail, accepts with a password, is signed in as a
+// patient, and can sign in again; the link then is used, the record shows
+// an account, a second invitation is account_exists.
+func TestInvitationByEmail(t *testing.T) {
+	e := newEnv(t)
+	in, m := startInbox(t)
+	e.f.App.SetMailer(m)
+	nurse := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	canary := `{"mrn":"CANARY-MRN-77","given_name":"Canarygiven","family_name":"Canaryfamily","birth_date":"1961-07-13","phone":"+1 555 0177","email":"canary.patient@example.org"}`
+	var rec patientOut
+	if st, code := e.sendJSON(t, "POST", "/api/v1/patients", nurse, canary, &rec); st != http.StatusCreated {
+		t.Fatalf("create: %d %s", st, code)
+	}
+	var inv invOut
+	if st, code := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations", nurse, `{"channel":"email"}`, &inv); st != http.StatusCreated || inv.Link != "" || inv.Status != "pending" {
+		t.Fatalf("invite: %d %s %+v", st, code, inv)
+	}
+	if d := inv.ExpiresAt.Sub(e.f.Clock.Now()); d < 71*time.Hour || d > 73*time.Hour {
+		t.Errorf("expires in %v, want 72 h", d)
+	}
+	body := in.last(t, "canary.patient@example.org")
+	for _, phi := range []string{"Canary", "CANARY", "1961", "0177"} {
+		if strings.Contains(body, phi) {
+			t.Errorf("the invitation mail holds %q:\n%s", phi, body)
+		}
+	}
+	if !strings.Contains(body, "St Mary") {
+		t.Errorf("the mail does not name the clinic:\n%s", body)
+	}
+	link := regexp.MustCompile(`https?://\S+/invite/([A-Za-z0-9_-]+)`).FindStringSubmatch(body)
+	if link == nil {
+		t.Fatalf("no link in:\n%s", body)
+	}
+	token := link[1]
+	var info map[string]any
+	if st, _ := e.public(t, "GET", "/api/v1/invitations/"+token, "", &info); st != 200 || info["clinic"] != "St Mary" || info["needs_email_code"] != true || len(info) != 3 {
+		t.Fatalf("look-up: %d %v", st, info)
+	}
+	accept := `{"password":"a brand new passphrase 1961x","email_code":%q,"device":{"id":"phone-0001","name":"phone"}}`
+	if st, code := e.public(t, "POST", "/api/v1/invitations/"+token+"/accept", fmt.Sprintf(accept, ""), nil); st != 401 || code != string(ward.CodeCodeRequired) {
+		t.Fatalf("accept without a code: %d %s", st, code)
+	}
+	if st, code := e.public(t, "POST", "/api/v1/invitations/"+token+"/email-code", "", nil); st != 202 {
+		t.Fatalf("email-code: %d %s", st, code)
+	}
+	codeMail := in.last(t, "canary.patient@example.org")
+	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(codeMail)
+	if code == nil || strings.Contains(codeMail, "Canary") {
+		t.Fatalf("code mail:\n%s", codeMail)
+	}
+	wrong := "000000"
+	if code[1] == wrong {
+		wrong = "111111"
+	}
+	if st, c := e.public(t, "POST", "/api/v1/invitations/"+token+"/accept", fmt.Sprintf(accept, wrong), nil); st != 401 || c != string(ward.CodeCodeRequired) {
+		t.Fatalf("a wrong code: %d %s", st, c)
+	}
+	var signed struct {
+		Token        string
+		DeviceSecret string `json:"device_secret"`
+		User         struct{ Role, Email, Name string }
+	}
+	if st, c := e.public(t, "POST", "/api/v1/invitations/"+token+"/accept", fmt.Sprintf(accept, code[1]), &signed); st != 201 || signed.Token == "" || signed.DeviceSecret == "" {
+		t.Fatalf("accept: %d %s %+v", st, c, signed)
+	}
+	if signed.User.Role != "patient" || signed.User.Email != "canary.patient@example.org" || signed.User.Name != "Canarygiven Canaryfamily" {
+		t.Errorf("the new user: %+v", signed.User)
+	}
+	var me map[string]any
+	if st, _ := e.sendJSON(t, "GET", "/api/v1/me", signed.Token, "", &me); st != 200 {
+		t.Errorf("the patient's session: %d", st)
+	}
+	if tok := e.token(t, "canary.patient@example.org", "a brand new passphrase 1961x"); tok == "" {
+		t.Error("the patient cannot sign in with their password")
+	}
+	if st, c := e.public(t, "POST", "/api/v1/invitations/"+token+"/accept", fmt.Sprintf(accept, code[1]), nil); st != 410 || c != string(ward.CodeInvitationUsed) {
+		t.Errorf("a reused link: %d %s, want 410 invitation_used", st, c)
+	}
+	var after struct {
+		HasAccount bool `json:"has_account"`
+	}
+	if e.sendJSON(t, "GET", "/api/v1/patients/"+rec.ID, nurse, "", &after); !after.HasAccount {
+		t.Error("the record does not show its account")
+	}
+	var list struct{ Invitations []invOut }
+	if e.sendJSON(t, "GET", "/api/v1/patients/"+rec.ID+"/invitations", nurse, "", &list); len(list.Invitations) != 1 || list.Invitations[0].Status != "accepted" {
+		t.Errorf("list: %+v", list)
+	}
+	if st, c := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations", nurse, `{"channel":"link"}`, nil); st != 409 || c != string(ward.CodeAccountExists) {
+		t.Errorf("inviting a patient with an account: %d %s", st, c)
+	}
+}
+
+// TestInvitationByLink: a link invitation answers its link once; a resend
+// kills the old link; revoke kills the new one; an expired link is 410
+// invitation_expired; an email that has an account is account_exists; a
+// deactivated record is a conflict; nothing is made by any of them.
+func TestInvitationByLink(t *testing.T) {
+	e := newEnv(t)
+	nurse := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	var rec patientOut
+	e.sendJSON(t, "POST", "/api/v1/patients", nurse, janeJSON, &rec)
+	var inv invOut
+	if st, c := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations", nurse, `{"channel":"link"}`, &inv); st != 201 || !strings.Contains(inv.Link, "/invite/") {
+		t.Fatalf("invite: %d %s %+v", st, c, inv)
+	}
+	old := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+	var info map[string]any
+	if st, _ := e.public(t, "GET", "/api/v1/invitations/"+old, "", &info); st != 200 || info["needs_email_code"] != false {
+		t.Fatalf("look-up: %d %v", st, info)
+	}
+	var re invOut
+	if st, _ := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations/"+inv.ID+"/resend", nurse, "", &re); st != 200 || re.Link == "" || re.Link == inv.Link {
+		t.Fatalf("resend: %d %+v", st, re)
+	}
+	if st, c := e.public(t, "GET", "/api/v1/invitations/"+old, "", nil); st != 404 || c != string(ward.CodeNotFound) {
+		t.Errorf("the link before a resend: %d %s", st, c)
+	}
+	fresh := re.Link[strings.LastIndex(re.Link, "/")+1:]
+	if st, _ := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations/"+inv.ID+"/revoke", nurse, "", nil); st != 200 {
+		t.Fatalf("revoke: %d", st)
+	}
+	accept := `{"password":"a brand new passphrase 1980x","device":{"id":"phone-0002","name":"phone"}}`
+	if st, c := e.public(t, "POST", "/api/v1/invitations/"+fresh+"/accept", accept, nil); st != 410 || c != string(ward.CodeInvitationUsed) {
+		t.Errorf("a revoked link: %d %s", st, c)
+	}
+	var third invOut
+	e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations", nurse, `{"channel":"link"}`, &third)
+	e.f.Clock.Advance(73 * time.Hour)
+	tok := third.Link[strings.LastIndex(third.Link, "/")+1:]
+	if st, c := e.public(t, "POST", "/api/v1/invitations/"+tok+"/accept", accept, nil); st != 410 || c != string(ward.CodeInvitationExpired) {
+		t.Errorf("an expired link: %d %s", st, c)
+	}
+	nurse = e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	var list struct{ Invitations []invOut }
+	e.sendJSON(t, "GET", "/api/v1/patients/"+rec.ID+"/invitations", nurse, "", &list)
+	if len(list.Invitations) != 2 || list.Invitations[0].Status != "expired" || list.Invitations[1].Status != "revoked" {
+		t.Errorf("list: %+v", list.Invitations)
+	}
+	taken := strings.Replace(strings.Replace(janeJSON, "MRN-0001", "MRN-0002", 1), "jane@example.org", e.email[ward.RoleClinician], 1)
+	var rec2 patientOut
+	e.sendJSON(t, "POST", "/api/v1/patients", nurse, taken, &rec2)
+	if st, c := e.sendJSON(t, "POST", "/api/v1/patients/"+rec2.ID+"/invitations", nurse, `{"channel":"link"}`, nil); st != 409 || c != string(ward.CodeAccountExists) {
+		t.Errorf("an email with an account: %d %s", st, c)
+	}
+	e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/deactivate", nurse, "", nil)
+	if st, c := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations", nurse, `{"channel":"link"}`, nil); st != 409 || c != string(ward.CodeConflict) {
+		t.Errorf("a deactivated record: %d %s", st, c)
+	}
+}
