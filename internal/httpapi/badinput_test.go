@@ -445,8 +445,8 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "unknown token", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ctype: j, body: `{"password":"a long enough passphrase 42","device":{"id":"dev-00001","name":"phone"}}`, status: 404, code: ward.CodeNotFound},
 			{name: "no password", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ctype: j, body: `{"device":{"id":"dev-00001","name":"phone"}}`, status: 400, code: ward.CodeInvalid},
 		}),
-		"GET /api/v1/conversations":             garbage,
-		"GET /api/v1/conversations/{id}":        idCases(nurse, convB.ID),
+		"GET /api/v1/conversations":      garbage,
+		"GET /api/v1/conversations/{id}": idCases(nurse, convB.ID),
 		"POST /api/v1/conversations/{id}/messages": cat(jsonCases(nurse, conv.ID, `{"client_id":7,"body":"x"}`),
 			withBody(idCases(nurse, convB.ID), `{"client_id":"c-1","body":"hello"}`), []badCase{
 				{name: "replayed client_id with other content", id: conv.ID, token: staff, ctype: j, body: `{"client_id":"replay-1","body":"other content"}`, status: 409, code: ward.CodeConflict},
