@@ -184,29 +184,26 @@ func (a *App) InvitePatient(ctx context.Context, p *Principal, patientID, channe
 		return Invitation{}, "", err
 	}
 	token, hash := newInvitationToken()
-	row := store.InvitationRow{ID: newID(), OrgID: orgID, PatientID: patientID, Channel: channel, TokenHash: hash, CreatedBy: p.User.ID}
-	var clinic string
+	clinic, ttl, err := a.inviteTerms(ctx, orgID)
+	if err != nil {
+		return Invitation{}, "", err
+	}
+	row := store.InvitationRow{ID: newID(), OrgID: orgID, PatientID: patientID, Channel: channel, TokenHash: hash,
+		CreatedBy: p.User.ID, ExpiresAt: a.now().Add(ttl)}
+	// Mailed before the write, outside it (the SMTP dialogue holds no
+	// database writer): a mail that cannot go stores nothing; a write that
+	// fails after it leaves a mail whose link names nothing.
+	if channel == ChannelEmail {
+		if err := a.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: row.ExpiresAt}); err != nil {
+			return Invitation{}, "", err
+		}
+	}
 	err = a.store.Write(ctx, func(tx *store.Tx) error {
 		if err := a.checkInvitable(ctx, tx, orgID, patientID, email); err != nil {
 			return err
 		}
-		policy, err := tx.Policy(ctx, orgID)
-		if err != nil {
-			return err
-		}
-		o, err := tx.OrgByID(ctx, orgID)
-		if err != nil {
-			return err
-		}
-		clinic = o.Name
-		row.ExpiresAt = tx.Now.Add(policy.InvitationLifetime())
 		if err := tx.InsertInvitation(ctx, &row); err != nil {
 			return err
-		}
-		if channel == ChannelEmail { // sent before commit: a mail that cannot go stores nothing
-			if err := a.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: row.ExpiresAt}); err != nil {
-				return err
-			}
 		}
 		ev := p.Event(audit.PatientInvited, "invitation", row.ID)
 		ev.PatientID, ev.Reason = patientID, "channel "+channel
@@ -304,26 +301,23 @@ func (a *App) ResendInvitation(ctx context.Context, p *Principal, patientID, id,
 		return Invitation{}, "", err
 	}
 	token, hash := newInvitationToken()
+	clinic, ttl, err := a.inviteTerms(ctx, p.User.OrgID)
+	if err != nil {
+		return Invitation{}, "", err
+	}
+	expires := a.now().Add(ttl)
+	if row.Channel == ChannelEmail { // before the write, as InvitePatient
+		if err := a.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: expires}); err != nil {
+			return Invitation{}, "", err
+		}
+	}
 	err = a.store.Write(ctx, func(tx *store.Tx) error {
 		if row, err = pendingInvitation(ctx, tx, p.User.OrgID, patientID, id); err != nil {
 			return err
 		}
-		policy, err := tx.Policy(ctx, p.User.OrgID)
-		if err != nil {
-			return err
-		}
-		o, err := tx.OrgByID(ctx, p.User.OrgID)
-		if err != nil {
-			return err
-		}
-		row.ExpiresAt = tx.Now.Add(policy.InvitationLifetime())
+		row.ExpiresAt = expires
 		if err := tx.RenewInvitation(ctx, id, hash, row.ExpiresAt); err != nil {
 			return err
-		}
-		if row.Channel == ChannelEmail {
-			if err := a.mailer.Send(ctx, email, mail.Invitation{Clinic: o.Name, Link: InvitationLink(base, token), Expires: row.ExpiresAt}); err != nil {
-				return err
-			}
 		}
 		ev := p.Event(audit.PatientInvited, "invitation", id)
 		ev.PatientID, ev.Reason = patientID, "resent, channel "+row.Channel
@@ -445,20 +439,34 @@ func (a *App) SendInvitationCode(ctx context.Context, token, ip string) error {
 		return err
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	return a.store.Write(ctx, func(tx *store.Tx) error {
+	clinic, _, err := a.inviteTerms(ctx, r.OrgID)
+	if err != nil {
+		return err
+	}
+	exp := a.now().Add(emailCodeTTL)
+	if err := a.store.Write(ctx, func(tx *store.Tx) error {
 		if _, err := openInvitation(ctx, tx, token); err != nil {
 			return err
 		}
-		o, err := tx.OrgByID(ctx, r.OrgID)
+		return tx.SetInvitationCode(ctx, r.ID, hashCode(r.TokenHash, code), exp)
+	}); err != nil {
+		return err
+	}
+	return a.mailer.Send(ctx, email, mail.EmailCode{Clinic: clinic, Code: code, Expires: exp})
+}
+
+// inviteTerms reads the org's name and its invitations' lifetime.
+func (a *App) inviteTerms(ctx context.Context, orgID string) (clinic string, ttl time.Duration, err error) {
+	err = a.store.Read(ctx, func(tx *store.Tx) error {
+		o, err := tx.OrgByID(ctx, orgID)
 		if err != nil {
 			return err
 		}
-		exp := tx.Now.Add(emailCodeTTL)
-		if err := tx.SetInvitationCode(ctx, r.ID, hashCode(r.TokenHash, code), exp); err != nil {
-			return err
-		}
-		return a.mailer.Send(ctx, email, mail.EmailCode{Clinic: o.Name, Code: code, Expires: exp})
+		p, err := tx.Policy(ctx, orgID)
+		clinic, ttl = o.Name, p.InvitationLifetime()
+		return err
 	})
+	return clinic, ttl, err
 }
 
 // SetMailer gives the app its mailer after it is built (tests that start

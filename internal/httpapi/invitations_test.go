@@ -264,3 +264,55 @@ func TestInvitationByLink(t *testing.T) {
 		t.Errorf("a deactivated record: %d %s", st, c)
 	}
 }
+
+// TestInvitationThrottled: guesses at tokens and codes are throttled per
+// token (and per address): after a few failures the link answers 429
+// rate_limited, even with the right code.
+func TestInvitationThrottled(t *testing.T) {
+	e := newEnv(t)
+	in, m := startInbox(t)
+	e.f.App.SetMailer(m)
+	nurse := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	var rec patientOut
+	e.sendJSON(t, "POST", "/api/v1/patients", nurse, janeJSON, &rec)
+	var inv invOut
+	if st, _ := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations", nurse, `{"channel":"email"}`, &inv); st != 201 {
+		t.Fatalf("invite: %d", st)
+	}
+	// A resend by email kills the first link and mails a new one.
+	first := regexp.MustCompile(`/invite/([A-Za-z0-9_-]+)`).FindStringSubmatch(in.last(t, "jane@example.org"))[1]
+	if st, _ := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations/"+inv.ID+"/resend", nurse, "", nil); st != 200 {
+		t.Fatalf("resend: %d", st)
+	}
+	token := regexp.MustCompile(`/invite/([A-Za-z0-9_-]+)`).FindStringSubmatch(in.last(t, "jane@example.org"))[1]
+	if token == first {
+		t.Fatal("the resend mailed the same link")
+	}
+	if st, c := e.public(t, "GET", "/api/v1/invitations/"+first, "", nil); st != 404 {
+		t.Errorf("the first link after a resend: %d %s", st, c)
+	}
+	if st, _ := e.public(t, "POST", "/api/v1/invitations/"+token+"/email-code", "", nil); st != 202 {
+		t.Fatalf("email-code: %d", st)
+	}
+	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(in.last(t, "jane@example.org"))[1]
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	accept := `{"password":"a brand new passphrase 1980x","email_code":%q,"device":{"id":"phone-0003","name":"phone"}}`
+	limited := false
+	for i := 0; i < 12 && !limited; i++ {
+		st, c := e.public(t, "POST", "/api/v1/invitations/"+token+"/accept", fmt.Sprintf(accept, wrong), nil)
+		limited = st == http.StatusTooManyRequests && c == string(ward.CodeRateLimited)
+	}
+	if !limited {
+		t.Fatal("wrong codes were never throttled")
+	}
+	if st, c := e.public(t, "POST", "/api/v1/invitations/"+token+"/accept", fmt.Sprintf(accept, code), nil); st != http.StatusTooManyRequests {
+		t.Errorf("the right code while throttled: %d %s, want 429", st, c)
+	}
+	e.f.Clock.Advance(20 * time.Minute) // the throttle's lock ends; the code (5 tries, 10 minutes) is dead
+	if st, c := e.public(t, "POST", "/api/v1/invitations/"+token+"/accept", fmt.Sprintf(accept, code), nil); st != 401 || c != string(ward.CodeCodeRequired) {
+		t.Errorf("the code after too many tries: %d %s, want 401 email_code_required", st, c)
+	}
+}
