@@ -12,6 +12,7 @@ export type Route =
   | { name: "admin-policy" }
   | { name: "admin-dashboard" }
   | { name: "audit" }
+  | { name: "invite"; token: string }
   | { name: "notfound" };
 
 export function parseRoute(path: string): Route {
@@ -19,6 +20,8 @@ export function parseRoute(path: string): Route {
   if (p === "/") return { name: "home" };
   const m = /^\/c\/([A-Za-z0-9_-]{1,64})$/.exec(p);
   if (m) return { name: "conversation", id: m[1] };
+  const inv = /^\/invite\/([A-Za-z0-9_-]{20,100})$/.exec(p);
+  if (inv) return { name: "invite", token: inv[1] };
   switch (p) {
     case "/new":
       return { name: "new" };
