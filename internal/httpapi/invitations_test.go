@@ -320,3 +320,32 @@ func TestInvitationThrottled(t *testing.T) {
 		t.Errorf("the code after too many tries: %d %s, want 401 email_code_required", st, c)
 	}
 }
+
+// TestInvitationTTLFromPolicy: the org policy's invitation_ttl sets how
+// long a new link works.
+func TestInvitationTTLFromPolicy(t *testing.T) {
+	e := newEnv(t)
+	admin := e.token(t, e.email[ward.RoleAdmin], e.pw[ward.RoleAdmin])
+	var pol map[string]any
+	if st, _ := e.sendJSON(t, "GET", "/api/v1/policy", admin, "", &pol); st != 200 || pol["invitation_ttl"] != float64(72*3600) {
+		t.Fatalf("policy: %d %v", st, pol["invitation_ttl"])
+	}
+	pol["invitation_ttl"] = 3600
+	b, _ := json.Marshal(pol)
+	if st, c := e.sendJSON(t, "PUT", "/api/v1/policy", admin, string(b), nil); st != 200 {
+		t.Fatalf("put policy: %d %s", st, c)
+	}
+	pol["invitation_ttl"] = 60
+	b, _ = json.Marshal(pol)
+	if st, c := e.sendJSON(t, "PUT", "/api/v1/policy", admin, string(b), nil); st != 400 || c != string(ward.CodeInvalid) {
+		t.Errorf("invitation_ttl 60: %d %s", st, c)
+	}
+	nurse := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	var rec patientOut
+	e.sendJSON(t, "POST", "/api/v1/patients", nurse, janeJSON, &rec)
+	var inv invOut
+	e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations", nurse, `{"channel":"link"}`, &inv)
+	if d := inv.ExpiresAt.Sub(e.f.Clock.Now()); d != time.Hour {
+		t.Errorf("expires in %v, want 1 h", d)
+	}
+}
