@@ -1,87 +1,28 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime/quotedprintable"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
 )
 
-// inbox is a real SMTP server (emersion/go-smtp) on loopback that keeps
-// every message it is given, by recipient.
-type inbox struct {
-	mu  sync.Mutex
-	got []struct{ To, Body string }
-}
-
-type inboxSession struct {
-	in *inbox
-	to string
-}
-
-func (s *inboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *inboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = to
-	return nil
-}
-func (s *inboxSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if dec, err := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(b))); err == nil {
-		b = dec
-	}
-	s.in.mu.Lock()
-	s.in.got = append(s.in.got, struct{ To, Body string }{s.to, string(b)})
-	s.in.mu.Unlock()
-	return nil
-}
-func (s *inboxSession) Reset()        {}
-func (s *inboxSession) Logout() error { return nil }
-
-func startInbox(t *testing.T) (*inbox, *mail.Mailer) {
+func startInbox(t *testing.T) (*mailtest.Inbox, *mail.Mailer) {
 	t.Helper()
-	in := &inbox{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &inboxSession{in: in}, nil }))
-	srv.Domain, srv.ReadTimeout, srv.WriteTimeout = "localhost", 5*time.Second, 5*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	m, err := mail.Open(fmt.Sprintf("smtp+insecure://%s?from=ward@stmary.example", ln.Addr()))
+	in := mailtest.Start(t)
+	m, err := mail.Open(in.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return in, m
-}
-
-func (in *inbox) last(t *testing.T, to string) string {
-	t.Helper()
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	for i := len(in.got) - 1; i >= 0; i-- {
-		if in.got[i].To == to {
-			return in.got[i].Body
-		}
-	}
-	t.Fatalf("no mail to %s", to)
-	return ""
 }
 
 func (e *env) public(t *testing.T, method, path, body string, out any) (int, string) {
@@ -134,7 +75,7 @@ func TestInvitationByEmail(t *testing.T) {
 	if d := inv.ExpiresAt.Sub(e.f.Clock.Now()); d < 71*time.Hour || d > 73*time.Hour {
 		t.Errorf("expires in %v, want 72 h", d)
 	}
-	body := in.last(t, "canary.patient@example.org")
+	body := in.Last(t, "canary.patient@example.org")
 	for _, phi := range []string{"Canary", "CANARY", "1961", "0177"} {
 		if strings.Contains(body, phi) {
 			t.Errorf("the invitation mail holds %q:\n%s", phi, body)
@@ -159,7 +100,7 @@ func TestInvitationByEmail(t *testing.T) {
 	if st, code := e.public(t, "POST", "/api/v1/invitations/"+token+"/email-code", "", nil); st != 202 {
 		t.Fatalf("email-code: %d %s", st, code)
 	}
-	codeMail := in.last(t, "canary.patient@example.org")
+	codeMail := in.Last(t, "canary.patient@example.org")
 	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(codeMail)
 	if code == nil || strings.Contains(codeMail, "Canary") {
 		t.Fatalf("code mail:\n%s", codeMail)
@@ -284,11 +225,11 @@ func TestInvitationThrottled(t *testing.T) {
 		t.Fatalf("invite: %d", st)
 	}
 	// A resend by email kills the first link and mails a new one.
-	first := regexp.MustCompile(`/invite/([A-Za-z0-9_-]+)`).FindStringSubmatch(in.last(t, "jane@example.org"))[1]
+	first := regexp.MustCompile(`/invite/([A-Za-z0-9_-]+)`).FindStringSubmatch(in.Last(t, "jane@example.org"))[1]
 	if st, _ := e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations/"+inv.ID+"/resend", nurse, "", nil); st != 200 {
 		t.Fatalf("resend: %d", st)
 	}
-	token := regexp.MustCompile(`/invite/([A-Za-z0-9_-]+)`).FindStringSubmatch(in.last(t, "jane@example.org"))[1]
+	token := regexp.MustCompile(`/invite/([A-Za-z0-9_-]+)`).FindStringSubmatch(in.Last(t, "jane@example.org"))[1]
 	if token == first {
 		t.Fatal("the resend mailed the same link")
 	}
@@ -298,7 +239,7 @@ func TestInvitationThrottled(t *testing.T) {
 	if st, _ := e.public(t, "POST", "/api/v1/invitations/"+token+"/email-code", "", nil); st != 202 {
 		t.Fatalf("email-code: %d", st)
 	}
-	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(in.last(t, "jane@example.org"))[1]
+	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(in.Last(t, "jane@example.org"))[1]
 	wrong := "000000"
 	if code == wrong {
 		wrong = "111111"
