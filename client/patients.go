@@ -25,9 +25,10 @@ type PatientFields struct {
 type Patient struct {
 	ID string `json:"id"`
 	PatientFields
-	Status    string    `json:"status"` // active | deactivated
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Status     string    `json:"status"`      // active | deactivated
+	HasAccount bool      `json:"has_account"` // the patient has a ward account (an accepted invitation)
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // PatientEdit changes the fields that are not nil.

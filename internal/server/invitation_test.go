@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
+	"errors"
 	"regexp"
 	"strings"
 	"testing"
@@ -43,14 +40,19 @@ func TestServeInvitesByEmail(t *testing.T) {
 	base, stop := startSealServer(t, cfg)
 	defer stop()
 	nurse := client.New(base, client.Options{InsecureSkipVerify: true})
-	nres, err := nurse.Login(ctx, client.LoginRequest{Email: "nurse@invite.example", Password: "invite nurse passphrase", Device: client.Device{ID: "nurse-desk", Name: "desk"}})
+	_, err = nurse.Login(ctx, client.LoginRequest{Email: "nurse@invite.example", Password: "invite nurse passphrase", Device: client.Device{ID: "nurse-desk", Name: "desk"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec struct{ ID string }
-	call(t, base, nres.Token, "POST", "/api/v1/patients", `{"mrn":"CANARY-INV-9","given_name":"Zebulon","family_name":"Quixotic","birth_date":"1944-04-04","email":"zq@patients.example"}`, &rec)
-	var inv struct{ ID, Link string }
-	call(t, base, nres.Token, "POST", "/api/v1/patients/"+rec.ID+"/invitations", `{"channel":"email"}`, &inv)
+	rec, err := nurse.CreatePatient(ctx, client.PatientFields{MRN: "CANARY-INV-9", GivenName: "Zebulon", FamilyName: "Quixotic",
+		BirthDate: "1944-04-04", Email: "zq@patients.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := nurse.InvitePatient(ctx, rec.ID, "email")
+	if err != nil || inv.Status != "pending" || inv.Link != "" {
+		t.Fatalf("invite: %+v %v", inv, err)
+	}
 	body := in.Last(t, "zq@patients.example")
 	for _, phi := range []string{"Zebulon", "Quixotic", "1944", "CANARY-INV"} {
 		if strings.Contains(body, phi) {
@@ -62,35 +64,34 @@ func TestServeInvitesByEmail(t *testing.T) {
 		t.Fatalf("no link to %s in:\n%s", base, body)
 	}
 	token := m[2]
-	public := func(method, path, body string) (int, []byte) {
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := insecureClient().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, raw
+	patient := client.New(base, client.Options{InsecureSkipVerify: true})
+	info, err := patient.LookUpInvitation(ctx, token)
+	if err != nil || info.Clinic != "Invite Clinic" || !info.NeedsEmailCode {
+		t.Fatalf("look-up: %+v %v", info, err)
 	}
-	if st, raw := public("GET", "/api/v1/invitations/"+token, ""); st != 200 || !bytes.Contains(raw, []byte(`"clinic":"Invite Clinic"`)) || bytes.Contains(raw, []byte("Zebulon")) {
-		t.Fatalf("look-up: %d %s", st, raw)
-	}
-	if st, raw := public("POST", "/api/v1/invitations/"+token+"/email-code", "{}"); st != 202 {
-		t.Fatalf("email-code: %d %s", st, raw)
+	if err := patient.SendInvitationCode(ctx, token); err != nil {
+		t.Fatal(err)
 	}
 	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(in.Last(t, "zq@patients.example"))[1]
-	st, raw := public("POST", "/api/v1/invitations/"+token+"/accept",
-		`{"password":"zq chose this passphrase","email_code":"`+code+`","device":{"id":"zq-phone-1","name":"phone"}}`)
-	var signed struct {
-		Token string
-		User  struct{ Role string }
+	signed, err := patient.AcceptInvitation(ctx, token, client.AcceptInvitation{Password: "zq chose this passphrase", EmailCode: code,
+		Device: client.Device{ID: "zq-phone-1", Name: "phone"}})
+	if err != nil || signed.Token == "" || signed.User.Role != "patient" {
+		t.Fatalf("accept: %+v %v", signed, err)
 	}
-	if json.Unmarshal(raw, &signed); st != 201 || signed.Token == "" || signed.User.Role != "patient" {
-		t.Fatalf("accept: %d %s", st, raw)
+	if me, err := patient.Me(ctx); err != nil || me.User.ID != signed.User.ID {
+		t.Errorf("the patient's session: %+v %v", me, err)
 	}
-	patient := client.New(base, client.Options{InsecureSkipVerify: true})
-	if _, err := patient.Login(ctx, client.LoginRequest{Email: "zq@patients.example", Password: "zq chose this passphrase", Device: client.Device{ID: "zq-phone-2", Name: "phone"}}); err != nil {
+	_, err = patient.AcceptInvitation(ctx, token, client.AcceptInvitation{Password: "zq chose this passphrase", EmailCode: code,
+		Device: client.Device{ID: "zq-phone-9", Name: "phone"}})
+	var perr *client.Error
+	if !errors.As(err, &perr) || perr.Code != string(ward.CodeInvitationUsed) {
+		t.Errorf("a reused link: %v", err)
+	}
+	if got, err := nurse.Patient(ctx, rec.ID); err != nil || !got.HasAccount {
+		t.Errorf("the record after acceptance: %+v %v", got, err)
+	}
+	again := client.New(base, client.Options{InsecureSkipVerify: true})
+	if _, err := again.Login(ctx, client.LoginRequest{Email: "zq@patients.example", Password: "zq chose this passphrase", Device: client.Device{ID: "zq-phone-2", Name: "phone"}}); err != nil {
 		t.Errorf("the patient signs in: %v", err)
 	}
 }
