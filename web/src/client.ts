@@ -210,7 +210,8 @@ export class Ward {
 
   // acceptInvitation opens a patient's account from an invitation link
   // (POST /api/v1/invitations/{token}/accept) and signs in as a sign-in
-  // does; the device secret the answer carries is kept for the email.
+  // does; the device secret the answer carries is kept for the email. The
+  // page then may offer a passkey before enterFromInvitation.
   async acceptInvitation(token: string, f: { password: string; emailCode?: string }): Promise<void> {
     this.device = this.loadDevice();
     const ans = await this.api.post<LoginAnswer>(
@@ -229,9 +230,14 @@ export class Ward {
     this.csrf = ans.csrf_token ?? "";
     localStorage.setItem(csrfKey, this.csrf);
     this.store.set({ notice: "" });
+  }
+
+  // enterFromInvitation opens the app after an accepted invitation (and the
+  // passkey the page may have offered), on the home screen.
+  async enterFromInvitation(): Promise<void> {
+    const me = await this.api.get<Me>("/api/v1/me");
     history.replaceState(null, "", "/");
     this.store.set({ route: { name: "home" } });
-    const me = await this.api.get<Me>("/api/v1/me");
     await this.enter(me);
   }
 

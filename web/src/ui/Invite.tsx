@@ -1,9 +1,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { inviteRefusal, isEmailCode, passwordProblem, type InvitationInfo } from "../invite";
-import { passkeysSupported } from "../webauthn";
+import { passkeyErrorText, passkeysSupported } from "../webauthn";
 import { useWard } from "./context";
 import { ErrorLine, errorText, formatDateTime, useFocusOnMount } from "./common";
+import { RecoveryCodes } from "./Enroll";
 
 // Invite is the page of an invitation link (/invite/<token>): it shows the
 // clinic only, asks for the emailed code when the invitation came by email,
@@ -19,6 +20,10 @@ export function Invite(props: { token: string }) {
   const [again, setAgain] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
+  // After the account is made: offer a passkey (the issue prefers one),
+  // then the recovery codes the first one brings.
+  const [step, setStep] = useState<"form" | "passkey">("form");
+  const [codes, setCodes] = useState<string[] | null>(null);
   const first = useFocusOnMount<HTMLInputElement>();
 
   const said = (e: unknown) => (e instanceof ApiError && inviteRefusal(e.code)) || errorText(e);
@@ -50,17 +55,49 @@ export function Invite(props: { token: string }) {
     setError("");
     try {
       await w.acceptInvitation(props.token, { password, emailCode: info.needs_email_code ? code : undefined });
-      w.toast(
-        passkeysSupported()
-          ? "Your account is ready. Add a passkey under Account: signing in with it is faster and safer."
-          : "Your account is ready.",
-      );
+      if (passkeysSupported()) setStep("passkey");
+      else await w.enterFromInvitation();
     } catch (e) {
       setError(said(e));
     } finally {
       setBusy(false);
     }
   }
+
+  async function addPasskey() {
+    setBusy(true);
+    setError("");
+    try {
+      const r = await w.addPasskey("");
+      if (r.recovery_codes?.length) setCodes(r.recovery_codes);
+      else await w.enterFromInvitation();
+    } catch (e) {
+      setError(e instanceof Error && e.name && e.name !== "Error" && !(e instanceof ApiError) ? passkeyErrorText(e) : errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (codes) return <RecoveryCodes codes={codes} onContinue={() => void w.enterFromInvitation()} />;
+  if (step === "passkey")
+    return (
+      <main class="auth" id="main">
+        <section class="card auth-card stack" aria-labelledby="invite-passkey-title" id="invite-passkey">
+          <h1 id="invite-passkey-title">Your account is ready</h1>
+          <p>
+            Add a passkey: next time you sign in with your fingerprint, face or screen lock instead of typing your
+            password. It is safer too.
+          </p>
+          <ErrorLine error={error} id="invite-passkey-error" />
+          <button class="primary wide" id="invite-add-passkey" disabled={busy} onClick={addPasskey}>
+            Add a passkey
+          </button>
+          <button class="secondary wide" id="invite-skip-passkey" disabled={busy} onClick={() => void w.enterFromInvitation()}>
+            Not now
+          </button>
+        </section>
+      </main>
+    );
 
   return (
     <main class="auth" id="main">
