@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -166,6 +167,11 @@ func TestInvitationByLink(t *testing.T) {
 		t.Fatalf("invite: %d %s %+v", st, c, inv)
 	}
 	old := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+	// Only the token's hash is stored.
+	snap, err := e.f.Store.Snapshot(context.Background(), "patient_invitations")
+	if err != nil || !strings.Contains(snap, inv.ID) || strings.Contains(snap, old) {
+		t.Errorf("the stored invitation holds its token (or is missing): %v", err)
+	}
 	var info map[string]any
 	if st, _ := e.public(t, "GET", "/api/v1/invitations/"+old, "", &info); st != 200 || info["needs_email_code"] != false {
 		t.Fatalf("look-up: %d %v", st, info)
