@@ -107,10 +107,10 @@ func (a *App) acceptInvitation(ctx context.Context, req AcceptInvitationRequest)
 		if err != nil {
 			return err
 		}
-		if err := a.checkInvitable(ctx, tx, r.OrgID, r.PatientID, u.Email); err != nil {
+		if err := tx.LockUserEmails(ctx, u.OrgID); err != nil { // PostgreSQL: before the check, as checkEmailFree
 			return err
 		}
-		if err := tx.LockUserEmails(ctx, u.OrgID); err != nil {
+		if err := a.checkInvitable(ctx, tx, r.OrgID, r.PatientID, u.Email); err != nil {
 			return err
 		}
 		row := stored(u, ident)
