@@ -296,3 +296,34 @@ func TestInvitationTTLFromPolicy(t *testing.T) {
 		t.Errorf("expires in %v, want 1 h", d)
 	}
 }
+
+// TestInvitationAcceptedOnce: two acceptances of one link at once make one
+// account; the other is refused with a stable code.
+func TestInvitationAcceptedOnce(t *testing.T) {
+	e := newEnv(t)
+	nurse := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	var rec patientOut
+	e.sendJSON(t, "POST", "/api/v1/patients", nurse, janeJSON, &rec)
+	var inv invOut
+	e.sendJSON(t, "POST", "/api/v1/patients/"+rec.ID+"/invitations", nurse, `{"channel":"link"}`, &inv)
+	tok := inv.Link[strings.LastIndex(inv.Link, "/")+1:]
+	type answer struct {
+		st   int
+		code string
+	}
+	got := make(chan answer, 2)
+	for i := range 2 {
+		go func() {
+			body := fmt.Sprintf(`{"password":"a brand new passphrase 1980x","device":{"id":"race-device-%d","name":"phone"}}`, i)
+			st, c := e.public(t, "POST", "/api/v1/invitations/"+tok+"/accept", body, nil)
+			got <- answer{st, c}
+		}()
+	}
+	a, b := <-got, <-got
+	if a.st == 201 {
+		a, b = b, a
+	}
+	if b.st != 201 || (a.code != string(ward.CodeInvitationUsed) && a.code != string(ward.CodeAccountExists)) {
+		t.Errorf("two acceptances: %+v %+v, want one 201 and one invitation_used or account_exists", a, b)
+	}
+}
