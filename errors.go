@@ -32,6 +32,11 @@ const (
 	CodeDeviceLocked   Code = "device_locked"           // an admin locked the device
 	CodeDeviceWiped    Code = "device_wiped"            // wipe order: erase local data, then confirm
 	CodeReauthRequired Code = "reauth_required"         // the change needs a recent password or second factor
+
+	CodeAccountExists     Code = "account_exists"      // the patient (record or email) already has an account in the org
+	CodeInvitationExpired Code = "invitation_expired"  // the invitation link expired
+	CodeInvitationUsed    Code = "invitation_used"     // the invitation link was accepted, revoked or replaced by a resend
+	CodeCodeRequired      Code = "email_code_required" // the email one-time code is missing, wrong or expired
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

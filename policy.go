@@ -23,6 +23,20 @@ type Policy struct {
 	// read the conversation's earlier messages; false: only from the urgent
 	// message on.
 	EscalationOpensHistory bool `json:"escalation_opens_history"`
+	// InvitationTTL is how long a patient invitation's link works; 0 (a
+	// policy stored before it existed) means DefaultInvitationTTL.
+	InvitationTTL Duration `json:"invitation_ttl"`
+}
+
+// DefaultInvitationTTL is how long an invitation link works by default.
+const DefaultInvitationTTL = 72 * time.Hour
+
+// InvitationLifetime is p's InvitationTTL, or the default when unset.
+func (p Policy) InvitationLifetime() time.Duration {
+	if p.InvitationTTL == 0 {
+		return DefaultInvitationTTL
+	}
+	return p.InvitationTTL.D()
 }
 
 // DefaultPolicy is the policy of a new org.
@@ -35,6 +49,7 @@ func DefaultPolicy() Policy {
 		UrgentEscalate:  Duration(15 * time.Minute),
 		RecallWindow:    Duration(10 * time.Minute),
 		AuditRetention:  Duration(6 * 365 * 24 * time.Hour),
+		InvitationTTL:   Duration(DefaultInvitationTTL),
 	}
 }
 
@@ -45,6 +60,8 @@ func (p Policy) Validate() error {
 		return Errorf(CodeInvalid, "idle_timeout must be between 30 seconds and 24 hours")
 	case p.SessionLifetime.D() < p.IdleTimeout.D() || p.SessionLifetime.D() > 30*24*time.Hour:
 		return Errorf(CodeInvalid, "session_lifetime must be at least idle_timeout and at most 30 days")
+	case p.InvitationTTL != 0 && (p.InvitationTTL.D() < time.Hour || p.InvitationTTL.D() > 30*24*time.Hour):
+		return Errorf(CodeInvalid, "invitation_ttl must be between 1 hour and 30 days")
 	case p.UrgentRenotify.D() < 10*time.Second:
 		return Errorf(CodeInvalid, "urgent_renotify must be at least 10 seconds")
 	case p.UrgentEscalate.D() < p.UrgentRenotify.D():

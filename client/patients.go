@@ -26,10 +26,11 @@ type PatientFields struct {
 type Patient struct {
 	ID string `json:"id"`
 	PatientFields
-	Status    string    `json:"status"`             // active | deactivated
-	TeamIDs   []string  `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Status     string    `json:"status"`             // active | deactivated
+	TeamIDs    []string  `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
+	HasAccount bool      `json:"has_account"`        // the patient has a ward account (an accepted invitation)
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // PatientEdit changes the fields that are not nil.

@@ -77,6 +77,9 @@ const (
 	PatientCreated       Action = "patient.created"             // a patient record is created (internal/patients)
 	PatientUpdated       Action = "patient.updated"             // a record is edited; reason names the changed fields, never their values
 	PatientDeactivated   Action = "patient.deactivated"         // a record is deactivated
+	PatientInvited       Action = "patient.invited"             // a patient is invited (or re-sent an invitation) to open their account; reason names the channel
+	InvitationRevoked    Action = "invitation.revoked"          // staff revoked a pending invitation
+	InvitationAccepted   Action = "invitation.accepted"         // a patient accepted an invitation: their user is made and linked to the record
 )
 
 // Administration, keys and the audit trail itself.
@@ -100,7 +103,7 @@ func Actions() []Action {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
-		PatientCreated, PatientUpdated, PatientDeactivated,
+		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -116,7 +119,7 @@ func (a Action) Valid() bool {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
-		PatientCreated, PatientUpdated, PatientDeactivated,
+		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}

@@ -453,6 +453,29 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "a staff user's id", id: pStaff.User.ID, token: nurse, status: 404, code: ward.CodeNotFound},
 			{name: "as an admin", id: recA.ID, token: admin, status: 403, code: ward.CodeForbidden},
 		}),
+		"POST /api/v1/patients/{id}/invitations": cat(jsonCases(nurse, recA.ID, `{"channel":5}`), withBody(idCases(nurse, recB.ID), `{"channel":"link"}`), []badCase{
+			{name: "unknown channel", id: recA.ID, token: nurse, ctype: j, body: `{"channel":"sms"}`, status: 400, code: ward.CodeInvalid},
+			{name: "no channel", id: recA.ID, token: nurse, ctype: j, body: `{}`, status: 400, code: ward.CodeInvalid},
+			{name: "email without --smtp", id: recA.ID, token: nurse, ctype: j, body: `{"channel":"email"}`, status: 503, code: ward.CodeUnavailable},
+		}),
+		"GET /api/v1/patients/{id}/invitations": idCases(nurse, recB.ID),
+		"POST /api/v1/patients/{id}/invitations/{inv}/revoke": cat(idCases(nurse, recB.ID), []badCase{
+			{name: "unknown invitation", path: "/api/v1/patients/" + recA.ID + "/invitations/01a20fde-0000-7000-8000-000000000000/revoke", token: nurse, status: 404, code: ward.CodeNotFound},
+		}),
+		"POST /api/v1/patients/{id}/invitations/{inv}/resend": cat(idCases(nurse, recB.ID), []badCase{
+			{name: "unknown invitation", path: "/api/v1/patients/" + recA.ID + "/invitations/01a20fde-0000-7000-8000-000000000000/resend", token: nurse, status: 404, code: ward.CodeNotFound},
+		}),
+		"GET /api/v1/invitations/{token}": {
+			{name: "unknown token", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", status: 404, code: ward.CodeNotFound},
+			{name: "huge token", id: strings.Repeat("A", 4000), status: 404, code: ward.CodeNotFound},
+		},
+		"POST /api/v1/invitations/{token}/email-code": {
+			{name: "unknown token", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", status: 503, code: ward.CodeUnavailable},
+		},
+		"POST /api/v1/invitations/{token}/accept": cat(jsonCases("", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", `{"password":5}`), []badCase{
+			{name: "unknown token", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ctype: j, body: `{"password":"a long enough passphrase 42","device":{"id":"dev-00001","name":"phone"}}`, status: 404, code: ward.CodeNotFound},
+			{name: "no password", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ctype: j, body: `{"device":{"id":"dev-00001","name":"phone"}}`, status: 400, code: ward.CodeInvalid},
+		}),
 		"GET /api/v1/conversations":      garbage,
 		"GET /api/v1/conversations/{id}": idCases(nurse, convB.ID),
 		"POST /api/v1/conversations/{id}/messages": cat(jsonCases(nurse, conv.ID, `{"client_id":7,"body":"x"}`),

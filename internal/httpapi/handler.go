@@ -137,6 +137,7 @@ func (h *Handler) routes() {
 
 	h.messagingRoutes()
 	h.patientRoutes()
+	h.invitationRoutes()
 	h.complianceRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()

@@ -26,15 +26,18 @@ func (h *Handler) patientRoutes() {
 type patientView struct {
 	ID string `json:"id"`
 	patients.Fields
-	Status    patients.Status `json:"status"`
-	Erased    bool            `json:"erased,omitempty"`   // the data key was shredded: no fields
-	TeamIDs   []string        `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	Status  patients.Status `json:"status"`
+	Erased  bool            `json:"erased,omitempty"`   // the data key was shredded: no fields
+	TeamIDs []string        `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
+	// HasAccount: the record's patient has a ward account (an accepted invitation).
+	HasAccount bool      `json:"has_account"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func viewPatient(r patients.Record) patientView {
-	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, TeamIDs: r.Teams, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, TeamIDs: r.Teams, HasAccount: r.HasAccount,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func (h *Handler) patientService() (*patients.Service, error) {

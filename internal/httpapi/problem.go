@@ -26,12 +26,16 @@ var statusOf = map[ward.Code]int{
 	ward.CodeMethod:      http.StatusMethodNotAllowed,
 	ward.CodeIntegrity:   http.StatusInternalServerError,
 
-	ward.CodeMFARequired:    http.StatusUnauthorized,
-	ward.CodeMFAEnrollment:  http.StatusForbidden,
-	ward.CodeDevicePending:  http.StatusForbidden,
-	ward.CodeDeviceLocked:   http.StatusForbidden,
-	ward.CodeDeviceWiped:    http.StatusForbidden,
-	ward.CodeReauthRequired: http.StatusForbidden,
+	ward.CodeMFARequired:       http.StatusUnauthorized,
+	ward.CodeMFAEnrollment:     http.StatusForbidden,
+	ward.CodeDevicePending:     http.StatusForbidden,
+	ward.CodeDeviceLocked:      http.StatusForbidden,
+	ward.CodeDeviceWiped:       http.StatusForbidden,
+	ward.CodeReauthRequired:    http.StatusForbidden,
+	ward.CodeAccountExists:     http.StatusConflict,
+	ward.CodeInvitationExpired: http.StatusGone,
+	ward.CodeInvitationUsed:    http.StatusGone,
+	ward.CodeCodeRequired:      http.StatusUnauthorized,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

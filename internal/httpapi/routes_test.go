@@ -24,6 +24,8 @@ import (
 var publicRoutes = []string{
 	"GET /healthz", "GET /readyz", "POST /api/v1/sessions", "/",
 	"POST /api/v1/sessions/webauthn/challenge",
+	// An invitation's link: its token is the proof (internal/app/invitations.go).
+	"GET /api/v1/invitations/{token}", "POST /api/v1/invitations/{token}/email-code", "POST /api/v1/invitations/{token}/accept",
 }
 
 // env is a running API with users of every role in one org and an owner in

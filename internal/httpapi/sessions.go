@@ -61,10 +61,16 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	h.writeLogin(w, res, req.Cookie)
+	return nil
+}
+
+// writeLogin answers a new session (a sign-in, an accepted invitation).
+func (h *Handler) writeLogin(w http.ResponseWriter, res app.LoginResult, cookie bool) {
 	out := loginResponse{User: viewUser(res.User), Device: viewDevice(res.Device), ExpiresAt: res.Session.ExpiresAt,
 		IdleTimeout: int64(res.IdleTimeout / time.Second), EnrollmentRequired: res.EnrollmentRequired,
 		Session: viewSession(res.Session, res.Session.ID), DeviceSecret: res.DeviceSecret}
-	if req.Cookie {
+	if cookie {
 		http.SetCookie(w, &http.Cookie{Name: auth.SessionCookieName, Value: res.Token, Path: "/",
 			Expires: res.Session.ExpiresAt, HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 		out.CSRFToken = auth.CSRFToken(res.Token)
@@ -72,7 +78,6 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		out.Token = res.Token
 	}
 	writeJSON(w, http.StatusCreated, out)
-	return nil
 }
 
 func clearSessionCookie(w http.ResponseWriter) {

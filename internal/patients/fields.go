@@ -44,9 +44,12 @@ type Record struct {
 	Erased bool
 	// Teams: the ids of the care teams the record is assigned to (Get and
 	// TeamPatients fill it).
-	Teams     []string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Teams []string
+	// HasAccount: a patient user is linked to the record (an accepted
+	// invitation). Which user is not shown: the link holds no PHI.
+	HasAccount bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Status is active or deactivated.

@@ -119,7 +119,8 @@ func (s *Service) row(ctx context.Context, orgID, id string, f Fields) (store.Pa
 
 // open opens a row into a record. A shredded record opens with no fields.
 func (s *Service) open(ctx context.Context, r store.PatientRow) (Record, error) {
-	rec := Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	rec := Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), HasAccount: r.UserID != "",
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	plain, err := s.keys.Open(ctx, ref(r.OrgID, r.ID), r.Sealed)
 	if errors.Is(err, keyring.ErrKeyDestroyed) {
 		rec.Erased = true
@@ -438,4 +439,27 @@ func (s *Service) ActiveRecord(ctx context.Context, tx *store.Tx, orgID, id stri
 		return false, nil
 	}
 	return Status(st) == Active, err
+}
+
+// Contact opens the name and email of a record of the org, for ward itself
+// (an invitation mailed to the patient, the account it makes): it answers
+// no caller, so it is not a patient.read; the invitation is audited. No
+// such record is CodeNotFound; a shredded one answers no email.
+func (s *Service) Contact(ctx context.Context, orgID, id string) (name, email string, active bool, err error) {
+	if err := validID(id); err != nil {
+		return "", "", false, err
+	}
+	var row store.PatientRow
+	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+		row, err = tx.Patient(ctx, orgID, id)
+		return err
+	}); err != nil {
+		return "", "", false, notFound(err)
+	}
+	rec, err := s.open(ctx, row)
+	if err != nil {
+		return "", "", false, err
+	}
+	name = strings.TrimSpace(rec.Fields.GivenName + " " + rec.Fields.FamilyName)
+	return name, rec.Fields.Email, rec.Status == Active && !rec.Erased, nil
 }

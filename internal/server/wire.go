@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
@@ -123,8 +124,16 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if e.Patients, err = patients.New(patients.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Now: cfg.Now}); err != nil {
 		return err
 	}
-	e.App, err = app.New(app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
-		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients})
+	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
+		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients}
+	if cfg.SMTP != "" { // invitations by email (internal/app/invitations.go)
+		m, err := mail.Open(cfg.SMTP)
+		if err != nil {
+			return err
+		}
+		acfg.Mailer = m
+	}
+	e.App, err = app.New(acfg)
 	if err != nil {
 		return err
 	}

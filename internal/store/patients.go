@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -16,16 +17,19 @@ type PatientRow struct {
 	DOBNameIndex string // blind index of the date of birth and normalised family name
 	Sealed       []byte // every field of the record, sealed under the patient's data key
 	Status       string // active | deactivated
+	UserID       string // the patient user linked to the record (migration 0021); "" none
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
 
-const patientCols = "id, org_id, mrn_index, dob_name_index, sealed, status, created_at, updated_at"
+const patientCols = "id, org_id, mrn_index, dob_name_index, sealed, status, created_at, updated_at, user_id"
 
 func (tx *Tx) scanPatient(s scanner) (PatientRow, error) {
 	var r PatientRow
 	var created, updated int64
-	err := s.Scan(&r.ID, &r.OrgID, &r.MRNIndex, &r.DOBNameIndex, &r.Sealed, &r.Status, &created, &updated)
+	var user sql.NullString
+	err := s.Scan(&r.ID, &r.OrgID, &r.MRNIndex, &r.DOBNameIndex, &r.Sealed, &r.Status, &created, &updated, &user)
+	r.UserID = user.String
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return r, tx.d.wrap(err)
 }
@@ -34,7 +38,7 @@ func (tx *Tx) scanPatient(s scanner) (PatientRow, error) {
 // another record of the org holds fails with CodeConflict.
 func (tx *Tx) InsertPatient(ctx context.Context, r *PatientRow) error {
 	r.CreatedAt, r.UpdatedAt = tx.Now, tx.Now
-	_, err := tx.exec(ctx, "INSERT INTO patients ("+patientCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+	_, err := tx.exec(ctx, "INSERT INTO patients (id, org_id, mrn_index, dob_name_index, sealed, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
 		r.ID, r.OrgID, r.MRNIndex, r.DOBNameIndex, r.Sealed, r.Status, micros(tx.Now), micros(tx.Now))
 	return err
 }

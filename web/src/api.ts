@@ -177,6 +177,7 @@ export interface Policy {
   message_lifespan: number;
   recall_window: number;
   audit_retention: number;
+  invitation_ttl: number;
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";

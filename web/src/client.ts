@@ -209,6 +209,39 @@ export class Ward {
     return "ok";
   }
 
+  // acceptInvitation opens a patient's account from an invitation link
+  // (POST /api/v1/invitations/{token}/accept) and signs in as a sign-in
+  // does; the device secret the answer carries is kept for the email. The
+  // page then may offer a passkey before enterFromInvitation.
+  async acceptInvitation(token: string, f: { password: string; emailCode?: string }): Promise<void> {
+    this.device = this.loadDevice();
+    const ans = await this.api.post<LoginAnswer>(
+      `/api/v1/invitations/${encodeURIComponent(token)}/accept`,
+      {
+        password: f.password,
+        ...(f.emailCode ? { email_code: f.emailCode.replace(/\s+/g, "") } : {}),
+        device: { id: this.device.id, name: this.device.name },
+        cookie: true,
+      },
+      { quiet: true },
+    );
+    if (ans.device_secret) {
+      await this.secrets.put(secretKey(ans.user.email, undefined, this.device.id), ans.device_secret).catch(() => {});
+    }
+    this.csrf = ans.csrf_token ?? "";
+    localStorage.setItem(csrfKey, this.csrf);
+    this.store.set({ notice: "" });
+  }
+
+  // enterFromInvitation opens the app after an accepted invitation (and the
+  // passkey the page may have offered), on the home screen.
+  async enterFromInvitation(): Promise<void> {
+    const me = await this.api.get<Me>("/api/v1/me");
+    history.replaceState(null, "", "/");
+    this.store.set({ route: { name: "home" } });
+    await this.enter(me);
+  }
+
   // mfaFactors: the second factors the last mfa_required answer offered.
   mfaFactors: string[] = [];
 

@@ -15,6 +15,7 @@ export type Route =
   | { name: "patients" }
   | { name: "patient-new" }
   | { name: "patient"; id: string }
+  | { name: "invite"; token: string }
   | { name: "notfound" };
 
 export function parseRoute(path: string): Route {
@@ -24,6 +25,8 @@ export function parseRoute(path: string): Route {
   if (m) return { name: "conversation", id: m[1] };
   const pm = /^\/patients\/([A-Za-z0-9_-]{1,64})$/.exec(p);
   if (pm && pm[1] !== "new") return { name: "patient", id: pm[1] };
+  const inv = /^\/invite\/([A-Za-z0-9_-]{20,100})$/.exec(p);
+  if (inv) return { name: "invite", token: inv[1] };
   switch (p) {
     case "/new":
       return { name: "new" };

@@ -347,7 +347,7 @@ export function AdminDevices() {
 
 // ---- policy ----
 
-type DurKey = "idle_timeout" | "session_lifetime" | "urgent_renotify" | "urgent_escalate" | "message_lifespan" | "recall_window";
+type DurKey = "idle_timeout" | "session_lifetime" | "urgent_renotify" | "urgent_escalate" | "message_lifespan" | "recall_window" | "invitation_ttl";
 const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "hours" | "seconds" }[] = [
   { key: "idle_timeout", label: "Automatic sign-out after inactivity", hint: "30 seconds to 24 hours", unit: "seconds" },
   { key: "session_lifetime", label: "Longest session", hint: "at least the inactivity limit, at most 30 days", unit: "hours" },
@@ -355,6 +355,7 @@ const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "
   { key: "urgent_escalate", label: "Escalate urgent messages to the backup after", hint: "at least the re-notify interval", unit: "minutes" },
   { key: "message_lifespan", label: "Delete messages after (0 keeps them)", hint: "0, or at least 1 hour", unit: "hours" },
   { key: "recall_window", label: "Senders may recall a message for", hint: "0 to 7 days", unit: "minutes" },
+  { key: "invitation_ttl", label: "Patient invitation links work for", hint: "1 hour to 30 days", unit: "hours" },
 ];
 const unitSeconds = { seconds: 1, minutes: 60, hours: 3600 };
 

@@ -7,6 +7,7 @@ import { AdminDashboard, AdminDevices, AdminPolicy, AdminUsers } from "./Admin";
 import { AdminTeams } from "./AdminTeams";
 import { AuditViewer, Dashboard } from "./Insights";
 import { Enroll } from "./Enroll";
+import { Invite } from "./Invite";
 import { NewConversation } from "./NewConversation";
 import { NewPatient, PatientPage, PatientsHome } from "./Patients";
 import { Shell } from "./Shell";
@@ -30,7 +31,7 @@ export function App() {
     case "wiped":
       return <Wiped />;
     case "signin":
-      return <SignIn />;
+      return st.route.name === "invite" ? <Invite token={st.route.token} /> : <SignIn />;
     case "enroll":
       return <Enroll />;
   }
@@ -92,6 +93,14 @@ export function App() {
         </div>
       ) : (
         <NotAllowed />
+      );
+      break;
+    case "invite":
+      body = (
+        <div class="pad">
+          <h1>Invitation</h1>
+          <p>You are signed in already. To accept an invitation for another account, sign out first.</p>
+        </div>
       );
       break;
     case "audit":

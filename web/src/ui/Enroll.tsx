@@ -149,8 +149,9 @@ function EnrollPasskey(props: { onCodes: (c: string[]) => void; onReauth: () => 
   );
 }
 
-// RecoveryCodes shows the ten recovery codes once.
-function RecoveryCodes(props: { codes: string[] }) {
+// RecoveryCodes shows the ten recovery codes once; Continue enters the app
+// (onContinue, or as after enrolment).
+export function RecoveryCodes(props: { codes: string[]; onContinue?: () => void }) {
   const w = useWard();
   const [saved, setSaved] = useState(false);
   return (
@@ -172,7 +173,7 @@ function RecoveryCodes(props: { codes: string[] }) {
           <input type="checkbox" id="codes-saved" checked={saved} onChange={(e) => setSaved(e.currentTarget.checked)} /> I
           have saved these codes
         </label>
-        <button class="primary wide" id="codes-continue" disabled={!saved} onClick={() => void w.enrolled()}>
+        <button class="primary wide" id="codes-continue" disabled={!saved} onClick={() => void (props.onContinue ? props.onContinue() : w.enrolled())}>
           Continue
         </button>
       </section>

@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/authz"
+)
+
+// invitationRoutes registers patient invitations (internal/app/invitations.go):
+// staff routes under a record, and the public routes of the link (no session).
+func (h *Handler) invitationRoutes() {
+	h.route("POST /api/v1/patients/{id}/invitations", authz.PatientInvite, h.invitePatient)
+	h.route("GET /api/v1/patients/{id}/invitations", authz.PatientInvite, h.listInvitations)
+	h.route("POST /api/v1/patients/{id}/invitations/{inv}/revoke", authz.PatientInvite, h.revokeInvitation)
+	h.route("POST /api/v1/patients/{id}/invitations/{inv}/resend", authz.PatientInvite, h.resendInvitation)
+	h.public("GET /api/v1/invitations/{token}", h.lookUpInvitation)
+	h.public("POST /api/v1/invitations/{token}/email-code", h.sendInvitationCode)
+	h.public("POST /api/v1/invitations/{token}/accept", h.acceptInvitation)
+}
+
+type invitationView struct {
+	ID         string     `json:"id"`
+	PatientID  string     `json:"patient_id"`
+	Channel    string     `json:"channel"`
+	Status     string     `json:"status"`
+	CreatedBy  string     `json:"created_by"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	Link       string     `json:"link,omitempty"` // channel link, on creation and resend only
+}
+
+func viewInvitation(i app.Invitation) invitationView {
+	return invitationView{ID: i.ID, PatientID: i.PatientID, Channel: i.Channel, Status: i.Status, CreatedBy: i.CreatedBy,
+		CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt, AcceptedAt: optTime(i.AcceptedAt), RevokedAt: optTime(i.RevokedAt)}
+}
+
+// linkBase is the origin invitation links start with: the public URL, or
+// the host the request was sent to.
+func (h *Handler) linkBase(r *http.Request) string {
+	if h.origin != "" {
+		return h.origin
+	}
+	scheme := "http"
+	if r.TLS != nil || h.tlsProxy {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (h *Handler) invitePatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	var req struct {
+		Channel string `json:"channel"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	inv, link, err := h.app.InvitePatient(r.Context(), p, r.PathValue("id"), req.Channel, h.linkBase(r))
+	if err != nil {
+		return err
+	}
+	v := viewInvitation(inv)
+	if inv.Channel == app.ChannelLink {
+		v.Link = link
+	}
+	writeJSON(w, http.StatusCreated, v)
+	return nil
+}
+
+func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	invs, err := h.app.Invitations(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]invitationView, len(invs))
+	for i, inv := range invs {
+		out[i] = viewInvitation(inv)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invitations": out})
+	return nil
+}
+
+func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	inv, err := h.app.RevokeInvitation(r.Context(), p, r.PathValue("id"), r.PathValue("inv"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewInvitation(inv))
+	return nil
+}
+
+func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	inv, link, err := h.app.ResendInvitation(r.Context(), p, r.PathValue("id"), r.PathValue("inv"), h.linkBase(r))
+	if err != nil {
+		return err
+	}
+	v := viewInvitation(inv)
+	if inv.Channel == app.ChannelLink {
+		v.Link = link
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (h *Handler) lookUpInvitation(w http.ResponseWriter, r *http.Request) error {
+	info, err := h.app.LookUpInvitation(r.Context(), r.PathValue("token"), h.clientIP(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"clinic": info.Clinic, "expires_at": info.ExpiresAt,
+		"needs_email_code": info.NeedsEmailCode})
+	return nil
+}
+
+func (h *Handler) sendInvitationCode(w http.ResponseWriter, r *http.Request) error {
+	if err := h.app.SendInvitationCode(r.Context(), r.PathValue("token"), h.clientIP(r)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
+	return nil
+}
+
+func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Password  string `json:"password"`
+		EmailCode string `json:"email_code"`
+		Device    struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"device"`
+		Cookie bool `json:"cookie"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Password == "" {
+		return ward.Errorf(ward.CodeInvalid, "choose a password")
+	}
+	res, err := h.app.AcceptInvitation(r.Context(), app.AcceptInvitationRequest{Token: r.PathValue("token"),
+		Password: req.Password, EmailCode: req.EmailCode, DeviceID: req.Device.ID, DeviceName: req.Device.Name,
+		IP: h.clientIP(r), UserAgent: r.UserAgent()})
+	if err != nil {
+		return err
+	}
+	h.writeLogin(w, res, req.Cookie)
+	return nil
+}

@@ -1,0 +1,43 @@
+package mail
+
+import (
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/wardhealth/ward"
+)
+
+// EmailCode carries the one-time code that proves a patient reads the
+// address an invitation was mailed to: the clinic, six digits and an
+// expiry, nothing else.
+type EmailCode struct {
+	Clinic  string
+	Code    string // six digits
+	Expires time.Time
+}
+
+var emailCodeTmpl = template.Must(template.New("code").Parse(
+	`Your code to set up your {{.Clinic}} account in ward:
+
+{{.Code}}
+
+It expires on {{.Expires}}. Do not share it with anyone.
+If you did not ask for it, ignore this email.
+`))
+
+func (m EmailCode) render() (string, string, error) {
+	if err := checkClinic(m.Clinic); err != nil {
+		return "", "", err
+	}
+	if len(m.Code) != 6 || strings.Trim(m.Code, "0123456789") != "" {
+		return "", "", ward.Errorf(ward.CodeInvalid, "the code must be six digits")
+	}
+	if m.Expires.IsZero() {
+		return "", "", ward.Errorf(ward.CodeInvalid, "the message needs an expiry")
+	}
+	var b strings.Builder
+	err := emailCodeTmpl.Execute(&b, struct{ Clinic, Code, Expires string }{m.Clinic, m.Code,
+		m.Expires.UTC().Format("Monday 2 January 2006, 15:04 UTC")})
+	return m.Clinic + ": your code", b.String(), err
+}

@@ -1,0 +1,30 @@
+package ward
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPolicyInvitationTTL (issue 22): invitation links work 72 hours by
+// default; a policy may set 1 hour to 30 days; a policy stored before the
+// field existed (0) means the default.
+func TestPolicyInvitationTTL(t *testing.T) {
+	p := DefaultPolicy()
+	if p.InvitationLifetime() != 72*time.Hour || p.Validate() != nil {
+		t.Fatalf("default: %v %v", p.InvitationLifetime(), p.Validate())
+	}
+	p.InvitationTTL = 0
+	if p.InvitationLifetime() != 72*time.Hour || p.Validate() != nil {
+		t.Errorf("unset: %v %v", p.InvitationLifetime(), p.Validate())
+	}
+	for _, d := range []time.Duration{time.Minute, 59 * time.Minute, 31 * 24 * time.Hour, -time.Hour} {
+		p.InvitationTTL = Duration(d)
+		if ErrorCode(p.Validate()) != CodeInvalid {
+			t.Errorf("invitation_ttl %v: %v, want invalid_input", d, p.Validate())
+		}
+	}
+	p.InvitationTTL = Duration(time.Hour)
+	if p.InvitationLifetime() != time.Hour || p.Validate() != nil {
+		t.Errorf("1 hour: %v %v", p.InvitationLifetime(), p.Validate())
+	}
+}
