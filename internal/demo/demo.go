@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
@@ -140,6 +141,7 @@ func (s *seeder) patients(ctx context.Context) error {
 		}
 	}
 	var first string
+	var ada patients.Record
 	for i, f := range Patients {
 		rec, err := s.pats.Create(ctx, nurse, f)
 		if ward.ErrorCode(err) == ward.CodeConflict {
@@ -158,14 +160,45 @@ func (s *seeder) patients(ctx context.Context) error {
 			return fmt.Errorf("assign demo patient %s: %w", f.MRN, err)
 		}
 		if i == 0 {
-			first = rec.ID
+			first, ada = rec.ID, rec
 		}
+	}
+	if err := s.patientAccount(ctx, nurse, ada); err != nil {
+		return err
 	}
 	return s.thread(ctx, "priya.shah", app.NewConversation{Kind: ward.Group, Title: "Echo follow-up", PatientID: first},
 		[]string{"jordan.lee"}, "patient", []line{
 			{"priya.shah", "Ms. Example's echo shows EF 45%, down from 55%. Please book her in clinic within two weeks.", false},
 			{"jordan.lee", "Booked for next Tuesday 10:00, and she has the fasting instructions.", false},
 		}, false)
+}
+
+// PatientLogin is the demo patient's account (the portal): the first demo
+// record's patient, who accepted an invitation.
+func PatientLogin() Login {
+	return Login{Name: Patients[0].GivenName + " " + Patients[0].FamilyName, Email: Patients[0].Email, Role: ward.RolePatient,
+		Password: Password, About: "a demo patient (the patient portal; care team: " + Teams[0].Name + ")"}
+}
+
+// patientAccount gives the first demo record its patient account, as an
+// invitation by link accepted at once would (once: a record that has one
+// is left as it is), and adds its login to the printed ones.
+func (s *seeder) patientAccount(ctx context.Context, nurse *app.Principal, rec patients.Record) error {
+	login := PatientLogin()
+	s.res.Logins = append(s.res.Logins, login)
+	if rec.HasAccount {
+		return nil
+	}
+	_, link, err := s.a.InvitePatient(ctx, nurse, rec.ID, app.ChannelLink, "https://demo.invalid")
+	if err != nil {
+		return fmt.Errorf("invite the demo patient: %w", err)
+	}
+	_, err = s.a.AcceptInvitation(ctx, app.AcceptInvitationRequest{Token: link[strings.LastIndex(link, "/")+1:],
+		Password: login.Password, DeviceID: "demo-seed-device", DeviceName: "demo seeding", IP: "127.0.0.1"})
+	if err != nil {
+		return fmt.Errorf("the demo patient's account: %w", err)
+	}
+	return nil
 }
 
 // Teams are the demo care teams and the local parts of their members' emails.
