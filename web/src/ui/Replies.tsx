@@ -200,12 +200,15 @@ export function RepliesPicker(props: { patientID: string; onText: (text: string)
   const [open, setOpen] = useState(false);
   const [list, setList] = useState<SavedReply[] | null>(null);
   const [error, setError] = useState("");
+  const [teams, setTeams] = useState<Team[]>([]);
+  const [manage, setManage] = useState(false);
   const me = w.store.get().me?.user.id ?? "";
 
   async function load() {
     setError("");
     try {
       const teams = (await w.api.get<{ teams: Team[] }>("/api/v1/teams")).teams.filter((t) => t.members.some((m) => m.user_id === me));
+      setTeams(teams);
       const seen = new Map<string, SavedReply>();
       for (const q of ["", ...teams.map((t) => `?team_id=${encodeURIComponent(t.id)}`)]) {
         for (const r of (await w.api.get<{ replies: SavedReply[] }>(`/api/v1/replies${q}`)).replies) seen.set(r.id, r);
@@ -252,6 +255,26 @@ export function RepliesPicker(props: { patientID: string; onText: (text: string)
                 {r.title}
               </button>
             ))
+          )}
+          <button
+            type="button"
+            class="small"
+            id="replies-manage"
+            aria-expanded={manage}
+            onClick={() => {
+              if (manage) void load();
+              setManage(!manage);
+            }}
+          >
+            {manage ? "Done" : "Manage saved replies"}
+          </button>
+          {manage && (
+            <>
+              <SavedReplies teamID="" label="My saved replies" />
+              {teams.map((t) => (
+                <SavedReplies key={t.id} teamID={t.id} label={`Saved replies of ${t.name}`} />
+              ))}
+            </>
           )}
         </div>
       )}
