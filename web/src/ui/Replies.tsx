@@ -28,8 +28,7 @@ export function SavedReplies(props: { teamID: string; label: string }) {
     void load();
   }, [props.teamID]);
 
-  async function save(e: Event) {
-    e.preventDefault();
+  async function save() {
     if (!editing) return;
     setError("");
     try {
@@ -65,10 +64,10 @@ export function SavedReplies(props: { teamID: string; label: string }) {
           {list.map((r) => (
             <li key={r.id} data-reply={r.title}>
               <strong>{r.title}</strong> <span class="muted small">{r.body}</span>{" "}
-              <button class="small" onClick={() => setEditing({ id: r.id, title: r.title, body: r.body })}>
+              <button class="small" type="button" onClick={() => setEditing({ id: r.id, title: r.title, body: r.body })}>
                 Edit<span class="sr-only"> {r.title}</span>
               </button>{" "}
-              <button class="small danger" onClick={() => void remove(r)}>
+              <button class="small danger" type="button" onClick={() => void remove(r)}>
                 Delete<span class="sr-only"> {r.title}</span>
               </button>
             </li>
@@ -76,19 +75,24 @@ export function SavedReplies(props: { teamID: string; label: string }) {
         </ul>
       )}
       {editing ? (
-        <form class="stack" onSubmit={save}>
+        // Not a <form>: the composer's picker nests this inside the message form.
+        <div class="stack" role="group" aria-label="Saved reply">
           <label for={"reply-title-" + key}>Title</label>
           <input
             id={"reply-title-" + key}
-            required
             maxLength={200}
             value={editing.title}
             onInput={(e) => setEditing({ ...editing, title: e.currentTarget.value })}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") {
+                e.preventDefault();
+                void save();
+              }
+            }}
           />
           <label for={"reply-body-" + key}>Text</label>
           <textarea
             id={"reply-body-" + key}
-            required
             rows={3}
             maxLength={4000}
             value={editing.body}
@@ -96,16 +100,16 @@ export function SavedReplies(props: { teamID: string; label: string }) {
           />
           <p class="muted small">{placeholderHelp}</p>
           <div class="row">
-            <button class="small primary" type="submit">
+            <button class="small primary" type="button" onClick={() => void save()}>
               Save reply
             </button>
             <button class="small" type="button" onClick={() => setEditing(null)}>
               Cancel
             </button>
           </div>
-        </form>
+        </div>
       ) : (
-        <button class="small" onClick={() => setEditing({ id: "", title: "", body: "" })}>
+        <button class="small" type="button" onClick={() => setEditing({ id: "", title: "", body: "" })}>
           New saved reply
         </button>
       )}
