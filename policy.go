@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,9 @@ type Policy struct {
 	// InvitationTTL is how long a patient invitation's link works; 0 (a
 	// policy stored before it existed) means DefaultInvitationTTL.
 	InvitationTTL Duration `json:"invitation_ttl"`
+	// ClinicPhone is the number saved replies and auto-replies give for
+	// {clinic.phone} ("" none). Contact data of the clinic, not PHI.
+	ClinicPhone string `json:"clinic_phone,omitempty"`
 }
 
 // DefaultInvitationTTL is how long an invitation link works by default.
@@ -70,6 +74,8 @@ func (p Policy) Validate() error {
 		return Errorf(CodeInvalid, "message_lifespan must be 0 (keep) or at least one hour")
 	case p.RecallWindow.D() < 0 || p.RecallWindow.D() > 7*24*time.Hour:
 		return Errorf(CodeInvalid, "recall_window must be between 0 and 7 days")
+	case !validPhone(p.ClinicPhone):
+		return Errorf(CodeInvalid, "clinic_phone must be at most 40 digits, spaces and + - ( ) . characters")
 	case p.AuditRetention.D() < 6*365*24*time.Hour:
 		return Errorf(CodeInvalid, "audit_retention must be at least 6 years (HIPAA §164.316)")
 	}
@@ -95,4 +101,17 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = Duration(time.Duration(n) * time.Second)
 	return nil
+}
+
+// validPhone reports whether s is "" or a phone number as people write one.
+func validPhone(s string) bool {
+	if len(s) > 40 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || strings.ContainsRune(" +-().", c)) {
+			return false
+		}
+	}
+	return true
 }

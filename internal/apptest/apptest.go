@@ -22,6 +22,7 @@ import (
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
+	"github.com/wardhealth/ward/internal/replies"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -35,6 +36,7 @@ func NewClock() *Clock { return clocktest.New() }
 type Fixture struct {
 	App      *app.App
 	Patients *patients.Service // patient records; the App asks them about conversations' patient_id
+	Replies  *replies.Service  // saved replies and team hours
 	Store    *store.Store
 	Keyring  *keyring.Keyring
 	Recorder *audit.Recorder
@@ -96,7 +98,7 @@ func New(tb testing.TB, mfa bool) *Fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := &Fixture{App: a, Patients: pats, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
+	f := &Fixture{App: a, Patients: pats, Replies: replies.New(replies.Config{Store: st, Keyring: kr, Patients: pats, Now: clock.Now}), Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
 		DataDir: dataDir, Blobs: blobs}
 	f.Org, f.Owner, _, err = a.CreateOrg(ctx, app.InitOrg{Name: "St Mary", AdminEmail: "owner@stmary.example",
 		AdminName: "Olive Owner", Password: f.OwnerPW, MFARequired: mfa})

@@ -44,6 +44,10 @@ const (
 	TeamMemberRemoved     Action = "team.member_removed"
 	TeamPatientAssigned   Action = "team.patient_assigned"   // a patient record is assigned to a team (patient_id set)
 	TeamPatientUnassigned Action = "team.patient_unassigned" // a patient record is taken off a team
+	TeamHoursUpdated      Action = "team.hours_updated"      // a team's open hours or auto-reply changed (no text in the trail)
+	ReplyCreated          Action = "reply.created"           // a saved reply is created (no title or body in the trail)
+	ReplyUpdated          Action = "reply.updated"
+	ReplyDeleted          Action = "reply.deleted"
 )
 
 // Devices.
@@ -99,6 +103,7 @@ func Actions() []Action {
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
+		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
@@ -115,6 +120,7 @@ func (a Action) Valid() bool {
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
+		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,

@@ -35,6 +35,8 @@ const (
 	TeamList          Action = "team.list"           // teams and on-call roles, for addressing
 	TeamManage        Action = "team.manage"         // create, rename, change members of teams
 	TeamAssignPatient Action = "team.assign_patient" // assign a patient record to a care team (ids only, no PHI)
+	ReplyUse          Action = "reply.use"           // saved replies: list, render, manage (team replies: members and admins; personal: the owner)
+	TeamHoursManage   Action = "team.hours"          // set a team's open hours and after-hours auto-reply (members and admins)
 )
 
 // Devices.

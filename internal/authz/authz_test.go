@@ -37,6 +37,8 @@ patient.deactivate   y     y     .          y         y     .
 team.list            y     y     y          y         y     .
 team.manage          y     y     .          .         .     .
 team.assign_patient  y     y     .          y         y     .
+reply.use            y     y     .          y         y     .
+team.hours           y     y     .          y         y     .
 device.list.own      y     y     y          y         y     y
 device.list          y     y     .          .         .     .
 device.approve       y     y     .          .         .     .

@@ -51,6 +51,10 @@ func rules() []rule {
 		// Owners and admins assign to any team; clinicians and staff only to
 		// the teams they are in (checked by internal/patients).
 		{TeamAssignPatient, []ward.Role{owner, admin, clinician, staff}},
+		// Saved replies and team hours: team members and admins (checked by
+		// internal/replies); compliance neither writes to patients nor edits teams.
+		{ReplyUse, []ward.Role{owner, admin, clinician, staff}},
+		{TeamHoursManage, []ward.Role{owner, admin, clinician, staff}},
 
 		{DeviceListOwn, everyone},
 		{DeviceList, managers},

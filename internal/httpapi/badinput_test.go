@@ -17,6 +17,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/patients"
+	"github.com/wardhealth/ward/internal/replies"
 )
 
 // stateTables are the tables a refused request must leave as they were.
@@ -291,6 +292,19 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "no token", path: member(teamA.ID, pStaff.User.ID), status: 401, code: ward.CodeUnauth},
 		}
 	}
+	// Saved replies: the team's in org A, the staff member's own, one in org B.
+	mkReply := func(p *app.Principal, n replies.NewReply) replies.Reply {
+		r, err := e.f.Replies.Create(ctx, p, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	replyA := mkReply(pAdmin, replies.NewReply{TeamID: teamA.ID, Title: "Hello", Body: "Hello {patient.first_name}"})
+	replyStaff := mkReply(pStaff, replies.NewReply{Personal: true, Title: "Mine", Body: "Call {clinic.phone}"})
+	replyB := mkReply(bNurse[0], replies.NewReply{Personal: true, Title: "B", Body: "org B"})
+	replyPath := func(id, tail string) string { return "/api/v1/replies/" + id + tail }
+	hoursJSON := `{"time_zone":"America/New_York","open":[{"day":1,"open":"08:00","close":"17:00"}],"holidays":[],"auto_reply":%q}`
 	upload := func(id, query string) string { return "/api/v1/conversations/" + id + "/attachments?" + query }
 	exe := "MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + strings.Repeat("\x00", 600)
 	j := "application/json"
@@ -395,6 +409,51 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "other org's team", path: assigned(teamB.ID, recB.ID), token: admin, status: 404, code: ward.CodeNotFound},
 			{name: "a clinician not in the team", path: assigned(teamA.ID, recA.ID), token: nurse, status: 403, code: ward.CodeForbidden},
 		},
+		"GET /api/v1/replies": cat(garbage, []badCase{
+			{name: "a team the nurse is not in", path: "/api/v1/replies?team_id=" + teamA.ID, token: nurse, status: 403, code: ward.CodeForbidden},
+			{name: "other org's team", path: "/api/v1/replies?team_id=" + teamB.ID, token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "team_id not an id", path: "/api/v1/replies?team_id=..%2Fx", token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "unknown parameter", path: "/api/v1/replies?user_id=x", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "as compliance", token: comp, status: 403, code: ward.CodeForbidden},
+			{name: "as a patient", token: e.token(t, e.email[ward.RolePatient], e.pw[ward.RolePatient]), status: 403, code: ward.CodeForbidden},
+		}),
+		"POST /api/v1/replies": cat(jsonCases(nurse, noID, `{"title":1}`), noCSRF(nurse), []badCase{
+			{name: "unknown placeholder", token: nurse, ctype: j, body: `{"personal":true,"title":"t","body":"Dear {patient.ssn}"}`, status: 400, code: ward.CodeInvalid},
+			{name: "unknown placeholder in the title", token: nurse, ctype: j, body: `{"personal":true,"title":"{x}","body":"b"}`, status: 400, code: ward.CodeInvalid},
+			{name: "neither personal nor team", token: nurse, ctype: j, body: `{"title":"t","body":"b"}`, status: 400, code: ward.CodeInvalid},
+			{name: "both personal and team", token: admin, ctype: j, body: fmt.Sprintf(`{"personal":true,"team_id":%q,"title":"t","body":"b"}`, teamA.ID), status: 400, code: ward.CodeInvalid},
+			{name: "empty body", token: nurse, ctype: j, body: `{"personal":true,"title":"t","body":" "}`, status: 400, code: ward.CodeInvalid},
+			{name: "body too long", token: nurse, ctype: j, body: fmt.Sprintf(`{"personal":true,"title":"t","body":%q}`, strings.Repeat("b", 4001)), status: 400, code: ward.CodeInvalid},
+			{name: "a team the nurse is not in", token: nurse, ctype: j, body: fmt.Sprintf(`{"team_id":%q,"title":"t","body":"b"}`, teamA.ID), status: 403, code: ward.CodeForbidden},
+			{name: "other org's team", token: admin, ctype: j, body: fmt.Sprintf(`{"team_id":%q,"title":"t","body":"b"}`, teamB.ID), status: 404, code: ward.CodeNotFound},
+		}),
+		"PATCH /api/v1/replies/{id}": cat(jsonCases(staff, replyStaff.ID, `{"body":1}`), withBody(idCases(nurse, replyB.ID), `{"body":"x"}`), []badCase{
+			{name: "unknown placeholder", id: replyStaff.ID, token: staff, ctype: j, body: `{"body":"{staff.phone}"}`, status: 400, code: ward.CodeInvalid},
+			{name: "another user's personal reply", id: replyStaff.ID, token: nurse, ctype: j, body: `{"body":"x"}`, status: 404, code: ward.CodeNotFound},
+			{name: "a team reply of a team the nurse is not in", id: replyA.ID, token: nurse, ctype: j, body: `{"body":"x"}`, status: 403, code: ward.CodeForbidden},
+		}),
+		"DELETE /api/v1/replies/{id}": cat(idCases(nurse, replyB.ID), []badCase{
+			{name: "another user's personal reply", id: replyStaff.ID, token: nurse, status: 404, code: ward.CodeNotFound},
+			{name: "a team reply of a team the nurse is not in", id: replyA.ID, token: nurse, status: 403, code: ward.CodeForbidden},
+		}),
+		"POST /api/v1/replies/{id}/render": cat(jsonCases(staff, replyStaff.ID, `{"patient_id":1}`), withBody(idCases(staff, replyB.ID), `{}`), []badCase{
+			{name: "other org's patient", path: replyPath(replyStaff.ID, "/render"), token: staff, ctype: j, body: fmt.Sprintf(`{"patient_id":%q}`, recB.ID), status: 404, code: ward.CodeNotFound},
+			{name: "patient id not an id", path: replyPath(replyStaff.ID, "/render"), token: staff, ctype: j, body: `{"patient_id":"../x"}`, status: 404, code: ward.CodeNotFound},
+			{name: "an admin renders for a patient", path: replyPath(replyA.ID, "/render"), token: admin, ctype: j, body: fmt.Sprintf(`{"patient_id":%q}`, recA.ID), status: 403, code: ward.CodeForbidden},
+		}),
+		"GET /api/v1/teams/{id}/hours": cat(idCases(admin, teamB.ID), []badCase{
+			{name: "as a patient", id: teamA.ID, token: e.token(t, e.email[ward.RolePatient], e.pw[ward.RolePatient]), status: 403, code: ward.CodeForbidden},
+		}),
+		"PUT /api/v1/teams/{id}/hours": cat(jsonCases(admin, teamA.ID, `{"time_zone":1}`), withBody(idCases(admin, teamB.ID), fmt.Sprintf(hoursJSON, "")), []badCase{
+			{name: "unknown time zone", id: teamA.ID, token: admin, ctype: j, body: `{"time_zone":"Mars/Olympus","open":[]}`, status: 400, code: ward.CodeInvalid},
+			{name: "close before open", id: teamA.ID, token: admin, ctype: j, body: `{"time_zone":"UTC","open":[{"day":1,"open":"17:00","close":"08:00"}]}`, status: 400, code: ward.CodeInvalid},
+			{name: "day 7", id: teamA.ID, token: admin, ctype: j, body: `{"time_zone":"UTC","open":[{"day":7,"open":"08:00","close":"17:00"}]}`, status: 400, code: ward.CodeInvalid},
+			{name: "bad holiday", id: teamA.ID, token: admin, ctype: j, body: `{"time_zone":"UTC","holidays":["2026-02-30"]}`, status: 400, code: ward.CodeInvalid},
+			{name: "patient placeholder in the auto-reply", id: teamA.ID, token: admin, ctype: j, body: fmt.Sprintf(hoursJSON, "Hi {patient.first_name}"), status: 400, code: ward.CodeInvalid},
+			{name: "unknown placeholder in the auto-reply", id: teamA.ID, token: admin, ctype: j, body: fmt.Sprintf(hoursJSON, "{clinic.fax}"), status: 400, code: ward.CodeInvalid},
+			{name: "a team the nurse is not in", id: teamA.ID, token: nurse, ctype: j, body: fmt.Sprintf(hoursJSON, ""), status: 403, code: ward.CodeForbidden},
+			{name: "as compliance", id: teamA.ID, token: comp, ctype: j, body: fmt.Sprintf(hoursJSON, ""), status: 403, code: ward.CodeForbidden},
+		}),
 		"GET /api/v1/admin/devices":               garbage,
 		"POST /api/v1/admin/devices/{id}/approve": idCases(admin, pOther.Device.ID),
 		"POST /api/v1/admin/devices/{id}/lock":    idCases(admin, pOther.Device.ID),

@@ -20,6 +20,7 @@ import (
 	"github.com/wardhealth/ward/internal/buildinfo"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/replies"
 )
 
 // Config is what the HTTP handler is built from.
@@ -27,8 +28,10 @@ type Config struct {
 	App *app.App
 	// Patients serves patient records; nil: their routes answer 503.
 	Patients *patients.Service
-	Logger   *slog.Logger
-	Hub      *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// Replies serves saved replies and team hours; nil: their routes answer 503.
+	Replies *replies.Service
+	Logger  *slog.Logger
+	Hub     *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -47,6 +50,7 @@ type Config struct {
 type Handler struct {
 	app         *app.App
 	patients    *patients.Service
+	replies     *replies.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -73,7 +77,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -137,6 +141,7 @@ func (h *Handler) routes() {
 
 	h.messagingRoutes()
 	h.patientRoutes()
+	h.replyRoutes()
 	h.invitationRoutes()
 	h.complianceRoutes()
 	h.realtimeRoutes()

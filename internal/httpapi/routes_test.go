@@ -44,7 +44,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	f := apptest.New(t, false)
-	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients})
+	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW

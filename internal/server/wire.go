@@ -15,6 +15,7 @@ import (
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/replies"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -31,6 +32,7 @@ type Env struct {
 	closeBroker func() error // the NATS connection, when there is one
 	App         *app.App
 	Patients    *patients.Service // patient records (internal/patients)
+	Replies     *replies.Service  // saved replies and team hours (internal/replies)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -124,6 +126,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if e.Patients, err = patients.New(patients.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Now: cfg.Now}); err != nil {
 		return err
 	}
+	e.Replies = replies.New(replies.Config{Store: e.Store, Keyring: e.Keyring, Patients: e.Patients, Now: cfg.Now})
 	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
 		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients}
 	if cfg.SMTP != "" { // invitations by email (internal/app/invitations.go)

@@ -44,6 +44,9 @@ func (tx *Tx) DeleteTeam(ctx context.Context, orgID, id string) ([]string, error
 	if _, err := tx.exec(ctx, "DELETE FROM team_patients WHERE team_id = $1", id); err != nil {
 		return nil, err
 	}
+	if err := tx.deleteTeamReplies(ctx, id); err != nil {
+		return nil, err
+	}
 	if err := tx.execOne(ctx, "DELETE FROM teams WHERE id = $1 AND org_id = $2", id, orgID); err != nil {
 		return nil, err
 	}

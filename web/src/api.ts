@@ -178,6 +178,7 @@ export interface Policy {
   recall_window: number;
   audit_retention: number;
   invitation_ttl: number;
+  clinic_phone?: string; // fills {clinic.phone} in saved replies
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";

@@ -437,6 +437,16 @@ export function AdminPolicy() {
               </div>
             );
           })}
+          <div class="field">
+            <label for="pol-clinic-phone">Clinic phone (for {"{clinic.phone}"} in saved replies)</label>
+            <input
+              id="pol-clinic-phone"
+              type="tel"
+              maxLength={40}
+              value={p.clinic_phone ?? ""}
+              onInput={(e) => setP({ ...p, clinic_phone: e.currentTarget.value })}
+            />
+          </div>
           <ErrorLine error={error} />
           {saved && (
             <p class="notice" role="status">

@@ -4,6 +4,7 @@ import { candidates, maxTeamNameLength, teamNameProblem, type Team } from "../te
 import { useWard } from "./context";
 import { ErrorLine, errorText, focusOnMount } from "./common";
 import { AdminFrame } from "./Admin";
+import { SavedReplies, TeamHoursEditor } from "./Replies";
 
 // AdminTeams is the care teams screen: list, create, rename, delete, and
 // add or remove members (clinicians and staff).
@@ -195,6 +196,11 @@ function TeamCard(props: {
           </button>
         </form>
       )}
+      <details>
+        <summary>Saved replies and hours</summary>
+        <SavedReplies teamID={t.id} label={`Saved replies of ${t.name}`} />
+        <TeamHoursEditor team={t} />
+      </details>
     </section>
   );
 }

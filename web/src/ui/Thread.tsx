@@ -14,6 +14,7 @@ import { messageStatus, patientRecordOf, type Attachment, type Message } from ".
 import { useWard } from "./context";
 import { cameraAccept, isPatient } from "../portal";
 import { ThreadPatientBanner } from "./Patients";
+import { RepliesPicker } from "./Replies";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
 
 export function Thread(props: { id: string }) {
@@ -75,7 +76,7 @@ export function Thread(props: { id: string }) {
         )}
         <div ref={bottom} />
       </ol>
-      <Composer cid={props.id} />
+      <Composer cid={props.id} patientID={conv && canSeePatients(st.me?.user.role) ? patientRecordOf(conv) : ""} />
     </section>
   );
 }
@@ -217,7 +218,7 @@ interface PendingUpload {
 
 const maxAttachments = 10;
 
-function Composer(props: { cid: string }) {
+function Composer(props: { cid: string; patientID: string }) {
   const w = useWard();
   const [body, setBody] = useState("");
   const [urgent, setUrgent] = useState(false);
@@ -357,6 +358,15 @@ function Composer(props: { cid: string }) {
               <span aria-hidden="true">📷</span> Take photo
             </button>
           </>
+        )}
+        {!patient && (
+          <RepliesPicker
+            patientID={props.patientID}
+            onText={(text) => {
+              setBody((b) => (b.trim() ? b + "\n" + text : text));
+              area.current?.focus();
+            }}
+          />
         )}
         <button type="button" id="composer-attach" onClick={() => picker.current?.click()} disabled={uploads.length >= maxAttachments}>
           Attach file
