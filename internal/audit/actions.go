@@ -44,6 +44,9 @@ const (
 	TeamMemberRemoved     Action = "team.member_removed"
 	TeamPatientAssigned   Action = "team.patient_assigned"   // a patient record is assigned to a team (patient_id set)
 	TeamPatientUnassigned Action = "team.patient_unassigned" // a patient record is taken off a team
+	InboxClaimed          Action = "inbox.claimed"           // a team member takes an inbox thread for themselves
+	InboxAssigned         Action = "inbox.assigned"          // a team member gives an inbox thread to a member (reason: assignee)
+	InboxStatusChanged    Action = "inbox.status_changed"    // an inbox thread is set open, waiting or closed (reason: the status)
 )
 
 // Devices.
@@ -99,6 +102,7 @@ func Actions() []Action {
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
+		InboxClaimed, InboxAssigned, InboxStatusChanged,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
@@ -115,6 +119,7 @@ func (a Action) Valid() bool {
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
+		InboxClaimed, InboxAssigned, InboxStatusChanged,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,

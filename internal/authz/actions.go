@@ -35,6 +35,10 @@ const (
 	TeamList          Action = "team.list"           // teams and on-call roles, for addressing
 	TeamManage        Action = "team.manage"         // create, rename, change members of teams
 	TeamAssignPatient Action = "team.assign_patient" // assign a patient record to a care team (ids only, no PHI)
+	// The team inbox: clinicians and staff of a care team (internal/app checks membership).
+	InboxWrite  Action = "inbox.write"  // a patient: list their care teams, write to one's inbox
+	InboxRead   Action = "inbox.read"   // list a team inbox's threads (status, assignee, waiting time)
+	InboxManage Action = "inbox.manage" // claim, assign, set the status of a team inbox thread
 )
 
 // Devices.

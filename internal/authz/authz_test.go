@@ -37,6 +37,9 @@ patient.deactivate   y     y     .          y         y     .
 team.list            y     y     y          y         y     .
 team.manage          y     y     .          .         .     .
 team.assign_patient  y     y     .          y         y     .
+inbox.write          .     .     .          .         .     y
+inbox.read           .     .     .          y         y     .
+inbox.manage         .     .     .          y         y     .
 device.list.own      y     y     y          y         y     y
 device.list          y     y     .          .         .     .
 device.approve       y     y     .          .         .     .

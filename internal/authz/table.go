@@ -51,6 +51,10 @@ func rules() []rule {
 		// Owners and admins assign to any team; clinicians and staff only to
 		// the teams they are in (checked by internal/patients).
 		{TeamAssignPatient, []ward.Role{owner, admin, clinician, staff}},
+		// Only the care team's own clinicians and staff (checked by internal/app).
+		{InboxWrite, []ward.Role{patient}},
+		{InboxRead, carers},
+		{InboxManage, carers},
 
 		{DeviceListOwn, everyone},
 		{DeviceList, managers},
