@@ -126,6 +126,9 @@ func TestTeamInboxFlow(t *testing.T) {
 	if st, _ := e.sendJSON(t, "GET", "/api/v1/conversations/"+conv+"/messages", doc, "", nil); st != 200 {
 		t.Errorf("the new member reads the thread: %d", st)
 	}
+	if st, c := e.sendJSON(t, "POST", "/api/v1/conversations/"+conv+"/messages", doc, `{"client_id":"d1","body":"I will call you"}`, nil); st != 201 {
+		t.Errorf("the new member writes: %d %s", st, c)
+	}
 	if st, c := e.sendJSON(t, "POST", "/api/v1/inbox/"+conv+"/assign", nurse, `{"user_id":"`+docID+`"}`, &claimed); st != 200 || claimed.AssigneeID != docID {
 		t.Errorf("assign: %d %s %+v", st, c, claimed)
 	}
@@ -149,6 +152,12 @@ func TestTeamInboxFlow(t *testing.T) {
 	}
 	if st, _ := e.sendJSON(t, "GET", "/api/v1/conversations/"+conv+"/messages", doc, "", nil); st != 404 {
 		t.Errorf("a former member reads the thread: %d", st)
+	}
+	if st, _ := e.sendJSON(t, "POST", "/api/v1/conversations/"+conv+"/messages", doc, `{"client_id":"d2","body":"again"}`, nil); st != 404 {
+		t.Errorf("a former member writes: %d", st)
+	}
+	if st, _ := e.sendJSON(t, "GET", "/api/v1/teams/"+team.ID+"/inbox", doc, "", nil); st != 404 {
+		t.Errorf("a former member lists the inbox: %d", st)
 	}
 
 	co := e.token(t, e.email[ward.RoleCompliance], e.pw[ward.RoleCompliance])
