@@ -70,7 +70,8 @@ func (a *App) RenameTeam(ctx context.Context, p *Principal, id, name string) (wa
 	})
 }
 
-// DeleteTeam deletes a team of the caller's org with its memberships.
+// DeleteTeam deletes a team of the caller's org with its memberships; its
+// inbox threads are closed (their members keep them).
 func (a *App) DeleteTeam(ctx context.Context, p *Principal, id string) error {
 	if err := p.Can(authz.TeamManage); err != nil {
 		return err
@@ -80,8 +81,12 @@ func (a *App) DeleteTeam(ctx context.Context, p *Principal, id string) error {
 		if err != nil {
 			return err
 		}
+		closed, err := tx.CloseTeamInbox(ctx, id)
+		if err != nil {
+			return err
+		}
 		e := p.Event(audit.TeamDeleted, "team", id)
-		e.Reason = strconv.Itoa(len(members)) + " members"
+		e.Reason = strconv.Itoa(len(members)) + " members" + inboxReason(closed, "closed")
 		return audit.Append(ctx, tx, e)
 	})
 }

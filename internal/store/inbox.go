@@ -143,3 +143,14 @@ func (tx *Tx) forgetTeamInbox() {
 		}
 	}
 }
+
+// CloseTeamInbox closes every thread of a (deleted) team's inbox that is
+// not closed yet and returns how many it closed; their members keep them.
+func (tx *Tx) CloseTeamInbox(ctx context.Context, teamID string) (int64, error) {
+	res, err := tx.exec(ctx, "UPDATE conversations SET inbox_status = $1 WHERE team_id = $2 AND team_id <> '' AND inbox_status <> $1",
+		InboxClosed, teamID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

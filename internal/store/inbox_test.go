@@ -117,6 +117,9 @@ func TestConformanceTeamInbox(t *testing.T) {
 			if ok, err := tx.IsMember(ctx, "c3", "pat"); err != nil || !ok {
 				t.Errorf("the patient stays: %v %v", ok, err)
 			}
+			if n, err = tx.CloseTeamInbox(ctx, "t1"); err != nil || n != 3 {
+				t.Errorf("close: %d %v", n, err)
+			}
 			return nil
 		})
 	})
