@@ -70,7 +70,8 @@ func (a *App) RenameTeam(ctx context.Context, p *Principal, id, name string) (wa
 	})
 }
 
-// DeleteTeam deletes a team of the caller's org with its memberships.
+// DeleteTeam deletes a team of the caller's org with its memberships; its
+// inbox threads are closed (their members keep them).
 func (a *App) DeleteTeam(ctx context.Context, p *Principal, id string) error {
 	if err := p.Can(authz.TeamManage); err != nil {
 		return err
@@ -80,8 +81,12 @@ func (a *App) DeleteTeam(ctx context.Context, p *Principal, id string) error {
 		if err != nil {
 			return err
 		}
+		closed, err := tx.CloseTeamInbox(ctx, id)
+		if err != nil {
+			return err
+		}
 		e := p.Event(audit.TeamDeleted, "team", id)
-		e.Reason = strconv.Itoa(len(members)) + " members"
+		e.Reason = strconv.Itoa(len(members)) + " members" + inboxReason(closed, "closed")
 		return audit.Append(ctx, tx, e)
 	})
 }
@@ -105,8 +110,12 @@ func (a *App) AddTeamMember(ctx context.Context, p *Principal, teamID, userID st
 		if err != nil || !added {
 			return err
 		}
+		n, err := tx.JoinTeamInbox(ctx, teamID, userID)
+		if err != nil {
+			return err
+		}
 		e := p.Event(audit.TeamMemberAdded, "team", teamID)
-		e.Reason = "member " + userID
+		e.Reason = "member " + userID + inboxReason(n, "added to")
 		return audit.Append(ctx, tx, e)
 	})
 }
@@ -124,8 +133,12 @@ func (a *App) RemoveTeamMember(ctx context.Context, p *Principal, teamID, userID
 			}
 			return err
 		}
+		n, err := tx.LeaveTeamInbox(ctx, teamID, userID)
+		if err != nil {
+			return err
+		}
 		e := p.Event(audit.TeamMemberRemoved, "team", teamID)
-		e.Reason = "member " + userID + " removed"
+		e.Reason = "member " + userID + " removed" + inboxReason(n, "removed from")
 		return audit.Append(ctx, tx, e)
 	})
 }
@@ -163,11 +176,24 @@ func endTeamsForRole(ctx context.Context, tx *store.Tx, p *Principal, u ward.Use
 		if err := tx.RemoveTeamMember(ctx, id, u.ID); err != nil {
 			return err
 		}
+		n, err := tx.LeaveTeamInbox(ctx, id, u.ID)
+		if err != nil {
+			return err
+		}
 		e := p.Event(audit.TeamMemberRemoved, "team", id)
-		e.Reason = "member " + u.ID + " removed: the role " + string(u.Role) + " may not be in a care team"
+		e.Reason = "member " + u.ID + " removed: the role " + string(u.Role) + " may not be in a care team" + inboxReason(n, "removed from")
 		if err := audit.Append(ctx, tx, e); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// inboxReason tells, in a team membership event, how many of the team's
+// inbox conversations the member joined or left with it.
+func inboxReason(n int64, verb string) string {
+	if n == 0 {
+		return ""
+	}
+	return "; " + verb + " " + strconv.FormatInt(n, 10) + " team inbox conversations"
 }

@@ -48,6 +48,9 @@ const (
 	ReplyCreated          Action = "reply.created"           // a saved reply is created (no title or body in the trail)
 	ReplyUpdated          Action = "reply.updated"
 	ReplyDeleted          Action = "reply.deleted"
+	InboxClaimed          Action = "inbox.claimed"        // a team member takes an inbox thread for themselves
+	InboxAssigned         Action = "inbox.assigned"       // a team member gives an inbox thread to a member (reason: assignee)
+	InboxStatusChanged    Action = "inbox.status_changed" // an inbox thread is set open, waiting or closed (reason: the status)
 )
 
 // Devices.
@@ -103,7 +106,7 @@ func Actions() []Action {
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
-		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted,
+		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
@@ -120,7 +123,7 @@ func (a Action) Valid() bool {
 		PasswordChangeFailed, SessionReauthenticated, LoginThrottled,
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
-		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted,
+		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,

@@ -37,6 +37,10 @@ const (
 	TeamAssignPatient Action = "team.assign_patient" // assign a patient record to a care team (ids only, no PHI)
 	ReplyUse          Action = "reply.use"           // saved replies: list, render, manage (team replies: members and admins; personal: the owner)
 	TeamHoursManage   Action = "team.hours"          // set a team's open hours and after-hours auto-reply (members and admins)
+	// The team inbox: clinicians and staff of a care team (internal/app checks membership).
+	InboxWrite  Action = "inbox.write"  // a patient: list their care teams, write to one's inbox
+	InboxRead   Action = "inbox.read"   // list a team inbox's threads (status, assignee, waiting time)
+	InboxManage Action = "inbox.manage" // claim, assign, set the status of a team inbox thread
 )
 
 // Devices.

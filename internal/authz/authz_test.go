@@ -39,6 +39,9 @@ team.manage          y     y     .          .         .     .
 team.assign_patient  y     y     .          y         y     .
 reply.use            y     y     .          y         y     .
 team.hours           y     y     .          y         y     .
+inbox.write          .     .     .          .         .     y
+inbox.read           .     .     .          y         y     .
+inbox.manage         .     .     .          y         y     .
 device.list.own      y     y     y          y         y     y
 device.list          y     y     .          .         .     .
 device.approve       y     y     .          .         .     .

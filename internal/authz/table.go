@@ -55,6 +55,10 @@ func rules() []rule {
 		// internal/replies); compliance neither writes to patients nor edits teams.
 		{ReplyUse, []ward.Role{owner, admin, clinician, staff}},
 		{TeamHoursManage, []ward.Role{owner, admin, clinician, staff}},
+		// Only the care team's own clinicians and staff (checked by internal/app).
+		{InboxWrite, []ward.Role{patient}},
+		{InboxRead, carers},
+		{InboxManage, carers},
 
 		{DeviceListOwn, everyone},
 		{DeviceList, managers},

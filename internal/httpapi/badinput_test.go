@@ -284,6 +284,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	patTok := e.token(t, e.email[ward.RolePatient], e.pw[ward.RolePatient])
 	member := func(team, user string) string { return "/api/v1/teams/" + team + "/members/" + user }
 	assigned := func(team, rec string) string { return "/api/v1/teams/" + team + "/patients/" + rec }
 	memberGarbage := func() []badCase { // garbage tokens on a real team and member
@@ -596,6 +597,28 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "days=0", path: "/api/v1/stats?days=0", token: admin, status: 400, code: ward.CodeInvalid},
 			{name: "days=9999", path: "/api/v1/stats?days=9999", token: admin, status: 400, code: ward.CodeInvalid},
 			{name: "days=abc", path: "/api/v1/stats?days=abc", token: admin, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/inbox/teams": garbage,
+		"POST /api/v1/inbox/conversations": cat(jsonCases(patTok, "", `{"team_id":5}`), []badCase{
+			{name: "no team_id", token: patTok, ctype: j, body: `{"body":"hi"}`, status: 400, code: ward.CodeInvalid},
+			{name: "a team the patient is not assigned to", token: patTok, ctype: j, body: `{"team_id":"` + teamA.ID + `"}`, status: 404, code: ward.CodeNotFound},
+			{name: "other org's team", token: patTok, ctype: j, body: `{"team_id":"` + teamB.ID + `"}`, status: 404, code: ward.CodeNotFound},
+			{name: "as staff", token: staff, ctype: j, body: `{"team_id":"` + teamA.ID + `"}`, status: 403, code: ward.CodeForbidden},
+		}),
+		"GET /api/v1/teams/{id}/inbox": cat(idCases(nurse, teamB.ID), []badCase{
+			{name: "not a member of the team", id: teamA.ID, token: nurse, status: 404, code: ward.CodeNotFound},
+			{name: "as the patient", id: teamA.ID, token: patTok, status: 403, code: ward.CodeForbidden},
+			{name: "unknown status", path: "/api/v1/teams/" + teamA.ID + "/inbox?status=done", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "limit=abc", path: "/api/v1/teams/" + teamA.ID + "/inbox?limit=abc", token: nurse, status: 400, code: ward.CodeInvalid},
+			{name: "limit=999", path: "/api/v1/teams/" + teamA.ID + "/inbox?limit=999", token: nurse, status: 400, code: ward.CodeInvalid},
+		}),
+		"POST /api/v1/inbox/{id}/claim": cat(idCases(nurse, convB.ID), []badCase{
+			{name: "not an inbox thread", id: conv.ID, token: nurse, status: 404, code: ward.CodeNotFound},
+			{name: "as the patient", id: conv.ID, token: patTok, status: 403, code: ward.CodeForbidden},
+		}),
+		"POST /api/v1/inbox/{id}/assign": cat(jsonCases(nurse, conv.ID, `{"user_id":5}`), withBody(idCases(nurse, convB.ID), `{"user_id":"x"}`)),
+		"POST /api/v1/inbox/{id}/status": cat(jsonCases(nurse, conv.ID, `{"status":5}`), withBody(idCases(nurse, convB.ID), `{"status":"open"}`), []badCase{
+			{name: "unknown status", id: conv.ID, token: nurse, ctype: j, body: `{"status":"done"}`, status: 400, code: ward.CodeInvalid},
 		}),
 		"GET /api/v1/ws": {
 			{name: "plain GET without upgrade", token: nurse, status: 400, code: ward.CodeInvalid},

@@ -138,6 +138,7 @@ func (h *Handler) routes() {
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
 	h.webauthnRoutes()
 	h.teamRoutes()
+	h.inboxRoutes()
 
 	h.messagingRoutes()
 	h.patientRoutes()

@@ -95,9 +95,11 @@ func TestIdleSocketMemory(t *testing.T) {
 			f.Close()
 		}
 	}
-	heap := float64(after.heap - before.heap)
-	stack := float64(after.stack - before.stack)
-	inuse := float64(after.heapInuse - before.heapInuse)
+	// Signed: another test's goroutines ending between the snapshots can
+	// leave less than before (an unsigned difference would wrap around).
+	heap := float64(after.heap) - float64(before.heap)
+	stack := float64(after.stack) - float64(before.stack)
+	inuse := float64(after.heapInuse) - float64(before.heapInuse)
 	t.Logf("%d idle TLS WebSockets: per socket %.0f B live heap + %.0f B stacks = %.1f KiB (heap in use incl. fragmentation: %.1f KiB + stacks); %.2f goroutines per socket",
 		n, heap/float64(n), stack/float64(n), (heap+stack)/float64(n)/1024, (inuse+stack)/float64(n)/1024,
 		float64(after.goroutines-before.goroutines)/float64(n))

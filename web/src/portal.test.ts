@@ -4,8 +4,9 @@ import { parseRoute } from "./router";
 
 describe("patient portal screens", () => {
   it("shows a patient only their conversations and their account", () => {
-    expect(patientScreen(parseRoute("/"))).toBe("welcome");
-    expect(patientScreen(parseRoute("/new"))).toBe("welcome");
+    expect(patientScreen(parseRoute("/"))).toBe("write");
+    expect(patientScreen(parseRoute("/new"))).toBe("write");
+    expect(patientScreen(parseRoute("/inbox"))).toBe("notfound");
     expect(patientScreen(parseRoute("/c/abc123"))).toBe("conversation");
     expect(patientScreen(parseRoute("/account"))).toBe("account");
     for (const p of ["/admin", "/admin/users", "/admin/devices", "/admin/teams", "/admin/policy", "/admin/dashboard", "/audit", "/nope"]) {
@@ -14,7 +15,8 @@ describe("patient portal screens", () => {
   });
   it("gives a patient no admin, audit or dashboard navigation", () => {
     expect(navItems("patient")).toEqual(["messages", "account"]);
-    expect(navItems("clinician")).toEqual(["messages", "patients", "account"]);
+    expect(navItems("clinician")).toEqual(["messages", "inbox", "patients", "account"]);
+    expect(navItems("patient")).not.toContain("inbox");
     expect(navItems("patient")).not.toContain("patients");
     expect(navItems("admin")).toContain("admin");
     expect(navItems("compliance")).toContain("audit");

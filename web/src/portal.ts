@@ -9,23 +9,23 @@ import type { Route } from "./router";
 
 export const isPatient = (r: Role | undefined) => r === "patient";
 
-// Until the care team's inbox exists (issue 22, "Team inbox"), a patient
-// cannot start a conversation: their care team writes first.
+// A patient writes to their care team's inbox (src/inbox.ts); until their
+// record is assigned to a team, their care team writes first.
 export const portalWelcome = "Your care team will write to you here";
 
 // cameraAccept is what the composer's camera button takes: the photo types
 // whose metadata the server strips (EXIF and GPS) before sealing.
 export const cameraAccept = "image/jpeg,image/png,image/webp";
 
-export type PatientScreen = "welcome" | "conversation" | "account" | "notfound";
+export type PatientScreen = "write" | "conversation" | "account" | "notfound";
 
 // patientScreen is the screen a route shows a patient: "/" and "/new" are
-// the welcome (no new-conversation form), staff screens do not exist.
+// "write to your care team" (no staff directory), staff screens do not exist.
 export function patientScreen(route: Route): PatientScreen {
   switch (route.name) {
     case "home":
     case "new":
-      return "welcome";
+      return "write";
     case "conversation":
       return "conversation";
     case "account":
@@ -34,7 +34,7 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "patients" | "admin" | "audit" | "dashboard" | "account";
+export type NavItem = "messages" | "inbox" | "patients" | "admin" | "audit" | "dashboard" | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -43,7 +43,7 @@ export function navItems(r: Role | undefined): NavItem[] {
       return ["messages", "account"];
     case "clinician":
     case "staff":
-      return ["messages", "patients", "account"];
+      return ["messages", "inbox", "patients", "account"];
     case "owner":
     case "admin":
       return ["admin", "account"];

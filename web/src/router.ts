@@ -13,6 +13,7 @@ export type Route =
   | { name: "admin-dashboard" }
   | { name: "audit" }
   | { name: "patients" }
+  | { name: "inbox" }
   | { name: "patient-new" }
   | { name: "patient"; id: string }
   | { name: "invite"; token: string }
@@ -47,6 +48,8 @@ export function parseRoute(path: string): Route {
       return { name: "audit" };
     case "/patients":
       return { name: "patients" };
+    case "/inbox":
+      return { name: "inbox" };
     case "/patients/new":
       return { name: "patient-new" };
   }

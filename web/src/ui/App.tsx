@@ -14,7 +14,8 @@ import { Shell } from "./Shell";
 import { SignIn } from "./SignIn";
 import { Thread } from "./Thread";
 import { Wiped } from "./Wiped";
-import { isPatient, patientScreen, portalWelcome } from "../portal";
+import { isPatient, patientScreen } from "../portal";
+import { TeamInbox, WriteToCareTeam } from "./Inbox";
 
 export function App() {
   const w = useWard();
@@ -61,6 +62,9 @@ export function App() {
       break;
     case "account":
       body = <Account />;
+      break;
+    case "inbox":
+      body = canSeePatients(role) ? <TeamInbox /> : <NotAllowed what="clinicians and staff" />;
       break;
     case "patients":
       body = canSeePatients(role) ? <PatientsHome /> : <NotAllowed what="clinicians and staff" />;
@@ -134,13 +138,8 @@ function PatientPortal() {
   const r = st.route;
   let body;
   switch (patientScreen(r)) {
-    case "welcome":
-      body = (
-        <div class="pad empty-main portal-welcome">
-          <h1 class="sr-only">Messages</h1>
-          <p id="portal-welcome">{portalWelcome}.</p>
-        </div>
-      );
+    case "write":
+      body = <WriteToCareTeam />;
       break;
     case "conversation":
       body = r.name === "conversation" ? <Thread id={r.id} /> : null;
@@ -156,5 +155,5 @@ function PatientPortal() {
         </div>
       );
   }
-  return <Shell listFirst={r.name === "home" || r.name === "new"}>{body}</Shell>;
+  return <Shell listFirst={r.name === "home"}>{body}</Shell>;
 }

@@ -11,7 +11,11 @@ export function ConversationList() {
     <div class="convlist">
       <div class="convlist-head">
         <h2>{patient ? "Your messages" : "Conversations"}</h2>
-        {!patient && (
+        {patient ? (
+          <Link href="/new" class="button small" id="write-care-team-link">
+            Write
+          </Link>
+        ) : (
           <Link href="/new" class="button small" id="new-conversation">
             New
           </Link>

@@ -41,6 +41,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Messages
             </Link>
           )}
+          {nav.includes("inbox") && (
+            <Link href="/inbox" id="nav-inbox" aria-current={r === "inbox" ? "page" : undefined}>
+              Inbox
+            </Link>
+          )}
           {nav.includes("patients") && (
             <Link href="/patients" id="nav-patients" aria-current={r.startsWith("patient") ? "page" : undefined}>
               Patients

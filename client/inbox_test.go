@@ -1,0 +1,41 @@
+package client_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/client"
+)
+
+// The Go client, staff side of the team inbox: a member lists their team's
+// (empty) inbox; a thread that does not exist cannot be claimed; a
+// clinician is refused the patients' routes.
+func TestClientTeamInbox(t *testing.T) {
+	ctx := context.Background()
+	base, ana, _, anaID, _ := startServer(t)
+	owner := client.New(base, client.Options{InsecureSkipVerify: true})
+	if _, err := owner.Login(ctx, client.LoginRequest{Email: "owner@ct.example", Password: "owner passphrase long",
+		Device: client.Device{ID: "client-test-owner", Name: "owner's laptop"}}); err != nil {
+		t.Fatal(err)
+	}
+	team, err := owner.CreateTeam(ctx, "Cardiology clinic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.AddTeamMember(ctx, team.ID, anaID); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := ana.TeamInbox(ctx, team.ID, "open", 50); err != nil || len(list) != 0 {
+		t.Errorf("inbox: %+v %v", list, err)
+	}
+	if _, err := ana.ClaimInbox(ctx, "01a20fde-0000-7000-8000-000000000000"); client.Code(err) != string(ward.CodeNotFound) {
+		t.Errorf("claim an unknown thread: %v", err)
+	}
+	if _, err := ana.CareTeams(ctx); client.Code(err) != string(ward.CodeForbidden) {
+		t.Errorf("a clinician's care teams: %v", err)
+	}
+	if _, err := owner.TeamInbox(ctx, team.ID, "", 0); client.Code(err) != string(ward.CodeForbidden) {
+		t.Errorf("an owner's inbox: %v", err)
+	}
+}

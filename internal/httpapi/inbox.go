@@ -1,0 +1,135 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/authz"
+)
+
+// inboxRoutes are the team inbox routes: a patient lists their care teams
+// and writes to one's inbox; the team's clinicians and staff list its
+// inbox and claim, assign and set the status of its threads.
+func (h *Handler) inboxRoutes() {
+	h.route("GET /api/v1/inbox/teams", authz.InboxWrite, h.myCareTeams)
+	h.route("POST /api/v1/inbox/conversations", authz.InboxWrite, h.startInboxConversation)
+	h.route("GET /api/v1/teams/{id}/inbox", authz.InboxRead, h.teamInbox)
+	h.route("POST /api/v1/inbox/{id}/claim", authz.InboxManage, h.claimInbox)
+	h.route("POST /api/v1/inbox/{id}/assign", authz.InboxManage, h.assignInbox)
+	h.route("POST /api/v1/inbox/{id}/status", authz.InboxManage, h.setInboxStatus)
+}
+
+type inboxThreadView struct {
+	ConversationID string     `json:"conversation_id"`
+	TeamID         string     `json:"team_id"`
+	PatientID      string     `json:"patient_id"`
+	Status         string     `json:"status"`
+	AssigneeID     string     `json:"assignee_id,omitempty"`
+	WaitingSince   *time.Time `json:"waiting_since,omitempty"`
+	WaitingSeconds int64      `json:"waiting_seconds"` // 0 when the patient is not waiting
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+func viewInboxThread(t app.InboxThread) inboxThreadView {
+	return inboxThreadView{ConversationID: t.ConversationID, TeamID: t.TeamID, PatientID: t.PatientID, Status: t.Status,
+		AssigneeID: t.AssigneeID, WaitingSince: optTime(t.WaitingSince), WaitingSeconds: int64(t.Waiting / time.Second),
+		CreatedAt: t.CreatedAt}
+}
+
+func (h *Handler) myCareTeams(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	ts, err := h.app.MyCareTeams(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	type teamRef struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	out := make([]teamRef, len(ts))
+	for i, t := range ts {
+		out[i] = teamRef{ID: t.ID, Name: t.Name}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"teams": out})
+	return nil
+}
+
+func (h *Handler) startInboxConversation(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	var req struct {
+		TeamID string `json:"team_id"`
+		Body   string `json:"body"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	c, m, err := h.app.StartInboxConversation(r.Context(), p, req.TeamID, req.Body)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"conversation": viewConversation(ward.ConversationSummary{Conversation: c})}
+	if m != nil {
+		out["message"] = viewMessage(*m)
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (h *Handler) teamInbox(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	limit, err := queryInt(r, "limit")
+	if err != nil {
+		return err
+	}
+	if limit == 0 {
+		limit = 50
+	}
+	ts, err := h.app.TeamInbox(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("status"), int(min(limit, 1<<20)))
+	if err != nil {
+		return err
+	}
+	out := make([]inboxThreadView, len(ts))
+	for i, t := range ts {
+		out[i] = viewInboxThread(t)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"threads": out})
+	return nil
+}
+
+func (h *Handler) claimInbox(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	t, err := h.app.ClaimInbox(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewInboxThread(t))
+	return nil
+}
+
+func (h *Handler) assignInbox(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	var req struct {
+		UserID string `json:"user_id"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	t, err := h.app.AssignInbox(r.Context(), p, r.PathValue("id"), req.UserID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewInboxThread(t))
+	return nil
+}
+
+func (h *Handler) setInboxStatus(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	var req struct {
+		Status string `json:"status"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	t, err := h.app.SetInboxStatus(r.Context(), p, r.PathValue("id"), req.Status)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewInboxThread(t))
+	return nil
+}
