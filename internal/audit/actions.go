@@ -80,6 +80,7 @@ const (
 	PatientInvited       Action = "patient.invited"             // a patient is invited (or re-sent an invitation) to open their account; reason names the channel
 	InvitationRevoked    Action = "invitation.revoked"          // staff revoked a pending invitation
 	InvitationAccepted   Action = "invitation.accepted"         // a patient accepted an invitation: their user is made and linked to the record
+	PatientShredded      Action = "patient.shredded"            // retention shredded a deactivated record's data key (and its patient user's identity key)
 )
 
 // Administration, keys and the audit trail itself.
@@ -103,7 +104,7 @@ func Actions() []Action {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
-		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted,
+		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientShredded,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -119,7 +120,7 @@ func (a Action) Valid() bool {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
-		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted,
+		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientShredded,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}
