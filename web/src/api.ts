@@ -178,6 +178,7 @@ export interface Policy {
   recall_window: number;
   audit_retention: number;
   invitation_ttl: number;
+  patient_retention: number;
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";
