@@ -97,13 +97,14 @@ bench: build
 clean:
 	rm -rf bin .cache
 
-## web: rebuild the browser client into web/dist (committed; go build embeds it)
+## web: rebuild the browser client into web/dist (committed; go build embeds it); npm ci runs again when
+## package-lock.json is newer than what node_modules was installed from
 web:
-	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build
+	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npm run build
 
 ## web-test: the client's unit tests (vitest) and a check that web/dist is not stale
 web-test:
-	cd web && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npx vitest run && node scripts/source-hash.mjs --check
+	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npx vitest run && node scripts/source-hash.mjs --check
 
 ## e2e: the real binary driven through headless Chromium (e2e/ is its own Go module)
 e2e: build browser

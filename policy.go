@@ -30,7 +30,14 @@ type Policy struct {
 	// ClinicPhone is the number saved replies and auto-replies give for
 	// {clinic.phone} ("" none). Contact data of the clinic, not PHI.
 	ClinicPhone string `json:"clinic_phone,omitempty"`
+	// PatientRetention is how long a deactivated patient record is kept
+	// before its data key (and its patient user's identity key) is
+	// shredded; 0 keeps it forever.
+	PatientRetention Duration `json:"patient_retention"`
 }
+
+// MinPatientRetention is the shortest patient_retention other than 0.
+const MinPatientRetention = 24 * time.Hour
 
 // DefaultInvitationTTL is how long an invitation link works by default.
 const DefaultInvitationTTL = 72 * time.Hour
@@ -76,6 +83,8 @@ func (p Policy) Validate() error {
 		return Errorf(CodeInvalid, "recall_window must be between 0 and 7 days")
 	case !validPhone(p.ClinicPhone):
 		return Errorf(CodeInvalid, "clinic_phone must be at most 40 digits, spaces and + - ( ) . characters")
+	case p.PatientRetention != 0 && p.PatientRetention.D() < MinPatientRetention:
+		return Errorf(CodeInvalid, "patient_retention must be 0 (keep) or at least one day")
 	case p.AuditRetention.D() < 6*365*24*time.Hour:
 		return Errorf(CodeInvalid, "audit_retention must be at least 6 years (HIPAA §164.316)")
 	}

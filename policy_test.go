@@ -28,3 +28,22 @@ func TestPolicyInvitationTTL(t *testing.T) {
 		t.Errorf("1 hour: %v %v", p.InvitationLifetime(), p.Validate())
 	}
 }
+
+// TestPolicyPatientRetention (issue 22): 0 keeps deactivated records
+// forever (the default); otherwise at least a day.
+func TestPolicyPatientRetention(t *testing.T) {
+	p := DefaultPolicy()
+	if p.PatientRetention != 0 || p.Validate() != nil {
+		t.Fatalf("default patient_retention %v: %v", p.PatientRetention, p.Validate())
+	}
+	for _, d := range []time.Duration{time.Second, time.Hour, 23 * time.Hour} {
+		p.PatientRetention = Duration(d)
+		if ErrorCode(p.Validate()) != CodeInvalid {
+			t.Errorf("patient_retention %v: %v, want invalid_input", d, p.Validate())
+		}
+	}
+	p.PatientRetention = Duration(MinPatientRetention)
+	if err := p.Validate(); err != nil {
+		t.Errorf("patient_retention 1 day: %v", err)
+	}
+}

@@ -26,9 +26,11 @@ type PatientFields struct {
 type Patient struct {
 	ID string `json:"id"`
 	PatientFields
-	Status     string    `json:"status"`             // active | deactivated
-	TeamIDs    []string  `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
-	HasAccount bool      `json:"has_account"`        // the patient has a ward account (an accepted invitation)
+	Status     string    `json:"status"`                // active | deactivated
+	TeamIDs    []string  `json:"team_ids,omitempty"`    // the care teams it is assigned to (reads only)
+	HasAccount bool      `json:"has_account"`           // the patient has a ward account (an accepted invitation)
+	Erased     bool      `json:"erased,omitempty"`      // the data key was shredded (retention): no fields
+	MergedInto string    `json:"merged_into,omitempty"` // the record this duplicate was merged into
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
@@ -81,6 +83,18 @@ func (c *Client) UpdatePatient(ctx context.Context, id string, e PatientEdit) (*
 // DeactivatePatient deactivates a record (owner, admin, clinicians, staff).
 func (c *Client) DeactivatePatient(ctx context.Context, id string) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/patients/"+url.PathEscape(id)+"/deactivate", nil, nil)
+}
+
+// MergePatient merges the duplicate record id into the record into
+// (reversible: UnmergePatient); conversations about the duplicate then
+// list under the survivor too.
+func (c *Client) MergePatient(ctx context.Context, id, into string) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/patients/"+url.PathEscape(id)+"/merge", map[string]string{"into": into}, nil)
+}
+
+// UnmergePatient reverses MergePatient.
+func (c *Client) UnmergePatient(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodPost, "/api/v1/patients/"+url.PathEscape(id)+"/unmerge", nil, nil)
 }
 
 // TeamPatients lists a page (limit 1 to 100; 0 means 50) of the active

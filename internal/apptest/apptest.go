@@ -24,6 +24,7 @@ import (
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/replies"
 	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
 // Clock is the shared test clock.
@@ -64,17 +65,31 @@ func FastHasher(tb testing.TB) *auth.Hasher {
 // New builds a Fixture on SQLite; mfa sets the org's MFA policy.
 func New(tb testing.TB, mfa bool) *Fixture {
 	tb.Helper()
-	ctx := context.Background()
 	clock := NewClock()
 	dataDir := tb.TempDir()
-	st, err := store.Open(ctx, store.Options{DataDir: dataDir, Now: clock.Now})
+	st, err := store.Open(context.Background(), store.Options{DataDir: dataDir, Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
+	if _, err := st.Migrate(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
+	return build(tb, mfa, clock, dataDir, st)
+}
+
+// NewPostgres is New on a PostgreSQL store in a fresh schema of the
+// WARD_TEST_POSTGRES database (skipped when it is unset, as storetest).
+func NewPostgres(tb testing.TB, mfa bool) *Fixture {
+	tb.Helper()
+	clock := NewClock()
+	return build(tb, mfa, clock, tb.TempDir(), storetest.Postgres(tb, clock.Now))
+}
+
+// build makes the Fixture over a migrated store.
+func build(tb testing.TB, mfa bool, clock *Clock, dataDir string, st *store.Store) *Fixture {
+	tb.Helper()
+	ctx := context.Background()
 	prov, err := keyring.FileProvider(tb.TempDir())
 	if err != nil {
 		tb.Fatal(err)

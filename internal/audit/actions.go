@@ -87,6 +87,9 @@ const (
 	PatientInvited       Action = "patient.invited"             // a patient is invited (or re-sent an invitation) to open their account; reason names the channel
 	InvitationRevoked    Action = "invitation.revoked"          // staff revoked a pending invitation
 	InvitationAccepted   Action = "invitation.accepted"         // a patient accepted an invitation: their user is made and linked to the record
+	PatientMerged        Action = "patient.merged"              // a duplicate record is merged into another (reversible); reason names the survivor's id
+	PatientUnmerged      Action = "patient.unmerged"            // a merge is reversed
+	PatientShredded      Action = "patient.shredded"            // retention shredded a deactivated record's data key (and its patient user's identity key)
 )
 
 // Administration, keys and the audit trail itself.
@@ -111,7 +114,7 @@ func Actions() []Action {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
-		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted,
+		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -128,7 +131,7 @@ func (a Action) Valid() bool {
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
-		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted,
+		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}

@@ -463,6 +463,8 @@ func TestBadInputEveryRoute(t *testing.T) {
 		"GET /api/v1/policy":                      garbage,
 		"PUT /api/v1/policy": cat(jsonCases(admin, noID, `{"idle_timeout":"long"}`), []badCase{
 			{name: "idle timeout too short", token: admin, ctype: j, body: `{"idle_timeout":1,"session_lifetime":60}`, status: 400, code: ward.CodeInvalid},
+			{name: "patient retention under a day", token: admin, ctype: j, body: `{"mfa_required":true,"idle_timeout":900,"session_lifetime":43200,"urgent_renotify":300,"urgent_escalate":900,"recall_window":600,"audit_retention":189216000,"patient_retention":3600}`, status: 400, code: ward.CodeInvalid},
+			{name: "negative patient retention", token: admin, ctype: j, body: `{"mfa_required":true,"idle_timeout":900,"session_lifetime":43200,"urgent_renotify":300,"urgent_escalate":900,"recall_window":600,"audit_retention":189216000,"patient_retention":-1}`, status: 400, code: ward.CodeInvalid},
 		}),
 		"POST /api/v1/mfa/webauthn": cat(garbage, noCSRF(staff)),
 		"POST /api/v1/mfa/webauthn/confirm": cat(jsonCases(staff, noID, `{"challenge_id":1}`), []badCase{
@@ -509,6 +511,17 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "empty family name", id: recA.ID, token: nurse, ctype: j, body: `{"family_name":""}`, status: 400, code: ward.CodeInvalid},
 		}),
 		"POST /api/v1/patients/{id}/deactivate": idCases(nurse, recB.ID),
+		"POST /api/v1/patients/{id}/merge": cat(jsonCases(nurse, recA.ID, `{"into":5}`), withBody(idCases(nurse, recB.ID), `{"into":"`+recA.ID+`"}`), []badCase{
+			{name: "no into", id: recA.ID, token: nurse, ctype: j, body: `{}`, status: 400, code: ward.CodeInvalid},
+			{name: "into itself", id: recA.ID, token: nurse, ctype: j, body: `{"into":"` + recA.ID + `"}`, status: 400, code: ward.CodeInvalid},
+			{name: "into an unknown record", id: recA.ID, token: nurse, ctype: j, body: `{"into":"01a20fde-0000-7000-8000-000000000000"}`, status: 404, code: ward.CodeNotFound},
+			{name: "into another org's record", id: recA.ID, token: nurse, ctype: j, body: `{"into":"` + recB.ID + `"}`, status: 404, code: ward.CodeNotFound},
+			{name: "into a deactivated record", id: recA.ID, token: nurse, ctype: j, body: `{"into":"` + recGone.ID + `"}`, status: 409, code: ward.CodeConflict},
+			{name: "as compliance", id: recA.ID, token: comp, ctype: j, body: `{"into":"` + recGone.ID + `"}`, status: 403, code: ward.CodeForbidden},
+		}),
+		"POST /api/v1/patients/{id}/unmerge": cat(idCases(nurse, recB.ID), []badCase{
+			{name: "not merged", id: recA.ID, token: nurse, status: 409, code: ward.CodeConflict},
+		}),
 		"GET /api/v1/patients/{id}/conversations": cat(idCases(nurse, recB.ID), []badCase{
 			{name: "a staff user's id", id: pStaff.User.ID, token: nurse, status: 404, code: ward.CodeNotFound},
 			{name: "as an admin", id: recA.ID, token: admin, status: 403, code: ward.CodeForbidden},

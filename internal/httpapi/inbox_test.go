@@ -62,7 +62,9 @@ func TestTeamInboxFlow(t *testing.T) {
 		Conversation struct {
 			ID        string
 			PatientID string `json:"patient_id"`
-			Members   []struct{ UserID string `json:"user_id"` }
+			Members   []struct {
+				UserID string `json:"user_id"`
+			}
 		}
 		Message struct{ ID string }
 	}

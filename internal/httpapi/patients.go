@@ -18,6 +18,8 @@ func (h *Handler) patientRoutes() {
 	h.route("GET /api/v1/patients/{id}", authz.PatientRead, h.getPatient)
 	h.route("PATCH /api/v1/patients/{id}", authz.PatientUpdate, h.updatePatient)
 	h.route("POST /api/v1/patients/{id}/deactivate", authz.PatientDeactivate, h.deactivatePatient)
+	h.route("POST /api/v1/patients/{id}/merge", authz.PatientUpdate, h.mergePatient)
+	h.route("POST /api/v1/patients/{id}/unmerge", authz.PatientUpdate, h.unmergePatient)
 	h.route("GET /api/v1/patients/{id}/conversations", authz.PatientRead, h.patientConversations)
 	h.route("PUT /api/v1/teams/{id}/patients/{patient_id}", authz.TeamAssignPatient, h.assignPatient)
 	h.route("DELETE /api/v1/teams/{id}/patients/{patient_id}", authz.TeamAssignPatient, h.unassignPatient)
@@ -31,13 +33,14 @@ type patientView struct {
 	TeamIDs []string        `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
 	// HasAccount: the record's patient has a ward account (an accepted invitation).
 	HasAccount bool      `json:"has_account"`
+	MergedInto string    `json:"merged_into,omitempty"` // the record this duplicate was merged into
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func viewPatient(r patients.Record) patientView {
 	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, TeamIDs: r.Teams, HasAccount: r.HasAccount,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func (h *Handler) patientService() (*patients.Service, error) {
@@ -154,6 +157,45 @@ func (h *Handler) deactivatePatient(w http.ResponseWriter, r *http.Request, p *a
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"id": id, "status": string(patients.Deactivated)})
+	return nil
+}
+
+// mergeState is the answer of merge and unmerge: no fields (no PHI read).
+type mergeState struct {
+	ID         string          `json:"id"`
+	Status     patients.Status `json:"status"`
+	MergedInto string          `json:"merged_into"`
+}
+
+func (h *Handler) mergePatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Into string `json:"into"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	rec, err := svc.Merge(r.Context(), p, r.PathValue("id"), req.Into)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mergeState{ID: rec.ID, Status: rec.Status, MergedInto: rec.MergedInto})
+	return nil
+}
+
+func (h *Handler) unmergePatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.patientService()
+	if err != nil {
+		return err
+	}
+	rec, err := svc.Unmerge(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, mergeState{ID: rec.ID, Status: rec.Status})
 	return nil
 }
 

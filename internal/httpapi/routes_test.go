@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
@@ -163,6 +164,9 @@ func TestRouteRoleTable(t *testing.T) {
 		}
 		method, path := concrete(rt.Pattern, routeID)
 		t.Run(rt.Pattern, func(t *testing.T) {
+			// A fresh denial budget per route (app/denials.go: 20 a minute per
+			// user), so the number of routes does not fold refusals.
+			e.f.Clock.Advance(time.Minute + time.Second)
 			if status, _ := e.call(t, method, path, ""); status != http.StatusUnauthorized {
 				t.Errorf("anonymous: %d, want 401", status)
 			}

@@ -18,7 +18,9 @@ const (
 
 // runMessagingJobs fires the urgent-message timers every urgentTimersEvery
 // and purges messages past their lifespan (then sweeps unsent attachments
-// and leftover blobs) every purgeEvery, until ctx ends.
+// and leftover blobs) every purgeEvery, and shreds the keys of patient
+// records deactivated longer than the policy's patient_retention
+// (App.ShredRetiredPatients) on the same tick, until ctx ends.
 // Both jobs keep their state in the database and take the time from the
 // App's clock, so a restart loses nothing. Failures are logged (never with
 // content) and retried on the next tick.
@@ -67,6 +69,11 @@ func runMessagingJobs(ctx context.Context, a *app.App, st *store.Store, log *slo
 				log.Error("message lifespan purge failed", "err", err.Error())
 			} else if n > 0 {
 				log.Info("message lifespan purge", "purged", n)
+			}
+			if n, err := a.ShredRetiredPatients(ctx); err != nil && ctx.Err() == nil {
+				log.Error("patient retention failed", "err", err.Error())
+			} else if n > 0 {
+				log.Info("patient retention", "shredded", n)
 			}
 			if n, err := a.SweepAttachments(ctx); err != nil && ctx.Err() == nil {
 				log.Error("attachment sweep failed", "err", err.Error())

@@ -187,7 +187,9 @@ func (tx *Tx) conversationSummaries(ctx context.Context, orgID, userID, convID, 
 		q, args = q+" AND c.id = $3", append(args, convID)
 	}
 	if patientID != "" {
-		q, args = q+" AND c.patient_id = $3", append(args, patientID)
+		// Conversations about a duplicate merged into the patient list too.
+		q, args = q+" AND (c.patient_id = $3 OR c.patient_id IN (SELECT id FROM patients WHERE org_id = $1 AND merged_into = $3))",
+			append(args, patientID)
 	}
 	rows, err := tx.query(ctx, q+" ORDER BY last_message_at DESC, c.id", args...)
 	if err != nil {

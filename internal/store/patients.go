@@ -18,18 +18,19 @@ type PatientRow struct {
 	Sealed       []byte // every field of the record, sealed under the patient's data key
 	Status       string // active | deactivated
 	UserID       string // the patient user linked to the record (migration 0021); "" none
+	MergedInto   string // the record this duplicate was merged into (migration 0025); "" none
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
 
-const patientCols = "id, org_id, mrn_index, dob_name_index, sealed, status, created_at, updated_at, user_id"
+const patientCols = "id, org_id, mrn_index, dob_name_index, sealed, status, created_at, updated_at, user_id, merged_into"
 
 func (tx *Tx) scanPatient(s scanner) (PatientRow, error) {
 	var r PatientRow
 	var created, updated int64
-	var user sql.NullString
-	err := s.Scan(&r.ID, &r.OrgID, &r.MRNIndex, &r.DOBNameIndex, &r.Sealed, &r.Status, &created, &updated, &user)
-	r.UserID = user.String
+	var user, merged sql.NullString
+	err := s.Scan(&r.ID, &r.OrgID, &r.MRNIndex, &r.DOBNameIndex, &r.Sealed, &r.Status, &created, &updated, &user, &merged)
+	r.UserID, r.MergedInto = user.String, merged.String
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return r, tx.d.wrap(err)
 }

@@ -179,6 +179,7 @@ export interface Policy {
   audit_retention: number;
   invitation_ttl: number;
   clinic_phone?: string; // fills {clinic.phone} in saved replies
+  patient_retention: number;
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";

@@ -19,6 +19,7 @@ export interface Patient extends PatientFields {
   status: "active" | "deactivated";
   erased?: boolean;
   team_ids?: string[];
+  has_account?: boolean;
   created_at: string;
   updated_at: string;
 }

@@ -347,8 +347,8 @@ export function AdminDevices() {
 
 // ---- policy ----
 
-type DurKey = "idle_timeout" | "session_lifetime" | "urgent_renotify" | "urgent_escalate" | "message_lifespan" | "recall_window" | "invitation_ttl";
-const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "hours" | "seconds" }[] = [
+type DurKey = "idle_timeout" | "session_lifetime" | "urgent_renotify" | "urgent_escalate" | "message_lifespan" | "recall_window" | "invitation_ttl" | "patient_retention";
+const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "hours" | "seconds" | "days" }[] = [
   { key: "idle_timeout", label: "Automatic sign-out after inactivity", hint: "30 seconds to 24 hours", unit: "seconds" },
   { key: "session_lifetime", label: "Longest session", hint: "at least the inactivity limit, at most 30 days", unit: "hours" },
   { key: "urgent_renotify", label: "Re-notify unacknowledged urgent messages every", hint: "at least 10 seconds", unit: "minutes" },
@@ -356,8 +356,14 @@ const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "
   { key: "message_lifespan", label: "Delete messages after (0 keeps them)", hint: "0, or at least 1 hour", unit: "hours" },
   { key: "recall_window", label: "Senders may recall a message for", hint: "0 to 7 days", unit: "minutes" },
   { key: "invitation_ttl", label: "Patient invitation links work for", hint: "1 hour to 30 days", unit: "hours" },
+  {
+    key: "patient_retention",
+    label: "Erase deactivated patient records after (0 keeps them)",
+    hint: "0, or at least 1 day; the record's key and its patient account's identity are shredded for good",
+    unit: "days",
+  },
 ];
-const unitSeconds = { seconds: 1, minutes: 60, hours: 3600 };
+const unitSeconds = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
 export function AdminPolicy() {
   const w = useWard();

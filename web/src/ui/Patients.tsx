@@ -20,6 +20,7 @@ import {
 } from "../patients";
 import type { Team } from "../teams";
 import { useWard } from "./context";
+import { PatientInvitations } from "./PatientInvitations";
 import { ErrorLine, Link, errorText, focusOnMount, formatTime } from "./common";
 
 // The Patients screens, for clinicians and staff: their care teams'
@@ -440,6 +441,7 @@ export function PatientPage(props: { id: string }) {
           )}
         </section>
       )}
+      <PatientInvitations patient={p} />
       <PatientTeams patient={p} onChange={load} />
       <PatientConversations patient={p} />
     </div>

@@ -1,0 +1,166 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/store"
+)
+
+// shredBatch is how many records ShredRetiredPatients reads at a time.
+const shredBatch = 100
+
+// ShredRetiredPatients is the retention of patient records: for every org
+// whose policy sets patient_retention, it shreds the data key of each
+// record deactivated longer ago than that (scope "patient:<id>", so every
+// field of the record becomes unreadable and it reads as erased) and, when
+// a patient user is linked to it, that user's identity key ("user:<id>":
+// their name, email and TOTP secret). The user is disabled, their sessions
+// end and their email's blind index is replaced, so the account can never
+// sign in again. The record's blind indexes are replaced too (the MRN is
+// free again). Each record is one transaction with its audit events
+// (keys.shredded per scope, user.disabled, patient.shredded), so the
+// chain still verifies. It returns how many records it shredded; the
+// server runs it with the message purge, at the app's clock, on the leader.
+func (a *App) ShredRetiredPatients(ctx context.Context) (int, error) {
+	if a.keys == nil {
+		return 0, nil
+	}
+	var orgs []ward.Org
+	if err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+		orgs, err = tx.ListOrgs(ctx)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, o := range orgs {
+		for {
+			var pol ward.Policy
+			var rows []store.PatientRow
+			err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+				if pol, err = tx.Policy(ctx, o.ID); err != nil || pol.PatientRetention == 0 {
+					return err
+				}
+				rows, err = tx.PatientsToShred(ctx, o.ID, tx.Now.Add(-pol.PatientRetention.D()), shredBatch)
+				return err
+			})
+			if err != nil {
+				return total, err
+			}
+			for _, r := range rows {
+				done, err := a.shredPatient(ctx, r, pol.PatientRetention.D())
+				if err != nil {
+					return total, err
+				}
+				if done {
+					total++
+				}
+			}
+			if len(rows) < shredBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// shredPatient shreds one record (and its patient user's identity) in one
+// transaction, after checking it is still due.
+func (a *App) shredPatient(ctx context.Context, r store.PatientRow, retention time.Duration) (bool, error) {
+	var forget []func()
+	done := false
+	users := []string{}
+	if r.UserID != "" {
+		users = append(users, r.UserID)
+	}
+	err := a.changeAccess(ctx, func(tx *store.Tx) error {
+		forget, done = nil, false
+		row, err := tx.Patient(ctx, r.OrgID, r.ID)
+		if err != nil {
+			return err
+		}
+		if row.Status != "deactivated" || row.Shredded() || !row.UpdatedAt.Before(tx.Now.Add(-retention)) {
+			return nil // reactivated, shredded or changed meanwhile
+		}
+		done = true
+		sys := cliActor()
+		shred := func(scope, patient string) error {
+			f, err := a.keys.ShredIn(ctx, tx, row.OrgID, scope)
+			if err != nil {
+				return err
+			}
+			forget = append(forget, f)
+			return audit.Append(ctx, tx, audit.Event{OrgID: row.OrgID, Actor: sys, Action: audit.KeyShredded,
+				ResourceType: "key", ResourceID: scope, PatientID: patient, Outcome: audit.Success,
+				Reason: "patient retention"})
+		}
+		if err := shred("patient:"+row.ID, row.ID); err != nil {
+			return err
+		}
+		if row.UserID != "" {
+			if err := a.eraseAccount(ctx, tx, row.OrgID, row.UserID, shred); err != nil {
+				return err
+			}
+		}
+		if err := tx.ErasePatientIndexes(ctx, row.OrgID, row.ID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, audit.Event{OrgID: row.OrgID, Actor: sys, Action: audit.PatientShredded,
+			ResourceType: "patient", ResourceID: row.ID, PatientID: row.ID, Outcome: audit.Success,
+			Reason: fmt.Sprintf("deactivated %s, longer than the patient retention (%s)",
+				row.UpdatedAt.UTC().Format(time.RFC3339), retention)})
+	}, users...)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range forget {
+		f()
+	}
+	return done, nil
+}
+
+// erasedEmailIndex replaces the email blind index of a shredded patient
+// user: "bi1:erased:<id>" is no HMAC (base64url has no ':'), so no typed
+// email finds the account, and the address is free for a new one.
+func erasedEmailIndex(userID string) string { return emailIndexPrefix + "erased:" + userID }
+
+// eraseAccount shreds a patient user's identity key and closes the
+// account for good: disabled (user.disabled), sessions ended, email index
+// replaced.
+func (a *App) eraseAccount(ctx context.Context, tx *store.Tx, orgID, userID string, shred func(scope, patient string) error) error {
+	u, err := tx.UserByID(ctx, orgID, userID)
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := shred("user:"+u.ID, u.ID); err != nil {
+		return err
+	}
+	if s, err := tx.UserIdentity(ctx, orgID, u.ID); err != nil {
+		return err
+	} else if s.Sealed() {
+		s.Email, s.Name = erasedEmailIndex(u.ID), ""
+		if _, err := tx.SetUserIdentity(ctx, orgID, u.ID, u.Email, s); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.RevokeUserSessions(ctx, u.ID, ""); err != nil {
+		return err
+	}
+	if u.Disabled {
+		return nil
+	}
+	u.Disabled = true
+	if err := tx.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	return audit.Append(ctx, tx, audit.Event{OrgID: orgID, Actor: cliActor(), Action: audit.UserDisabled,
+		ResourceType: "user", ResourceID: u.ID, PatientID: u.ID, Outcome: audit.Success,
+		Reason: "patient retention shredded the linked record and this identity"})
+}
