@@ -279,14 +279,9 @@ func (a *App) summaries(ctx context.Context, p *Principal, convID string) ([]war
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	out := make([]ward.ConversationSummary, len(rows))
-	for i, r := range rows {
-		c, err := a.openConv(ctx, r.Conversation)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = ward.ConversationSummary{Conversation: c, Unread: r.Unread, UrgentUnacked: r.UrgentUnacked}
-		a.rememberMembers(c.ID, p.User.ID)
+	out, err := a.openSummaries(ctx, p, rows)
+	if err != nil {
+		return nil, err
 	}
 	e := p.Event(audit.ConversationRead, "conversation", convID)
 	if convID != "" {
@@ -336,4 +331,19 @@ func (a *App) openConv(ctx context.Context, row store.Conversation) (ward.Conver
 		*f.dst = string(pt)
 	}
 	return c, nil
+}
+
+// openSummaries opens the sealed fields of listed conversations, and notes
+// the caller as a member of each (the member cache learns from listings).
+func (a *App) openSummaries(ctx context.Context, p *Principal, rows []store.ConversationSummary) ([]ward.ConversationSummary, error) {
+	out := make([]ward.ConversationSummary, len(rows))
+	for i, r := range rows {
+		c, err := a.openConv(ctx, r.Conversation)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ward.ConversationSummary{Conversation: c, Unread: r.Unread, UrgentUnacked: r.UrgentUnacked}
+		a.rememberMembers(c.ID, p.User.ID)
+	}
+	return out, nil
 }

@@ -45,14 +45,9 @@ func (a *App) PatientConversations(ctx context.Context, p *Principal, patientID 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ward.ConversationSummary, len(rows))
-	for i, r := range rows {
-		c, err := a.openConv(ctx, r.Conversation)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = ward.ConversationSummary{Conversation: c, Unread: r.Unread, UrgentUnacked: r.UrgentUnacked}
-		a.rememberMembers(c.ID, p.User.ID)
+	out, err := a.openSummaries(ctx, p, rows)
+	if err != nil {
+		return nil, err
 	}
 	e := p.Event(audit.ConversationRead, "patient", patientID)
 	e.PatientID, e.Reason = patientID, fmt.Sprintf("list of %d conversations about the patient", len(out))
