@@ -221,29 +221,38 @@ func (j *journey) patientSetsAPasskey() {
 	p.waitJS(10*time.Second, "the portal", `!!document.querySelector('#write-care-team-link') && document.querySelector('#live-status.live-open') !== null`)
 }
 
-// 5-6. The patient writes to the clinic, then sends a photo from the
-// camera button (a JPEG with EXIF and GPS, as a phone camera writes it).
+// 5-6. The patient writes to the clinic with a photo from the camera
+// button (a JPEG with EXIF and GPS, as a phone camera writes it): one
+// message, text and photo, in a new thread of the team inbox.
 func (j *journey) patientWritesWithAPhoto() {
 	p := j.p
 	p.click("#write-care-team-link")
-	p.typeInto("#care-team-body", "Hello, the wound on my arm is red since yesterday. I am sending a photo.")
-	j.shot(p, 5, "patient-writes-phone")
-	p.click("#write-care-team button[type=submit]")
-	p.waitJS(10*time.Second, "the thread opens", `location.pathname.startsWith('/c/') && !!document.querySelector('#composer-camera')`)
-	j.conv = eval[string](p, `location.pathname.slice(3)`)
+	const text = "Hello, the wound on my arm is red since yesterday. Here is a photo."
+	p.typeInto("#care-team-body", text)
 	eval[bool](p, fmt.Sprintf(`(() => {
 		const bytes = Uint8Array.from(atob(%q), c => c.charCodeAt(0));
 		const dt = new DataTransfer();
 		dt.items.add(new File([bytes], 'IMG_0412.jpg', {type: 'image/jpeg'}));
-		const input = document.querySelector('#composer-camera-input');
+		const input = document.querySelector('#care-team-camera-input');
 		input.files = dt.files;
 		input.dispatchEvent(new Event('change', {bubbles: true}));
 		return true;
 	})()`, base64.StdEncoding.EncodeToString(j.photo)))
-	p.waitJS(10*time.Second, "the photo upload finishes", `!!document.querySelector('#uploads li[data-state=done] progress[value="100"]')`)
-	p.send("Here is the photo.", false)
-	p.waitJS(10*time.Second, "the photo is sent and previewed", `[...document.querySelectorAll('.msg.mine')].some(m =>
-		m.querySelector('.status')?.dataset.state !== 'sending' && [...m.querySelectorAll('img.preview')].some(i => i.complete && i.naturalWidth === 64))`)
+	p.waitJS(5*time.Second, "the photo is listed to send", `document.querySelector('#care-team-photos .att-name')?.textContent === 'IMG_0412.jpg'`)
+	cam := eval[string](p, `(() => { const i = document.querySelector('#care-team-camera-input'); return i.getAttribute('accept') + ' ' + i.getAttribute('capture') })()`)
+	if cam != "image/jpeg,image/png,image/webp environment" {
+		j.t.Errorf("camera input: %q", cam)
+	}
+	j.shot(p, 5, "patient-writes-with-photo-phone")
+	p.click("#care-team-send")
+	p.waitJS(15*time.Second, "the thread opens with the message and its photo", fmt.Sprintf(`location.pathname.startsWith('/c/') &&
+		[...document.querySelectorAll('.msg.mine')].some(m => m.querySelector('.body')?.textContent === %q &&
+			m.querySelector('.status')?.dataset.state !== 'sending' &&
+			[...m.querySelectorAll('img.preview')].some(i => i.complete && i.naturalWidth === 64))`, text))
+	j.conv = eval[string](p, `location.pathname.slice(3)`)
+	if n := eval[float64](p, `document.querySelectorAll('.msg').length`); n != 1 {
+		j.t.Errorf("the new thread holds %v messages, want the one with the photo", n)
+	}
 	if w := eval[float64](p, `document.documentElement.scrollWidth`); w > 390 {
 		j.t.Errorf("the patient's thread scrolls sideways: %v px wide", w)
 	}
