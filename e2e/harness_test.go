@@ -45,6 +45,7 @@ var suite struct {
 	artifacts  string
 	serverLog  *lockedBuffer
 	httpClient *http.Client
+	mail       *mailbox // the SMTP server ward sends to (--smtp)
 }
 
 type demoLogin struct{ Email, Password, Role string }
@@ -155,11 +156,17 @@ func setup(browserPath string) (func(), error) {
 		return cleanup, fmt.Errorf("ward init: %v\n%s", err, out)
 	}
 
+	// The mail server ward sends invitations and codes to.
+	if suite.mail, err = startMailbox(); err != nil {
+		return cleanup, err
+	}
+	undo = append(undo, suite.mail.close)
+
 	// Serve.
 	suite.serverLog = &lockedBuffer{}
 	ctx, stop := context.WithCancel(context.Background())
 	srv := exec.CommandContext(ctx, suite.bin, "serve", "--data", suite.data, "--addr", addr,
-		"--metrics-addr", strings.TrimPrefix(suite.metrics, "http://"))
+		"--metrics-addr", strings.TrimPrefix(suite.metrics, "http://"), "--smtp", suite.mail.url)
 	srv.Stdout, srv.Stderr = suite.serverLog, suite.serverLog
 	srv.Cancel = func() error { return srv.Process.Signal(os.Interrupt) }
 	srv.WaitDelay = 10 * time.Second
@@ -469,8 +476,15 @@ func (tb *tab) shot(name string) {
 // signIn signs in through the sign-in page and waits for the live socket.
 func (tb *tab) signIn(email, password string) {
 	tb.t.Helper()
+	tb.signInAt(suite.base, email, password)
+}
+
+// signInAt signs in at another origin of the server (https://localhost:PORT,
+// ward's passkey relying party without --public-url).
+func (tb *tab) signInAt(base, email, password string) {
+	tb.t.Helper()
 	tb.do(20*time.Second, "sign in as "+email,
-		chromedp.Navigate(suite.base+"/"),
+		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.ID("email")),
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), password),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultTeam, formatWaiting, inboxEndpoints, myTeams, writeProblem } from "./inbox";
+import { defaultTeam, firstMessageText, formatWaiting, inboxEndpoints, myTeams, writeProblem } from "./inbox";
 import type { Team } from "./teams";
 
 describe("team inbox", () => {
@@ -17,8 +17,14 @@ describe("team inbox", () => {
     expect(writeProblem(teams, "t9", "hi")).toMatch(/Choose/);
     expect(writeProblem(teams, "t2", "  ")).toMatch(/Write/);
     expect(writeProblem(teams, "t2", "hello")).toBe("");
+    expect(writeProblem(teams, "t2", "  ", 1)).toBe("");
+    expect(writeProblem(teams, "", "", 1)).toMatch(/Choose/);
     expect(defaultTeam(teams)).toBe("");
     expect(defaultTeam(teams.slice(0, 1))).toBe("t1");
+  });
+  it("names the photos of a first message written without text", () => {
+    expect(firstMessageText("  Here it is ", ["a.jpg"])).toBe("Here it is");
+    expect(firstMessageText(" ", ["a.jpg", "b.png"])).toBe("a.jpg, b.png");
   });
   it("opens only the inboxes of one's own teams", () => {
     const m = (id: string) => ({ user_id: id, name: id, role: "staff" as const, added_at: "" });

@@ -51,13 +51,24 @@ export function formatWaiting(seconds: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
-// writeProblem says what keeps a patient's message from being sent, or ""
-// when the server may be asked (which checks again).
-export function writeProblem(teams: CareTeam[], teamID: string, body: string): string {
+// writeProblem says what keeps a patient's message (its text and the
+// number of photos with it) from being sent, or "" when the server may be
+// asked (which checks again).
+export function writeProblem(teams: CareTeam[], teamID: string, body: string, photos = 0): string {
   if (teams.length === 0) return "You are not in a care team's list yet. Your care team will write to you here.";
   if (!teams.some((t) => t.id === teamID)) return "Choose the care team to write to.";
-  if (!body.trim()) return "Write your message.";
+  if (!body.trim() && photos === 0) return "Write your message or add a photo.";
   return "";
+}
+
+// maxFirstPhotos is how many photos the first message to a care team takes.
+export const maxFirstPhotos = 4;
+
+// firstMessageText is the text of a patient's first message with photos:
+// what they wrote, or the photos' names when they wrote nothing (as the
+// thread composer does).
+export function firstMessageText(body: string, photoNames: string[]): string {
+  return body.trim() || photoNames.join(", ");
 }
 
 // defaultTeam is the team the patient's form starts on: their only one, or

@@ -1,9 +1,14 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "../api";
+import { uploadErrorText } from "../attachments";
+import type { Attachment } from "../messaging";
 import {
   defaultTeam,
+  firstMessageText,
   formatWaiting,
   inboxEndpoints,
   inboxStatuses,
+  maxFirstPhotos,
   myTeams,
   statusLabels,
   writeProblem,
@@ -12,20 +17,23 @@ import {
   type InboxThread,
 } from "../inbox";
 import type { Team } from "../teams";
-import { portalWelcome } from "../portal";
+import { cameraAccept, portalWelcome } from "../portal";
 import { useWard } from "./context";
 import { ErrorLine, Link, errorText, focusOnMount } from "./common";
 
 // WriteToCareTeam is the patient portal's home: write to one of the care
-// teams the patient's record is assigned to (choose one if several). The
-// message lands in the team's shared inbox.
+// teams the patient's record is assigned to (choose one if several), with
+// photos from the phone camera if they like. The message lands in the
+// team's shared inbox.
 export function WriteToCareTeam() {
   const w = useWard();
   const [teams, setTeams] = useState<CareTeam[] | null>(null);
   const [team, setTeam] = useState("");
   const [body, setBody] = useState("");
+  const [photos, setPhotos] = useState<File[]>([]);
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const camera = useRef<HTMLInputElement>(null);
   useEffect(() => {
     w.api
       .get<{ teams: CareTeam[] }>(inboxEndpoints.careTeams)
@@ -45,14 +53,31 @@ export function WriteToCareTeam() {
     );
   async function send(ev: Event) {
     ev.preventDefault();
-    const p = writeProblem(teams ?? [], team, body);
+    const p = writeProblem(teams ?? [], team, body, photos.length);
     if (p) return setError(p);
     setBusy(true);
     setError("");
     try {
-      const r = await w.api.post<{ conversation: { id: string } }>(inboxEndpoints.start, { team_id: team, body: body.trim() });
+      // With photos the thread starts empty: the photos upload into it and
+      // go with the text as its first message.
+      const r = await w.api.post<{ conversation: { id: string } }>(inboxEndpoints.start, {
+        team_id: team,
+        body: photos.length ? "" : body.trim(),
+      });
+      const cid = r.conversation.id;
+      if (photos.length) {
+        const atts: Attachment[] = [];
+        for (const f of photos) {
+          try {
+            atts.push(await w.uploadFile(cid, f, () => {}).done);
+          } catch (e) {
+            w.toast(e instanceof ApiError ? uploadErrorText(e.code, e.message, f.name) : uploadErrorText("", String(e), f.name));
+          }
+        }
+        if (body.trim() || atts.length) void w.send(cid, firstMessageText(body, atts.map((a) => a.name)), false, atts);
+      }
       await w.loadConversations(true);
-      w.navigate("/c/" + r.conversation.id);
+      w.navigate("/c/" + cid);
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -80,10 +105,40 @@ export function WriteToCareTeam() {
         Message
         <textarea id="care-team-body" rows={4} value={body} onInput={(e) => setBody((e.target as HTMLTextAreaElement).value)} />
       </label>
+      {photos.length > 0 && (
+        <ul class="uploads" id="care-team-photos" aria-label="Photos to send">
+          {photos.map((f, i) => (
+            <li class="upload" key={i + f.name}>
+              <span class="att-name">{f.name}</span>{" "}
+              <button type="button" class="small linklike" onClick={() => setPhotos((ps) => ps.filter((_, j) => j !== i))}>
+                Remove<span class="sr-only"> {f.name}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <input
+        type="file"
+        id="care-team-camera-input"
+        ref={camera}
+        hidden
+        accept={cameraAccept}
+        capture="environment"
+        onChange={(e) => {
+          const got = Array.from(e.currentTarget.files ?? []);
+          setPhotos((ps) => [...ps, ...got].slice(0, maxFirstPhotos));
+          e.currentTarget.value = "";
+        }}
+      />
       <ErrorLine error={error} />
-      <button type="submit" disabled={busy}>
-        Send
-      </button>
+      <div class="row">
+        <button type="button" id="care-team-camera" class="camera" disabled={busy || photos.length >= maxFirstPhotos} onClick={() => camera.current?.click()}>
+          <span aria-hidden="true">📷</span> Take photo
+        </button>
+        <button type="submit" class="primary" id="care-team-send" disabled={busy}>
+          Send
+        </button>
+      </div>
     </form>
   );
 }
