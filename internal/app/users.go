@@ -55,7 +55,7 @@ func (a *App) Directory(ctx context.Context, p *Principal) ([]ward.User, error) 
 	if staffOnly {
 		kept := users[:0]
 		for _, u := range users {
-			if u.Role != ward.RolePatient {
+			if !u.Role.External() {
 				kept = append(kept, u)
 			}
 		}
@@ -81,6 +81,9 @@ func (a *App) Directory(ctx context.Context, p *Principal) ([]ward.User, error) 
 func (a *App) CreateUser(ctx context.Context, p *Principal, nu NewUser) (ward.User, error) {
 	if err := p.Can(authz.UserCreate); err != nil {
 		return ward.User{}, err
+	}
+	if nu.Role == ward.RoleGuest {
+		return ward.User{}, errGuestRole()
 	}
 	if nu.Role == ward.RoleOwner && p.User.Role != ward.RoleOwner {
 		return ward.User{}, ward.Errorf(ward.CodeForbidden, "only an owner can make an owner")
@@ -170,6 +173,9 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 	}
 	if ch.Role != nil {
 		target.Role = *ch.Role
+	}
+	if (before.Role == ward.RoleGuest || target.Role == ward.RoleGuest) && target.Role != before.Role {
+		return ward.User{}, errGuestRole()
 	}
 	identityChanged := target.Name != before.Name || target.Role != before.Role
 	ident := store.StoredIdentity{Email: beforeRow.Email, Name: beforeRow.Name} // as stored, when unchanged

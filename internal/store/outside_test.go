@@ -78,7 +78,10 @@ func TestConformanceOutsideLinks(t *testing.T) {
 			})
 		}
 		replied(false)
-		mustWrite(t, s, func(tx *store.Tx) error { _, err := tx.InsertMessage(ctx, newMsg("m2", "u2", "k2", ward.Normal)); return err })
+		mustWrite(t, s, func(tx *store.Tx) error {
+			_, err := tx.InsertMessage(ctx, newMsg("m2", "u2", "k2", ward.Normal))
+			return err
+		})
 		replied(true)
 		mustWrite(t, s, func(tx *store.Tx) error {
 			m2 = newMsg("m3", "u1", "k3", ward.Normal)
