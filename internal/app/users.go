@@ -82,9 +82,6 @@ func (a *App) CreateUser(ctx context.Context, p *Principal, nu NewUser) (ward.Us
 	if err := p.Can(authz.UserCreate); err != nil {
 		return ward.User{}, err
 	}
-	if nu.Role == ward.RoleGuest {
-		return ward.User{}, errGuestRole()
-	}
 	if nu.Role == ward.RoleOwner && p.User.Role != ward.RoleOwner {
 		return ward.User{}, ward.Errorf(ward.CodeForbidden, "only an owner can make an owner")
 	}
@@ -94,6 +91,9 @@ func (a *App) CreateUser(ctx context.Context, p *Principal, nu NewUser) (ward.Us
 // addUser validates, hashes and stores a user, with its audit event.
 func (a *App) addUser(ctx context.Context, orgID string, by audit.Actor, nu NewUser) (ward.User, error) {
 	u := ward.User{ID: newID(), OrgID: orgID, Email: ward.NormalizeEmail(nu.Email), Name: strings.TrimSpace(nu.Name), Role: nu.Role}
+	if u.Role == ward.RoleGuest {
+		return ward.User{}, errGuestRole()
+	}
 	if err := u.Validate(); err != nil {
 		return ward.User{}, err
 	}
