@@ -160,7 +160,9 @@ func TestOutsideMessage(t *testing.T) {
 	}
 
 	// The guest reads the thread and replies, through the ordinary routes.
-	var msgs struct{ Messages []struct{ Body, SenderID string } }
+	var msgs struct {
+		Messages []struct{ Body, SenderID string }
+	}
 	if st, c := e.sendJSON(t, "GET", "/api/v1/conversations/"+s.ConversationID+"/messages", guest, "", &msgs); st != 200 || len(msgs.Messages) != 1 || msgs.Messages[0].Body != secret {
 		t.Fatalf("the guest reads: %d %s %+v", st, c, msgs)
 	}
@@ -228,7 +230,11 @@ func TestOutsideMessageBadInput(t *testing.T) {
 	}
 	// A guest is no member of anything else: staff cannot add one by hand.
 	_, conv := e.guestToken(t, "walk@outside.example")
-	var thread struct{ Members []struct{ UserID string `json:"user_id"` } }
+	var thread struct {
+		Members []struct {
+			UserID string `json:"user_id"`
+		}
+	}
 	if st, _ := e.sendJSON(t, "GET", "/api/v1/conversations/"+conv, staff, "", &thread); st != 200 || len(thread.Members) != 2 {
 		t.Fatalf("thread: %+v", thread)
 	}

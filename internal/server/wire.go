@@ -13,9 +13,9 @@ import (
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
-	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/replies"
 	"github.com/wardhealth/ward/internal/store"
 )
