@@ -37,6 +37,8 @@ const (
 	CodeInvitationExpired Code = "invitation_expired"  // the invitation link expired
 	CodeInvitationUsed    Code = "invitation_used"     // the invitation link was accepted, revoked or replaced by a resend
 	CodeCodeRequired      Code = "email_code_required" // the email one-time code is missing, wrong or expired
+	CodeLinkExpired       Code = "link_expired"        // a one-time link (a secure message to an outside address) expired
+	CodeLinkUsed          Code = "link_used"           // a one-time link was already used
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

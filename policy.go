@@ -34,6 +34,23 @@ type Policy struct {
 	// before its data key (and its patient user's identity key) is
 	// shredded; 0 keeps it forever.
 	PatientRetention Duration `json:"patient_retention"`
+	// OutsideAccess is how long someone outside the org has to read and
+	// answer a secure message (internal/outside): the life of its link and
+	// of the session the link opens. 0 (a policy stored before it existed)
+	// means DefaultOutsideAccess.
+	OutsideAccess Duration `json:"outside_access"`
+}
+
+// DefaultOutsideAccess is how long an outside recipient may read and answer
+// a secure message by default.
+const DefaultOutsideAccess = 72 * time.Hour
+
+// OutsideAccessTime is p's OutsideAccess, or the default when unset.
+func (p Policy) OutsideAccessTime() time.Duration {
+	if p.OutsideAccess == 0 {
+		return DefaultOutsideAccess
+	}
+	return p.OutsideAccess.D()
 }
 
 // MinPatientRetention is the shortest patient_retention other than 0.
@@ -61,6 +78,7 @@ func DefaultPolicy() Policy {
 		RecallWindow:    Duration(10 * time.Minute),
 		AuditRetention:  Duration(6 * 365 * 24 * time.Hour),
 		InvitationTTL:   Duration(DefaultInvitationTTL),
+		OutsideAccess:   Duration(DefaultOutsideAccess),
 	}
 }
 
@@ -73,6 +91,8 @@ func (p Policy) Validate() error {
 		return Errorf(CodeInvalid, "session_lifetime must be at least idle_timeout and at most 30 days")
 	case p.InvitationTTL != 0 && (p.InvitationTTL.D() < time.Hour || p.InvitationTTL.D() > 30*24*time.Hour):
 		return Errorf(CodeInvalid, "invitation_ttl must be between 1 hour and 30 days")
+	case p.OutsideAccess != 0 && (p.OutsideAccess.D() < time.Hour || p.OutsideAccess.D() > 30*24*time.Hour):
+		return Errorf(CodeInvalid, "outside_access must be between 1 hour and 30 days")
 	case p.UrgentRenotify.D() < 10*time.Second:
 		return Errorf(CodeInvalid, "urgent_renotify must be at least 10 seconds")
 	case p.UrgentEscalate.D() < p.UrgentRenotify.D():

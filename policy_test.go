@@ -47,3 +47,27 @@ func TestPolicyPatientRetention(t *testing.T) {
 		t.Errorf("patient_retention 1 day: %v", err)
 	}
 }
+
+// TestPolicyOutsideAccess (issue 22): an outside recipient has 72 hours by
+// default; a policy may set 1 hour to 30 days; 0 (a policy stored before
+// the field existed) means the default.
+func TestPolicyOutsideAccess(t *testing.T) {
+	p := DefaultPolicy()
+	if p.OutsideAccessTime() != 72*time.Hour || p.Validate() != nil {
+		t.Fatalf("default: %v %v", p.OutsideAccessTime(), p.Validate())
+	}
+	p.OutsideAccess = 0
+	if p.OutsideAccessTime() != 72*time.Hour || p.Validate() != nil {
+		t.Errorf("unset: %v %v", p.OutsideAccessTime(), p.Validate())
+	}
+	for _, d := range []time.Duration{time.Minute, 59 * time.Minute, 31 * 24 * time.Hour, -time.Hour} {
+		p.OutsideAccess = Duration(d)
+		if ErrorCode(p.Validate()) != CodeInvalid {
+			t.Errorf("outside_access %v: %v, want invalid_input", d, p.Validate())
+		}
+	}
+	p.OutsideAccess = Duration(2 * time.Hour)
+	if p.OutsideAccessTime() != 2*time.Hour || p.Validate() != nil {
+		t.Errorf("2 hours: %v %v", p.OutsideAccessTime(), p.Validate())
+	}
+}

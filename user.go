@@ -18,10 +18,14 @@ const (
 	RoleClinician  Role = "clinician"
 	RoleStaff      Role = "staff"
 	RolePatient    Role = "patient"
+	// RoleGuest is someone outside the org a staff member wrote to by email
+	// (internal/outside): they read and answer their own threads, for the
+	// time the org's policy allows, and nothing else.
+	RoleGuest Role = "guest"
 )
 
 // Roles lists every role, most privileged first.
-var Roles = []Role{RoleOwner, RoleAdmin, RoleCompliance, RoleClinician, RoleStaff, RolePatient}
+var Roles = []Role{RoleOwner, RoleAdmin, RoleCompliance, RoleClinician, RoleStaff, RolePatient, RoleGuest}
 
 // Valid reports whether r is one of Roles.
 func (r Role) Valid() bool {
@@ -32,6 +36,10 @@ func (r Role) Valid() bool {
 	}
 	return false
 }
+
+// External reports whether r is a role of people outside the workforce
+// (patients and guests): no staff directory, no second factor required.
+func (r Role) External() bool { return r == RolePatient || r == RoleGuest }
 
 // User is one person's account in one org. Emails are unique per org.
 type User struct {
@@ -62,7 +70,7 @@ func (u User) Validate() error {
 		return err
 	}
 	if !u.Role.Valid() {
-		return Errorf(CodeInvalid, "role must be one of owner, admin, compliance, clinician, staff, patient")
+		return Errorf(CodeInvalid, "role must be one of owner, admin, compliance, clinician, staff, patient, guest")
 	}
 	return nil
 }

@@ -180,6 +180,8 @@ func (a *App) checkMembers(ctx context.Context, tx *store.Tx, p *Principal, c *w
 		switch {
 		case u.Disabled:
 			return ward.Errorf(ward.CodeInvalid, "member %s is disabled", id)
+		case u.Role == ward.RoleGuest:
+			return ward.Errorf(ward.CodeInvalid, "member %s is an outside guest: write to them with POST /api/v1/outside-messages", id)
 		case !authz.Allowed(u.Role, authz.MessageRead):
 			return ward.Errorf(ward.CodeInvalid, "member %s has the role %s, which does not take part in conversations", id, u.Role)
 		case p.User.Role == ward.RolePatient && u.Role != ward.RoleClinician && u.Role != ward.RoleStaff:

@@ -51,8 +51,8 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	}
 	m = ward.Message{ID: newID(), ConversationID: convID, SenderID: p.User.ID, ClientID: req.ClientID, Body: req.Body,
 		Priority: req.Priority, BackupUserID: strings.TrimSpace(req.BackupUserID)}
-	if p.User.Role == ward.RolePatient && (m.Priority == ward.Urgent || m.BackupUserID != "") {
-		return ward.Message{}, false, ward.Errorf(ward.CodeForbidden, "patients cannot mark a message urgent or name a backup")
+	if p.User.Role.External() && (m.Priority == ward.Urgent || m.BackupUserID != "") {
+		return ward.Message{}, false, ward.Errorf(ward.CodeForbidden, "patients and guests cannot mark a message urgent or name a backup")
 	}
 	if err := m.Validate(); err != nil {
 		return ward.Message{}, false, err

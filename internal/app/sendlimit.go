@@ -68,7 +68,7 @@ func newSendLimiter(staff, patient SendLimit) *sendLimiter {
 // with the time until the next send may go.
 func (l *sendLimiter) allow(userID string, role ward.Role, now time.Time) error {
 	lim := l.staff
-	if role == ward.RolePatient {
+	if role.External() { // patients and guests
 		lim = l.patient
 	}
 	if lim.Rate < 0 {

@@ -121,7 +121,7 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 // (changeAccess), and the next check reads the session with the new policy.
 func applyPolicy(p *Principal, secondFactor bool) {
 	p.Session.ExpiresAt = policyExpiry(p.Session, p.Policy)
-	if p.Policy.MFARequired && p.User.Role != ward.RolePatient && !secondFactor && !p.Session.MFAPending {
+	if p.Policy.MFARequired && !p.User.Role.External() && !secondFactor && !p.Session.MFAPending {
 		p.Session.MFAPending, p.EnrolByPolicy = true, true
 	}
 }

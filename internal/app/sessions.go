@@ -282,7 +282,7 @@ func (a *App) secondFactor(ctx context.Context, tx *store.Tx, u ward.User, p war
 		factors = append(factors, "webauthn")
 	}
 	if len(factors) == 0 {
-		return p.MFARequired && u.Role != ward.RolePatient, "", nil
+		return p.MFARequired && !u.Role.External(), "", nil
 	}
 	switch {
 	case req.WebAuthn != nil:

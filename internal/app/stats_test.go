@@ -76,7 +76,7 @@ func TestStats(t *testing.T) {
 	if s.ActiveDevices != 3 || s.DevicesByStatus[ward.DeviceActive] != 3 || s.DevicesByStatus[ward.DeviceWiped] != 0 || len(s.DevicesByStatus) != 4 {
 		t.Errorf("devices: active %d, by status %v", s.ActiveDevices, s.DevicesByStatus)
 	}
-	wantRoles := map[ward.Role]int64{ward.RoleOwner: 1, ward.RoleAdmin: 1, ward.RoleCompliance: 1, ward.RoleClinician: 2, ward.RoleStaff: 0, ward.RolePatient: 0}
+	wantRoles := map[ward.Role]int64{ward.RoleOwner: 1, ward.RoleAdmin: 1, ward.RoleCompliance: 1, ward.RoleClinician: 2, ward.RoleStaff: 0, ward.RolePatient: 0, ward.RoleGuest: 0}
 	if fmt.Sprint(s.UsersByRole) != fmt.Sprint(wantRoles) {
 		t.Errorf("users by role %v, want %v", s.UsersByRole, wantRoles)
 	}

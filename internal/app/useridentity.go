@@ -35,9 +35,17 @@ import (
 // emailIndexPrefix starts the email column of a sealed identity.
 const emailIndexPrefix = "bi1:"
 
+// guestIndexPrefix starts the email column of a guest's sealed identity
+// (internal/outside): a blind index of its own domain, so that a guest
+// never signs in by email and never holds an address against a staff or
+// patient account made later for it.
+const guestIndexPrefix = "bg1:"
+
 // isSealedEmail reports whether a users row's email column is a blind
 // index, that is whether the identity is sealed.
-func isSealedEmail(email string) bool { return strings.HasPrefix(email, emailIndexPrefix) }
+func isSealedEmail(email string) bool {
+	return strings.HasPrefix(email, emailIndexPrefix) || strings.HasPrefix(email, guestIndexPrefix)
+}
 
 // identityRef is where a user's name or email is sealed: the user's scope,
 // as their TOTP secret (totpRef).
@@ -56,12 +64,23 @@ func (a *App) emailIndex(email string) string {
 	return emailIndexPrefix + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// guestIndex is the blind index of a guest's normalised email.
+func (a *App) guestIndex(email string) string {
+	if a.indexKey == nil {
+		return guestIndexPrefix + email
+	}
+	m := hmac.New(sha256.New, a.indexKey)
+	m.Write([]byte("guest\x00"))
+	m.Write([]byte(email))
+	return guestIndexPrefix + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
 // storedIdentity is how u's name and email are to be stored: as they are
-// for staff, sealed with the email's blind index for a patient. Sealing
+// for staff, sealed with the email's blind index for a patient or a guest. Sealing
 // may create the user's data key in a transaction of its own, so call it
 // before, never inside, a write transaction.
 func (a *App) storedIdentity(ctx context.Context, u ward.User) (store.StoredIdentity, error) {
-	if u.Role != ward.RolePatient || a.keys == nil {
+	if !u.Role.External() || a.keys == nil {
 		return store.StoredIdentity{Email: u.Email, Name: u.Name}, nil
 	}
 	name, err := a.keys.Seal(ctx, identityRef(u, "name"), []byte(u.Name))
@@ -72,7 +91,11 @@ func (a *App) storedIdentity(ctx context.Context, u ward.User) (store.StoredIden
 	if err != nil {
 		return store.StoredIdentity{}, err
 	}
-	return store.StoredIdentity{Email: a.emailIndex(u.Email), Name: "", EmailSealed: email, NameSealed: name}, nil
+	index := a.emailIndex(u.Email)
+	if u.Role == ward.RoleGuest {
+		index = a.guestIndex(u.Email)
+	}
+	return store.StoredIdentity{Email: index, Name: "", EmailSealed: email, NameSealed: name}, nil
 }
 
 // stored returns u with its name and email as s stores them.

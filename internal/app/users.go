@@ -55,7 +55,7 @@ func (a *App) Directory(ctx context.Context, p *Principal) ([]ward.User, error) 
 	if staffOnly {
 		kept := users[:0]
 		for _, u := range users {
-			if u.Role != ward.RolePatient {
+			if !u.Role.External() {
 				kept = append(kept, u)
 			}
 		}
@@ -91,6 +91,9 @@ func (a *App) CreateUser(ctx context.Context, p *Principal, nu NewUser) (ward.Us
 // addUser validates, hashes and stores a user, with its audit event.
 func (a *App) addUser(ctx context.Context, orgID string, by audit.Actor, nu NewUser) (ward.User, error) {
 	u := ward.User{ID: newID(), OrgID: orgID, Email: ward.NormalizeEmail(nu.Email), Name: strings.TrimSpace(nu.Name), Role: nu.Role}
+	if u.Role == ward.RoleGuest {
+		return ward.User{}, errGuestRole()
+	}
 	if err := u.Validate(); err != nil {
 		return ward.User{}, err
 	}
@@ -170,6 +173,9 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 	}
 	if ch.Role != nil {
 		target.Role = *ch.Role
+	}
+	if (before.Role == ward.RoleGuest || target.Role == ward.RoleGuest) && target.Role != before.Role {
+		return ward.User{}, errGuestRole()
 	}
 	identityChanged := target.Name != before.Name || target.Role != before.Role
 	ident := store.StoredIdentity{Email: beforeRow.Email, Name: beforeRow.Name} // as stored, when unchanged

@@ -261,7 +261,7 @@ func (a *App) DeletePasskey(ctx context.Context, p *Principal, id string) error 
 		if err != nil {
 			return err
 		}
-		if len(creds) == 1 && !m.TOTPConfirmed && pol.MFARequired && p.User.Role != ward.RolePatient {
+		if len(creds) == 1 && !m.TOTPConfirmed && pol.MFARequired && !p.User.Role.External() {
 			if string(creds[0].ID) == string(raw) {
 				return ward.Errorf(ward.CodeConflict, "this is your only second factor and your org requires one; enrol another first")
 			}

@@ -90,6 +90,9 @@ const (
 	PatientMerged        Action = "patient.merged"              // a duplicate record is merged into another (reversible); reason names the survivor's id
 	PatientUnmerged      Action = "patient.unmerged"            // a merge is reversed
 	PatientShredded      Action = "patient.shredded"            // retention shredded a deactivated record's data key (and its patient user's identity key)
+	OutsideSent          Action = "outside.sent"                // staff sent a secure message to an outside address: a link mailed (resource the link; reason names the conversation and message)
+	OutsideCodeSent      Action = "outside.code_sent"           // the one-time code of a secure message's link was mailed to the guest's address
+	OutsideOpened        Action = "outside.opened"              // the guest proved the address: the link is used and a session opened
 )
 
 // Administration, keys and the audit trail itself.
@@ -115,6 +118,7 @@ func Actions() []Action {
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
+		OutsideSent, OutsideCodeSent, OutsideOpened,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -132,6 +136,7 @@ func (a Action) Valid() bool {
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
+		OutsideSent, OutsideCodeSent, OutsideOpened,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}

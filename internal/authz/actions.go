@@ -26,6 +26,7 @@ const (
 	UserDisable   Action = "user.disable"   // disable or re-enable an account
 	UserMFAReset  Action = "user.mfa.reset" // clear someone's second factors (lost phone)
 	PatientInvite Action = "patient.invite" // invite a patient to the portal by link
+	OutsideSend   Action = "outside.send"   // write to an email address with no account (a guest), list what one sent
 	// Patient records are PHI: those who care for patients create, read and
 	// edit them; admins, who never read PHI, may deactivate one by id.
 	PatientCreate     Action = "patient.create"      // register a patient record

@@ -15,62 +15,63 @@ import (
 // per role (y = allowed, . = denied). A change to the table that is not also
 // made here fails TestGolden, and the other way round.
 const golden = `
-action               owner admin compliance clinician staff patient
-session.create       y     y     y          y         y     y
-session.delete       y     y     y          y         y     y
-session.list         y     y     y          y         y     y
-session.revoke       y     y     .          .         .     .
-account.read         y     y     y          y         y     y
-account.update       y     y     y          y         y     y
-mfa.enroll           y     y     y          y         y     y
-user.list            y     y     y          y         y     .
-user.read            y     y     y          y         y     .
-user.create          y     y     .          .         .     .
-user.update          y     y     .          .         .     .
-user.disable         y     y     .          .         .     .
-user.mfa.reset       y     y     .          .         .     .
-patient.invite       y     y     .          y         y     .
-patient.create       .     .     .          y         y     .
-patient.read         .     .     .          y         y     .
-patient.update       .     .     .          y         y     .
-patient.deactivate   y     y     .          y         y     .
-team.list            y     y     y          y         y     .
-team.manage          y     y     .          .         .     .
-team.assign_patient  y     y     .          y         y     .
-reply.use            y     y     .          y         y     .
-team.hours           y     y     .          y         y     .
-inbox.write          .     .     .          .         .     y
-inbox.read           .     .     .          y         y     .
-inbox.manage         .     .     .          y         y     .
-device.list.own      y     y     y          y         y     y
-device.list          y     y     .          .         .     .
-device.approve       y     y     .          .         .     .
-device.lock          y     y     .          .         .     .
-device.unlock        y     y     .          .         .     .
-device.wipe          y     y     .          .         .     .
-org.read             y     y     y          y         y     y
-org.update           y     .     .          .         .     .
-policy.read          y     y     y          .         .     .
-policy.update        y     y     .          .         .     .
-stats.read           y     y     y          .         .     .
-conversation.create  .     .     .          y         y     y
-conversation.list    .     .     .          y         y     y
-conversation.read    .     .     .          y         y     y
-conversation.update  .     .     .          y         y     .
-message.send         .     .     .          y         y     y
-message.read         .     .     .          y         y     y
-message.recall       .     .     .          y         y     .
-receipt.write        .     .     .          y         y     y
-attachment.upload    .     .     .          y         y     y
-attachment.download  .     .     .          y         y     y
-audit.read           .     .     y          .         .     .
-audit.export         .     .     y          .         .     .
-compliance.review    .     .     y          .         .     .
-compliance.export    .     .     y          .         .     .
-disclosure.report    .     .     y          .         .     .
-incident.manage      .     .     y          .         .     .
-baa.manage           y     .     y          .         .     .
-breakglass.open      .     .     .          y         .     .
+action               owner admin compliance clinician staff patient guest
+session.create       y     y     y          y         y     y     .
+session.delete       y     y     y          y         y     y     y
+session.list         y     y     y          y         y     y     y
+session.revoke       y     y     .          .         .     .     .
+account.read         y     y     y          y         y     y     y
+account.update       y     y     y          y         y     y     .
+mfa.enroll           y     y     y          y         y     y     .
+user.list            y     y     y          y         y     .     .
+user.read            y     y     y          y         y     .     .
+user.create          y     y     .          .         .     .     .
+user.update          y     y     .          .         .     .     .
+user.disable         y     y     .          .         .     .     .
+user.mfa.reset       y     y     .          .         .     .     .
+patient.invite       y     y     .          y         y     .     .
+outside.send         .     .     .          y         y     .     .
+patient.create       .     .     .          y         y     .     .
+patient.read         .     .     .          y         y     .     .
+patient.update       .     .     .          y         y     .     .
+patient.deactivate   y     y     .          y         y     .     .
+team.list            y     y     y          y         y     .     .
+team.manage          y     y     .          .         .     .     .
+team.assign_patient  y     y     .          y         y     .     .
+reply.use            y     y     .          y         y     .     .
+team.hours           y     y     .          y         y     .     .
+inbox.write          .     .     .          .         .     y     .
+inbox.read           .     .     .          y         y     .     .
+inbox.manage         .     .     .          y         y     .     .
+device.list.own      y     y     y          y         y     y     .
+device.list          y     y     .          .         .     .     .
+device.approve       y     y     .          .         .     .     .
+device.lock          y     y     .          .         .     .     .
+device.unlock        y     y     .          .         .     .     .
+device.wipe          y     y     .          .         .     .     .
+org.read             y     y     y          y         y     y     .
+org.update           y     .     .          .         .     .     .
+policy.read          y     y     y          .         .     .     .
+policy.update        y     y     .          .         .     .     .
+stats.read           y     y     y          .         .     .     .
+conversation.create  .     .     .          y         y     y     .
+conversation.list    .     .     .          y         y     y     y
+conversation.read    .     .     .          y         y     y     y
+conversation.update  .     .     .          y         y     .     .
+message.send         .     .     .          y         y     y     y
+message.read         .     .     .          y         y     y     y
+message.recall       .     .     .          y         y     .     .
+receipt.write        .     .     .          y         y     y     y
+attachment.upload    .     .     .          y         y     y     .
+attachment.download  .     .     .          y         y     y     y
+audit.read           .     .     y          .         .     .     .
+audit.export         .     .     y          .         .     .     .
+compliance.review    .     .     y          .         .     .     .
+compliance.export    .     .     y          .         .     .     .
+disclosure.report    .     .     y          .         .     .     .
+incident.manage      .     .     y          .         .     .     .
+baa.manage           y     .     y          .         .     .     .
+breakglass.open      .     .     .          y         .     .     .
 `
 
 type cell struct {
@@ -188,8 +189,10 @@ func TestKeyRules(t *testing.T) {
 	}
 	for _, a := range []authz.Action{authz.UserList, authz.UserRead, authz.TeamList, authz.DeviceList,
 		authz.AuditRead, authz.PolicyRead, authz.UserCreate} {
-		if authz.Allowed(ward.RolePatient, a) {
-			t.Errorf("patient may %s", a)
+		for _, r := range []ward.Role{ward.RolePatient, ward.RoleGuest} {
+			if authz.Allowed(r, a) {
+				t.Errorf("%s may %s", r, a)
+			}
 		}
 	}
 	for _, a := range []authz.Action{authz.UserCreate, authz.UserDisable, authz.DeviceLock, authz.DeviceWipe,

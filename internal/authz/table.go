@@ -10,6 +10,7 @@ const (
 	clinician  = ward.RoleClinician
 	staff      = ward.RoleStaff
 	patient    = ward.RolePatient
+	guest      = ward.RoleGuest
 )
 
 type rule struct {
@@ -26,12 +27,17 @@ func rules() []rule {
 	managers := []ward.Role{owner, admin}
 	carers := []ward.Role{clinician, staff}
 	messaging := []ward.Role{clinician, staff, patient} // never owner, admin or compliance
+	// A guest (internal/outside) reads and answers the threads they were
+	// written to, in the session their one-time link opened, and nothing
+	// else: no directory, no conversation of their own making, no uploads,
+	// no password, second factor or devices.
+	withGuests := func(rs []ward.Role) []ward.Role { return append(append([]ward.Role(nil), rs...), guest) }
 	return []rule{
 		{SessionCreate, everyone},
-		{SessionDelete, everyone},
-		{SessionList, everyone},
+		{SessionDelete, withGuests(everyone)},
+		{SessionList, withGuests(everyone)},
 		{SessionRevoke, managers},
-		{AccountRead, everyone},
+		{AccountRead, withGuests(everyone)},
 		{AccountUpdate, everyone},
 		{MFAEnroll, everyone},
 
@@ -42,6 +48,8 @@ func rules() []rule {
 		{UserDisable, managers},
 		{UserMFAReset, managers},
 		{PatientInvite, []ward.Role{owner, admin, clinician, staff}},
+		// Secure messages to outside addresses: those who message (internal/outside).
+		{OutsideSend, carers},
 		{PatientCreate, carers},
 		{PatientRead, carers},
 		{PatientUpdate, carers},
@@ -74,15 +82,15 @@ func rules() []rule {
 		{StatsRead, []ward.Role{owner, admin, compliance}},
 
 		{ConversationCreate, messaging},
-		{ConversationList, messaging},
-		{ConversationRead, messaging},
+		{ConversationList, withGuests(messaging)},
+		{ConversationRead, withGuests(messaging)},
 		{ConversationUpdate, carers},
-		{MessageSend, messaging},
-		{MessageRead, messaging},
+		{MessageSend, withGuests(messaging)},
+		{MessageRead, withGuests(messaging)},
 		{MessageRecall, carers},
-		{ReceiptWrite, messaging},
+		{ReceiptWrite, withGuests(messaging)},
 		{AttachmentUpload, messaging},
-		{AttachmentDownload, messaging},
+		{AttachmentDownload, withGuests(messaging)},
 
 		{AuditRead, []ward.Role{compliance}},
 		{AuditExport, []ward.Role{compliance}},

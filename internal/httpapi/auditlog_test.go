@@ -184,6 +184,7 @@ func TestAuditExportAPI(t *testing.T) {
 func TestStatsAPI(t *testing.T) {
 	e := newEnv(t)
 	admin := e.token(t, e.email[ward.RoleAdmin], e.pw[ward.RoleAdmin])
+	e.guestToken(t, e.email[ward.RoleGuest]) // one user of every role
 	resp, body := e.get(t, "/api/v1/stats?days=3", admin)
 	var s struct {
 		Days               int                        `json:"days"`

@@ -549,6 +549,29 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "unknown token", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ctype: j, body: `{"password":"a long enough passphrase 42","device":{"id":"dev-00001","name":"phone"}}`, status: 404, code: ward.CodeNotFound},
 			{name: "no password", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ctype: j, body: `{"device":{"id":"dev-00001","name":"phone"}}`, status: 400, code: ward.CodeInvalid},
 		}),
+		"POST /api/v1/outside-messages": cat(jsonCases(nurse, "", `{"email":5}`), []badCase{
+			{name: "not an address", token: nurse, ctype: j, body: `{"email":"no address","body":"hi"}`, status: 400, code: ward.CodeInvalid},
+			{name: "no body", token: nurse, ctype: j, body: `{"email":"out@side.example","body":""}`, status: 400, code: ward.CodeInvalid},
+			{name: "no address", token: nurse, ctype: j, body: `{"body":"hi"}`, status: 400, code: ward.CodeInvalid},
+			{name: "attachments without a thread", token: nurse, ctype: j, body: `{"email":"out@side.example","body":"hi","attachment_ids":["x"]}`, status: 400, code: ward.CodeInvalid},
+			{name: "a staff address", token: nurse, ctype: j, body: `{"email":"` + e.email[ward.RoleStaff] + `","body":"hi"}`, status: 409, code: ward.CodeAccountExists},
+			{name: "not an outside thread", token: nurse, ctype: j, body: `{"conversation_id":"` + conv.ID + `","body":"hi"}`, status: 404, code: ward.CodeNotFound},
+			{name: "another org's conversation", token: nurse, ctype: j, body: `{"conversation_id":"` + convB.ID + `","body":"hi"}`, status: 404, code: ward.CodeNotFound},
+		}),
+		"GET /api/v1/outside-messages": {
+			{name: "not an outside thread", path: "/api/v1/outside-messages?conversation_id=" + conv.ID, token: nurse, status: 404, code: ward.CodeNotFound},
+		},
+		"GET /api/v1/outside/{token}": {
+			{name: "unknown token", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", status: 404, code: ward.CodeNotFound},
+			{name: "huge token", id: strings.Repeat("A", 4000), status: 404, code: ward.CodeNotFound},
+		},
+		"POST /api/v1/outside/{token}/email-code": {
+			{name: "unknown token", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", status: 404, code: ward.CodeNotFound},
+		},
+		"POST /api/v1/outside/{token}/open": cat(jsonCases("", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", `{"email_code":5}`), []badCase{
+			{name: "unknown token", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ctype: j, body: `{"email_code":"123456","device":{"id":"dev-00001","name":"phone"}}`, status: 404, code: ward.CodeNotFound},
+			{name: "no device", id: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", ctype: j, body: `{"email_code":"123456"}`, status: 400, code: ward.CodeInvalid},
+		}),
 		"GET /api/v1/conversations":      garbage,
 		"GET /api/v1/conversations/{id}": idCases(nurse, convB.ID),
 		"POST /api/v1/conversations/{id}/messages": cat(jsonCases(nurse, conv.ID, `{"client_id":7,"body":"x"}`),

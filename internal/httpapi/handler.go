@@ -18,6 +18,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/buildinfo"
+	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
@@ -30,6 +31,9 @@ type Config struct {
 	Patients *patients.Service
 	// Replies serves saved replies and team hours; nil: their routes answer 503.
 	Replies *replies.Service
+	// Outside serves secure messages to outside addresses; nil: their
+	// routes answer 503.
+	Outside *outside.Service
 	Logger  *slog.Logger
 	Hub     *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
@@ -51,6 +55,7 @@ type Handler struct {
 	app         *app.App
 	patients    *patients.Service
 	replies     *replies.Service
+	outside     *outside.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -77,7 +82,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, outside: cfg.Outside, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -144,6 +149,7 @@ func (h *Handler) routes() {
 	h.patientRoutes()
 	h.replyRoutes()
 	h.invitationRoutes()
+	h.outsideRoutes()
 	h.complianceRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()

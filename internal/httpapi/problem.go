@@ -36,6 +36,8 @@ var statusOf = map[ward.Code]int{
 	ward.CodeInvitationExpired: http.StatusGone,
 	ward.CodeInvitationUsed:    http.StatusGone,
 	ward.CodeCodeRequired:      http.StatusUnauthorized,
+	ward.CodeLinkExpired:       http.StatusGone,
+	ward.CodeLinkUsed:          http.StatusGone,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

@@ -18,6 +18,8 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/httpapi"
+	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
+	"github.com/wardhealth/ward/internal/outside"
 )
 
 // publicRoutes are the routes that need no session. A new public route must
@@ -27,6 +29,8 @@ var publicRoutes = []string{
 	"POST /api/v1/sessions/webauthn/challenge",
 	// An invitation's link: its token is the proof (internal/app/invitations.go).
 	"GET /api/v1/invitations/{token}", "POST /api/v1/invitations/{token}/email-code", "POST /api/v1/invitations/{token}/accept",
+	// A secure message's link: its token and the mailed code are the proof (internal/outside).
+	"GET /api/v1/outside/{token}", "POST /api/v1/outside/{token}/email-code", "POST /api/v1/outside/{token}/open",
 }
 
 // env is a running API with users of every role in one org and an owner in
@@ -40,16 +44,26 @@ type env struct {
 	other   ward.User
 	otherPW string
 	device  int
+	// outside serves secure messages to outside addresses, mailing
+	// through inbox, a real SMTP server in the test (outside_test.go).
+	outside *outside.Service
+	inbox   *mailtest.Inbox
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	f := apptest.New(t, false)
-	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies})
-	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}}
+	in, m := startInbox(t)
+	out := outside.New(outside.Config{Store: f.Store, Messaging: f.App, Mailer: m, Now: f.Clock.Now})
+	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Outside: out})
+	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW
 	for _, r := range ward.Roles[1:] {
+		if r == ward.RoleGuest { // made by a secure message, never by hand (roleToken)
+			e.email[r] = "guest@outside.example"
+			continue
+		}
 		u, pw := f.AddUser(t, r, string(r)+"@stmary.example", "A "+string(r))
 		e.email[r], e.pw[r] = u.Email, pw
 	}
@@ -171,7 +185,7 @@ func TestRouteRoleTable(t *testing.T) {
 				t.Errorf("anonymous: %d, want 401", status)
 			}
 			for _, role := range ward.Roles {
-				tok := e.token(t, e.email[role], e.pw[role])
+				tok := e.roleToken(t, role)
 				userID := e.userOf(t, tok)
 				before := len(eventsOf(t, e.f, audit.AccessDenied, userID))
 				status, code := e.call(t, method, path, tok)

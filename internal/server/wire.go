@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
@@ -33,6 +34,7 @@ type Env struct {
 	App         *app.App
 	Patients    *patients.Service // patient records (internal/patients)
 	Replies     *replies.Service  // saved replies and team hours (internal/replies)
+	Outside     *outside.Service  // secure messages to outside addresses (internal/outside)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -140,6 +142,11 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	ocfg := outside.Config{Store: e.Store, Messaging: e.App, Now: cfg.Now}
+	if acfg.Mailer != nil {
+		ocfg.Mailer = acfg.Mailer
+	}
+	e.Outside = outside.New(ocfg)
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).
 	n, err := e.App.SealPatientIdentities(ctx)

@@ -41,3 +41,37 @@ func (m EmailCode) render() (string, string, error) {
 		m.Expires.UTC().Format("Monday 2 January 2006, 15:04 UTC")})
 	return m.Clinic + ": your code", b.String(), err
 }
+
+// AccessCode carries the one-time code that proves someone outside the org
+// reads the address a secure message was sent to: the clinic, six digits
+// and an expiry, nothing else.
+type AccessCode struct {
+	Clinic  string
+	Code    string // six digits
+	Expires time.Time
+}
+
+var accessCodeTmpl = template.Must(template.New("access").Parse(
+	`Your code to read your secure message from {{.Clinic}} in ward:
+
+{{.Code}}
+
+It expires on {{.Expires}}. Do not share it with anyone.
+If you did not ask for it, ignore this email.
+`))
+
+func (m AccessCode) render() (string, string, error) {
+	if err := checkClinic(m.Clinic); err != nil {
+		return "", "", err
+	}
+	if len(m.Code) != 6 || strings.Trim(m.Code, "0123456789") != "" {
+		return "", "", ward.Errorf(ward.CodeInvalid, "the code must be six digits")
+	}
+	if m.Expires.IsZero() {
+		return "", "", ward.Errorf(ward.CodeInvalid, "the message needs an expiry")
+	}
+	var b strings.Builder
+	err := accessCodeTmpl.Execute(&b, struct{ Clinic, Code, Expires string }{m.Clinic, m.Code,
+		m.Expires.UTC().Format("Monday 2 January 2006, 15:04 UTC")})
+	return m.Clinic + ": your code", b.String(), err
+}
