@@ -6,7 +6,7 @@ import (
 )
 
 // OutsideLink is one secure message sent to a guest and the one-time link
-// mailed for it (migration 0028). No PHI: ids, hashes and times.
+// mailed for it (migration 0026). No PHI: ids, hashes and times.
 type OutsideLink struct {
 	ID, OrgID, ConversationID string
 	MessageID                 string
