@@ -22,6 +22,7 @@ import (
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/store"
+	"modernc.org/sqlite"
 )
 
 // BenchmarkLookupByMRN looks a record up by MRN in an org of
@@ -43,7 +44,8 @@ import (
 // and its key file are kept in WARD_BENCH_CACHE (default the repository's
 // .cache/bench-patients), in a folder named by the schema version and the
 // count, and used again by later runs (which add their own patient.read
-// events to it); a new migration seeds afresh.
+// events to it); a new migration seeds afresh. WARD_BENCH_SYNC=fsync
+// makes SQLite commit with fsync instead of the store's fdatasync.
 //
 //	go test -run '^$' -bench LookupByMRN -benchtime 5000x ./internal/patients
 func BenchmarkLookupByMRN(b *testing.B) {
@@ -148,6 +150,10 @@ func seededPatients(b *testing.B, total int) patientsEnv {
 	}
 	st, kr, rec := openBenchStore(b, dir)
 	b.Cleanup(func() { rec.Close(); st.Close() })
+	if os.Getenv("WARD_BENCH_SYNC") == "fsync" { // the store's fdatasync off, to compare
+		sqlite.Fdatasync(false)
+		b.Logf("SQLite commits with fsync")
+	}
 	svc, err := patients.New(patients.Config{Store: st, Keyring: kr, Audit: rec})
 	if err != nil {
 		b.Fatal(err)
