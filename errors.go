@@ -37,6 +37,7 @@ const (
 	CodeInvitationExpired Code = "invitation_expired"  // the invitation link expired
 	CodeInvitationUsed    Code = "invitation_used"     // the invitation link was accepted, revoked or replaced by a resend
 	CodeCodeRequired      Code = "email_code_required" // the email one-time code is missing, wrong or expired
+	CodeMergeAccounts     Code = "merge_two_accounts"  // both patient records of a merge have a patient account
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

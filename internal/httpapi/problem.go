@@ -36,6 +36,7 @@ var statusOf = map[ward.Code]int{
 	ward.CodeInvitationExpired: http.StatusGone,
 	ward.CodeInvitationUsed:    http.StatusGone,
 	ward.CodeCodeRequired:      http.StatusUnauthorized,
+	ward.CodeMergeAccounts:     http.StatusConflict,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.
