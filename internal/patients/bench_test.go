@@ -22,7 +22,6 @@ import (
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/store"
-	"modernc.org/sqlite"
 )
 
 // BenchmarkLookupByMRN looks a record up by MRN in an org of
@@ -44,8 +43,7 @@ import (
 // and its key file are kept in WARD_BENCH_CACHE (default the repository's
 // .cache/bench-patients), in a folder named by the schema version and the
 // count, and used again by later runs (which add their own patient.read
-// events to it); a new migration seeds afresh. WARD_BENCH_SYNC=fsync
-// makes SQLite commit with fsync instead of the store's fdatasync.
+// events to it); a new migration seeds afresh.
 //
 //	go test -run '^$' -bench LookupByMRN -benchtime 5000x ./internal/patients
 func BenchmarkLookupByMRN(b *testing.B) {
@@ -150,10 +148,6 @@ func seededPatients(b *testing.B, total int) patientsEnv {
 	}
 	st, kr, rec := openBenchStore(b, dir)
 	b.Cleanup(func() { rec.Close(); st.Close() })
-	if os.Getenv("WARD_BENCH_SYNC") == "fsync" { // the store's fdatasync off, to compare
-		sqlite.Fdatasync(false)
-		b.Logf("SQLite commits with fsync")
-	}
 	svc, err := patients.New(patients.Config{Store: st, Keyring: kr, Audit: rec})
 	if err != nil {
 		b.Fatal(err)

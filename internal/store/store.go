@@ -15,7 +15,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
-	msqlite "modernc.org/sqlite"       // driver "sqlite"
+	_ "modernc.org/sqlite"             // driver "sqlite"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/store/pagecache"
@@ -129,7 +129,6 @@ func (s *Store) openSQLite(path string) error {
 	// this process have come first, SQLite keeps its default cache, which
 	// is only slower (pagecache's doc).
 	pagecache.Install()
-	syncData()
 	if err := walvfs.Register(); err != nil {
 		return err
 	}
@@ -457,16 +456,3 @@ func collect[T any](ctx context.Context, tx *Tx, scan func(scanner) (T, error), 
 	}
 	return out, tx.d.wrap(rows.Err())
 }
-
-// syncData makes SQLite commit with fdatasync(2) instead of fsync(2), where
-// the platform has it (Linux, the BSDs). A commit is as durable: fdatasync
-// writes the file's data and the metadata needed to read it back (its size
-// included), and skips only its timestamps, whose update through the file
-// system's journal is often what an fsync waits for. SQLite's own builds
-// use fdatasync on Linux; the transpiled library keeps fsync unless told.
-// A lone commit (a look-up's durable audit event, say) waits for its sync
-// alone: on the standard test machine an overwrite of a 4 KiB block synced
-// takes about 120 µs with fdatasync and 340 µs with fsync (docs/BENCHMARKS.md,
-// session of the patient look-up at 1,000,000 records). It is process-wide
-// and idempotent; where it is unavailable SQLite keeps fsync.
-func syncData() { msqlite.Fdatasync(true) }
