@@ -69,7 +69,8 @@ CRASH_CYCLES ?= 50
 crashtest:
 	CRASH_CYCLES=$(CRASH_CYCLES) $(GO) test -count=1 -v -timeout 60m -run '^TestCrashKill9$$' ./internal/crashtest/
 
-## bench: the benchmarks behind docs/BENCHMARKS.md (a few minutes; results also in .cache/bench.txt),
+## bench: the benchmarks behind docs/BENCHMARKS.md (a few minutes; results also in .cache/bench.txt; the
+## patient look-up seeds 1,000,000 records once per schema version, about 2.5 minutes, into .cache/bench-patients),
 ## then ward bench with its defaults (figures in .cache/bench.json; BENCH_FLAGS adds flags), sequentially,
 ## one-to-one only with one socket per user (.cache/bench-direct.json), and the same at 5,000/s with every
 ## delivery marked over the socket (.cache/bench-receipts.json)
@@ -84,7 +85,8 @@ bench: build
 	$(GO) test -run '^$$' -bench 'Hash$$' -benchtime 20x ./internal/auth/ && \
 	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ && \
 	$(GO) test -run '^$$' -bench 'SendMessage$$|SendMessageParallel' -benchtime 3s ./internal/app/ && \
-	$(GO) test -run '^$$' -bench 'SendMessageManyConversations' -benchtime 40000x ./internal/app/ ; \
+	$(GO) test -run '^$$' -bench 'SendMessageManyConversations' -benchtime 40000x ./internal/app/ && \
+	WARD_BENCH_CACHE=$(CURDIR)/.cache/bench-patients $(GO) test -run '^$$' -bench 'LookupByMRN' -benchtime 5000x -timeout 30m ./internal/patients/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
 	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json
 	./$(BIN) bench --sequential --users 20 --sockets 20 --duration 10s --json .cache/bench-sequential.json

@@ -39,6 +39,7 @@ const (
 	CodeCodeRequired      Code = "email_code_required" // the email one-time code is missing, wrong or expired
 	CodeLinkExpired       Code = "link_expired"        // a one-time link (a secure message to an outside address) expired
 	CodeLinkUsed          Code = "link_used"           // a one-time link was already used
+	CodeMergeAccounts     Code = "merge_two_accounts"  // both patient records of a merge have a patient account
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

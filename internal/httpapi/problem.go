@@ -38,6 +38,7 @@ var statusOf = map[ward.Code]int{
 	ward.CodeCodeRequired:      http.StatusUnauthorized,
 	ward.CodeLinkExpired:       http.StatusGone,
 	ward.CodeLinkUsed:          http.StatusGone,
+	ward.CodeMergeAccounts:     http.StatusConflict,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

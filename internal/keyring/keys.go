@@ -246,3 +246,72 @@ func (k *Keyring) openKey(ctx context.Context, id keyID, org, scope string) (*de
 	}
 	return e, nil
 }
+
+// PrepareMany is Prepare for many scopes of an org at once: the data keys
+// the scopes lack are made in one transaction (one commit instead of one
+// per key), for a bulk import of records each with a scope of its own. A
+// scope that has a key keeps it. The keys made are cached once committed,
+// as far as the cache holds them.
+func (k *Keyring) PrepareMany(ctx context.Context, org string, scopes []string) error {
+	if org == "" {
+		return ward.Errorf(ward.CodeInvalid, "keyring: a scope needs an org and a name")
+	}
+	kekRow, kek, err := k.currentKEK(ctx, org)
+	if err != nil {
+		return err
+	}
+	type made struct {
+		id    keyID
+		scope string
+		raw   []byte
+		row   store.DEKRow
+	}
+	keys := make([]made, 0, len(scopes))
+	defer func() {
+		for _, m := range keys {
+			clear(m.raw)
+		}
+	}()
+	for _, scope := range scopes {
+		if scope == "" {
+			return ward.Errorf(ward.CodeInvalid, "keyring: a scope needs an org and a name")
+		}
+		if k.deks.getScope(org, scope) != nil {
+			continue
+		}
+		m := made{scope: scope}
+		if _, err := rand.Read(m.id[:]); err != nil {
+			return fmt.Errorf("keyring: random key id: %w", err)
+		}
+		if m.raw, err = randomKey(dataKeySize); err != nil {
+			return err
+		}
+		wrapped, err := wrapKey(kek, m.raw, dekAD(org, scope, m.id.String()))
+		if err != nil {
+			return err
+		}
+		m.row = store.DEKRow{ID: m.id.String(), OrgID: org, Scope: scope, KEKVersion: kekRow.Version, Wrapped: wrapped}
+		keys = append(keys, m)
+	}
+	won := make([]bool, len(keys))
+	err = k.st.Write(ctx, func(tx *store.Tx) error {
+		for i := range keys {
+			var err error
+			if won[i], err = tx.InsertDEK(ctx, &keys[i].row); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store data keys: %w", err)
+	}
+	for i, m := range keys {
+		if won[i] { // a scope that had a key already keeps it; Seal finds it
+			if _, err := k.cacheDEK(m.id, org, m.scope, m.raw); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

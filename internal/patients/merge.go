@@ -12,11 +12,18 @@ import (
 
 // Merge marks the record id as a duplicate merged into the record into
 // (patient.merged, reason the survivor's id): conversations about the
-// duplicate then list under the survivor too. Nothing of either record
-// is changed or lost, so Unmerge reverses it. Both must be active records
-// of the org, not erased; the duplicate not merged already and with no
-// record merged into it, the survivor not merged itself (no chains).
-// Merging is an edit of the records (authz.PatientUpdate); it reads no PHI.
+// duplicate then list under the survivor too. The duplicate's care team
+// assignments move to the survivor (team.patient_unassigned and
+// team.patient_assigned, reason "merge"), and so does its patient user
+// account, if it has one; its pending invitations are revoked
+// (invitation.revoked, reason "merge"). If both records have an account the
+// merge is refused (CodeMergeAccounts): a person has one account. The
+// fields of either record are not changed, and what moved is kept, so
+// Unmerge reverses it (a revoked invitation stays revoked: staff send a new
+// one). Both must be active records of the org, not erased; the duplicate
+// not merged already and with no record merged into it, the survivor not
+// merged itself (no chains). Merging is an edit of the records
+// (authz.PatientUpdate); it reads no PHI.
 func (s *Service) Merge(ctx context.Context, p *access.Principal, id, into string) (Record, error) {
 	if err := p.Can(authz.PatientUpdate); err != nil {
 		return Record{}, err
@@ -60,15 +67,39 @@ func (s *Service) Merge(ctx context.Context, p *access.Principal, id, into strin
 			}
 			return err
 		}
+		if dup.UserID != "" && surv.UserID != "" {
+			return ward.Errorf(ward.CodeMergeAccounts, "both records have a patient account; a person has one")
+		}
 		if err := tx.SetPatientMergedInto(ctx, p.User.OrgID, id, into); err != nil {
 			return err
 		}
 		ev := p.Event(audit.PatientMerged, "patient", id)
 		ev.PatientID, ev.Reason = id, "into "+into
-		if err := audit.Append(ctx, tx, ev); err != nil {
+		events := []audit.Event{ev}
+		moves, err := tx.MovePatientTeams(ctx, p.User.OrgID, id, into)
+		if err != nil {
 			return err
 		}
-		row, row.MergedInto = dup, into
+		events = append(events, teamEvents(p, moves, id, into, false)...)
+		if _, err := tx.MovePatientUser(ctx, p.User.OrgID, id, into); err != nil {
+			return err
+		}
+		invs, err := tx.PendingInvitations(ctx, p.User.OrgID, id)
+		if err != nil {
+			return err
+		}
+		for _, inv := range invs {
+			if err := tx.RevokeInvitation(ctx, inv.ID); err != nil {
+				return err
+			}
+			e := p.Event(audit.InvitationRevoked, "invitation", inv.ID)
+			e.PatientID, e.Reason = id, "merge"
+			events = append(events, e)
+		}
+		if err := audit.Append(ctx, tx, events...); err != nil {
+			return err
+		}
+		row, row.MergedInto, row.UserID = dup, into, ""
 		return nil
 	})
 	if err != nil {
@@ -77,9 +108,12 @@ func (s *Service) Merge(ctx context.Context, p *access.Principal, id, into strin
 	return mergeAnswer(row), nil
 }
 
-// Unmerge reverses Merge (patient.unmerged): the record stands alone again
-// and its conversations no longer list under the other. A record that is
-// not merged is CodeConflict.
+// Unmerge reverses Merge (patient.unmerged): the record stands alone again,
+// its conversations no longer list under the other, the care team
+// assignments the merge moved go back (a team deleted since excepted; the
+// survivor keeps the teams it was on before), and so does the patient
+// account it moved. A record that is not merged is CodeConflict, and so is
+// an account that cannot go back (the record has another by now).
 func (s *Service) Unmerge(ctx context.Context, p *access.Principal, id string) (Record, error) {
 	if err := p.Can(authz.PatientUpdate); err != nil {
 		return Record{}, err
@@ -101,11 +135,17 @@ func (s *Service) Unmerge(ctx context.Context, p *access.Principal, id string) (
 		}
 		ev := p.Event(audit.PatientUnmerged, "patient", id)
 		ev.PatientID, ev.Reason = id, "from "+r.MergedInto
-		if err := audit.Append(ctx, tx, ev); err != nil {
+		moves, err := tx.UndoMergeMoves(ctx, p.User.OrgID, id, r.MergedInto)
+		if err != nil {
 			return err
 		}
 		row, row.MergedInto = r, ""
-		return nil
+		for _, m := range moves {
+			if m.Kind == store.MergeMoveAccount {
+				row.UserID = m.Ref
+			}
+		}
+		return audit.Append(ctx, tx, append([]audit.Event{ev}, teamEvents(p, moves, id, r.MergedInto, true)...)...)
 	})
 	if err != nil {
 		return Record{}, err
@@ -117,4 +157,37 @@ func (s *Service) Unmerge(ctx context.Context, p *access.Principal, id string) (
 func mergeAnswer(r store.PatientRow) Record {
 	return Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), Erased: r.Shredded(), HasAccount: r.UserID != "",
 		MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// teamEvents are the audit events of the care team moves of a merge (from
+// the duplicate dup to the survivor surv) or, back, of its unmerge.
+func teamEvents(p *access.Principal, moves []store.MergeMove, dup, surv string, back bool) []audit.Event {
+	reason := "merge"
+	if back {
+		reason = "unmerge"
+	}
+	var evs []audit.Event
+	add := func(action audit.Action, team, patient string) {
+		e := p.Event(action, "team", team)
+		e.PatientID, e.Reason = patient, reason
+		evs = append(evs, e)
+	}
+	for _, m := range moves {
+		if m.Kind != store.MergeMoveTeam {
+			continue
+		}
+		switch {
+		case !back:
+			add(audit.TeamPatientUnassigned, m.Ref, dup)
+			if m.Added {
+				add(audit.TeamPatientAssigned, m.Ref, surv)
+			}
+		default:
+			add(audit.TeamPatientAssigned, m.Ref, dup)
+			if m.Added {
+				add(audit.TeamPatientUnassigned, m.Ref, surv)
+			}
+		}
+	}
+	return evs
 }

@@ -27,7 +27,13 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{Fixture: apptest.New(t, false)}
+	return newFixtureOn(t, apptest.New(t, false))
+}
+
+// newFixtureOn is newFixture over an apptest Fixture (apptest.NewPostgres, say).
+func newFixtureOn(t *testing.T, af *apptest.Fixture) *fixture {
+	t.Helper()
+	f := &fixture{Fixture: af}
 	f.svc = f.Patients
 	login := func(role ward.Role, email string) *access.Principal {
 		_, pw := f.AddUser(t, role, email, "Someone "+string(role))

@@ -19,6 +19,7 @@ import {
   type Search,
 } from "../patients";
 import type { Team } from "../teams";
+import { mergeProblem, mergeRefusal, mergeSummary, sideBySide } from "../merge";
 import { useWard } from "./context";
 import { PatientInvitations } from "./PatientInvitations";
 import { ErrorLine, Link, errorText, focusOnMount, formatTime } from "./common";
@@ -441,6 +442,7 @@ export function PatientPage(props: { id: string }) {
           )}
         </section>
       )}
+      <PatientMerge patient={p} onChange={load} />
       <PatientInvitations patient={p} />
       <PatientTeams patient={p} onChange={load} />
       <PatientConversations patient={p} />
@@ -619,6 +621,169 @@ function PatientConversations(props: { patient: Patient }) {
           </div>
         ))}
       <ErrorLine error={error} />
+    </section>
+  );
+}
+
+// PatientMerge is, on an active record, the merge of a duplicate into it:
+// look the duplicate up by MRN, compare the two side by side, confirm. On
+// a merged record it names the record it was merged into and unmerges.
+function PatientMerge(props: { patient: Patient; onChange: () => Promise<void> }) {
+  const w = useWard();
+  const p = props.patient;
+  const [open, setOpen] = useState(false);
+  const [mrn, setMrn] = useState("");
+  const [dup, setDup] = useState<Patient | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    setOpen(false);
+    setDup(null);
+    setMrn("");
+    setConfirming(false);
+    setError("");
+  }, [p.id]);
+
+  async function call(run: () => Promise<unknown>) {
+    setError("");
+    setBusy(true);
+    try {
+      await run();
+      setDup(null);
+      setOpen(false);
+      setConfirming(false);
+      await props.onChange();
+    } catch (e) {
+      setError(e instanceof ApiError ? mergeRefusal(e.code, e.message) : errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+  async function find(e: Event) {
+    e.preventDefault();
+    setError("");
+    setDup(null);
+    setConfirming(false);
+    const q = searchQuery({ by: "mrn", mrn, birth_date: "", family_name: "" });
+    if ("problem" in q) return setError(q.problem);
+    try {
+      const found = (await w.api.get<{ patients: Patient[] }>(`${base}?${q.query}`)).patients;
+      if (found.length === 0) return setError("No record has this MRN.");
+      // The list answer has no teams: read the record for them.
+      setDup(await w.api.get<Patient>(`${base}/${encodeURIComponent(found[0].id)}`));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  if (p.merged_into) {
+    return (
+      <section class="card stack" aria-labelledby="merge-title" id="patient-merge">
+        <h2 id="merge-title">Merged</h2>
+        <p>
+          This record is a duplicate merged into{" "}
+          <Link href={`/patients/${encodeURIComponent(p.merged_into)}`} id="merged-into">
+            another record
+          </Link>
+          . Its care teams and patient account moved there.
+        </p>
+        <ErrorLine error={error} id="merge-error" />
+        <div class="row">
+          {confirming ? (
+            <span class="confirm" role="group" aria-label="Confirm unmerging">
+              <span>Unmerge? The record stands alone again; its care teams and account move back.</span>
+              <button class="small confirm-yes" ref={focusOnMount} disabled={busy}
+                onClick={() => void call(() => w.api.post(`${base}/${encodeURIComponent(p.id)}/unmerge`, {}))}>
+                Yes, unmerge
+              </button>
+              <button class="small" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </span>
+          ) : (
+            <button onClick={() => setConfirming(true)} id="unmerge-patient">
+              Unmerge
+            </button>
+          )}
+        </div>
+      </section>
+    );
+  }
+  if (p.status !== "active" || p.erased) return null;
+  if (!open) {
+    return (
+      <div class="row">
+        <button onClick={() => setOpen(true)} id="merge-open">
+          Merge a duplicate into this record
+        </button>
+      </div>
+    );
+  }
+  const problem = dup ? mergeProblem(p, dup) : "";
+  return (
+    <section class="card stack" aria-labelledby="merge-title" id="patient-merge">
+      <h2 id="merge-title">Merge a duplicate into this record</h2>
+      <form class="row" onSubmit={(e) => void find(e)}>
+        <label>
+          Duplicate's MRN
+          <input value={mrn} onInput={(e) => setMrn((e.target as HTMLInputElement).value)} id="merge-mrn" maxLength={64} />
+        </label>
+        <button type="submit" id="merge-find">
+          Look up
+        </button>
+        <button type="button" class="small" onClick={() => setOpen(false)}>
+          Close
+        </button>
+      </form>
+      <ErrorLine error={error} id="merge-error" />
+      {dup && (
+        <>
+          <table class="side-by-side" id="merge-compare">
+            <thead>
+              <tr>
+                <th scope="col"></th>
+                <th scope="col">This record (stays)</th>
+                <th scope="col">Duplicate (merged)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {sideBySide(p, dup).map((r) => (
+                <tr key={r.label} class={r.differs ? "differs" : ""}>
+                  <th scope="row">{r.label}</th>
+                  <td>{r.survivor}</td>
+                  <td>{r.duplicate}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {problem ? (
+            <p class="error" role="alert" id="merge-problem">
+              {problem}
+            </p>
+          ) : (
+            <div class="stack">
+              <p class="muted">{mergeSummary(dup)}</p>
+              {confirming ? (
+                <span class="confirm" role="group" aria-label="Confirm merging">
+                  <span>Merge the duplicate into this record?</span>
+                  <button class="small danger confirm-yes" ref={focusOnMount} disabled={busy} id="merge-confirm"
+                    onClick={() => void call(() => w.api.post(`${base}/${encodeURIComponent(dup.id)}/merge`, { into: p.id }))}>
+                    Yes, merge
+                  </button>
+                  <button class="small" onClick={() => setConfirming(false)}>
+                    Cancel
+                  </button>
+                </span>
+              ) : (
+                <button class="danger" onClick={() => setConfirming(true)} id="merge-patient">
+                  Merge
+                </button>
+              )}
+            </div>
+          )}
+        </>
+      )}
     </section>
   );
 }
