@@ -275,7 +275,8 @@ func (j *journey) secondNurseClaims() {
 	j.shot(b, 7, "second-nurse-claims")
 }
 
-// 8. She opens the thread: the patient banner, both messages and the
+// 8. She opens the thread: the patient banner, the patient named on their
+// messages (from the record, not "Unknown user"), both messages and the
 // photo, stored without its EXIF and GPS (the bytes the camera wrote, less
 // the APP1 segment).
 func (j *journey) secondNurseSeesThePhoto() {
@@ -283,7 +284,8 @@ func (j *journey) secondNurseSeesThePhoto() {
 	b.click(fmt.Sprintf(`li.inbox-thread[data-id=%q] a`, j.conv))
 	b.waitJS(10*time.Second, "the thread with the patient banner and the photo", fmt.Sprintf(`location.pathname === '/c/%s' &&
 		(document.querySelector('#patient-banner')?.textContent ?? '').includes(%q) &&
-		[...document.querySelectorAll('.msg:not(.mine) img.preview')].some(i => i.complete && i.naturalWidth === 64)`, j.conv, j.mrn))
+		[...document.querySelectorAll('.msg:not(.mine) img.preview')].some(i => i.complete && i.naturalWidth === 64) &&
+		[...document.querySelectorAll('.msg:not(.mine) .sender')].some(e => e.textContent === 'Quill, ' + %q)`, j.conv, j.mrn, j.given))
 	got := eval[string](b, `fetch(document.querySelector('.msg .attachment a.att-download').href)
 		.then(r => r.arrayBuffer()).then(b => { let s = ''; for (const c of new Uint8Array(b)) s += String.fromCharCode(c); return btoa(s); })`)
 	stored, err := base64.StdEncoding.DecodeString(got)

@@ -32,14 +32,17 @@ type patientView struct {
 	Erased  bool            `json:"erased,omitempty"`   // the data key was shredded: no fields
 	TeamIDs []string        `json:"team_ids,omitempty"` // the care teams it is assigned to (reads only)
 	// HasAccount: the record's patient has a ward account (an accepted invitation).
-	HasAccount bool      `json:"has_account"`
-	MergedInto string    `json:"merged_into,omitempty"` // the record this duplicate was merged into
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	HasAccount bool `json:"has_account"`
+	// AccountUserID names that account (an id, no PHI), so a thread can name
+	// the patient's messages.
+	AccountUserID string    `json:"account_user_id,omitempty"`
+	MergedInto    string    `json:"merged_into,omitempty"` // the record this duplicate was merged into
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 func viewPatient(r patients.Record) patientView {
-	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, TeamIDs: r.Teams, HasAccount: r.HasAccount,
+	return patientView{ID: r.ID, Fields: r.Fields, Status: r.Status, Erased: r.Erased, TeamIDs: r.Teams, HasAccount: r.HasAccount, AccountUserID: r.AccountUserID,
 		MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 

@@ -48,6 +48,8 @@ type Record struct {
 	// HasAccount: a patient user is linked to the record (an accepted
 	// invitation). Which user is not shown: the link holds no PHI.
 	HasAccount bool
+	// AccountUserID is that patient user's id ("" none).
+	AccountUserID string
 	// MergedInto: the record this duplicate was merged into; "" none.
 	MergedInto string
 	CreatedAt  time.Time

@@ -155,7 +155,7 @@ func (s *Service) Unmerge(ctx context.Context, p *access.Principal, id string) (
 
 // mergeAnswer is a record's state without its fields: merging reads no PHI.
 func mergeAnswer(r store.PatientRow) Record {
-	return Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), Erased: r.Shredded(), HasAccount: r.UserID != "",
+	return Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), Erased: r.Shredded(), HasAccount: r.UserID != "", AccountUserID: r.UserID,
 		MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 

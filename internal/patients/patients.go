@@ -119,7 +119,7 @@ func (s *Service) row(ctx context.Context, orgID, id string, f Fields) (store.Pa
 
 // open opens a row into a record. A shredded record opens with no fields.
 func (s *Service) open(ctx context.Context, r store.PatientRow) (Record, error) {
-	rec := Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), HasAccount: r.UserID != "",
+	rec := Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), HasAccount: r.UserID != "", AccountUserID: r.UserID,
 		MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	plain, err := s.keys.Open(ctx, ref(r.OrgID, r.ID), r.Sealed)
 	if errors.Is(err, keyring.ErrKeyDestroyed) {

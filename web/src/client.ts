@@ -35,6 +35,9 @@ export interface State {
   route: Route;
   me: Me | null;
   users: Record<string, User>; // the org directory, by id
+  // patientNames names patient accounts by user id, from the records this
+  // session read (an audited read): patients are not in the directory.
+  patientNames: Record<string, string>;
   conversations: Conversation[];
   conversationsLoaded: boolean;
   messages: Record<string, Message[]>; // by conversation id
@@ -49,6 +52,7 @@ const initial: State = {
   route: { name: "home" },
   me: null,
   users: {},
+  patientNames: {},
   conversations: [],
   conversationsLoaded: false,
   messages: {},
@@ -761,9 +765,18 @@ export class Ward {
     const u = this.state.users[id];
     if (u) return u.name || u.email;
     if (id === this.state.me?.user.id) return this.state.me.user.name;
+    const patient = this.state.patientNames[id];
+    if (patient) return patient;
     // A patient has no staff directory: the others are their care team.
     if (isPatient(this.state.me?.user.role)) return "Care team";
     return "Unknown user";
+  }
+
+  // namePatient remembers the name of a record's patient account, read from
+  // the record (a thread's banner), so the thread names the patient.
+  namePatient(userID: string, name: string): void {
+    if (!userID || this.state.patientNames[userID] === name) return;
+    this.store.set((s) => ({ patientNames: { ...s.patientNames, [userID]: name } }));
   }
 
   conversationTitle(c: Conversation): string {

@@ -20,6 +20,7 @@ export interface Patient extends PatientFields {
   erased?: boolean;
   team_ids?: string[];
   has_account?: boolean;
+  account_user_id?: string; // the patient's ward account (staff read it to name the patient in threads)
   merged_into?: string; // the record this duplicate was merged into
   created_at: string;
   updated_at: string;

@@ -315,7 +315,11 @@ export function ThreadPatientBanner(props: { patientID: string }) {
     let live = true;
     w.api
       .get<Patient>(`${base}/${encodeURIComponent(props.patientID)}`, { background: true })
-      .then((r) => live && setP(r))
+      .then((r) => {
+        if (!live) return;
+        setP(r);
+        if (r.account_user_id && !r.erased) w.namePatient(r.account_user_id, patientName(r));
+      })
       .catch(() => {});
     return () => {
       live = false;
