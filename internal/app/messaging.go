@@ -89,7 +89,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 		if err := tx.LinkAttachments(ctx, &row, p.User.ID, req.AttachmentIDs); err != nil {
 			return err
 		}
-		if row.PatientID != "" { // only a conversation about a patient can be a team inbox thread (inbox.go)
+		if row.PatientID != "" { // only a conversation about a patient can be a team inbox thread (internal/inbox)
 			if err := tx.InboxMessageSent(ctx, convID, p.User.Role == ward.RolePatient); err != nil {
 				return err
 			}

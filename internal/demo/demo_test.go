@@ -15,14 +15,14 @@ import (
 func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	f := apptest.New(t, true) // another org, with MFA required
 	ctx := context.Background()
-	res, err := demo.Seed(ctx, f.App, f.Patients)
+	res, err := demo.Seed(ctx, demo.Services{App: f.App, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Created || res.Messages != 14 {
 		t.Fatalf("first run: created %v, %d messages", res.Created, res.Messages)
 	}
-	again, err := demo.Seed(ctx, f.App, f.Patients)
+	again, err := demo.Seed(ctx, demo.Services{App: f.App, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	teams, err := f.App.Teams(ctx, sys)
+	teams, err := f.Teams.Teams(ctx, sys)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -276,11 +276,11 @@ func TestBadInputEveryRoute(t *testing.T) {
 	patientJSON := `{"mrn":%q,"given_name":"G","family_name":%q,"birth_date":%q}`
 	// Care teams: one in org A, one in org B.
 	pAdmin, pPatient, pComp := principal(admin), principal(e.token(t, e.email[ward.RolePatient], e.pw[ward.RolePatient])), principal(comp)
-	teamA, err := e.f.App.CreateTeam(ctx, pAdmin, "Cardiology clinic")
+	teamA, err := e.f.Teams.Create(ctx, pAdmin, "Cardiology clinic")
 	if err != nil {
 		t.Fatal(err)
 	}
-	teamB, err := e.f.App.CreateTeam(ctx, pOther, "Elsewhere team")
+	teamB, err := e.f.Teams.Create(ctx, pOther, "Elsewhere team")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/inbox"
 )
 
 // inboxRoutes are the team inbox routes: a patient lists their care teams
@@ -32,14 +33,18 @@ type inboxThreadView struct {
 	CreatedAt      time.Time  `json:"created_at"`
 }
 
-func viewInboxThread(t app.InboxThread) inboxThreadView {
+func viewInboxThread(t inbox.Thread) inboxThreadView {
 	return inboxThreadView{ConversationID: t.ConversationID, TeamID: t.TeamID, PatientID: t.PatientID, Status: t.Status,
 		AssigneeID: t.AssigneeID, WaitingSince: optTime(t.WaitingSince), WaitingSeconds: int64(t.Waiting / time.Second),
 		CreatedAt: t.CreatedAt}
 }
 
 func (h *Handler) myCareTeams(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	ts, err := h.app.MyCareTeams(r.Context(), p)
+	svc, err := h.inboxService()
+	if err != nil {
+		return err
+	}
+	ts, err := svc.MyCareTeams(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -56,6 +61,10 @@ func (h *Handler) myCareTeams(w http.ResponseWriter, r *http.Request, p *app.Pri
 }
 
 func (h *Handler) startInboxConversation(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.inboxService()
+	if err != nil {
+		return err
+	}
 	var req struct {
 		TeamID string `json:"team_id"`
 		Body   string `json:"body"`
@@ -63,7 +72,7 @@ func (h *Handler) startInboxConversation(w http.ResponseWriter, r *http.Request,
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	c, m, err := h.app.StartInboxConversation(r.Context(), p, req.TeamID, req.Body)
+	c, m, err := svc.Start(r.Context(), p, req.TeamID, req.Body)
 	if err != nil {
 		return err
 	}
@@ -76,6 +85,10 @@ func (h *Handler) startInboxConversation(w http.ResponseWriter, r *http.Request,
 }
 
 func (h *Handler) teamInbox(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.inboxService()
+	if err != nil {
+		return err
+	}
 	limit, err := queryInt(r, "limit")
 	if err != nil {
 		return err
@@ -83,7 +96,7 @@ func (h *Handler) teamInbox(w http.ResponseWriter, r *http.Request, p *app.Princ
 	if limit == 0 {
 		limit = 50
 	}
-	ts, err := h.app.TeamInbox(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("status"), int(min(limit, 1<<20)))
+	ts, err := svc.List(r.Context(), p, r.PathValue("id"), r.URL.Query().Get("status"), int(min(limit, 1<<20)))
 	if err != nil {
 		return err
 	}
@@ -96,7 +109,11 @@ func (h *Handler) teamInbox(w http.ResponseWriter, r *http.Request, p *app.Princ
 }
 
 func (h *Handler) claimInbox(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	t, err := h.app.ClaimInbox(r.Context(), p, r.PathValue("id"))
+	svc, err := h.inboxService()
+	if err != nil {
+		return err
+	}
+	t, err := svc.Claim(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -105,13 +122,17 @@ func (h *Handler) claimInbox(w http.ResponseWriter, r *http.Request, p *app.Prin
 }
 
 func (h *Handler) assignInbox(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.inboxService()
+	if err != nil {
+		return err
+	}
 	var req struct {
 		UserID string `json:"user_id"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, err := h.app.AssignInbox(r.Context(), p, r.PathValue("id"), req.UserID)
+	t, err := svc.Assign(r.Context(), p, r.PathValue("id"), req.UserID)
 	if err != nil {
 		return err
 	}
@@ -120,16 +141,27 @@ func (h *Handler) assignInbox(w http.ResponseWriter, r *http.Request, p *app.Pri
 }
 
 func (h *Handler) setInboxStatus(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.inboxService()
+	if err != nil {
+		return err
+	}
 	var req struct {
 		Status string `json:"status"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, err := h.app.SetInboxStatus(r.Context(), p, r.PathValue("id"), req.Status)
+	t, err := svc.SetStatus(r.Context(), p, r.PathValue("id"), req.Status)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, viewInboxThread(t))
 	return nil
+}
+
+func (h *Handler) inboxService() (*inbox.Service, error) {
+	if h.inbox == nil {
+		return nil, ward.Errorf(ward.CodeUnavailable, "the team inbox is not available")
+	}
+	return h.inbox, nil
 }

@@ -25,7 +25,7 @@ import (
 var publicRoutes = []string{
 	"GET /healthz", "GET /readyz", "POST /api/v1/sessions", "/",
 	"POST /api/v1/sessions/webauthn/challenge",
-	// An invitation's link: its token is the proof (internal/app/invitations.go).
+	// An invitation's link: its token is the proof (internal/invitations).
 	"GET /api/v1/invitations/{token}", "POST /api/v1/invitations/{token}/email-code", "POST /api/v1/invitations/{token}/accept",
 }
 
@@ -45,7 +45,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	f := apptest.New(t, false)
-	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies})
+	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Teams: f.Teams, Inbox: f.Inbox, Invitations: f.Invitations})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW
