@@ -83,6 +83,8 @@ type App struct {
 	passkey   *webauthn.WebAuthn
 	blobs     blob.Store
 	patients  PatientRecords
+	// patientHook is told of patients' messages (services.go).
+	patientHook PatientMessageHook
 	// maxAttachment is the most bytes an attachment may have.
 	maxAttachment int64
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -172,4 +173,73 @@ func (a *App) SignUpPatient(ctx context.Context, u ward.User, password string, d
 		return LoginResult{}, denied
 	}
 	return res, nil
+}
+
+// PostTeamMessage sends body in inbox thread convID of org orgID as care
+// team teamID, not as a user: a message of kind (ward.MessageAutoReply),
+// sealed like any, audited as message.sent by the system actor, and
+// published live to every member. claim runs first in the transaction;
+// when it answers false nothing is stored and sent is false. It changes no
+// inbox wait: the patient still waits for staff.
+func (a *App) PostTeamMessage(ctx context.Context, orgID, convID, teamID, kind, body string, claim func(*store.Tx) (bool, error)) (m ward.Message, sent bool, err error) {
+	if err := ward.ValidBody(body); err != nil {
+		return ward.Message{}, false, err
+	}
+	m = ward.Message{ID: newID(), ConversationID: convID, SenderID: teamID, ClientID: kind + "-" + newID(), Body: body,
+		Priority: ward.Normal, Kind: kind}
+	row := store.Message{Message: m, OrgID: orgID}
+	if row.BodySealed, err = a.keys.Seal(ctx, bodyRef(orgID, convID, m.ID), []byte(body)); err != nil {
+		return ward.Message{}, false, err
+	}
+	row.Body = ""
+	var members []string
+	err = a.store.Write(ctx, func(tx *store.Tx) error {
+		members, sent = nil, false
+		ok, err := claim(tx)
+		if err != nil || !ok {
+			return err
+		}
+		if err := tx.InsertTeamMessage(ctx, &row); err != nil {
+			return err
+		}
+		if members, err = tx.Recipients(ctx, &row); err != nil {
+			return err
+		}
+		sent = true
+		e := audit.Event{OrgID: orgID, Actor: access.SystemActor(), Action: audit.MessageSent, ResourceType: "message",
+			ResourceID: row.ID, Outcome: audit.Success, PatientID: row.PatientID,
+			Reason: "conversation " + convID + ", " + kind + " of team " + teamID}
+		return audit.Append(ctx, tx, e)
+	})
+	if err != nil || !sent {
+		return ward.Message{}, false, err
+	}
+	m = row.Message
+	m.Body = body
+	a.publish(ctx, realtime.Event{Type: realtime.MessageCreated, OrgID: orgID, ConversationID: convID, Seq: m.Seq,
+		Data: eventJSON(messageEvent{ID: m.ID, ConversationID: convID, Seq: m.Seq, SenderID: m.SenderID, ClientID: m.ClientID,
+			Body: m.Body, Priority: m.Priority, Kind: m.Kind, CreatedAt: timePtr(m.CreatedAt)}),
+		Users: members, PHI: true, PatientID: row.PatientID})
+	return m, true, nil
+}
+
+// PatientMessageHook is told, after commit, of every message a patient
+// sent in a conversation about a patient record (internal/inbox answers
+// after hours); an error it returns is logged: the message is sent.
+type PatientMessageHook interface {
+	PatientWrote(ctx context.Context, orgID, convID string) error
+}
+
+// SetPatientMessageHook sets the hook; call it before serving. (It is set
+// after New: the inbox is built on the App.)
+func (a *App) SetPatientMessageHook(h PatientMessageHook) { a.patientHook = h }
+
+// patientWrote runs the hook for a message a patient sent.
+func (a *App) patientWrote(ctx context.Context, orgID, convID string) {
+	if a.patientHook == nil {
+		return
+	}
+	if err := a.patientHook.PatientWrote(context.WithoutCancel(ctx), orgID, convID); err != nil {
+		a.log.WarnContext(ctx, "after a patient's message", "conversation", convID, "err", err.Error())
+	}
 }

@@ -121,10 +121,12 @@ func build(tb testing.TB, mfa bool, clock *Clock, dataDir string, st *store.Stor
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := &Fixture{App: a, Patients: pats, Replies: replies.New(replies.Config{Store: st, Keyring: kr, Patients: pats, Now: clock.Now}), Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
+	rp := replies.New(replies.Config{Store: st, Keyring: kr, Patients: pats, Now: clock.Now})
+	f := &Fixture{App: a, Patients: pats, Replies: rp, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
 		DataDir: dataDir, Blobs: blobs, Teams: teams.New(st),
-		Inbox:       inbox.New(inbox.Config{Store: st, Audit: rec, Conversations: a, Now: clock.Now}),
+		Inbox:       inbox.New(inbox.Config{Store: st, Audit: rec, Conversations: a, AutoReplies: rp, Now: clock.Now}),
 		Invitations: invitations.New(invitations.Config{Store: st, Contacts: pats, Accounts: a, Now: clock.Now})}
+	a.SetPatientMessageHook(f.Inbox)
 	f.Org, f.Owner, _, err = a.CreateOrg(ctx, app.InitOrg{Name: "St Mary", AdminEmail: "owner@stmary.example",
 		AdminName: "Olive Owner", Password: f.OwnerPW, MFARequired: mfa})
 	if err != nil {

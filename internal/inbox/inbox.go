@@ -24,6 +24,15 @@ type Conversations interface {
 	StartConversation(ctx context.Context, p *access.Principal, row store.Conversation, reason string, inTx func(*store.Tx) error) (ward.Conversation, error)
 	// PostMessage sends body as p in convID (clientID: its idempotency key).
 	PostMessage(ctx context.Context, p *access.Principal, convID, clientID, body string) (ward.Message, error)
+	// PostTeamMessage sends body in convID as team teamID (a message of
+	// kind, audited as sent by the system, published live) if claim, run
+	// first in its transaction, answers true.
+	PostTeamMessage(ctx context.Context, orgID, convID, teamID, kind, body string, claim func(*store.Tx) (bool, error)) (ward.Message, bool, error)
+}
+
+// AutoReplies gives a team's after-hours auto-reply (internal/replies).
+type AutoReplies interface {
+	TeamAutoReply(ctx context.Context, orgID, teamID string, t time.Time) (text string, ok bool, err error)
 }
 
 // Config is what a Service is built from; Now may be nil.
@@ -31,6 +40,7 @@ type Config struct {
 	Store         *store.Store
 	Audit         *audit.Recorder // durable audit of listings (group commit)
 	Conversations Conversations
+	AutoReplies   AutoReplies      // nil: no auto-replies
 	Now           func() time.Time // nil means time.Now
 }
 
@@ -39,12 +49,13 @@ type Service struct {
 	store *store.Store
 	audit *audit.Recorder
 	convs Conversations
+	auto  AutoReplies
 	now   func() time.Time
 }
 
 // New builds a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, audit: cfg.Audit, convs: cfg.Conversations, now: cfg.Now}
+	s := &Service{store: cfg.Store, audit: cfg.Audit, convs: cfg.Conversations, auto: cfg.AutoReplies, now: cfg.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}

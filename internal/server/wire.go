@@ -142,7 +142,8 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// The capabilities beside app: what only app can do they ask of it
 	// through their own small interfaces (Conversations, Accounts).
 	e.Teams = teams.New(e.Store)
-	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, Now: cfg.Now})
+	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, AutoReplies: e.Replies, Now: cfg.Now})
+	e.App.SetPatientMessageHook(e.Inbox) // after-hours auto-replies
 	icfg := invitations.Config{Store: e.Store, Contacts: e.Patients, Accounts: e.App, Now: cfg.Now}
 	if cfg.SMTP != "" { // invitations by email
 		m, err := mail.Open(cfg.SMTP)
