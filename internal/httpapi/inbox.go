@@ -20,6 +20,7 @@ func (h *Handler) inboxRoutes() {
 	h.route("POST /api/v1/inbox/{id}/claim", authz.InboxManage, h.claimInbox)
 	h.route("POST /api/v1/inbox/{id}/assign", authz.InboxManage, h.assignInbox)
 	h.route("POST /api/v1/inbox/{id}/status", authz.InboxManage, h.setInboxStatus)
+	h.route("GET /api/v1/inbox/stats", authz.StatsRead, h.inboxStats)
 }
 
 type inboxThreadView struct {
@@ -164,4 +165,54 @@ func (h *Handler) inboxService() (*inbox.Service, error) {
 		return nil, ward.Errorf(ward.CodeUnavailable, "the team inbox is not available")
 	}
 	return h.inbox, nil
+}
+
+// inboxStatsView is GET /api/v1/inbox/stats: per team, the UTC days that
+// have response times, in whole seconds.
+type inboxStatsView struct {
+	From  string               `json:"from"` // YYYY-MM-DD, UTC, included
+	To    string               `json:"to"`
+	Teams []inboxTeamStatsView `json:"teams"`
+}
+
+type inboxTeamStatsView struct {
+	TeamID string         `json:"team_id"`
+	Name   string         `json:"name"`
+	Days   []inboxDayView `json:"days"`
+}
+
+type inboxDayView struct {
+	Day               string `json:"day"`
+	FirstResponses    int64  `json:"first_response_count"`
+	FirstResponseP50S int64  `json:"first_response_p50_s"`
+	FirstResponseP90S int64  `json:"first_response_p90_s"`
+	Resolutions       int64  `json:"resolution_count"`
+	ResolutionP50S    int64  `json:"resolution_p50_s"`
+	ResolutionP90S    int64  `json:"resolution_p90_s"`
+	Count             int64  `json:"count"` // first responses and resolutions
+}
+
+func (h *Handler) inboxStats(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.inboxService()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	ts, first, last, err := svc.Stats(r.Context(), p, q.Get("from"), q.Get("to"))
+	if err != nil {
+		return err
+	}
+	out := inboxStatsView{From: first.Format(time.DateOnly), To: last.Format(time.DateOnly)}
+	out.Teams = make([]inboxTeamStatsView, len(ts))
+	sec := func(d time.Duration) int64 { return int64(d / time.Second) }
+	for i, t := range ts {
+		out.Teams[i].TeamID, out.Teams[i].Name, out.Teams[i].Days = t.TeamID, t.Name, make([]inboxDayView, len(t.Days))
+		for j, d := range t.Days {
+			out.Teams[i].Days[j] = inboxDayView{Day: d.Day.Format(time.DateOnly), FirstResponses: d.FirstResponses,
+				FirstResponseP50S: sec(d.FirstResponseP50), FirstResponseP90S: sec(d.FirstResponseP90), Resolutions: d.Resolutions,
+				ResolutionP50S: sec(d.ResolutionP50), ResolutionP90S: sec(d.ResolutionP90), Count: d.FirstResponses + d.Resolutions}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
