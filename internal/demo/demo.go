@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/patients"
+	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/teams"
 )
 
@@ -58,6 +60,7 @@ type seeder struct {
 	a         *app.App
 	careTeams *teams.Service
 	invs      *invitations.Service // nil: the demo patient gets no account
+	st        *store.Store         // nil: no inbox history
 	pats      *patients.Service    // nil: no patient records are seeded
 	users     map[string]ward.User // by email
 	pol       ward.Policy
@@ -68,6 +71,7 @@ type seeder struct {
 // may be nil (no records, no patient account).
 type Services struct {
 	App         *app.App
+	Store       *store.Store // nil: no inbox response-time history
 	Patients    *patients.Service
 	Teams       *teams.Service
 	Invitations *invitations.Service
@@ -79,7 +83,7 @@ type Services struct {
 // and a conversation about one of them.
 func Seed(ctx context.Context, sv Services) (Result, error) {
 	a := sv.App
-	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, invs: sv.Invitations, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
+	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, invs: sv.Invitations, st: sv.Store, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
 	logins := s.res.Logins
 	owner := logins[0]
 	_, _, _, err := a.CreateOrg(ctx, app.InitOrg{Name: OrgName, AdminEmail: owner.Email, AdminName: owner.Name,
@@ -117,6 +121,9 @@ func Seed(ctx context.Context, sv Services) (Result, error) {
 		}
 	}
 	if err := s.teams(ctx, sys); err != nil {
+		return s.res, err
+	}
+	if err := s.inboxHistory(ctx, sys); err != nil {
 		return s.res, err
 	}
 	if err := s.conversations(ctx); err != nil {
@@ -249,6 +256,46 @@ func (s *seeder) teams(ctx context.Context, sys *app.Principal) error {
 		}
 	}
 	return nil
+}
+
+// inboxHistory gives the demo care teams two weeks of made-up team inbox
+// response times (first responses of minutes, resolutions of hours), so
+// that the admin dashboard's chart shows something: events only, with no
+// conversation behind them. Once: an org that has any is left as it is.
+func (s *seeder) inboxHistory(ctx context.Context, sys *app.Principal) error {
+	if s.st == nil {
+		return nil
+	}
+	teams, err := s.careTeams.Teams(ctx, sys)
+	if err != nil {
+		return err
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var events []store.InboxEvent
+	for ti, t := range teams {
+		for i := range 14 {
+			day := today.AddDate(0, 0, -i)
+			n := 2 + (i*7+ti*3)%4
+			for k := range n {
+				end := day.Add(9*time.Hour + time.Duration(k)*47*time.Minute)
+				wait := time.Duration(4+(i*13+k*17+ti*11)%40) * time.Minute
+				events = append(events, store.InboxEvent{OrgID: sys.User.OrgID, TeamID: t.ID, Kind: store.InboxFirstResponse,
+					StartedAt: end.Add(-wait), EndedAt: end})
+				if k > 0 {
+					open := time.Duration(60+(i*37+k*53+ti*29)%420) * time.Minute
+					end = end.Add(30 * time.Minute)
+					events = append(events, store.InboxEvent{OrgID: sys.User.OrgID, TeamID: t.ID, Kind: store.InboxResolution,
+						StartedAt: end.Add(-open), EndedAt: end})
+				}
+			}
+		}
+	}
+	return s.st.Write(ctx, func(tx *store.Tx) error {
+		if has, err := tx.HasInboxEvents(ctx, sys.User.OrgID); err != nil || has {
+			return err
+		}
+		return tx.InsertInboxEvents(ctx, events)
+	})
 }
 
 // as is a caller acting as one demo user. It is marked System: the seeding
