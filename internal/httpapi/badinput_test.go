@@ -611,6 +611,13 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "days=9999", path: "/api/v1/stats?days=9999", token: admin, status: 400, code: ward.CodeInvalid},
 			{name: "days=abc", path: "/api/v1/stats?days=abc", token: admin, status: 400, code: ward.CodeInvalid},
 		}),
+		"GET /api/v1/inbox/stats": cat(garbage, []badCase{
+			{name: "from not a date", path: "/api/v1/inbox/stats?from=yesterday", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "to not a date", path: "/api/v1/inbox/stats?to=2026-02-30", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "from after to", path: "/api/v1/inbox/stats?from=2026-03-02&to=2026-03-01", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "over 365 days", path: "/api/v1/inbox/stats?from=2025-01-01&to=2026-01-01", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "as a clinician", path: "/api/v1/inbox/stats", token: nurse, status: 403, code: ward.CodeForbidden},
+		}),
 		"GET /api/v1/inbox/teams": garbage,
 		"POST /api/v1/inbox/conversations": cat(jsonCases(patTok, "", `{"team_id":5}`), []badCase{
 			{name: "no team_id", token: patTok, ctype: j, body: `{"body":"hi"}`, status: 400, code: ward.CodeInvalid},
