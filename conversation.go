@@ -160,12 +160,19 @@ type Message struct {
 	RecalledAt     time.Time // zero unless the sender recalled it
 	PurgedAt       time.Time // zero unless retention purged it
 	BackupUserID   string    // urgent only: who it escalates to
+	// Kind is "" for a user's message and MessageAutoReply for a care
+	// team's after-hours auto-reply, whose SenderID is the team's id.
+	Kind string
 	// Receipts are the other members' receipts, filled in for the caller's
 	// own messages when listing.
 	Receipts []Receipt
 	// Attachments are the files sent with the message (none on a tombstone).
 	Attachments []Attachment
 }
+
+// MessageAutoReply is the kind of a care team's after-hours auto-reply: a
+// message sent by the team (no user), to the patient who wrote.
+const MessageAutoReply = "auto_reply"
 
 // Tombstone reports whether m's content was destroyed (recalled or purged).
 func (m Message) Tombstone() bool { return !m.RecalledAt.IsZero() || !m.PurgedAt.IsZero() }

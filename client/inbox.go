@@ -79,3 +79,48 @@ func (c *Client) SetInboxStatus(ctx context.Context, convID, status string) (*In
 	var out InboxThread
 	return &out, c.do(ctx, http.MethodPost, "/api/v1/inbox/"+url.PathEscape(convID)+"/status", map[string]string{"status": status}, &out)
 }
+
+// InboxDayStats is one team's response times on one UTC day, in seconds:
+// first responses (a patient's wait to the staff message that ended it) and
+// resolutions (a thread's opening to its closing), median and 90th
+// percentile.
+type InboxDayStats struct {
+	Day                string `json:"day"` // YYYY-MM-DD
+	FirstResponseCount int64  `json:"first_response_count"`
+	FirstResponseP50S  int64  `json:"first_response_p50_s"`
+	FirstResponseP90S  int64  `json:"first_response_p90_s"`
+	ResolutionCount    int64  `json:"resolution_count"`
+	ResolutionP50S     int64  `json:"resolution_p50_s"`
+	ResolutionP90S     int64  `json:"resolution_p90_s"`
+	Count              int64  `json:"count"`
+}
+
+// InboxStats is the team inboxes' response times over a range of days.
+type InboxStats struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Teams []struct {
+		TeamID string          `json:"team_id"`
+		Name   string          `json:"name"`
+		Days   []InboxDayStats `json:"days"`
+	} `json:"teams"`
+}
+
+// InboxStats reads the team inboxes' response times per team and UTC day
+// from from to to, both included ("YYYY-MM-DD"; "": the last 30 days), for
+// owners, admins and compliance officers.
+func (c *Client) InboxStats(ctx context.Context, from, to string) (*InboxStats, error) {
+	q := url.Values{}
+	if from != "" {
+		q.Set("from", from)
+	}
+	if to != "" {
+		q.Set("to", to)
+	}
+	path := "/api/v1/inbox/stats"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out InboxStats
+	return &out, c.do(ctx, http.MethodGet, path, nil, &out)
+}

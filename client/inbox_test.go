@@ -38,4 +38,13 @@ func TestClientTeamInbox(t *testing.T) {
 	if _, err := owner.TeamInbox(ctx, team.ID, "", 0); client.Code(err) != string(ward.CodeForbidden) {
 		t.Errorf("an owner's inbox: %v", err)
 	}
+	// Response times: the owner reads them (no thread yet: no days); a
+	// clinician may not.
+	st, err := owner.InboxStats(ctx, "2026-01-01", "2026-01-31")
+	if err != nil || st.From != "2026-01-01" || st.To != "2026-01-31" || len(st.Teams) != 1 || st.Teams[0].Name != "Cardiology clinic" || len(st.Teams[0].Days) != 0 {
+		t.Errorf("inbox stats: %+v %v", st, err)
+	}
+	if _, err := ana.InboxStats(ctx, "", ""); client.Code(err) != string(ward.CodeForbidden) {
+		t.Errorf("a clinician's inbox stats: %v", err)
+	}
 }

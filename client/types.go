@@ -100,17 +100,20 @@ type Receipt struct {
 
 // Message is one message; Body is empty on a tombstone.
 type Message struct {
-	ID             string     `json:"id"`
-	ConversationID string     `json:"conversation_id"`
-	Seq            int64      `json:"seq"`
-	SenderID       string     `json:"sender_id"`
-	ClientID       string     `json:"client_id"`
-	Body           string     `json:"body"`
-	Priority       string     `json:"priority"`
-	CreatedAt      time.Time  `json:"created_at"`
-	RecalledAt     *time.Time `json:"recalled_at"`
-	Tombstone      bool       `json:"tombstone"`
-	Receipts       []Receipt  `json:"receipts"`
+	ID             string `json:"id"`
+	ConversationID string `json:"conversation_id"`
+	Seq            int64  `json:"seq"`
+	SenderID       string `json:"sender_id"`
+	ClientID       string `json:"client_id"`
+	Body           string `json:"body"`
+	Priority       string `json:"priority"`
+	// Kind is "" for a user's message and "auto_reply" for a care team's
+	// after-hours auto-reply, whose SenderID is the team's id.
+	Kind       string     `json:"kind,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	RecalledAt *time.Time `json:"recalled_at"`
+	Tombstone  bool       `json:"tombstone"`
+	Receipts   []Receipt  `json:"receipts"`
 }
 
 // Event is a frame pushed on the socket.

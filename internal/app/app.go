@@ -47,9 +47,6 @@ type Config struct {
 	// Patients tells whether an id names a patient record (internal/patients);
 	// nil: a conversation's patient_id may name only a patient user.
 	Patients PatientRecords
-	// Mailer sends invitations and their codes (invitations.go); nil:
-	// invitations by email are unavailable.
-	Mailer Mailer
 }
 
 // PatientRecords is what the app asks of the patient records
@@ -86,10 +83,8 @@ type App struct {
 	passkey   *webauthn.WebAuthn
 	blobs     blob.Store
 	patients  PatientRecords
-	mailer    Mailer
-	// inviteAddr and inviteTok throttle the public invitation routes per
-	// address and per token (invitations.go).
-	inviteAddr, inviteTok *auth.Throttle
+	// patientHook is told of patients' messages (services.go).
+	patientHook PatientMessageHook
 	// maxAttachment is the most bytes an attachment may have.
 	maxAttachment int64
 }
@@ -99,7 +94,7 @@ func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
 		members: newMemberCache(), touches: newTouches(), sends: newSendLimiter(cfg.StaffSendLimit, cfg.PatientSendLimit),
-		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize, patients: cfg.Patients, mailer: cfg.Mailer}
+		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize, patients: cfg.Patients}
 	if a.maxAttachment <= 0 {
 		a.maxAttachment = ward.MaxAttachmentSize
 	}
@@ -134,9 +129,6 @@ func New(cfg Config) (*App, error) {
 		c.Now = a.now
 		a.address = auth.NewThrottle(c)
 	}
-	ac, tc := auth.AddressThrottle(), auth.AccountThrottle()
-	ac.Now, tc.Now = a.now, a.now
-	a.inviteAddr, a.inviteTok = auth.NewThrottle(ac), auth.NewThrottle(tc)
 	a.refusals = auth.NewRefusalLog(throttleEventWindow, 100_000, a.now)
 	// The key that names unknown emails in the audit is made now, not at
 	// the first failed sign-in: a refused request changes no stored state.

@@ -1,5 +1,17 @@
-// Package app holds ward's use cases. Every operation passes through here:
-// it authorizes the caller, validates input, seals PHI, appends audit events
-// and runs one store transaction, then publishes realtime events after commit.
-// internal/httpapi calls app; app calls store. Nothing below app decides policy.
+// Package app holds ward's core use cases: identity, sessions, devices,
+// conversations and messages. Every operation passes through here: it
+// authorizes the caller, validates input, seals PHI, appends audit events
+// and runs one store transaction, then publishes realtime events after
+// commit. internal/httpapi calls app; app calls store. Nothing below app
+// decides policy.
+//
+// Capabilities of their own live beside app, not in it (DESIGN.md,
+// "Growing the house"): patient records (internal/patients), care teams
+// (internal/teams), the team inbox (internal/inbox), patient invitations
+// (internal/invitations), saved replies and team hours (internal/replies).
+// They never import app. What only app can do for them it offers through
+// the small interfaces they define, in services.go: starting a
+// conversation and posting in it (inbox.Conversations), making a patient's
+// account and first session (invitations.Accounts). A role change ends the
+// user's team memberships through teams.EndForRole, in its transaction.
 package app

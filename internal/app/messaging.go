@@ -89,7 +89,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 		if err := tx.LinkAttachments(ctx, &row, p.User.ID, req.AttachmentIDs); err != nil {
 			return err
 		}
-		if row.PatientID != "" { // only a conversation about a patient can be a team inbox thread (inbox.go)
+		if row.PatientID != "" { // only a conversation about a patient can be a team inbox thread (internal/inbox)
 			if err := tx.InboxMessageSent(ctx, convID, p.User.Role == ward.RolePatient); err != nil {
 				return err
 			}
@@ -142,6 +142,9 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 		Data: eventJSON(messageEvent{ID: m.ID, ConversationID: convID, Seq: m.Seq, SenderID: m.SenderID, ClientID: m.ClientID,
 			Body: m.Body, Priority: m.Priority, CreatedAt: timePtr(m.CreatedAt), Attachments: attachmentEvents(m.Attachments)}),
 		Users: members, Except: req.Origin, PHI: true, PatientID: row.PatientID})
+	if p.User.Role == ward.RolePatient && row.PatientID != "" {
+		a.patientWrote(ctx, row.OrgID, convID) // a team inbox may answer after hours (internal/inbox)
+	}
 	return m, true, nil
 }
 

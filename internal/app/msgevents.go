@@ -30,6 +30,7 @@ type messageEvent struct {
 	ClientID       string            `json:"client_id,omitempty"`
 	Body           string            `json:"body,omitempty"`
 	Priority       ward.Priority     `json:"priority,omitempty"`
+	Kind           string            `json:"kind,omitempty"` // "auto_reply": sent by the team SenderID names
 	CreatedAt      *time.Time        `json:"created_at,omitempty"`
 	RecalledAt     *time.Time        `json:"recalled_at,omitempty"`
 	Renotify       bool              `json:"renotify,omitempty"`  // an urgent message is still unacknowledged

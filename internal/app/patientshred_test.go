@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/store"
@@ -43,12 +44,12 @@ func testPatientRetention(t *testing.T, f *apptest.Fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, link, err := f.App.InvitePatient(ctx, nurse, rec.ID, "link", "https://ward.example")
+	_, link, err := f.Invitations.Invite(ctx, nurse, rec.ID, "link", "https://ward.example")
 	if err != nil {
 		t.Fatal(err)
 	}
 	patientPW := "the patient's long passphrase"
-	res, err := f.App.AcceptInvitation(ctx, app.AcceptInvitationRequest{Token: link[strings.LastIndex(link, "/")+1:],
+	res, err := f.Invitations.Accept(ctx, invitations.AcceptRequest{Token: link[strings.LastIndex(link, "/")+1:],
 		Password: patientPW, DeviceID: "patient-phone", DeviceName: "phone", IP: "10.0.0.9"})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/teams"
 )
 
 // What a role may hold. A user's memberships follow from their role: a role
@@ -47,7 +48,7 @@ type endedMembership struct {
 // (new) role may not hold, each with a conversation.member_removed event
 // done by p. It returns what it ended, for afterRoleChange.
 func endMembershipsForRole(ctx context.Context, tx *store.Tx, p *Principal, u ward.User) ([]endedMembership, error) {
-	if err := endTeamsForRole(ctx, tx, p, u); err != nil { // care teams hold only clinicians and staff (teams.go)
+	if err := teams.EndForRole(ctx, tx, p, u); err != nil { // care teams hold only clinicians and staff (internal/teams)
 		return nil, err
 	}
 	ms, err := tx.MembershipsOf(ctx, u.OrgID, u.ID)

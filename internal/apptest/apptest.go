@@ -20,11 +20,14 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/blob"
+	"github.com/wardhealth/ward/internal/inbox"
+	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/replies"
 	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/store/storetest"
+	"github.com/wardhealth/ward/internal/teams"
 )
 
 // Clock is the shared test clock.
@@ -38,13 +41,18 @@ type Fixture struct {
 	App      *app.App
 	Patients *patients.Service // patient records; the App asks them about conversations' patient_id
 	Replies  *replies.Service  // saved replies and team hours
-	Store    *store.Store
-	Keyring  *keyring.Keyring
-	Recorder *audit.Recorder
-	Clock    *Clock
-	Org      ward.Org
-	Owner    ward.User
-	OwnerPW  string
+	// Teams, Inbox and Invitations are the capabilities beside app, wired
+	// to it as internal/server wires them.
+	Teams       *teams.Service
+	Inbox       *inbox.Service
+	Invitations *invitations.Service
+	Store       *store.Store
+	Keyring     *keyring.Keyring
+	Recorder    *audit.Recorder
+	Clock       *Clock
+	Org         ward.Org
+	Owner       ward.User
+	OwnerPW     string
 	// DataDir holds the database files and the blob folder (DataDir/blobs).
 	DataDir string
 	Blobs   *blob.Dir
@@ -113,8 +121,12 @@ func build(tb testing.TB, mfa bool, clock *Clock, dataDir string, st *store.Stor
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := &Fixture{App: a, Patients: pats, Replies: replies.New(replies.Config{Store: st, Keyring: kr, Patients: pats, Now: clock.Now}), Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
-		DataDir: dataDir, Blobs: blobs}
+	rp := replies.New(replies.Config{Store: st, Keyring: kr, Patients: pats, Now: clock.Now})
+	f := &Fixture{App: a, Patients: pats, Replies: rp, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
+		DataDir: dataDir, Blobs: blobs, Teams: teams.New(st),
+		Inbox:       inbox.New(inbox.Config{Store: st, Audit: rec, Conversations: a, AutoReplies: rp, Now: clock.Now}),
+		Invitations: invitations.New(invitations.Config{Store: st, Contacts: pats, Accounts: a, Now: clock.Now})}
+	a.SetPatientMessageHook(f.Inbox)
 	f.Org, f.Owner, _, err = a.CreateOrg(ctx, app.InitOrg{Name: "St Mary", AdminEmail: "owner@stmary.example",
 		AdminName: "Olive Owner", Password: f.OwnerPW, MFARequired: mfa})
 	if err != nil {
@@ -200,4 +212,37 @@ func WantCode(tb testing.TB, err error, code ward.Code) {
 	if got := ward.ErrorCode(err); got != code {
 		tb.Fatalf("error %v (code %q), want code %q", err, got, code)
 	}
+}
+
+// AuditEvents returns every audit event with the given action so far, in
+// order, as the JSON Lines export writes them.
+func (f *Fixture) AuditEvents(tb testing.TB, action audit.Action) []map[string]any {
+	tb.Helper()
+	var buf bytes.Buffer
+	if _, err := audit.Export(context.Background(), f.Store, time.Time{}, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), "jsonl", &buf, nil); err != nil {
+		tb.Fatal(err)
+	}
+	var out []map[string]any
+	sc := bufio.NewScanner(&buf)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var rec map[string]any
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["action"] == string(action) {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// Principal stores a user of the org with the given role and returns them
+// as a signed-in caller (no session: for use cases that check only the
+// role and the org).
+func (f *Fixture) Principal(tb testing.TB, name string, role ward.Role) *app.Principal {
+	tb.Helper()
+	u := ward.User{ID: "u-" + name, OrgID: f.Org.ID, Email: name + "@stmary.example", Name: name, Role: role}
+	if err := f.Store.Write(context.Background(), func(tx *store.Tx) error { return tx.CreateUser(context.Background(), &u) }); err != nil {
+		tb.Fatal(err)
+	}
+	return &app.Principal{User: u, Policy: ward.DefaultPolicy(), IP: "10.0.0.9",
+		Device: ward.Device{ID: "d-" + name, OrgID: f.Org.ID, UserID: u.ID}}
 }

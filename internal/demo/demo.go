@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/patients"
+	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/teams"
 )
 
 // OrgName is the demo org's name; its slug is "demo-clinic".
@@ -53,19 +57,33 @@ type Result struct {
 }
 
 type seeder struct {
-	a     *app.App
-	pats  *patients.Service    // nil: no patient records are seeded
-	users map[string]ward.User // by email
-	pol   ward.Policy
-	res   Result
+	a         *app.App
+	careTeams *teams.Service
+	invs      *invitations.Service // nil: the demo patient gets no account
+	st        *store.Store         // nil: no inbox history
+	pats      *patients.Service    // nil: no patient records are seeded
+	users     map[string]ward.User // by email
+	pol       ward.Policy
+	res       Result
+}
+
+// Services are what the demo is seeded through; Patients and Invitations
+// may be nil (no records, no patient account).
+type Services struct {
+	App         *app.App
+	Store       *store.Store // nil: no inbox response-time history
+	Patients    *patients.Service
+	Teams       *teams.Service
+	Invitations *invitations.Service
 }
 
 // Seed makes the demo clinic, or completes it if an earlier run stopped
 // half-way. It never duplicates anything. With pats, it also seeds the
 // demo patient records (obviously fake), assigned to Cardiology clinic,
 // and a conversation about one of them.
-func Seed(ctx context.Context, a *app.App, pats *patients.Service) (Result, error) {
-	s := &seeder{a: a, pats: pats, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
+func Seed(ctx context.Context, sv Services) (Result, error) {
+	a := sv.App
+	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, invs: sv.Invitations, st: sv.Store, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
 	logins := s.res.Logins
 	owner := logins[0]
 	_, _, _, err := a.CreateOrg(ctx, app.InitOrg{Name: OrgName, AdminEmail: owner.Email, AdminName: owner.Name,
@@ -105,6 +123,9 @@ func Seed(ctx context.Context, a *app.App, pats *patients.Service) (Result, erro
 	if err := s.teams(ctx, sys); err != nil {
 		return s.res, err
 	}
+	if err := s.inboxHistory(ctx, sys); err != nil {
+		return s.res, err
+	}
 	if err := s.conversations(ctx); err != nil {
 		return s.res, err
 	}
@@ -130,7 +151,7 @@ func (s *seeder) patients(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	teams, err := s.a.Teams(ctx, sys)
+	teams, err := s.careTeams.Teams(ctx, sys)
 	if err != nil {
 		return err
 	}
@@ -186,14 +207,14 @@ func PatientLogin() Login {
 func (s *seeder) patientAccount(ctx context.Context, nurse *app.Principal, rec patients.Record) error {
 	login := PatientLogin()
 	s.res.Logins = append(s.res.Logins, login)
-	if rec.HasAccount {
+	if rec.HasAccount || s.invs == nil {
 		return nil
 	}
-	_, link, err := s.a.InvitePatient(ctx, nurse, rec.ID, app.ChannelLink, "https://demo.invalid")
+	_, link, err := s.invs.Invite(ctx, nurse, rec.ID, invitations.ChannelLink, "https://demo.invalid")
 	if err != nil {
 		return fmt.Errorf("invite the demo patient: %w", err)
 	}
-	_, err = s.a.AcceptInvitation(ctx, app.AcceptInvitationRequest{Token: link[strings.LastIndex(link, "/")+1:],
+	_, err = s.invs.Accept(ctx, invitations.AcceptRequest{Token: link[strings.LastIndex(link, "/")+1:],
 		Password: login.Password, DeviceID: "demo-seed-device", DeviceName: "demo seeding", IP: "127.0.0.1"})
 	if err != nil {
 		return fmt.Errorf("the demo patient's account: %w", err)
@@ -212,7 +233,7 @@ var Teams = []struct {
 
 // teams makes the demo care teams, or completes them.
 func (s *seeder) teams(ctx context.Context, sys *app.Principal) error {
-	have, err := s.a.Teams(ctx, sys)
+	have, err := s.careTeams.Teams(ctx, sys)
 	if err != nil {
 		return err
 	}
@@ -224,17 +245,57 @@ func (s *seeder) teams(ctx context.Context, sys *app.Principal) error {
 			}
 		}
 		if t.ID == "" {
-			if t, err = s.a.CreateTeam(ctx, sys, dt.Name); err != nil {
+			if t, err = s.careTeams.Create(ctx, sys, dt.Name); err != nil {
 				return fmt.Errorf("create team %s: %w", dt.Name, err)
 			}
 		}
 		for _, m := range dt.Members {
-			if _, err := s.a.AddTeamMember(ctx, sys, t.ID, s.users[m+"@demo-clinic.example"].ID); err != nil {
+			if _, err := s.careTeams.AddMember(ctx, sys, t.ID, s.users[m+"@demo-clinic.example"].ID); err != nil {
 				return fmt.Errorf("add %s to %s: %w", m, dt.Name, err)
 			}
 		}
 	}
 	return nil
+}
+
+// inboxHistory gives the demo care teams two weeks of made-up team inbox
+// response times (first responses of minutes, resolutions of hours), so
+// that the admin dashboard's chart shows something: events only, with no
+// conversation behind them. Once: an org that has any is left as it is.
+func (s *seeder) inboxHistory(ctx context.Context, sys *app.Principal) error {
+	if s.st == nil {
+		return nil
+	}
+	teams, err := s.careTeams.Teams(ctx, sys)
+	if err != nil {
+		return err
+	}
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	var events []store.InboxEvent
+	for ti, t := range teams {
+		for i := range 14 {
+			day := today.AddDate(0, 0, -i)
+			n := 2 + (i*7+ti*3)%4
+			for k := range n {
+				end := day.Add(9*time.Hour + time.Duration(k)*47*time.Minute)
+				wait := time.Duration(4+(i*13+k*17+ti*11)%40) * time.Minute
+				events = append(events, store.InboxEvent{OrgID: sys.User.OrgID, TeamID: t.ID, Kind: store.InboxFirstResponse,
+					StartedAt: end.Add(-wait), EndedAt: end})
+				if k > 0 {
+					open := time.Duration(60+(i*37+k*53+ti*29)%420) * time.Minute
+					end = end.Add(30 * time.Minute)
+					events = append(events, store.InboxEvent{OrgID: sys.User.OrgID, TeamID: t.ID, Kind: store.InboxResolution,
+						StartedAt: end.Add(-open), EndedAt: end})
+				}
+			}
+		}
+	}
+	return s.st.Write(ctx, func(tx *store.Tx) error {
+		if has, err := tx.HasInboxEvents(ctx, sys.User.OrgID); err != nil || has {
+			return err
+		}
+		return tx.InsertInboxEvents(ctx, events)
+	})
 }
 
 // as is a caller acting as one demo user. It is marked System: the seeding

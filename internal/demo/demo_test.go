@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
@@ -15,26 +16,50 @@ import (
 func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	f := apptest.New(t, true) // another org, with MFA required
 	ctx := context.Background()
-	res, err := demo.Seed(ctx, f.App, f.Patients)
+	res, err := demo.Seed(ctx, demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Created || res.Messages != 14 {
 		t.Fatalf("first run: created %v, %d messages", res.Created, res.Messages)
 	}
-	again, err := demo.Seed(ctx, f.App, f.Patients)
+	again, err := demo.Seed(ctx, demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again.Created || again.Messages != 0 {
 		t.Fatalf("second run: created %v, %d messages; want nothing new", again.Created, again.Messages)
 	}
+	// Two weeks of team inbox response times for the dashboard, once (2 to
+	// 5 a day: the second run added none).
+	sysP, err := f.App.SystemPrincipal(ctx, demo.OrgSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC() // the demo's history ends today, by the wall clock
+	times, _, _, err := f.Inbox.Stats(ctx, sysP, today.AddDate(0, 0, -29).Format(time.DateOnly), today.Format(time.DateOnly))
+	if err != nil || len(times) != 2 {
+		t.Fatalf("inbox stats: %+v %v", times, err)
+	}
+	for _, tm := range times {
+		var n int64
+		for _, d := range tm.Days {
+			if d.FirstResponses < 2 || d.FirstResponses > 5 || d.FirstResponseP50 <= 0 || d.FirstResponseP90 < d.FirstResponseP50 {
+				t.Errorf("%s %s: %+v", tm.Name, d.Day, d)
+			}
+			n += d.FirstResponses
+		}
+		if len(tm.Days) != 14 || n < 28 {
+			t.Errorf("%s: %d days, %d first responses; want 14 days of 2 to 5", tm.Name, len(tm.Days), n)
+		}
+	}
+
 	// The care teams, once each, with their members.
 	sys, err := f.App.SystemPrincipal(ctx, demo.OrgSlug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	teams, err := f.App.Teams(ctx, sys)
+	teams, err := f.Teams.Teams(ctx, sys)
 	if err != nil {
 		t.Fatal(err)
 	}

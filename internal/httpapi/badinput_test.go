@@ -276,11 +276,11 @@ func TestBadInputEveryRoute(t *testing.T) {
 	patientJSON := `{"mrn":%q,"given_name":"G","family_name":%q,"birth_date":%q}`
 	// Care teams: one in org A, one in org B.
 	pAdmin, pPatient, pComp := principal(admin), principal(e.token(t, e.email[ward.RolePatient], e.pw[ward.RolePatient])), principal(comp)
-	teamA, err := e.f.App.CreateTeam(ctx, pAdmin, "Cardiology clinic")
+	teamA, err := e.f.Teams.Create(ctx, pAdmin, "Cardiology clinic")
 	if err != nil {
 		t.Fatal(err)
 	}
-	teamB, err := e.f.App.CreateTeam(ctx, pOther, "Elsewhere team")
+	teamB, err := e.f.Teams.Create(ctx, pOther, "Elsewhere team")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,6 +633,13 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "days=0", path: "/api/v1/stats?days=0", token: admin, status: 400, code: ward.CodeInvalid},
 			{name: "days=9999", path: "/api/v1/stats?days=9999", token: admin, status: 400, code: ward.CodeInvalid},
 			{name: "days=abc", path: "/api/v1/stats?days=abc", token: admin, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/inbox/stats": cat(garbage, []badCase{
+			{name: "from not a date", path: "/api/v1/inbox/stats?from=yesterday", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "to not a date", path: "/api/v1/inbox/stats?to=2026-02-30", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "from after to", path: "/api/v1/inbox/stats?from=2026-03-02&to=2026-03-01", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "over 365 days", path: "/api/v1/inbox/stats?from=2025-01-01&to=2026-01-01", token: admin, status: 400, code: ward.CodeInvalid},
+			{name: "as a clinician", path: "/api/v1/inbox/stats", token: nurse, status: 403, code: ward.CodeForbidden},
 		}),
 		"GET /api/v1/inbox/teams": garbage,
 		"POST /api/v1/inbox/conversations": cat(jsonCases(patTok, "", `{"team_id":5}`), []badCase{

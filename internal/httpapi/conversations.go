@@ -76,6 +76,7 @@ type messageView struct {
 	ClientID       string           `json:"client_id"`
 	Body           string           `json:"body,omitempty"` // absent on a tombstone
 	Priority       ward.Priority    `json:"priority"`
+	Kind           string           `json:"kind,omitempty"` // "auto_reply": sent by the care team sender_id names
 	BackupUserID   string           `json:"backup_user_id,omitempty"`
 	CreatedAt      time.Time        `json:"created_at"`
 	RecalledAt     *time.Time       `json:"recalled_at,omitempty"`
@@ -87,7 +88,7 @@ type messageView struct {
 
 func viewMessage(m ward.Message) messageView {
 	v := messageView{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID, ClientID: m.ClientID,
-		Body: m.Body, Priority: m.Priority, BackupUserID: m.BackupUserID, CreatedAt: m.CreatedAt,
+		Body: m.Body, Priority: m.Priority, Kind: m.Kind, BackupUserID: m.BackupUserID, CreatedAt: m.CreatedAt,
 		RecalledAt: optTime(m.RecalledAt), PurgedAt: optTime(m.PurgedAt), Tombstone: m.Tombstone(),
 		Attachments: viewAttachments(m.Attachments)}
 	for _, r := range m.Receipts {

@@ -18,10 +18,13 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/buildinfo"
+	"github.com/wardhealth/ward/internal/inbox"
+	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
+	"github.com/wardhealth/ward/internal/teams"
 )
 
 // Config is what the HTTP handler is built from.
@@ -34,8 +37,13 @@ type Config struct {
 	// Outside serves secure messages to outside addresses; nil: their
 	// routes answer 503.
 	Outside *outside.Service
-	Logger  *slog.Logger
-	Hub     *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// Teams, Inbox and Invitations serve care teams, the team inbox and
+	// patient invitations; nil: their routes answer 503.
+	Teams       *teams.Service
+	Inbox       *inbox.Service
+	Invitations *invitations.Service
+	Logger      *slog.Logger
+	Hub         *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -55,6 +63,9 @@ type Handler struct {
 	app         *app.App
 	patients    *patients.Service
 	replies     *replies.Service
+	teams       *teams.Service
+	inbox       *inbox.Service
+	invitations *invitations.Service
 	outside     *outside.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
@@ -82,7 +93,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, outside: cfg.Outside, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {

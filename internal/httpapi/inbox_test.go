@@ -176,3 +176,90 @@ func TestTeamInboxFlow(t *testing.T) {
 		}
 	}
 }
+
+// TestInboxStatsRoute: a thread answered after 5 minutes (an after-hours
+// auto-reply in between does not count as the answer) and closed after 15
+// shows in GET /api/v1/inbox/stats for owners, admins and compliance; the
+// other roles are refused, a bad range is invalid_input.
+func TestInboxStatsRoute(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	nurse := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
+	admin := e.token(t, e.email[ward.RoleAdmin], e.pw[ward.RoleAdmin])
+	pat := e.token(t, e.email[ward.RolePatient], e.pw[ward.RolePatient])
+	nurseID, patID := e.userOf(t, nurse), e.userOf(t, pat)
+	var rec patientOut
+	if st, code := e.sendJSON(t, "POST", "/api/v1/patients", nurse, janeJSON, &rec); st != http.StatusCreated {
+		t.Fatalf("create record: %d %s", st, code)
+	}
+	if err := e.f.Store.Write(ctx, func(tx *store.Tx) error { return tx.LinkPatientUser(ctx, e.f.Owner.OrgID, rec.ID, patID) }); err != nil {
+		t.Fatal(err)
+	}
+	var team struct{ ID string }
+	e.sendJSON(t, "POST", "/api/v1/teams", admin, `{"name":"Cardiology clinic"}`, &team)
+	e.sendJSON(t, "PUT", "/api/v1/teams/"+team.ID+"/members/"+nurseID, admin, "", nil)
+	e.sendJSON(t, "PUT", "/api/v1/teams/"+team.ID+"/patients/"+rec.ID, nurse, "", nil)
+	if st, c := e.sendJSON(t, "PUT", "/api/v1/teams/"+team.ID+"/hours", admin,
+		`{"time_zone":"UTC","open":[],"holidays":[],"auto_reply":"We are closed."}`, nil); st != 200 {
+		t.Fatalf("hours: %d %s", st, c)
+	}
+	var started struct{ Conversation struct{ ID string } }
+	if st, c := e.sendJSON(t, "POST", "/api/v1/inbox/conversations", pat, `{"team_id":"`+team.ID+`","body":"hello"}`, &started); st != 201 {
+		t.Fatalf("start: %d %s", st, c)
+	}
+	conv := started.Conversation.ID
+	e.f.Clock.Advance(5 * time.Minute)
+	if st, c := e.sendJSON(t, "POST", "/api/v1/conversations/"+conv+"/messages", nurse, `{"client_id":"n1","body":"hi"}`, nil); st != 201 {
+		t.Fatalf("answer: %d %s", st, c)
+	}
+	e.f.Clock.Advance(10 * time.Minute)
+	if st, c := e.sendJSON(t, "POST", "/api/v1/inbox/"+conv+"/status", nurse, `{"status":"closed"}`, nil); st != 200 {
+		t.Fatalf("close: %d %s", st, c)
+	}
+
+	type day struct {
+		Day                string
+		FirstResponseCount int64 `json:"first_response_count"`
+		FirstResponseP50S  int64 `json:"first_response_p50_s"`
+		FirstResponseP90S  int64 `json:"first_response_p90_s"`
+		ResolutionCount    int64 `json:"resolution_count"`
+		ResolutionP50S     int64 `json:"resolution_p50_s"`
+		Count              int64
+	}
+	var stats struct {
+		From, To string
+		Teams    []struct {
+			TeamID string `json:"team_id"`
+			Name   string
+			Days   []day
+		}
+	}
+	today := e.f.Clock.Now().UTC().Format(time.DateOnly)
+	for _, r := range []ward.Role{ward.RoleOwner, ward.RoleAdmin, ward.RoleCompliance} {
+		tok := e.token(t, e.email[r], e.pw[r])
+		if st, c := e.sendJSON(t, "GET", "/api/v1/inbox/stats", tok, "", &stats); st != 200 {
+			t.Fatalf("%s: %d %s", r, st, c)
+		}
+	}
+	if stats.To != today || len(stats.Teams) != 1 || stats.Teams[0].Name != "Cardiology clinic" || len(stats.Teams[0].Days) != 1 {
+		t.Fatalf("stats: %+v", stats)
+	}
+	want := day{Day: today, FirstResponseCount: 1, FirstResponseP50S: 300, FirstResponseP90S: 300, ResolutionCount: 1, ResolutionP50S: 900, Count: 2}
+	if got := stats.Teams[0].Days[0]; got != want {
+		t.Errorf("day: %+v, want %+v", got, want)
+	}
+	for _, r := range []ward.Role{ward.RoleClinician, ward.RoleStaff, ward.RolePatient} {
+		if st, _ := e.sendJSON(t, "GET", "/api/v1/inbox/stats", e.token(t, e.email[r], e.pw[r]), "", nil); st != 403 {
+			t.Errorf("%s: %d, want 403", r, st)
+		}
+	}
+	admin = e.token(t, e.email[ward.RoleAdmin], e.pw[ward.RoleAdmin])
+	for _, q := range []string{"?from=yesterday", "?to=2026-13-01", "?from=2026-02-01&to=2026-01-01", "?from=2020-01-01&to=2026-01-01"} {
+		if st, c := e.sendJSON(t, "GET", "/api/v1/inbox/stats"+q, admin, "", nil); st != 400 || c != string(ward.CodeInvalid) {
+			t.Errorf("%s: %d %s", q, st, c)
+		}
+	}
+	if st, _ := e.sendJSON(t, "GET", "/api/v1/inbox/stats?from=2000-01-01&to=2000-01-31", admin, "", &stats); st != 200 || len(stats.Teams[0].Days) != 0 {
+		t.Errorf("an empty range: %d %+v", st, stats)
+	}
+}

@@ -7,9 +7,10 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/invitations"
 )
 
-// invitationRoutes registers patient invitations (internal/app/invitations.go):
+// invitationRoutes registers patient invitations (internal/invitations):
 // staff routes under a record, and the public routes of the link (no session).
 func (h *Handler) invitationRoutes() {
 	h.route("POST /api/v1/patients/{id}/invitations", authz.PatientInvite, h.invitePatient)
@@ -34,7 +35,7 @@ type invitationView struct {
 	Link       string     `json:"link,omitempty"` // channel link, on creation and resend only
 }
 
-func viewInvitation(i app.Invitation) invitationView {
+func viewInvitation(i invitations.Invitation) invitationView {
 	return invitationView{ID: i.ID, PatientID: i.PatientID, Channel: i.Channel, Status: i.Status, CreatedBy: i.CreatedBy,
 		CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt, AcceptedAt: optTime(i.AcceptedAt), RevokedAt: optTime(i.RevokedAt)}
 }
@@ -53,18 +54,22 @@ func (h *Handler) linkBase(r *http.Request) string {
 }
 
 func (h *Handler) invitePatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.invitationService()
+	if err != nil {
+		return err
+	}
 	var req struct {
 		Channel string `json:"channel"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	inv, link, err := h.app.InvitePatient(r.Context(), p, r.PathValue("id"), req.Channel, h.linkBase(r))
+	inv, link, err := svc.Invite(r.Context(), p, r.PathValue("id"), req.Channel, h.linkBase(r))
 	if err != nil {
 		return err
 	}
 	v := viewInvitation(inv)
-	if inv.Channel == app.ChannelLink {
+	if inv.Channel == invitations.ChannelLink {
 		v.Link = link
 	}
 	writeJSON(w, http.StatusCreated, v)
@@ -72,7 +77,11 @@ func (h *Handler) invitePatient(w http.ResponseWriter, r *http.Request, p *app.P
 }
 
 func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	invs, err := h.app.Invitations(r.Context(), p, r.PathValue("id"))
+	svc, err := h.invitationService()
+	if err != nil {
+		return err
+	}
+	invs, err := svc.List(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -85,7 +94,11 @@ func (h *Handler) listInvitations(w http.ResponseWriter, r *http.Request, p *app
 }
 
 func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	inv, err := h.app.RevokeInvitation(r.Context(), p, r.PathValue("id"), r.PathValue("inv"))
+	svc, err := h.invitationService()
+	if err != nil {
+		return err
+	}
+	inv, err := svc.Revoke(r.Context(), p, r.PathValue("id"), r.PathValue("inv"))
 	if err != nil {
 		return err
 	}
@@ -94,12 +107,16 @@ func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request, p *ap
 }
 
 func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	inv, link, err := h.app.ResendInvitation(r.Context(), p, r.PathValue("id"), r.PathValue("inv"), h.linkBase(r))
+	svc, err := h.invitationService()
+	if err != nil {
+		return err
+	}
+	inv, link, err := svc.Resend(r.Context(), p, r.PathValue("id"), r.PathValue("inv"), h.linkBase(r))
 	if err != nil {
 		return err
 	}
 	v := viewInvitation(inv)
-	if inv.Channel == app.ChannelLink {
+	if inv.Channel == invitations.ChannelLink {
 		v.Link = link
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -107,7 +124,11 @@ func (h *Handler) resendInvitation(w http.ResponseWriter, r *http.Request, p *ap
 }
 
 func (h *Handler) lookUpInvitation(w http.ResponseWriter, r *http.Request) error {
-	info, err := h.app.LookUpInvitation(r.Context(), r.PathValue("token"), h.clientIP(r))
+	svc, err := h.invitationService()
+	if err != nil {
+		return err
+	}
+	info, err := svc.LookUp(r.Context(), r.PathValue("token"), h.clientIP(r))
 	if err != nil {
 		return err
 	}
@@ -117,7 +138,11 @@ func (h *Handler) lookUpInvitation(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h *Handler) sendInvitationCode(w http.ResponseWriter, r *http.Request) error {
-	if err := h.app.SendInvitationCode(r.Context(), r.PathValue("token"), h.clientIP(r)); err != nil {
+	svc, err := h.invitationService()
+	if err != nil {
+		return err
+	}
+	if err := svc.SendCode(r.Context(), r.PathValue("token"), h.clientIP(r)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
@@ -125,6 +150,10 @@ func (h *Handler) sendInvitationCode(w http.ResponseWriter, r *http.Request) err
 }
 
 func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.invitationService()
+	if err != nil {
+		return err
+	}
 	var req struct {
 		Password  string `json:"password"`
 		EmailCode string `json:"email_code"`
@@ -140,7 +169,7 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error
 	if req.Password == "" {
 		return ward.Errorf(ward.CodeInvalid, "choose a password")
 	}
-	res, err := h.app.AcceptInvitation(r.Context(), app.AcceptInvitationRequest{Token: r.PathValue("token"),
+	res, err := svc.Accept(r.Context(), invitations.AcceptRequest{Token: r.PathValue("token"),
 		Password: req.Password, EmailCode: req.EmailCode, DeviceID: req.Device.ID, DeviceName: req.Device.Name,
 		IP: h.clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
@@ -148,4 +177,11 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error
 	}
 	h.writeLogin(w, res, req.Cookie)
 	return nil
+}
+
+func (h *Handler) invitationService() (*invitations.Service, error) {
+	if h.invitations == nil {
+		return nil, ward.Errorf(ward.CodeUnavailable, "patient invitations are not available")
+	}
+	return h.invitations, nil
 }

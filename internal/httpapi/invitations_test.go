@@ -62,7 +62,7 @@ type invOut struct {
 func TestInvitationByEmail(t *testing.T) {
 	e := newEnv(t)
 	in, m := startInbox(t)
-	e.f.App.SetMailer(m)
+	e.f.Invitations.SetMailer(m)
 	nurse := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
 	canary := `{"mrn":"CANARY-MRN-77","given_name":"Canarygiven","family_name":"Canaryfamily","birth_date":"1961-07-13","phone":"+1 555 0177","email":"canary.patient@example.org"}`
 	var rec patientOut
@@ -222,7 +222,7 @@ func TestInvitationByLink(t *testing.T) {
 func TestInvitationThrottled(t *testing.T) {
 	e := newEnv(t)
 	in, m := startInbox(t)
-	e.f.App.SetMailer(m)
+	e.f.Invitations.SetMailer(m)
 	nurse := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
 	var rec patientOut
 	e.sendJSON(t, "POST", "/api/v1/patients", nurse, janeJSON, &rec)

@@ -27,7 +27,7 @@ import (
 var publicRoutes = []string{
 	"GET /healthz", "GET /readyz", "POST /api/v1/sessions", "/",
 	"POST /api/v1/sessions/webauthn/challenge",
-	// An invitation's link: its token is the proof (internal/app/invitations.go).
+	// An invitation's link: its token is the proof (internal/invitations).
 	"GET /api/v1/invitations/{token}", "POST /api/v1/invitations/{token}/email-code", "POST /api/v1/invitations/{token}/accept",
 	// A secure message's link: its token and the mailed code are the proof (internal/outside).
 	"GET /api/v1/outside/{token}", "POST /api/v1/outside/{token}/email-code", "POST /api/v1/outside/{token}/open",
@@ -55,7 +55,7 @@ func newEnv(t *testing.T) *env {
 	f := apptest.New(t, false)
 	in, m := startInbox(t)
 	out := outside.New(outside.Config{Store: f.Store, Messaging: f.App, Mailer: m, Now: f.Clock.Now})
-	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Outside: out})
+	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Teams: f.Teams, Inbox: f.Inbox, Invitations: f.Invitations, Outside: out})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW

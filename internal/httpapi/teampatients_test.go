@@ -20,11 +20,11 @@ func TestTeamPatientsAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	team, err := e.f.App.CreateTeam(ctx, pAdmin, "Cardiology clinic")
+	team, err := e.f.Teams.Create(ctx, pAdmin, "Cardiology clinic")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.f.App.AddTeamMember(ctx, pAdmin, team.ID, e.userOf(t, nurse)); err != nil {
+	if _, err := e.f.Teams.AddMember(ctx, pAdmin, team.ID, e.userOf(t, nurse)); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string

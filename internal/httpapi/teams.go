@@ -7,6 +7,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/teams"
 )
 
 // teamRoutes are the care team routes: the workforce lists teams, owners
@@ -43,7 +44,11 @@ func viewTeam(t ward.Team) teamView {
 }
 
 func (h *Handler) listTeams(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	ts, err := h.app.Teams(r.Context(), p)
+	svc, err := h.teamService()
+	if err != nil {
+		return err
+	}
+	ts, err := svc.Teams(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -60,11 +65,15 @@ type teamNameRequest struct {
 }
 
 func (h *Handler) createTeam(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.teamService()
+	if err != nil {
+		return err
+	}
 	var req teamNameRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, err := h.app.CreateTeam(r.Context(), p, req.Name)
+	t, err := svc.Create(r.Context(), p, req.Name)
 	if err != nil {
 		return err
 	}
@@ -73,11 +82,15 @@ func (h *Handler) createTeam(w http.ResponseWriter, r *http.Request, p *app.Prin
 }
 
 func (h *Handler) renameTeam(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.teamService()
+	if err != nil {
+		return err
+	}
 	var req teamNameRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	t, err := h.app.RenameTeam(r.Context(), p, r.PathValue("id"), req.Name)
+	t, err := svc.Rename(r.Context(), p, r.PathValue("id"), req.Name)
 	if err != nil {
 		return err
 	}
@@ -86,7 +99,11 @@ func (h *Handler) renameTeam(w http.ResponseWriter, r *http.Request, p *app.Prin
 }
 
 func (h *Handler) deleteTeam(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	if err := h.app.DeleteTeam(r.Context(), p, r.PathValue("id")); err != nil {
+	svc, err := h.teamService()
+	if err != nil {
+		return err
+	}
+	if err := svc.Delete(r.Context(), p, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -94,7 +111,11 @@ func (h *Handler) deleteTeam(w http.ResponseWriter, r *http.Request, p *app.Prin
 }
 
 func (h *Handler) addTeamMember(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	t, err := h.app.AddTeamMember(r.Context(), p, r.PathValue("id"), r.PathValue("user_id"))
+	svc, err := h.teamService()
+	if err != nil {
+		return err
+	}
+	t, err := svc.AddMember(r.Context(), p, r.PathValue("id"), r.PathValue("user_id"))
 	if err != nil {
 		return err
 	}
@@ -103,10 +124,21 @@ func (h *Handler) addTeamMember(w http.ResponseWriter, r *http.Request, p *app.P
 }
 
 func (h *Handler) removeTeamMember(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	t, err := h.app.RemoveTeamMember(r.Context(), p, r.PathValue("id"), r.PathValue("user_id"))
+	svc, err := h.teamService()
+	if err != nil {
+		return err
+	}
+	t, err := svc.RemoveMember(r.Context(), p, r.PathValue("id"), r.PathValue("user_id"))
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, viewTeam(t))
 	return nil
+}
+
+func (h *Handler) teamService() (*teams.Service, error) {
+	if h.teams == nil {
+		return nil, ward.Errorf(ward.CodeUnavailable, "care teams are not available")
+	}
+	return h.teams, nil
 }

@@ -35,7 +35,8 @@ func newWSEnv(t *testing.T, opts realtime.HubOptions) *wsEnv {
 	f := apptest.New(t, false)
 	hub := realtime.NewHub(f.App.Broker(), opts)
 	logs := &syncBuffer{}
-	h := httpapi.New(httpapi.Config{App: f.App, Hub: hub, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Teams: f.Teams, Inbox: f.Inbox,
+		Invitations: f.Invitations, Hub: hub, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -86,7 +86,7 @@ func TestMergeMovesTeamsAccountAndInvitations(t *testing.T) {
 	mergeStores(t, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
 		team := func(name string) string {
-			tm, err := f.App.CreateTeam(ctx, f.admin, name)
+			tm, err := f.Teams.Create(ctx, f.admin, name)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -147,7 +147,7 @@ func TestMergeMovesTeamsAccountAndInvitations(t *testing.T) {
 		}
 
 		// A team is deleted while the records are merged; then unmerge.
-		if err := f.App.DeleteTeam(ctx, f.admin, gone); err != nil {
+		if err := f.Teams.Delete(ctx, f.admin, gone); err != nil {
 			t.Fatal(err)
 		}
 		u, err := f.svc.Unmerge(ctx, f.nurse, dup.ID)
@@ -195,7 +195,7 @@ func TestMergeRefusesTwoAccounts(t *testing.T) {
 		other, _ := f.AddUser(t, ward.RolePatient, "other@example.org", "Other Patient")
 		f.linkAccount(t, dup.ID, f.pat.User.ID)
 		f.linkAccount(t, surv.ID, other.ID)
-		tm, err := f.App.CreateTeam(ctx, f.admin, "Cardiology")
+		tm, err := f.Teams.Create(ctx, f.admin, "Cardiology")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,15 +17,15 @@ func TestTeamPatients(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	// The nurse is in Cardiology; the doctor is in no team.
-	cardio, err := f.App.CreateTeam(ctx, f.admin, "Cardiology clinic")
+	cardio, err := f.Teams.Create(ctx, f.admin, "Cardiology clinic")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ward7, err := f.App.CreateTeam(ctx, f.admin, "Ward 7 nurses")
+	ward7, err := f.Teams.Create(ctx, f.admin, "Ward 7 nurses")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.App.AddTeamMember(ctx, f.admin, cardio.ID, f.nurse.User.ID); err != nil {
+	if _, err := f.Teams.AddMember(ctx, f.admin, cardio.ID, f.nurse.User.ID); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -104,7 +104,7 @@ func TestTeamPatients(t *testing.T) {
 		t.Fatalf("team.patient_unassigned events: %+v", ev)
 	}
 	// Deleting a team takes its assignments with it.
-	if err := f.App.DeleteTeam(ctx, f.admin, ward7.ID); err != nil {
+	if err := f.Teams.Delete(ctx, f.admin, ward7.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.count(t, "SELECT COUNT(*) FROM team_patients"); n != 1 {

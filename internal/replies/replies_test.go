@@ -36,12 +36,12 @@ func newFixture(t *testing.T) *fixture {
 	f.nurse = login(ward.RoleStaff, "nurse@stmary.example", "Nora Nurse")
 	f.doc = login(ward.RoleClinician, "doc@stmary.example", "Dan Doctor")
 	f.outsider = login(ward.RoleClinician, "out@stmary.example", "Otto Outside")
-	team, err := f.App.CreateTeam(ctx, f.admin, "Cardiology clinic")
+	team, err := f.Teams.Create(ctx, f.admin, "Cardiology clinic")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []*access.Principal{f.nurse, f.doc} {
-		if _, err := f.App.AddTeamMember(ctx, f.admin, team.ID, p.User.ID); err != nil {
+		if _, err := f.Teams.AddMember(ctx, f.admin, team.ID, p.User.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

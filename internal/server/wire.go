@@ -11,6 +11,8 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/blob"
+	"github.com/wardhealth/ward/internal/inbox"
+	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/outside"
@@ -18,6 +20,7 @@ import (
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
 	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/teams"
 )
 
 // Env is an opened, migrated ward: the store, the keyring, the audit
@@ -32,9 +35,12 @@ type Env struct {
 
 	closeBroker func() error // the NATS connection, when there is one
 	App         *app.App
-	Patients    *patients.Service // patient records (internal/patients)
-	Replies     *replies.Service  // saved replies and team hours (internal/replies)
-	Outside     *outside.Service  // secure messages to outside addresses (internal/outside)
+	Patients    *patients.Service    // patient records (internal/patients)
+	Replies     *replies.Service     // saved replies and team hours (internal/replies)
+	Teams       *teams.Service       // care teams (internal/teams)
+	Inbox       *inbox.Service       // the team inbox (internal/inbox)
+	Invitations *invitations.Service // patient invitations (internal/invitations)
+	Outside     *outside.Service     // secure messages to outside addresses (internal/outside)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -131,22 +137,25 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	e.Replies = replies.New(replies.Config{Store: e.Store, Keyring: e.Keyring, Patients: e.Patients, Now: cfg.Now})
 	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
 		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients}
-	if cfg.SMTP != "" { // invitations by email (internal/app/invitations.go)
-		m, err := mail.Open(cfg.SMTP)
-		if err != nil {
-			return err
-		}
-		acfg.Mailer = m
-	}
 	e.App, err = app.New(acfg)
 	if err != nil {
 		return err
 	}
-	ocfg := outside.Config{Store: e.Store, Messaging: e.App, Now: cfg.Now}
-	if acfg.Mailer != nil {
-		ocfg.Mailer = acfg.Mailer
+	// The capabilities beside app: what only app can do they ask of it
+	// through their own small interfaces (Conversations, Accounts).
+	e.Teams = teams.New(e.Store)
+	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, AutoReplies: e.Replies, Now: cfg.Now})
+	e.App.SetPatientMessageHook(e.Inbox) // after-hours auto-replies
+	icfg := invitations.Config{Store: e.Store, Contacts: e.Patients, Accounts: e.App, Now: cfg.Now}
+	if cfg.SMTP != "" { // invitations by email
+		m, err := mail.Open(cfg.SMTP)
+		if err != nil {
+			return err
+		}
+		icfg.Mailer = m
 	}
-	e.Outside = outside.New(ocfg)
+	e.Invitations = invitations.New(icfg)
+	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).
 	n, err := e.App.SealPatientIdentities(ctx)

@@ -55,7 +55,8 @@ func (tx *Tx) PatientRecordOfUser(ctx context.Context, orgID, userID string) (st
 
 // MakeInboxThread puts a conversation in a team's inbox, open.
 func (tx *Tx) MakeInboxThread(ctx context.Context, convID, teamID string) error {
-	return tx.execOne(ctx, "UPDATE conversations SET team_id = $1, inbox_status = $2 WHERE id = $3", teamID, InboxOpen, convID)
+	return tx.execOne(ctx, "UPDATE conversations SET team_id = $1, inbox_status = $2, inbox_opened_at = $3 WHERE id = $4",
+		teamID, InboxOpen, micros(tx.Now), convID)
 }
 
 // InboxThreadByID reads an inbox thread of an org; CodeNotFound when the
@@ -73,23 +74,38 @@ func (tx *Tx) SetInboxAssignee(ctx context.Context, convID, userID string) error
 	return tx.execOne(ctx, "UPDATE conversations SET assignee_id = $1 WHERE id = $2 AND team_id <> ''", userID, convID)
 }
 
-// SetInboxStatus sets an inbox thread's status.
+// SetInboxStatus sets an inbox thread's status. Closing an open or waiting
+// thread records its resolution; reopening a closed one restarts the time
+// the next resolution counts from (inboxevents.go).
 func (tx *Tx) SetInboxStatus(ctx context.Context, convID, status string) error {
-	return tx.execOne(ctx, "UPDATE conversations SET inbox_status = $1 WHERE id = $2 AND team_id <> ''", status, convID)
+	if status == InboxClosed {
+		if err := tx.recordResolution(ctx, convID); err != nil {
+			return err
+		}
+	}
+	return tx.execOne(ctx, `UPDATE conversations SET inbox_status = $1,
+		inbox_opened_at = CASE WHEN inbox_status = $2 AND $1 <> $2 THEN $3 ELSE inbox_opened_at END
+		WHERE id = $4 AND team_id <> ''`, status, InboxClosed, micros(tx.Now), convID)
 }
 
-// InboxMessageSent updates an inbox thread after a message: one from the
-// patient starts the wait (if it was not running) and reopens the thread;
-// one from staff ends the wait. Other conversations are left alone.
+// InboxMessageSent updates an inbox thread after a user's message: one
+// from the patient starts the wait (if it was not running) and reopens the
+// thread (a closed one is then open again from now on); one from staff
+// ends the wait, recording it as a first response (inboxevents.go). Other
+// conversations are left alone.
 func (tx *Tx) InboxMessageSent(ctx context.Context, convID string, fromPatient bool) error {
 	var err error
 	if fromPatient {
 		_, err = tx.exec(ctx, `UPDATE conversations SET inbox_status = $1,
-			waiting_since = CASE WHEN waiting_since = 0 THEN $2 ELSE waiting_since END
-			WHERE id = $3 AND team_id <> ''`, InboxOpen, micros(tx.Now), convID)
-	} else {
-		_, err = tx.exec(ctx, "UPDATE conversations SET waiting_since = 0 WHERE id = $1 AND team_id <> '' AND waiting_since <> 0", convID)
+			waiting_since = CASE WHEN waiting_since = 0 THEN $2 ELSE waiting_since END,
+			inbox_opened_at = CASE WHEN inbox_status = $3 THEN $2 ELSE inbox_opened_at END
+			WHERE id = $4 AND team_id <> ''`, InboxOpen, micros(tx.Now), InboxClosed, convID)
+		return err
 	}
+	if err := tx.recordFirstResponse(ctx, convID); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, "UPDATE conversations SET waiting_since = 0 WHERE id = $1 AND team_id <> '' AND waiting_since <> 0", convID)
 	return err
 }
 

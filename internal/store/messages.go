@@ -27,6 +27,7 @@ type Message struct {
 const (
 	msgInsertCols = "id, org_id, conversation_id, seq, sender_id, client_id, body_sealed, priority, backup_user_id, created_at"
 	msgCols       = msgInsertCols + ", recalled_at, purged_at"
+	msgReadCols   = msgCols + ", kind"
 )
 
 // InsertMessage gives m the conversation's next sequence number and stores
@@ -136,19 +137,19 @@ func (tx *Tx) admit(f convFacts, m *Message) error {
 // MessageByClientID finds the message a sender sent with a client id in a
 // conversation.
 func (tx *Tx) MessageByClientID(ctx context.Context, convID, senderID, clientID string) (Message, error) {
-	return tx.scanMessage(tx.queryRow(ctx, "SELECT "+msgCols+" FROM messages WHERE client_id = $3 AND sender_id = $2 AND conversation_id = $1",
+	return tx.scanMessage(tx.queryRow(ctx, "SELECT "+msgReadCols+" FROM messages WHERE client_id = $3 AND sender_id = $2 AND conversation_id = $1",
 		convID, senderID, clientID))
 }
 
 // MessageByID finds an org's message.
 func (tx *Tx) MessageByID(ctx context.Context, orgID, id string) (Message, error) {
-	return tx.scanMessage(tx.queryRow(ctx, "SELECT "+msgCols+" FROM messages WHERE org_id = $1 AND id = $2", orgID, id))
+	return tx.scanMessage(tx.queryRow(ctx, "SELECT "+msgReadCols+" FROM messages WHERE org_id = $1 AND id = $2", orgID, id))
 }
 
 // ListMessages lists up to limit messages of a conversation with a sequence
 // number above afterSeq, in order.
 func (tx *Tx) ListMessages(ctx context.Context, convID string, afterSeq int64, limit int) ([]Message, error) {
-	rows, err := tx.query(ctx, "SELECT "+msgCols+" FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+	rows, err := tx.query(ctx, "SELECT "+msgReadCols+" FROM messages WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
 		convID, afterSeq, limit)
 	if err != nil {
 		return nil, err
@@ -284,7 +285,7 @@ func (tx *Tx) scanMessage(row scanner) (Message, error) {
 	var prio string
 	var created, recalled, purged int64
 	if err := row.Scan(&m.ID, &m.OrgID, &m.ConversationID, &m.Seq, &m.SenderID, &m.ClientID, &m.BodySealed, &prio,
-		&m.BackupUserID, &created, &recalled, &purged); err != nil {
+		&m.BackupUserID, &created, &recalled, &purged, &m.Kind); err != nil {
 		return Message{}, tx.d.wrap(err)
 	}
 	m.Priority, m.CreatedAt = ward.Priority(prio), fromMicros(created)

@@ -1,5 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { auditExportURL, auditSearchURL, bars, emptyFilters, exportRange, niceMax, rangeProblem, shortDay, summarize } from "./insights";
+import {
+  auditExportURL,
+  auditSearchURL,
+  bars,
+  dayRange,
+  durationText,
+  emptyFilters,
+  exportRange,
+  inboxSeries,
+  inboxSummary,
+  niceMax,
+  rangeProblem,
+  shortDay,
+  summarize,
+  type InboxDay,
+} from "./insights";
 import { parseRoute } from "./router";
 
 describe("audit URLs", () => {
@@ -83,5 +98,42 @@ describe("chart scaling", () => {
       ),
     ).toBe("7 messages in the last 2 days; the most, 5, on 2026-03-02.");
     expect(shortDay("2026-03-07")).toBe("Mar 7");
+  });
+});
+
+describe("inbox response times", () => {
+  const day = (p: Partial<InboxDay>): InboxDay => ({
+    day: "2026-03-02",
+    first_response_count: 0,
+    first_response_p50_s: 0,
+    first_response_p90_s: 0,
+    resolution_count: 0,
+    resolution_p50_s: 0,
+    resolution_p90_s: 0,
+    count: 0,
+    ...p,
+  });
+  it("lists every day of a range", () => {
+    expect(dayRange("2026-02-27", "2026-03-02")).toEqual(["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02"]);
+    expect(dayRange("2026-03-02", "2026-03-01")).toEqual([]);
+    expect(dayRange("bad", "2026-03-01")).toEqual([]);
+  });
+  it("zero-fills a team's medians in whole units, rounded up", () => {
+    const days = [day({ day: "2026-03-01", first_response_count: 3, first_response_p50_s: 61, resolution_count: 1, resolution_p50_s: 7200 })];
+    expect(inboxSeries(days, "2026-02-28", "2026-03-02", "first_response", 60)).toEqual([
+      { day: "2026-02-28", count: 0 },
+      { day: "2026-03-01", count: 2 },
+      { day: "2026-03-02", count: 0 },
+    ]);
+    expect(inboxSeries(days, "2026-03-01", "2026-03-01", "resolution", 3600)).toEqual([{ day: "2026-03-01", count: 2 }]);
+  });
+  it("says durations and a summary", () => {
+    expect([durationText(40), durationText(720), durationText(12_600), durationText(181_440)]).toEqual(["40 s", "12 min", "3.5 h", "2.1 d"]);
+    const days = [
+      day({ day: "2026-03-01", first_response_count: 2, first_response_p50_s: 300, first_response_p90_s: 600 }),
+      day({ day: "2026-03-02", first_response_count: 1, first_response_p50_s: 900, first_response_p90_s: 900 }),
+    ];
+    expect(inboxSummary(days, "first_response")).toBe("3 first responses; the slowest day, Mar 2: median 15 min, 90th percentile 15 min.");
+    expect(inboxSummary(days, "resolution")).toBe("No resolutions in this range.");
   });
 });

@@ -201,3 +201,75 @@ export function shortDay(day: string): string {
   if (isNaN(d.getTime())) return day;
   return d.toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
 }
+
+// ---- team inbox response times (GET /api/v1/inbox/stats) ----
+
+export interface InboxDay {
+  day: string;
+  first_response_count: number;
+  first_response_p50_s: number;
+  first_response_p90_s: number;
+  resolution_count: number;
+  resolution_p50_s: number;
+  resolution_p90_s: number;
+  count: number;
+}
+
+export interface InboxTeamStats {
+  team_id: string;
+  name: string;
+  days: InboxDay[];
+}
+
+export interface InboxStats {
+  from: string;
+  to: string;
+  teams: InboxTeamStats[];
+}
+
+export type InboxKind = "first_response" | "resolution";
+
+// dayRange lists every day from from to to, both included (YYYY-MM-DD, UTC).
+export function dayRange(from: string, to: string): string[] {
+  const out: string[] = [];
+  const start = Date.parse(from + "T00:00:00Z");
+  const end = Date.parse(to + "T00:00:00Z");
+  if (isNaN(start) || isNaN(end)) return out;
+  for (let t = start; t <= end && out.length < 400; t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+// inboxSeries is a team's daily median of one kind as chart data: every day
+// of the range (zero where nothing ended that day), in whole units of unitS
+// seconds (60: minutes), rounded up so a short time still shows.
+export function inboxSeries(days: InboxDay[], from: string, to: string, kind: InboxKind, unitS: number): DayCount[] {
+  const byDay = new Map(days.map((d) => [d.day, d]));
+  return dayRange(from, to).map((day) => {
+    const d = byDay.get(day);
+    const s = d ? (kind === "first_response" ? d.first_response_p50_s : d.resolution_p50_s) : 0;
+    return { day, count: s > 0 ? Math.ceil(s / unitS) : 0 };
+  });
+}
+
+// durationText says seconds the way people read waits: "40 s", "12 min",
+// "3.5 h", "2.1 d".
+export function durationText(s: number): string {
+  if (s < 60) return `${Math.max(0, Math.round(s))} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 86_400) return `${Math.round(s / 360) / 10} h`;
+  return `${Math.round(s / 8640) / 10} d`;
+}
+
+// inboxSummary says a team's times of one kind over the range in words:
+// how many, and the slowest day's median and 90th percentile.
+export function inboxSummary(days: InboxDay[], kind: InboxKind): string {
+  const what = kind === "first_response" ? "first responses" : "resolutions";
+  const n = (d: InboxDay) => (kind === "first_response" ? d.first_response_count : d.resolution_count);
+  const p50 = (d: InboxDay) => (kind === "first_response" ? d.first_response_p50_s : d.resolution_p50_s);
+  const p90 = (d: InboxDay) => (kind === "first_response" ? d.first_response_p90_s : d.resolution_p90_s);
+  const with_ = days.filter((d) => n(d) > 0);
+  if (!with_.length) return `No ${what} in this range.`;
+  const total = with_.reduce((a, d) => a + n(d), 0);
+  const worst = with_.reduce((a, b) => (p50(b) > p50(a) ? b : a));
+  return `${total} ${what}; the slowest day, ${shortDay(worst.day)}: median ${durationText(p50(worst))}, 90th percentile ${durationText(p90(worst))}.`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyReceipt, lastSeq, mergeMessages, messageStatus, newClientID, normMessage, type Message } from "./messaging";
+import { applyReceipt, lastSeq, mergeMessages, messageStatus, newClientID, normMessage, senderLabel, type Message } from "./messaging";
 import { deviceIdentity, deviceName } from "./device";
 import { parseRoute } from "./router";
 
@@ -110,5 +110,17 @@ describe("newClientID", () => {
     expect(newClientID(0x0190_1234_5678, ones) < newClientID(0x0190_1234_5679, zeros)).toBe(true);
     expect(newClientID()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(newClientID()).not.toBe(newClientID());
+  });
+});
+
+describe("auto-replies", () => {
+  it("reads the kind and shows the care team as the sender", () => {
+    const m = normMessage({ id: "a1", seq: 3, sender_id: "team-1", client_id: "auto_reply-x", body: "Closed.", kind: "auto_reply" }, "c");
+    expect(m.kind).toBe("auto_reply");
+    expect(senderLabel(m, false, () => "Unknown user")).toBe("Care team (automatic reply)");
+    const n = normMessage({ id: "a2", sender_id: "u-2", kind: "something else" }, "c");
+    expect(n.kind).toBeUndefined();
+    expect(senderLabel(n, false, (id) => "name of " + id)).toBe("name of u-2");
+    expect(senderLabel(n, true, () => "x")).toBe("You");
   });
 });

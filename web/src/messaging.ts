@@ -41,6 +41,9 @@ export interface Message {
   client_id: string;
   body: string;
   priority: "normal" | "urgent";
+  // "auto_reply": a care team's after-hours auto-reply; sender_id is then
+  // the team's id, not a user's.
+  kind?: "auto_reply";
   created_at: string;
   recalled: boolean;
   receipts: Receipt[];
@@ -95,11 +98,19 @@ export function normMessage(r: Raw, conversationID = ""): Message {
     client_id: str(r.client_id),
     body: str(r.body),
     priority: r.priority === "urgent" ? "urgent" : "normal",
+    ...(r.kind === "auto_reply" ? { kind: "auto_reply" as const } : {}),
     created_at: str(r.created_at),
     recalled: r.recalled === true || isSet(r.recalled_at) || isSet(r.purged_at) || r.tombstone === true,
     receipts: Array.isArray(r.receipts) ? (r.receipts as Raw[]).map(normReceipt) : [],
     attachments: Array.isArray(r.attachments) ? (r.attachments as Raw[]).map(normAttachment) : [],
   };
+}
+
+// senderLabel is who a message shows as sent by: "You", the care team for
+// an auto-reply (sent by the team, not a person), or the sender's name.
+export function senderLabel(m: Message, mine: boolean, userName: (id: string) => string): string {
+  if (m.kind === "auto_reply") return "Care team (automatic reply)";
+  return mine ? "You" : userName(m.sender_id);
 }
 
 export function normAttachment(r: Raw): Attachment {

@@ -7,6 +7,8 @@ import {
   bars,
   emptyFilters,
   exportRange,
+  inboxSeries,
+  inboxSummary,
   niceMax,
   rangeProblem,
   shortDay,
@@ -14,6 +16,7 @@ import {
   type AuditEvent,
   type AuditFilters,
   type DayCount,
+  type InboxStats,
   type Stats,
 } from "../insights";
 import { useWard } from "./context";
@@ -249,7 +252,55 @@ export function Dashboard() {
         />
       </div>
       <p class="muted small">Days are UTC; the last {stats.days} days, today included.</p>
+      <InboxTimes />
     </div>
+  );
+}
+
+// InboxTimes: each care team's first-response and resolution times, the
+// daily medians over the last 30 days (no content: ids and times).
+function InboxTimes() {
+  const w = useWard();
+  const [st, setSt] = useState<InboxStats | null>(null);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    w.api
+      .get<InboxStats>("/api/v1/inbox/stats")
+      .then(setSt)
+      .catch((e) => setError(errorText(e)));
+  }, []);
+  if (error) return <ErrorLine error={error} />;
+  if (!st) return null;
+  const teams = (st.teams ?? []).filter((t) => (t.days ?? []).length > 0);
+  return (
+    <section class="stack" id="inbox-times" aria-label="Team inbox response times">
+      <h2>Team inbox response times</h2>
+      {teams.length === 0 && <p class="muted">No team inbox thread was answered or closed in the last 30 days.</p>}
+      {teams.map((t) => (
+        <div class="charts" key={t.team_id} data-team={t.team_id}>
+          <BarChart
+            id={"chart-first-response-" + t.team_id}
+            title={t.name + ": first response, daily median (minutes)"}
+            data={inboxSeries(t.days, st.from, st.to, "first_response", 60)}
+            what="minutes"
+            kind="messages"
+            summary={inboxSummary(t.days, "first_response")}
+          />
+          <BarChart
+            id={"chart-resolution-" + t.team_id}
+            title={t.name + ": resolution, daily median (hours)"}
+            data={inboxSeries(t.days, st.from, st.to, "resolution", 3600)}
+            what="hours"
+            kind="messages"
+            summary={inboxSummary(t.days, "resolution")}
+          />
+        </div>
+      ))}
+      <p class="muted small">
+        First response: from the patient's message that started a wait to the first staff answer (an automatic reply is not
+        one). Resolution: from a thread's start, or reopening, to its closing. Days are UTC, by when it ended.
+      </p>
+    </section>
   );
 }
 
@@ -283,7 +334,7 @@ function BreakdownTile(props: { label: string; counts: Record<string, number>; i
 
 // BarChart draws one bar per day as inline SVG (attributes only: the CSP
 // forbids style attributes, and classes colour it).
-function BarChart(props: { id: string; title: string; data: DayCount[]; what: string; kind: string }) {
+function BarChart(props: { id: string; title: string; data: DayCount[]; what: string; kind: string; summary?: string }) {
   const W = 600;
   const H = 160;
   const left = 36;
@@ -304,7 +355,7 @@ function BarChart(props: { id: string; title: string; data: DayCount[]; what: st
           {props.title}
         </h2>
         <p class="muted small" id={descID}>
-          {summarize(props.data, props.what)}
+          {props.summary ?? summarize(props.data, props.what)}
         </p>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} class="chart-svg" role="img" aria-labelledby={titleID} aria-describedby={descID}>

@@ -10,7 +10,7 @@ import {
   type UploadHandle,
 } from "../attachments";
 import { ApiError } from "../api";
-import { messageStatus, patientRecordOf, type Attachment, type Message } from "../messaging";
+import { messageStatus, patientRecordOf, senderLabel, type Attachment, type Message } from "../messaging";
 import { useWard } from "./context";
 import { cameraAccept, isPatient } from "../portal";
 import { ThreadPatientBanner } from "./Patients";
@@ -103,12 +103,12 @@ function MessageItem(props: { m: Message; mine: boolean; others: string[]; cid: 
 
   return (
     <li
-      class={"msg" + (mine ? " mine" : "") + (urgent ? " urgent" : "") + (m.recalled ? " recalled" : "")}
+      class={"msg" + (mine ? " mine" : "") + (urgent ? " urgent" : "") + (m.recalled ? " recalled" : "") + (m.kind ? " auto-reply" : "")}
       data-seq={m.seq || undefined}
       data-id={m.id || undefined}
     >
       <div class="msg-head">
-        <span class="sender">{mine ? "You" : w.userName(m.sender_id)}</span>
+        <span class="sender">{senderLabel(m, mine, (id) => w.userName(id))}</span>
         {urgent && <span class="badge urgent-badge">Urgent</span>}
         <time class="muted" dateTime={m.created_at}>
           {formatTime(m.created_at)}

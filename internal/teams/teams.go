@@ -1,38 +1,42 @@
-package app
+package teams
 
 import (
 	"context"
 	"strconv"
 
+	"github.com/google/uuid"
+
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// Care teams: named groups of clinicians and staff that patients are
-// assigned to. The workforce lists them; owners and admins manage them.
-// A team's name is workforce data, not PHI. Every change is audited in its
-// own transaction (resource "team"). These use cases sit in app for now;
-// they move beside the patient records (internal/patients) once the
-// Principal lives in its shared package.
+// Service is the care team use cases.
+type Service struct {
+	store *store.Store
+}
+
+// New builds a Service over st.
+func New(st *store.Store) *Service { return &Service{store: st} }
 
 // Teams lists the caller's org's teams with their members.
-func (a *App) Teams(ctx context.Context, p *Principal) ([]ward.Team, error) {
+func (s *Service) Teams(ctx context.Context, p *access.Principal) ([]ward.Team, error) {
 	if err := p.Can(authz.TeamList); err != nil {
 		return nil, err
 	}
 	var ts []ward.Team
-	err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+	err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
 		ts, err = tx.Teams(ctx, p.User.OrgID)
 		return err
 	})
 	return ts, err
 }
 
-// CreateTeam makes an empty team. A name another team of the org has
+// Create makes an empty team. A name another team of the org has
 // (ignoring case) is CodeConflict.
-func (a *App) CreateTeam(ctx context.Context, p *Principal, name string) (ward.Team, error) {
+func (s *Service) Create(ctx context.Context, p *access.Principal, name string) (ward.Team, error) {
 	if err := p.Can(authz.TeamManage); err != nil {
 		return ward.Team{}, err
 	}
@@ -40,8 +44,8 @@ func (a *App) CreateTeam(ctx context.Context, p *Principal, name string) (ward.T
 	if err != nil {
 		return ward.Team{}, err
 	}
-	t := ward.Team{ID: newID(), OrgID: p.User.OrgID, Name: name, Members: []ward.TeamMember{}}
-	err = a.store.Write(ctx, func(tx *store.Tx) error {
+	t := ward.Team{ID: uuid.Must(uuid.NewV7()).String(), OrgID: p.User.OrgID, Name: name, Members: []ward.TeamMember{}}
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateTeam(ctx, &t); err != nil {
 			return err
 		}
@@ -50,8 +54,8 @@ func (a *App) CreateTeam(ctx context.Context, p *Principal, name string) (ward.T
 	return t, err
 }
 
-// RenameTeam renames a team of the caller's org.
-func (a *App) RenameTeam(ctx context.Context, p *Principal, id, name string) (ward.Team, error) {
+// Rename renames a team of the caller's org.
+func (s *Service) Rename(ctx context.Context, p *access.Principal, id, name string) (ward.Team, error) {
 	if err := p.Can(authz.TeamManage); err != nil {
 		return ward.Team{}, err
 	}
@@ -59,7 +63,7 @@ func (a *App) RenameTeam(ctx context.Context, p *Principal, id, name string) (wa
 	if err != nil {
 		return ward.Team{}, err
 	}
-	return a.changeTeam(ctx, p, id, func(tx *store.Tx, t ward.Team) error {
+	return s.change(ctx, p, id, func(tx *store.Tx, t ward.Team) error {
 		if t.Name == name {
 			return nil // nothing changes, nothing to audit
 		}
@@ -70,13 +74,13 @@ func (a *App) RenameTeam(ctx context.Context, p *Principal, id, name string) (wa
 	})
 }
 
-// DeleteTeam deletes a team of the caller's org with its memberships; its
+// Delete deletes a team of the caller's org with its memberships; its
 // inbox threads are closed (their members keep them).
-func (a *App) DeleteTeam(ctx context.Context, p *Principal, id string) error {
+func (s *Service) Delete(ctx context.Context, p *access.Principal, id string) error {
 	if err := p.Can(authz.TeamManage); err != nil {
 		return err
 	}
-	return a.store.Write(ctx, func(tx *store.Tx) error {
+	return s.store.Write(ctx, func(tx *store.Tx) error {
 		members, err := tx.DeleteTeam(ctx, p.User.OrgID, id)
 		if err != nil {
 			return err
@@ -91,14 +95,14 @@ func (a *App) DeleteTeam(ctx context.Context, p *Principal, id string) error {
 	})
 }
 
-// AddTeamMember puts a clinician or staff member of the caller's org in a
+// AddMember puts a clinician or staff member of the caller's org in a
 // team; a user of another role is CodeInvalid, one of another org
 // CodeNotFound. Adding a member again changes nothing.
-func (a *App) AddTeamMember(ctx context.Context, p *Principal, teamID, userID string) (ward.Team, error) {
+func (s *Service) AddMember(ctx context.Context, p *access.Principal, teamID, userID string) (ward.Team, error) {
 	if err := p.Can(authz.TeamManage); err != nil {
 		return ward.Team{}, err
 	}
-	return a.changeTeam(ctx, p, teamID, func(tx *store.Tx, _ ward.Team) error {
+	return s.change(ctx, p, teamID, func(tx *store.Tx, _ ward.Team) error {
 		role, err := tx.TeamMemberRole(ctx, p.User.OrgID, userID)
 		if err != nil {
 			return err
@@ -120,13 +124,13 @@ func (a *App) AddTeamMember(ctx context.Context, p *Principal, teamID, userID st
 	})
 }
 
-// RemoveTeamMember takes a user out of a team; CodeNotFound when they are
-// not in it.
-func (a *App) RemoveTeamMember(ctx context.Context, p *Principal, teamID, userID string) (ward.Team, error) {
+// RemoveMember takes a user out of a team; CodeNotFound when they are not
+// in it.
+func (s *Service) RemoveMember(ctx context.Context, p *access.Principal, teamID, userID string) (ward.Team, error) {
 	if err := p.Can(authz.TeamManage); err != nil {
 		return ward.Team{}, err
 	}
-	return a.changeTeam(ctx, p, teamID, func(tx *store.Tx, _ ward.Team) error {
+	return s.change(ctx, p, teamID, func(tx *store.Tx, _ ward.Team) error {
 		if err := tx.RemoveTeamMember(ctx, teamID, userID); err != nil {
 			if ward.ErrorCode(err) == ward.CodeNotFound {
 				return ward.Errorf(ward.CodeNotFound, "the user is not in this team")
@@ -143,11 +147,11 @@ func (a *App) RemoveTeamMember(ctx context.Context, p *Principal, teamID, userID
 	})
 }
 
-// changeTeam runs fn on a team of p's org in one transaction and returns
-// the team as fn left it.
-func (a *App) changeTeam(ctx context.Context, p *Principal, id string, fn func(*store.Tx, ward.Team) error) (ward.Team, error) {
+// change runs fn on a team of p's org in one transaction and returns the
+// team as fn left it.
+func (s *Service) change(ctx context.Context, p *access.Principal, id string, fn func(*store.Tx, ward.Team) error) (ward.Team, error) {
 	var t ward.Team
-	err := a.store.Write(ctx, func(tx *store.Tx) error {
+	err := s.store.Write(ctx, func(tx *store.Tx) error {
 		before, err := tx.TeamByID(ctx, p.User.OrgID, id)
 		if err != nil {
 			return err
@@ -161,10 +165,11 @@ func (a *App) changeTeam(ctx context.Context, p *Principal, id string, fn func(*
 	return t, err
 }
 
-// endTeamsForRole ends, in tx, the care team memberships of user u when
-// u's (new) role may not be in a team, each with a team.member_removed
-// event done by p. Part of a role change (roles.go).
-func endTeamsForRole(ctx context.Context, tx *store.Tx, p *Principal, u ward.User) error {
+// EndForRole ends, in tx, the care team memberships (and so the team inbox
+// memberships) of user u when u's (new) role may not be in a team, each
+// with a team.member_removed event done by p. internal/app calls it in a
+// role change's transaction.
+func EndForRole(ctx context.Context, tx *store.Tx, p *access.Principal, u ward.User) error {
 	if u.Role.MayJoinTeam() {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package app
+package invitations
 
 import (
 	"context"
@@ -11,23 +11,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/store"
 )
-
-// Invitations of patients (issue 22). Staff invite the patient of a record
-// by email or by a link they hand over; the link names a random token of
-// which only the SHA-256 is stored, works once, and expires (the org
-// policy's invitation_ttl). Accepting it makes the patient user, with the
-// name and email of the record (sealed, useridentity.go), links it to the
-// record, and signs in, all in one transaction. An invitation that came by
-// email also needs a six-digit code mailed to the record's address. The
-// public routes (token, code, accept) are throttled per address and per
-// token.
 
 // Mailer sends ward's PHI-free messages (internal/notify/mail).
 type Mailer interface {
@@ -38,6 +31,51 @@ type Mailer interface {
 // (internal/patients.Service.Contact).
 type PatientContacts interface {
 	Contact(ctx context.Context, orgID, id string) (name, email string, active bool, err error)
+}
+
+// Accounts is what invitations ask of internal/app, which satisfies it.
+type Accounts interface {
+	// EmailTaken reports, in tx, whether a user of the org has email.
+	EmailTaken(ctx context.Context, tx *store.Tx, orgID, email string) (bool, error)
+	// SignUpPatient makes the patient user u with password and signs it
+	// in on dev, in one transaction in which check runs first and claim
+	// after the user is made and audited (user.created).
+	SignUpPatient(ctx context.Context, u ward.User, password string, dev ward.Device, ip, userAgent, how string,
+		check func(*store.Tx) error, claim func(*store.Tx, ward.User) error) (access.LoginResult, error)
+}
+
+// Config is what a Service is built from; Mailer and Now may be nil.
+type Config struct {
+	Store    *store.Store
+	Contacts PatientContacts // the patient records (internal/patients)
+	Accounts Accounts        // internal/app
+	// Mailer sends invitations and their codes; nil: invitations by email
+	// are unavailable.
+	Mailer Mailer
+	Now    func() time.Time // nil means time.Now
+}
+
+// Service is the patient invitation use cases.
+type Service struct {
+	store    *store.Store
+	contacts PatientContacts
+	accounts Accounts
+	mailer   Mailer
+	now      func() time.Time
+	// addr and tok throttle the public routes per address and per token.
+	addr, tok *auth.Throttle
+}
+
+// New builds a Service.
+func New(cfg Config) *Service {
+	s := &Service{store: cfg.Store, contacts: cfg.Contacts, accounts: cfg.Accounts, mailer: cfg.Mailer, now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	ac, tc := auth.AddressThrottle(), auth.AccountThrottle()
+	ac.Now, tc.Now = s.now, s.now
+	s.addr, s.tok = auth.NewThrottle(ac), auth.NewThrottle(tc)
+	return s
 }
 
 // Invitation channels.
@@ -108,18 +146,26 @@ func InvitationLink(base, token string) string {
 	return strings.TrimRight(base, "/") + "/invite/" + token
 }
 
-func (a *App) contacts() (PatientContacts, error) {
-	c, ok := a.patients.(PatientContacts)
-	if !ok || c == nil {
+func (s *Service) contactsOf() (PatientContacts, error) {
+	if s.contacts == nil || s.accounts == nil {
 		return nil, ward.Errorf(ward.CodeUnavailable, "patient records are not available")
 	}
-	return c, nil
+	return s.contacts, nil
+}
+
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func rateLimited(wait time.Duration) error {
+	if wait < time.Second {
+		wait = time.Second
+	}
+	return &ward.Error{Code: ward.CodeRateLimited, Message: "too many attempts; try again later", RetryAfter: wait}
 }
 
 // inviteTarget checks that a record of p's org may be invited and returns
 // its email: active, with an email, and no account yet for it or its email.
-func (a *App) inviteTarget(ctx context.Context, orgID, patientID string) (email string, err error) {
-	c, err := a.contacts()
+func (s *Service) inviteTarget(ctx context.Context, orgID, patientID string) (email string, err error) {
+	c, err := s.contactsOf()
 	if err != nil {
 		return "", err
 	}
@@ -133,10 +179,26 @@ func (a *App) inviteTarget(ctx context.Context, orgID, patientID string) (email 
 	if email == "" {
 		return "", ward.Errorf(ward.CodeInvalid, "the patient record has no email: add one before inviting")
 	}
-	return ward.NormalizeEmail(email), a.store.Read(ctx, func(tx *store.Tx) error { return a.checkInvitable(ctx, tx, orgID, patientID, email) })
+	return ward.NormalizeEmail(email), s.store.Read(ctx, func(tx *store.Tx) error { return s.checkInvitable(ctx, tx, orgID, patientID, email) })
 }
 
-func (a *App) checkInvitable(ctx context.Context, tx *store.Tx, orgID, patientID, email string) error {
+func (s *Service) checkInvitable(ctx context.Context, tx *store.Tx, orgID, patientID, email string) error {
+	if err := noAccountYet(ctx, tx, orgID, patientID); err != nil {
+		return err
+	}
+	taken, err := s.accounts.EmailTaken(ctx, tx, orgID, email)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return ward.Errorf(ward.CodeAccountExists, "a user with the patient's email already exists in the org")
+	}
+	return nil
+}
+
+// noAccountYet fails with CodeAccountExists when a record has its patient
+// user already.
+func noAccountYet(ctx context.Context, tx *store.Tx, orgID, patientID string) error {
 	user, err := tx.PatientUser(ctx, orgID, patientID)
 	if err != nil {
 		return err
@@ -144,62 +206,45 @@ func (a *App) checkInvitable(ctx context.Context, tx *store.Tx, orgID, patientID
 	if user != "" {
 		return ward.Errorf(ward.CodeAccountExists, "the patient already has an account")
 	}
-	email = ward.NormalizeEmail(email)
-	_, err = tx.UserByEmail(ctx, orgID, email, a.emailIndex(email))
-	switch ward.ErrorCode(err) {
-	case ward.CodeNotFound:
-		return nil
-	case "":
-		return ward.Errorf(ward.CodeAccountExists, "a user with the patient's email already exists in the org")
-	}
-	return err
+	return nil
 }
 
-func (a *App) clinicName(ctx context.Context, orgID string) (name string, err error) {
-	err = a.store.Read(ctx, func(tx *store.Tx) error {
-		o, err := tx.OrgByID(ctx, orgID)
-		name = o.Name
-		return err
-	})
-	return name, err
-}
-
-// InvitePatient invites the patient of a record by channel (email or link);
+// Invite invites the patient of a record by channel (email or link);
 // base is the public origin the link starts with. It returns the
 // invitation and its link (shown once: only its hash is stored). By email
 // with no mailer is unavailable, and nothing is stored.
-func (a *App) InvitePatient(ctx context.Context, p *Principal, patientID, channel, base string) (Invitation, string, error) {
+func (s *Service) Invite(ctx context.Context, p *access.Principal, patientID, channel, base string) (Invitation, string, error) {
 	if err := p.Can(authz.PatientInvite); err != nil {
 		return Invitation{}, "", err
 	}
 	if channel != ChannelEmail && channel != ChannelLink {
 		return Invitation{}, "", ward.Errorf(ward.CodeInvalid, `channel must be "email" or "link"`)
 	}
-	if channel == ChannelEmail && a.mailer == nil {
+	if channel == ChannelEmail && s.mailer == nil {
 		return Invitation{}, "", ward.Errorf(ward.CodeUnavailable, "ward sends no email: start it with --smtp to invite by email")
 	}
 	orgID := p.User.OrgID
-	email, err := a.inviteTarget(ctx, orgID, patientID)
+	email, err := s.inviteTarget(ctx, orgID, patientID)
 	if err != nil {
 		return Invitation{}, "", err
 	}
 	token, hash := newInvitationToken()
-	clinic, ttl, err := a.inviteTerms(ctx, orgID)
+	clinic, ttl, err := s.inviteTerms(ctx, orgID)
 	if err != nil {
 		return Invitation{}, "", err
 	}
 	row := store.InvitationRow{ID: newID(), OrgID: orgID, PatientID: patientID, Channel: channel, TokenHash: hash,
-		CreatedBy: p.User.ID, ExpiresAt: a.now().Add(ttl)}
+		CreatedBy: p.User.ID, ExpiresAt: s.now().Add(ttl)}
 	// Mailed before the write, outside it (the SMTP dialogue holds no
 	// database writer): a mail that cannot go stores nothing; a write that
 	// fails after it leaves a mail whose link names nothing.
 	if channel == ChannelEmail {
-		if err := a.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: row.ExpiresAt}); err != nil {
+		if err := s.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: row.ExpiresAt}); err != nil {
 			return Invitation{}, "", err
 		}
 	}
-	err = a.store.Write(ctx, func(tx *store.Tx) error {
-		if err := a.checkInvitable(ctx, tx, orgID, patientID, email); err != nil {
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := s.checkInvitable(ctx, tx, orgID, patientID, email); err != nil {
 			return err
 		}
 		if err := tx.InsertInvitation(ctx, &row); err != nil {
@@ -212,16 +257,16 @@ func (a *App) InvitePatient(ctx context.Context, p *Principal, patientID, channe
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	return viewInvitation(row, a.now()), InvitationLink(base, token), nil
+	return viewInvitation(row, s.now()), InvitationLink(base, token), nil
 }
 
-// Invitations lists a record's invitations, newest first.
-func (a *App) Invitations(ctx context.Context, p *Principal, patientID string) ([]Invitation, error) {
+// List lists a record's invitations, newest first.
+func (s *Service) List(ctx context.Context, p *access.Principal, patientID string) ([]Invitation, error) {
 	if err := p.Can(authz.PatientInvite); err != nil {
 		return nil, err
 	}
 	var rows []store.InvitationRow
-	err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+	err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
 		if _, err := tx.PatientStatus(ctx, p.User.OrgID, patientID); err != nil {
 			return noPatient(err)
 		}
@@ -230,7 +275,7 @@ func (a *App) Invitations(ctx context.Context, p *Principal, patientID string) (
 	})
 	out := make([]Invitation, len(rows))
 	for i, r := range rows {
-		out[i] = viewInvitation(r, a.now())
+		out[i] = viewInvitation(r, s.now())
 	}
 	return out, err
 }
@@ -258,14 +303,14 @@ func pendingInvitation(ctx context.Context, tx *store.Tx, orgID, patientID, id s
 	return r, nil
 }
 
-// RevokeInvitation ends a pending (or expired) invitation: its link no
+// Revoke ends a pending (or expired) invitation: its link no
 // longer works.
-func (a *App) RevokeInvitation(ctx context.Context, p *Principal, patientID, id string) (Invitation, error) {
+func (s *Service) Revoke(ctx context.Context, p *access.Principal, patientID, id string) (Invitation, error) {
 	if err := p.Can(authz.PatientInvite); err != nil {
 		return Invitation{}, err
 	}
 	var row store.InvitationRow
-	err := a.store.Write(ctx, func(tx *store.Tx) (err error) {
+	err := s.store.Write(ctx, func(tx *store.Tx) (err error) {
 		if row, err = pendingInvitation(ctx, tx, p.User.OrgID, patientID, id); err != nil {
 			return err
 		}
@@ -277,41 +322,41 @@ func (a *App) RevokeInvitation(ctx context.Context, p *Principal, patientID, id 
 		ev.PatientID = patientID
 		return audit.Append(ctx, tx, ev)
 	})
-	return viewInvitation(row, a.now()), err
+	return viewInvitation(row, s.now()), err
 }
 
-// ResendInvitation gives a pending or expired invitation a new token and
+// Resend gives a pending or expired invitation a new token and
 // expiry (the old link is dead) and, for the email channel, mails it again.
-func (a *App) ResendInvitation(ctx context.Context, p *Principal, patientID, id, base string) (Invitation, string, error) {
+func (s *Service) Resend(ctx context.Context, p *access.Principal, patientID, id, base string) (Invitation, string, error) {
 	if err := p.Can(authz.PatientInvite); err != nil {
 		return Invitation{}, "", err
 	}
 	var row store.InvitationRow
-	if err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
 		row, err = pendingInvitation(ctx, tx, p.User.OrgID, patientID, id)
 		return err
 	}); err != nil {
 		return Invitation{}, "", err
 	}
-	if row.Channel == ChannelEmail && a.mailer == nil {
+	if row.Channel == ChannelEmail && s.mailer == nil {
 		return Invitation{}, "", ward.Errorf(ward.CodeUnavailable, "ward sends no email: start it with --smtp to invite by email")
 	}
-	email, err := a.inviteTarget(ctx, p.User.OrgID, patientID)
+	email, err := s.inviteTarget(ctx, p.User.OrgID, patientID)
 	if err != nil {
 		return Invitation{}, "", err
 	}
 	token, hash := newInvitationToken()
-	clinic, ttl, err := a.inviteTerms(ctx, p.User.OrgID)
+	clinic, ttl, err := s.inviteTerms(ctx, p.User.OrgID)
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	expires := a.now().Add(ttl)
-	if row.Channel == ChannelEmail { // before the write, as InvitePatient
-		if err := a.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: expires}); err != nil {
+	expires := s.now().Add(ttl)
+	if row.Channel == ChannelEmail { // before the write, as Invite
+		if err := s.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: expires}); err != nil {
 			return Invitation{}, "", err
 		}
 	}
-	err = a.store.Write(ctx, func(tx *store.Tx) error {
+	err = s.store.Write(ctx, func(tx *store.Tx) error {
 		if row, err = pendingInvitation(ctx, tx, p.User.OrgID, patientID, id); err != nil {
 			return err
 		}
@@ -326,7 +371,7 @@ func (a *App) ResendInvitation(ctx context.Context, p *Principal, patientID, id,
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	return viewInvitation(row, a.now()), InvitationLink(base, token), nil
+	return viewInvitation(row, s.now()), InvitationLink(base, token), nil
 }
 
 // InvitationInfo is what an invitation link shows before any proof: the
@@ -339,15 +384,15 @@ type InvitationInfo struct {
 
 // publicGate throttles the public invitation routes per address and per
 // token; every failure counts on both.
-func (a *App) publicGate(ip, token string) (fail func(), err error) {
+func (s *Service) publicGate(ip, token string) (fail func(), err error) {
 	addrKey, tokKey := "inv-addr:"+auth.AddressKey(ip), "inv-tok:"+hashToken(token)
-	if wait, ok := a.inviteAddr.Check(addrKey); !ok {
+	if wait, ok := s.addr.Check(addrKey); !ok {
 		return nil, rateLimited(wait)
 	}
-	if wait, ok := a.inviteTok.Check(tokKey); !ok {
+	if wait, ok := s.tok.Check(tokKey); !ok {
 		return nil, rateLimited(wait)
 	}
-	return func() { a.inviteAddr.Failure(addrKey); a.inviteTok.Failure(tokKey) }, nil
+	return func() { s.addr.Failure(addrKey); s.tok.Failure(tokKey) }, nil
 }
 
 // openInvitation reads the pending invitation a token names: unknown is
@@ -383,14 +428,14 @@ func failed(err error) bool {
 	return false
 }
 
-// LookUpInvitation answers what an invitation link shows (no session).
-func (a *App) LookUpInvitation(ctx context.Context, token, ip string) (InvitationInfo, error) {
-	fail, err := a.publicGate(ip, token)
+// LookUp answers what an invitation link shows (no session).
+func (s *Service) LookUp(ctx context.Context, token, ip string) (InvitationInfo, error) {
+	fail, err := s.publicGate(ip, token)
 	if err != nil {
 		return InvitationInfo{}, err
 	}
 	var info InvitationInfo
-	err = a.store.Read(ctx, func(tx *store.Tx) error {
+	err = s.store.Read(ctx, func(tx *store.Tx) error {
 		r, err := openInvitation(ctx, tx, token)
 		if err != nil {
 			return err
@@ -405,18 +450,18 @@ func (a *App) LookUpInvitation(ctx context.Context, token, ip string) (Invitatio
 	return info, err
 }
 
-// SendInvitationCode mails a new six-digit code to the record's email for
+// SendCode mails a new six-digit code to the record's email for
 // an invitation that came by email; the earlier code stops working.
-func (a *App) SendInvitationCode(ctx context.Context, token, ip string) error {
-	fail, err := a.publicGate(ip, token)
+func (s *Service) SendCode(ctx context.Context, token, ip string) error {
+	fail, err := s.publicGate(ip, token)
 	if err != nil {
 		return err
 	}
-	if a.mailer == nil {
+	if s.mailer == nil {
 		return ward.Errorf(ward.CodeUnavailable, "ward sends no email")
 	}
 	var r store.InvitationRow
-	err = a.store.Read(ctx, func(tx *store.Tx) (err error) {
+	err = s.store.Read(ctx, func(tx *store.Tx) (err error) {
 		r, err = openInvitation(ctx, tx, token)
 		return err
 	})
@@ -430,7 +475,7 @@ func (a *App) SendInvitationCode(ctx context.Context, token, ip string) error {
 		return ward.Errorf(ward.CodeInvalid, "this invitation needs no email code")
 	}
 	fail() // each code sent counts: a token cannot have codes sent without limit
-	email, err := a.inviteTarget(ctx, r.OrgID, r.PatientID)
+	email, err := s.inviteTarget(ctx, r.OrgID, r.PatientID)
 	if err != nil {
 		return err
 	}
@@ -439,12 +484,12 @@ func (a *App) SendInvitationCode(ctx context.Context, token, ip string) error {
 		return err
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	clinic, _, err := a.inviteTerms(ctx, r.OrgID)
+	clinic, _, err := s.inviteTerms(ctx, r.OrgID)
 	if err != nil {
 		return err
 	}
-	exp := a.now().Add(emailCodeTTL)
-	if err := a.store.Write(ctx, func(tx *store.Tx) error {
+	exp := s.now().Add(emailCodeTTL)
+	if err := s.store.Write(ctx, func(tx *store.Tx) error {
 		if _, err := openInvitation(ctx, tx, token); err != nil {
 			return err
 		}
@@ -452,12 +497,12 @@ func (a *App) SendInvitationCode(ctx context.Context, token, ip string) error {
 	}); err != nil {
 		return err
 	}
-	return a.mailer.Send(ctx, email, mail.EmailCode{Clinic: clinic, Code: code, Expires: exp})
+	return s.mailer.Send(ctx, email, mail.EmailCode{Clinic: clinic, Code: code, Expires: exp})
 }
 
 // inviteTerms reads the org's name and its invitations' lifetime.
-func (a *App) inviteTerms(ctx context.Context, orgID string) (clinic string, ttl time.Duration, err error) {
-	err = a.store.Read(ctx, func(tx *store.Tx) error {
+func (s *Service) inviteTerms(ctx context.Context, orgID string) (clinic string, ttl time.Duration, err error) {
+	err = s.store.Read(ctx, func(tx *store.Tx) error {
 		o, err := tx.OrgByID(ctx, orgID)
 		if err != nil {
 			return err
@@ -471,4 +516,4 @@ func (a *App) inviteTerms(ctx context.Context, orgID string) (clinic string, ttl
 
 // SetMailer gives the app its mailer after it is built (tests that start
 // an SMTP server of their own); call it before serving.
-func (a *App) SetMailer(m Mailer) { a.mailer = m }
+func (s *Service) SetMailer(m Mailer) { s.mailer = m }

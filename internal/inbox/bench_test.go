@@ -1,4 +1,4 @@
-package app_test
+package inbox_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -15,9 +16,9 @@ import (
 // waiting times, audited) with 10,000 open threads on SQLite, and reports
 // p50 and p99 (issue 22's budget: p99 <= 20 ms).
 //
-//	go test -run '^$' -bench BenchmarkTeamInbox -benchtime 2000x ./internal/app/
+//	go test -run '^$' -bench BenchmarkTeamInbox -benchtime 2000x ./internal/inbox/
 func BenchmarkTeamInbox(b *testing.B) {
-	f := MustFixture(b, false)
+	f := apptest.New(b, false)
 	ctx := context.Background()
 	nurse, pw := f.AddUser(b, ward.RoleStaff, "nina@stmary.example", "Nina Nurse")
 	pNurse, _ := f.MustLogin(b, nurse.Email, pw, "device-bench-1")
@@ -65,7 +66,7 @@ func BenchmarkTeamInbox(b *testing.B) {
 	b.ResetTimer()
 	for i := range n {
 		start := time.Now()
-		ts, err := f.App.TeamInbox(ctx, pNurse, teamID, "open", 50)
+		ts, err := f.Inbox.List(ctx, pNurse, teamID, "open", 50)
 		lat[i] = time.Since(start)
 		if err != nil || len(ts) != 50 || ts[0].Waiting == 0 {
 			b.Fatalf("inbox: %d threads, %v", len(ts), err)
