@@ -343,9 +343,7 @@ func (j *journey) afterHoursAutoReply(t *testing.T) {
 	hours := map[string]any{"time_zone": zone.String(), "open": weekdays,
 		"holidays":   []string{now.Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)},
 		"auto_reply": "Thank you for writing to {clinic.name}. We are closed now and answer when we open, weekdays from 8:00."}
-	if status := j.nurseAPI.status("PUT", "/api/v1/teams/"+j.team+"/hours", hours); status == http.StatusServiceUnavailable || status == http.StatusNotFound {
-		t.Skipf("auto-reply not wired yet: PUT team hours answered %d", status)
-	} else if status != http.StatusOK {
+	if status := j.nurseAPI.status("PUT", "/api/v1/teams/"+j.team+"/hours", hours); status != http.StatusOK {
 		t.Fatalf("PUT team hours: %d", status)
 	}
 	auto := "Thank you for writing to " + j.clinic + ". We are closed now and answer when we open, weekdays from 8:00."
@@ -354,7 +352,6 @@ func (j *journey) afterHoursAutoReply(t *testing.T) {
 	const again = "It is worse this evening, should I come in?"
 	p.send(again, false)
 	p.waitJS(10*time.Second, "the patient's message is sent", myStatusJS(again, "sent")+` || `+myStatusJS(again, "delivered")+` || `+myStatusJS(again, "read"))
-	t.Skip("auto-reply not wired yet") // the auto-reply branch wires it: remove this line when it is merged
 	p.waitJS(10*time.Second, "the auto-reply arrives in the thread", fmt.Sprintf(
 		`window.journeyNoReload === true && [...document.querySelectorAll('.msg:not(.mine) .body')].some(e => e.textContent === %q)`, auto))
 	j.shot(p, 11, "patient-gets-auto-reply-phone")
