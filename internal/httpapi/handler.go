@@ -18,6 +18,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/buildinfo"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
@@ -30,8 +31,10 @@ type Config struct {
 	Patients *patients.Service
 	// Replies serves saved replies and team hours; nil: their routes answer 503.
 	Replies *replies.Service
-	Logger  *slog.Logger
-	Hub     *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// Push serves Web Push subscriptions; nil: their routes answer 503.
+	Push   *push.Service
+	Logger *slog.Logger
+	Hub    *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -51,6 +54,7 @@ type Handler struct {
 	app         *app.App
 	patients    *patients.Service
 	replies     *replies.Service
+	push        *push.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -77,7 +81,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, push: cfg.Push, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -94,6 +98,9 @@ func New(cfg Config) *Handler {
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Push != nil {
+		reg.MustRegister(cfg.Push.Collectors()...)
 	}
 	h.routes()
 	h.root = h.instrument(h.mux)
@@ -123,6 +130,7 @@ func (h *Handler) routes() {
 	h.route("POST /api/v1/mfa/totp/confirm", authz.MFAEnroll, h.confirmTOTP)
 	h.route("GET /api/v1/devices", authz.DeviceListOwn, h.listOwnDevices)
 	h.wipeConfirmationRoute("POST /api/v1/devices/current/wipe-confirmation", authz.SessionDelete, h.confirmWipe)
+	h.pushRoutes()
 
 	h.route("GET /api/v1/users", authz.UserList, h.listUsers)
 	h.route("POST /api/v1/users", authz.UserCreate, h.createUser)

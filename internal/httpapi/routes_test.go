@@ -45,7 +45,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	f := apptest.New(t, false)
-	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies})
+	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Push: newPush(t, f.Store, f.Keyring, nil, nil)})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW

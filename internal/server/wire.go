@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wardhealth/ward/internal/app"
@@ -13,6 +14,7 @@ import (
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
@@ -33,6 +35,7 @@ type Env struct {
 	App         *app.App
 	Patients    *patients.Service // patient records (internal/patients)
 	Replies     *replies.Service  // saved replies and team hours (internal/replies)
+	Push        *push.Service     // Web Push (internal/notify/push); it sees what the app publishes
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -127,7 +130,17 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return err
 	}
 	e.Replies = replies.New(replies.Config{Store: e.Store, Keyring: e.Keyring, Patients: e.Patients, Now: cfg.Now})
-	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
+	// The VAPID key is made on first start, sealed by the master key (docs/push.md).
+	vapid, err := e.Keyring.VAPIDKey(ctx)
+	if err != nil {
+		return err
+	}
+	if e.Push, err = push.New(push.Config{Store: e.Store, Keyring: e.Keyring, Key: vapid, Subject: pushSubject(cfg),
+		Hosts: cfg.PushHosts, Client: cfg.PushClient, Logger: cfg.Logger}); err != nil {
+		return err
+	}
+	// The app publishes through the push tap; the hub subscribes to the broker itself.
+	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: push.Tap(e.Broker, e.Push), Blobs: blobs,
 		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients}
 	if cfg.SMTP != "" { // invitations by email (internal/app/invitations.go)
 		m, err := mail.Open(cfg.SMTP)
@@ -152,6 +165,18 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// pushSubject is the VAPID contact (RFC 8292 sub): --push-contact, else
+// the public URL, else https://localhost.
+func pushSubject(cfg Config) string {
+	switch {
+	case cfg.PushContact != "":
+		return cfg.PushContact
+	case strings.HasPrefix(cfg.PublicURL, "https://"):
+		return cfg.PublicURL
+	}
+	return "https://localhost"
+}
+
 // staffSendLimit is the app's staff send limit for Config.SendRate.
 func staffSendLimit(perSecond float64) app.SendLimit {
 	switch {
@@ -170,6 +195,13 @@ func (e *Env) Close() error {
 	if e.App != nil { // session activity not yet written
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, e.App.FlushTouches(ctx))
+		cancel()
+	}
+	if e.Push != nil { // pushes still queued go out, for a few seconds
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := e.Push.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("push: %w", err))
+		}
 		cancel()
 	}
 	if e.Recorder != nil {

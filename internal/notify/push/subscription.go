@@ -22,6 +22,9 @@ import (
 type Subscription struct {
 	Endpoint string `json:"endpoint"`
 	Keys     Keys   `json:"keys"`
+	// ExpirationTime is what toJSON gives (null in the browsers of 2026);
+	// accepted and not kept: a 404 or 410 is what ends a subscription.
+	ExpirationTime *float64 `json:"expirationTime,omitempty"`
 }
 
 // Keys are the subscription's keys, base64url: P256DH the browser's P-256
@@ -101,6 +104,7 @@ func (s *Service) Subscribe(ctx context.Context, p *access.Principal, sub Subscr
 	}
 	sub.Keys.P256DH = strings.TrimRight(sub.Keys.P256DH, "=")
 	sub.Keys.Auth = strings.TrimRight(sub.Keys.Auth, "=")
+	sub.ExpirationTime = nil
 	plain, err := json.Marshal(sub)
 	if err != nil {
 		return err
