@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -148,4 +149,26 @@ func countSubs(t *testing.T, f *apptest.Fixture, userID string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestServiceWorkerServed: /sw.js is served from the embedded client at the
+// root scope, as JavaScript that browsers revalidate (a new release's worker
+// is picked up), and it never touches /api/ answers.
+func TestServiceWorkerServed(t *testing.T) {
+	e := newEnv(t)
+	resp, err := http.Get(e.srv.URL + "/sw.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") ||
+		resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("GET /sw.js: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Cache-Control"))
+	}
+	for _, want := range []string{`addEventListener("push"`, `addEventListener("notificationclick"`, `url.pathname.startsWith("/api/")`, "/c/${conv}"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("sw.js lacks %s", want)
+		}
+	}
 }
