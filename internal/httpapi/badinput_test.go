@@ -354,7 +354,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 		"POST /api/v1/mfa/totp/confirm": cat(jsonCases(staff, noID, `{"code":123456}`), []badCase{
 			{name: "no enrolment begun", token: staff, ctype: j, body: `{"code":"123456"}`, status: 409, code: ward.CodeConflict},
 		}),
-		"GET /api/v1/devices": garbage,
+		"GET /api/v1/devices":        garbage,
 		"GET /api/v1/push/vapid-key": garbage,
 		"POST /api/v1/devices/current/push": cat(jsonCases(staff, noID, `{"endpoint":1}`), noCSRF(staff), func() []badCase {
 			const p256 = "BOHnDuFHbTaI0-mt3xj9Q9UgmBbUhwyQ2jq2F9kfwm-Pl6SJFJdq4QbYD0BqZ3mZGSMJ7IT0Om4kHObL9xg0K-c"

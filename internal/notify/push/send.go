@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -134,6 +135,10 @@ func (s *Service) resolve(j job) {
 		return
 	}
 	payload, _ := json.Marshal(j.payload)
+	// webpush-go appends its padding to the message it is given: with spare
+	// capacity, the workers sending one payload to many devices would write
+	// into one array at once. Clipped, each append copies.
+	payload = slices.Clip(payload)
 	var dead []store.PushSubscription
 	for _, row := range rows {
 		if !row.Live {
