@@ -6,6 +6,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/wardhealth/ward/internal/server"
 )
@@ -26,6 +27,15 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate file (default: self-signed, made in --data)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "PEM private key file, with --tls-cert")
 	fs.StringVar(&cfg.SMTP, "smtp", "", "outgoing mail server: smtp://user:pass@host:587?from=ward@clinic.example (STARTTLS), smtps://… (implicit TLS); ?ca=FILE trusts a private CA; empty: no mail")
+	fs.StringVar(&cfg.PushContact, "push-contact", "", "the VAPID contact push services may write to about this server: mailto:it@clinic.example or an https URL (default: --public-url)")
+	fs.Func("push-hosts", "push services ward sends Web Push to (comma-separated hosts, .suffix for subdomains; default: FCM, Mozilla, Apple, Windows)", func(s string) error {
+		for _, h := range strings.Split(s, ",") {
+			if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+				cfg.PushHosts = append(cfg.PushHosts, h)
+			}
+		}
+		return nil
+	})
 	fs.StringVar(&cfg.AuditCheckpointSink, "audit-checkpoint-sink", "", "copy each signed audit checkpoint to file:/path or exec:/path/cmd")
 	fs.BoolVar(&cfg.InsecureBehindTLSProxy, "insecure-behind-tls-proxy", false, "serve plain HTTP behind a TLS-terminating proxy")
 	sendRate := fs.Float64("send-rate", server.DefaultSendRate, "messages a second one clinician or staff member may send, bursts of twice as many (0: no limit); patients: 1 a second, bursts of 20")

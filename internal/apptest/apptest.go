@@ -24,6 +24,7 @@ import (
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
+	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
 	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/store/storetest"
@@ -70,8 +71,22 @@ func FastHasher(tb testing.TB) *auth.Hasher {
 	return h
 }
 
+// Option changes how New builds a Fixture.
+type Option func(*options)
+
+type options struct {
+	broker func(*store.Store, *keyring.Keyring) realtime.Broker
+}
+
+// WithBroker gives the App the broker fn returns (over the fixture's store
+// and keyring) instead of an in-process one: a broker that also pushes
+// (internal/notify/push.Tap).
+func WithBroker(fn func(*store.Store, *keyring.Keyring) realtime.Broker) Option {
+	return func(o *options) { o.broker = fn }
+}
+
 // New builds a Fixture on SQLite; mfa sets the org's MFA policy.
-func New(tb testing.TB, mfa bool) *Fixture {
+func New(tb testing.TB, mfa bool, opts ...Option) *Fixture {
 	tb.Helper()
 	clock := NewClock()
 	dataDir := tb.TempDir()
@@ -83,19 +98,19 @@ func New(tb testing.TB, mfa bool) *Fixture {
 	if _, err := st.Migrate(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	return build(tb, mfa, clock, dataDir, st)
+	return build(tb, mfa, clock, dataDir, st, opts...)
 }
 
 // NewPostgres is New on a PostgreSQL store in a fresh schema of the
 // WARD_TEST_POSTGRES database (skipped when it is unset, as storetest).
-func NewPostgres(tb testing.TB, mfa bool) *Fixture {
+func NewPostgres(tb testing.TB, mfa bool, opts ...Option) *Fixture {
 	tb.Helper()
 	clock := NewClock()
-	return build(tb, mfa, clock, tb.TempDir(), storetest.Postgres(tb, clock.Now))
+	return build(tb, mfa, clock, tb.TempDir(), storetest.Postgres(tb, clock.Now), opts...)
 }
 
 // build makes the Fixture over a migrated store.
-func build(tb testing.TB, mfa bool, clock *Clock, dataDir string, st *store.Store) *Fixture {
+func build(tb testing.TB, mfa bool, clock *Clock, dataDir string, st *store.Store, opts ...Option) *Fixture {
 	tb.Helper()
 	ctx := context.Background()
 	prov, err := keyring.FileProvider(tb.TempDir())
@@ -116,8 +131,16 @@ func build(tb testing.TB, mfa bool, clock *Clock, dataDir string, st *store.Stor
 	if err != nil {
 		tb.Fatal(err)
 	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var broker realtime.Broker
+	if o.broker != nil {
+		broker = o.broker(st, kr)
+	}
 	a, err := app.New(app.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now, Hasher: FastHasher(tb), Blobs: blobs,
-		Patients: pats})
+		Patients: pats, Broker: broker})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -61,6 +61,8 @@ const (
 	DeviceWipeRequested Action = "device.wipe_requested"
 	DeviceWipeDelivered Action = "device.wipe_delivered"
 	DeviceWipeConfirmed Action = "device.wipe_confirmed"
+	PushSubscribed      Action = "device.push_subscribed"   // a device gave ward its Web Push subscription (internal/notify/push)
+	PushUnsubscribed    Action = "device.push_unsubscribed" // a device withdrew it
 )
 
 // Conversations, messages and attachments (PHI).
@@ -113,7 +115,7 @@ func Actions() []Action {
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
-		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
+		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
@@ -131,7 +133,7 @@ func (a Action) Valid() bool {
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
-		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed,
+		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,

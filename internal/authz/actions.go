@@ -52,6 +52,11 @@ const (
 	DeviceLock    Action = "device.lock"     // revoke a device's sessions at once
 	DeviceUnlock  Action = "device.unlock"   // let a locked device sign in again
 	DeviceWipe    Action = "device.wipe"     // order a device to erase what it holds
+	// Web Push (internal/notify/push): the server's public VAPID key, and
+	// the signed-in device's own subscription (never another device's).
+	PushKeyRead     Action = "push.key.read"
+	PushSubscribe   Action = "push.subscribe"   // those who get messages: a push only says one waits
+	PushUnsubscribe Action = "push.unsubscribe" // anyone may drop their own device's subscription
 )
 
 // The org and its policies.

@@ -49,6 +49,9 @@ device.approve       y     y     .          .         .     .     .
 device.lock          y     y     .          .         .     .     .
 device.unlock        y     y     .          .         .     .     .
 device.wipe          y     y     .          .         .     .     .
+push.key.read        y     y     y          y         y     y     .
+push.subscribe       .     .     .          y         y     y     .
+push.unsubscribe     y     y     y          y         y     y     .
 org.read             y     y     y          y         y     y     .
 org.update           y     .     .          .         .     .     .
 policy.read          y     y     y          .         .     .     .

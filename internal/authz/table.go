@@ -74,6 +74,9 @@ func rules() []rule {
 		{DeviceLock, managers},
 		{DeviceUnlock, managers},
 		{DeviceWipe, managers},
+		{PushKeyRead, everyone},
+		{PushSubscribe, messaging},
+		{PushUnsubscribe, everyone},
 
 		{OrgRead, everyone},
 		{OrgUpdate, []ward.Role{owner}},

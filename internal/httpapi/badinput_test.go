@@ -354,7 +354,22 @@ func TestBadInputEveryRoute(t *testing.T) {
 		"POST /api/v1/mfa/totp/confirm": cat(jsonCases(staff, noID, `{"code":123456}`), []badCase{
 			{name: "no enrolment begun", token: staff, ctype: j, body: `{"code":"123456"}`, status: 409, code: ward.CodeConflict},
 		}),
-		"GET /api/v1/devices": garbage,
+		"GET /api/v1/devices":        garbage,
+		"GET /api/v1/push/vapid-key": garbage,
+		"POST /api/v1/devices/current/push": cat(jsonCases(staff, noID, `{"endpoint":1}`), noCSRF(staff), func() []badCase {
+			const p256 = "BOHnDuFHbTaI0-mt3xj9Q9UgmBbUhwyQ2jq2F9kfwm-Pl6SJFJdq4QbYD0BqZ3mZGSMJ7IT0Om4kHObL9xg0K-c"
+			sub := `{"endpoint":%q,"keys":{"p256dh":%q,"auth":%q}}`
+			fcm, auth := "https://fcm.googleapis.com/fcm/send/abc", "8eDyX_uCN0XRhSbY5hs7Hg"
+			return []badCase{
+				{name: "http endpoint", token: staff, ctype: j, body: fmt.Sprintf(sub, "http://fcm.googleapis.com/fcm/send/abc", p256, auth), status: 400, code: ward.CodeInvalid},
+				{name: "not a push service", token: staff, ctype: j, body: fmt.Sprintf(sub, "https://10.0.0.5/admin", p256, auth), status: 400, code: ward.CodeInvalid},
+				{name: "p256dh too short", token: staff, ctype: j, body: fmt.Sprintf(sub, fcm, p256[:60], auth), status: 400, code: ward.CodeInvalid},
+				{name: "auth too short", token: staff, ctype: j, body: fmt.Sprintf(sub, fcm, p256, auth[:10]), status: 400, code: ward.CodeInvalid},
+				{name: "no keys", token: staff, ctype: j, body: fmt.Sprintf(`{"endpoint":%q}`, fcm), status: 400, code: ward.CodeInvalid},
+				{name: "an admin", token: admin, ctype: j, body: fmt.Sprintf(sub, fcm, p256, auth), status: 403, code: ward.CodeForbidden},
+			}
+		}()),
+		"DELETE /api/v1/devices/current/push": cat(garbage, noCSRF(staff)),
 		"POST /api/v1/devices/current/wipe-confirmation": cat(garbage, noCSRF(staff), []badCase{
 			{name: "no wipe ordered", token: staff, status: 409, code: ward.CodeConflict},
 		}),

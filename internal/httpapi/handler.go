@@ -20,6 +20,7 @@ import (
 	"github.com/wardhealth/ward/internal/buildinfo"
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -42,8 +43,10 @@ type Config struct {
 	Teams       *teams.Service
 	Inbox       *inbox.Service
 	Invitations *invitations.Service
-	Logger      *slog.Logger
-	Hub         *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// Push serves Web Push subscriptions; nil: their routes answer 503.
+	Push   *push.Service
+	Logger *slog.Logger
+	Hub    *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -67,6 +70,7 @@ type Handler struct {
 	inbox       *inbox.Service
 	invitations *invitations.Service
 	outside     *outside.Service
+	push        *push.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -93,7 +97,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -110,6 +114,9 @@ func New(cfg Config) *Handler {
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Push != nil {
+		reg.MustRegister(cfg.Push.Collectors()...)
 	}
 	h.routes()
 	h.root = h.instrument(h.mux)
@@ -139,6 +146,7 @@ func (h *Handler) routes() {
 	h.route("POST /api/v1/mfa/totp/confirm", authz.MFAEnroll, h.confirmTOTP)
 	h.route("GET /api/v1/devices", authz.DeviceListOwn, h.listOwnDevices)
 	h.wipeConfirmationRoute("POST /api/v1/devices/current/wipe-confirmation", authz.SessionDelete, h.confirmWipe)
+	h.pushRoutes()
 
 	h.route("GET /api/v1/users", authz.UserList, h.listUsers)
 	h.route("POST /api/v1/users", authz.UserCreate, h.createUser)

@@ -198,6 +198,15 @@ func (h *Hub) localSeq(key string) uint64 {
 	return seq
 }
 
+// Online reports whether a user has a signed-in socket to this node (for
+// internal/notify/push: a user reading ward here needs no push for a new
+// message).
+func (h *Hub) Online(userID string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.byUser[userID]) > 0
+}
+
 // targets returns each socket of users and devices once.
 func (h *Hub) targets(users, devices []string) []*Conn {
 	h.mu.RLock()

@@ -3,6 +3,7 @@ package server
 import (
 	"io"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -44,6 +45,16 @@ type Config struct {
 	// smtps://…:465 (implicit TLS), smtp+insecure:// (loopback only).
 	// Checked at start; nothing is sent at start. Empty: no outgoing mail.
 	SMTP string
+
+	// PushContact is the VAPID contact push services may write to about
+	// this server (mailto:it@clinic.example or an https URL); empty: the
+	// public URL. PushHosts are the push services ward sends to (a host,
+	// or ".suffix"); nil: push.DefaultHosts (FCM, Mozilla, Apple, WNS).
+	// PushClient sends the push requests; nil: push's own (tests: one
+	// that trusts the test push service).
+	PushContact string
+	PushHosts   []string
+	PushClient  *http.Client
 
 	// AuditCheckpointSink gets a copy of every signed audit checkpoint:
 	// "file:/path" appends JSON lines, "exec:/path/cmd" runs a command with

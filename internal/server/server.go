@@ -81,7 +81,8 @@ func Run(ctx context.Context, cfg Config) error {
 			"so someone who can write it can delete the newest checkpoints unseen; see docs/audit.md")
 	}
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
-	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
+	env.Push.SetOnline(hub.Online)
+	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
 		TrustedProxies: cfg.TrustedProxies}
 	if cfg.PublicURL != "" {
 		rp, err := RelyingParty(cfg)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wardhealth/ward/internal/app"
@@ -15,6 +16,7 @@ import (
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -41,6 +43,7 @@ type Env struct {
 	Inbox       *inbox.Service       // the team inbox (internal/inbox)
 	Invitations *invitations.Service // patient invitations (internal/invitations)
 	Outside     *outside.Service     // secure messages to outside addresses (internal/outside)
+	Push        *push.Service        // Web Push (internal/notify/push); it sees what the app publishes
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -135,7 +138,17 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return err
 	}
 	e.Replies = replies.New(replies.Config{Store: e.Store, Keyring: e.Keyring, Patients: e.Patients, Now: cfg.Now})
-	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: e.Broker, Blobs: blobs,
+	// The VAPID key is made on first start, sealed by the master key (docs/push.md).
+	vapid, err := e.Keyring.VAPIDKey(ctx)
+	if err != nil {
+		return err
+	}
+	if e.Push, err = push.New(push.Config{Store: e.Store, Keyring: e.Keyring, Key: vapid, Subject: pushSubject(cfg),
+		Hosts: cfg.PushHosts, Client: cfg.PushClient, Logger: cfg.Logger}); err != nil {
+		return err
+	}
+	// The app publishes through the push tap; the hub subscribes to the broker itself.
+	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: push.Tap(e.Broker, e.Push), Blobs: blobs,
 		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients}
 	e.App, err = app.New(acfg)
 	if err != nil {
@@ -168,6 +181,18 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// pushSubject is the VAPID contact (RFC 8292 sub): --push-contact, else
+// the public URL, else https://localhost.
+func pushSubject(cfg Config) string {
+	switch {
+	case cfg.PushContact != "":
+		return cfg.PushContact
+	case strings.HasPrefix(cfg.PublicURL, "https://"):
+		return cfg.PublicURL
+	}
+	return "https://localhost"
+}
+
 // staffSendLimit is the app's staff send limit for Config.SendRate.
 func staffSendLimit(perSecond float64) app.SendLimit {
 	switch {
@@ -186,6 +211,13 @@ func (e *Env) Close() error {
 	if e.App != nil { // session activity not yet written
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, e.App.FlushTouches(ctx))
+		cancel()
+	}
+	if e.Push != nil { // pushes still queued go out, for a few seconds
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := e.Push.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("push: %w", err))
+		}
 		cancel()
 	}
 	if e.Recorder != nil {

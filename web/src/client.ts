@@ -26,6 +26,7 @@ import {
 import { parseRoute, type Route } from "./router";
 import { Store } from "./store";
 import { browserWipeEnv, wipeLocalData } from "./wipe";
+import { browserPushEnv, refreshPush, registerServiceWorker } from "./push";
 import { creationOptions, credentialJSON, requestOptions, type CredentialLike } from "./webauthn";
 
 export type Phase = "loading" | "signin" | "enroll" | "app" | "wiped";
@@ -129,6 +130,8 @@ export class Ward {
       }
     });
     this.store.set({ route: parseRoute(location.pathname) });
+    // The service worker caches the app shell (never PHI) and shows pushes.
+    void registerServiceWorker(browserPushEnv()).catch(() => {});
     if (!this.csrf) {
       this.store.set({ phase: "signin" });
       return;
@@ -291,6 +294,9 @@ export class Ward {
     if (me.mfa_enrollment_required) return;
     this.startIdle(me.idle_timeout);
     this.startLive(); // every role: a wipe order can arrive over it
+    // A push subscription lives as long as the session that posted it:
+    // a new session posts the one this browser has (if the user opted in).
+    if (canMessage(me.user.role)) void refreshPush(this.api, browserPushEnv()).catch(() => {});
     // A patient has no staff directory (the server refuses it): not asked.
     if (canMessage(me.user.role))
       await Promise.all([isPatient(me.user.role) ? undefined : this.loadDirectory(), this.loadConversations()]);

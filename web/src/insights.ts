@@ -63,6 +63,8 @@ export const auditActions = [
   "device.wipe_requested",
   "device.wipe_delivered",
   "device.wipe_confirmed",
+  "device.push_subscribed",
+  "device.push_unsubscribed",
   "conversation.created",
   "conversation.read",
   "conversation.member_added",

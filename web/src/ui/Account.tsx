@@ -4,6 +4,8 @@ import { formatDuration } from "../client";
 import { useWard } from "./context";
 import { ErrorLine, errorText, formatDateTime, focusOnMount } from "./common";
 import { passkeyErrorText, passkeysSupported } from "../webauthn";
+import { browserPushEnv, disablePush, enablePush, pushState, type PushState } from "../push";
+import { canMessage } from "../api";
 
 // Account: who is signed in, this account's sessions (revoke one, or sign
 // out everywhere) and devices.
@@ -51,6 +53,8 @@ export function Account() {
           Sign out
         </button>
       </section>
+
+      {canMessage(me.user.role) && <Notifications />}
 
       <section class="card" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Where you are signed in</h2>
@@ -337,6 +341,55 @@ function Passkeys() {
             I have saved these codes
           </button>
         </div>
+      )}
+    </section>
+  );
+}
+
+// Notifications: the user opts this device in to Web Push (the browser asks
+// for permission only then). A notification says only what kind of thing
+// waits; the message is read in ward, signed in.
+function Notifications() {
+  const w = useWard();
+  const [state, setState] = useState<PushState | null>(null);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    pushState(browserPushEnv())
+      .then(setState)
+      .catch(() => setState("unsupported"));
+  }, []);
+  async function toggle() {
+    setError("");
+    try {
+      if (state === "on") {
+        await disablePush(w.api, browserPushEnv());
+        setState("off");
+      } else setState(await enablePush(w.api, browserPushEnv()));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+  return (
+    <section class="card" aria-labelledby="push-title">
+      <h2 id="push-title">Notifications on this device</h2>
+      <ErrorLine error={error} />
+      {state === null ? (
+        <p class="muted">Checking…</p>
+      ) : state === "unsupported" ? (
+        <p class="muted">This browser cannot show ward's notifications.</p>
+      ) : state === "denied" ? (
+        <p class="muted">Notifications are blocked for ward in this browser's settings.</p>
+      ) : (
+        <>
+          <p class="muted">
+            {state === "on"
+              ? "This device is told when a message waits for you (never what it says)."
+              : "Get told on this device when a message waits for you, even with ward closed."}
+          </p>
+          <button id="push-toggle" onClick={() => void toggle()}>
+            {state === "on" ? "Turn off notifications" : "Turn on notifications"}
+          </button>
+        </>
       )}
     </section>
   );
