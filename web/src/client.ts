@@ -7,7 +7,7 @@
 import { upload, type UploadHandle } from "./attachments";
 import { Api, ApiError, canMessage, canWriteOutside, isExternal, type LoginAnswer, type Me, type User } from "./api";
 import { isPatient } from "./portal";
-import { guestSignedOut, isGuest, latestByConversation, outsideEndpoints, type OutsideMessage } from "./outside";
+import { guestSignedOut, isGuest, latestByConversation, mergeOutside, outsideEndpoints, type OutsideMessage } from "./outside";
 import { deviceIdentity, type DeviceIdentity } from "./device";
 import { idbSecretStore, secretKey, withDeviceSecret, type SecretStore } from "./devicesecret";
 import { IdleTimer } from "./idle";
@@ -483,6 +483,9 @@ export class Ward {
         const at = String(data.at ?? new Date().toISOString());
         const upTo = Number(data.up_to_seq ?? f.seq ?? 0);
         if (!["delivered", "read", "acknowledged"].includes(kind) || !user) return;
+        // The guest of an outside thread got or read a message: they opened
+        // a link, so the thread's status may have moved on.
+        if (this.state.outside[cid] && user !== this.state.me?.user.id) void this.loadOutside(cid);
         this.updateMessage(
           cid,
           (m) => (ids.length ? ids.includes(m.id) : m.seq > 0 && m.seq <= upTo) && m.sender_id !== user,
@@ -786,7 +789,9 @@ export class Ward {
         { background: true },
       );
       const latest = latestByConversation(ans.outside_messages ?? []);
-      this.store.set((s) => ({ outside: cid ? { ...s.outside, ...latest } : latest }));
+      // The full list replaces what is held (a thread may be gone); either
+      // merges so that a late answer does not undo a newer one.
+      this.store.set((s) => ({ outside: mergeOutside(cid ? s.outside : pick(s.outside, latest), latest) }));
     } catch {
       /* a role without outside messages, or a server without --smtp */
     }
@@ -806,7 +811,7 @@ export class Ward {
       outsideEndpoints.messages,
       { ...req, client_id: req.client_id ?? newClientID() },
     );
-    this.store.set((s) => ({ outside: { ...s.outside, [ans.conversation_id]: ans.recipient } }));
+    this.store.set((s) => ({ outside: mergeOutside(s.outside, { [ans.conversation_id]: ans.recipient }) }));
     return ans;
   }
 
@@ -832,6 +837,9 @@ export class Ward {
     localStorage.setItem(csrfKey, this.csrf);
     this.store.set({ notice: "", clinic });
     await this.enterFromInvitation();
+    // Phone-first: a guest with one thread (the usual case) lands in it.
+    const convs = this.state.conversations;
+    if (convs.length === 1) this.navigate(`/c/${convs[0].id}`, true);
   }
 
   // ---- names ----
@@ -842,6 +850,10 @@ export class Ward {
     if (id === this.state.me?.user.id) return this.state.me.user.name;
     // A patient has no staff directory: the others are their care team.
     if (isPatient(this.state.me?.user.role)) return "Care team";
+    // The guest of one of the sender's outside threads: their address
+    // (the thread's title, sealed).
+    const out = Object.values(this.state.outside).find((o) => o.guest_id === id);
+    if (out) return this.state.conversations.find((c) => c.id === out.conversation_id)?.title || "Outside recipient";
     // Nor has a guest: the others write for the clinic.
     if (isGuest(this.state.me?.user.role)) return this.state.clinic || "The clinic";
     return "Unknown user";
@@ -856,6 +868,11 @@ export class Ward {
     if (isPatient(this.state.me?.user.role)) return "Your care team";
     return others.length ? others.join(", ") : "Just you";
   }
+}
+
+// pick keeps of held the threads that are in got.
+function pick<T>(held: Record<string, T>, got: Record<string, unknown>): Record<string, T> {
+  return Object.fromEntries(Object.entries(held).filter(([k]) => k in got));
 }
 
 export function sortConversations(list: Conversation[]): Conversation[] {

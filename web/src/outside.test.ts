@@ -6,6 +6,7 @@ import {
   guestSignedOut,
   isGuest,
   latestByConversation,
+  mergeOutside,
   linkRefusal,
   outsideEndpoints,
   sendRefusal,
@@ -51,6 +52,21 @@ describe("secure messages to outside addresses", () => {
     expect(Object.keys(got).sort()).toEqual(["c1", "c2"]);
     expect(got.c1.id).toBe("new");
     expect(got.c2.status).toBe("opened");
+  });
+  it("lets no late answer undo a newer one", () => {
+    const opened = msg({ id: "0190-a", status: "opened" });
+    const fresh = msg({ id: "0190-b", status: "sent" });
+    // A listing that left before the new link: the new link stays.
+    expect(mergeOutside({ c1: fresh }, { c1: opened }).c1).toBe(fresh);
+    // The new link replaces an older one, whatever their statuses.
+    expect(mergeOutside({ c1: msg({ id: "0190-a", status: "replied" }) }, { c1: fresh }).c1).toBe(fresh);
+    // The same link only moves forward.
+    expect(mergeOutside({ c1: opened }, { c1: msg({ id: "0190-a", status: "sent" }) }).c1).toBe(opened);
+    const replied = msg({ id: "0190-a", status: "replied" });
+    expect(mergeOutside({ c1: opened }, { c1: replied }).c1).toBe(replied);
+    // Other threads are kept, new ones added.
+    const other = msg({ id: "0190-c", conversation_id: "c2" });
+    expect(Object.keys(mergeOutside({ c1: opened }, { c2: other })).sort()).toEqual(["c1", "c2"]);
   });
   it("tells the sender what the recipient did and until when", () => {
     const before = new Date("2026-01-02T00:00:00Z");

@@ -48,6 +48,24 @@ export function latestByConversation(list: OutsideMessage[]): Record<string, Out
   return out;
 }
 
+const rank: Record<OutsideStatus, number> = { sent: 0, opened: 1, replied: 2 };
+
+// mergeOutside merges answers into what the client holds, so that an
+// answer that left the server before a newer one cannot undo it: per
+// thread, a newer link wins (ids are UUIDv7, which sort by time), and for
+// the same link the status only moves forward (sent, opened, replied).
+export function mergeOutside(
+  held: Record<string, OutsideMessage>,
+  got: Record<string, OutsideMessage>,
+): Record<string, OutsideMessage> {
+  const out = { ...held };
+  for (const [cid, m] of Object.entries(got)) {
+    const h = out[cid];
+    if (!h || m.id > h.id || (m.id === h.id && rank[m.status] >= rank[h.status])) out[cid] = m;
+  }
+  return out;
+}
+
 // statusLine is what the sender reads in the thread's header: what the
 // recipient did with the latest link, and until when it works (or that it
 // expired unopened). fmt formats a time for the reader.

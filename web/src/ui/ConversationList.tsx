@@ -19,10 +19,10 @@ export function ConversationList() {
             Write
           </Link>
         ) : (
-          <span class="row">
+          <span class="convlist-actions">
             {canWriteOutside(st.me?.user.role) && (
               <Link href="/new/outside" class="button small secondary" id="write-outside-link">
-                Outside address
+                Outside<span class="sr-only"> address</span>
               </Link>
             )}
             <Link href="/new" class="button small" id="new-conversation">

@@ -73,8 +73,12 @@ export function WriteOutside() {
 export function OutsideStatus(props: { cid: string }) {
   const w = useWard();
   const m = w.store.get().outside[props.cid];
+  // Asked on opening and every minute while open (the expiry moves into
+  // the past; receipts and replies also refresh it, src/client.ts).
   useEffect(() => {
     void w.loadOutside(props.cid);
+    const t = setInterval(() => void w.loadOutside(props.cid), 60_000);
+    return () => clearInterval(t);
   }, [props.cid]);
   if (!m) return null;
   return (
