@@ -19,11 +19,19 @@ import (
 // whose two clinicians are returned as signed-in clients.
 func startServer(t *testing.T) (base string, a, b *client.Client, aID, bID string) {
 	t.Helper()
+	return startServerWith(t, func(*server.Config) {})
+}
+
+// startServerWith is startServer with a change to the server's Config
+// (an SMTP server, say).
+func startServerWith(t *testing.T, change func(*server.Config)) (base string, a, b *client.Client, aID, bID string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	// SendRate -1: the reconnect test sends a burst of 1,000 as fast as
 	// it can; the send limit has tests of its own.
 	cfg := server.Config{DataDir: filepath.Join(t.TempDir(), "data"), Addr: "127.0.0.1:0", SendRate: -1,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	change(&cfg)
 	env, err := server.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -159,12 +159,15 @@ func (a *App) openUsers(ctx context.Context, users []ward.User, sealed map[strin
 }
 
 // identityReads are the patient.read events of p being shown the names and
-// emails of the patients among users: reading a patient's identity is a
-// read of their PHI, which the accounting of disclosures must list.
+// emails of the patients and guests among users: reading a patient's
+// identity is a read of their PHI, which the accounting of disclosures must
+// list; a guest's address is sealed for the same reason (the person
+// written to may be a patient not yet invited), so it is audited the same
+// way, the guest's id standing as the patient's.
 func identityReads(p *Principal, users []ward.User, where string) []audit.Event {
 	var evs []audit.Event
 	for _, u := range users {
-		if u.Role == ward.RolePatient && u.ID != p.User.ID {
+		if u.Role.External() && u.ID != p.User.ID {
 			e := p.Event(audit.PatientRecordRead, "user", u.ID)
 			e.PatientID, e.Reason = u.ID, "name and email shown in "+where
 			evs = append(evs, e)

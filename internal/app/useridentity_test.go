@@ -89,3 +89,43 @@ func TestOneEmailOneAccountConcurrently(t *testing.T) {
 		})
 	}
 }
+
+// TestDirectoryAuditsGuestIdentity (issue 22): a guest's address is sealed
+// like a patient's, so an admin's directory that shows it opened leaves a
+// patient.read event naming the guest; the staff directory, which leaves
+// guests out, leaves none.
+func TestDirectoryAuditsGuestIdentity(t *testing.T) {
+	f := mustMsgFixture(t)
+	ctx := context.Background()
+	adele, alice := f.user(t, "adele", ward.RoleAdmin), f.user(t, "alice", ward.RoleClinician)
+	_, guestID, created, err := f.App.GuestThread(ctx, alice, "Dr.Who@Referrer.example")
+	if err != nil || !created {
+		t.Fatalf("guest thread: %v %v", created, err)
+	}
+	us, err := f.App.Directory(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range us {
+		if u.ID == guestID {
+			t.Fatalf("the staff directory shows the guest: %+v", u)
+		}
+	}
+	if evs := f.auditEvents(t, audit.PatientRecordRead); len(evs) != 0 {
+		t.Fatalf("the staff directory left %d patient.read events", len(evs))
+	}
+	if us, err = f.App.Directory(ctx, adele); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, u := range us {
+		found = found || u.ID == guestID && u.Email == "dr.who@referrer.example" && u.Role == ward.RoleGuest
+	}
+	if !found {
+		t.Fatalf("the admin directory lacks the guest's address: %+v", us)
+	}
+	evs := f.auditEvents(t, audit.PatientRecordRead)
+	if len(evs) != 1 || evs[0]["patient_id"] != guestID || evs[0]["resource_id"] != guestID || evs[0]["actor_user_id"] != adele.User.ID {
+		t.Fatalf("patient.read events: %v", evs)
+	}
+}

@@ -37,7 +37,8 @@ func TestStaticClient(t *testing.T) {
 		return string(b)
 	}
 
-	for _, path := range []string{"/", "/index.html", "/c/0190-abc", "/admin/devices", "/.source-hash", "/no/such/page"} {
+	for _, path := range []string{"/", "/index.html", "/c/0190-abc", "/admin/devices", "/.source-hash", "/no/such/page",
+		"/invite/AbcdefghijKLMNOPQRSTuvwxyz0123456789_-AB", "/outside/AbcdefghijKLMNOPQRSTuvwxyz0123456789_-AB", "/new/outside"} {
 		r := do("GET", path)
 		if r.StatusCode != 200 || body(r) != string(index) {
 			t.Errorf("GET %s: %d, want index.html", path, r.StatusCode)

@@ -112,7 +112,7 @@ export class Api {
 
 // ---- shapes (see api/openapi.yaml) ----
 
-export type Role = "owner" | "admin" | "compliance" | "clinician" | "staff" | "patient";
+export type Role = "owner" | "admin" | "compliance" | "clinician" | "staff" | "patient" | "guest";
 
 export interface User {
   id: string;
@@ -189,7 +189,15 @@ export const canAudit = (r: Role | undefined) => r === "compliance";
 export const canSeeStats = (r: Role | undefined) => isAdmin(r) || r === "compliance";
 // Owners, admins and compliance officers manage and review; they do not
 // take part in conversations (internal/authz).
-export const canMessage = (r: Role | undefined) => r === "clinician" || r === "staff" || r === "patient";
+// A guest (a secure message's outside address, src/outside.ts) reads and
+// answers in their own threads.
+export const canMessage = (r: Role | undefined) => r === "clinician" || r === "staff" || r === "patient" || r === "guest";
+// Patients and guests are outside the org: no staff directory, no urgent
+// messages, no saved replies; their names and emails are sealed.
+export const isExternal = (r: Role | undefined) => r === "patient" || r === "guest";
+// Clinicians and staff write to outside addresses (the authz table's
+// outside.send).
+export const canWriteOutside = (r: Role | undefined) => r === "clinician" || r === "staff";
 export const canRecall = (r: Role | undefined) => r === "clinician" || r === "staff";
 // Patient records are read by clinicians and staff (the authz table's patient.read).
 export const canSeePatients = (r: Role | undefined) => r === "clinician" || r === "staff";

@@ -5,8 +5,9 @@
 // messages live in memory only, so a closed tab or a wipe leaves nothing
 // behind.
 import { upload, type UploadHandle } from "./attachments";
-import { Api, ApiError, canMessage, type LoginAnswer, type Me, type User } from "./api";
+import { Api, ApiError, canMessage, canWriteOutside, isExternal, type LoginAnswer, type Me, type User } from "./api";
 import { isPatient } from "./portal";
+import { guestSignedOut, isGuest, latestByConversation, mergeOutside, outsideEndpoints, type OutsideMessage } from "./outside";
 import { deviceIdentity, type DeviceIdentity } from "./device";
 import { idbSecretStore, secretKey, withDeviceSecret, type SecretStore } from "./devicesecret";
 import { IdleTimer } from "./idle";
@@ -46,6 +47,10 @@ export interface State {
   idleDeadline: number | null; // the idle warning is showing until this time
   notice: string; // shown on the sign-in page (why the user was signed out)
   toast: string; // a short message for the user (errors of background actions)
+  // The sender's outside threads (src/outside.ts): each one's latest secure
+  // message, by conversation id; what tells an outside thread apart.
+  outside: Record<string, OutsideMessage>;
+  clinic: string; // a guest: the clinic their link came from ("" after a reload)
 }
 
 const initial: State = {
@@ -61,6 +66,8 @@ const initial: State = {
   idleDeadline: null,
   notice: "",
   toast: "",
+  outside: {},
+  clinic: "",
 };
 
 const csrfKey = "ward.csrf";
@@ -296,10 +303,15 @@ export class Ward {
     this.startLive(); // every role: a wipe order can arrive over it
     // A push subscription lives as long as the session that posted it:
     // a new session posts the one this browser has (if the user opted in).
-    if (canMessage(me.user.role)) void refreshPush(this.api, browserPushEnv()).catch(() => {});
-    // A patient has no staff directory (the server refuses it): not asked.
+    if (canMessage(me.user.role) && !isGuest(me.user.role)) void refreshPush(this.api, browserPushEnv()).catch(() => {});
+    // A patient or a guest has no staff directory (the server refuses
+    // it): not asked.
     if (canMessage(me.user.role))
-      await Promise.all([isPatient(me.user.role) ? undefined : this.loadDirectory(), this.loadConversations()]);
+      await Promise.all([
+        isExternal(me.user.role) ? undefined : this.loadDirectory(),
+        this.loadConversations(),
+        canWriteOutside(me.user.role) ? this.loadOutside() : undefined,
+      ]);
     else this.store.set({ conversationsLoaded: true });
   }
 
@@ -355,6 +367,7 @@ export class Ward {
 
   private signedOut(notice: string): void {
     if (this.state.phase === "wiped") return;
+    if (isGuest(this.state.me?.user.role)) notice = guestSignedOut(notice);
     this.stopBackground();
     this.forgetSession();
     this.store.reset({ phase: "signin", notice, route: parseRoute(location.pathname) });
@@ -457,6 +470,8 @@ export class Ward {
           return;
         }
         this.gotMessages(cid, [m], true);
+        // The guest wrote: the thread's status is now "replied".
+        if (this.state.outside[cid] && m.sender_id !== this.state.me?.user.id) void this.loadOutside(cid);
         return;
       }
       case "message.recalled": {
@@ -478,6 +493,9 @@ export class Ward {
         const at = String(data.at ?? new Date().toISOString());
         const upTo = Number(data.up_to_seq ?? f.seq ?? 0);
         if (!["delivered", "read", "acknowledged"].includes(kind) || !user) return;
+        // The guest of an outside thread got or read a message: they opened
+        // a link, so the thread's status may have moved on.
+        if (this.state.outside[cid] && user !== this.state.me?.user.id) void this.loadOutside(cid);
         this.updateMessage(
           cid,
           (m) => (ids.length ? ids.includes(m.id) : m.seq > 0 && m.seq <= upTo) && m.sender_id !== user,
@@ -698,15 +716,20 @@ export class Ward {
       ...(m.attachments.length ? { attachment_ids: m.attachments.map((a) => a.id) } : {}),
     };
     try {
-      // Over the live socket when it is up (no request per message); over
-      // HTTP when it is not, or when the socket gave no "sent" answer: the
-      // same client_id stores the message once, and a refusal then comes
-      // back the way the rest of the app handles errors.
-      const viaSocket = this.live?.open
-        ? await this.live.request({ type: "send", conversation_id: cid, ...req }).catch(() => null)
-        : null;
-      const ans =
-        viaSocket?.type === "sent" && viaSocket.message
+      // In an outside thread (the sender's side) every message goes through
+      // the outside route, which mails the guest a fresh link.
+      // Otherwise over the live socket when it is up (no request per
+      // message); over HTTP when it is not, or when the socket gave no
+      // "sent" answer: the same client_id stores the message once, and a
+      // refusal then comes back the way the rest of the app handles errors.
+      const outside = !!this.state.outside[cid] && !isGuest(this.state.me?.user.role);
+      const viaSocket =
+        this.live?.open && !outside
+          ? await this.live.request({ type: "send", conversation_id: cid, ...req }).catch(() => null)
+          : null;
+      const ans = outside
+        ? (await this.sendOutside({ conversation_id: cid, client_id: m.client_id, body: m.body, attachment_ids: req.attachment_ids })).message
+        : viaSocket?.type === "sent" && viaSocket.message
           ? viaSocket.message
           : await this.api.post<Record<string, unknown>>(endpoints.messages(cid), req);
       const sent = normMessage((ans.message as Record<string, unknown>) ?? ans, cid);
@@ -765,6 +788,70 @@ export class Ward {
     return c.id;
   }
 
+  // ---- outside addresses (src/outside.ts) ----
+
+  // loadOutside loads the sender's secure messages: every thread's latest,
+  // or (cid) that thread's only.
+  async loadOutside(cid = ""): Promise<void> {
+    try {
+      const ans = await this.api.get<{ outside_messages: OutsideMessage[] }>(
+        cid ? outsideEndpoints.ofConversation(cid) : outsideEndpoints.messages,
+        { background: true },
+      );
+      const latest = latestByConversation(ans.outside_messages ?? []);
+      // The full list replaces what is held (a thread may be gone); either
+      // merges so that a late answer does not undo a newer one.
+      this.store.set((s) => ({ outside: mergeOutside(cid ? s.outside : pick(s.outside, latest), latest) }));
+    } catch {
+      /* a role without outside messages, or a server without --smtp */
+    }
+  }
+
+  // sendOutside posts a secure message (a new thread by email, or a
+  // continued one by conversation_id), keeps the thread's new status, and
+  // answers the message as sent and its thread.
+  async sendOutside(req: {
+    email?: string;
+    conversation_id?: string;
+    client_id?: string;
+    body: string;
+    attachment_ids?: string[];
+  }): Promise<{ conversation_id: string; message: Record<string, unknown> }> {
+    const ans = await this.api.post<{ conversation_id: string; message: Record<string, unknown>; recipient: OutsideMessage }>(
+      outsideEndpoints.messages,
+      { ...req, client_id: req.client_id ?? newClientID() },
+    );
+    this.store.set((s) => ({ outside: mergeOutside(s.outside, { [ans.conversation_id]: ans.recipient }) }));
+    return ans;
+  }
+
+  // writeOutside starts (or continues) the thread with an email address and
+  // answers its conversation id.
+  async writeOutside(email: string, body: string): Promise<string> {
+    const ans = await this.sendOutside({ email: email.trim(), body });
+    await this.loadConversations();
+    return ans.conversation_id;
+  }
+
+  // openOutside uses a link with its mailed code and signs in as the guest
+  // (POST /api/v1/outside/{token}/open), as a sign-in does; the app opens
+  // on their thread.
+  async openOutside(token: string, code: string, clinic: string): Promise<void> {
+    this.device = this.loadDevice();
+    const ans = await this.api.post<LoginAnswer>(
+      outsideEndpoints.open(token),
+      { email_code: code.replace(/\s+/g, ""), device: { id: this.device.id, name: this.device.name }, cookie: true },
+      { quiet: true },
+    );
+    this.csrf = ans.csrf_token ?? "";
+    localStorage.setItem(csrfKey, this.csrf);
+    this.store.set({ notice: "", clinic });
+    await this.enterFromInvitation();
+    // Phone-first: a guest with one thread (the usual case) lands in it.
+    const convs = this.state.conversations;
+    if (convs.length === 1) this.navigate(`/c/${convs[0].id}`, true);
+  }
+
   // ---- names ----
 
   userName(id: string): string {
@@ -775,6 +862,12 @@ export class Ward {
     if (patient) return patient;
     // A patient has no staff directory: the others are their care team.
     if (isPatient(this.state.me?.user.role)) return "Care team";
+    // The guest of one of the sender's outside threads: their address
+    // (the thread's title, sealed).
+    const out = Object.values(this.state.outside).find((o) => o.guest_id === id);
+    if (out) return this.state.conversations.find((c) => c.id === out.conversation_id)?.title || "Outside recipient";
+    // Nor has a guest: the others write for the clinic.
+    if (isGuest(this.state.me?.user.role)) return this.state.clinic || "The clinic";
     return "Unknown user";
   }
 
@@ -786,12 +879,19 @@ export class Ward {
   }
 
   conversationTitle(c: Conversation): string {
+    // A guest's thread is titled with their own address: they see the clinic.
+    if (isGuest(this.state.me?.user.role)) return this.state.clinic ? `Secure message from ${this.state.clinic}` : "Secure message";
     if (c.title) return c.title;
     const me = this.state.me?.user.id;
     const others = c.members.filter((m) => m.user_id !== me).map((m) => this.userName(m.user_id));
     if (isPatient(this.state.me?.user.role)) return "Your care team";
     return others.length ? others.join(", ") : "Just you";
   }
+}
+
+// pick keeps of held the threads that are in got.
+function pick<T>(held: Record<string, T>, got: Record<string, unknown>): Record<string, T> {
+  return Object.fromEntries(Object.entries(held).filter(([k]) => k in got));
 }
 
 export function sortConversations(list: Conversation[]): Conversation[] {

@@ -41,6 +41,8 @@ export function navItems(r: Role | undefined): NavItem[] {
   switch (r) {
     case "patient":
       return ["messages", "account"];
+    case "guest":
+      return ["messages"]; // no account screen: a guest has no password or second factor (src/outside.ts)
     case "clinician":
     case "staff":
       return ["messages", "inbox", "patients", "account"];

@@ -17,6 +17,8 @@ export type Route =
   | { name: "patient-new" }
   | { name: "patient"; id: string }
   | { name: "invite"; token: string }
+  | { name: "outside"; token: string }
+  | { name: "outside-new" }
   | { name: "notfound" };
 
 export function parseRoute(path: string): Route {
@@ -28,9 +30,13 @@ export function parseRoute(path: string): Route {
   if (pm && pm[1] !== "new") return { name: "patient", id: pm[1] };
   const inv = /^\/invite\/([A-Za-z0-9_-]{20,100})$/.exec(p);
   if (inv) return { name: "invite", token: inv[1] };
+  const out = /^\/outside\/([A-Za-z0-9_-]{20,100})$/.exec(p);
+  if (out) return { name: "outside", token: out[1] };
   switch (p) {
     case "/new":
       return { name: "new" };
+    case "/new/outside":
+      return { name: "outside-new" };
     case "/account":
       return { name: "account" };
     case "/admin":

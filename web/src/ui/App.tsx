@@ -1,4 +1,4 @@
-import { canAudit, canMessage, canSeePatients, canSeeStats, isAdmin } from "../api";
+import { canAudit, canMessage, canSeePatients, canSeeStats, canWriteOutside, isAdmin } from "../api";
 import { useStore } from "../store";
 import { useWard } from "./context";
 import { Link } from "./common";
@@ -16,6 +16,8 @@ import { Thread } from "./Thread";
 import { Wiped } from "./Wiped";
 import { isPatient, patientScreen } from "../portal";
 import { TeamInbox, WriteToCareTeam } from "./Inbox";
+import { guestScreen, isGuest } from "../outside";
+import { OutsideLink, WriteOutside } from "./Outside";
 
 export function App() {
   const w = useWard();
@@ -32,12 +34,14 @@ export function App() {
     case "wiped":
       return <Wiped />;
     case "signin":
+      if (st.route.name === "outside") return <OutsideLink token={st.route.token} />;
       return st.route.name === "invite" ? <Invite token={st.route.token} /> : <SignIn />;
     case "enroll":
       return <Enroll />;
   }
   const r = st.route;
   if (isPatient(st.me?.user.role)) return <PatientPortal />;
+  if (isGuest(st.me?.user.role)) return r.name === "outside" ? <OutsideLink token={r.token} /> : <GuestPortal />;
   const admin = isAdmin(st.me?.user.role);
   const messaging = canMessage(st.me?.user.role);
   const role = st.me?.user.role;
@@ -62,6 +66,17 @@ export function App() {
       break;
     case "account":
       body = <Account />;
+      break;
+    case "outside-new":
+      body = canWriteOutside(role) ? <WriteOutside /> : <NotAllowed what="clinicians and staff" />;
+      break;
+    case "outside":
+      body = (
+        <div class="pad">
+          <h1>Secure message link</h1>
+          <p>You are signed in to ward. This link is for the person it was emailed to: open it signed out, or in another browser.</p>
+        </div>
+      );
       break;
     case "inbox":
       body = canSeePatients(role) ? <TeamInbox /> : <NotAllowed what="clinicians and staff" />;
@@ -146,6 +161,36 @@ function PatientPortal() {
       break;
     case "account":
       body = <Account />;
+      break;
+    default:
+      body = (
+        <div class="pad">
+          <h1>Page not found</h1>
+          <Link href="/">Back to your messages</Link>
+        </div>
+      );
+  }
+  return <Shell listFirst={r.name === "home"}>{body}</Shell>;
+}
+
+// GuestPortal is the app for a guest (a secure message's outside address,
+// src/outside.ts): their thread(s), read and reply, phone-first; nothing
+// else.
+function GuestPortal() {
+  const st = useStore(useWard().store);
+  const r = st.route;
+  let body;
+  switch (guestScreen(r)) {
+    case "home":
+      body = (
+        <div class="pad empty-main">
+          <h1 class="sr-only">Messages</h1>
+          <p class="muted">Choose the conversation to read and reply.</p>
+        </div>
+      );
+      break;
+    case "conversation":
+      body = r.name === "conversation" ? <Thread id={r.id} /> : null;
       break;
     default:
       body = (

@@ -1,6 +1,7 @@
 import { useMemo, useState } from "preact/hooks";
 import { useWard } from "./context";
-import { ErrorLine, errorText, focusOnMount } from "./common";
+import { ErrorLine, Link, errorText, focusOnMount } from "./common";
+import { canWriteOutside } from "../api";
 
 // NewConversation picks people from the org directory (searchable) and
 // starts a direct conversation (one person) or a group (several).
@@ -50,6 +51,11 @@ export function NewConversation() {
   return (
     <form class="pad stack" onSubmit={start} aria-labelledby="new-title">
       <h1 id="new-title">New conversation</h1>
+      {canWriteOutside(st.me?.user.role) && (
+        <p class="muted">
+          Someone without a ward account? <Link href="/new/outside">Write to an outside address</Link>.
+        </p>
+      )}
       <label for="directory-search">Search the directory</label>
       <input
         id="directory-search"

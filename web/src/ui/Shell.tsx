@@ -1,7 +1,8 @@
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { canMessage } from "../api";
-import { isPatient, navItems } from "../portal";
+import { canMessage, isExternal } from "../api";
+import { isGuest } from "../outside";
+import { navItems } from "../portal";
 import { useWard } from "./context";
 import { Link, focusOnMount } from "./common";
 import { ConversationList } from "./ConversationList";
@@ -15,7 +16,8 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
   const r = st.route.name;
   const messaging = canMessage(st.me?.user.role);
   const nav = navItems(st.me?.user.role);
-  const portal = isPatient(st.me?.user.role);
+  const portal = isExternal(st.me?.user.role);
+  const guest = isGuest(st.me?.user.role);
   return (
     <div
       class={
@@ -66,9 +68,15 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Dashboard
             </Link>
           )}
-          <Link href="/account" id="nav-account" aria-current={r === "account" ? "page" : undefined}>
-            Account
-          </Link>
+          {guest ? (
+            <button class="linklike" id="sign-out" onClick={() => void w.signOut()}>
+              Sign out
+            </button>
+          ) : (
+            <Link href="/account" id="nav-account" aria-current={r === "account" ? "page" : undefined}>
+              Account
+            </Link>
+          )}
         </nav>
         <LiveBadge />
       </header>
@@ -121,7 +129,7 @@ function IdleWarning() {
       >
         <h2 id="idle-title">Still there?</h2>
         <p id="idle-text">
-          {isPatient(w.store.get().me?.user.role) ? "For your privacy" : "For the privacy of your patients"}, you will be signed out in <strong>{left} seconds</strong> unless you
+          {isExternal(w.store.get().me?.user.role) ? "For your privacy" : "For the privacy of your patients"}, you will be signed out in <strong>{left} seconds</strong> unless you
           continue.
         </p>
         <div class="row">

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { canRecall, canSeePatients } from "../api";
+import { canRecall, canSeePatients, isExternal } from "../api";
 import {
   acceptTypes,
   attachmentURL,
@@ -16,6 +16,8 @@ import { cameraAccept, isPatient } from "../portal";
 import { ThreadPatientBanner } from "./Patients";
 import { RepliesPicker } from "./Replies";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
+import { isGuest } from "../outside";
+import { OutsideStatus } from "./Outside";
 
 export function Thread(props: { id: string }) {
   const w = useWard();
@@ -55,10 +57,18 @@ export function Thread(props: { id: string }) {
         </Link>
         <div>
           <h1 id="thread-title">{title}</h1>
-          {conv && (
-            <p class="muted small">
-              {conv.kind === "group" ? `Group · ${conv.members.length} members` : "Direct conversation"}
-            </p>
+          {conv && st.outside[conv.id] ? (
+            <OutsideStatus cid={conv.id} />
+          ) : (
+            conv && (
+              <p class="muted small">
+                {isGuest(st.me?.user.role)
+                  ? "Secure conversation · you can reply here"
+                  : conv.kind === "group"
+                    ? `Group · ${conv.members.length} members`
+                    : "Direct conversation"}
+              </p>
+            )
           )}
         </div>
       </header>
@@ -226,7 +236,14 @@ function Composer(props: { cid: string; patientID: string }) {
   const area = useRef<HTMLTextAreaElement>(null);
   const picker = useRef<HTMLInputElement>(null);
   const camera = useRef<HTMLInputElement>(null);
-  const patient = isPatient(w.store.get().me?.user.role);
+  const st = w.store.get();
+  const patient = isPatient(st.me?.user.role);
+  // Patients and guests send no urgent messages and have no saved replies;
+  // a guest uploads nothing; an outside thread's messages go by email link
+  // (no urgent re-notification reaches them).
+  const external = isExternal(st.me?.user.role);
+  const guest = isGuest(st.me?.user.role);
+  const outside = !!st.outside[props.cid];
 
   const current = useRef<PendingUpload[]>([]);
   current.current = uploads;
@@ -359,7 +376,7 @@ function Composer(props: { cid: string; patientID: string }) {
             </button>
           </>
         )}
-        {!patient && (
+        {!external && (
           <RepliesPicker
             patientID={props.patientID}
             onText={(text) => {
@@ -368,10 +385,12 @@ function Composer(props: { cid: string; patientID: string }) {
             }}
           />
         )}
-        <button type="button" id="composer-attach" onClick={() => picker.current?.click()} disabled={uploads.length >= maxAttachments}>
-          Attach file
-        </button>
-        {!patient && (
+        {!guest && (
+          <button type="button" id="composer-attach" onClick={() => picker.current?.click()} disabled={uploads.length >= maxAttachments}>
+            Attach file
+          </button>
+        )}
+        {!external && !outside && (
           <label class={"check urgent-toggle" + (urgent ? " on" : "")}>
             <input type="checkbox" id="composer-urgent" checked={urgent} onChange={(e) => setUrgent(e.currentTarget.checked)} />
             Urgent
@@ -381,7 +400,10 @@ function Composer(props: { cid: string; patientID: string }) {
           Send
         </button>
       </div>
-      <p class="muted small hint">Enter sends · Shift+Enter adds a line{urgent ? " · urgent messages re-notify until acknowledged" : ""}</p>
+      <p class="muted small hint">
+        Enter sends · Shift+Enter adds a line{urgent ? " · urgent messages re-notify until acknowledged" : ""}
+        {outside ? " · each message emails the recipient a new secure link" : ""}
+      </p>
     </form>
   );
 }
