@@ -169,6 +169,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.pushes = append(s.pushes, p)
+	n := len(s.pushes)
 	s.mu.Unlock()
 	select {
 	case s.arrived <- struct{}{}:
@@ -180,7 +181,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) {
 	case status != 0:
 		w.WriteHeader(status)
 	default:
-		w.Header().Set("Location", "/message/"+strconv.Itoa(len(s.pushes)))
+		w.Header().Set("Location", "/message/"+strconv.Itoa(n))
 		w.WriteHeader(http.StatusCreated)
 	}
 }
