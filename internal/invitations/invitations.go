@@ -24,6 +24,9 @@ type Mailer interface {
 // (internal/patients.Service.Contact).
 type PatientContacts interface {
 	Contact(ctx context.Context, orgID, id string) (name, email string, active bool, err error)
+	// NotMerged fails, in tx, with CodePatientMerged when the record was
+	// merged into another (internal/patients.Service.NotMerged).
+	NotMerged(ctx context.Context, tx *store.Tx, orgID, id string) error
 }
 
 // Accounts is what invitations ask of internal/app, which satisfies it.
@@ -147,6 +150,9 @@ func (s *Service) inviteTarget(ctx context.Context, orgID, patientID string) (em
 }
 
 func (s *Service) checkInvitable(ctx context.Context, tx *store.Tx, orgID, patientID, email string) error {
+	if err := s.contacts.NotMerged(ctx, tx, orgID, patientID); err != nil {
+		return err
+	}
 	if err := noAccountYet(ctx, tx, orgID, patientID); err != nil {
 		return err
 	}

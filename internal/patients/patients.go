@@ -334,6 +334,7 @@ func (e Edit) apply(f *Fields) {
 
 // Update edits an active record and returns it. The audit event names the
 // changed fields, never their values; a change of nothing changes nothing.
+// A record merged into another is CodePatientMerged: edit the survivor.
 func (s *Service) Update(ctx context.Context, p *access.Principal, id string, e Edit) (Record, error) {
 	if err := p.Can(authz.PatientUpdate); err != nil {
 		return Record{}, err
@@ -358,6 +359,9 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id string, e 
 	if rec.Erased {
 		return Record{}, ward.Errorf(ward.CodeConflict, "the patient record was erased")
 	}
+	if old.MergedInto != "" {
+		return Record{}, mergedInto(old.MergedInto)
+	}
 	f := rec.Fields
 	e.apply(&f)
 	if err := f.normalize(s.now()); err != nil {
@@ -378,6 +382,9 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id string, e 
 	}
 	row.UpdatedAt = old.UpdatedAt
 	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := s.NotMerged(ctx, tx, p.User.OrgID, id); err != nil { // merged meanwhile
+			return err
+		}
 		if err := tx.UpdatePatient(ctx, &row); err != nil {
 			return mrnTaken(err)
 		}
@@ -429,16 +436,23 @@ func (s *Service) IsActivePatient(ctx context.Context, orgID, id string) (ok boo
 }
 
 // ActiveRecord is IsActivePatient in tx: internal/app asks it (as its
-// PatientRecords) whether a conversation's patient_id names a record.
+// PatientRecords) whether a conversation's patient_id names a record. A
+// record merged into another is CodePatientMerged: a new conversation is
+// tagged with the survivor.
 func (s *Service) ActiveRecord(ctx context.Context, tx *store.Tx, orgID, id string) (bool, error) {
 	if validID(id) != nil {
 		return false, nil
 	}
-	st, err := tx.PatientStatus(ctx, orgID, id)
-	if ward.ErrorCode(err) == ward.CodeNotFound {
+	st, into, err := tx.PatientState(ctx, orgID, id)
+	switch {
+	case ward.ErrorCode(err) == ward.CodeNotFound:
 		return false, nil
+	case err != nil:
+		return false, err
+	case into != "":
+		return false, mergedInto(into)
 	}
-	return Status(st) == Active, err
+	return Status(st) == Active, nil
 }
 
 // Contact opens the name and email of a record of the org, for ward itself

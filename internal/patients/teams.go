@@ -20,9 +20,13 @@ import (
 const MaxPage = 100
 
 // AssignToTeam assigns a record of the caller's org to a team of it. A
-// deactivated record is CodeConflict; assigning again changes nothing.
+// deactivated record is CodeConflict, one merged into another
+// CodePatientMerged; assigning again changes nothing.
 func (s *Service) AssignToTeam(ctx context.Context, p *access.Principal, teamID, patientID string) error {
-	return s.changeAssignment(ctx, p, teamID, patientID, func(tx *store.Tx, status Status) error {
+	return s.changeAssignment(ctx, p, teamID, patientID, func(tx *store.Tx, status Status, merged string) error {
+		if merged != "" {
+			return mergedInto(merged)
+		}
 		if status != Active {
 			return ward.Errorf(ward.CodeConflict, "the patient record is deactivated")
 		}
@@ -39,7 +43,7 @@ func (s *Service) AssignToTeam(ctx context.Context, p *access.Principal, teamID,
 // UnassignFromTeam takes a record off a team; CodeNotFound when it was not
 // assigned to it.
 func (s *Service) UnassignFromTeam(ctx context.Context, p *access.Principal, teamID, patientID string) error {
-	return s.changeAssignment(ctx, p, teamID, patientID, func(tx *store.Tx, _ Status) error {
+	return s.changeAssignment(ctx, p, teamID, patientID, func(tx *store.Tx, _ Status, _ string) error {
 		if err := tx.UnassignPatient(ctx, teamID, patientID); err != nil {
 			if ward.ErrorCode(err) == ward.CodeNotFound {
 				return ward.Errorf(ward.CodeNotFound, "the patient is not assigned to this team")
@@ -54,8 +58,8 @@ func (s *Service) UnassignFromTeam(ctx context.Context, p *access.Principal, tea
 
 // changeAssignment checks, in one write transaction, that the team and the
 // record are of p's org and that p may assign to the team, then runs fn
-// with the record's status.
-func (s *Service) changeAssignment(ctx context.Context, p *access.Principal, teamID, patientID string, fn func(*store.Tx, Status) error) error {
+// with the record's status and the record it was merged into ("" none).
+func (s *Service) changeAssignment(ctx context.Context, p *access.Principal, teamID, patientID string, fn func(tx *store.Tx, st Status, mergedInto string) error) error {
 	if err := p.Can(authz.TeamAssignPatient); err != nil {
 		return err
 	}
@@ -75,11 +79,11 @@ func (s *Service) changeAssignment(ctx context.Context, p *access.Principal, tea
 				return ward.Errorf(ward.CodeForbidden, "only members of a care team (and admins) assign patients to it")
 			}
 		}
-		st, err := tx.PatientStatus(ctx, p.User.OrgID, patientID)
+		st, into, err := tx.PatientState(ctx, p.User.OrgID, patientID)
 		if err != nil {
 			return notFound(err)
 		}
-		return fn(tx, Status(st))
+		return fn(tx, Status(st), into)
 	})
 }
 
