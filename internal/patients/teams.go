@@ -101,19 +101,21 @@ func (s *Service) TeamPatients(ctx context.Context, p *access.Principal, after s
 	if after != "" && validID(after) != nil {
 		return nil, "", ward.Errorf(ward.CodeInvalid, "after must be a patient id from the previous page")
 	}
-	var rows []store.PatientRow
-	teams := map[string][]string{}
-	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+	if err := s.store.Read(ctx, func(tx *store.Tx) error {
 		// One more than asked tells whether a next page exists.
-		if rows, err = tx.TeamPatients(ctx, p.User.OrgID, p.User.ID, after, limit+1); err != nil {
+		rows, err := tx.TeamPatients(ctx, p.User.OrgID, p.User.ID, after, limit+1)
+		if err != nil {
 			return err
 		}
 		if len(rows) > limit {
 			rows = rows[:limit]
 			next = rows[limit-1].ID
 		}
-		for _, r := range rows {
-			if teams[r.ID], err = tx.PatientTeams(ctx, p.User.OrgID, r.ID); err != nil {
+		if recs, err = s.openAll(ctx, tx, rows); err != nil {
+			return err
+		}
+		for i := range recs {
+			if recs[i].Teams, err = tx.PatientTeams(ctx, p.User.OrgID, recs[i].ID); err != nil {
 				return err
 			}
 		}
@@ -121,11 +123,8 @@ func (s *Service) TeamPatients(ctx context.Context, p *access.Principal, after s
 	}); err != nil {
 		return nil, "", err
 	}
-	if recs, err = s.answer(ctx, p, rows, "care team list"); err != nil {
+	if err := s.audited(ctx, p, recs, "care team list"); err != nil {
 		return nil, "", err
-	}
-	for i := range recs {
-		recs[i].Teams = teams[recs[i].ID]
 	}
 	return recs, next, nil
 }
