@@ -40,7 +40,7 @@ func TestOpenIn(t *testing.T) {
 				if err := mustNew(t, s, p).Shred(ctx, "o1", "patient:1"); err != nil {
 					t.Fatal(err)
 				}
-				mustOpen(t, k, ref, ct, "Jane Doe, 1980-02-29") // from the cache OpenIn filled
+				mustOpen(t, k, ref, ct, "Jane Doe, 1980-02-29")                 // from the cache OpenIn filled
 				ct = mustSeal(t, mustNew(t, s, p), ref, "Jane Doe, 1980-02-29") // under a new key, for the write run
 			}
 		}
