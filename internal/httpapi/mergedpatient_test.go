@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -86,7 +85,7 @@ func TestMergedRecordTakesNothingNew(t *testing.T) {
 	before := snapshot(dup.ID)
 	audited := len(e.f.AuditActions(t))
 	for _, r := range requests(dup.ID) {
-		st, p := e.problem(t, r[0], r[1], tokenFor(r[1]), r[2])
+		st, p := e.request(t, r[0], r[1], tokenFor(r[1]), r[2], nil)
 		if st != http.StatusConflict || p.Code != string(ward.CodePatientMerged) || !strings.Contains(p.Detail, surv.ID) {
 			t.Errorf("%s %s on the merged record: %d %+v", r[0], r[1], st, p)
 		}
@@ -107,7 +106,7 @@ func TestMergedRecordTakesNothingNew(t *testing.T) {
 			}
 		}
 		for _, r := range requests(rec) {
-			if st, p := e.problem(t, r[0], r[1], tokenFor(r[1]), r[2]); st >= 300 {
+			if st, p := e.request(t, r[0], r[1], tokenFor(r[1]), r[2], nil); st >= 300 {
 				t.Errorf("%s %s on %s: %d %+v", r[0], r[1], rec, st, p)
 			}
 		}
@@ -118,31 +117,4 @@ func TestMergedRecordTakesNothingNew(t *testing.T) {
 	if st, _ := e.sendJSON(t, "GET", "/api/v1/patients/"+dup.ID, nurse, "", &got); st != 200 || !slices.Contains(got.TeamIDs, team.ID) {
 		t.Errorf("the unmerged record's teams: %d %+v", st, got)
 	}
-}
-
-type problemOut struct{ Code, Detail string }
-
-// problem sends body ("" none) and answers the status and the problem
-// document, if any.
-func (e *env) problem(t *testing.T, method, path, token, body string) (int, problemOut) {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var p problemOut
-	if resp.StatusCode >= 300 {
-		json.NewDecoder(resp.Body).Decode(&p)
-	}
-	return resp.StatusCode, p
 }
