@@ -40,6 +40,7 @@ const (
 	CodeLinkExpired       Code = "link_expired"        // a one-time link (a secure message to an outside address) expired
 	CodeLinkUsed          Code = "link_used"           // a one-time link was already used
 	CodeMergeAccounts     Code = "merge_two_accounts"  // both patient records of a merge have a patient account
+	CodePatientMerged     Code = "patient_merged"      // the patient record was merged into another: use the surviving record
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

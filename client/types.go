@@ -53,6 +53,14 @@ type User struct {
 type Me struct {
 	User        User  `json:"user"`
 	IdleTimeout int64 `json:"idle_timeout"`
+	Org         Org   `json:"org"`
+}
+
+// Org is the caller's org: the clinic's name and the slug to sign in with.
+type Org struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
 }
 
 // NewConversation starts a conversation.

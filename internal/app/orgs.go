@@ -23,6 +23,17 @@ type InitOrg struct {
 // cliActor is the audit actor for administrative commands run on the host.
 func cliActor() audit.Actor { return access.SystemActor() }
 
+// OrgOf reads p's org: its id, slug and name (the clinic's name, not
+// PHI), which every member of it may know.
+func (a *App) OrgOf(ctx context.Context, p *Principal) (ward.Org, error) {
+	var o ward.Org
+	err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+		o, err = tx.OrgByID(ctx, p.User.OrgID)
+		return err
+	})
+	return o, err
+}
+
 // CreateOrg creates an org with its owner, from the command line. It
 // returns the owner's password when it made one.
 func (a *App) CreateOrg(ctx context.Context, in InitOrg) (ward.Org, ward.User, string, error) {

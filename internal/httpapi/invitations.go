@@ -40,19 +40,6 @@ func viewInvitation(i invitations.Invitation) invitationView {
 		CreatedAt: i.CreatedAt, ExpiresAt: i.ExpiresAt, AcceptedAt: optTime(i.AcceptedAt), RevokedAt: optTime(i.RevokedAt)}
 }
 
-// linkBase is the origin invitation links start with: the public URL, or
-// the host the request was sent to.
-func (h *Handler) linkBase(r *http.Request) string {
-	if h.origin != "" {
-		return h.origin
-	}
-	scheme := "http"
-	if r.TLS != nil || h.tlsProxy {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
 func (h *Handler) invitePatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
 	svc, err := h.invitationService()
 	if err != nil {
@@ -142,11 +129,7 @@ func (h *Handler) sendInvitationCode(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := svc.SendCode(r.Context(), r.PathValue("token"), h.clientIP(r)); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
-	return nil
+	return h.sendLinkCode(w, r, svc.SendCode)
 }
 
 func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
@@ -155,13 +138,8 @@ func (h *Handler) acceptInvitation(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	var req struct {
-		Password  string `json:"password"`
-		EmailCode string `json:"email_code"`
-		Device    struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		} `json:"device"`
-		Cookie bool `json:"cookie"`
+		Password string `json:"password"`
+		linkProof
 	}
 	if err := decode(r, &req); err != nil {
 		return err

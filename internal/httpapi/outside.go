@@ -105,11 +105,7 @@ func (h *Handler) sendOutsideCode(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := svc.SendCode(r.Context(), r.PathValue("token"), h.clientIP(r)); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
-	return nil
+	return h.sendLinkCode(w, r, svc.SendCode)
 }
 
 func (h *Handler) openOutside(w http.ResponseWriter, r *http.Request) error {
@@ -117,14 +113,7 @@ func (h *Handler) openOutside(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		EmailCode string `json:"email_code"`
-		Device    struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		} `json:"device"`
-		Cookie bool `json:"cookie"`
-	}
+	var req linkProof
 	if err := decode(r, &req); err != nil {
 		return err
 	}

@@ -12,8 +12,19 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 )
 
-// send sends body (JSON; "" for none) and decodes the answer into out.
+// sendJSON sends body (JSON; "" for none), decodes a success into out,
+// and answers the status and the problem's code ("" on success).
 func (e *env) sendJSON(t *testing.T, method, path, token, body string, out any) (int, string) {
+	t.Helper()
+	st, p := e.request(t, method, path, token, body, out)
+	return st, p.Code
+}
+
+type problemOut struct{ Code, Detail string }
+
+// request sends body (JSON; "" for none) and answers the status; a success
+// is decoded into out (nil: not decoded), a failure into the problem.
+func (e *env) request(t *testing.T, method, path, token, body string, out any) (int, problemOut) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -30,14 +41,15 @@ func (e *env) sendJSON(t *testing.T, method, path, token, body string, out any) 
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var p struct{ Code string }
-	json.Unmarshal(raw, &p)
-	if out != nil && resp.StatusCode < 300 {
+	var p problemOut
+	if resp.StatusCode >= 300 {
+		json.Unmarshal(raw, &p)
+	} else if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
 			t.Fatalf("%s %s: %v in %s", method, path, err, raw)
 		}
 	}
-	return resp.StatusCode, p.Code
+	return resp.StatusCode, p
 }
 
 type patientOut struct {

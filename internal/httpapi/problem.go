@@ -39,6 +39,7 @@ var statusOf = map[ward.Code]int{
 	ward.CodeLinkExpired:       http.StatusGone,
 	ward.CodeLinkUsed:          http.StatusGone,
 	ward.CodeMergeAccounts:     http.StatusConflict,
+	ward.CodePatientMerged:     http.StatusConflict,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

@@ -130,12 +130,25 @@ type meResponse struct {
 	Session     sessionView `json:"session"`
 	IdleTimeout int64       `json:"idle_timeout"` // seconds; the client warns before it runs out
 	MFAPending  bool        `json:"mfa_enrollment_required"`
+	Org         orgView     `json:"org"`
+}
+
+// orgView is the caller's org as every member of it may see it: the
+// clinic's name is not PHI (a guest's thread is titled with it).
+type orgView struct {
+	ID   string `json:"id"`
+	Slug string `json:"slug"`
+	Name string `json:"name"`
 }
 
 func (h *Handler) me(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	o, err := h.app.OrgOf(r.Context(), p)
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, meResponse{User: viewUser(p.User), Device: viewDevice(p.Device),
 		Session: viewSession(p.Session, p.Session.ID), IdleTimeout: int64(p.Policy.IdleTimeout.D() / time.Second),
-		MFAPending: p.Session.MFAPending})
+		MFAPending: p.Session.MFAPending, Org: orgView{ID: o.ID, Slug: o.Slug, Name: o.Name}})
 	return nil
 }
 

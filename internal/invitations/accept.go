@@ -2,12 +2,12 @@ package invitations
 
 import (
 	"context"
-	"crypto/subtle"
 	"strings"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/onetime"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -26,14 +26,11 @@ type AcceptRequest struct {
 // any check fails. The account and its session are app's to make
 // (Accounts.SignUpPatient); the invitation's checks and claim are ours.
 func (s *Service) Accept(ctx context.Context, req AcceptRequest) (access.LoginResult, error) {
-	fail, err := s.publicGate(req.IP, req.Token)
-	if err != nil {
-		return access.LoginResult{}, err
-	}
-	res, err := s.accept(ctx, req)
-	if failed(err) {
-		fail()
-	}
+	var res access.LoginResult
+	err := s.gate.Guard(req.IP, req.Token, failed, func() (err error) {
+		res, err = s.accept(ctx, req)
+		return err
+	})
 	return res, err
 }
 
@@ -41,18 +38,16 @@ func (s *Service) checkCode(ctx context.Context, r store.InvitationRow, code str
 	if r.Channel != ChannelEmail {
 		return nil
 	}
-	code = strings.TrimSpace(code)
-	bad := ward.Errorf(ward.CodeCodeRequired, "enter the code we emailed you, or ask for a new one")
-	if r.CodeHash == "" || !s.now().Before(r.CodeExpiresAt) || r.CodeTries >= emailCodeMaxTries {
-		return bad
+	ok, count := purpose.Check(onetime.Code{Hash: r.CodeHash, ExpiresAt: r.CodeExpiresAt, Tries: r.CodeTries}, r.TokenHash, code, s.now())
+	if ok {
+		return nil
 	}
-	if subtle.ConstantTimeCompare([]byte(hashCode(r.TokenHash, code)), []byte(r.CodeHash)) != 1 {
+	if count {
 		if err := s.store.Write(ctx, func(tx *store.Tx) error { return tx.CountInvitationCodeTry(ctx, r.ID) }); err != nil {
 			return err
 		}
-		return bad
 	}
-	return nil
+	return onetime.Refused()
 }
 
 func (s *Service) accept(ctx context.Context, req AcceptRequest) (access.LoginResult, error) {

@@ -6,7 +6,9 @@
 // it to the record, and signs in, all in one transaction. An invitation
 // that came by email also needs a six-digit code mailed to the record's
 // address. The public routes (token, code, accept) are throttled per
-// address and per token.
+// address and per token. Tokens, codes and the throttle are the one-time
+// primitives of internal/onetime (purpose "ward-invitation"), shared with
+// internal/outside.
 //
 // It is built beside internal/app (DESIGN.md, "Growing the house") from the
 // store, the audit trail and access.Principal, and never imports app.

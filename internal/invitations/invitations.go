@@ -2,13 +2,6 @@ package invitations
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"fmt"
-	"math/big"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,9 +9,9 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
-	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/onetime"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -31,6 +24,9 @@ type Mailer interface {
 // (internal/patients.Service.Contact).
 type PatientContacts interface {
 	Contact(ctx context.Context, orgID, id string) (name, email string, active bool, err error)
+	// NotMerged fails, in tx, with CodePatientMerged when the record was
+	// merged into another (internal/patients.Service.NotMerged).
+	NotMerged(ctx context.Context, tx *store.Tx, orgID, id string) error
 }
 
 // Accounts is what invitations ask of internal/app, which satisfies it.
@@ -62,8 +58,7 @@ type Service struct {
 	accounts Accounts
 	mailer   Mailer
 	now      func() time.Time
-	// addr and tok throttle the public routes per address and per token.
-	addr, tok *auth.Throttle
+	gate     *onetime.Gate // throttles the public routes per address and per token
 }
 
 // New builds a Service.
@@ -72,9 +67,7 @@ func New(cfg Config) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	ac, tc := auth.AddressThrottle(), auth.AccountThrottle()
-	ac.Now, tc.Now = s.now, s.now
-	s.addr, s.tok = auth.NewThrottle(ac), auth.NewThrottle(tc)
+	s.gate = onetime.NewGate(purpose, s.now)
 	return s
 }
 
@@ -90,11 +83,6 @@ const (
 	InvitationAccepted = "accepted"
 	InvitationExpired  = "expired"
 	InvitationRevoked  = "revoked"
-)
-
-const (
-	emailCodeTTL      = 10 * time.Minute
-	emailCodeMaxTries = 5
 )
 
 // Invitation is an invitation as staff see it: no token, no PHI.
@@ -124,27 +112,13 @@ func invitationStatus(r store.InvitationRow, now time.Time) string {
 	return InvitationPending
 }
 
-func hashToken(token string) string {
-	h := sha256.Sum256([]byte("ward-invitation\x00" + token))
-	return hex.EncodeToString(h[:])
-}
+// purpose hashes invitation tokens and codes (internal/onetime) exactly
+// as they were hashed before that package existed, so links already
+// mailed keep working.
+const purpose = onetime.Purpose("ward-invitation")
 
-func newInvitationToken() (token, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashCode(tokenHash, code string) string {
-	h := sha256.Sum256([]byte("ward-invitation-code\x00" + tokenHash + "\x00" + code))
-	return hex.EncodeToString(h[:])
-}
-
-// InvitationLink is the link of a token under base (the public origin).
-func InvitationLink(base, token string) string {
-	return strings.TrimRight(base, "/") + "/invite/" + token
-}
+// LinkPath is where an invitation link points under the public origin.
+const LinkPath = "/invite/"
 
 func (s *Service) contactsOf() (PatientContacts, error) {
 	if s.contacts == nil || s.accounts == nil {
@@ -154,13 +128,6 @@ func (s *Service) contactsOf() (PatientContacts, error) {
 }
 
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
-
-func rateLimited(wait time.Duration) error {
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return &ward.Error{Code: ward.CodeRateLimited, Message: "too many attempts; try again later", RetryAfter: wait}
-}
 
 // inviteTarget checks that a record of p's org may be invited and returns
 // its email: active, with an email, and no account yet for it or its email.
@@ -183,6 +150,9 @@ func (s *Service) inviteTarget(ctx context.Context, orgID, patientID string) (em
 }
 
 func (s *Service) checkInvitable(ctx context.Context, tx *store.Tx, orgID, patientID, email string) error {
+	if err := s.contacts.NotMerged(ctx, tx, orgID, patientID); err != nil {
+		return err
+	}
 	if err := noAccountYet(ctx, tx, orgID, patientID); err != nil {
 		return err
 	}
@@ -228,7 +198,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, patientID, ch
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	token, hash := newInvitationToken()
+	token, hash := purpose.NewToken()
 	clinic, ttl, err := s.inviteTerms(ctx, orgID)
 	if err != nil {
 		return Invitation{}, "", err
@@ -239,7 +209,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, patientID, ch
 	// database writer): a mail that cannot go stores nothing; a write that
 	// fails after it leaves a mail whose link names nothing.
 	if channel == ChannelEmail {
-		if err := s.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: row.ExpiresAt}); err != nil {
+		if err := s.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: onetime.Link(base, LinkPath, token), Expires: row.ExpiresAt}); err != nil {
 			return Invitation{}, "", err
 		}
 	}
@@ -257,7 +227,7 @@ func (s *Service) Invite(ctx context.Context, p *access.Principal, patientID, ch
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	return viewInvitation(row, s.now()), InvitationLink(base, token), nil
+	return viewInvitation(row, s.now()), onetime.Link(base, LinkPath, token), nil
 }
 
 // List lists a record's invitations, newest first.
@@ -345,14 +315,14 @@ func (s *Service) Resend(ctx context.Context, p *access.Principal, patientID, id
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	token, hash := newInvitationToken()
+	token, hash := purpose.NewToken()
 	clinic, ttl, err := s.inviteTerms(ctx, p.User.OrgID)
 	if err != nil {
 		return Invitation{}, "", err
 	}
 	expires := s.now().Add(ttl)
 	if row.Channel == ChannelEmail { // before the write, as Invite
-		if err := s.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: InvitationLink(base, token), Expires: expires}); err != nil {
+		if err := s.mailer.Send(ctx, email, mail.Invitation{Clinic: clinic, Link: onetime.Link(base, LinkPath, token), Expires: expires}); err != nil {
 			return Invitation{}, "", err
 		}
 	}
@@ -371,7 +341,7 @@ func (s *Service) Resend(ctx context.Context, p *access.Principal, patientID, id
 	if err != nil {
 		return Invitation{}, "", err
 	}
-	return viewInvitation(row, s.now()), InvitationLink(base, token), nil
+	return viewInvitation(row, s.now()), onetime.Link(base, LinkPath, token), nil
 }
 
 // InvitationInfo is what an invitation link shows before any proof: the
@@ -382,27 +352,14 @@ type InvitationInfo struct {
 	NeedsEmailCode bool
 }
 
-// publicGate throttles the public invitation routes per address and per
-// token; every failure counts on both.
-func (s *Service) publicGate(ip, token string) (fail func(), err error) {
-	addrKey, tokKey := "inv-addr:"+auth.AddressKey(ip), "inv-tok:"+hashToken(token)
-	if wait, ok := s.addr.Check(addrKey); !ok {
-		return nil, rateLimited(wait)
-	}
-	if wait, ok := s.tok.Check(tokKey); !ok {
-		return nil, rateLimited(wait)
-	}
-	return func() { s.addr.Failure(addrKey); s.tok.Failure(tokKey) }, nil
-}
-
 // openInvitation reads the pending invitation a token names: unknown is
 // not_found, expired invitation_expired, accepted or revoked (or replaced)
 // invitation_used.
 func openInvitation(ctx context.Context, tx *store.Tx, token string) (store.InvitationRow, error) {
-	if len(token) > 100 {
+	if !onetime.ValidToken(token) {
 		return store.InvitationRow{}, ward.Errorf(ward.CodeNotFound, "no such invitation")
 	}
-	r, err := tx.InvitationByToken(ctx, hashToken(token))
+	r, err := tx.InvitationByToken(ctx, purpose.HashToken(token))
 	if ward.ErrorCode(err) == ward.CodeNotFound {
 		return r, ward.Errorf(ward.CodeNotFound, "no such invitation: ask the clinic for a new link")
 	}
@@ -430,30 +387,25 @@ func failed(err error) bool {
 
 // LookUp answers what an invitation link shows (no session).
 func (s *Service) LookUp(ctx context.Context, token, ip string) (InvitationInfo, error) {
-	fail, err := s.publicGate(ip, token)
-	if err != nil {
-		return InvitationInfo{}, err
-	}
 	var info InvitationInfo
-	err = s.store.Read(ctx, func(tx *store.Tx) error {
-		r, err := openInvitation(ctx, tx, token)
-		if err != nil {
+	err := s.gate.Guard(ip, token, failed, func() error {
+		return s.store.Read(ctx, func(tx *store.Tx) error {
+			r, err := openInvitation(ctx, tx, token)
+			if err != nil {
+				return err
+			}
+			o, err := tx.OrgByID(ctx, r.OrgID)
+			info = InvitationInfo{Clinic: o.Name, ExpiresAt: r.ExpiresAt, NeedsEmailCode: r.Channel == ChannelEmail}
 			return err
-		}
-		o, err := tx.OrgByID(ctx, r.OrgID)
-		info = InvitationInfo{Clinic: o.Name, ExpiresAt: r.ExpiresAt, NeedsEmailCode: r.Channel == ChannelEmail}
-		return err
+		})
 	})
-	if failed(err) {
-		fail()
-	}
 	return info, err
 }
 
 // SendCode mails a new six-digit code to the record's email for
 // an invitation that came by email; the earlier code stops working.
 func (s *Service) SendCode(ctx context.Context, token, ip string) error {
-	fail, err := s.publicGate(ip, token)
+	fail, err := s.gate.Enter(ip, token)
 	if err != nil {
 		return err
 	}
@@ -479,21 +431,20 @@ func (s *Service) SendCode(ctx context.Context, token, ip string) error {
 	if err != nil {
 		return err
 	}
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	code, err := onetime.NewCode()
 	if err != nil {
 		return err
 	}
-	code := fmt.Sprintf("%06d", n.Int64())
 	clinic, _, err := s.inviteTerms(ctx, r.OrgID)
 	if err != nil {
 		return err
 	}
-	exp := s.now().Add(emailCodeTTL)
+	exp := s.now().Add(onetime.CodeTTL)
 	if err := s.store.Write(ctx, func(tx *store.Tx) error {
 		if _, err := openInvitation(ctx, tx, token); err != nil {
 			return err
 		}
-		return tx.SetInvitationCode(ctx, r.ID, hashCode(r.TokenHash, code), exp)
+		return tx.SetInvitationCode(ctx, r.ID, purpose.HashCode(r.TokenHash, code), exp)
 	}); err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ func (k *Keyring) sealKey(ctx context.Context, org, scope string) (*dekEntry, er
 	if err != nil {
 		return nil, err
 	}
-	return k.unwrapDEK(ctx, row)
+	return k.unwrapDEK(ctx, nil, row)
 }
 
 // createDEK makes a scope's data key. Two callers (or nodes) racing for the
@@ -178,18 +178,25 @@ func (k *Keyring) createDEK(ctx context.Context, org, scope string) (*dekEntry, 
 		return nil, fmt.Errorf("store data key: %w", err)
 	}
 	if !won {
-		return k.unwrapDEK(ctx, row)
+		return k.unwrapDEK(ctx, nil, row)
 	}
 	return k.cacheDEK(id, org, scope, raw)
 }
 
-// unwrapDEK unwraps a stored data key and caches it.
-func (k *Keyring) unwrapDEK(ctx context.Context, row store.DEKRow) (*dekEntry, error) {
+// unwrapDEK unwraps a stored data key and caches it; its KEK, if not
+// cached, is read in tx (nil: in a read transaction of its own).
+func (k *Keyring) unwrapDEK(ctx context.Context, tx *store.Tx, row store.DEKRow) (*dekEntry, error) {
 	id, ok := parseKeyID(row.ID)
 	if !ok {
 		return nil, ward.Errorf(ward.CodeIntegrity, "stored data key id %q is malformed", row.ID)
 	}
-	kek, err := k.kekVersion(ctx, row.OrgID, row.KEKVersion)
+	var kek cipher.AEAD
+	var err error
+	if tx != nil {
+		kek, err = k.kekInTx(ctx, tx, row.OrgID, row.KEKVersion)
+	} else {
+		kek, err = k.kekVersion(ctx, row.OrgID, row.KEKVersion)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -212,13 +219,14 @@ func (k *Keyring) cacheDEK(id keyID, org, scope string, raw []byte) (*dekEntry, 
 }
 
 // openKey returns the data key a header names, checking that it belongs to
-// the org and scope the caller expects.
-func (k *Keyring) openKey(ctx context.Context, id keyID, org, scope string) (*dekEntry, error) {
+// the org and scope the caller expects. A key not in the cache is read in
+// tx (nil: in a read transaction of its own), unwrapped and cached.
+func (k *Keyring) openKey(ctx context.Context, tx *store.Tx, id keyID, org, scope string) (*dekEntry, error) {
 	e := k.deks.getID(id)
 	if e == nil {
 		var row store.DEKRow
 		destroyed := false
-		err := k.st.Read(ctx, func(tx *store.Tx) (err error) {
+		read := func(tx *store.Tx) (err error) {
 			row, err = tx.DEKByID(ctx, id.String())
 			if isNotFound(err) {
 				if _, serr := tx.ShreddedDEKByID(ctx, id.String()); serr == nil {
@@ -228,7 +236,13 @@ func (k *Keyring) openKey(ctx context.Context, id keyID, org, scope string) (*de
 				}
 			}
 			return err
-		})
+		}
+		var err error
+		if tx != nil {
+			err = read(tx)
+		} else {
+			err = k.st.Read(ctx, read)
+		}
 		switch {
 		case destroyed:
 			return nil, errDestroyed()
@@ -237,7 +251,7 @@ func (k *Keyring) openKey(ctx context.Context, id keyID, org, scope string) (*de
 		case err != nil:
 			return nil, err
 		}
-		if e, err = k.unwrapDEK(ctx, row); err != nil {
+		if e, err = k.unwrapDEK(ctx, tx, row); err != nil {
 			return nil, err
 		}
 	}

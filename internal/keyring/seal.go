@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/store"
 )
 
 // Seal encrypts plaintext for the place ref names, under the data key of
@@ -49,6 +50,21 @@ func (k *Keyring) Prepare(ctx context.Context, org, scope string) error {
 // CodeIntegrity; one whose scope was shredded fails with CodeNotFound
 // ("key destroyed", wrapping ErrKeyDestroyed).
 func (k *Keyring) Open(ctx context.Context, ref Ref, ciphertext []byte) ([]byte, error) {
+	return k.open(ctx, nil, ref, ciphertext)
+}
+
+// OpenIn is Open for a caller inside a transaction: a data key not in the
+// cache (nor its org key) is read in tx rather than in a read transaction
+// of its own, so a look-up reads its row and its key in one transaction.
+// The key is cached as by Open; tx may be a read or a write transaction.
+func (k *Keyring) OpenIn(ctx context.Context, tx *store.Tx, ref Ref, ciphertext []byte) ([]byte, error) {
+	if tx == nil {
+		return nil, ward.Errorf(ward.CodeInternal, "keyring: OpenIn needs a transaction")
+	}
+	return k.open(ctx, tx, ref, ciphertext)
+}
+
+func (k *Keyring) open(ctx context.Context, tx *store.Tx, ref Ref, ciphertext []byte) ([]byte, error) {
 	if err := ref.validate(); err != nil {
 		return nil, err
 	}
@@ -56,7 +72,7 @@ func (k *Keyring) Open(ctx context.Context, ref Ref, ciphertext []byte) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	e, err := k.openKey(ctx, h.key, ref.Org, ref.Scope)
+	e, err := k.openKey(ctx, tx, h.key, ref.Org, ref.Scope)
 	if err != nil {
 		return nil, err
 	}

@@ -170,7 +170,7 @@ func (k *Keyring) NewDecryptReader(ctx context.Context, ref Ref, r io.Reader) (i
 	if err != nil {
 		return nil, err
 	}
-	e, err := k.openKey(ctx, h.key, ref.Org, ref.Scope)
+	e, err := k.openKey(ctx, nil, h.key, ref.Org, ref.Scope)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,7 @@
 //
 // A Purpose separates the hashes of one use from another's, so a token
 // made for one kind of link never opens another kind. Purpose
-// "ward-invitation" hashes exactly as patient invitations do
-// (internal/app/invitations.go), so they can move onto this package
-// without invalidating links already mailed. internal/outside uses
-// "ward-outside".
+// "ward-invitation" hashes exactly as patient invitations did before
+// this package existed, so links already mailed keep working:
+// internal/invitations uses it, internal/outside uses "ward-outside".
 package onetime

@@ -128,6 +128,20 @@ func (g *Gate) Enter(ip, token string) (fail func(), err error) {
 	return func() { g.addr.Failure(addrKey); g.toks.Failure(tokKey) }, nil
 }
 
+// Guard runs fn behind the gate for an attempt with token from ip: refused
+// when over budget, and a failure counted when counts(fn's error).
+func (g *Gate) Guard(ip, token string, counts func(error) bool, fn func() error) error {
+	fail, err := g.Enter(ip, token)
+	if err != nil {
+		return err
+	}
+	err = fn()
+	if counts(err) {
+		fail()
+	}
+	return err
+}
+
 func rateLimited(wait time.Duration) error {
 	return &ward.Error{Code: ward.CodeRateLimited, Message: "too many attempts; try again later", RetryAfter: max(wait, time.Second)}
 }

@@ -88,3 +88,25 @@ func TestGate(t *testing.T) {
 		t.Errorf("another token from another address: %v", err)
 	}
 }
+
+// TestGuard: a refusal that counts is counted on the gate, one that does
+// not count is not, and over budget fn is not run at all.
+func TestGuard(t *testing.T) {
+	now := time.Unix(1000, 0)
+	g := NewGate("test", func() time.Time { return now })
+	notFound := ward.Errorf(ward.CodeNotFound, "no such link")
+	counts := func(err error) bool { return ward.ErrorCode(err) == ward.CodeNotFound }
+	for i := 0; i < 100; i++ {
+		if err := g.Guard("192.0.2.1", "ok", counts, func() error { return ward.Errorf(ward.CodeInvalid, "not counted") }); ward.ErrorCode(err) != ward.CodeInvalid {
+			t.Fatalf("an uncounted refusal, try %d: %v", i, err)
+		}
+	}
+	ran := 0
+	var err error
+	for i := 0; i < 100 && ward.ErrorCode(err) != ward.CodeRateLimited; i++ {
+		err = g.Guard("192.0.2.2", "bad", counts, func() error { ran++; return notFound })
+	}
+	if ward.ErrorCode(err) != ward.CodeRateLimited || ran == 0 || ran >= 100 {
+		t.Fatalf("counted refusals: ran %d, last %v", ran, err)
+	}
+}

@@ -54,15 +54,7 @@ func counted(err error) bool {
 
 // guarded runs fn behind the gate, counting its refusals.
 func (s *Service) guarded(ip, token string, fn func() error) error {
-	fail, err := s.gate.Enter(ip, token)
-	if err != nil {
-		return err
-	}
-	err = fn()
-	if counted(err) {
-		fail()
-	}
-	return err
+	return s.gate.Guard(ip, token, counted, fn)
 }
 
 // LookUp answers what a link shows (no session, no PHI).

@@ -108,6 +108,33 @@ func (s *Service) Merge(ctx context.Context, p *access.Principal, id, into strin
 	return mergeAnswer(row), nil
 }
 
+// mergedInto is CodePatientMerged for a record merged into the record
+// into: a merged duplicate takes no edit, new care team assignment,
+// invitation or conversation; the answer names the survivor (an id, no
+// PHI) so the caller can use it instead.
+func mergedInto(into string) error {
+	return ward.Errorf(ward.CodePatientMerged, "the patient record was merged into record %s: use that record (or unmerge this one first)", into)
+}
+
+// NotMerged is nil when id names a record of the org that was not merged
+// into another, CodePatientMerged when it was, CodeNotFound when there is
+// no such record; in tx, so a caller checks it in the transaction that
+// writes (internal/invitations before it stores an invitation). It reads
+// no PHI.
+func (s *Service) NotMerged(ctx context.Context, tx *store.Tx, orgID, id string) error {
+	if err := validID(id); err != nil {
+		return err
+	}
+	_, into, err := tx.PatientState(ctx, orgID, id)
+	if err != nil {
+		return notFound(err)
+	}
+	if into != "" {
+		return mergedInto(into)
+	}
+	return nil
+}
+
 // Unmerge reverses Merge (patient.unmerged): the record stands alone again,
 // its conversations no longer list under the other, the care team
 // assignments the merge moved go back (a team deleted since excepted; the

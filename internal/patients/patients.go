@@ -119,9 +119,21 @@ func (s *Service) row(ctx context.Context, orgID, id string, f Fields) (store.Pa
 
 // open opens a row into a record. A shredded record opens with no fields.
 func (s *Service) open(ctx context.Context, r store.PatientRow) (Record, error) {
+	return s.openIn(ctx, nil, r)
+}
+
+// openIn is open inside tx, in which the record's data key is read when the
+// keyring has not cached it (nil: in a read transaction of its own).
+func (s *Service) openIn(ctx context.Context, tx *store.Tx, r store.PatientRow) (Record, error) {
 	rec := Record{ID: r.ID, OrgID: r.OrgID, Status: Status(r.Status), HasAccount: r.UserID != "", AccountUserID: r.UserID,
 		MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-	plain, err := s.keys.Open(ctx, ref(r.OrgID, r.ID), r.Sealed)
+	var plain []byte
+	var err error
+	if tx != nil {
+		plain, err = s.keys.OpenIn(ctx, tx, ref(r.OrgID, r.ID), r.Sealed)
+	} else {
+		plain, err = s.keys.Open(ctx, ref(r.OrgID, r.ID), r.Sealed)
+	}
 	if errors.Is(err, keyring.ErrKeyDestroyed) {
 		rec.Erased = true
 		return rec, nil
@@ -214,23 +226,21 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (Reco
 	if err := validID(id); err != nil {
 		return Record{}, err
 	}
-	var row store.PatientRow
-	var teams []string
-	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		if row, err = tx.Patient(ctx, p.User.OrgID, id); err != nil {
+	var rec Record
+	if err := s.store.Read(ctx, func(tx *store.Tx) error {
+		row, err := tx.Patient(ctx, p.User.OrgID, id)
+		if err != nil {
+			return notFound(err)
+		}
+		if rec, err = s.openIn(ctx, tx, row); err != nil {
 			return err
 		}
-		teams, err = tx.PatientTeams(ctx, p.User.OrgID, id)
+		rec.Teams, err = tx.PatientTeams(ctx, p.User.OrgID, id)
 		return err
 	}); err != nil {
-		return Record{}, notFound(err)
-	}
-	recs, err := s.answer(ctx, p, []store.PatientRow{row}, "by id")
-	if err != nil {
 		return Record{}, err
 	}
-	recs[0].Teams = teams
-	return recs[0], nil
+	return rec, s.audited(ctx, p, []Record{rec}, "by id")
 }
 
 func notFound(err error) error {
@@ -250,18 +260,31 @@ func (s *Service) FindByMRN(ctx context.Context, p *access.Principal, mrn string
 	if mrn == "" || len(mrn) > maxMRN*4 {
 		return nil, ward.Errorf(ward.CodeInvalid, "mrn must be 1 to %d characters", maxMRN)
 	}
-	key, err := s.orgKey(ctx, p.User.OrgID)
+	recs, err := s.lookUpMRN(ctx, p.User.OrgID, mrn)
 	if err != nil {
 		return nil, err
 	}
-	var rows []store.PatientRow
-	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		rows, err = tx.PatientsByMRN(ctx, p.User.OrgID, mrnIndex(key, mrn))
-		return err
-	}); err != nil {
+	return recs, s.audited(ctx, p, recs, "look-up by mrn")
+}
+
+// lookUpMRN finds and opens the records of the org with mrn (normalised),
+// in one read transaction: the row by its blind index, then its data key
+// when the keyring has not cached it.
+func (s *Service) lookUpMRN(ctx context.Context, orgID, mrn string) ([]Record, error) {
+	key, err := s.orgKey(ctx, orgID)
+	if err != nil {
 		return nil, err
 	}
-	return s.answer(ctx, p, rows, "look-up by mrn")
+	var recs []Record
+	err = s.store.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.PatientsByMRN(ctx, orgID, mrnIndex(key, mrn))
+		if err != nil {
+			return err
+		}
+		recs, err = s.openAll(ctx, tx, rows)
+		return err
+	})
+	return recs, err
 }
 
 // FindByBirthDateAndName looks records up by date of birth and family name
@@ -281,37 +304,48 @@ func (s *Service) FindByBirthDateAndName(ctx context.Context, p *access.Principa
 	if err != nil {
 		return nil, err
 	}
-	var rows []store.PatientRow
-	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		rows, err = tx.PatientsByDOBName(ctx, p.User.OrgID, dobNameIndex(key, birthDate, family), maxMatches)
+	var recs []Record
+	if err := s.store.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.PatientsByDOBName(ctx, p.User.OrgID, dobNameIndex(key, birthDate, family), maxMatches)
+		if err != nil {
+			return err
+		}
+		recs, err = s.openAll(ctx, tx, rows)
 		return err
 	}); err != nil {
 		return nil, err
 	}
-	return s.answer(ctx, p, rows, "look-up by birth date and family name")
+	return recs, s.audited(ctx, p, recs, "look-up by birth date and family name")
 }
 
-// answer opens rows and records one patient.read per record, durably,
-// before returning them.
-func (s *Service) answer(ctx context.Context, p *access.Principal, rows []store.PatientRow, how string) ([]Record, error) {
-	recs := make([]Record, 0, len(rows))
-	events := make([]audit.Event, 0, len(rows))
-	for _, r := range rows {
-		rec, err := s.open(ctx, r)
-		if err != nil {
+// openAll opens rows read in tx, reading in tx the data keys the keyring
+// has not cached.
+func (s *Service) openAll(ctx context.Context, tx *store.Tx, rows []store.PatientRow) ([]Record, error) {
+	recs := make([]Record, len(rows))
+	for i, r := range rows {
+		var err error
+		if recs[i], err = s.openIn(ctx, tx, r); err != nil {
 			return nil, err
-		}
-		recs = append(recs, rec)
-		e := p.Event(audit.PatientRecordRead, "patient", r.ID)
-		e.PatientID, e.Reason = r.ID, how
-		events = append(events, e)
-	}
-	if len(events) > 0 {
-		if err := s.audit.Record(ctx, events...); err != nil {
-			return nil, fmt.Errorf("audit patient read: %w", err)
 		}
 	}
 	return recs, nil
+}
+
+// audited records one patient.read per record, durably, before the
+// records are returned (how: the look-up that found them).
+func (s *Service) audited(ctx context.Context, p *access.Principal, recs []Record, how string) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	events := make([]audit.Event, len(recs))
+	for i, r := range recs {
+		events[i] = p.Event(audit.PatientRecordRead, "patient", r.ID)
+		events[i].PatientID, events[i].Reason = r.ID, how
+	}
+	if err := s.audit.Record(ctx, events...); err != nil {
+		return fmt.Errorf("audit patient read: %w", err)
+	}
+	return nil
 }
 
 // Edit is a change to a record: the fields that are not nil.
@@ -334,6 +368,7 @@ func (e Edit) apply(f *Fields) {
 
 // Update edits an active record and returns it. The audit event names the
 // changed fields, never their values; a change of nothing changes nothing.
+// A record merged into another is CodePatientMerged: edit the survivor.
 func (s *Service) Update(ctx context.Context, p *access.Principal, id string, e Edit) (Record, error) {
 	if err := p.Can(authz.PatientUpdate); err != nil {
 		return Record{}, err
@@ -358,6 +393,9 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id string, e 
 	if rec.Erased {
 		return Record{}, ward.Errorf(ward.CodeConflict, "the patient record was erased")
 	}
+	if old.MergedInto != "" {
+		return Record{}, mergedInto(old.MergedInto)
+	}
 	f := rec.Fields
 	e.apply(&f)
 	if err := f.normalize(s.now()); err != nil {
@@ -378,6 +416,9 @@ func (s *Service) Update(ctx context.Context, p *access.Principal, id string, e 
 	}
 	row.UpdatedAt = old.UpdatedAt
 	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		if err := s.NotMerged(ctx, tx, p.User.OrgID, id); err != nil { // merged meanwhile
+			return err
+		}
 		if err := tx.UpdatePatient(ctx, &row); err != nil {
 			return mrnTaken(err)
 		}
@@ -429,16 +470,23 @@ func (s *Service) IsActivePatient(ctx context.Context, orgID, id string) (ok boo
 }
 
 // ActiveRecord is IsActivePatient in tx: internal/app asks it (as its
-// PatientRecords) whether a conversation's patient_id names a record.
+// PatientRecords) whether a conversation's patient_id names a record. A
+// record merged into another is CodePatientMerged: a new conversation is
+// tagged with the survivor.
 func (s *Service) ActiveRecord(ctx context.Context, tx *store.Tx, orgID, id string) (bool, error) {
 	if validID(id) != nil {
 		return false, nil
 	}
-	st, err := tx.PatientStatus(ctx, orgID, id)
-	if ward.ErrorCode(err) == ward.CodeNotFound {
+	st, into, err := tx.PatientState(ctx, orgID, id)
+	switch {
+	case ward.ErrorCode(err) == ward.CodeNotFound:
 		return false, nil
+	case err != nil:
+		return false, err
+	case into != "":
+		return false, mergedInto(into)
 	}
-	return Status(st) == Active, err
+	return Status(st) == Active, nil
 }
 
 // Contact opens the name and email of a record of the org, for ward itself

@@ -20,9 +20,13 @@ import (
 const MaxPage = 100
 
 // AssignToTeam assigns a record of the caller's org to a team of it. A
-// deactivated record is CodeConflict; assigning again changes nothing.
+// deactivated record is CodeConflict, one merged into another
+// CodePatientMerged; assigning again changes nothing.
 func (s *Service) AssignToTeam(ctx context.Context, p *access.Principal, teamID, patientID string) error {
-	return s.changeAssignment(ctx, p, teamID, patientID, func(tx *store.Tx, status Status) error {
+	return s.changeAssignment(ctx, p, teamID, patientID, func(tx *store.Tx, status Status, merged string) error {
+		if merged != "" {
+			return mergedInto(merged)
+		}
 		if status != Active {
 			return ward.Errorf(ward.CodeConflict, "the patient record is deactivated")
 		}
@@ -39,7 +43,7 @@ func (s *Service) AssignToTeam(ctx context.Context, p *access.Principal, teamID,
 // UnassignFromTeam takes a record off a team; CodeNotFound when it was not
 // assigned to it.
 func (s *Service) UnassignFromTeam(ctx context.Context, p *access.Principal, teamID, patientID string) error {
-	return s.changeAssignment(ctx, p, teamID, patientID, func(tx *store.Tx, _ Status) error {
+	return s.changeAssignment(ctx, p, teamID, patientID, func(tx *store.Tx, _ Status, _ string) error {
 		if err := tx.UnassignPatient(ctx, teamID, patientID); err != nil {
 			if ward.ErrorCode(err) == ward.CodeNotFound {
 				return ward.Errorf(ward.CodeNotFound, "the patient is not assigned to this team")
@@ -54,8 +58,8 @@ func (s *Service) UnassignFromTeam(ctx context.Context, p *access.Principal, tea
 
 // changeAssignment checks, in one write transaction, that the team and the
 // record are of p's org and that p may assign to the team, then runs fn
-// with the record's status.
-func (s *Service) changeAssignment(ctx context.Context, p *access.Principal, teamID, patientID string, fn func(*store.Tx, Status) error) error {
+// with the record's status and the record it was merged into ("" none).
+func (s *Service) changeAssignment(ctx context.Context, p *access.Principal, teamID, patientID string, fn func(tx *store.Tx, st Status, mergedInto string) error) error {
 	if err := p.Can(authz.TeamAssignPatient); err != nil {
 		return err
 	}
@@ -75,11 +79,11 @@ func (s *Service) changeAssignment(ctx context.Context, p *access.Principal, tea
 				return ward.Errorf(ward.CodeForbidden, "only members of a care team (and admins) assign patients to it")
 			}
 		}
-		st, err := tx.PatientStatus(ctx, p.User.OrgID, patientID)
+		st, into, err := tx.PatientState(ctx, p.User.OrgID, patientID)
 		if err != nil {
 			return notFound(err)
 		}
-		return fn(tx, Status(st))
+		return fn(tx, Status(st), into)
 	})
 }
 
@@ -97,19 +101,21 @@ func (s *Service) TeamPatients(ctx context.Context, p *access.Principal, after s
 	if after != "" && validID(after) != nil {
 		return nil, "", ward.Errorf(ward.CodeInvalid, "after must be a patient id from the previous page")
 	}
-	var rows []store.PatientRow
-	teams := map[string][]string{}
-	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+	if err := s.store.Read(ctx, func(tx *store.Tx) error {
 		// One more than asked tells whether a next page exists.
-		if rows, err = tx.TeamPatients(ctx, p.User.OrgID, p.User.ID, after, limit+1); err != nil {
+		rows, err := tx.TeamPatients(ctx, p.User.OrgID, p.User.ID, after, limit+1)
+		if err != nil {
 			return err
 		}
 		if len(rows) > limit {
 			rows = rows[:limit]
 			next = rows[limit-1].ID
 		}
-		for _, r := range rows {
-			if teams[r.ID], err = tx.PatientTeams(ctx, p.User.OrgID, r.ID); err != nil {
+		if recs, err = s.openAll(ctx, tx, rows); err != nil {
+			return err
+		}
+		for i := range recs {
+			if recs[i].Teams, err = tx.PatientTeams(ctx, p.User.OrgID, recs[i].ID); err != nil {
 				return err
 			}
 		}
@@ -117,11 +123,8 @@ func (s *Service) TeamPatients(ctx context.Context, p *access.Principal, after s
 	}); err != nil {
 		return nil, "", err
 	}
-	if recs, err = s.answer(ctx, p, rows, "care team list"); err != nil {
+	if err := s.audited(ctx, p, recs, "care team list"); err != nil {
 		return nil, "", err
-	}
-	for i := range recs {
-		recs[i].Teams = teams[recs[i].ID]
 	}
 	return recs, next, nil
 }

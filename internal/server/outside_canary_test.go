@@ -1,26 +1,16 @@
 package server_test
 
 import (
-	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/wardhealth/ward/client"
-	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
-	"github.com/wardhealth/ward/internal/server"
-	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
@@ -38,41 +28,14 @@ func TestCanaryOutsideMessageNeverStoredInPlaintext(t *testing.T) {
 }
 
 func outsideCanary(t *testing.T, dbURL string) {
-	ctx := context.Background()
-	dir := t.TempDir()
 	in := mailtest.Start(t)
-	var logs, stdout syncBuffer
-	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b := make([]byte, 8)
 	rand.Read(b)
 	tag := hex.EncodeToString(b)
 	addr := "canary.outside." + tag + "@referrer.example"
 	canaries := map[string]string{"body": "CanaryOutsideBody" + tag, "reply": "CanaryGuestReply" + tag, "email": addr}
-	const ownerEmail, ownerPW, nursePW = "owner@outside.example", "outside owner passphrase long", "outside nurse passphrase long"
-	cfg := server.Config{DataDir: dir, DBURL: dbURL, Addr: "127.0.0.1:0", Logger: logger, Stdout: &stdout, SMTP: in.URL}
-	env, err := server.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, _, err := env.App.CreateOrg(ctx, app.InitOrg{Name: "Outside Clinic", AdminEmail: ownerEmail, Password: ownerPW}); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Close(); err != nil {
-		t.Fatal(err)
-	}
-	base, stop := startSealServer(t, cfg)
-	login := func(email, pw, device string) string {
-		t.Helper()
-		res, err := client.New(base, client.Options{InsecureSkipVerify: true}).Login(ctx, client.LoginRequest{Email: email,
-			Password: pw, Device: client.Device{ID: device, Name: "desk"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.Token
-	}
-	owner := login(ownerEmail, ownerPW, "outside-owner")
-	call(t, base, owner, "POST", "/api/v1/users", `{"email":"nurse@outside.example","name":"Nina Nurse","role":"staff","password":"`+nursePW+`"}`, nil)
-	nurse := login("nurse@outside.example", nursePW, "outside-nurse")
+	srv := startCanaryServer(t, dbURL, "Outside Clinic", "outside.example", in.URL)
+	base, nurse := srv.base, srv.nurse
 
 	var sent struct {
 		ConversationID string `json:"conversation_id"`
@@ -127,59 +90,7 @@ func outsideCanary(t *testing.T, dbURL string) {
 		}
 	}
 
-	scan := func(when string) {
-		t.Helper()
-		control := false
-		check := func(where string, data []byte) {
-			for field, c := range canaries {
-				for _, form := range []string{c, hex.EncodeToString([]byte(c))} {
-					if bytes.Contains(bytes.ToUpper(data), []byte(strings.ToUpper(form))) {
-						t.Errorf("%s: the %s canary %q is in %s", when, field, c, where)
-					}
-				}
-			}
-			control = control || bytes.Contains(data, []byte(ownerEmail)) || bytes.Contains(data, []byte(hex.EncodeToString([]byte(ownerEmail))))
-		}
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			check(filepath.Base(path), data)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if dbURL != "" {
-			for table, data := range dumpSchema(t, dbURL) {
-				check("table "+table, data)
-			}
-		}
-		if !control {
-			t.Fatalf("%s: the owner's email is in no file or table: the search does not work", when)
-		}
-	}
-	if dbURL == "" {
-		if _, err := os.Stat(filepath.Join(dir, store.SQLiteFile+"-wal")); err != nil {
-			t.Fatalf("no WAL to search: %v", err)
-		}
-	}
-	scan("while serving")
-	stop()
-	scan("after stopping")
-	out := logs.String() + stdout.String()
-	if !strings.Contains(out, `"msg":"request"`) {
-		t.Fatalf("the log does not hold the request lines; is it captured? %.300s", out)
-	}
-	for field, c := range canaries {
-		if strings.Contains(out, c) {
-			t.Errorf("the %s canary %q is in the log", field, c)
-		}
-	}
+	srv.stopAndSearch(t, canaries)
 }
 
 func decodeJSON(resp *http.Response, out any) error {

@@ -7,19 +7,12 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"math/big"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/wardhealth/ward/client"
-	"github.com/wardhealth/ward/internal/app"
-	"github.com/wardhealth/ward/internal/server"
-	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
@@ -38,9 +31,6 @@ func TestCanaryPatientRecordNeverStoredInPlaintext(t *testing.T) {
 
 func patientCanary(t *testing.T, dbURL string) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	var logs, stdout syncBuffer
-	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	b := make([]byte, 8)
 	rand.Read(b)
 	tag := hex.EncodeToString(b)
@@ -56,32 +46,8 @@ func patientCanary(t *testing.T, dbURL string) {
 	v, _ := rand.Int(rand.Reader, big.NewInt(36500))
 	birth := fmt.Sprintf("%04d-%02d-%02d", 1901+v.Int64()/365, 1+v.Int64()%12, 1+v.Int64()%28)
 	canaries["birth_date"] = birth
-	const ownerEmail, ownerPW, nursePW = "owner@record.example", "record owner passphrase long", "record nurse passphrase long"
-
-	cfg := server.Config{DataDir: dir, DBURL: dbURL, Addr: "127.0.0.1:0", Logger: logger, Stdout: &stdout}
-	env, err := server.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, _, err := env.App.CreateOrg(ctx, app.InitOrg{Name: "Record Clinic", AdminEmail: ownerEmail, Password: ownerPW}); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.Close(); err != nil {
-		t.Fatal(err)
-	}
-	base, stop := startSealServer(t, cfg)
-	login := func(email, pw, device string) string {
-		t.Helper()
-		res, err := client.New(base, client.Options{InsecureSkipVerify: true}).Login(ctx, client.LoginRequest{Email: email,
-			Password: pw, Device: client.Device{ID: device, Name: "desk"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.Token
-	}
-	owner := login(ownerEmail, ownerPW, "record-owner")
-	call(t, base, owner, "POST", "/api/v1/users", `{"email":"nurse@record.example","name":"Nina Nurse","role":"staff","password":"`+nursePW+`"}`, nil)
-	nurse := login("nurse@record.example", nursePW, "record-nurse")
+	srv := startCanaryServer(t, dbURL, "Record Clinic", "record.example", "")
+	base, nurse := srv.base, srv.nurse
 
 	type rec struct {
 		ID         string `json:"id"`
@@ -123,59 +89,7 @@ func patientCanary(t *testing.T, dbURL string) {
 		t.Fatalf("after deactivation: %+v %v", p, err)
 	}
 
-	scan := func(when string) {
-		t.Helper()
-		control := false
-		check := func(where string, data []byte) {
-			for field, c := range canaries {
-				for _, form := range []string{c, hex.EncodeToString([]byte(c))} {
-					if bytes.Contains(bytes.ToUpper(data), []byte(strings.ToUpper(form))) {
-						t.Errorf("%s: the %s canary %q is in %s", when, field, c, where)
-					}
-				}
-			}
-			control = control || bytes.Contains(data, []byte(ownerEmail)) || bytes.Contains(data, []byte(hex.EncodeToString([]byte(ownerEmail))))
-		}
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			check(filepath.Base(path), data)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if dbURL != "" {
-			for table, data := range dumpSchema(t, dbURL) {
-				check("table "+table, data)
-			}
-		}
-		if !control {
-			t.Fatalf("%s: the owner's email is in no file or table: the search does not work", when)
-		}
-	}
-	if dbURL == "" {
-		if _, err := os.Stat(filepath.Join(dir, store.SQLiteFile+"-wal")); err != nil {
-			t.Fatalf("no WAL to search: %v", err)
-		}
-	}
-	scan("while serving")
-	stop()
-	scan("after stopping")
-	out := logs.String() + stdout.String()
-	if !strings.Contains(out, `"msg":"request"`) {
-		t.Fatalf("the log does not hold the request lines; is it captured? %.300s", out)
-	}
-	for field, c := range canaries {
-		if strings.Contains(out, c) || strings.Contains(out, url.QueryEscape(c)) {
-			t.Errorf("the %s canary %q is in the log", field, c)
-		}
-	}
+	srv.stopAndSearch(t, canaries)
 }
 
 // dumpSchema returns every row of every table of the PostgreSQL schema

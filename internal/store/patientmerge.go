@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/wardhealth/ward"
 )
@@ -14,6 +15,14 @@ func (tx *Tx) SetPatientMergedInto(ctx context.Context, orgID, id, into string) 
 		v = into
 	}
 	return tx.execOne(ctx, "UPDATE patients SET merged_into = $1 WHERE org_id = $2 AND id = $3", v, orgID, id)
+}
+
+// PatientState reads a record's status and the record it was merged into
+// ("" none): no sealed field.
+func (tx *Tx) PatientState(ctx context.Context, orgID, id string) (status, mergedInto string, err error) {
+	var merged sql.NullString
+	err = tx.queryRow(ctx, "SELECT status, merged_into FROM patients WHERE org_id = $1 AND id = $2", orgID, id).Scan(&status, &merged)
+	return status, merged.String, tx.d.wrap(err)
 }
 
 // PatientsMergedInto counts the records merged into id.

@@ -164,6 +164,7 @@ export interface Me {
   session: Session;
   idle_timeout: number;
   mfa_enrollment_required: boolean;
+  org?: { id: string; slug: string; name: string }; // the clinic (not PHI)
 }
 
 export interface Policy {

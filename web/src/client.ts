@@ -7,7 +7,7 @@
 import { upload, type UploadHandle } from "./attachments";
 import { Api, ApiError, canMessage, canWriteOutside, isExternal, type LoginAnswer, type Me, type User } from "./api";
 import { isPatient } from "./portal";
-import { guestSignedOut, isGuest, latestByConversation, mergeOutside, outsideEndpoints, type OutsideMessage } from "./outside";
+import { guestClinic, guestSignedOut, guestThreadTitle, isGuest, latestByConversation, mergeOutside, outsideEndpoints, type OutsideMessage } from "./outside";
 import { deviceIdentity, type DeviceIdentity } from "./device";
 import { idbSecretStore, secretKey, withDeviceSecret, type SecretStore } from "./devicesecret";
 import { IdleTimer } from "./idle";
@@ -50,7 +50,7 @@ export interface State {
   // The sender's outside threads (src/outside.ts): each one's latest secure
   // message, by conversation id; what tells an outside thread apart.
   outside: Record<string, OutsideMessage>;
-  clinic: string; // a guest: the clinic their link came from ("" after a reload)
+  clinic: string; // a guest: the clinic their link came from ("" after a reload: me.org.name then)
 }
 
 const initial: State = {
@@ -867,7 +867,7 @@ export class Ward {
     const out = Object.values(this.state.outside).find((o) => o.guest_id === id);
     if (out) return this.state.conversations.find((c) => c.id === out.conversation_id)?.title || "Outside recipient";
     // Nor has a guest: the others write for the clinic.
-    if (isGuest(this.state.me?.user.role)) return this.state.clinic || "The clinic";
+    if (isGuest(this.state.me?.user.role)) return guestClinic(this.state.clinic, this.state.me) || "The clinic";
     return "Unknown user";
   }
 
@@ -880,7 +880,7 @@ export class Ward {
 
   conversationTitle(c: Conversation): string {
     // A guest's thread is titled with their own address: they see the clinic.
-    if (isGuest(this.state.me?.user.role)) return this.state.clinic ? `Secure message from ${this.state.clinic}` : "Secure message";
+    if (isGuest(this.state.me?.user.role)) return guestThreadTitle(guestClinic(this.state.clinic, this.state.me));
     if (c.title) return c.title;
     const me = this.state.me?.user.id;
     const others = c.members.filter((m) => m.user_id !== me).map((m) => this.userName(m.user_id));

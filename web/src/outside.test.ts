@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { canMessage, canWriteOutside, isExternal } from "./api";
+import { canMessage, canWriteOutside, isExternal, type Me } from "./api";
 import {
   emailProblem,
+  guestClinic,
   guestScreen,
+  guestThreadTitle,
   guestSignedOut,
   isGuest,
   latestByConversation,
@@ -112,5 +114,20 @@ describe("secure messages to outside addresses", () => {
   });
   it("tells a signed-out guest how to come back", () => {
     expect(guestSignedOut("You signed out.")).toMatch(/^You signed out\. .*newest email/);
+  });
+});
+
+describe("a guest's clinic", () => {
+  const me = (name?: string) =>
+    ({ user: { role: "guest" }, org: name === undefined ? undefined : { id: "o", slug: "s", name } }) as unknown as Me;
+  it("comes from the link, or after a reload from /api/v1/me", () => {
+    expect(guestClinic("St Mary", me("Other"))).toBe("St Mary");
+    expect(guestClinic("", me("St Mary"))).toBe("St Mary");
+    expect(guestClinic("", me())).toBe("");
+    expect(guestClinic("", null)).toBe("");
+  });
+  it("titles the guest's thread", () => {
+    expect(guestThreadTitle(guestClinic("", me("St Mary")))).toBe("Secure message from St Mary");
+    expect(guestThreadTitle("")).toBe("Secure message");
   });
 });

@@ -5,7 +5,7 @@
 // the pure logic of both sides: the endpoints, the sentences for the
 // server's codes, the sender's status line, and what a guest may see.
 
-import type { Role } from "./api";
+import type { Me, Role } from "./api";
 import type { Route } from "./router";
 
 export const outsideEndpoints = {
@@ -38,6 +38,14 @@ export interface LinkInfo {
 }
 
 export const isGuest = (r: Role | undefined) => r === "guest";
+
+// guestClinic is the clinic a guest reads for: the name the link showed,
+// or after a reload the org's name from GET /api/v1/me ("" if neither).
+export const guestClinic = (fromLink: string, me: Me | null | undefined): string => fromLink || me?.org?.name || "";
+
+// guestThreadTitle is how a guest's thread is titled: by the clinic (the
+// thread's own title is the guest's address).
+export const guestThreadTitle = (clinic: string): string => (clinic ? `Secure message from ${clinic}` : "Secure message");
 
 // latestByConversation keeps, of a list newest first (as the server
 // answers), each thread's latest secure message: the status its header

@@ -27,19 +27,7 @@ If you did not ask for it, ignore this email.
 `))
 
 func (m EmailCode) render() (string, string, error) {
-	if err := checkClinic(m.Clinic); err != nil {
-		return "", "", err
-	}
-	if len(m.Code) != 6 || strings.Trim(m.Code, "0123456789") != "" {
-		return "", "", ward.Errorf(ward.CodeInvalid, "the code must be six digits")
-	}
-	if m.Expires.IsZero() {
-		return "", "", ward.Errorf(ward.CodeInvalid, "the message needs an expiry")
-	}
-	var b strings.Builder
-	err := emailCodeTmpl.Execute(&b, struct{ Clinic, Code, Expires string }{m.Clinic, m.Code,
-		m.Expires.UTC().Format("Monday 2 January 2006, 15:04 UTC")})
-	return m.Clinic + ": your code", b.String(), err
+	return renderCode(emailCodeTmpl, m.Clinic, m.Code, m.Expires)
 }
 
 // AccessCode carries the one-time code that proves someone outside the org
@@ -61,17 +49,23 @@ If you did not ask for it, ignore this email.
 `))
 
 func (m AccessCode) render() (string, string, error) {
-	if err := checkClinic(m.Clinic); err != nil {
+	return renderCode(accessCodeTmpl, m.Clinic, m.Code, m.Expires)
+}
+
+// renderCode renders a code message (EmailCode, AccessCode) with tmpl:
+// the clinic, six digits and an expiry are checked, nothing else is said.
+func renderCode(tmpl *template.Template, clinic, code string, expires time.Time) (string, string, error) {
+	if err := checkClinic(clinic); err != nil {
 		return "", "", err
 	}
-	if len(m.Code) != 6 || strings.Trim(m.Code, "0123456789") != "" {
+	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		return "", "", ward.Errorf(ward.CodeInvalid, "the code must be six digits")
 	}
-	if m.Expires.IsZero() {
+	if expires.IsZero() {
 		return "", "", ward.Errorf(ward.CodeInvalid, "the message needs an expiry")
 	}
 	var b strings.Builder
-	err := accessCodeTmpl.Execute(&b, struct{ Clinic, Code, Expires string }{m.Clinic, m.Code,
-		m.Expires.UTC().Format("Monday 2 January 2006, 15:04 UTC")})
-	return m.Clinic + ": your code", b.String(), err
+	err := tmpl.Execute(&b, struct{ Clinic, Code, Expires string }{clinic, code,
+		expires.UTC().Format(expiryLayout)})
+	return clinic + ": your code", b.String(), err
 }

@@ -78,9 +78,12 @@ func render(t *template.Template, subject, clinic, link string, expires time.Tim
 	}
 	var b strings.Builder
 	err := t.Execute(&b, struct{ Clinic, Link, Expires string }{clinic, link,
-		expires.UTC().Format("Monday 2 January 2006, 15:04 UTC")})
+		expires.UTC().Format(expiryLayout)})
 	return subject, b.String(), err
 }
+
+// expiryLayout is how a message states its expiry.
+const expiryLayout = "Monday 2 January 2006, 15:04 UTC"
 
 func checkClinic(s string) error {
 	if strings.TrimSpace(s) == "" || len(s) > MaxClinicLen {
