@@ -106,6 +106,11 @@ func Run(ctx context.Context, cfg Config) error {
 	msgJobsDone := make(chan struct{})
 	go func() { defer close(msgJobsDone); runMessagingJobs(jobs, env.App, env.Store, cfg.Logger) }()
 	defer func() { stopJobs(); <-msgJobsDone }()
+	if env.Digest != nil {
+		digestDone := make(chan struct{})
+		go func() { defer close(digestDone); runEmailFallback(jobs, env.Digest, env.Store, cfg.Logger) }()
+		defer func() { stopJobs(); <-digestDone }()
+	}
 	throttleDone := make(chan struct{})
 	go func() { defer close(throttleDone); runThrottleAudit(jobs, env.App, cfg.Logger) }()
 	defer func() { stopJobs(); <-throttleDone }()

@@ -15,6 +15,7 @@ import (
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/notify/digest"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/notify/push"
@@ -46,6 +47,7 @@ type Env struct {
 	Outside     *outside.Service     // secure messages to outside addresses (internal/outside)
 	Push        *push.Service        // Web Push (internal/notify/push); it sees what the app publishes
 	Prefs       *prefs.Service       // notification preferences and presence (internal/notify/prefs)
+	Digest      *digest.Service      // the email fallback (internal/notify/digest); nil without --smtp
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -171,6 +173,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		icfg.Mailer = m
 	}
 	e.Invitations = invitations.New(icfg)
+	if icfg.Mailer != nil { // the email fallback for staff with no push subscription links to the app
+		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/", Logger: cfg.Logger})
+	}
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).

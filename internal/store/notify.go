@@ -105,7 +105,7 @@ type EmailCandidate struct {
 func (tx *Tx) EmailCandidates(ctx context.Context, since time.Time) ([]EmailCandidate, error) {
 	args := []any{micros(since), string(ward.RolePatient), string(ward.RoleGuest)}
 	unread, err := collect(ctx, tx, scanCandidate, `SELECT m.user_id, u.org_id, u.email, COUNT(*),
-		COALESCE(MIN(CASE WHEN msg.created_at > COALESCE(s.digest_at, 0) THEN msg.created_at END), 0), 0,
+		COALESCE(MIN(CASE WHEN msg.created_at >= COALESCE(s.digest_at, 0) THEN msg.created_at END), 0), 0,
 		COALESCE(s.digest_at, 0), COALESCE(s.urgent_at, 0)
 		FROM conversation_members m
 		JOIN users u ON u.id = m.user_id

@@ -89,7 +89,9 @@ func TestPut(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := []func(p *prefs.Prefs){
-		func(p *prefs.Prefs) { p.QuietHours = &prefs.QuietHours{From: "22:00", To: "07:00", TimeZone: "Mars/Olympus"} },
+		func(p *prefs.Prefs) {
+			p.QuietHours = &prefs.QuietHours{From: "22:00", To: "07:00", TimeZone: "Mars/Olympus"}
+		},
 		func(p *prefs.Prefs) { p.QuietHours = &prefs.QuietHours{From: "22:00", To: "07:00", TimeZone: "Local"} },
 		func(p *prefs.Prefs) { p.QuietHours = &prefs.QuietHours{From: "22:00", To: "07:00"} },
 		func(p *prefs.Prefs) { p.QuietHours = &prefs.QuietHours{From: "24:00", To: "07:00", TimeZone: "UTC"} },
