@@ -165,4 +165,3 @@ func loadOrg(ctx context.Context, tx *store.Tx, id string) (org, error) {
 	}
 	return org{name: o.Name, after: pol.EmailUnreadAfter.D()}, nil
 }
-
