@@ -63,11 +63,12 @@ func TestQuietHoursHoldNormalLetUrgentThrough(t *testing.T) {
 
 	e.send(t, doc.Principal, c.ID, "normal "+canary, ward.Normal)
 	e.send(t, doc.Principal, c.ID, "urgent "+canary, ward.Urgent)
-	got := e.ps.WaitFor(1, time.Second)
+	e.ps.WaitFor(1, time.Second)
 	time.Sleep(150 * time.Millisecond) // the normal one would have arrived by now
-	if got = e.ps.For(nurseSub); len(got) != 1 {
+	if got := e.ps.For(nurseSub); len(got) != 1 {
 		t.Fatalf("%d pushes in quiet hours, want 1 (the urgent one)", len(got))
 	}
+	got := e.ps.For(nurseSub)
 	if pl := payload(t, got[0]); pl.Kind != push.UrgentMessage || got[0].Urgency != "high" {
 		t.Errorf("in quiet hours: %+v, urgency %q; want the urgent message, high", pl, got[0].Urgency)
 	}
