@@ -371,7 +371,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 			}
 		}()),
 		"DELETE /api/v1/devices/current/push": cat(garbage, noCSRF(staff)),
-		"GET /api/v1/me/notifications": cat(garbage, []badCase{{name: "a guest", token: guest, status: 403, code: ward.CodeForbidden}}),
+		"GET /api/v1/me/notifications":        cat(garbage, []badCase{{name: "a guest", token: guest, status: 403, code: ward.CodeForbidden}}),
 		"PUT /api/v1/me/notifications": cat(jsonCases(staff, noID, `{"new_message":1}`), noCSRF(staff), []badCase{
 			{name: "not an IANA zone", token: staff, ctype: j, body: `{"quiet_hours":{"from":"22:00","to":"07:00","time_zone":"Mars/Base"}}`, status: 400, code: ward.CodeInvalid},
 			{name: "Local zone", token: staff, ctype: j, body: `{"quiet_hours":{"from":"22:00","to":"07:00","time_zone":"Local"}}`, status: 400, code: ward.CodeInvalid},
