@@ -39,7 +39,15 @@ type Policy struct {
 	// of the session the link opens. 0 (a policy stored before it existed)
 	// means DefaultOutsideAccess.
 	OutsideAccess Duration `json:"outside_access"`
+	// EmailUnreadAfter is how long a message waits unread before a staff
+	// user with no push subscription is emailed about it (PHI-free, at
+	// most one an hour; internal/notify/digest); 0 turns the email off.
+	// A policy stored before it existed has the default.
+	EmailUnreadAfter Duration `json:"email_unread_after"`
 }
+
+// DefaultEmailUnreadAfter is the default EmailUnreadAfter.
+const DefaultEmailUnreadAfter = 15 * time.Minute
 
 // DefaultOutsideAccess is how long an outside recipient may read and answer
 // a secure message by default.
@@ -79,6 +87,8 @@ func DefaultPolicy() Policy {
 		AuditRetention:  Duration(6 * 365 * 24 * time.Hour),
 		InvitationTTL:   Duration(DefaultInvitationTTL),
 		OutsideAccess:   Duration(DefaultOutsideAccess),
+
+		EmailUnreadAfter: Duration(DefaultEmailUnreadAfter),
 	}
 }
 
@@ -93,6 +103,8 @@ func (p Policy) Validate() error {
 		return Errorf(CodeInvalid, "invitation_ttl must be between 1 hour and 30 days")
 	case p.OutsideAccess != 0 && (p.OutsideAccess.D() < time.Hour || p.OutsideAccess.D() > 30*24*time.Hour):
 		return Errorf(CodeInvalid, "outside_access must be between 1 hour and 30 days")
+	case p.EmailUnreadAfter != 0 && (p.EmailUnreadAfter.D() < time.Minute || p.EmailUnreadAfter.D() > 24*time.Hour):
+		return Errorf(CodeInvalid, "email_unread_after must be 0 (off) or between 1 minute and 24 hours")
 	case p.UrgentRenotify.D() < 10*time.Second:
 		return Errorf(CodeInvalid, "urgent_renotify must be at least 10 seconds")
 	case p.UrgentEscalate.D() < p.UrgentRenotify.D():

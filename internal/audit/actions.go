@@ -63,6 +63,10 @@ const (
 	DeviceWipeConfirmed Action = "device.wipe_confirmed"
 	PushSubscribed      Action = "device.push_subscribed"   // a device gave ward its Web Push subscription (internal/notify/push)
 	PushUnsubscribed    Action = "device.push_unsubscribed" // a device withdrew it
+	// A user changed their own notification preferences or presence
+	// (internal/notify/prefs); the reason names the settings (no PHI).
+	NotificationsUpdated Action = "settings.notifications_updated"
+	PresenceChanged      Action = "settings.presence_changed"
 )
 
 // Conversations, messages and attachments (PHI).
@@ -116,6 +120,7 @@ func Actions() []Action {
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
+		NotificationsUpdated, PresenceChanged,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
@@ -134,6 +139,7 @@ func (a Action) Valid() bool {
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
+		NotificationsUpdated, PresenceChanged,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,

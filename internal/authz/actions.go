@@ -57,6 +57,11 @@ const (
 	PushKeyRead     Action = "push.key.read"
 	PushSubscribe   Action = "push.subscribe"   // those who get messages: a push only says one waits
 	PushUnsubscribe Action = "push.unsubscribe" // anyone may drop their own device's subscription
+	// Notification preferences and presence (internal/notify/prefs): one's
+	// own only; presence is the workforce's, and only staff see it.
+	NotificationsManage Action = "notifications.manage" // read and set one's own notification preferences
+	PresenceSet         Action = "presence.set"         // read and set one's own presence
+	PresenceRead        Action = "presence.read"        // colleagues' presence, next to their names
 )
 
 // The org and its policies.

@@ -52,6 +52,9 @@ device.wipe          y     y     .          .         .     .     .
 push.key.read        y     y     y          y         y     y     .
 push.subscribe       .     .     .          y         y     y     .
 push.unsubscribe     y     y     y          y         y     y     .
+notifications.manage y     y     y          y         y     y     .
+presence.set         y     y     y          y         y     .     .
+presence.read        y     y     y          y         y     .     .
 org.read             y     y     y          y         y     y     .
 org.update           y     .     .          .         .     .     .
 policy.read          y     y     y          .         .     .     .

@@ -77,6 +77,9 @@ func rules() []rule {
 		{PushKeyRead, everyone},
 		{PushSubscribe, messaging},
 		{PushUnsubscribe, everyone},
+		{NotificationsManage, everyone},
+		{PresenceSet, workforce},
+		{PresenceRead, workforce},
 
 		{OrgRead, everyone},
 		{OrgUpdate, []ward.Role{owner}},

@@ -217,6 +217,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 	nurse := e.token(t, e.email[ward.RoleClinician], e.pw[ward.RoleClinician])
 	staff := e.token(t, e.email[ward.RoleStaff], e.pw[ward.RoleStaff])
 	comp := e.token(t, e.email[ward.RoleCompliance], e.pw[ward.RoleCompliance])
+	patient, guest := e.roleToken(t, ward.RolePatient), e.roleToken(t, ward.RoleGuest)
 	principal := func(tok string) *app.Principal {
 		p, err := e.f.App.Authenticate(ctx, tok, "127.0.0.1")
 		if err != nil {
@@ -370,6 +371,26 @@ func TestBadInputEveryRoute(t *testing.T) {
 			}
 		}()),
 		"DELETE /api/v1/devices/current/push": cat(garbage, noCSRF(staff)),
+		"GET /api/v1/me/notifications":        cat(garbage, []badCase{{name: "a guest", token: guest, status: 403, code: ward.CodeForbidden}}),
+		"PUT /api/v1/me/notifications": cat(jsonCases(staff, noID, `{"new_message":1}`), noCSRF(staff), []badCase{
+			{name: "not an IANA zone", token: staff, ctype: j, body: `{"quiet_hours":{"from":"22:00","to":"07:00","time_zone":"Mars/Base"}}`, status: 400, code: ward.CodeInvalid},
+			{name: "Local zone", token: staff, ctype: j, body: `{"quiet_hours":{"from":"22:00","to":"07:00","time_zone":"Local"}}`, status: 400, code: ward.CodeInvalid},
+			{name: "not a time", token: staff, ctype: j, body: `{"quiet_hours":{"from":"22h","to":"07:00","time_zone":"UTC"}}`, status: 400, code: ward.CodeInvalid},
+			{name: "from equals to", token: staff, ctype: j, body: `{"quiet_hours":{"from":"07:00","to":"07:00","time_zone":"UTC"}}`, status: 400, code: ward.CodeInvalid},
+			{name: "dnd in the past", token: staff, ctype: j, body: `{"dnd_until":"2001-01-01T00:00:00Z"}`, status: 400, code: ward.CodeInvalid},
+			{name: "dnd a month ahead", token: staff, ctype: j, body: `{"dnd_until":"2099-01-01T00:00:00Z"}`, status: 400, code: ward.CodeInvalid},
+			{name: "dnd not a time", token: staff, ctype: j, body: `{"dnd_until":"tonight"}`, status: 400, code: ward.CodeInvalid},
+			{name: "unknown presence", token: staff, ctype: j, body: `{"presence":"away"}`, status: 400, code: ward.CodeInvalid},
+			{name: "a patient sets presence", token: patient, ctype: j, body: `{"presence":"busy"}`, status: 403, code: ward.CodeForbidden},
+			{name: "a guest", token: guest, ctype: j, body: `{}`, status: 403, code: ward.CodeForbidden},
+		}),
+		"GET /api/v1/me/presence": cat(garbage, []badCase{{name: "a patient", token: patient, status: 403, code: ward.CodeForbidden}}),
+		"PUT /api/v1/me/presence": cat(jsonCases(staff, noID, `{"presence":1}`), noCSRF(staff), []badCase{
+			{name: "unknown presence", token: staff, ctype: j, body: `{"presence":"away"}`, status: 400, code: ward.CodeInvalid},
+			{name: "no presence", token: staff, ctype: j, body: `{}`, status: 400, code: ward.CodeInvalid},
+			{name: "a patient", token: patient, ctype: j, body: `{"presence":"busy"}`, status: 403, code: ward.CodeForbidden},
+		}),
+		"GET /api/v1/presence": cat(garbage, []badCase{{name: "a patient", token: patient, status: 403, code: ward.CodeForbidden}}),
 		"POST /api/v1/devices/current/wipe-confirmation": cat(garbage, noCSRF(staff), []badCase{
 			{name: "no wipe ordered", token: staff, status: 409, code: ward.CodeConflict},
 		}),

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/notify/digest"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -106,6 +107,39 @@ func runThrottleAudit(ctx context.Context, a *app.App, log *slog.Logger) {
 		case <-t.C:
 			if err := a.FlushThrottleEvents(ctx, false); err != nil && ctx.Err() == nil {
 				log.Error("audit of throttled sign-ins failed", "err", err.Error())
+			}
+		}
+	}
+}
+
+// emailFallbackEvery is how often the email fallback runs: an urgent
+// message to someone with no push is mailed within it.
+const emailFallbackEvery = 30 * time.Second
+
+// runEmailFallback mails staff with no push subscription about unread and
+// urgent messages (internal/notify/digest) every emailFallbackEvery, on
+// the leader only (store.Leader), until ctx ends. When a user was last
+// mailed is in the database, so a restart or a new leader does not mail
+// again. Failures are logged (never an address) and retried on the next tick.
+func runEmailFallback(ctx context.Context, d *digest.Service, st *store.Store, log *slog.Logger) {
+	t := time.NewTicker(emailFallbackEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			lead, err := st.Leader(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Warn("job leader check failed", "err", err.Error())
+			}
+			if !lead {
+				continue
+			}
+			if n, err := d.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("email fallback failed", "err", err.Error())
+			} else if n > 0 {
+				log.Info("email fallback", "sent", n)
 			}
 		}
 	}

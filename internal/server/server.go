@@ -82,7 +82,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
 	env.Push.SetOnline(hub.Online)
-	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
+	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Prefs: env.Prefs, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
 		TrustedProxies: cfg.TrustedProxies}
 	if cfg.PublicURL != "" {
 		rp, err := RelyingParty(cfg)
@@ -106,6 +106,11 @@ func Run(ctx context.Context, cfg Config) error {
 	msgJobsDone := make(chan struct{})
 	go func() { defer close(msgJobsDone); runMessagingJobs(jobs, env.App, env.Store, cfg.Logger) }()
 	defer func() { stopJobs(); <-msgJobsDone }()
+	if env.Digest != nil {
+		digestDone := make(chan struct{})
+		go func() { defer close(digestDone); runEmailFallback(jobs, env.Digest, env.Store, cfg.Logger) }()
+		defer func() { stopJobs(); <-digestDone }()
+	}
 	throttleDone := make(chan struct{})
 	go func() { defer close(throttleDone); runThrottleAudit(jobs, env.App, cfg.Logger) }()
 	defer func() { stopJobs(); <-throttleDone }()

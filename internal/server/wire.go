@@ -15,7 +15,9 @@ import (
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/notify/digest"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
@@ -44,6 +46,8 @@ type Env struct {
 	Invitations *invitations.Service // patient invitations (internal/invitations)
 	Outside     *outside.Service     // secure messages to outside addresses (internal/outside)
 	Push        *push.Service        // Web Push (internal/notify/push); it sees what the app publishes
+	Prefs       *prefs.Service       // notification preferences and presence (internal/notify/prefs)
+	Digest      *digest.Service      // the email fallback (internal/notify/digest); nil without --smtp
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -143,8 +147,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
+	e.Prefs = prefs.New(e.Store)
 	if e.Push, err = push.New(push.Config{Store: e.Store, Keyring: e.Keyring, Key: vapid, Subject: pushSubject(cfg),
-		Hosts: cfg.PushHosts, Client: cfg.PushClient, Logger: cfg.Logger}); err != nil {
+		Hosts: cfg.PushHosts, Client: cfg.PushClient, Logger: cfg.Logger, Gate: prefs.NewGate(e.Store)}); err != nil {
 		return err
 	}
 	// The app publishes through the push tap; the hub subscribes to the broker itself.
@@ -168,6 +173,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		icfg.Mailer = m
 	}
 	e.Invitations = invitations.New(icfg)
+	if icfg.Mailer != nil { // the email fallback for staff with no push subscription links to the app
+		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/", Logger: cfg.Logger})
+	}
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).

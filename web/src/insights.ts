@@ -65,6 +65,8 @@ export const auditActions = [
   "device.wipe_confirmed",
   "device.push_subscribed",
   "device.push_unsubscribed",
+  "settings.notifications_updated",
+  "settings.presence_changed",
   "conversation.created",
   "conversation.read",
   "conversation.member_added",

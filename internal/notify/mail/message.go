@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"text/template"
@@ -33,6 +34,16 @@ type SecureMessage struct {
 	Expires time.Time
 }
 
+// Unread tells a staff member with no push subscription that messages wait
+// for them: a count, or that one is urgent, the clinic and a link to the
+// app. Never a sender, a title or a body.
+type Unread struct {
+	Clinic string
+	Link   string // https:// link to the app
+	Count  int    // unread messages (not for Urgent)
+	Urgent bool   // an urgent message waits for acknowledgement
+}
+
 // MaxClinicLen bounds a clinic's name in a subject line.
 const MaxClinicLen = 200
 
@@ -57,6 +68,38 @@ Open this link to read it:
 The link expires on {{.Expires}}.
 `))
 )
+
+var unreadTmpl = template.Must(template.New("unread").Parse(
+	`{{if .Urgent}}You have an urgent message in ward that waits for your acknowledgement.{{else}}You have {{.Count}} unread {{if eq .Count 1}}message{{else}}messages{{end}} in ward.{{end}}
+
+Open ward to read {{if or .Urgent (eq .Count 1)}}it{{else}}them{{end}}:
+
+{{.Link}}
+
+{{.Clinic}} sends this email because you have no push notifications set up on a device.
+`))
+
+func (m Unread) render() (string, string, error) {
+	if err := checkClinic(m.Clinic); err != nil {
+		return "", "", err
+	}
+	if err := checkLink(m.Link); err != nil {
+		return "", "", err
+	}
+	if !m.Urgent && m.Count < 1 {
+		return "", "", ward.Errorf(ward.CodeInvalid, "the message needs a count")
+	}
+	subject := fmt.Sprintf("%s: %d unread messages in ward", m.Clinic, m.Count)
+	switch {
+	case m.Urgent:
+		subject = m.Clinic + ": an urgent message in ward"
+	case m.Count == 1:
+		subject = m.Clinic + ": 1 unread message in ward"
+	}
+	var b strings.Builder
+	err := unreadTmpl.Execute(&b, m)
+	return subject, b.String(), err
+}
 
 func (m Invitation) render() (string, string, error) {
 	return render(invitationTmpl, m.Clinic+": your invitation", m.Clinic, m.Link, m.Expires)

@@ -12,6 +12,7 @@ type metrics struct {
 	dropped prometheus.Counter // queue full: the push was not sent
 	failed  prometheus.Counter // refused, out of attempts, or unreadable
 	retried prometheus.Counter
+	held    prometheus.Counter // receivers whose preferences held a normal push back (quiet hours, DND, off duty, off)
 	removed prometheus.Counter // subscriptions deleted: gone at the push service, or their session ended
 	latency prometheus.Histogram
 }
@@ -26,6 +27,8 @@ func newMetrics() *metrics {
 			Help: "Pushes refused by the push service or out of retries."}),
 		retried: prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_push_retries_total",
 			Help: "Pushes retried after a 429, a 5xx or a network error."}),
+		held: prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_push_held_total",
+			Help: "Receivers of a normal message whose preferences held its push back."}),
 		removed: prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_push_subscriptions_removed_total",
 			Help: "Subscriptions deleted: expired at the push service (404, 410) or their session ended."}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ward_push_request_duration_seconds",
@@ -36,7 +39,7 @@ func newMetrics() *metrics {
 // Collectors are the sender's metrics, for the server's registry.
 func (s *Service) Collectors() []prometheus.Collector {
 	m := s.metrics
-	return []prometheus.Collector{m.sent, m.dropped, m.failed, m.retried, m.removed, m.latency}
+	return []prometheus.Collector{m.sent, m.dropped, m.failed, m.retried, m.held, m.removed, m.latency}
 }
 
 func endpointHost(endpoint string) string {

@@ -29,7 +29,7 @@ type env struct {
 	online map[string]bool
 }
 
-func newEnv(t testing.TB, postgres bool) *env {
+func newEnv(t testing.TB, postgres bool, opts ...func(*push.Config)) *env {
 	t.Helper()
 	e := &env{ps: pushtest.Start(t), online: map[string]bool{}}
 	broker := apptest.WithBroker(func(st *store.Store, kr *keyring.Keyring) realtime.Broker {
@@ -37,9 +37,13 @@ func newEnv(t testing.TB, postgres bool) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.svc, err = push.New(push.Config{Store: st, Keyring: kr, Key: key, Subject: "mailto:it@stmary.example",
+		cfg := push.Config{Store: st, Keyring: kr, Key: key, Subject: "mailto:it@stmary.example",
 			Hosts: []string{e.ps.Host()}, Client: e.ps.Client(push.DefaultWorkers), Backoff: 20 * time.Millisecond,
-			Online: func(u string) bool { e.mu.Lock(); defer e.mu.Unlock(); return e.online[u] }})
+			Online: func(u string) bool { e.mu.Lock(); defer e.mu.Unlock(); return e.online[u] }}
+		for _, o := range opts {
+			o(&cfg)
+		}
+		e.svc, err = push.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -124,6 +124,18 @@ func (s *Service) resolveLoop() {
 func (s *Service) resolve(j job) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if s.gate != nil { // preferences: quiet hours, do-not-disturb, off duty, what wakes them
+		users, err := s.gate.Allow(ctx, j.payload.Kind != NewMessage, j.payload.ConversationID, j.users)
+		if err != nil {
+			s.log.Warn("push: reading notification preferences failed", "err", err.Error())
+		}
+		if held := len(j.users) - len(users); held > 0 {
+			s.metrics.held.Add(float64(held))
+		}
+		if j.users = users; len(users) == 0 {
+			return
+		}
+	}
 	var rows []store.PushSubscription
 	if err := s.store.Read(ctx, func(tx *store.Tx) error {
 		var err error

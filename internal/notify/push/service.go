@@ -39,6 +39,11 @@ type Config struct {
 	// Online reports whether a user has a live socket to this node: a new
 	// (not urgent) message is then not pushed to them. nil: no one is.
 	Online func(userID string) bool
+	// Gate applies the receivers' notification preferences
+	// (internal/notify/prefs.Gate): a normal message's push is held back
+	// in quiet hours, do-not-disturb and off duty; an urgent one, its
+	// re-notifications and escalations go through. nil: no one is held.
+	Gate   Gate
 	Logger *slog.Logger
 	// Backoff is the first retry's delay after a 429 or 5xx (doubling,
 	// MaxAttempts in all); zero: DefaultBackoff.
@@ -55,6 +60,11 @@ const (
 	maxRetryAfter = 5 * time.Minute
 )
 
+// Gate says which of a message notification's receivers get it now.
+type Gate interface {
+	Allow(ctx context.Context, urgent bool, convID string, users []string) ([]string, error)
+}
+
 // Service is Web Push: subscriptions and sending.
 type Service struct {
 	store   *store.Store
@@ -65,6 +75,7 @@ type Service struct {
 	hosts   []string
 	client  *http.Client
 	online  atomic.Pointer[func(string) bool]
+	gate    Gate
 	log     *slog.Logger
 	backoff time.Duration
 	workers int
@@ -91,7 +102,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: cfg.Store, keys: cfg.Keyring, subject: cfg.Subject, hosts: cfg.Hosts, client: cfg.Client,
-		log: cfg.Logger, backoff: cfg.Backoff, workers: cfg.Workers,
+		gate: cfg.Gate, log: cfg.Logger, backoff: cfg.Backoff, workers: cfg.Workers,
 		pub: base64.RawURLEncoding.EncodeToString(pub), priv: base64.RawURLEncoding.EncodeToString(priv),
 		metrics: newMetrics(), stop: make(chan struct{})}
 	clear(priv)

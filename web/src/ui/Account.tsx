@@ -6,6 +6,7 @@ import { ErrorLine, errorText, formatDateTime, focusOnMount } from "./common";
 import { passkeyErrorText, passkeysSupported } from "../webauthn";
 import { browserPushEnv, disablePush, enablePush, pushState, type PushState } from "../push";
 import { canMessage } from "../api";
+import { NotificationPrefs } from "./NotificationPrefs";
 
 // Account: who is signed in, this account's sessions (revoke one, or sign
 // out everywhere) and devices.
@@ -55,6 +56,7 @@ export function Account() {
       </section>
 
       {canMessage(me.user.role) && <Notifications />}
+      {me.user.role !== "guest" && <NotificationPrefs />}
 
       <section class="card" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Where you are signed in</h2>

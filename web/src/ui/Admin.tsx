@@ -347,7 +347,16 @@ export function AdminDevices() {
 
 // ---- policy ----
 
-type DurKey = "idle_timeout" | "session_lifetime" | "urgent_renotify" | "urgent_escalate" | "message_lifespan" | "recall_window" | "invitation_ttl" | "patient_retention";
+type DurKey =
+  | "idle_timeout"
+  | "session_lifetime"
+  | "urgent_renotify"
+  | "urgent_escalate"
+  | "message_lifespan"
+  | "recall_window"
+  | "invitation_ttl"
+  | "patient_retention"
+  | "email_unread_after";
 const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "hours" | "seconds" | "days" }[] = [
   { key: "idle_timeout", label: "Automatic sign-out after inactivity", hint: "30 seconds to 24 hours", unit: "seconds" },
   { key: "session_lifetime", label: "Longest session", hint: "at least the inactivity limit, at most 30 days", unit: "hours" },
@@ -356,6 +365,12 @@ const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "
   { key: "message_lifespan", label: "Delete messages after (0 keeps them)", hint: "0, or at least 1 hour", unit: "hours" },
   { key: "recall_window", label: "Senders may recall a message for", hint: "0 to 7 days", unit: "minutes" },
   { key: "invitation_ttl", label: "Patient invitation links work for", hint: "1 hour to 30 days", unit: "hours" },
+  {
+    key: "email_unread_after",
+    label: "Email staff without push after a message waits unread for (0: no email)",
+    hint: "0, or 1 minute to 24 hours; at most one an hour, urgent at once, never what the message says",
+    unit: "minutes",
+  },
   {
     key: "patient_retention",
     label: "Erase deactivated patient records after (0 keeps them)",

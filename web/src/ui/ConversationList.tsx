@@ -3,6 +3,8 @@ import { Link, formatTime } from "./common";
 import { isPatient, portalWelcome } from "../portal";
 import { canWriteOutside } from "../api";
 import { isGuest } from "../outside";
+import { presenceOfConversation } from "../notifications";
+import { PresenceDot, usePresence } from "./Presence";
 
 export function ConversationList() {
   const w = useWard();
@@ -10,6 +12,7 @@ export function ConversationList() {
   const current = st.route.name === "conversation" ? st.route.id : "";
   const patient = isPatient(st.me?.user.role);
   const guest = isGuest(st.me?.user.role);
+  const presence = usePresence();
   return (
     <div class="convlist">
       <div class="convlist-head">
@@ -56,6 +59,7 @@ export function ConversationList() {
                         Urgent
                       </span>
                     )}
+                    <PresenceDot presence={presenceOfConversation(c, st.me?.user.id, presence)} />
                     {title}
                   </span>
                   <span class="conv-meta">

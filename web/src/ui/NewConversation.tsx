@@ -2,6 +2,7 @@ import { useMemo, useState } from "preact/hooks";
 import { useWard } from "./context";
 import { ErrorLine, Link, errorText, focusOnMount } from "./common";
 import { canWriteOutside } from "../api";
+import { PresenceDot, usePresence } from "./Presence";
 
 // NewConversation picks people from the org directory (searchable) and
 // starts a direct conversation (one person) or a group (several).
@@ -14,6 +15,7 @@ export function NewConversation() {
   const [title, setTitle] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
+  const presence = usePresence();
 
   const people = useMemo(() => {
     const needle = q.trim().toLowerCase();
@@ -76,6 +78,7 @@ export function NewConversation() {
                 <label class="person">
                   <input type="checkbox" checked={picked.includes(u.id)} onChange={() => toggle(u.id)} value={u.id} />
                   <span>
+                    <PresenceDot presence={presence[u.id]} />
                     <strong>{u.name}</strong> <span class="muted">· {u.role}</span>
                     <br />
                     <span class="muted small">{u.email}</span>

@@ -6,6 +6,7 @@ import { navItems } from "../portal";
 import { useWard } from "./context";
 import { Link, focusOnMount } from "./common";
 import { ConversationList } from "./ConversationList";
+import { PresenceSelect } from "./Presence";
 
 // Shell is the signed-in frame: a header with navigation, the conversation
 // list beside the main pane (on a phone: one or the other), the idle
@@ -78,6 +79,7 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
             </Link>
           )}
         </nav>
+        <PresenceSelect />
         <LiveBadge />
       </header>
       <div class="panes">
