@@ -21,6 +21,7 @@ import (
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/notify/push"
+	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -44,7 +45,10 @@ type Config struct {
 	Inbox       *inbox.Service
 	Invitations *invitations.Service
 	// Push serves Web Push subscriptions; nil: their routes answer 503.
-	Push   *push.Service
+	Push *push.Service
+	// OnCall serves on-call roles and messages to them; nil: their routes
+	// answer 503.
+	OnCall *oncall.Service
 	Logger *slog.Logger
 	Hub    *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
@@ -71,6 +75,7 @@ type Handler struct {
 	invitations *invitations.Service
 	outside     *outside.Service
 	push        *push.Service
+	oncall      *oncall.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -97,7 +102,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, oncall: cfg.OnCall, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -162,6 +167,7 @@ func (h *Handler) routes() {
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
 	h.webauthnRoutes()
 	h.teamRoutes()
+	h.oncallRoutes()
 	h.inboxRoutes()
 
 	h.messagingRoutes()

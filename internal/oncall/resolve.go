@@ -32,10 +32,13 @@ func (o OnCall) Label() string {
 	return o.RoleName + " (" + o.UserName + ")"
 }
 
-// At says who is on call for a role of the caller's org at t.
+// At says who is on call for a role of the caller's org at t (zero: now).
 func (s *Service) At(ctx context.Context, p *access.Principal, id string, t time.Time) (OnCall, error) {
 	if err := p.Can(authz.OnCallList); err != nil {
 		return OnCall{}, err
+	}
+	if t.IsZero() {
+		t = s.now()
 	}
 	var o OnCall
 	err := s.store.Read(ctx, func(tx *store.Tx) error {
