@@ -9,9 +9,9 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/invitations"
+	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/store"
-	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/teams"
 )
 
@@ -60,7 +60,7 @@ type Result struct {
 type seeder struct {
 	a         *app.App
 	careTeams *teams.Service
-	onCall    *oncall.Service // nil: no on-call role
+	onCall    *oncall.Service      // nil: no on-call role
 	invs      *invitations.Service // nil: the demo patient gets no account
 	st        *store.Store         // nil: no inbox history
 	pats      *patients.Service    // nil: no patient records are seeded
