@@ -86,6 +86,7 @@ bench: build
 	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ && \
 	$(GO) test -run '^$$' -bench 'SendMessage$$|SendMessageParallel' -benchtime 3s ./internal/app/ && \
 	$(GO) test -run '^$$' -bench 'SendMessageManyConversations' -benchtime 40000x ./internal/app/ && \
+	$(GO) test -run '^$$' -bench 'ResolveRole' -benchtime 3s ./internal/oncall/ && \
 	WARD_BENCH_CACHE=$(CURDIR)/.cache/bench-patients $(GO) test -run '^$$' -bench 'LookupByMRN' -benchtime 5000x -timeout 30m ./internal/patients/ && \
 	$(GO) test -run '^$$' -bench 'PageTo1000Devices' -benchtime 5x ./internal/notify/push/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'

@@ -41,6 +41,11 @@ const (
 	CodeLinkUsed          Code = "link_used"           // a one-time link was already used
 	CodeMergeAccounts     Code = "merge_two_accounts"  // both patient records of a merge have a patient account
 	CodePatientMerged     Code = "patient_merged"      // the patient record was merged into another: use the surviving record
+	// On-call schedules (internal/oncall).
+	CodeScheduleGap     Code = "schedule_gap"              // a schedule leaves a time with no one on call (the detail says when)
+	CodeScheduleOverlap Code = "schedule_overlap"          // two overrides cover the same time, or a shift is in two swaps (the detail says where)
+	CodeNotInRotation   Code = "override_outside_rotation" // an override or swap names someone who is not one of the rotation's people
+	CodeNoOneOnCall     Code = "no_one_on_call"            // a message to a role that no one holds now
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

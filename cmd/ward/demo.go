@@ -27,7 +27,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	defer env.Close()
-	res, err := demo.Seed(ctx, demo.Services{App: env.App, Store: env.Store, Patients: env.Patients, Teams: env.Teams, Invitations: env.Invitations})
+	res, err := demo.Seed(ctx, demo.Services{App: env.App, Store: env.Store, Patients: env.Patients, Teams: env.Teams, Invitations: env.Invitations, OnCall: env.OnCall})
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,20 @@ const (
 	InboxStatusChanged    Action = "inbox.status_changed" // an inbox thread is set open, waiting or closed (reason: the status)
 )
 
+// On-call roles (internal/oncall; resource "oncall_role"; the reason holds
+// role names, user ids and times, never PHI).
+const (
+	OnCallRoleCreated     Action = "oncall.role_created"
+	OnCallRoleRenamed     Action = "oncall.role_renamed"
+	OnCallRoleDeleted     Action = "oncall.role_deleted"
+	OnCallScheduleChanged Action = "oncall.schedule_changed" // the whole schedule is replaced
+	OnCallOverrideAdded   Action = "oncall.override_added"
+	OnCallOverrideRemoved Action = "oncall.override_removed"
+	OnCallSwapAdded       Action = "oncall.swap_added"
+	OnCallSwapRemoved     Action = "oncall.swap_removed"
+	OnCallRoleAddressed   Action = "oncall.role_addressed" // a conversation or message to a role reached the person on call (reason: who, where)
+)
+
 // Devices.
 const (
 	DeviceApproved      Action = "device.approved"
@@ -119,6 +133,8 @@ func Actions() []Action {
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
+		OnCallRoleCreated, OnCallRoleRenamed, OnCallRoleDeleted, OnCallScheduleChanged, OnCallOverrideAdded, OnCallOverrideRemoved,
+		OnCallSwapAdded, OnCallSwapRemoved, OnCallRoleAddressed,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
 		NotificationsUpdated, PresenceChanged,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
@@ -138,6 +154,8 @@ func (a Action) Valid() bool {
 		UserCreated, UserUpdated, UserDisabled, UserEnabled,
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
+		OnCallRoleCreated, OnCallRoleRenamed, OnCallRoleDeleted, OnCallScheduleChanged, OnCallOverrideAdded, OnCallOverrideRemoved,
+		OnCallSwapAdded, OnCallSwapRemoved, OnCallRoleAddressed,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
 		NotificationsUpdated, PresenceChanged,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,

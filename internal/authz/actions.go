@@ -44,6 +44,14 @@ const (
 	InboxManage Action = "inbox.manage" // claim, assign, set the status of a team inbox thread
 )
 
+// On-call roles (internal/oncall): the workforce sees who is on call;
+// owners and admins build the schedules; those who message address a role.
+const (
+	OnCallList    Action = "oncall.list"    // roles, their schedules, who is on call now or at a time
+	OnCallManage  Action = "oncall.manage"  // create, rename, delete roles; set schedules, overrides, swaps
+	OnCallAddress Action = "oncall.address" // start a conversation with, or page, whoever is on call for a role
+)
+
 // Devices.
 const (
 	DeviceListOwn Action = "device.list.own" // one's own devices

@@ -43,6 +43,9 @@ team.hours           y     y     .          y         y     .     .
 inbox.write          .     .     .          .         .     y     .
 inbox.read           .     .     .          y         y     .     .
 inbox.manage         .     .     .          y         y     .     .
+oncall.list          y     y     y          y         y     .     .
+oncall.manage        y     y     .          .         .     .     .
+oncall.address       .     .     .          y         y     .     .
 device.list.own      y     y     y          y         y     y     .
 device.list          y     y     .          .         .     .     .
 device.approve       y     y     .          .         .     .     .

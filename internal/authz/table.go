@@ -67,6 +67,10 @@ func rules() []rule {
 		{InboxWrite, []ward.Role{patient}},
 		{InboxRead, carers},
 		{InboxManage, carers},
+		// On-call roles: patients and guests see none of it.
+		{OnCallList, workforce},
+		{OnCallManage, managers},
+		{OnCallAddress, carers},
 
 		{DeviceListOwn, everyone},
 		{DeviceList, managers},

@@ -9,6 +9,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/invitations"
+	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/teams"
@@ -59,6 +60,7 @@ type Result struct {
 type seeder struct {
 	a         *app.App
 	careTeams *teams.Service
+	onCall    *oncall.Service      // nil: no on-call role
 	invs      *invitations.Service // nil: the demo patient gets no account
 	st        *store.Store         // nil: no inbox history
 	pats      *patients.Service    // nil: no patient records are seeded
@@ -75,6 +77,7 @@ type Services struct {
 	Patients    *patients.Service
 	Teams       *teams.Service
 	Invitations *invitations.Service
+	OnCall      *oncall.Service // nil: no on-call role
 }
 
 // Seed makes the demo clinic, or completes it if an earlier run stopped
@@ -83,7 +86,7 @@ type Services struct {
 // and a conversation about one of them.
 func Seed(ctx context.Context, sv Services) (Result, error) {
 	a := sv.App
-	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, invs: sv.Invitations, st: sv.Store, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
+	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, onCall: sv.OnCall, invs: sv.Invitations, st: sv.Store, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
 	logins := s.res.Logins
 	owner := logins[0]
 	_, _, _, err := a.CreateOrg(ctx, app.InitOrg{Name: OrgName, AdminEmail: owner.Email, AdminName: owner.Name,
@@ -121,6 +124,9 @@ func Seed(ctx context.Context, sv Services) (Result, error) {
 		}
 	}
 	if err := s.teams(ctx, sys); err != nil {
+		return s.res, err
+	}
+	if err := s.onCallRole(ctx, sys); err != nil {
 		return s.res, err
 	}
 	if err := s.inboxHistory(ctx, sys); err != nil {
@@ -397,6 +403,39 @@ func (s *seeder) thread(ctx context.Context, creator string, nc app.NewConversat
 				return fmt.Errorf("demo receipts %s-%d: %w", key, i+1, err)
 			}
 		}
+	}
+	return nil
+}
+
+// OnCallRole is the demo on-call role: two cardiologists, handed over
+// weekly on Monday at 08:00 New York time.
+var OnCallRole = struct {
+	Name   string
+	People []string
+}{"Cardiology on call", []string{"priya.shah", "sam.okafor"}}
+
+// onCallRole makes the demo on-call role unless it is there.
+func (s *seeder) onCallRole(ctx context.Context, sys *app.Principal) error {
+	if s.onCall == nil {
+		return nil
+	}
+	have, err := s.onCall.Roles(ctx, sys)
+	if err != nil {
+		return err
+	}
+	for _, r := range have {
+		if r.Name == OnCallRole.Name {
+			return nil
+		}
+	}
+	var people []string
+	for _, m := range OnCallRole.People {
+		people = append(people, s.users[m+"@demo-clinic.example"].ID)
+	}
+	_, err = s.onCall.Create(ctx, sys, OnCallRole.Name, ward.Schedule{Rotation: ward.Rotation{Kind: ward.RotationWeekly,
+		HandOver: "08:00", TimeZone: "America/New_York", Start: "2026-01-05", People: people}}) // a Monday
+	if err != nil {
+		return fmt.Errorf("create the on-call role: %w", err)
 	}
 	return nil
 }

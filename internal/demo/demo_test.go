@@ -11,19 +11,21 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/demo"
+	"github.com/wardhealth/ward/internal/oncall"
 )
 
 func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	f := apptest.New(t, true) // another org, with MFA required
 	ctx := context.Background()
-	res, err := demo.Seed(ctx, demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations})
+	oc := oncall.New(oncall.Config{Store: f.Store, Now: f.Clock.Now})
+	res, err := demo.Seed(ctx, demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations, OnCall: oc})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Created || res.Messages != 14 {
 		t.Fatalf("first run: created %v, %d messages", res.Created, res.Messages)
 	}
-	again, err := demo.Seed(ctx, demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations})
+	again, err := demo.Seed(ctx, demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations, OnCall: oc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +56,15 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 		}
 	}
 
+	// The on-call role, once, with whoever is on call now.
+	onSys, err := f.App.SystemPrincipal(ctx, demo.OrgSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := oc.Now(ctx, onSys)
+	if err != nil || len(now) != 1 || now[0].RoleName != demo.OnCallRole.Name || now[0].UserID == "" {
+		t.Fatalf("on call now: %+v %v", now, err)
+	}
 	// The care teams, once each, with their members.
 	sys, err := f.App.SystemPrincipal(ctx, demo.OrgSlug)
 	if err != nil {

@@ -44,6 +44,9 @@ type conversationView struct {
 	LastMessageAt *time.Time            `json:"last_message_at,omitempty"`
 	Unread        int                   `json:"unread"`
 	UrgentUnacked int                   `json:"urgent_unacked"`
+	// OnCall, in the answer to a conversation started with an on-call
+	// role, is whom the role reached.
+	OnCall *onCallView `json:"on_call,omitempty"`
 }
 
 func viewConversation(s ward.ConversationSummary) conversationView {
@@ -112,12 +115,28 @@ func (h *Handler) createConversation(w http.ResponseWriter, r *http.Request, p *
 		Members   []string              `json:"members"`
 		PatientID string                `json:"patient_id"`
 		Lifespan  ward.Duration         `json:"lifespan"` // seconds
+		// RoleID addresses a direct conversation to whoever is on call for
+		// an on-call role now, instead of members.
+		RoleID string `json:"role_id"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	c, created, err := h.app.CreateConversation(r.Context(), p, app.NewConversation{Kind: req.Kind, Title: req.Title,
-		Topic: req.Topic, Members: req.Members, PatientID: req.PatientID, Lifespan: req.Lifespan.D()})
+	var (
+		c       ward.Conversation
+		created bool
+		err     error
+		onCall  *onCallView
+	)
+	if req.RoleID != "" {
+		if req.Kind != ward.Direct || len(req.Members) > 0 || req.Title != "" || req.Topic != "" || req.PatientID != "" || req.Lifespan != 0 {
+			return ward.Errorf(ward.CodeInvalid, "a conversation with an on-call role is direct, with role_id and no members, title, topic, patient_id or lifespan")
+		}
+		c, created, onCall, err = h.conversationWithRole(r, p, req.RoleID)
+	} else {
+		c, created, err = h.app.CreateConversation(r.Context(), p, app.NewConversation{Kind: req.Kind, Title: req.Title,
+			Topic: req.Topic, Members: req.Members, PatientID: req.PatientID, Lifespan: req.Lifespan.D()})
+	}
 	if err != nil {
 		return err
 	}
@@ -125,7 +144,9 @@ func (h *Handler) createConversation(w http.ResponseWriter, r *http.Request, p *
 	if !created {
 		status = http.StatusOK // the existing direct conversation between the two
 	}
-	writeJSON(w, status, viewConversation(ward.ConversationSummary{Conversation: c}))
+	v := viewConversation(ward.ConversationSummary{Conversation: c})
+	v.OnCall = onCall
+	writeJSON(w, status, v)
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/notify/push"
+	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -48,7 +49,10 @@ type Config struct {
 	Push *push.Service
 	// Prefs serves notification preferences and presence; nil: their
 	// routes answer 503.
-	Prefs  *prefs.Service
+	Prefs *prefs.Service
+	// OnCall serves on-call roles and messages to them; nil: their routes
+	// answer 503.
+	OnCall *oncall.Service
 	Logger *slog.Logger
 	Hub    *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
@@ -76,6 +80,7 @@ type Handler struct {
 	outside     *outside.Service
 	push        *push.Service
 	prefs       *prefs.Service
+	oncall      *oncall.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -102,7 +107,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -168,6 +173,7 @@ func (h *Handler) routes() {
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
 	h.webauthnRoutes()
 	h.teamRoutes()
+	h.oncallRoutes()
 	h.inboxRoutes()
 
 	h.messagingRoutes()

@@ -40,6 +40,10 @@ var statusOf = map[ward.Code]int{
 	ward.CodeLinkUsed:          http.StatusGone,
 	ward.CodeMergeAccounts:     http.StatusConflict,
 	ward.CodePatientMerged:     http.StatusConflict,
+	ward.CodeScheduleGap:       http.StatusUnprocessableEntity,
+	ward.CodeScheduleOverlap:   http.StatusUnprocessableEntity,
+	ward.CodeNotInRotation:     http.StatusUnprocessableEntity,
+	ward.CodeNoOneOnCall:       http.StatusConflict,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

@@ -19,6 +19,7 @@ import (
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/notify/push"
+	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/outside"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -48,6 +49,7 @@ type Env struct {
 	Push        *push.Service        // Web Push (internal/notify/push); it sees what the app publishes
 	Prefs       *prefs.Service       // notification preferences and presence (internal/notify/prefs)
 	Digest      *digest.Service      // the email fallback (internal/notify/digest); nil without --smtp
+	OnCall      *oncall.Service      // on-call roles and schedules (internal/oncall)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -162,6 +164,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// The capabilities beside app: what only app can do they ask of it
 	// through their own small interfaces (Conversations, Accounts).
 	e.Teams = teams.New(e.Store)
+	e.OnCall = oncall.New(oncall.Config{Store: e.Store, Now: cfg.Now})
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, AutoReplies: e.Replies, Now: cfg.Now})
 	e.App.SetPatientMessageHook(e.Inbox) // after-hours auto-replies
 	icfg := invitations.Config{Store: e.Store, Contacts: e.Patients, Accounts: e.App, Now: cfg.Now}
