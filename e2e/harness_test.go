@@ -45,7 +45,8 @@ var suite struct {
 	artifacts  string
 	serverLog  *lockedBuffer
 	httpClient *http.Client
-	mail       *mailbox // the SMTP server ward sends to (--smtp)
+	mail       *mailbox     // the SMTP server ward sends to (--smtp)
+	push       *pushService // the Web Push service ward sends to (--push-hosts, SSL_CERT_FILE)
 }
 
 type demoLogin struct{ Email, Password, Role string }
@@ -162,11 +163,20 @@ func setup(browserPath string) (func(), error) {
 	}
 	undo = append(undo, suite.mail.close)
 
+	// The push service ward sends Web Push to: its host allowed, its
+	// certificate the only root ward's process trusts.
+	if suite.push, err = startPushService(tmp); err != nil {
+		return cleanup, err
+	}
+	undo = append(undo, suite.push.close)
+
 	// Serve.
 	suite.serverLog = &lockedBuffer{}
 	ctx, stop := context.WithCancel(context.Background())
 	srv := exec.CommandContext(ctx, suite.bin, "serve", "--data", suite.data, "--addr", addr,
-		"--metrics-addr", strings.TrimPrefix(suite.metrics, "http://"), "--smtp", suite.mail.url)
+		"--metrics-addr", strings.TrimPrefix(suite.metrics, "http://"), "--smtp", suite.mail.url,
+		"--push-hosts", suite.push.host())
+	srv.Env = append(os.Environ(), "SSL_CERT_FILE="+suite.push.caFile)
 	srv.Stdout, srv.Stderr = suite.serverLog, suite.serverLog
 	srv.Cancel = func() error { return srv.Process.Signal(os.Interrupt) }
 	srv.WaitDelay = 10 * time.Second

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -12,18 +13,14 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestServiceWorkerPush (issue 23, shows 3, in part): the service worker
-// registers in Debian's Chromium, caches the app shell and never an API
-// answer; a push delivered through the DevTools protocol
+// TestServiceWorkerPush (issue 23, shows 3, the browser's part): the
+// service worker registers in Debian's Chromium, caches the app shell and
+// never an API answer; a push delivered through the DevTools protocol
 // (ServiceWorker.deliverPushMessage) with the payload ward sends for an
 // urgent message shows "Urgent message", no PHI, pointing at the
 // conversation; a wipe unregisters the worker and deletes its caches.
-//
-// Headless Chromium cannot subscribe at a real push service (no network),
-// so the push comes from DevTools, not from ward: the server's side (VAPID,
-// encryption, delivery) is tested against the push service of
-// internal/notify/push/pushtest. A notification cannot be clicked through
-// DevTools; the click handler is not driven here.
+// TestPushWholeWay (pushpath_test.go) takes the push from ward itself,
+// through the suite's push service, and drives the click.
 func TestServiceWorkerPush(t *testing.T) {
 	skipWithoutBrowser(t)
 	owner := demoLoginFor(t, "owner")
@@ -31,33 +28,7 @@ func TestServiceWorkerPush(t *testing.T) {
 	pa, pb := newPerson(t, adminAPI, "Ana Pager", "clinician"), newPerson(t, adminAPI, "Ben Paged", "clinician")
 
 	b := newTab(t, "B", true)
-	var (
-		mu   sync.Mutex
-		regs = map[string]serviceworker.RegistrationID{} // scope URL -> id
-	)
-	if err := chromedp.Listen(b.ctx, func(ev any) {
-		if e, ok := ev.(*serviceworker.EventWorkerRegistrationUpdated); ok {
-			mu.Lock()
-			defer mu.Unlock()
-			for _, r := range e.Registrations {
-				if r.IsDeleted {
-					delete(regs, r.ScopeURL)
-				} else {
-					regs[r.ScopeURL] = r.RegistrationID
-				}
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(b.ctx, serviceworker.Enable, struct{}{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.CallBrowser(b.ctx, browser.SetPermission, browser.SetPermissionParams{
-		Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted,
-		Origin: suite.base, BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID}); err != nil {
-		t.Fatal(err)
-	}
+	sw := watchServiceWorker(t, b)
 	b.signIn(pb.Email, pb.Password)
 	b.waitJS(10*time.Second, "the service worker controls the page", `navigator.serviceWorker.controller !== null`)
 
@@ -85,24 +56,8 @@ func TestServiceWorkerPush(t *testing.T) {
 	aAPI.do("POST", "/api/v1/conversations/"+conv.ID+"/messages", map[string]any{"client_id": "page-e2e", "body": canary, "priority": "urgent"}, nil, 201)
 	payload, _ := json.Marshal(map[string]any{"kind": "urgent_message", "conversation_id": conv.ID, "count": 1})
 
-	mu.Lock()
-	reg, ok := regs[suite.base+"/"]
-	mu.Unlock()
-	if !ok {
-		t.Fatalf("DevTools reported no service worker registration for %s/ (have %v)", suite.base, regs)
-	}
-	if _, err := chromedp.Call(b.ctx, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{
-		Origin: suite.base, RegistrationID: reg, Data: string(payload)}); err != nil {
-		t.Fatal(err)
-	}
-	type note struct{ Title, Body, URL, Tag string }
-	notesJS := `(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map(n => ({Title: n.title, Body: n.body, URL: n.data && n.data.url, Tag: n.tag})))()`
-	var notes []note
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if notes = eval[[]note](b, notesJS); len(notes) > 0 {
-			break
-		}
-	}
+	deliverPush(t, b, sw, payload)
+	notes := waitNotifications(t, b)
 	if len(notes) != 1 {
 		t.Fatalf("notifications: %+v, want 1", notes)
 	}
@@ -124,4 +79,76 @@ func TestServiceWorkerPush(t *testing.T) {
 	if left != "0 0" {
 		t.Errorf("after the wipe: %s service workers and caches, want 0 0", left)
 	}
+}
+
+// swWatch follows a tab's service worker registrations through DevTools.
+type swWatch struct {
+	mu   sync.Mutex
+	regs map[string]serviceworker.RegistrationID // scope URL -> id
+}
+
+// watchServiceWorker grants the tab's origin notifications (the user said
+// yes) and follows its service worker registrations.
+func watchServiceWorker(t *testing.T, b *tab) *swWatch {
+	t.Helper()
+	w := &swWatch{regs: map[string]serviceworker.RegistrationID{}}
+	if err := chromedp.Listen(b.ctx, func(ev any) {
+		if e, ok := ev.(*serviceworker.EventWorkerRegistrationUpdated); ok {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			for _, r := range e.Registrations {
+				if r.IsDeleted {
+					delete(w.regs, r.ScopeURL)
+				} else {
+					w.regs[r.ScopeURL] = r.RegistrationID
+				}
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(b.ctx, serviceworker.Enable, struct{}{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.CallBrowser(b.ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: "notifications"}, Setting: browser.PermissionSettingGranted,
+		Origin: suite.base, BrowserContextID: chromedp.FromContext(b.ctx).BrowserContextID}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// deliverPush hands payload to the tab's service worker as its push
+// service would (ServiceWorker.deliverPushMessage).
+func deliverPush(t *testing.T, b *tab, w *swWatch, payload []byte) {
+	t.Helper()
+	w.mu.Lock()
+	reg, ok := w.regs[suite.base+"/"]
+	regs := fmt.Sprint(w.regs)
+	w.mu.Unlock()
+	if !ok {
+		t.Fatalf("DevTools reported no service worker registration for %s/ (have %s)", suite.base, regs)
+	}
+	if _, err := chromedp.Call(b.ctx, serviceworker.DeliverPushMessage, serviceworker.DeliverPushMessageParams{
+		Origin: suite.base, RegistrationID: reg, Data: string(payload)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// shownNote is a notification the service worker shows.
+type shownNote struct{ Title, Body, URL, Tag string }
+
+const notesJS = `(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map(n => ({Title: n.title, Body: n.body, URL: n.data && n.data.url, Tag: n.tag})))()`
+
+// waitNotifications waits up to 10 s for the service worker to show a
+// notification, and returns those it shows.
+func waitNotifications(t *testing.T, b *tab) []shownNote {
+	t.Helper()
+	var notes []shownNote
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if notes = eval[[]shownNote](b, notesJS); len(notes) > 0 {
+			break
+		}
+	}
+	return notes
 }
