@@ -113,6 +113,9 @@ func TestPushWholeWay(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("live-status")),
 	)
 	b.waitJS(10*time.Second, "after sign-in, the conversation", threadShowsJS(conv.ID, canary+" again"))
+	if w := eval[float64](b, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the clinician's phone page scrolls sideways: %v px wide", w)
+	}
 	b.shot("pushpath-5-signed-in-lands-on-conversation")
 
 	// 4. The new session gives ward the subscription again (as the app
