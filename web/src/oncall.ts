@@ -167,12 +167,14 @@ export interface HandOver {
 }
 
 // handOvers lists the changes of hands during a local day: each shift that
-// starts within it, at its local time.
+// starts within it, at its local time. The first of shifts is who held the
+// role when the span asked for began (its from is that start, not a
+// hand-over), so it is never one.
 export function handOvers(shifts: OnCall[], day: string, timeZone: string): HandOver[] {
   const start = localMidnight(day, timeZone);
   const end = localMidnight(addDays(day, 1), timeZone);
   const out: HandOver[] = [];
-  for (const s of shifts) {
+  for (const s of shifts.slice(1)) {
     if (!s.from) continue;
     const t = Date.parse(s.from);
     if (t >= start && t < end) out.push({ at: localTime(t, timeZone), user_name: s.user_name, source: s.source });

@@ -64,6 +64,9 @@ describe("the month calendar", () => {
     expect(handOvers(shifts, "2026-11-25", "Europe/Berlin")).toEqual([]);
     expect(handOvers(shifts, "2026-12-01", "Europe/Berlin")).toEqual([{ at: "08:00", user_name: "", source: "" }]);
     expect(handOvers([shift("Shah", null, "2026-11-23T07:00:00Z")], "2026-11-22", "Europe/Berlin")).toEqual([]);
+    // The span asked for starts on the 1st at midnight: not a hand-over.
+    expect(handOvers([shift("", "2026-11-30T23:00:00Z", "2026-12-05T23:00:00Z", ""), shift("Shah", "2026-12-05T23:00:00Z", null)],
+      "2026-12-01", "Europe/Berlin")).toEqual([]);
   });
 });
 

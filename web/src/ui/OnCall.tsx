@@ -145,9 +145,17 @@ function NewRole(props: { users: Record<string, User>; onDone: (made: boolean) =
 
 // RotationFields edits a rotation: kind, shift length, hand-over time, time
 // zone, start and end dates, and the people in order.
-function RotationFields(props: { idp: string; form: RotationForm; users: Record<string, User>; onChange: (f: RotationForm) => void }) {
+// onChange takes an update of the form as it stands (events that come
+// together, such as autofill, each see the one before).
+function RotationFields(props: {
+  idp: string;
+  form: RotationForm;
+  users: Record<string, User>;
+  onChange: (update: (f: RotationForm) => RotationForm) => void;
+}) {
   const { idp, form: f, users } = props;
-  const set = (patch: Partial<RotationForm>) => props.onChange({ ...f, ...patch });
+  const set = (patch: Partial<RotationForm> | ((f: RotationForm) => Partial<RotationForm>)) =>
+    props.onChange((cur) => ({ ...cur, ...(typeof patch === "function" ? patch(cur) : patch) }));
   const [pick, setPick] = useState("");
   const staff = onCallStaff(users).filter((u) => !f.people.includes(u.id));
   const zones = timeZones(f.time_zone, supportedZones());
@@ -194,13 +202,13 @@ function RotationFields(props: { idp: string; form: RotationForm; users: Record<
             return (
               <li key={id} data-person={id}>
                 <span class="oncall-person">{n}</span>{" "}
-                <button type="button" class="small" disabled={i === 0} onClick={() => set({ people: moveItem(f.people, i, -1) })}>
+                <button type="button" class="small" disabled={i === 0} onClick={() => set((c) => ({ people: moveItem(c.people, i, -1) }))}>
                   ↑<span class="sr-only"> Move {n} up</span>
                 </button>
-                <button type="button" class="small" disabled={i === f.people.length - 1} onClick={() => set({ people: moveItem(f.people, i, 1) })}>
+                <button type="button" class="small" disabled={i === f.people.length - 1} onClick={() => set((c) => ({ people: moveItem(c.people, i, 1) }))}>
                   ↓<span class="sr-only"> Move {n} down</span>
                 </button>
-                <button type="button" class="small" onClick={() => set({ people: f.people.filter((p) => p !== id) })}>
+                <button type="button" class="small" onClick={() => set((c) => ({ people: c.people.filter((p) => p !== id) }))}>
                   Remove<span class="sr-only"> {n}</span>
                 </button>
               </li>
@@ -227,7 +235,7 @@ function RotationFields(props: { idp: string; form: RotationForm; users: Record<
             id={idp + "-add-person"}
             disabled={!pick}
             onClick={() => {
-              set({ people: [...f.people, pick] });
+              set((c) => ({ people: c.people.includes(pick) ? c.people : [...c.people, pick] }));
               setPick("");
             }}
           >
@@ -432,7 +440,10 @@ function Exceptions(props: { role: OnCallRole; users: Record<string, User>; run:
         )}
         <form class="row" onSubmit={addOverride} id={idp + "-add-override"}>
           <label for={idp + "-ov-user"}>Who</label>
-          <select id={idp + "-ov-user"} value={ov.user} onChange={(e) => setOv({ ...ov, user: e.currentTarget.value })}>
+          <select id={idp + "-ov-user"} value={ov.user} onChange={(e) => {
+              const x = v(e);
+              setOv((o) => ({ ...o, user: x }));
+            }}>
             <option value="">Choose…</option>
             {r.schedule.rotation.people.map((id) => (
               <option key={id} value={id}>
@@ -441,9 +452,15 @@ function Exceptions(props: { role: OnCallRole; users: Record<string, User>; run:
             ))}
           </select>
           <label for={idp + "-ov-from"}>From</label>
-          <input id={idp + "-ov-from"} type="datetime-local" value={ov.from} onInput={(e) => setOv({ ...ov, from: e.currentTarget.value })} />
+          <input id={idp + "-ov-from"} type="datetime-local" value={ov.from} onInput={(e) => {
+              const x = v(e);
+              setOv((o) => ({ ...o, from: x }));
+            }} />
           <label for={idp + "-ov-to"}>Until</label>
-          <input id={idp + "-ov-to"} type="datetime-local" value={ov.to} onInput={(e) => setOv({ ...ov, to: e.currentTarget.value })} />
+          <input id={idp + "-ov-to"} type="datetime-local" value={ov.to} onInput={(e) => {
+              const x = v(e);
+              setOv((o) => ({ ...o, to: x }));
+            }} />
           <button class="small" type="submit">
             Add override
           </button>
@@ -464,9 +481,15 @@ function Exceptions(props: { role: OnCallRole; users: Record<string, User>; run:
         )}
         <form class="row" onSubmit={addSwap} id={idp + "-add-swap"}>
           <label for={idp + "-sw-a"}>The shift at</label>
-          <input id={idp + "-sw-a"} type="datetime-local" value={sw.a} onInput={(e) => setSw({ ...sw, a: e.currentTarget.value })} />
+          <input id={idp + "-sw-a"} type="datetime-local" value={sw.a} onInput={(e) => {
+              const x = v(e);
+              setSw((o) => ({ ...o, a: x }));
+            }} />
           <label for={idp + "-sw-b"}>with the shift at</label>
-          <input id={idp + "-sw-b"} type="datetime-local" value={sw.b} onInput={(e) => setSw({ ...sw, b: e.currentTarget.value })} />
+          <input id={idp + "-sw-b"} type="datetime-local" value={sw.b} onInput={(e) => {
+              const x = v(e);
+              setSw((o) => ({ ...o, b: x }));
+            }} />
           <button class="small" type="submit">
             Swap
           </button>
@@ -477,6 +500,10 @@ function Exceptions(props: { role: OnCallRole; users: Record<string, User>; run:
   );
 }
 
+// v is the value of the field an event came from: read it at once, the
+// update runs later.
+const v = (e: { currentTarget: { value: string } }) => e.currentTarget.value;
+
 const weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 // MonthCalendar shows who is on call each day of a month, in the role's
@@ -486,8 +513,12 @@ function MonthCalendar(props: { role: OnCallRole; version: number }) {
   const r = props.role;
   const tz = r.schedule.rotation.time_zone;
   const [month, setMonth] = useState(todayIn(tz).slice(0, 7));
-  const [shifts, setShifts] = useState<OnCall[] | null>(null);
+  // The shifts held, with the month, zone and schedule version they are
+  // of: a month is shown empty until its own shifts arrive.
+  const [held, setHeld] = useState<{ key: string; shifts: OnCall[] } | null>(null);
   const [error, setError] = useState("");
+  const key = [month, tz, r.version, props.version].join(" ");
+  const shifts = held?.key === key ? held.shifts : null;
 
   useEffect(() => {
     let stale = false;
@@ -495,7 +526,7 @@ function MonthCalendar(props: { role: OnCallRole; version: number }) {
     setError("");
     w.api
       .get<{ shifts: OnCall[] }>(ep.shifts(r.id, from, to))
-      .then((a) => !stale && setShifts(a.shifts))
+      .then((a) => !stale && setHeld({ key, shifts: a.shifts }))
       .catch((e) => !stale && setError(errorText(e)));
     return () => {
       stale = true;
@@ -507,7 +538,7 @@ function MonthCalendar(props: { role: OnCallRole; version: number }) {
   const title = new Date(month + "-15T12:00:00Z").toLocaleDateString(undefined, { month: "long", year: "numeric", timeZone: "UTC" });
   const mark = (s: OnCall["source"]) => (s === "override" ? " (override)" : s === "swap" ? " (swap)" : "");
   return (
-    <div class="oncall-calendar" data-month={month}>
+    <div class="oncall-calendar" data-month={month} data-loaded={shifts ? "yes" : undefined}>
       <div class="row">
         <button class="small" onClick={() => setMonth(addMonths(month, -1))} aria-label={`Previous month of ${r.name}`}>
           ←
