@@ -704,6 +704,12 @@ func TestBadInputEveryRoute(t *testing.T) {
 		},
 	}
 
+	for pattern, cs := range onCallBadCases(t, e, onCallCaller{admin: admin, nurse: nurse, staff: staff, patient: patient, guest: guest,
+		nurseID: pNurse.User.ID, staffID: pStaff.User.ID, adminID: pAdmin.User.ID, patientID: pPatient.User.ID, otherOwner: pOther,
+		otherNurses: []string{bNurse[0].User.ID, bNurse[1].User.ID}, garbage: garbage, noCSRF: noCSRF}) {
+		table[pattern] = append(table[pattern], cs...)
+	}
+
 	for _, rt := range e.h.Routes() {
 		if !strings.Contains(rt.Pattern, "/api/") {
 			continue

@@ -378,6 +378,10 @@ func (h *Handler) pageOnCallRole(w http.ResponseWriter, r *http.Request, p *app.
 	if req.Priority == "" {
 		req.Priority = ward.Urgent
 	}
+	// A message that would be refused opens no conversation either.
+	if err := (ward.Message{ClientID: req.ClientID, Body: req.Body, Priority: req.Priority}).Validate(); err != nil {
+		return err
+	}
 	o, err := svc.Resolve(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err

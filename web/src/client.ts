@@ -51,6 +51,9 @@ export interface State {
   // message, by conversation id; what tells an outside thread apart.
   outside: Record<string, OutsideMessage>;
   clinic: string; // a guest: the clinic their link came from ("" after a reload: me.org.name then)
+  // onCallLabels: the conversations this session opened through an on-call
+  // role, with whom the role reached: "Cardiology on call (Dr Shah)".
+  onCallLabels: Record<string, string>;
 }
 
 const initial: State = {
@@ -68,6 +71,7 @@ const initial: State = {
   toast: "",
   outside: {},
   clinic: "",
+  onCallLabels: {},
 };
 
 const csrfKey = "ward.csrf";

@@ -15,7 +15,8 @@ describe("patient portal screens", () => {
   });
   it("gives a patient no admin, audit or dashboard navigation", () => {
     expect(navItems("patient")).toEqual(["messages", "account"]);
-    expect(navItems("clinician")).toEqual(["messages", "inbox", "patients", "account"]);
+    expect(navItems("clinician")).toEqual(["messages", "inbox", "patients", "oncall", "account"]);
+    for (const r of ["patient", "guest"] as const) expect(navItems(r)).not.toContain("oncall");
     expect(navItems("patient")).not.toContain("inbox");
     expect(navItems("patient")).not.toContain("patients");
     expect(navItems("admin")).toContain("admin");

@@ -34,7 +34,7 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "inbox" | "patients" | "admin" | "audit" | "dashboard" | "account";
+export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "dashboard" | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -45,12 +45,12 @@ export function navItems(r: Role | undefined): NavItem[] {
       return ["messages"]; // no account screen: a guest has no password or second factor (src/outside.ts)
     case "clinician":
     case "staff":
-      return ["messages", "inbox", "patients", "account"];
+      return ["messages", "inbox", "patients", "oncall", "account"];
     case "owner":
     case "admin":
-      return ["admin", "account"];
+      return ["admin", "oncall", "account"];
     case "compliance":
-      return ["audit", "dashboard", "account"];
+      return ["audit", "dashboard", "oncall", "account"];
   }
   return ["account"];
 }

@@ -11,6 +11,8 @@ export type Route =
   | { name: "admin-teams" }
   | { name: "admin-policy" }
   | { name: "admin-dashboard" }
+  | { name: "admin-oncall" }
+  | { name: "oncall" }
   | { name: "audit" }
   | { name: "patients" }
   | { name: "inbox" }
@@ -50,6 +52,10 @@ export function parseRoute(path: string): Route {
       return { name: "admin-policy" };
     case "/admin/dashboard":
       return { name: "admin-dashboard" };
+    case "/admin/oncall":
+      return { name: "admin-oncall" };
+    case "/oncall":
+      return { name: "oncall" };
     case "/audit":
       return { name: "audit" };
     case "/patients":

@@ -7,7 +7,7 @@ import { Dashboard } from "./Insights";
 
 const roles: Role[] = ["clinician", "staff", "compliance", "admin", "owner", "patient"];
 
-export function AdminFrame(props: { tab: "users" | "teams" | "devices" | "policy" | "dashboard"; children: ComponentChildren }) {
+export function AdminFrame(props: { tab: "users" | "teams" | "devices" | "policy" | "dashboard" | "oncall"; children: ComponentChildren }) {
   return (
     <div class="pad stack">
       <h1>Administration</h1>
@@ -17,6 +17,9 @@ export function AdminFrame(props: { tab: "users" | "teams" | "devices" | "policy
         </Link>
         <Link href="/admin/teams" aria-current={props.tab === "teams" ? "page" : undefined} id="tab-teams">
           Teams
+        </Link>
+        <Link href="/admin/oncall" aria-current={props.tab === "oncall" ? "page" : undefined} id="tab-oncall">
+          On call
         </Link>
         <Link href="/admin/devices" aria-current={props.tab === "devices" ? "page" : undefined} id="tab-devices">
           Devices

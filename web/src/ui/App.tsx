@@ -18,6 +18,8 @@ import { isPatient, patientScreen } from "../portal";
 import { TeamInbox, WriteToCareTeam } from "./Inbox";
 import { guestScreen, isGuest } from "../outside";
 import { OutsideLink, WriteOutside } from "./Outside";
+import { AdminOnCall, OnCallNow } from "./OnCall";
+import { canSeeOnCall } from "../oncall";
 
 export function App() {
   const w = useWard();
@@ -98,6 +100,12 @@ export function App() {
       break;
     case "admin-teams":
       body = admin ? <AdminTeams /> : <NotAllowed />;
+      break;
+    case "admin-oncall":
+      body = admin ? <AdminOnCall /> : <NotAllowed />;
+      break;
+    case "oncall":
+      body = canSeeOnCall(role) ? <OnCallNow /> : <NotAllowed what="the workforce" />;
       break;
     case "admin-policy":
       body = admin ? <AdminPolicy /> : <NotAllowed />;

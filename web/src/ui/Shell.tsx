@@ -54,6 +54,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Patients
             </Link>
           )}
+          {nav.includes("oncall") && (
+            <Link href="/oncall" id="nav-oncall" aria-current={r === "oncall" ? "page" : undefined}>
+              On call
+            </Link>
+          )}
           {nav.includes("admin") && (
             <Link href="/admin/users" id="nav-admin" aria-current={r.startsWith("admin") ? "page" : undefined}>
               Admin

@@ -72,6 +72,11 @@ export function Thread(props: { id: string }) {
           )}
         </div>
       </header>
+      {conv && st.onCallLabels[conv.id] && (
+        <p class="oncall-label" id="thread-oncall">
+          {st.onCallLabels[conv.id]}
+        </p>
+      )}
       {conv && canSeePatients(st.me?.user.role) && patientRecordOf(conv) && <ThreadPatientBanner patientID={patientRecordOf(conv)} />}
       <ErrorLine error={error} />
       <ol class="messages" id="messages" aria-label="Messages" aria-live="polite" aria-relevant="additions">
