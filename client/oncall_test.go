@@ -18,12 +18,12 @@ func TestClientOnCall(t *testing.T) {
 		Device: client.Device{ID: "client-test-owner", Name: "owner's laptop"}}); err != nil {
 		t.Fatal(err)
 	}
-	role, err := owner.CreateOnCallRole(ctx, "Cardiology on call", client.OnCallSchedule{Rotation: client.Rotation{
+	_, err := owner.CreateOnCallRole(ctx, "Cardiology on call", client.OnCallSchedule{Rotation: client.Rotation{
 		Kind: "custom", Days: 36500, HandOver: "08:00", TimeZone: "UTC", Start: "2000-01-01", People: []string{benID}}})
 	if client.Code(err) != "invalid_input" {
 		t.Fatalf("a custom rotation of 36500 days: %v", err)
 	}
-	role, err = owner.CreateOnCallRole(ctx, "Cardiology on call", client.OnCallSchedule{Rotation: client.Rotation{
+	role, err := owner.CreateOnCallRole(ctx, "Cardiology on call", client.OnCallSchedule{Rotation: client.Rotation{
 		Kind: "weekly", HandOver: "08:00", TimeZone: "America/New_York", Start: "2000-01-03", People: []string{benID}}})
 	if err != nil {
 		t.Fatal(err)
