@@ -119,12 +119,12 @@ func viewOnCallRole(r ward.OnCallRole) onCallRoleView {
 type onCallView struct {
 	RoleID   string     `json:"role_id"`
 	RoleName string     `json:"role_name"`
-	UserID   string     `json:"user_id"`   // "" when no one is on call
-	UserName string     `json:"user_name"` // the person's directory name
-	Label    string     `json:"label"`     // "Cardiology on call (Dr Shah)"
-	Source   string     `json:"source"`    // rotation, swap, override, or "" when no one
-	From     *time.Time `json:"from"`      // null: since the schedule has no earlier shift
-	Until    *time.Time `json:"until"`     // null: for ever
+	UserID   string     `json:"user_id"`        // "" when no one is on call
+	UserName string     `json:"user_name"`      // the person's directory name
+	Label    string     `json:"label"`          // "Cardiology on call (Dr Shah)"
+	Source   string     `json:"source"`         // rotation, swap, override, or "" when no one
+	From     *time.Time `json:"from"`           // null: since the schedule has no earlier shift
+	Until    *time.Time `json:"until"`          // null: for ever
 	Step     string     `json:"step,omitempty"` // a page: primary, or lead when no one is on call
 	Why      string     `json:"why,omitempty"`  // why a page went to the lead
 }
