@@ -94,8 +94,8 @@ func TestConformanceOnCallPages(t *testing.T) {
 			t.Fatalf("due at 15 minutes: %v", ids)
 		}
 		// m1 stops; m3 escalates to the secondary, with no step after it.
+		p1, p3 := read("m1"), read("m3")
 		mustWrite(t, s, func(tx *store.Tx) error {
-			p1, p3 := read("m1"), read("m3")
 			p1.DoneAt = p1.AckedAt
 			p3.Step, p3.HolderID, p3.Since, p3.NextAt = store.PageStepSecondary, "u3", tx.Now, time.Time{}
 			if err := tx.UpdateOnCallPage(ctx, &p1); err != nil {
