@@ -33,9 +33,20 @@ type OnCallRole struct {
 	OrgID     string
 	Name      string
 	Schedule  Schedule
+	Chain     EscalationChain
 	Version   int64 // grows with every change, so caches can tell a stale schedule
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// EscalationChain is where an unacknowledged urgent page to a role goes
+// after the person on call (the primary): to the secondary, then to the
+// lead, one step every urgent_escalate of the org's policy. Either may be
+// "" (none): a chain without a secondary goes from the primary straight to
+// the lead. The lead also takes an urgent page when no one is on call.
+type EscalationChain struct {
+	SecondaryID string
+	LeadID      string
 }
 
 // Schedule is a rotation with its exceptions: overrides (one person covers

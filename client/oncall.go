@@ -14,6 +14,7 @@ type OnCallRole struct {
 	Name      string         `json:"name"`
 	Version   int64          `json:"version"`
 	Schedule  OnCallSchedule `json:"schedule"`
+	Chain     OnCallChain    `json:"chain"`
 	CreatedAt time.Time      `json:"created_at"`
 	UpdatedAt time.Time      `json:"updated_at"`
 }
@@ -63,6 +64,65 @@ type OnCall struct {
 	Source   string     `json:"source"`
 	From     *time.Time `json:"from"`
 	Until    *time.Time `json:"until"`
+	Step     string     `json:"step,omitempty"` // a page: primary, or lead when no one was on call
+	Why      string     `json:"why,omitempty"`  // why a page went to the lead
+}
+
+// OnCallChain is where an unacknowledged urgent page to a role goes after
+// the person on call: the secondary, then the lead ("" for none).
+type OnCallChain struct {
+	SecondaryID string `json:"secondary_id"`
+	LeadID      string `json:"lead_id"`
+}
+
+// PageState is where an urgent page to a role is (GET
+// /api/v1/messages/{id}/page).
+type PageState struct {
+	MessageID      string      `json:"message_id"`
+	ConversationID string      `json:"conversation_id"`
+	RoleID         string      `json:"role_id"`
+	RoleName       string      `json:"role_name"`
+	SenderID       string      `json:"sender_id"`
+	Step           string      `json:"step"` // primary, secondary, lead
+	HolderID       string      `json:"holder_id"`
+	HolderName     string      `json:"holder_name"`
+	Since          time.Time   `json:"since"`
+	NextStepAt     *time.Time  `json:"next_step_at"`
+	HandOverAt     *time.Time  `json:"hand_over_at"`
+	Done           bool        `json:"done"`
+	AckedBy        string      `json:"acked_by"`
+	AckedByName    string      `json:"acked_by_name"`
+	AckedAt        *time.Time  `json:"acked_at"`
+	SentAt         time.Time   `json:"sent_at"`
+	Steps          []PageTrail `json:"steps"`
+}
+
+// PageTrail is one hand a page went through.
+type PageTrail struct {
+	Kind     string    `json:"kind"` // paged, escalated, rerouted
+	Step     string    `json:"step"`
+	UserID   string    `json:"user_id"`
+	UserName string    `json:"user_name"`
+	FromID   string    `json:"from_id"`
+	FromName string    `json:"from_name"`
+	At       time.Time `json:"at"`
+}
+
+// OnCallStats are the dashboard's on-call figures per role and UTC day.
+type OnCallStats struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Roles []struct {
+		RoleID string `json:"role_id"`
+		Name   string `json:"name"`
+		Days   []struct {
+			Day          string `json:"day"`
+			Pages        int64  `json:"pages"`
+			Acknowledged int64  `json:"acknowledged"`
+			AckP50S      int64  `json:"ack_p50_s"`
+			Escalations  int64  `json:"escalations"`
+		} `json:"days"`
+	} `json:"roles"`
 }
 
 // Page is the answer to a page: the conversation, the message, and whom
@@ -134,4 +194,34 @@ func (c *Client) PageRole(ctx context.Context, id, body, clientID, priority stri
 	var out Page
 	return &out, c.do(ctx, http.MethodPost, rolePath(id)+"/page",
 		map[string]string{"body": body, "client_id": clientID, "priority": priority}, &out)
+}
+
+// SetOnCallChain sets a role's escalation chain (owners and admins).
+func (c *Client) SetOnCallChain(ctx context.Context, id string, chain OnCallChain) (*OnCallRole, error) {
+	var out OnCallRole
+	return &out, c.do(ctx, http.MethodPut, rolePath(id)+"/chain", chain, &out)
+}
+
+// PageOf says where the page of a message is (members of its conversation).
+func (c *Client) PageOf(ctx context.Context, messageID string) (*PageState, error) {
+	var out PageState
+	return &out, c.do(ctx, http.MethodGet, "/api/v1/messages/"+url.PathEscape(messageID)+"/page", nil, &out)
+}
+
+// OnCallStats reads the dashboard's on-call figures from from to to
+// ("YYYY-MM-DD"; "" for the defaults: the last 30 days).
+func (c *Client) OnCallStats(ctx context.Context, from, to string) (*OnCallStats, error) {
+	q := url.Values{}
+	if from != "" {
+		q.Set("from", from)
+	}
+	if to != "" {
+		q.Set("to", to)
+	}
+	path := "/api/v1/oncall/stats"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out OnCallStats
+	return &out, c.do(ctx, http.MethodGet, path, nil, &out)
 }

@@ -36,8 +36,25 @@ func TestClientOnCall(t *testing.T) {
 	if err != nil || len(now) != 1 || now[0].UserID != benID || now[0].Label != "Cardiology on call (ben)" {
 		t.Fatalf("now: %+v %v", now, err)
 	}
+	if _, err := owner.SetOnCallChain(ctx, role.ID, client.OnCallChain{SecondaryID: anaID, LeadID: anaID}); client.Code(err) != "invalid_input" {
+		t.Fatalf("the same secondary and lead: %v", err)
+	}
+	if role, err = owner.SetOnCallChain(ctx, role.ID, client.OnCallChain{LeadID: anaID}); err != nil || role.Chain.LeadID != anaID {
+		t.Fatalf("chain: %+v %v", role, err)
+	}
 	page, err := ana.PageRole(ctx, role.ID, "bed 4", "page-1", "")
-	if err != nil || page.OnCall.UserID != benID || page.Message.Priority != "urgent" {
+	if err != nil || page.OnCall.UserID != benID || page.OnCall.Step != "primary" || page.Message.Priority != "urgent" {
 		t.Fatalf("page: %+v %v", page, err)
+	}
+	where, err := ana.PageOf(ctx, page.Message.ID)
+	if err != nil || where.Step != "primary" || where.HolderID != benID || where.NextStepAt == nil || len(where.Steps) != 1 {
+		t.Fatalf("where is the page: %+v %v", where, err)
+	}
+	stats, err := owner.OnCallStats(ctx, "", "")
+	if err != nil || len(stats.Roles) != 1 || len(stats.Roles[0].Days) != 1 || stats.Roles[0].Days[0].Pages != 1 {
+		t.Fatalf("stats: %+v %v", stats, err)
+	}
+	if _, err := ana.OnCallStats(ctx, "", ""); client.Code(err) != "forbidden" {
+		t.Fatalf("a clinician reads the stats: %v", err)
 	}
 }

@@ -21,6 +21,9 @@ type SendRequest struct {
 	Body         string
 	Priority     ward.Priority // "" is normal
 	BackupUserID string        // urgent only: who it escalates to; "" is the conversation's creator
+	// Chained says an urgent message was paged to an on-call role: it
+	// escalates along the role's chain (internal/oncall), to no backup.
+	Chained bool
 	// AttachmentIDs are attachments the sender uploaded to the conversation
 	// and has not sent yet, to send with the message.
 	AttachmentIDs []string
@@ -69,6 +72,9 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	}
 	if earlier.ID != "" {
 		return a.retriedWithAttachments(ctx, earlier, req)
+	}
+	if req.Chained {
+		m.BackupUserID = ""
 	}
 	row := store.Message{Message: m, OrgID: p.User.OrgID}
 	if row.BodySealed, err = a.keys.Seal(ctx, bodyRef(row.OrgID, convID, m.ID), []byte(m.Body)); err != nil {

@@ -111,35 +111,44 @@ func (a *App) escalate(ctx context.Context, tx *store.Tx, e store.Escalation, po
 	if err != nil {
 		return nil, err
 	}
-	historyFrom := e.Seq
+	return a.join(ctx, tx, &m, backup.ID, pol, "urgent message "+e.MessageID+" escalated to backup "+backup.ID)
+}
+
+// join makes userID a member of an urgent message's conversation (from the
+// message on, or its whole history when the org's policy
+// EscalationOpensHistory says so) with a receipt to acknowledge, audits
+// the membership with why, and returns the events to publish after
+// commit: the conversation's new member, and the message, escalated, to
+// userID (a push of kind "escalated").
+func (a *App) join(ctx context.Context, tx *store.Tx, m *store.Message, userID string, pol ward.Policy, why string) ([]realtime.Event, error) {
+	historyFrom := m.Seq
 	if pol.EscalationOpensHistory {
 		historyFrom = 0
 	}
-	added, err := tx.AddMemberFrom(ctx, e.ConversationID, backup.ID, ward.MemberMember, historyFrom)
+	added, err := tx.AddMemberFrom(ctx, m.ConversationID, userID, ward.MemberMember, historyFrom)
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.EnsureReceipt(ctx, &m, backup.ID); err != nil {
+	if err := tx.EnsureReceipt(ctx, m, userID); err != nil {
 		return nil, err
 	}
 	var events []realtime.Event
 	if added {
-		c, err := tx.ConversationByID(ctx, e.OrgID, e.ConversationID)
+		c, err := tx.ConversationByID(ctx, m.OrgID, m.ConversationID)
 		if err != nil {
 			return nil, err
 		}
-		ev := audit.Event{OrgID: e.OrgID, Actor: cliActor(), Action: audit.MemberAdded, ResourceType: "conversation",
-			ResourceID: e.ConversationID, PatientID: c.PatientID, Outcome: audit.Success,
-			Reason: "urgent message " + e.MessageID + " escalated to backup " + backup.ID}
+		ev := audit.Event{OrgID: m.OrgID, Actor: cliActor(), Action: audit.MemberAdded, ResourceType: "conversation",
+			ResourceID: m.ConversationID, PatientID: c.PatientID, Outcome: audit.Success, Reason: why}
 		if err := audit.Append(ctx, tx, ev); err != nil {
 			return nil, err
 		}
-		events = append(events, realtime.Event{Type: realtime.ConversationUpdated, OrgID: e.OrgID, ConversationID: e.ConversationID,
-			Data: eventJSON(convEvent{ID: e.ConversationID, Change: "member_added", UserID: backup.ID}), Users: c.MemberIDs()})
+		events = append(events, realtime.Event{Type: realtime.ConversationUpdated, OrgID: m.OrgID, ConversationID: m.ConversationID,
+			Data: eventJSON(convEvent{ID: m.ConversationID, Change: "member_added", UserID: userID}), Users: c.MemberIDs()})
 	}
-	events = append(events, realtime.Event{Type: realtime.MessageCreated, OrgID: e.OrgID, ConversationID: e.ConversationID,
-		Seq: e.Seq, Users: []string{backup.ID},
-		Data: eventJSON(messageEvent{ID: e.MessageID, ConversationID: e.ConversationID, Seq: e.Seq, SenderID: e.SenderID,
+	events = append(events, realtime.Event{Type: realtime.MessageCreated, OrgID: m.OrgID, ConversationID: m.ConversationID,
+		Seq: m.Seq, Users: []string{userID},
+		Data: eventJSON(messageEvent{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, SenderID: m.SenderID,
 			Priority: ward.Urgent, Escalated: true})})
 	return events, nil
 }

@@ -65,6 +65,9 @@ const (
 	OnCallSwapAdded       Action = "oncall.swap_added"
 	OnCallSwapRemoved     Action = "oncall.swap_removed"
 	OnCallRoleAddressed   Action = "oncall.role_addressed" // a conversation or message to a role reached the person on call (reason: who, where)
+	OnCallChainChanged    Action = "oncall.chain_changed"  // a role's escalation chain (secondary, lead) is set
+	OnCallEscalated       Action = "oncall.escalated"      // an unacknowledged page went to the next step of its role's chain (reason: step, user ids)
+	OnCallRerouted        Action = "oncall.rerouted"       // an unacknowledged page went to the incoming person at a hand-over (reason: from, to)
 )
 
 // Devices.
@@ -134,7 +137,7 @@ func Actions() []Action {
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
 		OnCallRoleCreated, OnCallRoleRenamed, OnCallRoleDeleted, OnCallScheduleChanged, OnCallOverrideAdded, OnCallOverrideRemoved,
-		OnCallSwapAdded, OnCallSwapRemoved, OnCallRoleAddressed,
+		OnCallSwapAdded, OnCallSwapRemoved, OnCallRoleAddressed, OnCallChainChanged, OnCallEscalated, OnCallRerouted,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
 		NotificationsUpdated, PresenceChanged,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
@@ -155,7 +158,7 @@ func (a Action) Valid() bool {
 		TeamCreated, TeamUpdated, TeamDeleted, TeamMemberAdded, TeamMemberRemoved, TeamPatientAssigned, TeamPatientUnassigned,
 		TeamHoursUpdated, ReplyCreated, ReplyUpdated, ReplyDeleted, InboxClaimed, InboxAssigned, InboxStatusChanged,
 		OnCallRoleCreated, OnCallRoleRenamed, OnCallRoleDeleted, OnCallScheduleChanged, OnCallOverrideAdded, OnCallOverrideRemoved,
-		OnCallSwapAdded, OnCallSwapRemoved, OnCallRoleAddressed,
+		OnCallSwapAdded, OnCallSwapRemoved, OnCallRoleAddressed, OnCallChainChanged, OnCallEscalated, OnCallRerouted,
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
 		NotificationsUpdated, PresenceChanged,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,

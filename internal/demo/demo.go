@@ -432,10 +432,16 @@ func (s *seeder) onCallRole(ctx context.Context, sys *app.Principal) error {
 	for _, m := range OnCallRole.People {
 		people = append(people, s.users[m+"@demo-clinic.example"].ID)
 	}
-	_, err = s.onCall.Create(ctx, sys, OnCallRole.Name, ward.Schedule{Rotation: ward.Rotation{Kind: ward.RotationWeekly,
+	r, err := s.onCall.Create(ctx, sys, OnCallRole.Name, ward.Schedule{Rotation: ward.Rotation{Kind: ward.RotationWeekly,
 		HandOver: "08:00", TimeZone: "America/New_York", Start: "2026-01-05", People: people}}) // a Monday
 	if err != nil {
 		return fmt.Errorf("create the on-call role: %w", err)
+	}
+	// The escalation chain: the charge nurse, then the cardiologist as the lead.
+	_, err = s.onCall.SetChain(ctx, sys, r.ID, ward.EscalationChain{SecondaryID: s.users["jordan.lee@demo-clinic.example"].ID,
+		LeadID: s.users["priya.shah@demo-clinic.example"].ID})
+	if err != nil {
+		return fmt.Errorf("set the on-call role's chain: %w", err)
 	}
 	return nil
 }

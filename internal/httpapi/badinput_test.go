@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -710,6 +711,7 @@ func TestBadInputEveryRoute(t *testing.T) {
 		table[pattern] = append(table[pattern], cs...)
 	}
 
+	maps.Copy(table, chainBadCases(t, e)) // badinput_chains_test.go
 	for _, rt := range e.h.Routes() {
 		if !strings.Contains(rt.Pattern, "/api/") {
 			continue

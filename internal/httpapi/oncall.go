@@ -28,6 +28,9 @@ func (h *Handler) oncallRoutes() {
 	h.route("GET /api/v1/oncall/roles/{id}/now", authz.OnCallList, h.onCallRoleNow)
 	h.route("GET /api/v1/oncall/roles/{id}/shifts", authz.OnCallList, h.onCallShifts)
 	h.route("POST /api/v1/oncall/roles/{id}/page", authz.OnCallAddress, h.pageOnCallRole)
+	h.route("PUT /api/v1/oncall/roles/{id}/chain", authz.OnCallManage, h.setOnCallChain)
+	h.route("GET /api/v1/messages/{id}/page", authz.OnCallAddress, h.getPage)
+	h.route("GET /api/v1/oncall/stats", authz.StatsRead, h.onCallStats)
 }
 
 func (h *Handler) onCallService() (*oncall.Service, error) {
@@ -79,11 +82,17 @@ func (v scheduleView) schedule() ward.Schedule {
 	return s
 }
 
+type chainView struct {
+	SecondaryID string `json:"secondary_id"` // "" for none
+	LeadID      string `json:"lead_id"`      // "" for none
+}
+
 type onCallRoleView struct {
 	ID        string       `json:"id"`
 	Name      string       `json:"name"`
 	Version   int64        `json:"version"`
 	Schedule  scheduleView `json:"schedule"`
+	Chain     chainView    `json:"chain"`
 	CreatedAt time.Time    `json:"created_at"`
 	UpdatedAt time.Time    `json:"updated_at"`
 }
@@ -92,6 +101,7 @@ func viewOnCallRole(r ward.OnCallRole) onCallRoleView {
 	s := r.Schedule
 	ro := s.Rotation
 	v := onCallRoleView{ID: r.ID, Name: r.Name, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Chain: chainView{SecondaryID: r.Chain.SecondaryID, LeadID: r.Chain.LeadID},
 		Schedule: scheduleView{Rotation: rotationView{Kind: ro.Kind, Days: ro.Days, HandOver: ro.HandOver, TimeZone: ro.TimeZone,
 			Start: ro.Start, End: ro.End, People: ro.People}, Overrides: []overrideView{}, Swaps: []swapView{}}}
 	if v.Schedule.Rotation.People == nil {
@@ -109,17 +119,19 @@ func viewOnCallRole(r ward.OnCallRole) onCallRoleView {
 type onCallView struct {
 	RoleID   string     `json:"role_id"`
 	RoleName string     `json:"role_name"`
-	UserID   string     `json:"user_id"`   // "" when no one is on call
-	UserName string     `json:"user_name"` // the person's directory name
-	Label    string     `json:"label"`     // "Cardiology on call (Dr Shah)"
-	Source   string     `json:"source"`    // rotation, swap, override, or "" when no one
-	From     *time.Time `json:"from"`      // null: since the schedule has no earlier shift
-	Until    *time.Time `json:"until"`     // null: for ever
+	UserID   string     `json:"user_id"`        // "" when no one is on call
+	UserName string     `json:"user_name"`      // the person's directory name
+	Label    string     `json:"label"`          // "Cardiology on call (Dr Shah)"
+	Source   string     `json:"source"`         // rotation, swap, override, or "" when no one
+	From     *time.Time `json:"from"`           // null: since the schedule has no earlier shift
+	Until    *time.Time `json:"until"`          // null: for ever
+	Step     string     `json:"step,omitempty"` // a page: primary, or lead when no one is on call
+	Why      string     `json:"why,omitempty"`  // why a page went to the lead
 }
 
 func viewOnCall(o oncall.OnCall) onCallView {
 	return onCallView{RoleID: o.RoleID, RoleName: o.RoleName, UserID: o.UserID, UserName: o.UserName, Label: o.Label(),
-		Source: o.Source, From: optTime(o.From), Until: optTime(o.Until)}
+		Source: o.Source, From: optTime(o.From), Until: optTime(o.Until), Step: o.Step, Why: o.Why}
 }
 
 func viewOnCalls(os []oncall.OnCall) []onCallView {
@@ -382,7 +394,12 @@ func (h *Handler) pageOnCallRole(w http.ResponseWriter, r *http.Request, p *app.
 	if err := (ward.Message{ClientID: req.ClientID, Body: req.Body, Priority: req.Priority}).Validate(); err != nil {
 		return err
 	}
-	o, err := svc.Resolve(r.Context(), p, r.PathValue("id"))
+	urgent := req.Priority == ward.Urgent
+	resolve := svc.Resolve
+	if urgent { // with no one on call, an urgent page goes to the role's lead
+		resolve = svc.ResolvePage
+	}
+	o, err := resolve(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -390,13 +407,18 @@ func (h *Handler) pageOnCallRole(w http.ResponseWriter, r *http.Request, p *app.
 	if err != nil {
 		return err
 	}
-	m, created, err := h.app.SendMessage(r.Context(), p, c.ID, app.SendRequest{ClientID: req.ClientID, Body: req.Body, Priority: req.Priority})
+	m, created, err := h.app.SendMessage(r.Context(), p, c.ID, app.SendRequest{ClientID: req.ClientID, Body: req.Body,
+		Priority: req.Priority, Chained: urgent})
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK // a retry: the message sent the first time, recorded then
 	if created {
-		if err := svc.Record(r.Context(), p, o, c.ID, m.ID); err != nil {
+		record := svc.Record
+		if urgent {
+			record = svc.Paged
+		}
+		if err := record(r.Context(), p, o, c.ID, m.ID); err != nil {
 			return err
 		}
 		status = http.StatusCreated
@@ -426,4 +448,121 @@ func (h *Handler) conversationWithRole(r *http.Request, p *app.Principal, roleID
 	}
 	v := viewOnCall(o)
 	return c, created, &v, nil
+}
+
+// setOnCallChain sets a role's escalation chain: PUT
+// /api/v1/oncall/roles/{id}/chain {secondary_id, lead_id}.
+func (h *Handler) setOnCallChain(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.onCallService()
+	if err != nil {
+		return err
+	}
+	var req chainView
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	role, err := svc.SetChain(r.Context(), p, r.PathValue("id"), ward.EscalationChain{SecondaryID: req.SecondaryID, LeadID: req.LeadID})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewOnCallRole(role))
+	return nil
+}
+
+type pageStepView struct {
+	Kind     string    `json:"kind"` // paged, escalated, rerouted
+	Step     string    `json:"step"`
+	UserID   string    `json:"user_id"`
+	UserName string    `json:"user_name"`
+	FromID   string    `json:"from_id"` // "" when paged
+	FromName string    `json:"from_name"`
+	At       time.Time `json:"at"`
+}
+
+type pageView struct {
+	MessageID      string         `json:"message_id"`
+	ConversationID string         `json:"conversation_id"`
+	RoleID         string         `json:"role_id"`
+	RoleName       string         `json:"role_name"`
+	SenderID       string         `json:"sender_id"`
+	Step           string         `json:"step"` // primary, secondary, lead
+	HolderID       string         `json:"holder_id"`
+	HolderName     string         `json:"holder_name"`
+	Since          time.Time      `json:"since"`
+	NextStepAt     *time.Time     `json:"next_step_at"` // null: it escalates no further
+	HandOverAt     *time.Time     `json:"hand_over_at"` // null: no hand-over ahead
+	Done           bool           `json:"done"`         // acknowledged, recalled or purged: the chain stopped
+	AckedBy        string         `json:"acked_by"`     // "" until acknowledged
+	AckedByName    string         `json:"acked_by_name"`
+	AckedAt        *time.Time     `json:"acked_at"`
+	SentAt         time.Time      `json:"sent_at"`
+	Steps          []pageStepView `json:"steps"`
+}
+
+// getPage says where the page of a message is: GET
+// /api/v1/messages/{id}/page, for members of its conversation.
+func (h *Handler) getPage(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.onCallService()
+	if err != nil {
+		return err
+	}
+	pg, err := svc.Page(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v := pageView{MessageID: pg.MessageID, ConversationID: pg.ConversationID, RoleID: pg.RoleID, RoleName: pg.RoleName,
+		SenderID: pg.SenderID, Step: pg.Step, HolderID: pg.HolderID, HolderName: pg.HolderName, Since: pg.Since,
+		Done: !pg.AckedAt.IsZero() || pg.Gone || !pg.DoneAt.IsZero(), AckedBy: pg.AckedBy, AckedByName: pg.AckedByName,
+		AckedAt: optTime(pg.AckedAt), SentAt: pg.CreatedAt, Steps: make([]pageStepView, len(pg.Steps))}
+	if !v.Done {
+		v.NextStepAt, v.HandOverAt = optTime(pg.NextAt), optTime(pg.HandOverAt)
+	}
+	for i, st := range pg.Steps {
+		v.Steps[i] = pageStepView{Kind: st.Kind, Step: st.Step, UserID: st.UserID, UserName: st.UserName, FromID: st.FromID,
+			FromName: st.FromName, At: st.At}
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+type onCallDayView struct {
+	Day          string `json:"day"` // YYYY-MM-DD, UTC
+	Pages        int64  `json:"pages"`
+	Acknowledged int64  `json:"acknowledged"`
+	AckP50S      int64  `json:"ack_p50_s"` // median seconds to the first acknowledgement; 0 when none
+	Escalations  int64  `json:"escalations"`
+}
+
+type onCallRoleStatsView struct {
+	RoleID string          `json:"role_id"`
+	Name   string          `json:"name"`
+	Days   []onCallDayView `json:"days"`
+}
+
+// onCallStats gives the dashboard's on-call figures per role and day:
+// GET /api/v1/oncall/stats?from&to.
+func (h *Handler) onCallStats(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.onCallService()
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	rs, first, last, err := svc.Stats(r.Context(), p, q.Get("from"), q.Get("to"))
+	if err != nil {
+		return err
+	}
+	out := struct {
+		From  string                `json:"from"`
+		To    string                `json:"to"`
+		Roles []onCallRoleStatsView `json:"roles"`
+	}{From: first.Format(time.DateOnly), To: last.Format(time.DateOnly), Roles: make([]onCallRoleStatsView, len(rs))}
+	for i, rl := range rs {
+		out.Roles[i] = onCallRoleStatsView{RoleID: rl.RoleID, Name: rl.Name, Days: make([]onCallDayView, len(rl.Days))}
+		for j, d := range rl.Days {
+			out.Roles[i].Days[j] = onCallDayView{Day: d.Day.Format(time.DateOnly), Pages: d.Pages, Acknowledged: d.Acknowledged,
+				AckP50S: int64(d.AckP50 / time.Second), Escalations: d.Escalations}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }

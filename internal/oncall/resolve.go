@@ -21,13 +21,22 @@ type OnCall struct {
 	RoleName string
 	ward.OnCallShift
 	UserName string // "" when no one is on call
+	// Step is the step of the role's escalation chain an urgent page
+	// reached at send time: StepPrimary (the person on call), or StepLead
+	// when no one was on call, and Why then says so. "" outside pages.
+	Step string
+	Why  string
 }
 
 // Label is how a message to the role shows whom it reached:
-// "Cardiology on call (Dr Shah)".
+// "Cardiology on call (Dr Shah)", or "Cardiology on call (Dr Lee, lead:
+// no one is on call)" when a page went to the role's lead.
 func (o OnCall) Label() string {
-	if o.UserID == "" {
+	switch {
+	case o.UserID == "":
 		return o.RoleName
+	case o.Step == StepLead:
+		return o.RoleName + " (" + o.UserName + ", lead: " + o.Why + ")"
 	}
 	return o.RoleName + " (" + o.UserName + ")"
 }
@@ -122,49 +131,123 @@ func (s *Service) Resolve(ctx context.Context, p *access.Principal, id string) (
 	if err := p.Can(authz.OnCallAddress); err != nil {
 		return OnCall{}, err
 	}
-	now := s.now()
+	var o OnCall
+	err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+		o, err = s.resolve(ctx, tx, p, id, s.now())
+		return err
+	})
+	return o, err
+}
+
+// ResolvePage finds whom an urgent page to a role of the caller's org
+// goes to now: the person on call (Step StepPrimary), or, when no one is
+// on call, the role's lead (Step StepLead, Why saying why), so the sender
+// is told at once whom it reached. No one on call and no lead who can
+// take it (none set, disabled, or the caller) is CodeNoOneOnCall.
+func (s *Service) ResolvePage(ctx context.Context, p *access.Principal, id string) (OnCall, error) {
+	if err := p.Can(authz.OnCallAddress); err != nil {
+		return OnCall{}, err
+	}
 	var o OnCall
 	err := s.store.Read(ctx, func(tx *store.Tx) error {
-		plan, name, err := s.plan(ctx, tx, p.User.OrgID, id)
-		if err != nil {
+		now := s.now()
+		var err error
+		if o, err = s.resolve(ctx, tx, p, id, now); ward.ErrorCode(err) != ward.CodeNoOneOnCall {
+			o.Step = StepPrimary
 			return err
 		}
-		o = OnCall{RoleID: id, RoleName: name, OnCallShift: plan.At(now)}
-		if o.UserID == "" {
-			return ward.Errorf(ward.CodeNoOneOnCall, "no one is on call for %s now", name)
+		r, rerr := tx.OnCallRoleByID(ctx, p.User.OrgID, id)
+		if rerr != nil {
+			return rerr
 		}
-		u, err := tx.UserByID(ctx, p.User.OrgID, o.UserID)
-		if err != nil && ward.ErrorCode(err) != ward.CodeNotFound {
-			return err
+		lead, ok, rerr := reachable(ctx, tx, p.User.OrgID, r.Chain.LeadID)
+		if rerr != nil || !ok || lead.ID == p.User.ID {
+			return cmpErr(rerr, err)
 		}
-		if err != nil || u.Disabled || !u.Role.MayBeOnCall() {
-			return ward.Errorf(ward.CodeNoOneOnCall, "the person on call for %s now can no longer be reached: fix the schedule", name)
+		why := "no one is on call"
+		if o.UserID != "" {
+			why = "the person on call cannot be reached"
 		}
-		if u.ID == p.User.ID {
-			return ward.Errorf(ward.CodeInvalid, "you are on call for %s now", name)
-		}
-		o.UserName = u.Name
+		// Until: when the span without a reachable person on call ends,
+		// and the page is re-routed to whoever comes on.
+		o = OnCall{RoleID: id, RoleName: o.RoleName, OnCallShift: ward.OnCallShift{UserID: lead.ID, From: now, Until: o.Until},
+			UserName: lead.Name, Step: StepLead, Why: why}
 		return nil
 	})
 	return o, err
 }
 
+// resolve is Resolve in tx at now. When no one can be reached, the error
+// is CodeNoOneOnCall and o still names the role, the span, and the
+// person on call who cannot be reached, if any.
+func (s *Service) resolve(ctx context.Context, tx *store.Tx, p *access.Principal, id string, now time.Time) (OnCall, error) {
+	plan, name, err := s.plan(ctx, tx, p.User.OrgID, id)
+	if err != nil {
+		return OnCall{}, err
+	}
+	o := OnCall{RoleID: id, RoleName: name, OnCallShift: plan.At(now)}
+	if o.UserID == "" {
+		return o, ward.Errorf(ward.CodeNoOneOnCall, "no one is on call for %s now", name)
+	}
+	u, ok, err := reachable(ctx, tx, p.User.OrgID, o.UserID)
+	if err != nil {
+		return o, err
+	}
+	if !ok {
+		return o, ward.Errorf(ward.CodeNoOneOnCall, "the person on call for %s now can no longer be reached: fix the schedule", name)
+	}
+	if u.ID == p.User.ID {
+		return o, ward.Errorf(ward.CodeInvalid, "you are on call for %s now", name)
+	}
+	o.UserName = u.Name
+	return o, nil
+}
+
+// reachable reads a user of an org who may take a message to a role: an
+// active clinician or staff member. ok is false for "", someone unknown,
+// disabled, or of another role.
+func reachable(ctx context.Context, tx *store.Tx, orgID, userID string) (u ward.User, ok bool, err error) {
+	if userID == "" {
+		return u, false, nil
+	}
+	u, err = tx.UserByID(ctx, orgID, userID)
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return u, false, nil
+	}
+	return u, err == nil && !u.Disabled && u.Role.MayBeOnCall(), err
+}
+
+// cmpErr returns err, or alt when err is nil.
+func cmpErr(err, alt error) error {
+	if err != nil {
+		return err
+	}
+	return alt
+}
+
 // Record keeps, with its audit event (oncall.role_addressed), that a
 // conversation (messageID "") or a message addressed to a role reached o.
 func (s *Service) Record(ctx context.Context, p *access.Principal, o OnCall, conversationID, messageID string) error {
-	return s.store.Write(ctx, func(tx *store.Tx) error {
-		a := store.OnCallAddressed{ID: newID(), OrgID: p.User.OrgID, RoleID: o.RoleID, RoleName: o.RoleName, UserID: o.UserID,
-			ConversationID: conversationID, MessageID: messageID}
-		if err := tx.AddOnCallAddressed(ctx, &a); err != nil {
-			return err
-		}
-		e := p.Event(audit.OnCallRoleAddressed, "oncall_role", o.RoleID)
-		e.Reason = fmt.Sprintf("resolved to %s (%s) in conversation %s", o.UserID, o.Source, conversationID)
-		if messageID != "" {
-			e.Reason += " message " + messageID
-		}
-		return audit.Append(ctx, tx, e)
-	})
+	return s.store.Write(ctx, func(tx *store.Tx) error { return record(ctx, tx, p, o, conversationID, messageID) })
+}
+
+// record is Record in tx.
+func record(ctx context.Context, tx *store.Tx, p *access.Principal, o OnCall, conversationID, messageID string) error {
+	a := store.OnCallAddressed{ID: newID(), OrgID: p.User.OrgID, RoleID: o.RoleID, RoleName: o.RoleName, UserID: o.UserID,
+		ConversationID: conversationID, MessageID: messageID}
+	if err := tx.AddOnCallAddressed(ctx, &a); err != nil {
+		return err
+	}
+	e := p.Event(audit.OnCallRoleAddressed, "oncall_role", o.RoleID)
+	source := o.Source
+	if o.Step == StepLead {
+		source = "lead: " + o.Why
+	}
+	e.Reason = fmt.Sprintf("resolved to %s (%s) in conversation %s", o.UserID, source, conversationID)
+	if messageID != "" {
+		e.Reason += " message " + messageID
+	}
+	return audit.Append(ctx, tx, e)
 }
 
 // plan returns the compiled schedule of a role of an org and the role's

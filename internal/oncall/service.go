@@ -21,12 +21,16 @@ import (
 type Config struct {
 	Store *store.Store
 	Now   func() time.Time // the clock; time.Now when nil
+	// Hands hands pages on along their roles' chains (internal/app);
+	// nil: RunPages does nothing.
+	Hands Hands
 }
 
 // Service is the on-call use cases.
 type Service struct {
 	store *store.Store
 	now   func() time.Time
+	hands Hands
 
 	mu    sync.Mutex
 	plans map[string]cachedPlan // by role id
@@ -43,7 +47,7 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: cfg.Store, now: cfg.Now, plans: map[string]cachedPlan{}}
+	return &Service{store: cfg.Store, now: cfg.Now, hands: cfg.Hands, plans: map[string]cachedPlan{}}
 }
 
 // Roles lists the caller's org's on-call roles with their schedules.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/notify/digest"
+	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -17,7 +18,9 @@ const (
 	denialsEvery      = 30 * time.Second
 )
 
-// runMessagingJobs fires the urgent-message timers every urgentTimersEvery
+// runMessagingJobs fires the urgent-message timers every urgentTimersEvery,
+// and on the same tick moves urgent pages to on-call roles along their
+// escalation chains and re-routes them at hand-overs (oncall.RunPages),
 // and purges messages past their lifespan (then sweeps unsent attachments
 // and leftover blobs) every purgeEvery, and shreds the keys of patient
 // records deactivated longer than the policy's patient_retention
@@ -30,7 +33,7 @@ const (
 // the others check again on every tick and take over when it goes away.
 // Every node records the counts of the refusals it folded (its own, in
 // memory) every denialsEvery, and once more as it stops.
-func runMessagingJobs(ctx context.Context, a *app.App, st *store.Store, log *slog.Logger) {
+func runMessagingJobs(ctx context.Context, a *app.App, oc *oncall.Service, st *store.Store, log *slog.Logger) {
 	leader := func() bool {
 		lead, err := st.Leader(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -60,6 +63,12 @@ func runMessagingJobs(ctx context.Context, a *app.App, st *store.Store, log *slo
 				log.Error("urgent message timers failed", "err", err.Error())
 			} else if renotified+escalated > 0 {
 				log.Info("urgent message timers", "renotified", renotified, "escalated", escalated)
+			}
+			escalated, rerouted, err := oc.RunPages(ctx)
+			if err != nil && ctx.Err() == nil {
+				log.Error("on-call page chains failed", "err", err.Error())
+			} else if escalated+rerouted > 0 {
+				log.Info("on-call page chains", "escalated", escalated, "rerouted", rerouted)
 			}
 		case <-purge.C:
 			if !leader() {

@@ -104,7 +104,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}()
 	defer func() { stopJobs(); <-jobsDone }()
 	msgJobsDone := make(chan struct{})
-	go func() { defer close(msgJobsDone); runMessagingJobs(jobs, env.App, env.Store, cfg.Logger) }()
+	go func() { defer close(msgJobsDone); runMessagingJobs(jobs, env.App, env.OnCall, env.Store, cfg.Logger) }()
 	defer func() { stopJobs(); <-msgJobsDone }()
 	if env.Digest != nil {
 		digestDone := make(chan struct{})

@@ -162,9 +162,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return err
 	}
 	// The capabilities beside app: what only app can do they ask of it
-	// through their own small interfaces (Conversations, Accounts).
+	// through their own small interfaces (Conversations, Accounts, Hands).
 	e.Teams = teams.New(e.Store)
-	e.OnCall = oncall.New(oncall.Config{Store: e.Store, Now: cfg.Now})
+	e.OnCall = oncall.New(oncall.Config{Store: e.Store, Now: cfg.Now, Hands: e.App})
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, AutoReplies: e.Replies, Now: cfg.Now})
 	e.App.SetPatientMessageHook(e.Inbox) // after-hours auto-replies
 	icfg := invitations.Config{Store: e.Store, Contacts: e.Patients, Accounts: e.App, Now: cfg.Now}

@@ -80,13 +80,13 @@ func (tx *Tx) CreateOnCallRole(ctx context.Context, r *ward.OnCallRole) error {
 		return err
 	}
 	r.CreatedAt, r.UpdatedAt, r.Version = tx.Now, tx.Now, 1
-	_, err = tx.exec(ctx, `INSERT INTO oncall_roles (id, org_id, name, name_key, schedule, version, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-		r.ID, r.OrgID, r.Name, ward.OnCallRoleNameKey(r.Name), doc, r.Version, micros(tx.Now))
+	_, err = tx.exec(ctx, `INSERT INTO oncall_roles (id, org_id, name, name_key, schedule, version, created_at, updated_at,
+		secondary_id, lead_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)`,
+		r.ID, r.OrgID, r.Name, ward.OnCallRoleNameKey(r.Name), doc, r.Version, micros(tx.Now), r.Chain.SecondaryID, r.Chain.LeadID)
 	return roleNameTaken(err)
 }
 
-// UpdateOnCallRole stores r's name and schedule over the role of that id
+// UpdateOnCallRole stores r's name, schedule and chain over the role of that id
 // in r's org and moves its version on by one: CodeNotFound when there is
 // none, CodeConflict when another role has the name.
 func (tx *Tx) UpdateOnCallRole(ctx context.Context, r *ward.OnCallRole) error {
@@ -95,8 +95,8 @@ func (tx *Tx) UpdateOnCallRole(ctx context.Context, r *ward.OnCallRole) error {
 		return err
 	}
 	err = tx.execOne(ctx, `UPDATE oncall_roles SET name = $1, name_key = $2, schedule = $3, version = version + 1,
-		updated_at = $4 WHERE id = $5 AND org_id = $6`,
-		r.Name, ward.OnCallRoleNameKey(r.Name), doc, micros(tx.Now), r.ID, r.OrgID)
+		updated_at = $4, secondary_id = $7, lead_id = $8 WHERE id = $5 AND org_id = $6`,
+		r.Name, ward.OnCallRoleNameKey(r.Name), doc, micros(tx.Now), r.ID, r.OrgID, r.Chain.SecondaryID, r.Chain.LeadID)
 	if err != nil {
 		return roleNameTaken(err)
 	}
@@ -136,7 +136,7 @@ func (tx *Tx) OnCallRoles(ctx context.Context, orgID string) ([]ward.OnCallRole,
 }
 
 func (tx *Tx) onCallRoles(ctx context.Context, orgID, id string) ([]ward.OnCallRole, error) {
-	rows, err := tx.query(ctx, `SELECT id, name, schedule, version, created_at, updated_at FROM oncall_roles
+	rows, err := tx.query(ctx, `SELECT id, name, schedule, version, created_at, updated_at, secondary_id, lead_id FROM oncall_roles
 		WHERE org_id = $1 AND ($2 = '' OR id = $2) ORDER BY name_key, id`, orgID, id)
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func (tx *Tx) onCallRoles(ctx context.Context, orgID, id string) ([]ward.OnCallR
 		r := ward.OnCallRole{OrgID: orgID}
 		var doc string
 		var created, updated int64
-		if err := rows.Scan(&r.ID, &r.Name, &doc, &r.Version, &created, &updated); err != nil {
+		if err := rows.Scan(&r.ID, &r.Name, &doc, &r.Version, &created, &updated, &r.Chain.SecondaryID, &r.Chain.LeadID); err != nil {
 			return nil, tx.d.wrap(err)
 		}
 		if r.Schedule, err = decodeSchedule(doc); err != nil {

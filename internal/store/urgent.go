@@ -114,3 +114,15 @@ func optMicros(us int64) time.Time {
 	}
 	return fromMicros(us)
 }
+
+// AddEscalation starts the re-notify timer of an unacknowledged urgent
+// message for one more recipient, one an on-call chain handed it to
+// (internal/oncall); the chain escalates it, so the timer has no
+// escalation of its own. A recipient who has a timer keeps it.
+func (tx *Tx) AddEscalation(ctx context.Context, m *Message, recipientID string, renotifyAt time.Time) error {
+	_, err := tx.exec(ctx, `INSERT INTO urgent_escalations (message_id, recipient_id, org_id, conversation_id, seq, sender_id,
+		next_renotify_at, escalate_at, escalated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+		ON CONFLICT (message_id, recipient_id) DO NOTHING`,
+		m.ID, recipientID, m.OrgID, m.ConversationID, m.Seq, m.SenderID, micros(renotifyAt), micros(tx.Now))
+	return err
+}

@@ -277,3 +277,51 @@ export function inboxSummary(days: InboxDay[], kind: InboxKind): string {
   const worst = with_.reduce((a, b) => (p50(b) > p50(a) ? b : a));
   return `${total} ${what}; the slowest day, ${shortDay(worst.day)}: median ${durationText(p50(worst))}, 90th percentile ${durationText(p90(worst))}.`;
 }
+
+// ---- on-call pages (GET /api/v1/oncall/stats) ----
+
+export interface OnCallDay {
+  day: string;
+  pages: number;
+  acknowledged: number;
+  ack_p50_s: number;
+  escalations: number;
+}
+
+export interface OnCallRoleStats {
+  role_id: string;
+  name: string;
+  days: OnCallDay[];
+}
+
+export interface OnCallStats {
+  from: string;
+  to: string;
+  roles: OnCallRoleStats[];
+}
+
+export type OnCallFigure = "pages" | "acknowledged" | "escalations";
+
+// onCallSeries is a role's daily count of one figure as chart data: every
+// day of the range, zero where there was none.
+export function onCallSeries(days: OnCallDay[], from: string, to: string, figure: OnCallFigure): DayCount[] {
+  const byDay = new Map(days.map((d) => [d.day, d]));
+  return dayRange(from, to).map((day) => ({ day, count: byDay.get(day)?.[figure] ?? 0 }));
+}
+
+// onCallSummary says a role's pages over the range in words: how many,
+// how many were acknowledged, the slowest day's median time to
+// acknowledge, and the escalations.
+export function onCallSummary(days: OnCallDay[]): string {
+  const sum = (f: (d: OnCallDay) => number) => days.reduce((a, d) => a + f(d), 0);
+  const pages = sum((d) => d.pages);
+  const escalations = sum((d) => d.escalations);
+  if (!pages && !escalations) return "No pages in this range.";
+  const acked = days.filter((d) => d.acknowledged > 0);
+  let s = `${pages} pages, ${sum((d) => d.acknowledged)} acknowledged`;
+  if (acked.length) {
+    const worst = acked.reduce((a, b) => (b.ack_p50_s > a.ack_p50_s ? b : a));
+    s += `; the slowest day, ${shortDay(worst.day)}: median ${durationText(worst.ack_p50_s)} to acknowledge`;
+  }
+  return s + `; ${escalations} escalations.`;
+}

@@ -9,6 +9,8 @@ import {
   exportRange,
   inboxSeries,
   inboxSummary,
+  onCallSeries,
+  onCallSummary,
   niceMax,
   rangeProblem,
   shortDay,
@@ -17,6 +19,7 @@ import {
   type AuditFilters,
   type DayCount,
   type InboxStats,
+  type OnCallStats,
   type Stats,
 } from "../insights";
 import { useWard } from "./context";
@@ -253,6 +256,7 @@ export function Dashboard() {
       </div>
       <p class="muted small">Days are UTC; the last {stats.days} days, today included.</p>
       <InboxTimes />
+      <OnCallPages />
     </div>
   );
 }
@@ -400,5 +404,52 @@ function BarChart(props: { id: string; title: string; data: DayCount[]; what: st
         </g>
       </svg>
     </figure>
+  );
+}
+
+// OnCallPages: each on-call role's pages per day, with how many were
+// acknowledged, the median time to acknowledge and the escalations (ids
+// and times only), over the last 30 days.
+function OnCallPages() {
+  const w = useWard();
+  const [st, setSt] = useState<OnCallStats | null>(null);
+  const [error, setError] = useState("");
+  useEffect(() => {
+    w.api
+      .get<OnCallStats>("/api/v1/oncall/stats")
+      .then(setSt)
+      .catch((e) => setError(errorText(e)));
+  }, []);
+  if (error) return <ErrorLine error={error} />;
+  if (!st) return null;
+  const roles = (st.roles ?? []).filter((r) => (r.days ?? []).length > 0);
+  return (
+    <section class="stack" id="oncall-pages" aria-label="On-call pages">
+      <h2>On-call pages</h2>
+      {roles.length === 0 && <p class="muted">No role was paged in the last 30 days.</p>}
+      {roles.map((r) => (
+        <div class="charts" key={r.role_id} data-role={r.role_id}>
+          <BarChart
+            id={"chart-pages-" + r.role_id}
+            title={r.name + ": pages per day"}
+            data={onCallSeries(r.days, st.from, st.to, "pages")}
+            what="pages"
+            kind="messages"
+            summary={onCallSummary(r.days)}
+          />
+          <BarChart
+            id={"chart-escalations-" + r.role_id}
+            title={r.name + ": escalations per day"}
+            data={onCallSeries(r.days, st.from, st.to, "escalations")}
+            what="escalations"
+            kind="failed"
+          />
+        </div>
+      ))}
+      <p class="muted small">
+        A page is an urgent message to an on-call role; acknowledged and the median time to acknowledge count from the page to
+        its first acknowledgement. An escalation is a step along the role's chain (secondary, lead). Days are UTC.
+      </p>
+    </section>
   );
 }
