@@ -105,10 +105,14 @@ func TestPreferencesHoldNormalPushes(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.f.Clock.Advance(time.Hour)
-	if _, esc, err := e.f.App.RunUrgentTimers(ctx); err != nil || esc != 1 {
+	renotified, esc, err := e.f.App.RunUrgentTimers(ctx)
+	if err != nil || esc != 1 {
 		t.Fatalf("escalated %d, %v", esc, err)
 	}
 	waitUntil(t, func() bool { return len(e.ps.For(leadSub)) == 1 }, "the escalation pushed through do-not-disturb")
+	// The urgent message and its re-notifications reach quiet through
+	// do-not-disturb too; they are all in before the counts below start.
+	waitUntil(t, func() bool { return len(e.ps.For(quietSub)) == 1+renotified }, "the urgent message's pushes to quiet")
 
 	off := prefs.Default()
 	off.Presence = prefs.OffDuty
