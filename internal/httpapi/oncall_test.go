@@ -105,6 +105,19 @@ func TestOnCallAPI(t *testing.T) {
 	if status, out = e.send(t, "GET", "/api/v1/conversations/"+conv, clin, nil); status != 200 {
 		t.Fatalf("the clinician opens the paged conversation: %d %v", status, out)
 	}
+	// Both ends of the thread read whom the page reached from the server,
+	// the recipient too and the sender after a reload.
+	for _, tok := range []string{clin, staff} {
+		status, out = e.send(t, "GET", "/api/v1/conversations/"+conv+"/on-call", tok, nil)
+		list, _ := out["on_call"].([]any)
+		if status != 200 || len(list) != 1 {
+			t.Fatalf("on-call of the thread: %d %v", status, out)
+		}
+		a := list[0].(map[string]any)
+		if a["label"] != "Cardiology on call (A clinician)" || a["user_id"] != clinID || a["role_id"] != role || a["message_id"] != msg["id"] {
+			t.Fatalf("on-call of the thread: %v", a)
+		}
+	}
 	// A conversation with the role: the same direct conversation, with whom it reached.
 	status, out = e.send(t, "POST", "/api/v1/conversations", staff, map[string]any{"kind": "direct", "role_id": role})
 	if status != 200 || out["id"] != conv || out["on_call"].(map[string]any)["user_name"] != "A clinician" {

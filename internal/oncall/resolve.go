@@ -30,11 +30,14 @@ type OnCall struct {
 
 // Label is how a message to the role shows whom it reached:
 // "Cardiology on call (Dr Shah)", or "Cardiology on call (Dr Lee, lead:
-// no one is on call)" when a page went to the role's lead.
+// no one is on call)" when a page went to the role's lead ("(Dr Lee,
+// lead)" when the reason is not known, as in a thread read later).
 func (o OnCall) Label() string {
 	switch {
 	case o.UserID == "":
 		return o.RoleName
+	case o.Step == StepLead && o.Why == "":
+		return o.RoleName + " (" + o.UserName + ", lead)"
 	case o.Step == StepLead:
 		return o.RoleName + " (" + o.UserName + ", lead: " + o.Why + ")"
 	}
