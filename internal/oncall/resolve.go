@@ -310,3 +310,28 @@ func named(ctx context.Context, tx *store.Tx, orgID string, o OnCall) (OnCall, e
 	o.UserName = u.Name
 	return o, nil
 }
+
+// OnCallAt says who is on call for any role of an org at t, by user id:
+// internal/notify/prefs asks it (prefs.Schedule) to show them on call and
+// to let their shift through their quiet hours. It names user ids only,
+// the workforce's schedule, and serves no principal directly.
+func (s *Service) OnCallAt(ctx context.Context, orgID string, t time.Time) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.store.Read(ctx, func(tx *store.Tx) error {
+		roles, err := tx.OnCallRoles(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		for _, r := range roles {
+			plan, err := s.compiled(r)
+			if err != nil {
+				return err
+			}
+			if u := plan.At(t).UserID; u != "" {
+				out[u] = true
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -82,6 +82,12 @@ func (tx *Tx) ConversationKind(ctx context.Context, convID string) (kind ward.Co
 	return kind, teamID, tx.d.wrap(err)
 }
 
+// ConversationOrg returns the org a conversation belongs to.
+func (tx *Tx) ConversationOrg(ctx context.Context, convID string) (orgID string, err error) {
+	err = tx.queryRow(ctx, "SELECT org_id FROM conversations WHERE id = $1", convID).Scan(&orgID)
+	return orgID, tx.d.wrap(err)
+}
+
 // EmailCandidate is a staff user with unread messages, or an
 // unacknowledged urgent one, since a time (EmailCandidates), and what
 // they were last mailed about (internal/notify/digest).
