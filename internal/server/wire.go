@@ -181,7 +181,8 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	}
 	e.Invitations = invitations.New(icfg)
 	if icfg.Mailer != nil { // the email fallback for staff with no push subscription links to the app
-		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/", Logger: cfg.Logger})
+		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/",
+			Patients: e.App, Logger: cfg.Logger})
 	}
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
