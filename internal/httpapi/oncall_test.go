@@ -74,6 +74,11 @@ func TestOnCallAPI(t *testing.T) {
 	if status != 200 || len(now) != 1 || now[0].(map[string]any)["user_id"] != clinID || now[0].(map[string]any)["label"] != "Cardiology on call (A clinician)" {
 		t.Fatalf("now: %d %v", status, out)
 	}
+	// The schedule drives presence: the clinician on call shows as on call.
+	status, out = e.send(t, "GET", "/api/v1/presence", staff, nil)
+	if users, _ := out["users"].(map[string]any); status != 200 || users[clinID] != "on_call" || users[staffID] != nil {
+		t.Fatalf("presence: %d %v", status, out)
+	}
 	// Next Monday 08:00 Berlin (07:00 UTC) the staff member takes over.
 	if status, out = e.send(t, "GET", "/api/v1/oncall/roles/"+role+"/now?at=2026-11-30T07:00:00Z", clin, nil); status != 200 || out["user_id"] != staffID {
 		t.Fatalf("at: %d %v", status, out)
