@@ -113,7 +113,11 @@ export function Thread(props: { id: string }) {
       {conv && st.onCallLabels[conv.id] && (
         <p class="oncall-label" id="thread-oncall">
           {st.onCallLabels[conv.id]}
-          {page && <span class="muted small" id="thread-page"> · page {pageText(page, formatTime)}</span>}
+        </p>
+      )}
+      {conv && st.onCallLabels[conv.id] && page && (
+        <p class="oncall-page muted small" id="thread-page">
+          Page {pageText(page, formatTime)}
         </p>
       )}
       {conv && canSeePatients(st.me?.user.role) && patientRecordOf(conv) && <ThreadPatientBanner patientID={patientRecordOf(conv)} />}
