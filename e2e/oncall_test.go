@@ -131,11 +131,20 @@ func TestOnCallScreens(t *testing.T) {
 		`[...document.querySelectorAll('.msg.mine.urgent')].some(m => m.textContent.includes(%q) && m.dataset.seq)`, page))
 	shot(s, 8, "staff-thread")
 	conv := eval[string](s, `location.pathname`)
+	// The sender sees where the page is, and after a reload the label still
+	// comes from the server (GET /api/v1/conversations/{id}/on-call).
+	s.waitJS(10*time.Second, "the sender sees who holds the page", fmt.Sprintf(
+		`(document.querySelector('#thread-page')?.textContent ?? '').includes(%q)`, "with "+shah.Name+" (primary) since"))
+	s.do(10*time.Second, "reload the thread", chromedp.Reload())
+	s.waitJS(15*time.Second, "the label after a reload", fmt.Sprintf(
+		`(document.querySelector('#thread-oncall')?.textContent ?? '') === %q`, role+" ("+shah.Name+")"))
 
 	// 5. The clinician on call sees the urgent page arrive live.
 	doc.waitJS(10*time.Second, "the paged conversation shows up urgent in the list", fmt.Sprintf(`!!document.querySelector('a.conv.urgent[href=%q]')`, conv))
 	doc.click(fmt.Sprintf(`a.conv.urgent[href=%q]`, conv))
 	doc.waitJS(10*time.Second, "the urgent page with an Acknowledge button", fmt.Sprintf(
 		`[...document.querySelectorAll('.msg.urgent:not(.mine)')].some(m => m.textContent.includes(%q) && !!m.querySelector('button.ack'))`, page))
+	doc.waitJS(10*time.Second, "the recipient sees whom the role reached", fmt.Sprintf(
+		`(document.querySelector('#thread-oncall')?.textContent ?? '') === %q`, role+" ("+shah.Name+")"))
 	shot(doc, 9, "clinician-sees-the-page")
 }

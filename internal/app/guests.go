@@ -150,6 +150,32 @@ func (a *App) GuestEmail(ctx context.Context, orgID, guestID string) (string, er
 	return u.Email, nil
 }
 
+// PatientEmail opens the sealed email of an enabled patient of an org, in
+// memory only, for ward itself to mail them the email fallback's PHI-free
+// digest (internal/notify/digest). It answers no caller, so it is not a
+// patient.read (as patients.Contact for an invitation); the mailing is
+// audited (notify.patient_emailed). A user who is not an enabled patient,
+// or whose identity was shredded, is not_found.
+func (a *App) PatientEmail(ctx context.Context, orgID, userID string) (string, error) {
+	var u ward.User
+	if err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+		u, err = tx.UserByID(ctx, orgID, userID)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	if u.Role != ward.RolePatient || u.Disabled {
+		return "", ward.Errorf(ward.CodeNotFound, "no such patient")
+	}
+	if err := a.openUser(ctx, &u); err != nil {
+		return "", err
+	}
+	if u.Email == "" || isSealedEmail(u.Email) { // shredded, or never opened
+		return "", ward.Errorf(ward.CodeNotFound, "no such patient")
+	}
+	return u.Email, nil
+}
+
 // SendText sends a message with attachments as SendMessage does, for
 // packages beside app that cannot name a SendRequest.
 func (a *App) SendText(ctx context.Context, p *Principal, convID, clientID, body string, attachmentIDs []string) (ward.Message, bool, error) {

@@ -116,6 +116,7 @@ const (
 	OutsideSent          Action = "outside.sent"                // staff sent a secure message to an outside address: a link mailed (resource the link; reason names the conversation and message)
 	OutsideCodeSent      Action = "outside.code_sent"           // the one-time code of a secure message's link was mailed to the guest's address
 	OutsideOpened        Action = "outside.opened"              // the guest proved the address: the link is used and a session opened
+	PatientEmailed       Action = "notify.patient_emailed"      // the email fallback mailed a patient its PHI-free digest at their sealed address (opened in memory only)
 )
 
 // Administration, keys and the audit trail itself.
@@ -144,7 +145,7 @@ func Actions() []Action {
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
-		OutsideSent, OutsideCodeSent, OutsideOpened,
+		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
 	}
 }
@@ -165,7 +166,7 @@ func (a Action) Valid() bool {
 		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
-		OutsideSent, OutsideCodeSent, OutsideOpened,
+		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
 		return true
 	}

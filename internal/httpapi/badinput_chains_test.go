@@ -44,7 +44,7 @@ func chainBadCases(t *testing.T, e *env) map[string][]badCase {
 	if status != 201 {
 		t.Fatalf("page: %d %v", status, out)
 	}
-	page := out["message"].(map[string]any)["id"].(string)
+	page, pageConv := out["message"].(map[string]any)["id"].(string), out["conversation_id"].(string)
 	var pNurse *app.Principal
 	if pNurse, err = e.f.App.Authenticate(ctx, nurse, "127.0.0.1"); err != nil {
 		t.Fatal(err)
@@ -81,6 +81,13 @@ func chainBadCases(t *testing.T, e *env) map[string][]badCase {
 			{name: "compliance", id: page, token: comp, status: 403, code: ward.CodeForbidden},
 			{name: "a patient", id: page, token: patient, status: 403, code: ward.CodeForbidden},
 			{name: "garbage token", id: page, token: "ward_s_garbage", status: 401, code: ward.CodeUnauth},
+		}),
+		"GET /api/v1/conversations/{id}/on-call": cat(idCases(nurse, ""), []badCase{
+			{name: "a carer outside the conversation", id: pageConv, token: e.newUserToken(t, ward.RoleClinician, "chains3"), status: 404, code: ward.CodeNotFound},
+			{name: "an admin outside the conversation", id: pageConv, token: admin, status: 404, code: ward.CodeNotFound},
+			{name: "another org's owner", id: pageConv, token: otherOwner, status: 404, code: ward.CodeNotFound},
+			{name: "a patient", id: pageConv, token: patient, status: 403, code: ward.CodeForbidden},
+			{name: "garbage token", id: pageConv, token: "ward_s_garbage", status: 401, code: ward.CodeUnauth},
 		}),
 		"GET /api/v1/oncall/stats": cat(garbage, []badCase{
 			{name: "from not a date", path: stats("?from=yesterday"), token: admin, status: 400, code: ward.CodeInvalid},

@@ -30,6 +30,7 @@ func (h *Handler) oncallRoutes() {
 	h.route("POST /api/v1/oncall/roles/{id}/page", authz.OnCallAddress, h.pageOnCallRole)
 	h.route("PUT /api/v1/oncall/roles/{id}/chain", authz.OnCallManage, h.setOnCallChain)
 	h.route("GET /api/v1/messages/{id}/page", authz.OnCallAddress, h.getPage)
+	h.route("GET /api/v1/conversations/{id}/on-call", authz.OnCallList, h.conversationOnCall)
 	h.route("GET /api/v1/oncall/stats", authz.StatsRead, h.onCallStats)
 }
 
@@ -564,5 +565,33 @@ func (h *Handler) onCallStats(w http.ResponseWriter, r *http.Request, p *app.Pri
 		}
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+type addressedView struct {
+	onCallView
+	MessageID string    `json:"message_id"` // "" for a conversation started with the role
+	At        time.Time `json:"at"`
+}
+
+// conversationOnCall lists what was addressed to a role in a conversation,
+// with the labels its thread shows: GET
+// /api/v1/conversations/{id}/on-call, for members of the conversation.
+func (h *Handler) conversationOnCall(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.onCallService()
+	if err != nil {
+		return err
+	}
+	list, err := svc.AddressedIn(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]addressedView, len(list))
+	for i, a := range list {
+		v := viewOnCall(a.OnCall)
+		v.Source = ""
+		out[i] = addressedView{onCallView: v, MessageID: a.MessageID, At: a.At}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"on_call": out})
 	return nil
 }

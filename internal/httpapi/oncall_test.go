@@ -74,6 +74,11 @@ func TestOnCallAPI(t *testing.T) {
 	if status != 200 || len(now) != 1 || now[0].(map[string]any)["user_id"] != clinID || now[0].(map[string]any)["label"] != "Cardiology on call (A clinician)" {
 		t.Fatalf("now: %d %v", status, out)
 	}
+	// The schedule drives presence: the clinician on call shows as on call.
+	status, out = e.send(t, "GET", "/api/v1/presence", staff, nil)
+	if users, _ := out["users"].(map[string]any); status != 200 || users[clinID] != "on_call" || users[staffID] != nil {
+		t.Fatalf("presence: %d %v", status, out)
+	}
 	// Next Monday 08:00 Berlin (07:00 UTC) the staff member takes over.
 	if status, out = e.send(t, "GET", "/api/v1/oncall/roles/"+role+"/now?at=2026-11-30T07:00:00Z", clin, nil); status != 200 || out["user_id"] != staffID {
 		t.Fatalf("at: %d %v", status, out)
@@ -104,6 +109,19 @@ func TestOnCallAPI(t *testing.T) {
 	conv := out["conversation_id"].(string)
 	if status, out = e.send(t, "GET", "/api/v1/conversations/"+conv, clin, nil); status != 200 {
 		t.Fatalf("the clinician opens the paged conversation: %d %v", status, out)
+	}
+	// Both ends of the thread read whom the page reached from the server,
+	// the recipient too and the sender after a reload.
+	for _, tok := range []string{clin, staff} {
+		status, out = e.send(t, "GET", "/api/v1/conversations/"+conv+"/on-call", tok, nil)
+		list, _ := out["on_call"].([]any)
+		if status != 200 || len(list) != 1 {
+			t.Fatalf("on-call of the thread: %d %v", status, out)
+		}
+		a := list[0].(map[string]any)
+		if a["label"] != "Cardiology on call (A clinician)" || a["user_id"] != clinID || a["role_id"] != role || a["message_id"] != msg["id"] {
+			t.Fatalf("on-call of the thread: %v", a)
+		}
 	}
 	// A conversation with the role: the same direct conversation, with whom it reached.
 	status, out = e.send(t, "POST", "/api/v1/conversations", staff, map[string]any{"kind": "direct", "role_id": role})

@@ -324,6 +324,16 @@ func TestPageToTheLead(t *testing.T) {
 	if got := e.pushesTo(t, rao.sub, 3); !slices.Contains(got, push.Payload{Kind: push.UrgentMessage, ConversationID: m2.ConversationID, Count: 1}) {
 		t.Fatalf("the lead got %+v", got)
 	}
+	// Read later by its sender or by the lead, the thread says it reached the lead.
+	for _, who := range []*app.Principal{ito.Principal, rao.Principal} {
+		got, err := e.svc.AddressedIn(ctx, who, m2.ConversationID)
+		if err != nil || len(got) != 1 || got[0].MessageID != m2.ID || got[0].Label() != "Rapid response team (Dr rao, lead)" {
+			t.Fatalf("addressed in the thread: %+v %v", got, err)
+		}
+	}
+	if _, err := e.svc.AddressedIn(ctx, shah.Principal, m2.ConversationID); ward.ErrorCode(err) != ward.CodeNotFound {
+		t.Fatalf("someone outside the thread: %v", err)
+	}
 	reasons := e.auditReasons(t, audit.OnCallEscalated)
 	if len(reasons) != 3 || !strings.Contains(reasons[2], "straight to the lead "+rao.User.ID) {
 		t.Fatalf("oncall.escalated: %q", reasons)

@@ -30,11 +30,14 @@ type OnCall struct {
 
 // Label is how a message to the role shows whom it reached:
 // "Cardiology on call (Dr Shah)", or "Cardiology on call (Dr Lee, lead:
-// no one is on call)" when a page went to the role's lead.
+// no one is on call)" when a page went to the role's lead ("(Dr Lee,
+// lead)" when the reason is not known, as in a thread read later).
 func (o OnCall) Label() string {
 	switch {
 	case o.UserID == "":
 		return o.RoleName
+	case o.Step == StepLead && o.Why == "":
+		return o.RoleName + " (" + o.UserName + ", lead)"
 	case o.Step == StepLead:
 		return o.RoleName + " (" + o.UserName + ", lead: " + o.Why + ")"
 	}
@@ -306,4 +309,29 @@ func named(ctx context.Context, tx *store.Tx, orgID string, o OnCall) (OnCall, e
 	}
 	o.UserName = u.Name
 	return o, nil
+}
+
+// OnCallAt says who is on call for any role of an org at t, by user id:
+// internal/notify/prefs asks it (prefs.Schedule) to show them on call and
+// to let their shift through their quiet hours. It names user ids only,
+// the workforce's schedule, and serves no principal directly.
+func (s *Service) OnCallAt(ctx context.Context, orgID string, t time.Time) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := s.store.Read(ctx, func(tx *store.Tx) error {
+		roles, err := tx.OnCallRoles(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		for _, r := range roles {
+			plan, err := s.compiled(r)
+			if err != nil {
+				return err
+			}
+			if u := plan.At(t).UserID; u != "" {
+				out[u] = true
+			}
+		}
+		return nil
+	})
+	return out, err
 }

@@ -150,8 +150,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return err
 	}
 	e.Prefs = prefs.New(e.Store)
+	gate := prefs.NewGate(e.Store)
 	if e.Push, err = push.New(push.Config{Store: e.Store, Keyring: e.Keyring, Key: vapid, Subject: pushSubject(cfg),
-		Hosts: cfg.PushHosts, Client: cfg.PushClient, Logger: cfg.Logger, Gate: prefs.NewGate(e.Store)}); err != nil {
+		Hosts: cfg.PushHosts, Client: cfg.PushClient, Logger: cfg.Logger, Gate: gate}); err != nil {
 		return err
 	}
 	// The app publishes through the push tap; the hub subscribes to the broker itself.
@@ -165,6 +166,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// through their own small interfaces (Conversations, Accounts, Hands).
 	e.Teams = teams.New(e.Store)
 	e.OnCall = oncall.New(oncall.Config{Store: e.Store, Now: cfg.Now, Hands: e.App})
+	// The on-call schedules drive presence and the push gate (docs/notifications.md).
+	e.Prefs.WithSchedule(e.OnCall)
+	gate.WithSchedule(e.OnCall)
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, AutoReplies: e.Replies, Now: cfg.Now})
 	e.App.SetPatientMessageHook(e.Inbox) // after-hours auto-replies
 	icfg := invitations.Config{Store: e.Store, Contacts: e.Patients, Accounts: e.App, Now: cfg.Now}
@@ -177,7 +181,8 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	}
 	e.Invitations = invitations.New(icfg)
 	if icfg.Mailer != nil { // the email fallback for staff with no push subscription links to the app
-		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/", Logger: cfg.Logger})
+		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/",
+			Patients: e.App, Logger: cfg.Logger})
 	}
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018

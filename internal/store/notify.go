@@ -82,11 +82,18 @@ func (tx *Tx) ConversationKind(ctx context.Context, convID string) (kind ward.Co
 	return kind, teamID, tx.d.wrap(err)
 }
 
+// ConversationOrg returns the org a conversation belongs to.
+func (tx *Tx) ConversationOrg(ctx context.Context, convID string) (orgID string, err error) {
+	err = tx.queryRow(ctx, "SELECT org_id FROM conversations WHERE id = $1", convID).Scan(&orgID)
+	return orgID, tx.d.wrap(err)
+}
+
 // EmailCandidate is a staff user with unread messages, or an
 // unacknowledged urgent one, since a time (EmailCandidates), and what
 // they were last mailed about (internal/notify/digest).
 type EmailCandidate struct {
 	UserID, OrgID, Email string
+	Role                 ward.Role // a patient's Email is sealed
 	// Unread counts their unread messages; FirstNew is the time of the
 	// oldest of them sent after DigestAt (zero: none).
 	Unread   int
@@ -99,12 +106,14 @@ type EmailCandidate struct {
 	DigestAt, UrgentAt time.Time
 }
 
-// EmailCandidates lists the active staff (not patients, not guests) with
+// EmailCandidates lists the active staff and patients (not guests) with
 // unread messages sent after since, or an unacknowledged urgent message
 // sent after since and after they were last mailed about one, by user id.
+// A patient's Email is the blind index of the users row: their address is
+// sealed (internal/app opens it).
 func (tx *Tx) EmailCandidates(ctx context.Context, since time.Time) ([]EmailCandidate, error) {
-	args := []any{micros(since), string(ward.RolePatient), string(ward.RoleGuest)}
-	unread, err := collect(ctx, tx, scanCandidate, `SELECT m.user_id, u.org_id, u.email, COUNT(*),
+	args := []any{micros(since), string(ward.RoleGuest)}
+	unread, err := collect(ctx, tx, scanCandidate, `SELECT m.user_id, u.org_id, u.email, u.role, COUNT(*),
 		COALESCE(MIN(CASE WHEN msg.created_at >= COALESCE(s.digest_at, 0) THEN msg.created_at END), 0), 0,
 		COALESCE(s.digest_at, 0), COALESCE(s.urgent_at, 0)
 		FROM conversation_members m
@@ -112,20 +121,20 @@ func (tx *Tx) EmailCandidates(ctx context.Context, since time.Time) ([]EmailCand
 		JOIN messages msg ON msg.conversation_id = m.conversation_id AND msg.seq > m.read_seq AND msg.seq >= m.history_from
 		LEFT JOIN notify_email_state s ON s.user_id = m.user_id
 		WHERE msg.created_at > $1 AND msg.sender_id <> m.user_id AND msg.recalled_at = 0 AND msg.purged_at = 0
-			AND u.disabled = 0 AND u.role NOT IN ($2, $3)
-		GROUP BY m.user_id, u.org_id, u.email, s.digest_at, s.urgent_at`, args...)
+			AND u.disabled = 0 AND u.role <> $2
+		GROUP BY m.user_id, u.org_id, u.email, u.role, s.digest_at, s.urgent_at`, args...)
 	if err != nil {
 		return nil, err
 	}
-	urgent, err := collect(ctx, tx, scanCandidate, `SELECT r.user_id, u.org_id, u.email, 0, 0, MAX(msg.created_at),
+	urgent, err := collect(ctx, tx, scanCandidate, `SELECT r.user_id, u.org_id, u.email, u.role, 0, 0, MAX(msg.created_at),
 		COALESCE(s.digest_at, 0), COALESCE(s.urgent_at, 0)
 		FROM receipts r
 		JOIN messages msg ON msg.id = r.message_id
 		JOIN users u ON u.id = r.user_id
 		LEFT JOIN notify_email_state s ON s.user_id = r.user_id
 		WHERE r.urgent = 1 AND r.acked_at = 0 AND msg.created_at > $1 AND msg.created_at > COALESCE(s.urgent_at, 0)
-			AND msg.recalled_at = 0 AND msg.purged_at = 0 AND u.disabled = 0 AND u.role NOT IN ($2, $3)
-		GROUP BY r.user_id, u.org_id, u.email, s.digest_at, s.urgent_at`, args...)
+			AND msg.recalled_at = 0 AND msg.purged_at = 0 AND u.disabled = 0 AND u.role <> $2
+		GROUP BY r.user_id, u.org_id, u.email, u.role, s.digest_at, s.urgent_at`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +155,7 @@ func (tx *Tx) EmailCandidates(ctx context.Context, since time.Time) ([]EmailCand
 func scanCandidate(row scanner) (EmailCandidate, error) {
 	var c EmailCandidate
 	var unread, first, urgent, digestAt, urgentAt int64
-	if err := row.Scan(&c.UserID, &c.OrgID, &c.Email, &unread, &first, &urgent, &digestAt, &urgentAt); err != nil {
+	if err := row.Scan(&c.UserID, &c.OrgID, &c.Email, &c.Role, &unread, &first, &urgent, &digestAt, &urgentAt); err != nil {
 		return c, err
 	}
 	c.Unread = int(unread)

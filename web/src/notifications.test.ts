@@ -4,6 +4,8 @@ import {
   dndPicks,
   hasPresence,
   presenceOfConversation,
+  presenceLabels,
+  shownLabels,
   prefsSummary,
   quietHoursError,
   validTime,
@@ -59,6 +61,9 @@ describe("notification preferences", () => {
     const direct = { kind: "direct", members: [{ user_id: "me" }, { user_id: "ana" }] };
     expect(presenceOfConversation(direct, "me", { ana: "busy" })).toBe("busy");
     expect(presenceOfConversation(direct, "me", {})).toBeUndefined();
+    expect(presenceOfConversation(direct, "me", { ana: "on_call" })).toBe("on_call");
+    expect(shownLabels.on_call).toBe("On call");
+    expect(Object.keys(presenceLabels)).not.toContain("on_call"); // the schedule sets it, never the selector
     expect(presenceOfConversation({ ...direct, kind: "group" }, "me", { ana: "busy" })).toBeUndefined();
   });
 });

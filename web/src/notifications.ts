@@ -23,6 +23,13 @@ export const presenceLabels: Record<Presence, string> = {
   off_duty: "Off duty",
 };
 
+// Shown is a colleague's presence as GET /api/v1/presence gives it: as
+// set by hand, or "on_call" when an on-call schedule has them on call now
+// and they did not set busy or off duty by hand (docs/notifications.md).
+export type Shown = Presence | "on_call";
+
+export const shownLabels: Record<Shown, string> = { ...presenceLabels, on_call: "On call" };
+
 // Only staff have a presence; patients and guests neither set nor see it.
 export const hasPresence = (role: string | undefined) =>
   role === "owner" || role === "admin" || role === "compliance" || role === "clinician" || role === "staff";
@@ -95,8 +102,8 @@ export function browserTimeZone(): string {
 export function presenceOfConversation(
   c: { kind: string; members: { user_id: string }[] },
   me: string | undefined,
-  presence: Record<string, Presence>,
-): Presence | undefined {
+  presence: Record<string, Shown>,
+): Shown | undefined {
   if (c.kind !== "direct") return undefined;
   const other = c.members.find((m) => m.user_id !== me);
   return other ? presence[other.user_id] : undefined;

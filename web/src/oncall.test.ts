@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addDays, calendar, localMidnight, type OnCall } from "./oncall";
+import { addDays, calendar, localMidnight, pageText, refetchOnCall, threadOnCall, type Addressed, type OnCall, type PageStatus } from "./oncall";
 
 const shift = (user_name: string, from: string, until: string, source: OnCall["source"] = "rotation"): OnCall => ({
   role_id: "r", role_name: "Cardiology on call", user_id: user_name ? "u-" + user_name : "", user_name, label: "",
@@ -38,5 +38,30 @@ describe("calendar", () => {
       "2026-01-04", 2, "America/New_York");
     expect(cells[0].entries).toEqual([{ user_name: "", source: "" }]);
     expect(cells[1].entries.map((e) => e.user_name)).toEqual(["", "Shah"]);
+  });
+});
+
+describe("a thread addressed to a role", () => {
+  const a = (label: string, message_id: string): Addressed => ({
+    role_id: "r", role_name: "Cardiology on call", user_id: "u", user_name: "Dr Shah", label, message_id, at: "2026-11-24T10:00:00Z",
+  });
+  it("shows the latest label and the latest page", () => {
+    expect(threadOnCall(undefined)).toEqual({ label: "", pageID: "" });
+    expect(threadOnCall([a("Cardiology on call (Dr Shah)", "")])).toEqual({ label: "Cardiology on call (Dr Shah)", pageID: "" });
+    expect(threadOnCall([a("Cardiology on call (Dr Shah)", "m1"), a("Cardiology on call (Dr Lee)", "m2"), a("Cardiology on call (Dr Lee)", "")]))
+      .toEqual({ label: "Cardiology on call (Dr Lee)", pageID: "m2" });
+  });
+  it("says where a page is", () => {
+    const time = (iso: string) => iso.slice(11, 16);
+    const p: PageStatus = { step: "secondary", holder_name: "Dr Rao", since: "2026-11-24T10:42:00Z", done: false, acked_by: "", acked_by_name: "", acked_at: null };
+    expect(pageText(p, time)).toBe("with Dr Rao (secondary) since 10:42");
+    expect(pageText({ ...p, done: true, acked_by: "u", acked_by_name: "Dr Rao", acked_at: "2026-11-24T10:50:00Z" }, time)).toBe("acknowledged by Dr Rao at 10:50");
+    expect(pageText({ ...p, done: true }, time)).toBe("closed");
+  });
+  it("asks again only for role threads and urgent messages", () => {
+    expect(refetchOnCall(false, undefined)).toBe(false);
+    expect(refetchOnCall(false, { priority: "normal" })).toBe(false);
+    expect(refetchOnCall(false, { priority: "urgent" })).toBe(true);
+    expect(refetchOnCall(true, { priority: "normal" })).toBe(true);
   });
 });

@@ -90,6 +90,8 @@ export const oncallEndpoints = {
   shifts: (id: string, from: string, to: string) =>
     `/api/v1/oncall/roles/${encodeURIComponent(id)}/shifts?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
   page: (id: string) => `/api/v1/oncall/roles/${encodeURIComponent(id)}/page`,
+  addressed: (conversationID: string) => `/api/v1/conversations/${encodeURIComponent(conversationID)}/on-call`,
+  messagePage: (messageID: string) => `/api/v1/messages/${encodeURIComponent(messageID)}/page`,
 };
 
 // canSeeOnCall: the workforce sees roles and who is on call (oncall.list);
@@ -252,4 +254,57 @@ export function untilText(until: string | null, timeZone?: string, locale?: stri
   const d = new Date(until);
   if (isNaN(d.getTime())) return "";
   return "until " + d.toLocaleString(locale, { timeZone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+}
+
+// ---- a thread addressed to a role (src/ui/Thread.tsx) ----
+
+// Addressed is what GET /api/v1/conversations/{id}/on-call lists: whom a
+// role reached when a conversation (message_id "") or a page in it was
+// addressed to the role, with the label the thread shows.
+export interface Addressed {
+  role_id: string;
+  role_name: string;
+  user_id: string;
+  user_name: string;
+  label: string; // "Cardiology on call (Dr Shah)"
+  step?: string; // "lead" when a page went straight to the role's lead
+  message_id: string;
+  at: string;
+}
+
+// threadOnCall is what a thread shows of its role: the label of the
+// latest addressing ("" when none), and the latest page's message id
+// ("" when the role was never paged here).
+export function threadOnCall(list: Addressed[] | null | undefined): { label: string; pageID: string } {
+  const all = list ?? [];
+  const last = all[all.length - 1];
+  const paged = all.filter((a) => a.message_id !== "");
+  return { label: last?.label ?? "", pageID: paged[paged.length - 1]?.message_id ?? "" };
+}
+
+// PageStatus is the part of GET /api/v1/messages/{id}/page a thread shows.
+export interface PageStatus {
+  step: string; // primary, secondary, lead
+  holder_name: string;
+  since: string;
+  done: boolean;
+  acked_by: string;
+  acked_by_name: string;
+  acked_at: string | null;
+}
+
+// pageText says where a page is: "with Dr Rao (secondary) since 10:42",
+// "acknowledged by Dr Rao at 10:50", or "closed" when the chain stopped
+// without an acknowledgement (recalled). time formats an instant.
+export function pageText(p: PageStatus, time: (iso: string) => string): string {
+  if (p.acked_by) return `acknowledged by ${p.acked_by_name || "someone"}${p.acked_at ? " at " + time(p.acked_at) : ""}`;
+  if (p.done) return "closed";
+  return `with ${p.holder_name} (${p.step}) since ${time(p.since)}`;
+}
+
+// refetchOnCall: a thread asks again whom its role reached when an urgent
+// message arrives (a new page) or when it already shows a role (a
+// hand-over may have moved the page); other threads never ask again.
+export function refetchOnCall(shown: boolean, last: { priority: string } | undefined): boolean {
+  return shown || last?.priority === "urgent";
 }

@@ -2,9 +2,12 @@ package digest
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/store"
@@ -15,20 +18,29 @@ type Mailer interface {
 	Send(ctx context.Context, to string, msg mail.Message) error
 }
 
-// Config is what a Service is built from; all but Logger are required.
+// Patients opens a patient's sealed email, in memory, for ward itself
+// (internal/app implements it).
+type Patients interface {
+	PatientEmail(ctx context.Context, orgID, userID string) (string, error)
+}
+
+// Config is what a Service is built from; all but Patients and Logger are
+// required.
 type Config struct {
-	Store  *store.Store
-	Mailer Mailer
-	Link   string // the app's URL, https:// (the public URL)
-	Logger *slog.Logger
+	Store    *store.Store
+	Mailer   Mailer
+	Link     string   // the app's URL, https:// (the public URL)
+	Patients Patients // nil: patients get no email
+	Logger   *slog.Logger
 }
 
 // Service sends the fallback emails.
 type Service struct {
-	store  *store.Store
-	mailer Mailer
-	link   string
-	log    *slog.Logger
+	store    *store.Store
+	mailer   Mailer
+	link     string
+	patients Patients
+	log      *slog.Logger
 }
 
 // New returns the Service of cfg.
@@ -36,7 +48,7 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: cfg.Store, mailer: cfg.Mailer, link: cfg.Link, log: cfg.Logger}
+	return &Service{store: cfg.Store, mailer: cfg.Mailer, link: cfg.Link, patients: cfg.Patients, log: cfg.Logger}
 }
 
 const (
@@ -64,6 +76,14 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, m := range due {
+		to, patient := m.c.Email, m.c.Role == ward.RolePatient
+		if patient { // sealed: opened here, in memory, only to address the mail
+			if to, err = s.patients.PatientEmail(ctx, m.c.OrgID, m.c.UserID); ward.ErrorCode(err) == ward.CodeNotFound {
+				continue // disabled since, or shredded
+			} else if err != nil {
+				return sent, err
+			}
+		}
 		prev := m.c.DigestAt
 		claim := (*store.Tx).ClaimDigestEmail
 		if m.urgent {
@@ -80,7 +100,7 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 			continue
 		}
 		msg := mail.Unread{Clinic: m.clinic, Link: s.link, Count: m.c.Unread, Urgent: m.urgent}
-		if err := s.mailer.Send(ctx, m.c.Email, msg); err != nil {
+		if err := s.mailer.Send(ctx, to, msg); err != nil {
 			s.log.Warn("email fallback: sending failed", "user", m.c.UserID, "err", err.Error())
 			if err := s.store.Write(ctx, func(tx *store.Tx) error {
 				_, err := claim(tx, ctx, m.c.UserID, now, prev)
@@ -91,8 +111,24 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 			continue
 		}
 		sent++
+		if patient {
+			if err := s.store.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, emailed(m)) }); err != nil {
+				return sent, err
+			}
+		}
 	}
 	return sent, nil
+}
+
+// emailed is the audit event of a digest mailed to a patient: the kind and
+// the count, never the address.
+func emailed(m mailing) audit.Event {
+	kind := fmt.Sprintf("unread-messages email (%d unread)", m.c.Unread)
+	if m.urgent {
+		kind = "urgent-message email"
+	}
+	return audit.Event{OrgID: m.c.OrgID, Actor: audit.Actor{Role: "system"}, Action: audit.PatientEmailed, Outcome: audit.Success,
+		ResourceType: "user", ResourceID: m.c.UserID, PatientID: m.c.UserID, Reason: kind + " to the patient's address"}
 }
 
 // due decides who is mailed now, and about what.
@@ -123,7 +159,7 @@ func (s *Service) due(ctx context.Context) ([]mailing, time.Time, error) {
 		}
 		orgs := map[string]org{}
 		for _, c := range cands {
-			if pushed[c.UserID] {
+			if pushed[c.UserID] || c.Role == ward.RolePatient && s.patients == nil {
 				continue
 			}
 			o, ok := orgs[c.OrgID]

@@ -2,6 +2,7 @@ package digest_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/notify/digest"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
@@ -205,5 +207,77 @@ func TestEmailFallbackOff(t *testing.T) {
 	f.Clock.Advance(2 * time.Hour)
 	if n := e.run(t, newDigest(t, e, m)); n != 0 || len(in.All()) != 0 {
 		t.Fatalf("%d emails with the fallback off", n)
+	}
+}
+
+// TestEmailFallbackPatient (issue 23): a patient with no push gets the
+// email fallback too. Their address is sealed in the users row (a blind
+// index), opened in memory only to address the mail; they get exactly one
+// PHI-free digest (the clinic, a count and a link; no body, no name, no
+// sender), audited notify.patient_emailed without the address; without a
+// way to open addresses, a patient gets nothing.
+func TestEmailFallbackPatient(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { emailFallbackPatient(t, apptest.New(t, false)) })
+	t.Run("postgres", func(t *testing.T) { emailFallbackPatient(t, apptest.NewPostgres(t, false)) })
+}
+
+func emailFallbackPatient(t *testing.T, f *apptest.Fixture) {
+	ctx := context.Background()
+	in := mailtest.Start(t)
+	m, err := mail.Open(in.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{f: f, in: in, m: m}
+	const addr = "jones.canary@home.example"
+	docU, docPW := f.AddUser(t, ward.RoleClinician, "doc@stmary.example", sender)
+	patU, _ := f.AddUser(t, ward.RolePatient, addr, "Mrs Jones Canary")
+	e.doc, _ = f.MustLogin(t, docU.Email, docPW, "doc-laptop")
+	if err := f.Store.Read(ctx, func(tx *store.Tx) error {
+		u, err := tx.UserByID(ctx, f.Org.ID, patU.ID)
+		if err == nil && (strings.Contains(u.Email, "jones") || u.Name != "") {
+			t.Errorf("the patient's identity is not sealed: %q %q", u.Email, u.Name)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := f.App.CreateConversation(ctx, e.doc, app.NewConversation{Kind: ward.Direct, Members: []string{patU.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.conv = c.ID
+	e.send(t, ward.Normal)
+	f.Clock.Advance(15 * time.Minute)
+	if n := e.run(t, newDigest(t, e, m)); n != 0 || len(in.All()) != 0 {
+		t.Fatalf("%d emails to a patient with no way to open their address", n)
+	}
+
+	d := digest.New(digest.Config{Store: f.Store, Mailer: m, Link: link, Patients: f.App})
+	if n := e.run(t, d); n != 1 {
+		t.Fatalf("%d emails, want 1", n)
+	}
+	if n := e.run(t, d); n != 0 {
+		t.Fatalf("mailed again within the hour: %d", n)
+	}
+	all := in.All()
+	if len(all) != 1 || all[0].To != addr {
+		t.Fatalf("mails %+v, want one to the patient's address", all)
+	}
+	body := all[0].Body
+	if !strings.Contains(body, "You have 1 unread message in ward") || !strings.Contains(body, link) || !strings.Contains(body, "St Mary") {
+		t.Errorf("the email says:\n%s", body)
+	}
+	for _, phi := range []string{"CANARY", "Canary", "Jones", "Zebedee", title} {
+		if strings.Contains(body, phi) {
+			t.Errorf("the email holds %q:\n%s", phi, body)
+		}
+	}
+	evs := f.AuditEvents(t, audit.PatientEmailed)
+	if len(evs) != 1 || evs[0]["resource_id"] != patU.ID || evs[0]["patient_id"] != patU.ID {
+		t.Fatalf("notify.patient_emailed events: %v", evs)
+	}
+	if r := fmt.Sprint(evs[0]["reason"]); strings.Contains(r, "jones") || !strings.Contains(r, "1 unread") {
+		t.Errorf("the audit reason: %q", r)
 	}
 }

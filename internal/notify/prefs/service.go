@@ -16,10 +16,20 @@ import (
 
 // Service keeps preferences and presence. It takes the time from the
 // store's clock (store.Tx.Now).
-type Service struct{ store *store.Store }
+type Service struct {
+	store    *store.Store
+	schedule Schedule // nil: presence is as set by hand
+}
 
 // New returns the Service over st.
 func New(st *store.Store) *Service { return &Service{store: st} }
+
+// WithSchedule makes the on-call schedule drive the presence Directory
+// shows (Prefs.Scheduled), and returns s.
+func (s *Service) WithSchedule(sc Schedule) *Service {
+	s.schedule = sc
+	return s
+}
 
 // Get returns p's own preferences (the defaults when never set).
 func (s *Service) Get(ctx context.Context, p *access.Principal) (Prefs, error) {
@@ -143,19 +153,35 @@ func (s *Service) SetPresence(ctx context.Context, p *access.Principal, to Prese
 
 // Directory returns the presence of the users of p's org who are not
 // available (the default), for the staff directory; p must be staff.
+// With a schedule, those on call now who did not set busy or off duty by
+// hand show as OnCall (Prefs.Scheduled).
 func (s *Service) Directory(ctx context.Context, p *access.Principal) (map[string]Presence, error) {
 	if err := p.Can(authz.PresenceRead); err != nil {
 		return nil, err
 	}
 	out := map[string]Presence{}
+	var now time.Time
 	err := s.store.Read(ctx, func(tx *store.Tx) error {
+		now = tx.Now
 		rows, err := tx.OrgPresence(ctx, p.User.OrgID)
 		for _, r := range rows {
 			out[r.UserID] = Presence(r.Presence)
 		}
 		return err
 	})
-	return out, err
+	if err != nil || s.schedule == nil {
+		return out, err
+	}
+	on, err := s.schedule.OnCallAt(ctx, p.User.OrgID, now)
+	if err != nil {
+		return nil, err
+	}
+	for u := range on {
+		if _, byHand := out[u]; !byHand {
+			out[u] = OnCall
+		}
+	}
+	return out, nil
 }
 
 // document is what the store keeps of Prefs (presence has its own column).

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { useWard } from "./context";
-import { hasPresence, presenceLabels, type Presence } from "../notifications";
+import { hasPresence, presenceLabels, shownLabels, type Presence, type Shown } from "../notifications";
 import { errorText } from "./common";
 
 // How often colleagues' presence is read again.
@@ -8,16 +8,16 @@ const presenceEvery = 60_000;
 
 // usePresence is colleagues' presence (those not available), for staff;
 // patients and guests get nothing (the server refuses them too).
-export function usePresence(): Record<string, Presence> {
+export function usePresence(): Record<string, Shown> {
   const w = useWard();
   const role = w.store.get().me?.user.role;
-  const [presence, setPresence] = useState<Record<string, Presence>>({});
+  const [presence, setPresence] = useState<Record<string, Shown>>({});
   useEffect(() => {
     if (!hasPresence(role)) return;
     let stop = false;
     const load = () =>
       w.api
-        .get<{ users: Record<string, Presence> }>("/api/v1/presence")
+        .get<{ users: Record<string, Shown> }>("/api/v1/presence")
         .then((a) => !stop && setPresence(a.users ?? {}))
         .catch(() => {});
     void load();
@@ -31,11 +31,11 @@ export function usePresence(): Record<string, Presence> {
 }
 
 // PresenceDot marks a name with a colleague's presence (none: available).
-export function PresenceDot(props: { presence?: Presence }) {
+export function PresenceDot(props: { presence?: Shown }) {
   if (!props.presence || props.presence === "available") return null;
   return (
-    <span class={"presence-dot presence-" + props.presence} title={presenceLabels[props.presence]} data-presence={props.presence}>
-      <span class="sr-only">{presenceLabels[props.presence]}</span>
+    <span class={"presence-dot presence-" + props.presence} title={shownLabels[props.presence]} data-presence={props.presence}>
+      <span class="sr-only">{shownLabels[props.presence]}</span>
     </span>
   );
 }

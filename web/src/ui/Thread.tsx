@@ -18,6 +18,7 @@ import { RepliesPicker } from "./Replies";
 import { ErrorLine, Link, errorText, formatTime, focusOnMount } from "./common";
 import { isGuest } from "../outside";
 import { OutsideStatus } from "./Outside";
+import { canAddressOnCall, canSeeOnCall, oncallEndpoints, pageText, refetchOnCall, threadOnCall, type Addressed, type PageStatus } from "../oncall";
 
 export function Thread(props: { id: string }) {
   const w = useWard();
@@ -32,6 +33,43 @@ export function Thread(props: { id: string }) {
     setError("");
     w.openConversation(props.id).catch((e) => setError(errorText(e)));
   }, [props.id]);
+
+  // Whom the thread's role reached (docs/oncall.md): read from the server
+  // when the thread opens, so the recipient and the sender after a reload
+  // see "Cardiology on call (Dr Shah)", and again when an urgent message
+  // arrives; the latest page's place in its chain for carers.
+  const role = st.me?.user.role;
+  const shown = !!st.onCallLabels[props.id];
+  const again = refetchOnCall(shown, list?.[list.length - 1]) ? (list?.length ?? 0) : 0;
+  const [page, setPage] = useState<PageStatus | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => setPage(null), [props.id]);
+  useEffect(() => {
+    if (!canSeeOnCall(role)) return;
+    let live = true;
+    void (async () => {
+      try {
+        const a = await w.api.get<{ on_call: Addressed[] }>(oncallEndpoints.addressed(props.id));
+        const t = threadOnCall(a.on_call);
+        if (!live) return;
+        if (t.label) w.store.set((s) => ({ onCallLabels: { ...s.onCallLabels, [props.id]: t.label } }));
+        if (t.pageID && canAddressOnCall(role)) {
+          const p = await w.api.get<PageStatus>(oncallEndpoints.messagePage(t.pageID));
+          if (live) setPage(p);
+        }
+      } catch {
+        // not a role thread for this viewer, or offline: the thread shows no label
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [props.id, role, again, tick]);
+  useEffect(() => {
+    if (!page || page.done) return;
+    const t = setInterval(() => setTick((n) => n + 1), 30_000); // escalations and hand-overs move it
+    return () => clearInterval(t);
+  }, [page]);
 
   useEffect(() => {
     bottom.current?.scrollIntoView({ block: "end" });
@@ -75,6 +113,11 @@ export function Thread(props: { id: string }) {
       {conv && st.onCallLabels[conv.id] && (
         <p class="oncall-label" id="thread-oncall">
           {st.onCallLabels[conv.id]}
+        </p>
+      )}
+      {conv && st.onCallLabels[conv.id] && page && (
+        <p class="oncall-page muted small" id="thread-page">
+          Page {pageText(page, formatTime)}
         </p>
       )}
       {conv && canSeePatients(st.me?.user.role) && patientRecordOf(conv) && <ThreadPatientBanner patientID={patientRecordOf(conv)} />}
