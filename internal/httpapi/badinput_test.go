@@ -710,6 +710,11 @@ func TestBadInputEveryRoute(t *testing.T) {
 		table[pattern] = append(table[pattern], cs...)
 	}
 
+	for pattern, cs := range holdBadCases(t, e, holdCaller{comp: comp, admin: admin, nurse: nurse, patient: patient, guest: guest,
+		convA: conv.ID, convB: convB.ID, recA: recA.ID, recB: recB.ID, userB: bNurse[0].User.ID, garbage: garbage, noCSRF: noCSRF}) {
+		table[pattern] = append(table[pattern], cs...)
+	}
+
 	for _, rt := range e.h.Routes() {
 		if !strings.Contains(rt.Pattern, "/api/") {
 			continue

@@ -20,6 +20,7 @@ import (
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
 	"github.com/wardhealth/ward/internal/notify/prefs"
+	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/outside"
 )
@@ -58,7 +59,7 @@ func newEnv(t *testing.T) *env {
 	in, m := startInbox(t)
 	out := outside.New(outside.Config{Store: f.Store, Messaging: f.App, Mailer: m, Now: f.Clock.Now})
 	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Teams: f.Teams, Inbox: f.Inbox, Invitations: f.Invitations, Outside: out, Push: newPush(t, f.Store, f.Keyring, nil, nil),
-		Prefs: prefs.New(f.Store), OnCall: oncall.New(oncall.Config{Store: f.Store, Now: f.Clock.Now})})
+		Prefs: prefs.New(f.Store), OnCall: oncall.New(oncall.Config{Store: f.Store, Now: f.Clock.Now}), Holds: holds.New(f.Store)})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW
