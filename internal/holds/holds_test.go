@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -165,6 +166,93 @@ func TestHeldConversationSurvivesPurgeAndRecall(t *testing.T) {
 		}
 		if r := reasons(f, t, audit.HoldReleased); len(r) != 1 || !strings.Contains(r[0], "Doe v. St Mary") {
 			t.Fatalf("hold.released %q", r)
+		}
+	})
+}
+
+// TestHeldPatientIsNotShredded: patient retention skips a record a hold
+// names and counts it; after release the record is shredded.
+func TestHeldPatientIsNotShredded(t *testing.T) {
+	both(t, func(t *testing.T, f *apptest.Fixture) {
+		ctx := context.Background()
+		setPolicy(t, f, func(p *ward.Policy) { p.PatientRetention = ward.Duration(24 * time.Hour) })
+		nurse, comp := f.Principal(t, "nurse", ward.RoleClinician), f.Principal(t, "comp", ward.RoleCompliance)
+		rec, err := f.Patients.Create(ctx, nurse, patients.Fields{MRN: "HOLD-1", GivenName: "Ada", FamilyName: "Held", BirthDate: "1960-02-03"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Patients.Deactivate(ctx, nurse, rec.ID); err != nil {
+			t.Fatal(err)
+		}
+		svc := holds.New(f.Store)
+		h, err := svc.Place(ctx, comp, ward.LegalHold{Matter: "Subpoena 77", PatientID: rec.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Clock.Advance(48 * time.Hour)
+		rep, err := f.App.RunRetention(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep[f.Org.ID]; got.Patients != 0 || got.PatientsHeld != 1 {
+			t.Fatalf("retention under hold: %+v", got)
+		}
+		if n, err := f.App.ShredRetiredPatients(ctx); err != nil || n != 0 {
+			t.Fatalf("ShredRetiredPatients under hold: %d %v", n, err)
+		}
+		if _, err := svc.Release(ctx, comp, h.ID); err != nil {
+			t.Fatal(err)
+		}
+		rep, err = f.App.RunRetention(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep[f.Org.ID]; got.Patients != 1 || got.PatientsHeld != 0 {
+			t.Fatalf("retention after release: %+v", got)
+		}
+	})
+}
+
+// TestHoldScope: the scope is the conjunction of what a hold names. A hold
+// on a user over a time range keeps the messages of that time in the
+// user's conversations and nothing else; a hold on a user keeps the
+// attachments they sent from attachment retention.
+func TestHoldScope(t *testing.T) {
+	both(t, func(t *testing.T, f *apptest.Fixture) {
+		ctx := context.Background()
+		setPolicy(t, f, func(p *ward.Policy) {
+			p.MessageLifespan = ward.Duration(24 * time.Hour)
+		})
+		a, b, c := f.Principal(t, "a", ward.RoleClinician), f.Principal(t, "b", ward.RoleClinician), f.Principal(t, "c", ward.RoleStaff)
+		comp := f.Principal(t, "comp", ward.RoleCompliance)
+		ab, _, err := f.App.CreateConversation(ctx, a, app.NewConversation{Kind: ward.Direct, Members: []string{b.User.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bc, _, err := f.App.CreateConversation(ctx, b, app.NewConversation{Kind: ward.Direct, Members: []string{c.User.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := f.Clock.Now()
+		send(t, f, b, ab.ID, "1", "b to a, in range") // held: a is a member, in range
+		send(t, f, b, bc.ID, "2", "b to c, in range") // not held: a is not a member
+		f.Clock.Advance(2 * time.Hour)
+		send(t, f, b, ab.ID, "3", "b to a, after range") // not held: after the range
+		svc := holds.New(f.Store)
+		if _, err := svc.Place(ctx, comp, ward.LegalHold{Matter: "M", UserID: a.User.ID, From: start, To: start.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		f.Clock.Advance(48 * time.Hour)
+		rep, err := f.App.RunRetention(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep[f.Org.ID]; got.Messages != 2 || got.MessagesHeld != 1 {
+			t.Fatalf("retention: %+v", got)
+		}
+		msgs, _ := f.App.ListMessages(ctx, a, ab.ID, 0, 0)
+		if len(msgs) != 2 || msgs[0].Body != "b to a, in range" || msgs[1].PurgedAt.IsZero() {
+			t.Fatalf("a's conversation: %+v", msgs)
 		}
 	})
 }
