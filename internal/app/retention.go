@@ -85,6 +85,9 @@ func (a *App) retainOrg(ctx context.Context, orgID string) (RetentionReport, err
 		r.CopiesDropped, err = tx.DropReleasedCopies(ctx, orgID)
 		return err
 	})
+	if err == nil && r.CopiesDropped > 0 {
+		a.dropBlobsAfter(ctx, "") // the files of the dropped copies' messages
+	}
 	return r, err
 }
 

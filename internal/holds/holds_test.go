@@ -256,3 +256,95 @@ func TestHoldScope(t *testing.T) {
 		}
 	})
 }
+
+// TestHeldAttachments: attachment retention skips the files of held
+// messages; the files of a held message that is recalled are gone for
+// members but kept (sealed name and blob) until the hold is released.
+func TestHeldAttachments(t *testing.T) {
+	both(t, func(t *testing.T, f *apptest.Fixture) {
+		ctx := context.Background()
+		setPolicy(t, f, func(p *ward.Policy) { p.AttachmentRetention = ward.Duration(24 * time.Hour) })
+		nurse, staff := f.Principal(t, "nurse", ward.RoleClinician), f.Principal(t, "staff", ward.RoleStaff)
+		comp := f.Principal(t, "comp", ward.RoleCompliance)
+		held, _, err := f.App.CreateConversation(ctx, nurse, app.NewConversation{Kind: ward.Direct, Members: []string{staff.User.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		free, _, err := f.App.CreateConversation(ctx, nurse, app.NewConversation{Kind: ward.Group, Members: []string{staff.User.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendFile := func(convID, clientID, name string) (ward.Message, ward.Attachment) {
+			a, err := f.App.UploadAttachment(ctx, nurse, app.Upload{ConversationID: convID, Name: name, Body: strings.NewReader("file " + name)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, _, err := f.App.SendMessage(ctx, nurse, convID, app.SendRequest{ClientID: clientID, Body: "see file", AttachmentIDs: []string{a.ID}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, a
+		}
+		_, keptFile := sendFile(held.ID, "h1", "kept.txt")
+		recalledMsg, recalledFile := sendFile(held.ID, "h2", "recalled.txt")
+		_, freeFile := sendFile(free.ID, "f1", "free.txt")
+		svc := holds.New(f.Store)
+		h, err := svc.Place(ctx, comp, ward.LegalHold{Matter: "Files matter", ConversationID: held.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.App.Recall(ctx, nurse, recalledMsg.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.App.OpenAttachment(ctx, staff, recalledFile.ID); ward.ErrorCode(err) != ward.CodeNotFound {
+			t.Fatalf("a member opens a recalled message's file: %v", err)
+		}
+		row := func(id string) store.Attachment {
+			var a store.Attachment
+			if err := f.Store.Read(ctx, func(tx *store.Tx) (err error) { a, err = tx.AttachmentByID(ctx, f.Org.ID, id); return err }); err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		f.Clock.Advance(48 * time.Hour)
+		rep, err := f.App.RunRetention(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep[f.Org.ID]; got.Attachments != 1 || got.AttachmentsHeld != 1 {
+			t.Fatalf("retention under hold: %+v", got)
+		}
+		if _, err := f.App.SweepAttachments(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d, err := f.App.OpenAttachment(ctx, staff, keptFile.ID); err != nil {
+			t.Fatalf("a held file: %v", err)
+		} else {
+			d.Body.Close()
+		}
+		if _, err := f.App.OpenAttachment(ctx, staff, freeFile.ID); ward.ErrorCode(err) != ward.CodeNotFound {
+			t.Fatalf("an unheld file after its retention: %v", err)
+		}
+		if r := row(freeFile.ID); r.BlobKey != "" || r.NameSealed != nil {
+			t.Fatalf("the unheld file's row: %+v", r)
+		}
+		if r := row(recalledFile.ID); r.BlobKey == "" || r.NameSealed == nil {
+			t.Fatalf("the held, recalled file lost its blob or name: %+v", r)
+		}
+		if _, err := svc.Release(ctx, comp, h.ID); err != nil {
+			t.Fatal(err)
+		}
+		rep, err = f.App.RunRetention(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep[f.Org.ID]; got.Attachments != 1 || got.AttachmentsHeld != 0 || got.CopiesDropped != 1 {
+			t.Fatalf("retention after release: %+v", got)
+		}
+		for _, id := range []string{keptFile.ID, recalledFile.ID} {
+			if r := row(id); r.BlobKey != "" || r.NameSealed != nil {
+				t.Fatalf("file %s after release: %+v", id, r)
+			}
+		}
+	})
+}

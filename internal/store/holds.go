@@ -120,6 +120,20 @@ func (tx *Tx) keepHeldCopy(ctx context.Context, orgID, messageID string) (bool, 
 	return n > 0, tx.d.wrap(err)
 }
 
+// forgetHeldMessage is forgetMessages for a recalled message whose copy a
+// hold keeps: its attachments are deleted for members, but their sealed
+// names stay and DeletedBlobs leaves their blobs, for compliance review.
+func (tx *Tx) forgetHeldMessage(ctx context.Context, id string) error {
+	if _, err := tx.exec(ctx, "DELETE FROM receipts WHERE message_id = $1", id); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, "UPDATE urgent_escalations SET done = 1 WHERE message_id = $1", id); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, "UPDATE attachments SET deleted_at = $1 WHERE deleted_at = 0 AND message_id = $2", micros(tx.Now), id)
+	return err
+}
+
 // HeldCopy reads the sealed body kept for a held, recalled message
 // (compliance review opens it with the conversation's key).
 func (tx *Tx) HeldCopy(ctx context.Context, orgID, messageID string) ([]byte, error) {
@@ -132,10 +146,17 @@ func (tx *Tx) HeldCopy(ctx context.Context, orgID, messageID string) ([]byte, er
 }
 
 // DropReleasedCopies deletes the held copies of an org that no active
-// hold covers any more, and returns how many.
+// hold covers any more (and the sealed names of their messages'
+// attachments, whose blobs DeletedBlobs then lists), and returns how many.
 func (tx *Tx) DropReleasedCopies(ctx context.Context, orgID string) (int, error) {
-	res, err := tx.exec(ctx, `DELETE FROM held_copies WHERE org_id = $1 AND message_id IN (SELECT m.id FROM messages m
-		JOIN conversations c ON c.id = m.conversation_id WHERE m.org_id = $1 AND NOT `+heldMessage("m", "c")+`)`, orgID)
+	released := `SELECT hc.message_id FROM held_copies hc JOIN messages m ON m.id = hc.message_id
+		JOIN conversations c ON c.id = m.conversation_id WHERE hc.org_id = $1 AND NOT ` + heldMessage("m", "c")
+	// Their attachments' names go now; their blobs with the next sweep.
+	if _, err := tx.exec(ctx, `UPDATE attachments SET name_sealed = NULL WHERE org_id = $1 AND deleted_at <> 0
+		AND message_id IN (`+released+`)`, orgID); err != nil {
+		return 0, err
+	}
+	res, err := tx.exec(ctx, `DELETE FROM held_copies WHERE org_id = $1 AND message_id IN (`+released+`)`, orgID)
 	if err != nil {
 		return 0, err
 	}

@@ -170,7 +170,9 @@ func (tx *Tx) ListMessages(ctx context.Context, convID string, afterSeq int64, l
 // NULL), stamps recalled_at, drops its receipts and ends its urgent timers.
 // A message already recalled or purged is a conflict. When a legal hold
 // covers the message, its sealed body is first kept in held_copies for
-// compliance review (kept is true); members see the tombstone either way.
+// compliance review (kept is true), and its attachments are marked deleted
+// (members cannot download them) but keep their sealed names and blobs
+// until the copy is dropped; members see the tombstone either way.
 func (tx *Tx) RecallMessage(ctx context.Context, orgID, id string) (kept bool, err error) {
 	if kept, err = tx.keepHeldCopy(ctx, orgID, id); err != nil {
 		return false, err
@@ -183,7 +185,10 @@ func (tx *Tx) RecallMessage(ctx context.Context, orgID, id string) (kept bool, e
 	if err != nil {
 		return false, err
 	}
-	return kept, tx.forgetMessages(ctx, []string{id})
+	if kept {
+		return true, tx.forgetHeldMessage(ctx, id)
+	}
+	return false, tx.forgetMessages(ctx, []string{id})
 }
 
 // PurgeBatch is the most messages PurgeMessages destroys in one call.
