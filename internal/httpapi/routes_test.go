@@ -17,10 +17,10 @@ import (
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
 	"github.com/wardhealth/ward/internal/notify/prefs"
-	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/outside"
 )
