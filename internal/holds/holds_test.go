@@ -138,6 +138,9 @@ func TestHeldConversationSurvivesPurgeAndRecall(t *testing.T) {
 		if err != nil || o.ActiveHolds != 1 || o.HeldCopies != 1 || o.Policies[0].Name != "message_lifespan" || o.Policies[0].Held != 1 || o.Policies[0].DueNow != 0 {
 			t.Fatalf("overview under hold: %+v %v", o, err)
 		}
+		if a := o.Policies[3]; a.Name != "audit_retention" || a.DueNow != 0 || !a.NextDue.After(f.Clock.Now().AddDate(5, 11, 0)) {
+			t.Fatalf("overview of audit retention: %+v", a)
+		}
 
 		// Released: the next run purges the message and drops the copy.
 		if _, err := svc.Release(ctx, comp, h.ID); err != nil {

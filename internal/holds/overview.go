@@ -63,7 +63,7 @@ func (s *Service) Overview(ctx context.Context, p *access.Principal) (Overview, 
 			return err
 		}
 		aud := Policy{Name: "audit_retention", Setting: pol.AuditRetention}
-		if err := due(&aud, func() (store.Due, error) { return tx.AuditDue(ctx, aud.Setting.D()) }, aud.Setting > 0); err != nil {
+		if err := due(&aud, func() (store.Due, error) { return tx.AuditDue(ctx, org, aud.Setting.D()) }, aud.Setting > 0); err != nil {
 			return err
 		}
 		o.Policies = []Policy{msgs, att, pat, aud}
