@@ -351,3 +351,46 @@ func TestHeldAttachments(t *testing.T) {
 		}
 	})
 }
+
+// TestChangeHold: a change replaces the matter and the scope, audited with
+// the old scope; only compliance may make it; a released hold is listed
+// after the active ones and cannot be changed.
+func TestChangeHold(t *testing.T) {
+	f := apptest.New(t, false)
+	ctx := context.Background()
+	comp, owner := f.Principal(t, "comp", ward.RoleCompliance), f.Principal(t, "boss", ward.RoleOwner)
+	admin := f.Principal(t, "admin", ward.RoleAdmin)
+	svc := holds.New(f.Store)
+	first, err := svc.Place(ctx, comp, ward.LegalHold{Matter: "First", UserID: owner.User.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.Place(ctx, comp, ward.LegalHold{Matter: "Second", From: f.Clock.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Change(ctx, owner, first.ID, ward.LegalHold{Matter: "X", UserID: admin.User.ID}); ward.ErrorCode(err) != ward.CodeForbidden {
+		t.Fatalf("the owner changes a hold: %v", err)
+	}
+	ch, err := svc.Change(ctx, comp, first.ID, ward.LegalHold{Matter: " Renamed ", UserID: admin.User.ID, To: f.Clock.Now()})
+	if err != nil || ch.Matter != "Renamed" || ch.UserID != admin.User.ID || ch.PlacedBy != comp.User.ID {
+		t.Fatalf("change: %+v %v", ch, err)
+	}
+	if r := reasons(f, t, audit.HoldChanged); len(r) != 1 || !strings.Contains(r[0], `"Renamed"`) ||
+		!strings.Contains(r[0], "user="+admin.User.ID) || !strings.Contains(r[0], "was user="+owner.User.ID) {
+		t.Fatalf("hold.changed %q", r)
+	}
+	if _, err := svc.Release(ctx, comp, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Change(ctx, comp, first.ID, ward.LegalHold{Matter: "Again", UserID: admin.User.ID}); ward.ErrorCode(err) != ward.CodeConflict {
+		t.Fatalf("changing a released hold: %v", err)
+	}
+	if _, err := svc.List(ctx, admin); ward.ErrorCode(err) != ward.CodeForbidden {
+		t.Fatalf("an admin lists holds: %v", err)
+	}
+	hs, err := svc.List(ctx, owner)
+	if err != nil || len(hs) != 2 || hs[0].ID != second.ID || hs[1].ID != first.ID || hs[1].Active() {
+		t.Fatalf("the owner's list: %+v %v", hs, err)
+	}
+}
