@@ -46,6 +46,10 @@ const (
 	CodeScheduleOverlap Code = "schedule_overlap"          // two overrides cover the same time, or a shift is in two swaps (the detail says where)
 	CodeNotInRotation   Code = "override_outside_rotation" // an override or swap names someone who is not one of the rotation's people
 	CodeNoOneOnCall     Code = "no_one_on_call"            // a message to a role that no one holds now
+
+	// Legal hold and retention (internal/holds).
+	CodeHoldScopeEmpty    Code = "hold_scope_empty"    // a legal hold names no user, patient, conversation or date range
+	CodeRetentionTooShort Code = "retention_too_short" // audit_retention under 6 years (HIPAA §164.316)
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

@@ -34,6 +34,10 @@ type Policy struct {
 	// before its data key (and its patient user's identity key) is
 	// shredded; 0 keeps it forever.
 	PatientRetention Duration `json:"patient_retention"`
+	// AttachmentRetention is how long a sent attachment is kept before its
+	// content and name are destroyed (the message stays); 0 keeps it as
+	// long as its message. A legal hold keeps what it covers.
+	AttachmentRetention Duration `json:"attachment_retention"`
 	// OutsideAccess is how long someone outside the org has to read and
 	// answer a secure message (internal/outside): the life of its link and
 	// of the session the link opens. 0 (a policy stored before it existed)
@@ -117,8 +121,10 @@ func (p Policy) Validate() error {
 		return Errorf(CodeInvalid, "clinic_phone must be at most 40 digits, spaces and + - ( ) . characters")
 	case p.PatientRetention != 0 && p.PatientRetention.D() < MinPatientRetention:
 		return Errorf(CodeInvalid, "patient_retention must be 0 (keep) or at least one day")
+	case p.AttachmentRetention != 0 && p.AttachmentRetention.D() < MinPatientRetention:
+		return Errorf(CodeInvalid, "attachment_retention must be 0 (keep) or at least one day")
 	case p.AuditRetention.D() < 6*365*24*time.Hour:
-		return Errorf(CodeInvalid, "audit_retention must be at least 6 years (HIPAA §164.316)")
+		return Errorf(CodeRetentionTooShort, "audit_retention must be at least 6 years (HIPAA §164.316)")
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func checkLifespan(ctx context.Context, tx *store.Tx, p *Principal, life time.Du
 // PurgeExpiredMessages destroys the content of every message older than
 // its lifespan (the org's MessageLifespan policy or the conversation's
 // own, the shorter of the two): the ciphertext is removed, members see a
-// tombstone. Each batch of a conversation is one transaction with one
+// tombstone. A message a legal hold covers is kept (docs/retention.md). Each batch of a conversation is one transaction with one
 // message.purged event. It returns how many messages it purged; the server
 // calls it every few minutes, at the app's clock.
 func (a *App) PurgeExpiredMessages(ctx context.Context) (int, error) {
@@ -67,32 +67,57 @@ func (a *App) PurgeExpiredMessages(ctx context.Context) (int, error) {
 	}
 	total := 0
 	for _, o := range orgs {
-		var pol ward.Policy
-		var convs []store.ConversationLifespan
-		err := a.store.Read(ctx, func(tx *store.Tx) error {
-			var err error
-			if pol, err = tx.Policy(ctx, o.ID); err != nil {
-				return err
-			}
-			convs, err = tx.ConversationLifespans(ctx, o.ID)
-			return err
-		})
+		n, _, err := a.purgeOrgMessages(ctx, o.ID)
+		total += n
 		if err != nil {
 			return total, err
 		}
-		for _, c := range convs {
-			life := lifespan(pol.MessageLifespan.D(), c.Lifespan)
-			if life == 0 {
-				continue
-			}
-			n, err := a.purgeConversation(ctx, o.ID, c, life)
-			total += n
+	}
+	return total, nil
+}
+
+// purgeOrgMessages purges one org's expired messages; it returns how many
+// it purged and how many expired ones a legal hold kept.
+func (a *App) purgeOrgMessages(ctx context.Context, orgID string) (purged, held int, err error) {
+	var pol ward.Policy
+	var convs []store.ConversationLifespan
+	var holds bool
+	err = a.store.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if pol, err = tx.Policy(ctx, orgID); err != nil {
+			return err
+		}
+		if holds, err = tx.HasActiveHolds(ctx, orgID); err != nil {
+			return err
+		}
+		convs, err = tx.ConversationLifespans(ctx, orgID)
+		return err
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, c := range convs {
+		life := lifespan(pol.MessageLifespan.D(), c.Lifespan)
+		if life == 0 {
+			continue
+		}
+		n, err := a.purgeConversation(ctx, orgID, c, life)
+		purged += n
+		if err != nil {
+			return purged, held, err
+		}
+		if holds {
+			err := a.store.Read(ctx, func(tx *store.Tx) error {
+				n, err := tx.HeldExpired(ctx, c.ID, tx.Now.Add(-life))
+				held += n
+				return err
+			})
 			if err != nil {
-				return total, err
+				return purged, held, err
 			}
 		}
 	}
-	return total, nil
+	return purged, held, nil
 }
 
 // purgeConversation purges one conversation's expired messages, batch by batch.

@@ -342,12 +342,16 @@ func (a *App) Recall(ctx context.Context, p *Principal, messageID string) (ward.
 		if tx.Now.Sub(m.CreatedAt) > pol.RecallWindow.D() {
 			return ward.Errorf(ward.CodeConflict, "the recall window (%s) has passed", pol.RecallWindow.D())
 		}
-		if err := tx.RecallMessage(ctx, p.User.OrgID, m.ID); err != nil {
+		kept, err := tx.RecallMessage(ctx, p.User.OrgID, m.ID)
+		if err != nil {
 			return err
 		}
 		m.RecalledAt, m.BodySealed = tx.Now, nil
 		e := p.Event(audit.MessageRecalled, "message", m.ID)
 		e.PatientID, e.Reason = c.PatientID, "conversation "+c.ID
+		if kept {
+			e.Reason += "; under legal hold: the sealed body is kept for compliance review"
+		}
 		return audit.Append(ctx, tx, e)
 	})
 	if err != nil {

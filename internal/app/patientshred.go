@@ -25,6 +25,7 @@ const shredBatch = 100
 // (keys.shredded per scope, user.disabled, patient.shredded), so the
 // chain still verifies. It returns how many records it shredded; the
 // server runs it with the message purge, at the app's clock, on the leader.
+// A record a legal hold names (or whose patient user it names) is skipped.
 func (a *App) ShredRetiredPatients(ctx context.Context) (int, error) {
 	if a.keys == nil {
 		return 0, nil
@@ -38,34 +39,45 @@ func (a *App) ShredRetiredPatients(ctx context.Context) (int, error) {
 	}
 	total := 0
 	for _, o := range orgs {
-		for {
-			var pol ward.Policy
-			var rows []store.PatientRow
-			err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
-				if pol, err = tx.Policy(ctx, o.ID); err != nil || pol.PatientRetention == 0 {
-					return err
-				}
-				rows, err = tx.PatientsToShred(ctx, o.ID, tx.Now.Add(-pol.PatientRetention.D()), shredBatch)
-				return err
-			})
-			if err != nil {
-				return total, err
-			}
-			for _, r := range rows {
-				done, err := a.shredPatient(ctx, r, pol.PatientRetention.D())
-				if err != nil {
-					return total, err
-				}
-				if done {
-					total++
-				}
-			}
-			if len(rows) < shredBatch {
-				break
-			}
+		n, err := a.shredOrgPatients(ctx, o.ID)
+		total += n
+		if err != nil {
+			return total, err
 		}
 	}
 	return total, nil
+}
+
+// shredOrgPatients shreds one org's patient records due for it (none that
+// a legal hold names) and returns how many.
+func (a *App) shredOrgPatients(ctx context.Context, orgID string) (int, error) {
+	total := 0
+	for {
+		var pol ward.Policy
+		var rows []store.PatientRow
+		err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+			if pol, err = tx.Policy(ctx, orgID); err != nil || pol.PatientRetention == 0 {
+				return err
+			}
+			rows, err = tx.PatientsToShred(ctx, orgID, tx.Now.Add(-pol.PatientRetention.D()), shredBatch)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		for _, r := range rows {
+			done, err := a.shredPatient(ctx, r, pol.PatientRetention.D())
+			if err != nil {
+				return total, err
+			}
+			if done {
+				total++
+			}
+		}
+		if len(rows) < shredBatch {
+			return total, nil
+		}
+	}
 }
 
 // shredPatient shreds one record (and its patient user's identity) in one
@@ -85,6 +97,9 @@ func (a *App) shredPatient(ctx context.Context, r store.PatientRow, retention ti
 		}
 		if row.Status != "deactivated" || row.Shredded() || !row.UpdatedAt.Before(tx.Now.Add(-retention)) {
 			return nil // reactivated, shredded or changed meanwhile
+		}
+		if held, err := tx.PatientHeld(ctx, row.OrgID, row.ID); err != nil || held {
+			return err // a legal hold was placed meanwhile
 		}
 		done = true
 		sys := cliActor()

@@ -129,6 +129,14 @@ const (
 	AuditSearched Action = "audit.searched" // the audit viewer: reason holds the filters (ids only)
 )
 
+// Legal hold and retention (internal/holds, docs/retention.md).
+const (
+	HoldPlaced      Action = "hold.placed"      // reason: the matter and the scope (ids and dates)
+	HoldChanged     Action = "hold.changed"     // reason: the matter and the new scope
+	HoldReleased    Action = "hold.released"    // reason: the matter and the scope released
+	RetentionPurged Action = "retention.purged" // the retention job, per org: what it destroyed and what holds kept (counts)
+)
+
 // Actions lists every action, in documentation order.
 func Actions() []Action {
 	return []Action{
@@ -147,6 +155,7 @@ func Actions() []Action {
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
+		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 	}
 }
 
@@ -167,7 +176,8 @@ func (a Action) Valid() bool {
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched:
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
+		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged:
 		return true
 	}
 	return false

@@ -44,6 +44,15 @@ func (s *Sealer) Purge(ctx context.Context, before time.Time) (PurgeResult, erro
 			}
 			return err
 		}
+		// A legal hold keeps the events of its time: the cutoff moves back
+		// to the earliest start of an active hold (to the beginning when a
+		// hold has no start, so nothing is purged). The chain is one for
+		// all orgs, so a hold in any org holds it.
+		if t, held, err := tx.EarliestHeld(ctx); err != nil {
+			return err
+		} else if held && t.Before(before) {
+			before = t
+		}
 		// The first event to keep: the oldest sealed one at or after the
 		// cutoff, or the one after the head.
 		keep, err := tx.FirstAuditSeqAtOrAfter(ctx, before)

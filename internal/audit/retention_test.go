@@ -71,3 +71,49 @@ func TestPurgeBoundaryIsChecked(t *testing.T) {
 		wantProblem(t, st, 11, audit.Edited)
 	})
 }
+
+// TestPurgeStopsAtALegalHold: while a legal hold is active, audit purge
+// keeps every event from the hold's start on (all of them when the hold
+// has no start); once it is released, the purge proceeds.
+func TestPurgeStopsAtALegalHold(t *testing.T) {
+	clk := clocktest.New()
+	storetest.Each(t, clk.Now, func(t *testing.T, st *store.Store) {
+		clk.Set(t0)
+		ctx := context.Background()
+		s := mustChain(t, st, 10) // checkpoint 1 at seq 10, at t0
+		clk.Advance(24 * time.Hour)
+		mustAppend(t, st, 10, 10)
+		s.Seal(ctx)
+		if _, _, err := s.Checkpoint(ctx); err != nil { // checkpoint 2 at seq 20, t0+1d
+			t.Fatal(err)
+		}
+		hold := ward.LegalHold{ID: "h1", OrgID: "o-hold", Matter: "Matter", ConversationID: "c1", PlacedBy: "u1"}
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			if err := tx.CreateOrg(ctx, &ward.Org{ID: "o-hold", Name: "Held"}); err != nil {
+				return err
+			}
+			return tx.InsertHold(ctx, &hold)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(6*366*24*time.Hour + time.Hour)
+		cutoff := t0.Add(48 * time.Hour)
+		if res, err := s.Purge(ctx, cutoff); err != nil || res.Deleted != 0 {
+			t.Fatalf("Purge under a hold with no start = %+v, %v", res, err)
+		}
+		hold.From = t0.Add(time.Hour) // holds from between the checkpoints
+		if err := st.Write(ctx, func(tx *store.Tx) error { return tx.UpdateHold(ctx, &hold) }); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.Purge(ctx, cutoff); err != nil || res.Through != 10 {
+			t.Fatalf("Purge under a hold from t0+1h = %+v, %v, want through seq 10", res, err)
+		}
+		if err := st.Write(ctx, func(tx *store.Tx) error { return tx.ReleaseHold(ctx, "o-hold", "h1", "u1") }); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := s.Purge(ctx, cutoff); err != nil || res.Through != 20 {
+			t.Fatalf("Purge after release = %+v, %v, want through seq 20", res, err)
+		}
+		mustVerify(t, st)
+	})
+}

@@ -52,6 +52,15 @@ const (
 	OnCallAddress Action = "oncall.address" // start a conversation with, or page, whoever is on call for a role
 )
 
+// Legal hold and retention (internal/holds): compliance places, changes
+// and releases holds; owners read them; owners, admins and compliance see
+// the retention overview.
+const (
+	HoldManage    Action = "hold.manage"    // place, change, release a legal hold
+	HoldRead      Action = "hold.read"      // list and read legal holds
+	RetentionRead Action = "retention.read" // the retention overview: policies, what each would purge now, when next
+)
+
 // Devices.
 const (
 	DeviceListOwn Action = "device.list.own" // one's own devices

@@ -81,6 +81,9 @@ disclosure.report    .     .     y          .         .     .     .
 incident.manage      .     .     y          .         .     .     .
 baa.manage           y     .     y          .         .     .     .
 breakglass.open      .     .     .          y         .     .     .
+hold.manage          .     .     y          .         .     .     .
+hold.read            y     .     y          .         .     .     .
+retention.read       y     y     y          .         .     .     .
 `
 
 type cell struct {

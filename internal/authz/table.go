@@ -110,5 +110,9 @@ func rules() []rule {
 		{IncidentManage, []ward.Role{compliance}},
 		{BAAManage, []ward.Role{owner, compliance}},
 		{BreakGlassOpen, []ward.Role{clinician}},
+		// Legal holds: compliance manages them; the owner may see them.
+		{HoldManage, []ward.Role{compliance}},
+		{HoldRead, []ward.Role{owner, compliance}},
+		{RetentionRead, []ward.Role{owner, admin, compliance}},
 	}
 }

@@ -502,6 +502,8 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "idle timeout too short", token: admin, ctype: j, body: `{"idle_timeout":1,"session_lifetime":60}`, status: 400, code: ward.CodeInvalid},
 			{name: "patient retention under a day", token: admin, ctype: j, body: `{"mfa_required":true,"idle_timeout":900,"session_lifetime":43200,"urgent_renotify":300,"urgent_escalate":900,"recall_window":600,"audit_retention":189216000,"patient_retention":3600}`, status: 400, code: ward.CodeInvalid},
 			{name: "negative patient retention", token: admin, ctype: j, body: `{"mfa_required":true,"idle_timeout":900,"session_lifetime":43200,"urgent_renotify":300,"urgent_escalate":900,"recall_window":600,"audit_retention":189216000,"patient_retention":-1}`, status: 400, code: ward.CodeInvalid},
+			{name: "audit retention under 6 years", token: admin, ctype: j, body: `{"mfa_required":true,"idle_timeout":900,"session_lifetime":43200,"urgent_renotify":300,"urgent_escalate":900,"recall_window":600,"audit_retention":189215999}`, status: 400, code: ward.CodeRetentionTooShort},
+			{name: "attachment retention under a day", token: admin, ctype: j, body: `{"mfa_required":true,"idle_timeout":900,"session_lifetime":43200,"urgent_renotify":300,"urgent_escalate":900,"recall_window":600,"audit_retention":189216000,"attachment_retention":3600}`, status: 400, code: ward.CodeInvalid},
 		}),
 		"POST /api/v1/mfa/webauthn": cat(garbage, noCSRF(staff)),
 		"POST /api/v1/mfa/webauthn/confirm": cat(jsonCases(staff, noID, `{"challenge_id":1}`), []badCase{
@@ -712,6 +714,11 @@ func TestBadInputEveryRoute(t *testing.T) {
 	}
 
 	maps.Copy(table, chainBadCases(t, e)) // badinput_chains_test.go
+	for pattern, cs := range holdBadCases(t, e, holdCaller{comp: comp, admin: admin, nurse: nurse, patient: patient, guest: guest,
+		convA: conv.ID, convB: convB.ID, recA: recA.ID, recB: recB.ID, userB: bNurse[0].User.ID, garbage: garbage, noCSRF: noCSRF}) {
+		table[pattern] = append(table[pattern], cs...)
+	}
+
 	for _, rt := range e.h.Routes() {
 		if !strings.Contains(rt.Pattern, "/api/") {
 			continue

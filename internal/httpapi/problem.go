@@ -44,6 +44,8 @@ var statusOf = map[ward.Code]int{
 	ward.CodeScheduleOverlap:   http.StatusUnprocessableEntity,
 	ward.CodeNotInRotation:     http.StatusUnprocessableEntity,
 	ward.CodeNoOneOnCall:       http.StatusConflict,
+	ward.CodeHoldScopeEmpty:    http.StatusBadRequest,
+	ward.CodeRetentionTooShort: http.StatusBadRequest,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

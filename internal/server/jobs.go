@@ -21,10 +21,11 @@ const (
 // runMessagingJobs fires the urgent-message timers every urgentTimersEvery,
 // and on the same tick moves urgent pages to on-call roles along their
 // escalation chains and re-routes them at hand-overs (oncall.RunPages),
-// and purges messages past their lifespan (then sweeps unsent attachments
-// and leftover blobs) every purgeEvery, and shreds the keys of patient
-// records deactivated longer than the policy's patient_retention
-// (App.ShredRetiredPatients) on the same tick, until ctx ends.
+// and runs retention every purgeEvery (App.RunRetention: the message
+// lifespan purge, attachment retention, the shredding of patient records
+// deactivated longer than the policy's patient_retention, each skipping
+// what a legal hold covers, reported as retention.purged), then sweeps
+// unsent attachments and leftover blobs, until ctx ends.
 // Both jobs keep their state in the database and take the time from the
 // App's clock, so a restart loses nothing. Failures are logged (never with
 // content) and retried on the next tick.
@@ -74,16 +75,12 @@ func runMessagingJobs(ctx context.Context, a *app.App, oc *oncall.Service, st *s
 			if !leader() {
 				continue
 			}
-			n, err := a.PurgeExpiredMessages(ctx)
+			reports, err := a.RunRetention(ctx)
 			if err != nil && ctx.Err() == nil {
-				log.Error("message lifespan purge failed", "err", err.Error())
-			} else if n > 0 {
-				log.Info("message lifespan purge", "purged", n)
+				log.Error("retention failed", "err", err.Error())
 			}
-			if n, err := a.ShredRetiredPatients(ctx); err != nil && ctx.Err() == nil {
-				log.Error("patient retention failed", "err", err.Error())
-			} else if n > 0 {
-				log.Info("patient retention", "shredded", n)
+			for org, r := range reports { // counts only, no PHI
+				log.Info("retention", "org", org, "report", r.String())
 			}
 			if n, err := a.SweepAttachments(ctx); err != nil && ctx.Err() == nil {
 				log.Error("attachment sweep failed", "err", err.Error())

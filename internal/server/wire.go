@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/blob"
+	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
@@ -50,6 +51,7 @@ type Env struct {
 	Prefs       *prefs.Service       // notification preferences and presence (internal/notify/prefs)
 	Digest      *digest.Service      // the email fallback (internal/notify/digest); nil without --smtp
 	OnCall      *oncall.Service      // on-call roles and schedules (internal/oncall)
+	Holds       *holds.Service       // legal holds and the retention overview (internal/holds)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -169,6 +171,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// The on-call schedules drive presence and the push gate (docs/notifications.md).
 	e.Prefs.WithSchedule(e.OnCall)
 	gate.WithSchedule(e.OnCall)
+	e.Holds = holds.New(e.Store)
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, AutoReplies: e.Replies, Now: cfg.Now})
 	e.App.SetPatientMessageHook(e.Inbox) // after-hours auto-replies
 	icfg := invitations.Config{Store: e.Store, Contacts: e.Patients, Accounts: e.App, Now: cfg.Now}

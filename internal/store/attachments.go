@@ -116,7 +116,9 @@ type DeletedBlob struct {
 // DeletedBlobs lists up to limit deleted attachments whose blobs are still
 // to be deleted; convID "" means every conversation.
 func (tx *Tx) DeletedBlobs(ctx context.Context, convID string, limit int) ([]DeletedBlob, error) {
-	q := "SELECT id, blob_key FROM attachments WHERE deleted_at <> 0 AND blob_key <> ''"
+	// The files of a recalled message whose copy a legal hold keeps stay.
+	q := "SELECT id, blob_key FROM attachments a WHERE deleted_at <> 0 AND blob_key <> ''" +
+		" AND NOT EXISTS (SELECT 1 FROM held_copies hc WHERE hc.message_id = a.message_id)"
 	args := []any{limit}
 	if convID != "" {
 		q += " AND conversation_id = $2"

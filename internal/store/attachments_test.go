@@ -61,7 +61,7 @@ func TestConformanceAttachments(t *testing.T) {
 		})
 		// Recalling the message deletes its attachments; the blobs are listed until recorded gone.
 		clock.Advance(time.Minute)
-		mustWrite(t, s, func(tx *store.Tx) error { return tx.RecallMessage(ctx, "o1", "m1") })
+		mustWrite(t, s, func(tx *store.Tx) error { _, err := tx.RecallMessage(ctx, "o1", "m1"); return err })
 		mustWrite(t, s, func(tx *store.Tx) error {
 			a, err := tx.AttachmentByID(ctx, "o1", "a1")
 			if err != nil || a.NameSealed != nil || !a.DeletedAt.Equal(clock.Now()) {

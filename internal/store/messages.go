@@ -168,17 +168,27 @@ func (tx *Tx) ListMessages(ctx context.Context, convID string, afterSeq int64, l
 
 // RecallMessage destroys a message's content (the ciphertext is replaced by
 // NULL), stamps recalled_at, drops its receipts and ends its urgent timers.
-// A message already recalled or purged is a conflict.
-func (tx *Tx) RecallMessage(ctx context.Context, orgID, id string) error {
-	err := tx.execOne(ctx, `UPDATE messages SET body_sealed = NULL, recalled_at = $1
+// A message already recalled or purged is a conflict. When a legal hold
+// covers the message, its sealed body is first kept in held_copies for
+// compliance review (kept is true), and its attachments are marked deleted
+// (members cannot download them) but keep their sealed names and blobs
+// until the copy is dropped; members see the tombstone either way.
+func (tx *Tx) RecallMessage(ctx context.Context, orgID, id string) (kept bool, err error) {
+	if kept, err = tx.keepHeldCopy(ctx, orgID, id); err != nil {
+		return false, err
+	}
+	err = tx.execOne(ctx, `UPDATE messages SET body_sealed = NULL, recalled_at = $1
 		WHERE org_id = $2 AND id = $3 AND recalled_at = 0 AND purged_at = 0`, micros(tx.Now), orgID, id)
 	if ward.ErrorCode(err) == ward.CodeNotFound {
-		return ward.Errorf(ward.CodeConflict, "the message was already recalled or purged")
+		return false, ward.Errorf(ward.CodeConflict, "the message was already recalled or purged")
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	return tx.forgetMessages(ctx, []string{id})
+	if kept {
+		return true, tx.forgetHeldMessage(ctx, id)
+	}
+	return false, tx.forgetMessages(ctx, []string{id})
 }
 
 // PurgeBatch is the most messages PurgeMessages destroys in one call.
@@ -201,12 +211,14 @@ func (tx *Tx) PurgeMessages(ctx context.Context, convID string, cutoff time.Time
 	if err := tx.queryRow(ctx, "SELECT purged_through FROM conversations WHERE id = $1", convID).Scan(&floor); err != nil {
 		return 0, 0, tx.d.wrap(err)
 	}
-	start, limit := floor, micros(cutoff)
+	// A message a legal hold covers is skipped, and the floor stops before
+	// it, so once the hold is released a later call purges it.
+	start, cursor, held, limit := floor, floor, false, micros(cutoff)
 	var ids []string
 	var maxSeq int64
 walk:
 	for {
-		page, err := tx.agesAfter(ctx, convID, floor)
+		page, err := tx.agesAfter(ctx, convID, cursor)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -215,9 +227,15 @@ walk:
 				if m.created >= limit || len(ids) == PurgeBatch {
 					break walk
 				}
-				ids, maxSeq = append(ids, m.id), m.seq
+				if m.held {
+					held = true
+				} else {
+					ids, maxSeq = append(ids, m.id), m.seq
+				}
 			}
-			floor = m.seq
+			if cursor = m.seq; !held {
+				floor = m.seq
+			}
 		}
 		if len(page) < PurgeBatch {
 			break
@@ -244,12 +262,15 @@ type msgAge struct {
 	seq     int64
 	created int64 // Unix microseconds
 	gone    bool  // recalled or purged
+	held    bool  // a legal hold covers it
 }
 
 // agesAfter reads up to PurgeBatch messages of a conversation after seq, in order.
 func (tx *Tx) agesAfter(ctx context.Context, convID string, seq int64) ([]msgAge, error) {
-	rows, err := tx.query(ctx, `SELECT id, seq, created_at, recalled_at + purged_at FROM messages
-		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, convID, seq, PurgeBatch)
+	rows, err := tx.query(ctx, `SELECT m.id, m.seq, m.created_at, m.recalled_at + m.purged_at,
+		CASE WHEN m.recalled_at + m.purged_at = 0 AND `+heldMessage("m", "c")+` THEN 1 ELSE 0 END
+		FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE m.conversation_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3`, convID, seq, PurgeBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -257,11 +278,11 @@ func (tx *Tx) agesAfter(ctx context.Context, convID string, seq int64) ([]msgAge
 	var out []msgAge
 	for rows.Next() {
 		var m msgAge
-		var gone int64
-		if err := rows.Scan(&m.id, &m.seq, &m.created, &gone); err != nil {
+		var gone, held int64
+		if err := rows.Scan(&m.id, &m.seq, &m.created, &gone, &held); err != nil {
 			return nil, tx.d.wrap(err)
 		}
-		m.gone = gone != 0
+		m.gone, m.held = gone != 0, held != 0
 		out = append(out, m)
 	}
 	return out, tx.d.wrap(rows.Err())

@@ -161,10 +161,10 @@ func TestConformanceMessages(t *testing.T) {
 			if err != nil || len(page) != 2 || page[0].Seq != 2 || page[1].Seq != 3 {
 				t.Errorf("ListMessages %+v %v", page, err)
 			}
-			if err := tx.RecallMessage(ctx, "o1", "m2"); err != nil {
-				t.Error(err)
+			if kept, err := tx.RecallMessage(ctx, "o1", "m2"); err != nil || kept {
+				t.Error(kept, err)
 			}
-			if err := tx.RecallMessage(ctx, "o1", "m2"); ward.ErrorCode(err) != ward.CodeConflict {
+			if _, err := tx.RecallMessage(ctx, "o1", "m2"); ward.ErrorCode(err) != ward.CodeConflict {
 				t.Errorf("second recall: %v", err)
 			}
 			m2, _ = tx.MessageByID(ctx, "o1", "m2")
@@ -357,7 +357,8 @@ func TestConformancePurgeWalksFromTheFloor(t *testing.T) {
 					return err
 				}
 			}
-			return tx.RecallMessage(ctx, "o1", "old1")
+			_, err := tx.RecallMessage(ctx, "o1", "old1")
+			return err
 		})
 		clock.Advance(2 * time.Hour)
 		mustWrite(t, s, func(tx *store.Tx) error {

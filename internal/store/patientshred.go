@@ -18,8 +18,18 @@ func (r PatientRow) Shredded() bool { return strings.HasPrefix(r.MRNIndex, erase
 // (their updated_at: a deactivated record takes no edits, so that is when
 // it was deactivated) whose key was not shredded yet, oldest first.
 func (tx *Tx) PatientsToShred(ctx context.Context, orgID string, before time.Time, limit int) ([]PatientRow, error) {
-	return collect(ctx, tx, tx.scanPatient, "SELECT "+patientCols+" FROM patients WHERE org_id = $1 AND status = 'deactivated'"+
-		" AND updated_at < $2 AND mrn_index NOT LIKE 'erased:%' ORDER BY updated_at, id LIMIT $3", orgID, micros(before), limit)
+	return collect(ctx, tx, tx.scanPatient, "SELECT "+patientCols+" FROM patients p WHERE org_id = $1 AND status = 'deactivated'"+
+		" AND updated_at < $2 AND mrn_index NOT LIKE 'erased:%' AND NOT "+heldPatient("p")+" ORDER BY updated_at, id LIMIT $3",
+		orgID, micros(before), limit)
+}
+
+// HeldPatientsDue counts the deactivated records due for shredding before
+// cutoff that a legal hold keeps.
+func (tx *Tx) HeldPatientsDue(ctx context.Context, orgID string, before time.Time) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, "SELECT COUNT(*) FROM patients p WHERE org_id = $1 AND status = 'deactivated'"+
+		" AND updated_at < $2 AND mrn_index NOT LIKE 'erased:%' AND "+heldPatient("p"), orgID, micros(before)).Scan(&n)
+	return n, tx.d.wrap(err)
 }
 
 // ErasePatientIndexes replaces the blind indexes of a shredded record

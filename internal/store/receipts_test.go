@@ -134,7 +134,7 @@ func TestConformanceReceiptMarks(t *testing.T) {
 		if n := unread(t, s, "u2"); n != 1 {
 			t.Errorf("u2 unread %d after a new message, want 1", n)
 		}
-		mustWrite(t, s, func(tx *store.Tx) error { return tx.RecallMessage(ctx, "o1", "m5") })
+		mustWrite(t, s, func(tx *store.Tx) error { _, err := tx.RecallMessage(ctx, "o1", "m5"); return err })
 		if n := unread(t, s, "u2"); n != 0 {
 			t.Errorf("u2 unread %d after the recall, want 0", n)
 		}

@@ -181,6 +181,7 @@ export interface Policy {
   invitation_ttl: number;
   clinic_phone?: string; // fills {clinic.phone} in saved replies
   patient_retention: number;
+  attachment_retention?: number; // seconds; 0 keeps attachments as long as their message
   email_unread_after: number; // seconds; 0: no email fallback
 }
 

@@ -89,6 +89,10 @@ export const auditActions = [
   "audit.searched",
   "audit.exported",
   "audit.purged",
+  "hold.placed",
+  "hold.changed",
+  "hold.released",
+  "retention.purged",
 ];
 
 function filterParams(f: AuditFilters): [string, string][] {

@@ -34,7 +34,7 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "dashboard" | "account";
+export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "holds" | "retention" | "dashboard" | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -47,10 +47,11 @@ export function navItems(r: Role | undefined): NavItem[] {
     case "staff":
       return ["messages", "inbox", "patients", "oncall", "account"];
     case "owner":
+      return ["admin", "oncall", "retention", "account"];
     case "admin":
-      return ["admin", "oncall", "account"];
+      return ["admin", "oncall", "retention", "account"];
     case "compliance":
-      return ["audit", "dashboard", "oncall", "account"];
+      return ["audit", "holds", "retention", "dashboard", "oncall", "account"];
   }
   return ["account"];
 }

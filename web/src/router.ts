@@ -14,6 +14,8 @@ export type Route =
   | { name: "admin-oncall" }
   | { name: "oncall" }
   | { name: "audit" }
+  | { name: "holds" }
+  | { name: "retention" }
   | { name: "patients" }
   | { name: "inbox" }
   | { name: "patient-new" }
@@ -58,6 +60,10 @@ export function parseRoute(path: string): Route {
       return { name: "oncall" };
     case "/audit":
       return { name: "audit" };
+    case "/holds":
+      return { name: "holds" };
+    case "/retention":
+      return { name: "retention" };
     case "/patients":
       return { name: "patients" };
     case "/inbox":

@@ -359,6 +359,7 @@ type DurKey =
   | "recall_window"
   | "invitation_ttl"
   | "patient_retention"
+  | "attachment_retention"
   | "email_unread_after";
 const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "hours" | "seconds" | "days" }[] = [
   { key: "idle_timeout", label: "Automatic sign-out after inactivity", hint: "30 seconds to 24 hours", unit: "seconds" },
@@ -378,6 +379,12 @@ const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "
     key: "patient_retention",
     label: "Erase deactivated patient records after (0 keeps them)",
     hint: "0, or at least 1 day; the record's key and its patient account's identity are shredded for good",
+    unit: "days",
+  },
+  {
+    key: "attachment_retention",
+    label: "Delete sent attachments after (0 keeps them with their message)",
+    hint: "0, or at least 1 day; the message stays; a legal hold keeps what it covers",
     unit: "days",
   },
 ];
@@ -449,7 +456,7 @@ export function AdminPolicy() {
                   min={0}
                   step="any"
                   aria-describedby={"pol-" + d.key + "-hint"}
-                  value={p[d.key] / k}
+                  value={(p[d.key] ?? 0) / k}
                   onInput={(e) => {
                     const v = Number(e.currentTarget.value);
                     if (isFinite(v)) setP({ ...p, [d.key]: Math.round(v * k) });

@@ -20,6 +20,8 @@ import { guestScreen, isGuest } from "../outside";
 import { OutsideLink, WriteOutside } from "./Outside";
 import { AdminOnCall, OnCallNow } from "./OnCall";
 import { canSeeOnCall } from "../oncall";
+import { canReadHolds, canSeeRetention } from "../holds";
+import { LegalHolds, Retention } from "./Holds";
 
 export function App() {
   const w = useWard();
@@ -132,6 +134,12 @@ export function App() {
       break;
     case "audit":
       body = canAudit(role) ? <AuditViewer /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "holds":
+      body = canReadHolds(role) ? <LegalHolds /> : <NotAllowed what="compliance officers and owners" />;
+      break;
+    case "retention":
+      body = canSeeRetention(role) ? <Retention /> : <NotAllowed what="owners, admins and compliance officers" />;
       break;
     default:
       body = (

@@ -29,7 +29,7 @@ const pageSize = 50;
 
 // useDirectory loads the org's people (for names and the user filter);
 // roles that may not list users get an empty directory and type an id.
-function useDirectory(): Record<string, User> | null {
+export function useDirectory(): Record<string, User> | null {
   const w = useWard();
   const [users, setUsers] = useState<Record<string, User> | null>(null);
   useEffect(() => {

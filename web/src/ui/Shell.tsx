@@ -69,6 +69,16 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Audit
             </Link>
           )}
+          {nav.includes("holds") && (
+            <Link href="/holds" id="nav-holds" aria-current={r === "holds" ? "page" : undefined}>
+              Legal holds
+            </Link>
+          )}
+          {nav.includes("retention") && (
+            <Link href="/retention" id="nav-retention" aria-current={r === "retention" ? "page" : undefined}>
+              Retention
+            </Link>
+          )}
           {nav.includes("dashboard") && (
             <Link href="/admin/dashboard" id="nav-dashboard" aria-current={r === "admin-dashboard" ? "page" : undefined}>
               Dashboard
