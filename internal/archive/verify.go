@@ -47,7 +47,8 @@ const maxManifest = 256 << 20
 // entry missing, added, changed or repeated, a truncated or altered file
 // and a wrong key are a *Problem (or ErrWrongKey) naming what is wrong.
 func Verify(src io.Reader, ids []age.Identity, trusted ed25519.PublicKey, progress func(plain int64)) (Report, error) {
-	dec, err := age.Decrypt(src, ids...)
+	in := &eofReader{r: src}
+	dec, err := age.Decrypt(in, ids...)
 	if err != nil {
 		if errors.As(err, new(*age.NoIdentityMatchError)) {
 			return Report{}, ErrWrongKey
@@ -65,6 +66,8 @@ func Verify(src io.Reader, ids []age.Identity, trusted ed25519.PublicKey, progre
 		switch {
 		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 			what = "the file is truncated"
+		case strings.Contains(err.Error(), "authenticate") && in.eof:
+			what = "the file is truncated, or its last 64 KiB altered: its final chunk fails authentication"
 		case strings.Contains(err.Error(), "authenticate"):
 			what = "the encrypted file was altered (a chunk fails authentication)"
 		}
@@ -185,4 +188,19 @@ type appender struct{ b *[]byte }
 func (a appender) Write(p []byte) (int, error) {
 	*a.b = append(*a.b, p...)
 	return len(p), nil
+}
+
+// eofReader notes when its reader has reached the end: a chunk that fails
+// authentication there is the last one, so the file was cut short.
+type eofReader struct {
+	r   io.Reader
+	eof bool
+}
+
+func (e *eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err == io.EOF {
+		e.eof = true
+	}
+	return n, err
 }
