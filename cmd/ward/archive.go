@@ -25,7 +25,7 @@ import (
 // passphraseEnv holds an archive's passphrase (never a flag: flags show in ps).
 const passphraseEnv = "WARD_ARCHIVE_PASSPHRASE"
 
-// runArchive is 'ward archive export|verify|public-key' (docs/compliance.md).
+// runArchive is 'ward archive export|verify|public-key' (docs/archive.md).
 func runArchive(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, `usage: ward archive <export|verify|public-key> [flags]
@@ -299,7 +299,7 @@ func runArchiveVerify(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	m := rep.Manifest
 	c := m.Counts
-	trust := "the key the manifest names: compare it with 'ward archive public-key' of the org (docs/compliance.md)"
+	trust := "the key the manifest names: compare it with 'ward archive public-key' of the org (docs/archive.md)"
 	if trusted != nil {
 		trust = "the trusted key"
 	}
