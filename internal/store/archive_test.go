@@ -64,7 +64,7 @@ func TestConformanceArchive(t *testing.T) {
 		mustRead(func(tx *store.Tx) error {
 			for _, c := range []struct {
 				conv, patient, user string
-				want               []string
+				want                []string
 			}{
 				{"", "", "", []string{"c1", "c2"}},
 				{"c1", "", "", []string{"c1"}},
