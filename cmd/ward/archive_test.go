@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/archive"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/server"
@@ -380,5 +382,22 @@ func TestArchiveRefusesEmptyAndIsAudited(t *testing.T) {
 		if strings.Contains(e.Reason, c) {
 			t.Fatalf("archive.exported names %q: %s", c, e.Reason)
 		}
+	}
+}
+
+// An export that fails half-way (an interrupt cancels its context) leaves
+// neither the file nor its temporary behind.
+func TestArchiveFailedWriteLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "a.age")
+	_, err := writeAtomically(out, func(w io.Writer) (archive.Manifest, error) {
+		w.Write([]byte("half an archive"))
+		return archive.Manifest{}, context.Canceled
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("left %v behind", left)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,7 +43,13 @@ type benchEnv struct {
 // seedBench fills a SQLite store through the store and the keyring as the
 // app does: bodies sealed per message, attachments sealed chunk by chunk
 // into the blob store, all about one patient.
-func seedBench(b *testing.B) *benchEnv {
+func seedBench(b testing.TB) *benchEnv {
+	nMsgs, nAtts := benchSize()
+	return seed(b, nMsgs, nAtts)
+}
+
+// seed is seedBench of nMsgs messages and nAtts attachments of 1 MiB.
+func seed(b testing.TB, nMsgs, nAtts int) *benchEnv {
 	b.Helper()
 	ctx := context.Background()
 	dir := b.TempDir()
@@ -66,7 +73,6 @@ func seedBench(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	nMsgs, nAtts := benchSize()
 	const org, patient = "org-bench", "patient-bench"
 	err = st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.CreateOrg(ctx, &ward.Org{ID: org, Slug: "bench", Name: "Bench"}); err != nil {
@@ -168,7 +174,7 @@ func seedBench(b *testing.B) *benchEnv {
 
 // export writes the archive to a file and returns its manifest and the
 // plaintext bytes (every entry's size).
-func (e *benchEnv) export(b *testing.B, path string) (archive.Manifest, int64) {
+func (e *benchEnv) export(b testing.TB, path string) (archive.Manifest, int64) {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -198,6 +204,10 @@ func BenchmarkArchiveExport(b *testing.B) {
 	b.ReportMetric(float64(plain)*float64(b.N)/(1<<20)/time.Since(start).Seconds(), "MiB/s")
 	b.ReportMetric(float64(m.Counts.Messages), "messages")
 	b.ReportMetric(float64(m.Counts.AttachmentBytes)/(1<<20), "attachment-MiB")
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		b.ReportMetric(float64(ru.Maxrss)/1024, "peak-RSS-MiB") // Linux: KiB; includes seeding
+	}
 }
 
 // BenchmarkArchiveVerify: the target is >= 100 MiB/s of plaintext.
