@@ -60,7 +60,7 @@ func runArchiveExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.StringVar(&org, "org", "", "the org's slug (needed only when the database holds several)")
 	fs.StringVar(&mrn, "patient", "", "the conversations about the patient with this MRN")
 	fs.StringVar(&conv, "conversation", "", "this conversation (its id)")
-	fs.StringVar(&email, "user", "", "the conversations of the staff member with this email")
+	fs.StringVar(&email, "user", "", "the conversations of the user (staff or patient) with this email")
 	fs.StringVar(&fromS, "from", "", "first time included: RFC 3339 or YYYY-MM-DD (UTC); default: the beginning")
 	fs.StringVar(&toS, "to", "", "end time, excluded: RFC 3339 or YYYY-MM-DD (UTC); default: now")
 	fs.StringVar(&out, "out", "", "the archive file to write (created 0600; required)")
@@ -131,12 +131,12 @@ func runArchiveExport(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 	case email != "":
 		err := env.Store.Read(ctx, func(tx *store.Tx) error {
-			u, err := tx.UserByEmail(ctx, req.OrgID, ward.NormalizeEmail(email))
+			u, err := env.App.UserByEmail(ctx, tx, req.OrgID, email)
 			req.Selection.UserID = u.ID
 			return err
 		})
 		if ward.ErrorCode(err) == ward.CodeNotFound {
-			return ward.Errorf(ward.CodeNotFound, "no staff member has that email (for a patient, use --patient MRN)")
+			return ward.Errorf(ward.CodeNotFound, "no user has that email")
 		}
 		if err != nil {
 			return err

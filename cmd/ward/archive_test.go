@@ -91,6 +91,17 @@ func archiveData(t *testing.T) string {
 		t.Fatal(err)
 	}
 	send(bob, other.ID, canaryOther)
+	// A patient with a portal account (email stored as a blind index) and a conversation of their own.
+	pat, err := env.App.AddUser(ctx, org.Slug, app.NewUser{Email: "pat@home.example", Name: "Pat", Role: ward.RolePatient,
+		Password: "pw for pat is long enough"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _, err := env.App.CreateConversation(ctx, alice, app.NewConversation{Kind: ward.Group, Title: "your results", Members: []string{pat.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(alice, own.ID, "your results are normal")
 	return data
 }
 
@@ -316,6 +327,16 @@ func TestArchivePassphrase(t *testing.T) {
 	}
 	if code, out, errb := runWard(t, "", "archive", "verify", file); code != 0 {
 		t.Fatalf("verify: exit %d: %s%s", code, out, errb)
+	}
+	// A patient is found by email through the blind index.
+	patFile := filepath.Join(t.TempDir(), "pat.age")
+	if code, out, errb := runWard(t, "", "archive", "export", "--data", data, "--user", "Pat@Home.example", "--out", patFile); code != 0 ||
+		!strings.Contains(out, "1 conversations, 1 messages") {
+		t.Fatalf("export of a patient user: exit %d: %s%s", code, out, errb)
+	}
+	if code, _, errb := runWard(t, "", "archive", "export", "--data", data, "--user", "nobody@home.example", "--out", patFile); code != 1 ||
+		!strings.Contains(errb, "no user has that email") {
+		t.Fatalf("unknown email: exit %d: %s", code, errb)
 	}
 	t.Setenv(passphraseEnv, "wrong horse")
 	if code, _, errb := runWard(t, "", "archive", "verify", file); code != 1 || !strings.Contains(errb, "wrong key") {
