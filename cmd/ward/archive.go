@@ -127,7 +127,7 @@ func runArchiveExport(ctx context.Context, args []string, stdout, stderr io.Writ
 		if len(ids) == 1 {
 			req.Selection.PatientID = ids[0]
 		} else {
-			req.PatientIDs = ids
+			req.Selection.PatientIDs = ids
 		}
 	case email != "":
 		err := env.Store.Read(ctx, func(tx *store.Tx) error {

@@ -27,13 +27,12 @@ type Exporter struct {
 
 // Request is one export.
 type Request struct {
-	OrgID      string
-	Selection  Selection // From and To are required; at most one of the ids is usual, several narrow it
-	PatientIDs []string  // with Selection.PatientID empty: the records an MRN named (their conversations, together)
-	Key        Key
-	Actor      audit.Actor // who exports, for the audit trail
-	Note       string      // how, for the audit trail ("ward archive export by OS user x"); no PHI
-	Progress   func(Progress)
+	OrgID     string
+	Selection Selection // From and To are required; at most one of the ids is usual, several narrow it
+	Key       Key
+	Actor     audit.Actor // who exports, for the audit trail
+	Note      string      // how, for the audit trail ("ward archive export by OS user x"); no PHI
+	Progress  func(Progress)
 }
 
 // Progress is how far an export is: messages and attachment bytes done of
@@ -77,7 +76,7 @@ func (x *Exporter) Plan(ctx context.Context, req *Request) (Plan, error) {
 	if !sel.From.Before(sel.To) {
 		return Plan{}, ward.Errorf(ward.CodeInvalid, "the range is empty: --from must be before --to")
 	}
-	patients := req.PatientIDs
+	patients := sel.PatientIDs
 	if sel.PatientID != "" {
 		patients = []string{sel.PatientID}
 	}
@@ -209,7 +208,7 @@ func (x *Exporter) Export(ctx context.Context, req *Request, dst io.Writer) (Man
 	ev := audit.Event{OrgID: req.OrgID, Actor: req.Actor, Action: audit.ArchiveExported, Outcome: audit.Success,
 		ResourceType: "archive", ResourceID: m.ID, PatientID: sel.PatientID,
 		Reason: fmt.Sprintf("%s: %d conversations, %d messages, %d attachments (%d bytes), %d audit events; selection%s from %s to %s",
-			req.Note, c.Conversations, c.Messages, c.Attachments, c.AttachmentBytes, c.AuditEvents, selectionNote(sel, req.PatientIDs),
+			req.Note, c.Conversations, c.Messages, c.Attachments, c.AttachmentBytes, c.AuditEvents, selectionNote(sel),
 			sel.From.UTC().Format(time.RFC3339), sel.To.UTC().Format(time.RFC3339))}
 	return m, x.Store.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, ev) })
 }
@@ -233,15 +232,15 @@ func (x *Exporter) auditReads(ctx context.Context, req *Request, m *Manifest, pl
 }
 
 // selectionNote names a selection's ids for the audit trail.
-func selectionNote(s Selection, patients []string) string {
+func selectionNote(s Selection) string {
 	var b strings.Builder
 	if s.ConversationID != "" {
 		b.WriteString(" conversation " + s.ConversationID)
 	}
 	if s.PatientID != "" {
 		b.WriteString(" patient " + s.PatientID)
-	} else if len(patients) > 0 {
-		b.WriteString(" patient " + strings.Join(patients, ","))
+	} else if len(s.PatientIDs) > 0 {
+		b.WriteString(" patients " + strings.Join(s.PatientIDs, ","))
 	}
 	if s.UserID != "" {
 		b.WriteString(" user " + s.UserID)

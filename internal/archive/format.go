@@ -41,11 +41,14 @@ type Manifest struct {
 // Selection is what an export covers: the org's conversations that match
 // every non-empty id, with messages created in [From, To).
 type Selection struct {
-	ConversationID string    `json:"conversation_id,omitempty"`
-	PatientID      string    `json:"patient_id,omitempty"` // the patient record's id (never the MRN)
-	UserID         string    `json:"user_id,omitempty"`    // a member's id (never the email)
-	From           time.Time `json:"from"`
-	To             time.Time `json:"to"`
+	ConversationID string `json:"conversation_id,omitempty"`
+	PatientID      string `json:"patient_id,omitempty"` // the patient record's id (never the MRN)
+	// PatientIDs are the records an MRN named when it named several (their
+	// conversations, together); PatientID is then empty.
+	PatientIDs []string  `json:"patient_ids,omitempty"`
+	UserID     string    `json:"user_id,omitempty"` // a member's id (never the email)
+	From       time.Time `json:"from"`
+	To         time.Time `json:"to"`
 }
 
 // Counts are how many of each thing an archive holds.
