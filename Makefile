@@ -88,6 +88,7 @@ bench: build
 	$(GO) test -run '^$$' -bench 'SendMessageManyConversations' -benchtime 40000x ./internal/app/ && \
 	$(GO) test -run '^$$' -bench 'ResolveRole' -benchtime 3s ./internal/oncall/ && \
 	WARD_BENCH_CACHE=$(CURDIR)/.cache/bench-patients $(GO) test -run '^$$' -bench 'LookupByMRN' -benchtime 5000x -timeout 30m ./internal/patients/ && \
+	WARD_BENCH_ARCHIVE_FULL=1 $(GO) test -run '^$$' -bench 'ArchiveExport|ArchiveVerify' -benchtime 1x -timeout 30m ./internal/archive/ && \
 	$(GO) test -run '^$$' -bench 'PageTo1000Devices' -benchtime 5x ./internal/notify/push/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
 	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json

@@ -32,6 +32,7 @@ func commands() map[string]command {
 		"device":  {"list, approve, lock, unlock or wipe devices", runDevice},
 		"keys":    {"rotate keys or show their status", runKeys},
 		"audit":   {"verify the audit chain, or export audit events", runAudit},
+		"archive": {"export or verify a signed, encrypted compliance archive", runArchive},
 		"demo":    {"seed a demo clinic", runDemo},
 		"bench":   {"load a ward server and report throughput, latency, memory and CPU", runBench},
 	}

@@ -127,6 +127,10 @@ const (
 	AuditExported Action = "audit.exported"
 	AuditPurged   Action = "audit.purged"
 	AuditSearched Action = "audit.searched" // the audit viewer: reason holds the filters (ids only)
+	// ArchiveExported: a compliance archive was written (ward archive
+	// export); resource the archive's id, reason the selection (ids only)
+	// and the counts. Each conversation in it is also a conversation.read.
+	ArchiveExported Action = "archive.exported"
 )
 
 // Legal hold and retention (internal/holds, docs/retention.md).
@@ -154,7 +158,7 @@ func Actions() []Action {
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 	}
 }
@@ -176,7 +180,7 @@ func (a Action) Valid() bool {
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged:
 		return true
 	}
