@@ -46,6 +46,10 @@ const (
 	CodeScheduleOverlap Code = "schedule_overlap"          // two overrides cover the same time, or a shift is in two swaps (the detail says where)
 	CodeNotInRotation   Code = "override_outside_rotation" // an override or swap names someone who is not one of the rotation's people
 	CodeNoOneOnCall     Code = "no_one_on_call"            // a message to a role that no one holds now
+	// Compliance review and break-glass (internal/compliance).
+	CodeReasonRequired Code = "reason_required"   // a review or break-glass without a stated reason
+	CodeTimeBoxTooLong Code = "time_box_too_long" // a requested time box beyond the org's policy
+	CodeAccessExpired  Code = "access_expired"    // the review's or break-glass's time box has ended
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

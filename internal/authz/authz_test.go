@@ -81,6 +81,8 @@ disclosure.report    .     .     y          .         .     .     .
 incident.manage      .     .     y          .         .     .     .
 baa.manage           y     .     y          .         .     .     .
 breakglass.open      .     .     .          y         .     .     .
+compliance.log       y     .     y          .         .     .     .
+breakglass.review    .     .     y          .         .     .     .
 `
 
 type cell struct {

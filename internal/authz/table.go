@@ -110,5 +110,9 @@ func rules() []rule {
 		{IncidentManage, []ward.Role{compliance}},
 		{BAAManage, []ward.Role{owner, compliance}},
 		{BreakGlassOpen, []ward.Role{clinician}},
+		// The org owner oversees compliance: the log of reviews and the
+		// counts, never the content (internal/compliance).
+		{ComplianceLog, []ward.Role{owner, compliance}},
+		{BreakGlassReview, []ward.Role{compliance}},
 	}
 }

@@ -44,6 +44,9 @@ var statusOf = map[ward.Code]int{
 	ward.CodeScheduleOverlap:   http.StatusUnprocessableEntity,
 	ward.CodeNotInRotation:     http.StatusUnprocessableEntity,
 	ward.CodeNoOneOnCall:       http.StatusConflict,
+	ward.CodeReasonRequired:    http.StatusUnprocessableEntity,
+	ward.CodeTimeBoxTooLong:    http.StatusUnprocessableEntity,
+	ward.CodeAccessExpired:     http.StatusGone,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/blob"
+	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
@@ -50,6 +51,7 @@ type Env struct {
 	Prefs       *prefs.Service       // notification preferences and presence (internal/notify/prefs)
 	Digest      *digest.Service      // the email fallback (internal/notify/digest); nil without --smtp
 	OnCall      *oncall.Service      // on-call roles and schedules (internal/oncall)
+	Compliance  *compliance.Service  // compliance review and break-glass (internal/compliance)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -165,6 +167,8 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// through their own small interfaces (Conversations, Accounts).
 	e.Teams = teams.New(e.Store)
 	e.OnCall = oncall.New(oncall.Config{Store: e.Store, Now: cfg.Now})
+	e.Compliance = compliance.New(compliance.Config{Store: e.Store, Keyring: e.Keyring, Transcripts: e.App, Broker: e.Broker,
+		Logger: cfg.Logger, Now: cfg.Now})
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, AutoReplies: e.Replies, Now: cfg.Now})
 	e.App.SetPatientMessageHook(e.Inbox) // after-hours auto-replies
 	icfg := invitations.Config{Store: e.Store, Contacts: e.Patients, Accounts: e.App, Now: cfg.Now}
