@@ -1,0 +1,44 @@
+package compliance_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/app"
+)
+
+// BenchmarkPageRead compares a page of 50 messages read by a member
+// (GET /conversations/{id}/messages) with the same page read under a
+// compliance review (GET /compliance/reviews/{id}/messages): issue 24 asks
+// that a review's page read cost no more than a member's. Both open the
+// bodies and record one audit event durably.
+func BenchmarkPageRead(b *testing.B) {
+	w := newWorld(b)
+	ctx := context.Background()
+	for i := range 200 {
+		if _, _, err := w.f.App.SendMessage(ctx, w.nurse, w.conv.ID, app.SendRequest{ClientID: fmt.Sprint("b", i),
+			Body: fmt.Sprintf("message %d: BP 120/80, HR 72, plan unchanged; call back if the pain returns", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	g, err := w.s.OpenReview(ctx, w.comp, w.conv.ID, ward.Reason{Category: ward.ReasonQualityReview, Text: "benchmark"}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("member", func(b *testing.B) {
+		for b.Loop() {
+			if msgs, err := w.f.App.ListMessages(ctx, w.doc, w.conv.ID, 100, 50); err != nil || len(msgs) != 50 {
+				b.Fatal(len(msgs), err)
+			}
+		}
+	})
+	b.Run("review", func(b *testing.B) {
+		for b.Loop() {
+			if msgs, err := w.s.ReviewMessages(ctx, w.comp, g.ID, 100, 50); err != nil || len(msgs) != 50 {
+				b.Fatal(len(msgs), err)
+			}
+		}
+	})
+}
