@@ -182,6 +182,8 @@ export interface Policy {
   clinic_phone?: string; // fills {clinic.phone} in saved replies
   patient_retention: number;
   email_unread_after: number; // seconds; 0: no email fallback
+  review_access: number; // seconds a compliance review reads at most (docs/compliance.md)
+  break_glass_access: number; // seconds a break-glass reads at most
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";

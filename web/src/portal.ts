@@ -34,7 +34,7 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "dashboard" | "account";
+export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "compliance" | "dashboard" | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -46,11 +46,12 @@ export function navItems(r: Role | undefined): NavItem[] {
     case "clinician":
     case "staff":
       return ["messages", "inbox", "patients", "oncall", "account"];
-    case "owner":
+    case "owner": // and the log of compliance reviews (docs/compliance.md)
+      return ["admin", "compliance", "oncall", "account"];
     case "admin":
       return ["admin", "oncall", "account"];
     case "compliance":
-      return ["audit", "dashboard", "oncall", "account"];
+      return ["audit", "compliance", "dashboard", "oncall", "account"];
   }
   return ["account"];
 }

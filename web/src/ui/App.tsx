@@ -20,6 +20,7 @@ import { guestScreen, isGuest } from "../outside";
 import { OutsideLink, WriteOutside } from "./Outside";
 import { AdminOnCall, OnCallNow } from "./OnCall";
 import { canSeeOnCall } from "../oncall";
+import { BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
 
 export function App() {
   const w = useWard();
@@ -132,6 +133,15 @@ export function App() {
       break;
     case "audit":
       body = canAudit(role) ? <AuditViewer /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "compliance":
+      body = canAudit(role) || role === "owner" ? <ComplianceConsole /> : <NotAllowed what="compliance officers and the org owner" />;
+      break;
+    case "review":
+      body = canAudit(role) ? <ReviewTranscript id={r.id} /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "breakglass":
+      body = role === "clinician" ? <BreakGlassView id={r.id} /> : <NotAllowed what="clinicians" />;
       break;
     default:
       body = (

@@ -69,6 +69,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Audit
             </Link>
           )}
+          {nav.includes("compliance") && (
+            <Link href="/compliance" id="nav-compliance" aria-current={r === "compliance" || r === "review" ? "page" : undefined}>
+              Compliance
+            </Link>
+          )}
           {nav.includes("dashboard") && (
             <Link href="/admin/dashboard" id="nav-dashboard" aria-current={r === "admin-dashboard" ? "page" : undefined}>
               Dashboard
