@@ -156,7 +156,11 @@ func (s *Service) Queue(ctx context.Context, p *access.Principal, unjudged bool,
 	if err != nil {
 		return nil, err
 	}
-	return s.opened(ctx, rows, true)
+	gs, err := s.opened(ctx, rows, true)
+	if err != nil {
+		return nil, err
+	}
+	return gs, s.recordRead(ctx, p, "the break-glass queue", gs)
 }
 
 // Judge records compliance's verdict on break-glass use id: justified or

@@ -100,7 +100,7 @@ func (s *Service) Review(ctx context.Context, p *access.Principal, id string) (w
 	if err != nil {
 		return ward.Grant{}, err
 	}
-	return gs[0], nil
+	return gs[0], s.recordRead(ctx, p, "review", gs)
 }
 
 // ReviewMessages reads a page of the reviewed conversation's messages
@@ -159,7 +159,11 @@ func (s *Service) Reviews(ctx context.Context, p *access.Principal, before time.
 	if err != nil {
 		return nil, err
 	}
-	return s.opened(ctx, rows, p.User.Role == ward.RoleCompliance)
+	gs, err := s.opened(ctx, rows, p.User.Role == ward.RoleCompliance)
+	if err != nil {
+		return nil, err
+	}
+	return gs, s.recordRead(ctx, p, "the log of reviews", gs)
 }
 
 // Dashboard is what the compliance console counts.

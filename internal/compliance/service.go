@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -132,6 +133,20 @@ func (s *Service) live(ctx context.Context, p *access.Principal, k ward.GrantKin
 			g.ExpiresAt.Format(time.RFC3339))
 	}
 	return g, nil
+}
+
+// recordRead audits, durably before the answer, that p read the reasons
+// (and notes) of grants: their free text may be PHI. what names the list.
+func (s *Service) recordRead(ctx context.Context, p *access.Principal, what string, gs []ward.Grant) error {
+	if p.User.Role != ward.RoleCompliance || len(gs) == 0 { // the owner sees no text
+		return nil
+	}
+	e := p.Event(audit.ComplianceSearched, "compliance", "")
+	if len(gs) == 1 {
+		e.ResourceType, e.ResourceID, e.PatientID = string(gs[0].Kind), gs[0].ID, gs[0].PatientID
+	}
+	e.Reason = fmt.Sprintf("%s: %d read with their reasons", what, len(gs))
+	return s.store.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, e) })
 }
 
 // opened returns the grants with their reasons (and notes) opened; text

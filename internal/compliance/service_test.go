@@ -333,6 +333,9 @@ func testBreakGlass(t *testing.T, w *world) {
 	if err != nil || len(q) != 1 || q[0].ID != g.ID || q[0].Reason.Text != canary {
 		t.Fatalf("queue: %+v %v", q, err)
 	}
+	if rs := reasons(t, f, audit.ComplianceSearched); len(rs) == 0 || rs[len(rs)-1] != "the break-glass queue: 1 read with their reasons" {
+		t.Fatalf("reading the queue's reasons is not audited: %q", rs)
+	}
 	if d, _ := w.s.Counts(ctx, w.owner); d.BreakGlassUses != 1 || d.BreakGlassUnjudged != 1 {
 		t.Fatalf("counts %+v", d)
 	}
