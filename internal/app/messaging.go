@@ -242,15 +242,23 @@ func (a *App) ListMessages(ctx context.Context, p *Principal, convID string, aft
 	if err := p.Can(authz.MessageRead); err != nil {
 		return nil, err
 	}
-	return a.messagePage(ctx, p, convID, afterSeq, limit, p.Event(audit.MessageRead, "conversation", convID), false)
+	return a.messagePage(ctx, p, afterSeq, limit, convID, p.Event(audit.MessageRead, "conversation", convID), nil)
 }
 
-// messagePage reads and opens a page of convID's messages for p and
-// records e, with the conversation's patient and the page appended to its
-// reason, durably before the answer. granted: p reads without being a
-// member (a compliance review or a break-glass the caller checked), so
-// there is no membership to check and no receipt of p's own to show.
-func (a *App) messagePage(ctx context.Context, p *Principal, convID string, afterSeq int64, limit int, e audit.Event, granted bool) ([]ward.Message, error) {
+// Grant names, in the page's read transaction, the conversation a reader
+// without membership may read and the audit event of the read, whose
+// PatientID is the conversation's patient; an error (a grant that does not
+// exist, or whose time box ended) refuses it.
+type Grant func(tx *store.Tx) (convID string, e audit.Event, err error)
+
+// messagePage reads and opens a page of messages for p and records the
+// event e, with the conversation's patient and the page appended to its
+// reason, durably before the answer. grant nil: p reads conversation
+// convID as a member; else p reads without membership under the grant (a
+// compliance review, a break-glass), which names the conversation and the
+// event in the same read transaction; p has no receipts to show there.
+func (a *App) messagePage(ctx context.Context, p *Principal, afterSeq int64, limit int, convID string, e audit.Event, grant Grant) ([]ward.Message, error) {
+	granted := grant != nil
 	switch {
 	case limit == 0:
 		limit = 50
@@ -265,10 +273,11 @@ func (a *App) messagePage(ctx context.Context, p *Principal, convID string, afte
 	var atts map[string][]store.Attachment
 	err := a.store.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		if granted {
-			if conv, err = tx.ConversationByID(ctx, p.User.OrgID, convID); ward.ErrorCode(err) == ward.CodeNotFound {
-				return errNoConversation()
+		if granted { // the grant vouches for the conversation and names its patient (e.PatientID)
+			if convID, e, err = grant(tx); err != nil {
+				return err
 			}
+			conv.ID, conv.PatientID = convID, e.PatientID
 		} else {
 			conv, err = member(ctx, tx, p, convID)
 		}

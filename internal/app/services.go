@@ -245,14 +245,16 @@ func (a *App) patientWrote(ctx context.Context, orgID, convID string) {
 	}
 }
 
-// ReadGranted opens a page of conversation convID's messages for p, who
-// reads without being a member under a grant the caller checked (a
-// compliance review, a break-glass: internal/compliance's Transcripts).
-// Event e is recorded durably before the answer, with the conversation's
-// patient and the page appended to its reason. It costs what a member's
-// page costs (the same reads, no receipts).
-func (a *App) ReadGranted(ctx context.Context, p *Principal, convID string, afterSeq int64, limit int, e audit.Event) ([]ward.Message, error) {
-	return a.messagePage(ctx, p, convID, afterSeq, limit, e, true)
+// ReadGranted opens a page of messages for p, who reads without being a
+// member under grant (a compliance review, a break-glass:
+// internal/compliance's Transcripts), which names the conversation and the
+// audit event in the page's own read transaction. The event is recorded
+// durably before the answer, with the conversation's patient and the page
+// appended to its reason. It costs what a member's page costs (one read
+// transaction; the grant's row read in place of the conversation and its
+// members).
+func (a *App) ReadGranted(ctx context.Context, p *Principal, afterSeq int64, limit int, grant func(tx *store.Tx) (string, audit.Event, error)) ([]ward.Message, error) {
+	return a.messagePage(ctx, p, afterSeq, limit, "", audit.Event{}, grant)
 }
 
 // OpenGrantedAttachment opens attachment id of a sent message of

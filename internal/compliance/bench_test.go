@@ -42,3 +42,35 @@ func BenchmarkPageRead(b *testing.B) {
 		}
 	})
 }
+
+// TestReviewPageCostsNoMoreThanMember holds issue 24's performance line in
+// the unit tests: a page of 50 read under a review allocates no more than
+// the same page read by a member (the grant's row replaces the
+// conversation and its members; no receipts).
+func TestReviewPageCostsNoMoreThanMember(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	for i := range 60 {
+		if _, _, err := w.f.App.SendMessage(ctx, w.nurse, w.conv.ID, app.SendRequest{ClientID: fmt.Sprint("a", i), Body: fmt.Sprint("note ", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g, err := w.s.OpenReview(ctx, w.comp, w.conv.ID, ward.Reason{Category: ward.ReasonQualityReview, Text: "allocations"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := testing.AllocsPerRun(20, func() {
+		if msgs, err := w.f.App.ListMessages(ctx, w.doc, w.conv.ID, 3, 50); err != nil || len(msgs) != 50 {
+			t.Fatal(len(msgs), err)
+		}
+	})
+	review := testing.AllocsPerRun(20, func() {
+		if msgs, err := w.s.ReviewMessages(ctx, w.comp, g.ID, 3, 50); err != nil || len(msgs) != 50 {
+			t.Fatal(len(msgs), err)
+		}
+	})
+	t.Logf("allocations a page: member %.0f, review %.0f", member, review)
+	if review > member {
+		t.Errorf("a review's page allocates %.0f, a member's %.0f", review, member)
+	}
+}

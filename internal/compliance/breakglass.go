@@ -120,26 +120,25 @@ func (s *Service) BreakGlassMessages(ctx context.Context, p *access.Principal, i
 	if err := p.Can(authz.BreakGlassOpen); err != nil {
 		return nil, err
 	}
-	g, err := s.live(ctx, p, ward.GrantBreakGlass, id)
-	if err != nil {
-		return nil, err
-	}
 	if convID == "" || len(convID) > 64 {
 		return nil, ward.Errorf(ward.CodeNotFound, "no such conversation")
 	}
-	err = s.store.Read(ctx, func(tx *store.Tx) error {
+	return s.tr.ReadGranted(ctx, p, after, limit, func(tx *store.Tx) (string, audit.Event, error) {
+		g, err := s.liveIn(ctx, tx, p, ward.GrantBreakGlass, id)
+		if err != nil {
+			return "", audit.Event{}, err
+		}
 		c, err := tx.ConversationByID(ctx, p.User.OrgID, convID)
 		if err == nil && c.PatientID != g.PatientID {
 			err = ward.Errorf(ward.CodeNotFound, "no such conversation")
 		}
-		return err
+		if err != nil {
+			return "", audit.Event{}, err
+		}
+		e := p.Event(audit.BreakGlassRead, "conversation", convID)
+		e.PatientID, e.Reason = g.PatientID, "break-glass "+g.ID
+		return convID, e, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	e := p.Event(audit.BreakGlassRead, "conversation", convID)
-	e.Reason = "break-glass " + g.ID
-	return s.tr.ReadGranted(ctx, p, convID, after, limit, e)
 }
 
 // Queue lists the org's break-glass uses, newest first (opened before

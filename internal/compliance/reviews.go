@@ -111,13 +111,16 @@ func (s *Service) ReviewMessages(ctx context.Context, p *access.Principal, id st
 	if err := p.Can(authz.ComplianceReview); err != nil {
 		return nil, err
 	}
-	g, err := s.live(ctx, p, ward.GrantReview, id)
-	if err != nil {
-		return nil, err
-	}
-	e := p.Event(audit.ComplianceReviewRead, "conversation", g.ConversationID)
-	e.Reason = fmt.Sprintf("review %s (%s)", g.ID, g.Reason.Category)
-	return s.tr.ReadGranted(ctx, p, g.ConversationID, after, limit, e)
+	return s.tr.ReadGranted(ctx, p, after, limit, func(tx *store.Tx) (string, audit.Event, error) {
+		g, err := s.liveIn(ctx, tx, p, ward.GrantReview, id)
+		if err != nil {
+			return "", audit.Event{}, err
+		}
+		e := p.Event(audit.ComplianceReviewRead, "conversation", g.ConversationID)
+		e.PatientID = g.PatientID // the conversation's, from when the review was opened
+		e.Reason = fmt.Sprintf("review %s (%s)", g.ID, g.Reason.Category)
+		return g.ConversationID, e, nil
+	})
 }
 
 // ReviewAttachment opens an attachment of the reviewed conversation while

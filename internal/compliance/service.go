@@ -22,7 +22,9 @@ import (
 // caller checked the grant) and records the given audit event durably
 // before it answers.
 type Transcripts interface {
-	ReadGranted(ctx context.Context, p *access.Principal, convID string, afterSeq int64, limit int, e audit.Event) ([]ward.Message, error)
+	// ReadGranted runs grant in the page's read transaction: it names the
+	// conversation and the audit event, or refuses the read.
+	ReadGranted(ctx context.Context, p *access.Principal, afterSeq int64, limit int, grant func(tx *store.Tx) (string, audit.Event, error)) ([]ward.Message, error)
 	OpenGrantedAttachment(ctx context.Context, p *access.Principal, convID, id string, e audit.Event) (ward.Attachment, io.ReadCloser, error)
 	OpenConversation(ctx context.Context, row store.Conversation) (ward.Conversation, error)
 }
@@ -113,15 +115,20 @@ func (s *Service) open(ctx context.Context, p *access.Principal, g *ward.Grant, 
 // live reads grant id of kind k held by p and checks it still reads now:
 // someone else's grant does not exist for p; one past its time box is
 // CodeAccessExpired.
-func (s *Service) live(ctx context.Context, p *access.Principal, k ward.GrantKind, id string) (store.GrantRow, error) {
+func (s *Service) live(ctx context.Context, p *access.Principal, k ward.GrantKind, id string) (g store.GrantRow, err error) {
+	err = s.store.Read(ctx, func(tx *store.Tx) error {
+		g, err = s.liveIn(ctx, tx, p, k, id)
+		return err
+	})
+	return g, err
+}
+
+// liveIn is live in tx (a page read's own transaction).
+func (s *Service) liveIn(ctx context.Context, tx *store.Tx, p *access.Principal, k ward.GrantKind, id string) (store.GrantRow, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return store.GrantRow{}, ward.Errorf(ward.CodeNotFound, "no such review or break-glass")
 	}
-	var g store.GrantRow
-	err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		g, err = tx.GrantByID(ctx, p.User.OrgID, id)
-		return err
-	})
+	g, err := tx.GrantByID(ctx, p.User.OrgID, id)
 	if err != nil {
 		return g, err
 	}
