@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -42,7 +43,8 @@ func (s *Service) BreakGlass(ctx context.Context, p *access.Principal, patientID
 		return ward.Grant{}, err
 	}
 	g := ward.Grant{Kind: ward.GrantBreakGlass, PatientID: patientID, Reason: r}
-	var officers []string
+	var officers, emails []string
+	var clinic string
 	err := s.open(ctx, p, &g, minutes, func(tx *store.Tx) error {
 		if patientID == "" || len(patientID) > 64 {
 			return ward.Errorf(ward.CodeNotFound, "no such patient")
@@ -51,11 +53,16 @@ func (s *Service) BreakGlass(ctx context.Context, p *access.Principal, patientID
 			return err
 		}
 		users, err := tx.ListUsers(ctx, p.User.OrgID)
+		if err != nil {
+			return err
+		}
 		for _, u := range users {
 			if u.Role == ward.RoleCompliance && !u.Disabled {
-				officers = append(officers, u.ID)
+				officers, emails = append(officers, u.ID), append(emails, u.Email)
 			}
 		}
+		org, err := tx.OrgByID(ctx, p.User.OrgID)
+		clinic = org.Name
 		return err
 	}, func(g *ward.Grant) audit.Event {
 		e := p.Event(audit.BreakGlassOpened, "patient", g.PatientID)
@@ -73,7 +80,27 @@ func (s *Service) BreakGlass(ctx context.Context, p *access.Principal, patientID
 			s.log.Error("break-glass alert not published", "grant", g.ID, "err", err.Error())
 		}
 	}
+	s.emailAlert(clinic, emails, g.ID)
 	return g, nil
+}
+
+// emailAlert emails each officer a PHI-free alert in the background: the
+// clinician's emergency does not wait for a mail server.
+func (s *Service) emailAlert(clinic string, to []string, grantID string) {
+	if s.mailer == nil || len(to) == 0 {
+		return
+	}
+	s.mails.Add(1)
+	go func() {
+		defer s.mails.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for _, addr := range to {
+			if err := s.mailer.Send(ctx, addr, mail.BreakGlass{Clinic: clinic, Link: s.link}); err != nil {
+				s.log.Error("break-glass alert email not sent", "grant", grantID, "err", err.Error())
+			}
+		}
+	}()
 }
 
 // BreakGlassConversations lists the conversations about the patient of

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,6 +14,7 @@ import (
 	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -29,12 +31,21 @@ type Transcripts interface {
 	OpenConversation(ctx context.Context, row store.Conversation) (ward.Conversation, error)
 }
 
+// Mailer sends ward's PHI-free emails (internal/notify/mail).
+type Mailer interface {
+	Send(ctx context.Context, to string, msg mail.Message) error
+}
+
 // Config is what a Service is built from; Now and Logger may be nil.
 type Config struct {
 	Store       *store.Store
 	Keyring     *keyring.Keyring
 	Transcripts Transcripts
 	Broker      realtime.Broker // break-glass alerts reach compliance officers' sockets through it
+	// Mailer, when set, also emails each compliance officer a PHI-free
+	// alert of every break-glass use, linking to ConsoleLink.
+	Mailer      Mailer
+	ConsoleLink string
 	Logger      *slog.Logger
 	Now         func() time.Time
 }
@@ -45,6 +56,9 @@ type Service struct {
 	keys   *keyring.Keyring
 	tr     Transcripts
 	broker realtime.Broker
+	mailer Mailer
+	link   string
+	mails  sync.WaitGroup // alert emails under way
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -57,8 +71,12 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: cfg.Store, keys: cfg.Keyring, tr: cfg.Transcripts, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now}
+	return &Service{store: cfg.Store, keys: cfg.Keyring, tr: cfg.Transcripts, broker: cfg.Broker, mailer: cfg.Mailer,
+		link: cfg.ConsoleLink, log: cfg.Logger, now: cfg.Now}
 }
+
+// Wait waits for the alert emails under way (tests; shutdown).
+func (s *Service) Wait() { s.mails.Wait() }
 
 // ref is where a grant's sealed field lives: one data key per org for
 // compliance records.

@@ -15,6 +15,8 @@ import (
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/compliance"
+	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
@@ -26,6 +28,7 @@ type world struct {
 	f                           *apptest.Fixture
 	s                           *compliance.Service
 	broker                      *realtime.LocalBroker
+	inbox                       *mailtest.Inbox
 	nurse, doc, er, comp, comp2 *access.Principal
 	admin, owner                *access.Principal
 	rec, rec2                   patients.Record
@@ -39,7 +42,13 @@ func newWorld(t testing.TB) *world { return newWorldOn(t, apptest.New(t, false))
 func newWorldOn(t testing.TB, f *apptest.Fixture) *world {
 	ctx := context.Background()
 	w := &world{f: f, broker: realtime.NewLocalBroker()}
-	w.s = compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Broker: w.broker, Now: f.Clock.Now})
+	w.inbox = mailtest.Start(t)
+	m, err := mail.Open(w.inbox.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.s = compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Broker: w.broker,
+		Mailer: m, ConsoleLink: "https://ward.example/compliance", Now: f.Clock.Now})
 	login := func(role ward.Role, name string) *access.Principal {
 		u, pw := f.AddUser(t, role, name+"@stmary.example", "A "+name)
 		p, _ := f.MustLogin(t, u.Email, pw, "device-"+name)
@@ -48,7 +57,6 @@ func newWorldOn(t testing.TB, f *apptest.Fixture) *world {
 	w.nurse, w.doc, w.er = login(ward.RoleStaff, "nurse"), login(ward.RoleClinician, "doc"), login(ward.RoleClinician, "er")
 	w.comp, w.comp2, w.admin = login(ward.RoleCompliance, "comp"), login(ward.RoleCompliance, "comp2"), login(ward.RoleAdmin, "admin")
 	w.owner, _ = f.MustLogin(t, f.Owner.Email, f.OwnerPW, "device-owner")
-	var err error
 	if w.rec, err = f.Patients.Create(ctx, w.nurse, patients.Fields{MRN: "R-1", GivenName: "Rae", FamilyName: "Record", BirthDate: "1970-01-01"}); err != nil {
 		t.Fatal(err)
 	}
@@ -311,6 +319,18 @@ func testBreakGlass(t *testing.T, w *world) {
 	mu.Unlock()
 	if alert.ID != g.ID || alert.PatientID != w.rec.ID || alert.UserID != w.er.User.ID || alert.UserName != "A er" {
 		t.Fatalf("alert %+v", alert)
+	}
+	// And by email, PHI-free: no patient, no clinician, no reason.
+	w.s.Wait()
+	for _, to := range []string{w.comp.User.Email, w.comp2.User.Email} {
+		body := w.inbox.Last(t, to)
+		if !strings.Contains(body, "https://ward.example/compliance") || strings.Contains(body, "CANARY") ||
+			strings.Contains(body, w.rec.ID) || strings.Contains(body, "A er") {
+			t.Fatalf("alert email to %s: %q", to, body)
+		}
+	}
+	if n := len(w.inbox.All()); n != 2 {
+		t.Fatalf("%d alert emails, want one to each compliance officer", n)
 	}
 	list, err := w.s.BreakGlassConversations(ctx, w.er, g.ID)
 	if err != nil || len(list) != 1 || list[0].ID != w.conv.ID || list[0].Title != "cardio follow-up" {

@@ -167,8 +167,6 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// through their own small interfaces (Conversations, Accounts).
 	e.Teams = teams.New(e.Store)
 	e.OnCall = oncall.New(oncall.Config{Store: e.Store, Now: cfg.Now})
-	e.Compliance = compliance.New(compliance.Config{Store: e.Store, Keyring: e.Keyring, Transcripts: e.App, Broker: e.Broker,
-		Logger: cfg.Logger, Now: cfg.Now})
 	e.Inbox = inbox.New(inbox.Config{Store: e.Store, Audit: e.Recorder, Conversations: e.App, AutoReplies: e.Replies, Now: cfg.Now})
 	e.App.SetPatientMessageHook(e.Inbox) // after-hours auto-replies
 	icfg := invitations.Config{Store: e.Store, Contacts: e.Patients, Accounts: e.App, Now: cfg.Now}
@@ -183,6 +181,12 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if icfg.Mailer != nil { // the email fallback for staff with no push subscription links to the app
 		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/", Logger: cfg.Logger})
 	}
+	ccfg := compliance.Config{Store: e.Store, Keyring: e.Keyring, Transcripts: e.App, Broker: e.Broker,
+		ConsoleLink: rp.RPOrigins[0] + "/compliance", Logger: cfg.Logger, Now: cfg.Now}
+	if icfg.Mailer != nil { // break-glass alerts by email too
+		ccfg.Mailer = icfg.Mailer
+	}
+	e.Compliance = compliance.New(ccfg)
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).
@@ -227,6 +231,9 @@ func (e *Env) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, e.App.FlushTouches(ctx))
 		cancel()
+	}
+	if e.Compliance != nil { // break-glass alert emails under way
+		e.Compliance.Wait()
 	}
 	if e.Push != nil { // pushes still queued go out, for a few seconds
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
