@@ -93,7 +93,7 @@ func timeBox(pol ward.Policy, k ward.GrantKind, minutes int) (time.Duration, err
 		return limit, nil
 	case minutes < 0:
 		return 0, ward.Errorf(ward.CodeInvalid, "minutes must be a positive whole number")
-	case time.Duration(minutes)*time.Minute > limit:
+	case minutes > int(limit/time.Minute): // compared in minutes: a huge number cannot overflow into a short box
 		return 0, ward.Errorf(ward.CodeTimeBoxTooLong, "the org's policy allows at most %d minutes", int(limit/time.Minute))
 	}
 	return time.Duration(minutes) * time.Minute, nil

@@ -82,6 +82,7 @@ func reviewBadCases(t *testing.T, e *env, c reviewCaller) map[string][]badCase {
 			{name: "no category", token: c.comp, ctype: j, body: `{"conversation_id":"` + c.conv + `","reason":"why"}`, status: 422, code: ward.CodeReasonRequired},
 			{name: "an unknown category", token: c.comp, ctype: j, body: `{"conversation_id":"` + c.conv + `","category":"curious","reason":"why"}`, status: 400, code: ward.CodeInvalid},
 			{name: "a time box beyond policy", token: c.comp, ctype: j, body: `{"conversation_id":"` + c.conv + `","category":"complaint","reason":"why","minutes":61}`, status: 422, code: ward.CodeTimeBoxTooLong},
+			{name: "minutes that overflow a duration", token: c.comp, ctype: j, body: `{"conversation_id":"` + c.conv + `","category":"complaint","reason":"why","minutes":153722867280912931}`, status: 422, code: ward.CodeTimeBoxTooLong},
 			{name: "negative minutes", token: c.comp, ctype: j, body: `{"conversation_id":"` + c.conv + `","category":"complaint","reason":"why","minutes":-5}`, status: 400, code: ward.CodeInvalid},
 			{name: "no conversation", token: c.comp, ctype: j, body: `{"category":"complaint","reason":"why"}`, status: 404, code: ward.CodeNotFound},
 			{name: "other org's conversation", token: c.comp, ctype: j, body: `{"conversation_id":"` + c.convB + `","category":"complaint","reason":"why"}`, status: 404, code: ward.CodeNotFound},
