@@ -48,6 +48,11 @@ type Policy struct {
 	// most one an hour; internal/notify/digest); 0 turns the email off.
 	// A policy stored before it existed has the default.
 	EmailUnreadAfter Duration `json:"email_unread_after"`
+	// ReviewAccess and BreakGlassAccess are the longest a compliance review
+	// or a break-glass reads (internal/compliance); 0 (a policy stored
+	// before they existed) means DefaultGrantAccess.
+	ReviewAccess     Duration `json:"review_access"`
+	BreakGlassAccess Duration `json:"break_glass_access"`
 }
 
 // DefaultEmailUnreadAfter is the default EmailUnreadAfter.
@@ -93,6 +98,8 @@ func DefaultPolicy() Policy {
 		OutsideAccess:   Duration(DefaultOutsideAccess),
 
 		EmailUnreadAfter: Duration(DefaultEmailUnreadAfter),
+		ReviewAccess:     Duration(DefaultGrantAccess),
+		BreakGlassAccess: Duration(DefaultGrantAccess),
 	}
 }
 
@@ -109,6 +116,10 @@ func (p Policy) Validate() error {
 		return Errorf(CodeInvalid, "outside_access must be between 1 hour and 30 days")
 	case p.EmailUnreadAfter != 0 && (p.EmailUnreadAfter.D() < time.Minute || p.EmailUnreadAfter.D() > 24*time.Hour):
 		return Errorf(CodeInvalid, "email_unread_after must be 0 (off) or between 1 minute and 24 hours")
+	case p.ReviewAccess != 0 && (p.ReviewAccess.D() < MinGrantAccess || p.ReviewAccess.D() > MaxGrantAccess):
+		return Errorf(CodeInvalid, "review_access must be between 5 minutes and 8 hours")
+	case p.BreakGlassAccess != 0 && (p.BreakGlassAccess.D() < MinGrantAccess || p.BreakGlassAccess.D() > MaxGrantAccess):
+		return Errorf(CodeInvalid, "break_glass_access must be between 5 minutes and 8 hours")
 	case p.UrgentRenotify.D() < 10*time.Second:
 		return Errorf(CodeInvalid, "urgent_renotify must be at least 10 seconds")
 	case p.UrgentEscalate.D() < p.UrgentRenotify.D():

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"io"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/access"
@@ -242,4 +243,69 @@ func (a *App) patientWrote(ctx context.Context, orgID, convID string) {
 	if err := a.patientHook.PatientWrote(context.WithoutCancel(ctx), orgID, convID); err != nil {
 		a.log.WarnContext(ctx, "after a patient's message", "conversation", convID, "err", err.Error())
 	}
+}
+
+// ReadGranted opens a page of messages for p, who reads without being a
+// member under grant (a compliance review, a break-glass:
+// internal/compliance's Transcripts), which names the conversation and the
+// audit event in the page's own read transaction. The event is recorded
+// durably before the answer, with the conversation's patient and the page
+// appended to its reason. It costs what a member's page costs (one read
+// transaction; the grant's row read in place of the conversation and its
+// members).
+func (a *App) ReadGranted(ctx context.Context, p *Principal, afterSeq int64, limit int, grant func(tx *store.Tx) (string, audit.Event, error)) ([]ward.Message, error) {
+	return a.messagePage(ctx, p, afterSeq, limit, "", audit.Event{}, grant)
+}
+
+// OpenGrantedAttachment opens attachment id of a sent message of
+// conversation convID for p, who reads under a grant the caller checked;
+// e is recorded (with the conversation's patient) before it is returned.
+func (a *App) OpenGrantedAttachment(ctx context.Context, p *Principal, convID, id string, e audit.Event) (ward.Attachment, io.ReadCloser, error) {
+	if a.blobs == nil {
+		return ward.Attachment{}, nil, errNoBlobs()
+	}
+	var row store.Attachment
+	var conv store.Conversation
+	err := a.store.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if row, err = tx.AttachmentByID(ctx, p.User.OrgID, id); err != nil {
+			return errNoAttachmentIf(err)
+		}
+		if row.ConversationID != convID || row.MessageID == "" {
+			return errNoAttachment()
+		}
+		if !row.DeletedAt.IsZero() || row.BlobKey == "" {
+			return ward.Errorf(ward.CodeNotFound, "the attachment was deleted (its message was recalled or purged)")
+		}
+		conv, err = tx.ConversationByID(ctx, p.User.OrgID, convID)
+		return err
+	})
+	if err != nil {
+		return ward.Attachment{}, nil, err
+	}
+	att, err := a.openAttachment(ctx, row)
+	if err != nil {
+		return ward.Attachment{}, nil, err
+	}
+	rc, err := a.blobs.Open(ctx, row.BlobKey)
+	if err != nil {
+		return ward.Attachment{}, nil, err
+	}
+	pt, err := a.keys.NewDecryptReader(ctx, attachmentRef(row.OrgID, row.ConversationID, row.ID), rc)
+	if err != nil {
+		rc.Close()
+		return ward.Attachment{}, nil, err
+	}
+	e.PatientID = conv.PatientID
+	if err := a.audit.Record(ctx, e); err != nil {
+		rc.Close()
+		return ward.Attachment{}, nil, err
+	}
+	return att, readCloser{pt, rc}, nil
+}
+
+// OpenConversation opens a stored conversation's title and topic for
+// a reader under a grant (a compliance review's transcript header).
+func (a *App) OpenConversation(ctx context.Context, row store.Conversation) (ward.Conversation, error) {
+	return a.openConv(ctx, row)
 }

@@ -98,7 +98,11 @@ const (
 	AttachmentDownloaded Action = "attachment.downloaded"
 	PatientRecordRead    Action = "patient.read"
 	BreakGlassOpened     Action = "breakglass.opened"
-	ComplianceReview     Action = "compliance.review"
+	ComplianceReview     Action = "compliance.review"           // a compliance officer opened a review of a conversation (reason: the review id, category and time box; the free text is sealed in the review)
+	ComplianceReviewRead Action = "compliance.review_read"      // a page of a reviewed conversation's messages, or one of its attachments, was read under a review (reason: the review id and category)
+	BreakGlassRead       Action = "breakglass.read"             // a page of a patient's conversation was read under a break-glass (reason: the break-glass id)
+	ComplianceSearched   Action = "compliance.searched"         // the compliance search for conversations (reason: the filters, ids and dates only, and the count)
+	BreakGlassJudged     Action = "breakglass.judged"           // compliance marked a break-glass use justified or not (reason: the verdict; the note is sealed)
 	MemberAdded          Action = "conversation.member_added"   // an urgent escalation adds its backup
 	MessageAcknowledged  Action = "message.acknowledged"        // a recipient acknowledges an urgent message
 	MemberRemoved        Action = "conversation.member_removed" // a role change ends a membership the new role may not hold
@@ -154,7 +158,7 @@ func Actions() []Action {
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
 		NotificationsUpdated, PresenceChanged,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
-		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
+		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview, ComplianceReviewRead, ComplianceSearched, BreakGlassRead, BreakGlassJudged,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
@@ -176,7 +180,7 @@ func (a Action) Valid() bool {
 		DeviceApproved, DeviceLocked, DeviceUnlocked, DeviceWipeRequested, DeviceWipeDelivered, DeviceWipeConfirmed, PushSubscribed, PushUnsubscribed,
 		NotificationsUpdated, PresenceChanged,
 		ConversationCreated, ConversationRead, MessageSent, MessageRead, MessageRecalled, MessagePurged,
-		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview,
+		AttachmentUploaded, AttachmentDownloaded, PatientRecordRead, BreakGlassOpened, ComplianceReview, ComplianceReviewRead, ComplianceSearched, BreakGlassRead, BreakGlassJudged,
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,

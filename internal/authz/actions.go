@@ -115,6 +115,8 @@ const (
 	IncidentManage   Action = "incident.manage"   // breach incidents and their 60-day clock
 	BAAManage        Action = "baa.manage"        // business associate agreements
 	BreakGlassOpen   Action = "breakglass.open"   // emergency access to a patient's conversations, with a reason; alerts compliance
+	ComplianceLog    Action = "compliance.log"    // the log of reviews and the break-glass counts (no content)
+	BreakGlassReview Action = "breakglass.review" // the break-glass queue: see each use and mark it justified or not
 )
 
 // Resource is the part of a's name before the first dot: "message" for

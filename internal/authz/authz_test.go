@@ -84,6 +84,8 @@ breakglass.open      .     .     .          y         .     .     .
 hold.manage          .     .     y          .         .     .     .
 hold.read            y     .     y          .         .     .     .
 retention.read       y     y     y          .         .     .     .
+compliance.log       y     .     y          .         .     .     .
+breakglass.review    .     .     y          .         .     .     .
 `
 
 type cell struct {

@@ -114,5 +114,9 @@ func rules() []rule {
 		{HoldManage, []ward.Role{compliance}},
 		{HoldRead, []ward.Role{owner, compliance}},
 		{RetentionRead, []ward.Role{owner, admin, compliance}},
+		// The org owner oversees compliance: the log of reviews and the
+		// counts, never the content (internal/compliance).
+		{ComplianceLog, []ward.Role{owner, compliance}},
+		{BreakGlassReview, []ward.Role{compliance}},
 	}
 }

@@ -120,6 +120,16 @@ func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *
 	if err != nil {
 		return err
 	}
+	return h.serveAttachment(w, r, d.Attachment, d.Body, inline == "1")
+}
+
+// serveAttachment streams an opened attachment, closing body; inline shows
+// an image in the page, anything else is a download.
+func (h *Handler) serveAttachment(w http.ResponseWriter, r *http.Request, att ward.Attachment, body io.ReadCloser, inline bool) error {
+	d := struct {
+		ward.Attachment
+		Body io.ReadCloser
+	}{att, body}
 	defer d.Body.Close()
 	// The first bytes are read before answering: a failure there is still
 	// a clean problem answer.
@@ -130,7 +140,7 @@ func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *
 	}
 	more := err == nil
 	disposition := "attachment"
-	if mediaType, _, _ := mime.ParseMediaType(d.ContentType); inline == "1" && ward.IsImage(mediaType) {
+	if mediaType, _, _ := mime.ParseMediaType(d.ContentType); inline && ward.IsImage(mediaType) {
 		disposition = "inline"
 	}
 	hdr := w.Header()

@@ -35,11 +35,11 @@ func holdBadCases(t *testing.T, e *env, c holdCaller) map[string][]badCase {
 		return p
 	}
 	pComp := auth(c.comp)
-	if _, err := e.f.App.AddUser(ctx, "elsewhere", app.NewUser{Email: "comp@elsewhere.example", Name: "B Compliance",
+	if _, err := e.f.App.AddUser(ctx, "elsewhere", app.NewUser{Email: "holds@elsewhere.example", Name: "B Compliance",
 		Role: ward.RoleCompliance, Password: "elsewhere compliance passphrase"}); err != nil {
 		t.Fatal(err)
 	}
-	pCompB := auth(e.token(t, "comp@elsewhere.example", "elsewhere compliance passphrase"))
+	pCompB := auth(e.token(t, "holds@elsewhere.example", "elsewhere compliance passphrase"))
 	holdA, err := svc.Place(ctx, pComp, ward.LegalHold{Matter: "Smith v. St Mary", ConversationID: c.convA})
 	if err != nil {
 		t.Fatal(err)

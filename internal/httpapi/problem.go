@@ -46,6 +46,9 @@ var statusOf = map[ward.Code]int{
 	ward.CodeNoOneOnCall:       http.StatusConflict,
 	ward.CodeHoldScopeEmpty:    http.StatusBadRequest,
 	ward.CodeRetentionTooShort: http.StatusBadRequest,
+	ward.CodeReasonRequired:    http.StatusUnprocessableEntity,
+	ward.CodeTimeBoxTooLong:    http.StatusUnprocessableEntity,
+	ward.CodeAccessExpired:     http.StatusGone,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

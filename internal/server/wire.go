@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/blob"
+	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
@@ -52,6 +53,7 @@ type Env struct {
 	Digest      *digest.Service      // the email fallback (internal/notify/digest); nil without --smtp
 	OnCall      *oncall.Service      // on-call roles and schedules (internal/oncall)
 	Holds       *holds.Service       // legal holds and the retention overview (internal/holds)
+	Compliance  *compliance.Service  // compliance review and break-glass (internal/compliance)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -187,6 +189,12 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/",
 			Patients: e.App, Logger: cfg.Logger})
 	}
+	ccfg := compliance.Config{Store: e.Store, Keyring: e.Keyring, Transcripts: e.App, Broker: e.Broker,
+		ConsoleLink: rp.RPOrigins[0] + "/compliance", Logger: cfg.Logger, Now: cfg.Now}
+	if icfg.Mailer != nil { // break-glass alerts by email too
+		ccfg.Mailer = icfg.Mailer
+	}
+	e.Compliance = compliance.New(ccfg)
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).
@@ -231,6 +239,9 @@ func (e *Env) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, e.App.FlushTouches(ctx))
 		cancel()
+	}
+	if e.Compliance != nil { // break-glass alert emails under way
+		e.Compliance.Wait()
 	}
 	if e.Push != nil { // pushes still queued go out, for a few seconds
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

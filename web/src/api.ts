@@ -183,6 +183,8 @@ export interface Policy {
   patient_retention: number;
   attachment_retention?: number; // seconds; 0 keeps attachments as long as their message
   email_unread_after: number; // seconds; 0: no email fallback
+  review_access: number; // seconds a compliance review reads at most (docs/compliance.md)
+  break_glass_access: number; // seconds a break-glass reads at most
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";

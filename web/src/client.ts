@@ -29,6 +29,7 @@ import { Store } from "./store";
 import { browserWipeEnv, wipeLocalData } from "./wipe";
 import { browserPushEnv, refreshPush, registerServiceWorker } from "./push";
 import { creationOptions, credentialJSON, requestOptions, type CredentialLike } from "./webauthn";
+import { addAlert, alertText, type BreakGlassAlert } from "./compliance";
 
 export type Phase = "loading" | "signin" | "enroll" | "app" | "wiped";
 
@@ -54,6 +55,9 @@ export interface State {
   // onCallLabels: the conversations this session opened through an on-call
   // role, with whom the role reached: "Cardiology on call (Dr Shah)".
   onCallLabels: Record<string, string>;
+  // breakGlass: the live break-glass alerts of this session, newest first
+  // (compliance officers' sockets only; src/compliance.ts).
+  breakGlass: BreakGlassAlert[];
 }
 
 const initial: State = {
@@ -72,6 +76,7 @@ const initial: State = {
   outside: {},
   clinic: "",
   onCallLabels: {},
+  breakGlass: [],
 };
 
 const csrfKey = "ward.csrf";
@@ -510,6 +515,13 @@ export class Ward {
       case "conversation.updated":
         void this.loadConversations(true);
         return;
+      case "breakglass.opened": {
+        const a = data as unknown as BreakGlassAlert;
+        if (typeof a.id !== "string") return;
+        this.store.set((s) => ({ breakGlass: addAlert(s.breakGlass, a) }));
+        this.toast(alertText(a));
+        return;
+      }
     }
   }
 

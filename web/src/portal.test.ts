@@ -21,6 +21,9 @@ describe("patient portal screens", () => {
     expect(navItems("patient")).not.toContain("patients");
     expect(navItems("admin")).toContain("admin");
     expect(navItems("compliance")).toContain("audit");
+    expect(navItems("compliance")).toContain("compliance");
+    expect(navItems("owner")).toContain("compliance"); // the log of reviews
+    expect(navItems("admin")).not.toContain("compliance"); // admins stay out of content and its review
     for (const item of ["admin", "audit", "dashboard"] as const) expect(navItems("patient")).not.toContain(item);
   });
   it("knows who is a patient", () => {

@@ -34,7 +34,7 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "holds" | "retention" | "dashboard" | "account";
+export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "compliance" | "holds" | "retention" | "dashboard" | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -46,12 +46,12 @@ export function navItems(r: Role | undefined): NavItem[] {
     case "clinician":
     case "staff":
       return ["messages", "inbox", "patients", "oncall", "account"];
-    case "owner":
-      return ["admin", "oncall", "retention", "account"];
+    case "owner": // and the log of compliance reviews (docs/compliance.md)
+      return ["admin", "compliance", "oncall", "retention", "account"];
     case "admin":
       return ["admin", "oncall", "retention", "account"];
     case "compliance":
-      return ["audit", "holds", "retention", "dashboard", "oncall", "account"];
+      return ["audit", "compliance", "holds", "retention", "dashboard", "oncall", "account"];
   }
   return ["account"];
 }

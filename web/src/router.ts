@@ -16,6 +16,9 @@ export type Route =
   | { name: "audit" }
   | { name: "holds" }
   | { name: "retention" }
+  | { name: "compliance" }
+  | { name: "review"; id: string }
+  | { name: "breakglass"; id: string }
   | { name: "patients" }
   | { name: "inbox" }
   | { name: "patient-new" }
@@ -32,6 +35,10 @@ export function parseRoute(path: string): Route {
   if (m) return { name: "conversation", id: m[1] };
   const pm = /^\/patients\/([A-Za-z0-9_-]{1,64})$/.exec(p);
   if (pm && pm[1] !== "new") return { name: "patient", id: pm[1] };
+  const rv = /^\/compliance\/reviews\/([A-Za-z0-9_-]{1,64})$/.exec(p);
+  if (rv) return { name: "review", id: rv[1] };
+  const bg = /^\/breakglass\/([A-Za-z0-9_-]{1,64})$/.exec(p);
+  if (bg) return { name: "breakglass", id: bg[1] };
   const inv = /^\/invite\/([A-Za-z0-9_-]{20,100})$/.exec(p);
   if (inv) return { name: "invite", token: inv[1] };
   const out = /^\/outside\/([A-Za-z0-9_-]{20,100})$/.exec(p);
@@ -64,6 +71,8 @@ export function parseRoute(path: string): Route {
       return { name: "holds" };
     case "/retention":
       return { name: "retention" };
+    case "/compliance":
+      return { name: "compliance" };
     case "/patients":
       return { name: "patients" };
     case "/inbox":

@@ -101,6 +101,36 @@ func (m Unread) render() (string, string, error) {
 	return subject, b.String(), err
 }
 
+// BreakGlass tells a compliance officer that a clinician used emergency
+// access and a use waits for review: the clinic and a link to the
+// compliance console, never who, which patient or why.
+type BreakGlass struct {
+	Clinic string
+	Link   string // https:// link to the compliance console
+}
+
+var breakGlassTmpl = template.Must(template.New("breakglass").Parse(
+	`A clinician used emergency access (break-glass) in ward. The use waits for your review.
+
+Open the compliance console to see it and mark it justified or not:
+
+{{.Link}}
+
+{{.Clinic}} sends this email to its compliance officers for every break-glass use.
+`))
+
+func (m BreakGlass) render() (string, string, error) {
+	if err := checkClinic(m.Clinic); err != nil {
+		return "", "", err
+	}
+	if err := checkLink(m.Link); err != nil {
+		return "", "", err
+	}
+	var b strings.Builder
+	err := breakGlassTmpl.Execute(&b, m)
+	return m.Clinic + ": a break-glass use waits for review", b.String(), err
+}
+
 func (m Invitation) render() (string, string, error) {
 	return render(invitationTmpl, m.Clinic+": your invitation", m.Clinic, m.Link, m.Expires)
 }

@@ -360,7 +360,9 @@ type DurKey =
   | "invitation_ttl"
   | "patient_retention"
   | "attachment_retention"
-  | "email_unread_after";
+  | "email_unread_after"
+  | "review_access"
+  | "break_glass_access";
 const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "hours" | "seconds" | "days" }[] = [
   { key: "idle_timeout", label: "Automatic sign-out after inactivity", hint: "30 seconds to 24 hours", unit: "seconds" },
   { key: "session_lifetime", label: "Longest session", hint: "at least the inactivity limit, at most 30 days", unit: "hours" },
@@ -369,6 +371,8 @@ const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "
   { key: "message_lifespan", label: "Delete messages after (0 keeps them)", hint: "0, or at least 1 hour", unit: "hours" },
   { key: "recall_window", label: "Senders may recall a message for", hint: "0 to 7 days", unit: "minutes" },
   { key: "invitation_ttl", label: "Patient invitation links work for", hint: "1 hour to 30 days", unit: "hours" },
+  { key: "review_access", label: "A compliance review reads for at most", hint: "5 minutes to 8 hours", unit: "minutes" },
+  { key: "break_glass_access", label: "A break-glass opens a patient's conversations for at most", hint: "5 minutes to 8 hours", unit: "minutes" },
   {
     key: "email_unread_after",
     label: "Email staff without push after a message waits unread for (0: no email)",

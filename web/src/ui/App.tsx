@@ -22,6 +22,7 @@ import { AdminOnCall, OnCallNow } from "./OnCall";
 import { canSeeOnCall } from "../oncall";
 import { canReadHolds, canSeeRetention } from "../holds";
 import { LegalHolds, Retention } from "./Holds";
+import { BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
 
 export function App() {
   const w = useWard();
@@ -140,6 +141,15 @@ export function App() {
       break;
     case "retention":
       body = canSeeRetention(role) ? <Retention /> : <NotAllowed what="owners, admins and compliance officers" />;
+      break;
+    case "compliance":
+      body = canAudit(role) || role === "owner" ? <ComplianceConsole /> : <NotAllowed what="compliance officers and the org owner" />;
+      break;
+    case "review":
+      body = canAudit(role) ? <ReviewTranscript id={r.id} /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "breakglass":
+      body = role === "clinician" ? <BreakGlassView id={r.id} /> : <NotAllowed what="clinicians" />;
       break;
     default:
       body = (

@@ -1,3 +1,4 @@
+import { BreakGlassPanel } from "./Compliance";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import type { Conversation } from "../messaging";
@@ -450,6 +451,7 @@ export function PatientPage(props: { id: string }) {
       <PatientInvitations patient={p} />
       <PatientTeams patient={p} onChange={load} />
       <PatientConversations patient={p} />
+      <BreakGlassPanel patientId={p.id} />
     </div>
   );
 }

@@ -69,6 +69,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Audit
             </Link>
           )}
+          {nav.includes("compliance") && (
+            <Link href="/compliance" id="nav-compliance" aria-current={r === "compliance" || r === "review" ? "page" : undefined}>
+              Compliance
+            </Link>
+          )}
           {nav.includes("holds") && (
             <Link href="/holds" id="nav-holds" aria-current={r === "holds" ? "page" : undefined}>
               Legal holds
