@@ -27,7 +27,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	defer env.Close()
-	res, err := demo.Seed(ctx, demo.Services{App: env.App, Store: env.Store, Patients: env.Patients, Teams: env.Teams, Invitations: env.Invitations, OnCall: env.OnCall})
+	res, err := demo.Seed(ctx, demo.Services{App: env.App, Store: env.Store, Patients: env.Patients, Teams: env.Teams, Invitations: env.Invitations, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance})
 	if err != nil {
 		return err
 	}
@@ -50,6 +50,9 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s, %s\n", l.Email, l.Password, l.Role, l.Name, l.About)
 	}
 	tw.Flush()
+	fmt.Fprintln(stdout, "\nTo try: the Patients screen (demo records DEMO-0001, DEMO-0002) and the team Inbox as jordan.lee;")
+	fmt.Fprintf(stdout, "On call now (%q) and paging it as riley.chen; the patient portal as the patient;\n", demo.OnCallRole.Name)
+	fmt.Fprintf(stdout, "the Compliance console, Legal holds (%q) and Retention as compliance.\n", demo.ComplianceMatter)
 	fmt.Fprintln(stdout, "\nThese passwords are published: use the demo org for trying ward, never for patients' data.")
 	return nil
 }

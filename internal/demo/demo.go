@@ -8,6 +8,8 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/compliance"
+	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/patients"
@@ -58,15 +60,17 @@ type Result struct {
 }
 
 type seeder struct {
-	a         *app.App
-	careTeams *teams.Service
-	onCall    *oncall.Service      // nil: no on-call role
-	invs      *invitations.Service // nil: the demo patient gets no account
-	st        *store.Store         // nil: no inbox history
-	pats      *patients.Service    // nil: no patient records are seeded
-	users     map[string]ward.User // by email
-	pol       ward.Policy
-	res       Result
+	a          *app.App
+	careTeams  *teams.Service
+	onCall     *oncall.Service      // nil: no on-call role
+	invs       *invitations.Service // nil: the demo patient gets no account
+	st         *store.Store         // nil: no inbox history
+	pats       *patients.Service    // nil: no patient records are seeded
+	holds      *holds.Service       // nil: no compliance case
+	compliance *compliance.Service  // nil: no compliance case
+	users      map[string]ward.User // by email
+	pol        ward.Policy
+	res        Result
 }
 
 // Services are what the demo is seeded through; Patients and Invitations
@@ -78,6 +82,10 @@ type Services struct {
 	Teams       *teams.Service
 	Invitations *invitations.Service
 	OnCall      *oncall.Service // nil: no on-call role
+	// Holds and Compliance seed the compliance case (a legal hold and a
+	// review); nil: none.
+	Holds      *holds.Service
+	Compliance *compliance.Service
 }
 
 // Seed makes the demo clinic, or completes it if an earlier run stopped
@@ -86,7 +94,7 @@ type Services struct {
 // and a conversation about one of them.
 func Seed(ctx context.Context, sv Services) (Result, error) {
 	a := sv.App
-	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, onCall: sv.OnCall, invs: sv.Invitations, st: sv.Store, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
+	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, onCall: sv.OnCall, holds: sv.Holds, compliance: sv.Compliance, invs: sv.Invitations, st: sv.Store, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
 	logins := s.res.Logins
 	owner := logins[0]
 	_, _, _, err := a.CreateOrg(ctx, app.InitOrg{Name: OrgName, AdminEmail: owner.Email, AdminName: owner.Name,
@@ -135,7 +143,10 @@ func Seed(ctx context.Context, sv Services) (Result, error) {
 	if err := s.conversations(ctx); err != nil {
 		return s.res, err
 	}
-	return s.res, s.patients(ctx)
+	if err := s.patients(ctx); err != nil {
+		return s.res, err
+	}
+	return s.res, s.complianceCase(ctx)
 }
 
 // Patients are the demo patient records: fake people, with MRNs that say so.

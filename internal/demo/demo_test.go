@@ -10,7 +10,9 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/demo"
+	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/oncall"
 )
 
@@ -18,14 +20,18 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	f := apptest.New(t, true) // another org, with MFA required
 	ctx := context.Background()
 	oc := oncall.New(oncall.Config{Store: f.Store, Now: f.Clock.Now})
-	res, err := demo.Seed(ctx, demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations, OnCall: oc})
+	hs := holds.New(f.Store)
+	cs := compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now})
+	sv := demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations, OnCall: oc,
+		Holds: hs, Compliance: cs}
+	res, err := demo.Seed(ctx, sv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Created || res.Messages != 14 {
 		t.Fatalf("first run: created %v, %d messages", res.Created, res.Messages)
 	}
-	again, err := demo.Seed(ctx, demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations, OnCall: oc})
+	again, err := demo.Seed(ctx, sv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +70,16 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	now, err := oc.Now(ctx, onSys)
 	if err != nil || len(now) != 1 || now[0].RoleName != demo.OnCallRole.Name || now[0].UserID == "" {
 		t.Fatalf("on call now: %+v %v", now, err)
+	}
+	// The compliance case, once: a legal hold on the conversation about the
+	// first demo patient, and one review of it with a reason.
+	held, err := hs.List(ctx, onSys)
+	if err != nil || len(held) != 1 || held[0].Matter != demo.ComplianceMatter || held[0].ConversationID == "" {
+		t.Fatalf("legal holds: %+v %v", held, err)
+	}
+	reviews, err := cs.Reviews(ctx, onSys, time.Time{})
+	if err != nil || len(reviews) != 1 || reviews[0].ConversationID != held[0].ConversationID || reviews[0].Reason.Category != ward.ReasonLegalRequest {
+		t.Fatalf("compliance reviews: %+v %v", reviews, err)
 	}
 	// The care teams, once each, with their members.
 	sys, err := f.App.SystemPrincipal(ctx, demo.OrgSlug)
