@@ -113,7 +113,7 @@ web-test:
 
 ## e2e: the real binary driven through headless Chromium (e2e/ is its own Go module)
 e2e: build browser
-	cd e2e && $(GO) vet ./... && WARD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 5m ./...
+	cd e2e && $(GO) vet ./... && WARD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./...
 
 ## browser: Debian's chromium for the e2e tests, installed when missing (as root, with apt-get); where it
 ## cannot be installed the e2e tests skip, except under CI=true, where they fail
