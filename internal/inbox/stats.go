@@ -19,12 +19,6 @@ import (
 // percentile. Ids and times only: reading them is not audited, as the
 // dashboard's other counts (app.Stats).
 
-// Stats range limits, in days.
-const (
-	DefaultStatsDays = 30
-	MaxStatsDays     = 365
-)
-
 // DayStats is one team's response times on one UTC day.
 type DayStats struct {
 	Day                                time.Time // midnight UTC
@@ -42,13 +36,13 @@ type TeamStats struct {
 
 // Stats gives the response times of the caller's org's teams (every team,
 // by name; a deleted team's are left out) on the UTC days from from to to,
-// both included ("YYYY-MM-DD"; empty: the last DefaultStatsDays days,
+// both included ("YYYY-MM-DD"; empty: the last ward.DefaultRangeDays days,
 // today included). It also returns the range it used.
 func (s *Service) Stats(ctx context.Context, p *access.Principal, from, to string) (out []TeamStats, first, last time.Time, err error) {
 	if err := p.Can(authz.StatsRead); err != nil {
 		return nil, first, last, err
 	}
-	if first, last, err = s.statsRange(from, to); err != nil {
+	if first, last, err = ward.ParseDayRange(s.now(), from, to); err != nil {
 		return nil, first, last, err
 	}
 	var teams []ward.Team
@@ -86,25 +80,4 @@ func (s *Service) Stats(ctx context.Context, p *access.Principal, from, to strin
 		}
 	}
 	return out, first, last, nil
-}
-
-// statsRange parses a stats range: first and last day, both included.
-func (s *Service) statsRange(from, to string) (first, last time.Time, err error) {
-	now := s.now().UTC()
-	last = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if to != "" {
-		if last, err = time.Parse(time.DateOnly, to); err != nil {
-			return first, last, ward.Errorf(ward.CodeInvalid, "to must be a date, YYYY-MM-DD")
-		}
-	}
-	first = last.AddDate(0, 0, -(DefaultStatsDays - 1))
-	if from != "" {
-		if first, err = time.Parse(time.DateOnly, from); err != nil {
-			return first, last, ward.Errorf(ward.CodeInvalid, "from must be a date, YYYY-MM-DD")
-		}
-	}
-	if first.After(last) || last.Sub(first) >= MaxStatsDays*24*time.Hour {
-		return first, last, ward.Errorf(ward.CodeInvalid, "from must be on or before to, at most %d days before", MaxStatsDays-1)
-	}
-	return first, last, nil
 }

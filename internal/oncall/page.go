@@ -121,12 +121,6 @@ func (s *Service) Page(ctx context.Context, p *access.Principal, messageID strin
 	return out, err
 }
 
-// Stats ranges: days, both ends included.
-const (
-	DefaultStatsDays = 30
-	MaxStatsDays     = 365
-)
-
 // RoleStats is one role's pages per UTC day, days without any left out.
 type RoleStats struct {
 	RoleID string
@@ -135,7 +129,7 @@ type RoleStats struct {
 }
 
 // Stats gives the org dashboard's figures per role and UTC day from from
-// to to (both "YYYY-MM-DD" and included; empty: the last DefaultStatsDays
+// to to (both "YYYY-MM-DD" and included; empty: the last ward.DefaultRangeDays
 // days): pages sent, acknowledged, the median time to acknowledge, and
 // escalations. Every role of the org is listed, and deleted roles that
 // had pages, by the name they had. Counts and times only.
@@ -143,7 +137,7 @@ func (s *Service) Stats(ctx context.Context, p *access.Principal, from, to strin
 	if err := p.Can(authz.StatsRead); err != nil {
 		return nil, first, last, err
 	}
-	if first, last, err = s.statsRange(from, to); err != nil {
+	if first, last, err = ward.ParseDayRange(s.now(), from, to); err != nil {
 		return nil, first, last, err
 	}
 	var roles []ward.OnCallRole
@@ -176,25 +170,4 @@ func (s *Service) Stats(ctx context.Context, p *access.Principal, from, to strin
 		out[i].Days = append(out[i].Days, d)
 	}
 	return out, first, last, nil
-}
-
-// statsRange parses a stats range: first and last day, both included.
-func (s *Service) statsRange(from, to string) (first, last time.Time, err error) {
-	now := s.now().UTC()
-	last = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	if to != "" {
-		if last, err = time.Parse(time.DateOnly, to); err != nil {
-			return first, last, ward.Errorf(ward.CodeInvalid, "to must be a date, YYYY-MM-DD")
-		}
-	}
-	first = last.AddDate(0, 0, -(DefaultStatsDays - 1))
-	if from != "" {
-		if first, err = time.Parse(time.DateOnly, from); err != nil {
-			return first, last, ward.Errorf(ward.CodeInvalid, "from must be a date, YYYY-MM-DD")
-		}
-	}
-	if first.After(last) || last.Sub(first) >= MaxStatsDays*24*time.Hour {
-		return first, last, ward.Errorf(ward.CodeInvalid, "from must be on or before to, at most %d days before", MaxStatsDays-1)
-	}
-	return first, last, nil
 }
