@@ -47,6 +47,10 @@ func (s *Store) Leader(ctx context.Context) (bool, error) {
 		conn.Close()
 		return false, err
 	}
+	// The server notices within about 20 s that a leader's host vanished
+	// (not only that its process died, which closes the socket at once),
+	// and frees the lock for another node; best effort.
+	conn.ExecContext(ctx, "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 3; SET tcp_keepalives_count = 3")
 	l.conn = conn
 	return true, nil
 }
