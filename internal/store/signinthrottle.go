@@ -59,8 +59,8 @@ func (s *Store) ThrottleFailure(ctx context.Context, key string, now time.Time, 
 			return tx.d.wrap(err)
 		}
 		c.At, c.Blocked = fromMicros(at), optMicros(blocked)
-		if until := now.Add(delay(c.Level)); until.After(c.Blocked) {
-			c.Blocked = until
+		if d := delay(c.Level); d > 0 && now.Add(d).After(c.Blocked) {
+			c.Blocked = now.Add(d)
 		}
 		expires := c.At.Add(time.Duration(c.Level * float64(drain)))
 		if c.Blocked.After(expires) {
