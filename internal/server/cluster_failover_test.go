@@ -87,7 +87,9 @@ func TestClusterJobFailover(t *testing.T) {
 			t.Errorf("the start banner does not name node %s:\n%s", n.id, n.out)
 		}
 	}
-	leads := func(n *node) bool { return n.log.has(`"msg":"job leader: this node runs the background jobs","node":"` + n.id + `"`) }
+	leads := func(n *node) bool {
+		return n.log.has(`"msg":"job leader: this node runs the background jobs","node":"` + n.id + `"`)
+	}
 	waitFor(t, 5*time.Second, "a job leader", func() bool { return leads(nodes[0]) || leads(nodes[1]) })
 	leader, other := nodes[0], nodes[1]
 	if leads(other) {

@@ -100,7 +100,7 @@ func (l *logBuffer) logger() *slog.Logger { return slog.New(slog.NewJSONHandler(
 // fakeClock is a clock the test moves forward, shared by the nodes.
 type fakeClock struct{ offset atomic.Int64 }
 
-func (c *fakeClock) now() time.Time           { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *fakeClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *fakeClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // dbProxy forwards TCP connections to PostgreSQL until cut: then it
