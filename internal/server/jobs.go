@@ -95,7 +95,8 @@ const throttleAuditEvery = time.Minute
 
 // runThrottleAudit writes the folded counts of refused sign-in attempts
 // (login.throttled) every throttleAuditEvery, and all that is left when
-// ctx ends. The throttles are per node, so every node runs it.
+// ctx ends. The refusals are folded in memory on the node that refused
+// them, so every node runs it.
 func runThrottleAudit(ctx context.Context, a *app.App, log *slog.Logger) {
 	t := time.NewTicker(throttleAuditEvery)
 	defer t.Stop()
