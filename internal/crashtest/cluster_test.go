@@ -105,9 +105,13 @@ func TestClusterKill9(t *testing.T) {
 			})
 		}
 	}
-	// Let the burst run on both nodes, then kill the one with the most
-	// sockets open through the proxy.
-	time.Sleep(700 * time.Millisecond)
+	// Let the burst run on both nodes (700 ms, and 100 sends acknowledged
+	// at least), then kill the one with the most sockets open through the
+	// proxy.
+	burstStart := time.Now()
+	for time.Since(burstStart) < 700*time.Millisecond || l.count() < 100 && time.Since(burstStart) < 15*time.Second {
+		time.Sleep(20 * time.Millisecond)
+	}
 	victim, survivor := nodes[0], nodes[1]
 	if proxy.open(nodes[1].addr) > proxy.open(nodes[0].addr) {
 		victim, survivor = survivor, victim
@@ -158,12 +162,12 @@ func TestClusterKill9(t *testing.T) {
 	// and seqs with no gap.
 	l.check(t, users[1], conv.ID)
 	l.mu.Lock()
-	acked, found, landed := len(l.acked), len(l.seen), l.landed
+	acked, found, landed, dups := len(l.acked), len(l.seen), l.landed, l.dups
 	lostN := lost(l)
 	l.mu.Unlock()
 	t.Logf("cluster kill -9: %d acknowledged (%d before the kill, %d after it), %d stored, lost=%d, duplicated=%d, "+
 		"%d unacknowledged sends stored anyway; %d socket reconnects; bob saw seqs 1..%d live and caught up %d more over REST",
-		acked, before, afterKill.Load(), found, lostN, l.dups, landed, reconnects.Load(), from, caught)
+		acked, before, afterKill.Load(), found, lostN, dups, landed, reconnects.Load(), from, caught)
 	if lostN > 0 {
 		t.Errorf("%d acknowledged messages lost", lostN)
 	}
@@ -175,6 +179,13 @@ func TestClusterKill9(t *testing.T) {
 	if !strings.Contains(out, " 0 unsealed") {
 		t.Errorf("after the survivor's graceful stop the audit chain should be sealed to its end: %s", out)
 	}
+}
+
+// count is how many sends were acknowledged.
+func (l *ledger) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.acked)
 }
 
 // liveSeqs are the seqs of the conversation the receiver's sockets saw.
