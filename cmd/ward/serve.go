@@ -22,6 +22,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs := newFlags("serve", stdout)
 	dataFlags(fs, &cfg)
 	fs.StringVar(&cfg.Addr, "addr", server.DefaultAddr, "host:port to listen on")
+	fs.StringVar(&cfg.NodeID, "node-id", "", "this node's name in logs and the start banner (default: the host name and a random suffix)")
 	fs.StringVar(&cfg.NATSURL, "nats", "", "NATS URL (nats://host:4222) for live events across nodes; empty: one node")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "the https:// URL people reach ward at; passkeys are bound to its host (default https://localhost:PORT)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "PEM certificate file (default: self-signed, made in --data)")

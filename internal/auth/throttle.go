@@ -18,6 +18,9 @@ type ThrottleConfig struct {
 	Drain   time.Duration // one failure is forgotten every Drain
 	MaxKeys int           // keys tracked at most; the least recently failed go first
 	Now     func() time.Time
+	// Shared, when set, keeps the counts where every node of a cluster sees
+	// them (a table of the PostgreSQL database): see SharedCounts.
+	Shared SharedCounts
 }
 
 // AccountThrottle is the default for keys that name an account: 5 free
@@ -38,10 +41,11 @@ func AddressThrottle() ThrottleConfig {
 }
 
 // Throttle slows down and then temporarily locks keys (an account, a source
-// address) after repeated failures. It lives in memory and so is per node:
-// with several nodes behind a load balancer each counts on its own, which
-// multiplies what an attacker gets by the number of nodes. Its memory is
-// bounded by MaxKeys. It is safe for concurrent use.
+// address) after repeated failures. It counts in memory, bounded by
+// MaxKeys; with ThrottleConfig.Shared it also counts where every node sees
+// the counts, so that failures spread over the nodes of a cluster add up
+// (the shared count decides; the node's own is the floor when the shared
+// one cannot be reached). It is safe for concurrent use.
 //
 // The caller checks before the attempt and reports its outcome:
 //
@@ -94,23 +98,44 @@ func NewThrottle(cfg ThrottleConfig) *Throttle {
 // long to wait. It records nothing.
 func (t *Throttle) Check(key string) (retryAfter time.Duration, allowed bool) {
 	now := t.cfg.Now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	el, ok := t.entries[key]
-	if !ok {
-		return 0, true
+	blocked := t.localBlock(key)
+	if t.cfg.Shared != nil && !blocked.After(now) {
+		if _, until, err := t.cfg.Shared.State(key, now, t.cfg.Drain); err == nil {
+			blocked = until
+		}
 	}
-	e := el.Value.(*throttleEntry)
-	if wait := e.blocked.Sub(now); wait > 0 {
+	if wait := blocked.Sub(now); wait > 0 {
 		return wait, false
 	}
 	return 0, true
+}
+
+// localBlock is when the key's block in memory ends.
+func (t *Throttle) localBlock(key string) time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if el, ok := t.entries[key]; ok {
+		return el.Value.(*throttleEntry).blocked
+	}
+	return time.Time{}
 }
 
 // Failure records a failed attempt for key and returns how long the key is
 // now blocked (0 while still within the free failures).
 func (t *Throttle) Failure(key string) (retryAfter time.Duration) {
 	now := t.cfg.Now()
+	blocked := t.localFailure(key, now)
+	if t.cfg.Shared != nil {
+		if until, err := t.cfg.Shared.Failure(key, now, t.cfg.Drain, t.delay); err == nil && until.After(blocked) {
+			blocked = until
+		}
+	}
+	return blocked.Sub(now)
+}
+
+// localFailure counts a failure in memory and returns when the key's block
+// ends.
+func (t *Throttle) localFailure(key string, now time.Time) time.Time {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var e *throttleEntry
@@ -128,16 +153,19 @@ func (t *Throttle) Failure(key string) (retryAfter time.Duration) {
 	if until := now.Add(delay); until.After(e.blocked) {
 		e.blocked = until
 	}
-	return e.blocked.Sub(now)
+	return e.blocked
 }
 
 // Success forgets key's failures.
 func (t *Throttle) Success(key string) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if el, ok := t.entries[key]; ok {
 		t.lru.Remove(el)
 		delete(t.entries, key)
+	}
+	t.mu.Unlock()
+	if t.cfg.Shared != nil {
+		t.cfg.Shared.Forget(key)
 	}
 }
 
@@ -193,6 +221,17 @@ func (t *Throttle) evict(now time.Time) {
 // next attempt is served after everyone else's (see LowPriority).
 func (t *Throttle) Suspect(key string) bool {
 	now := t.cfg.Now()
+	if t.localSuspect(key, now) {
+		return true
+	}
+	if t.cfg.Shared == nil {
+		return false
+	}
+	level, _, err := t.cfg.Shared.State(key, now, t.cfg.Drain)
+	return err == nil && level > 0
+}
+
+func (t *Throttle) localSuspect(key string, now time.Time) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	el, ok := t.entries[key]

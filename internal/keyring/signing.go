@@ -158,3 +158,19 @@ func (k *Keyring) PatientIndexKey(ctx context.Context, org string) ([]byte, erro
 	}
 	return key, nil
 }
+
+// ThrottleKeyName is the keyring_secrets row of the key that names the
+// keys of the shared sign-in throttle (internal/cluster).
+const ThrottleKeyName = "signin-throttle-hmac"
+
+// ThrottleKey returns the HMAC key under which the shared sign-in throttle
+// names accounts, emails and addresses in the database, creating it on
+// first use. It is stored wrapped by the master key, like LoginEmailKey,
+// and is a key of its own, so its names join nothing else.
+func (k *Keyring) ThrottleKey(ctx context.Context) ([]byte, error) {
+	key, err := k.secret(ctx, ThrottleKeyName, 32)
+	if err != nil {
+		return nil, fmt.Errorf("sign-in throttle key: %w", err)
+	}
+	return key, nil
+}

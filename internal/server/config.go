@@ -62,6 +62,13 @@ type Config struct {
 	AuditCheckpointSink string
 	// SealEvery is how often the audit chain is sealed and checkpointed.
 	SealEvery time.Duration
+	// JobsEvery is how often the urgent-message timers and on-call page
+	// chains run; a node not leading checks every JobsEvery too when that is
+	// under 5 s. 0: 15 s. Tests shorten it.
+	JobsEvery time.Duration
+	// NodeID names this node in its logs and start banner (--node-id);
+	// empty: the host name and a random suffix (cluster.NodeID).
+	NodeID string
 	// SendRate is how many messages a second one clinician or staff member
 	// may send, sustained (bursts of twice as many): 0 is the default
 	// (app.DefaultStaffSendLimit), negative sets no limit. Patients keep

@@ -34,15 +34,10 @@ const (
 // the others check again on every tick and take over when it goes away.
 // Every node records the counts of the refusals it folded (its own, in
 // memory) every denialsEvery, and once more as it stops.
-func runMessagingJobs(ctx context.Context, a *app.App, oc *oncall.Service, st *store.Store, log *slog.Logger) {
-	leader := func() bool {
-		lead, err := st.Leader(ctx)
-		if err != nil && ctx.Err() == nil {
-			log.Warn("job leader check failed", "err", err.Error())
-		}
-		return lead
-	}
-	urgent := time.NewTicker(urgentTimersEvery)
+// The purge tick also drops the shared sign-in throttle's drained counts.
+func runMessagingJobs(ctx context.Context, a *app.App, oc *oncall.Service, st *store.Store, lead *jobLeader, every time.Duration, now func() time.Time, log *slog.Logger) {
+	leader := func() bool { return lead.check(ctx) }
+	urgent := time.NewTicker(every)
 	defer urgent.Stop()
 	purge := time.NewTicker(purgeEvery)
 	defer purge.Stop()
@@ -82,6 +77,9 @@ func runMessagingJobs(ctx context.Context, a *app.App, oc *oncall.Service, st *s
 			for org, r := range reports { // counts only, no PHI
 				log.Info("retention", "org", org, "report", r.String())
 			}
+			if _, err := st.PurgeThrottle(ctx, now()); err != nil && ctx.Err() == nil {
+				log.Error("purge of sign-in throttle counts failed", "err", err.Error())
+			}
 			if n, err := a.SweepAttachments(ctx); err != nil && ctx.Err() == nil {
 				log.Error("attachment sweep failed", "err", err.Error())
 			} else if n > 0 {
@@ -97,7 +95,8 @@ const throttleAuditEvery = time.Minute
 
 // runThrottleAudit writes the folded counts of refused sign-in attempts
 // (login.throttled) every throttleAuditEvery, and all that is left when
-// ctx ends. The throttles are per node, so every node runs it.
+// ctx ends. The refusals are folded in memory on the node that refused
+// them, so every node runs it.
 func runThrottleAudit(ctx context.Context, a *app.App, log *slog.Logger) {
 	t := time.NewTicker(throttleAuditEvery)
 	defer t.Stop()
@@ -127,7 +126,7 @@ const emailFallbackEvery = 30 * time.Second
 // the leader only (store.Leader), until ctx ends. When a user was last
 // mailed is in the database, so a restart or a new leader does not mail
 // again. Failures are logged (never an address) and retried on the next tick.
-func runEmailFallback(ctx context.Context, d *digest.Service, st *store.Store, log *slog.Logger) {
+func runEmailFallback(ctx context.Context, d *digest.Service, lead *jobLeader, log *slog.Logger) {
 	t := time.NewTicker(emailFallbackEvery)
 	defer t.Stop()
 	for {
@@ -135,11 +134,7 @@ func runEmailFallback(ctx context.Context, d *digest.Service, st *store.Store, l
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			lead, err := st.Leader(ctx)
-			if err != nil && ctx.Err() == nil {
-				log.Warn("job leader check failed", "err", err.Error())
-			}
-			if !lead {
+			if !lead.check(ctx) {
 				continue
 			}
 			if n, err := d.Run(ctx); err != nil && ctx.Err() == nil {

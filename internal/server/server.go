@@ -16,6 +16,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wardhealth/ward/internal/cluster"
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -31,6 +32,11 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := store.CheckURL(cfg.DBURL); err != nil {
 		return err
 	}
+	nodeID, err := cluster.NodeID(cfg.NodeID)
+	if err != nil {
+		return err
+	}
+	cfg.NodeID = nodeID
 	if cfg.SMTP != "" {
 		m, err := mail.Open(cfg.SMTP)
 		if err != nil {
@@ -93,22 +99,30 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	h := httpapi.New(hcfg)
 
-	// Background jobs run until ward stops serving.
+	// Background jobs run until ward stops serving; the ones over shared
+	// state only on the job leader (one node of a cluster).
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	lead := &jobLeader{st: env.Store, node: cfg.NodeID, log: cfg.Logger}
+	leaderDone := make(chan struct{})
+	go func() { defer close(leaderDone); lead.watch(jobs, min(leaderCheckEvery, cfg.JobsEvery)) }()
+	defer func() { stopJobs(); <-leaderDone }()
 	jobsDone := make(chan struct{})
 	go func() {
 		defer close(jobsDone)
 		t := time.NewTicker(cfg.SealEvery)
 		defer t.Stop()
-		env.Sealer.Run(jobs, t.C, func(err error) { cfg.Logger.Error("audit sealing failed", "err", err.Error()) })
+		env.Sealer.Run(jobs, lead.gate(jobs, t.C), func(err error) { cfg.Logger.Error("audit sealing failed", "err", err.Error()) })
 	}()
 	defer func() { stopJobs(); <-jobsDone }()
 	msgJobsDone := make(chan struct{})
-	go func() { defer close(msgJobsDone); runMessagingJobs(jobs, env.App, env.OnCall, env.Store, cfg.Logger) }()
+	go func() {
+		defer close(msgJobsDone)
+		runMessagingJobs(jobs, env.App, env.OnCall, env.Store, lead, cfg.JobsEvery, cfg.Now, cfg.Logger)
+	}()
 	defer func() { stopJobs(); <-msgJobsDone }()
 	if env.Digest != nil {
 		digestDone := make(chan struct{})
-		go func() { defer close(digestDone); runEmailFallback(jobs, env.Digest, env.Store, cfg.Logger) }()
+		go func() { defer close(digestDone); runEmailFallback(jobs, env.Digest, lead, cfg.Logger) }()
 		defer func() { stopJobs(); <-digestDone }()
 	}
 	throttleDone := make(chan struct{})
@@ -163,7 +177,8 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	addr := ln.Addr().String()
-	cfg.Logger.Info("ward serving", "url", scheme+"://"+addr, "database", env.Store.Dialect(), "data", cfg.DataDir)
+	cfg.Logger.Info("ward serving", "url", scheme+"://"+addr, "database", env.Store.Dialect(), "data", cfg.DataDir, "node", cfg.NodeID)
+	fmt.Fprintf(cfg.Stdout, "ward node id: %s\n", cfg.NodeID)
 	fmt.Fprintf(cfg.Stdout, "ward is serving on %s://%s (database: %s, data: %s)\n", scheme, addr, env.Store.Dialect(), cfg.DataDir)
 	if cfg.Started != nil {
 		cfg.Started(addr)
@@ -210,6 +225,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.SealEvery == 0 {
 		cfg.SealEvery = 5 * time.Second
+	}
+	if cfg.JobsEvery <= 0 {
+		cfg.JobsEvery = urgentTimersEvery
 	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 15 * time.Second

@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/blob"
+	"github.com/wardhealth/ward/internal/cluster"
 	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
@@ -162,6 +163,14 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// The app publishes through the push tap; the hub subscribes to the broker itself.
 	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: push.Tap(e.Broker, e.Push), Blobs: blobs,
 		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients}
+	if e.Store.Dialect() == "postgres" { // several nodes may serve: the sign-in throttle counts in the database
+		key, err := e.Keyring.ThrottleKey(ctx)
+		if err != nil {
+			return err
+		}
+		acfg.AccountThrottle, acfg.AddressThrottle = cluster.Throttles(e.Store, key, cfg.Now)
+		clear(key)
+	}
 	e.App, err = app.New(acfg)
 	if err != nil {
 		return err

@@ -47,6 +47,12 @@ func (s *Store) Leader(ctx context.Context) (bool, error) {
 		conn.Close()
 		return false, err
 	}
+	// The server notices within about 20 s that a leader's host vanished
+	// (not only that its process died, which closes the socket at once),
+	// and frees the lock for another node; best effort.
+	for _, set := range []string{"SET tcp_keepalives_idle = 10", "SET tcp_keepalives_interval = 3", "SET tcp_keepalives_count = 3"} {
+		conn.ExecContext(ctx, set)
+	}
 	l.conn = conn
 	return true, nil
 }
