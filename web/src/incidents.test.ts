@@ -13,6 +13,7 @@ import {
   noticeText,
   urgency,
 } from "./incidents";
+import { parseRoute } from "./router";
 
 describe("incidents", () => {
   it("lets only compliance run incidents; admins, owners and compliance the BAAs", () => {
@@ -42,6 +43,11 @@ describe("incidents", () => {
     const n = { required: true, affected: 600, by_state: { CA: 600 }, media_states: ["CA"], media: true, hhs_now: true, annual_log: false, individuals_due: "" };
     expect(noticeText(n)).toBe("Notify 600 individuals by letter; media in CA; HHS now (500 or more).");
     expect(noticeText({ ...n, affected: 3, media: false, media_states: [], hhs_now: false, annual_log: true })).toMatch(/annual log/);
+  });
+  it("routes the pages", () => {
+    expect(parseRoute("/compliance/incidents")).toEqual({ name: "incidents" });
+    expect(parseRoute("/compliance/incidents/abc-1")).toEqual({ name: "incident", id: "abc-1" });
+    expect(parseRoute("/compliance/baas")).toEqual({ name: "baas" });
   });
   it("checks BAA dates and colours the status", () => {
     expect(baaRequest({ ...emptyBAADraft, vendor: "V", status: "signed" }).error).toMatch(/signed/);
