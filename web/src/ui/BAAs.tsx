@@ -38,6 +38,20 @@ export function BAACardView(props: { card: BAACard | null }) {
   );
 }
 
+// BAADashboardCard loads the card for the admin dashboard (owners, admins
+// and compliance, who all manage BAAs); it shows nothing when refused.
+export function BAADashboardCard() {
+  const w = useWard();
+  const [card, setCard] = useState<BAACard | null>(null);
+  useEffect(() => {
+    w.api
+      .get<BAACard>("/api/v1/baas/dashboard")
+      .then(setCard)
+      .catch(() => setCard(null));
+  }, []);
+  return <BAACardView card={card} />;
+}
+
 export function BAARegistry() {
   const w = useWard();
   const [list, setList] = useState<BAA[] | null>(null);
