@@ -26,8 +26,9 @@ type world struct {
 	comp, admin, owner, doc *access.Principal
 }
 
-func newWorld(t *testing.T) *world {
-	f := apptest.New(t, false)
+func newWorld(t *testing.T) *world { return newWorldOn(t, apptest.New(t, false)) }
+
+func newWorldOn(t *testing.T, f *apptest.Fixture) *world {
 	w := &world{f: f, inbox: mailtest.Start(t)}
 	m, err := mail.Open(w.inbox.URL)
 	if err != nil {
@@ -110,8 +111,15 @@ func TestRegistryAndCard(t *testing.T) {
 // expires, every compliance officer is mailed (a real SMTP server on
 // loopback) once, however often the job runs; a renewed expiry starts
 // its own reminders; a terminated agreement is not reminded.
-func TestExpiryReminders(t *testing.T) {
-	w := newWorld(t)
+func TestExpiryReminders(t *testing.T) { testExpiryReminders(t, newWorld(t)) }
+
+// TestExpiryRemindersPostgres is the same on PostgreSQL (skipped unless
+// WARD_TEST_POSTGRES is set).
+func TestExpiryRemindersPostgres(t *testing.T) {
+	testExpiryReminders(t, newWorldOn(t, apptest.NewPostgres(t, false)))
+}
+
+func testExpiryReminders(t *testing.T, w *world) {
 	ctx := context.Background()
 	now := w.f.Clock.Now()
 	exp := now.AddDate(0, 0, 90)
