@@ -150,7 +150,7 @@ const routeID = "01a20fde-0000-7000-8000-000000000000"
 // audited (access.denied).
 func phiRoute(a authz.Action) bool {
 	switch a.Resource() {
-	case "conversation", "message", "receipt", "attachment", "patient", "compliance", "breakglass":
+	case "conversation", "message", "receipt", "attachment", "patient", "compliance", "breakglass", "incident":
 		return true
 	}
 	return false
