@@ -54,6 +54,12 @@ const (
 	CodeReasonRequired Code = "reason_required"   // a review or break-glass without a stated reason
 	CodeTimeBoxTooLong Code = "time_box_too_long" // a requested time box beyond the org's policy
 	CodeAccessExpired  Code = "access_expired"    // the review's or break-glass's time box has ended
+	// Breach incidents (internal/incidents) and the BAA registry (internal/baa).
+	CodeIncidentClosed       Code = "incident_closed"         // a closed incident is read-only
+	CodeDiscoveryRequired    Code = "discovery_date_required" // an incident without the date its breach was discovered
+	CodeDeadlineInPast       Code = "deadline_in_past"        // an incident's notification deadline set in the past
+	CodeAssessmentIncomplete Code = "assessment_incomplete"   // an outcome without all four factors of §164.402(2) rated
+	CodeBAADates             Code = "baa_dates_invalid"       // a BAA that expires before it was signed, or signed without a date
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

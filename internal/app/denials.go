@@ -51,7 +51,7 @@ type denialCount struct {
 // phiResources are the authz resources whose refusals are audited.
 var phiResources = map[string]bool{
 	"conversation": true, "message": true, "receipt": true, "attachment": true, "patient": true,
-	"compliance": true, "breakglass": true, "disclosure": true,
+	"compliance": true, "breakglass": true, "disclosure": true, "incident": true,
 }
 
 // AuditDenial records err, the refusal of action to p on resource (type

@@ -145,6 +145,28 @@ const (
 	RetentionPurged Action = "retention.purged" // the retention job, per org: what it destroyed and what holds kept (counts)
 )
 
+// Breach incidents (internal/incidents) and business associate agreements
+// (internal/baa), docs/compliance.md. Reasons hold ids, dates, ratings and
+// counts, never the sealed free text.
+const (
+	IncidentOpened           Action = "incident.opened"            // an incident opened by hand or from alerts (reason: discovery date, deadline, alert ids)
+	IncidentUpdated          Action = "incident.updated"           // its details, dates, window, users or devices changed (reason: the fields named)
+	IncidentAssessed         Action = "incident.assessed"          // the four-factor risk assessment saved (reason: the ratings and the outcome)
+	IncidentRead             Action = "incident.read"              // its sealed details opened for a compliance officer
+	IncidentPatientsComputed Action = "incident.patients_computed" // the affected patients computed from the audit trail (reason: the counts)
+	IncidentPatientAdded     Action = "incident.patient_added"     // a patient added or their state set by hand (the reason's text is sealed)
+	IncidentPatientRemoved   Action = "incident.patient_removed"   // a patient removed by hand (the reason's text is sealed)
+	IncidentLetter           Action = "incident.letter"            // a patient's notification letter rendered (patient: the record)
+	IncidentExported         Action = "incident.exported"          // the HHS breach portal fields or the annual log exported
+	IncidentClosed           Action = "incident.closed"            // the incident closed: read-only from then on
+	IncidentReminded         Action = "incident.reminded"          // a deadline reminder mailed to compliance officers (reason: days left, count)
+	BAACreated               Action = "baa.created"                // a business associate agreement registered
+	BAAUpdated               Action = "baa.updated"                // its vendor, status or dates changed (reason: status and dates)
+	BAADocumentStored        Action = "baa.document_stored"        // its signed document uploaded (sealed)
+	BAADocumentRead          Action = "baa.document_read"          // its document downloaded
+	BAAReminded              Action = "baa.reminded"               // an expiry reminder mailed (reason: days left, count)
+)
+
 // Actions lists every action, in documentation order.
 func Actions() []Action {
 	return []Action{
@@ -164,6 +186,8 @@ func Actions() []Action {
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
+		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
+		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded,
 	}
 }
 
@@ -185,7 +209,9 @@ func (a Action) Valid() bool {
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
-		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged:
+		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
+		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
+		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded:
 		return true
 	}
 	return false

@@ -79,7 +79,7 @@ compliance.review    .     .     y          .         .     .     .
 compliance.export    .     .     y          .         .     .     .
 disclosure.report    .     .     y          .         .     .     .
 incident.manage      .     .     y          .         .     .     .
-baa.manage           y     .     y          .         .     .     .
+baa.manage           y     y     y          .         .     .     .
 breakglass.open      .     .     .          y         .     .     .
 hold.manage          .     .     y          .         .     .     .
 hold.read            y     .     y          .         .     .     .

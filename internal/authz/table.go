@@ -108,7 +108,8 @@ func rules() []rule {
 		{ComplianceExport, []ward.Role{compliance}},
 		{DisclosureReport, []ward.Role{compliance}},
 		{IncidentManage, []ward.Role{compliance}},
-		{BAAManage, []ward.Role{owner, compliance}},
+		// BAAs are not PHI: admins and compliance manage them, the owner too.
+		{BAAManage, []ward.Role{owner, admin, compliance}},
 		{BreakGlassOpen, []ward.Role{clinician}},
 		// Legal holds: compliance manages them; the owner may see them.
 		{HoldManage, []ward.Role{compliance}},

@@ -101,7 +101,8 @@ func (h *Handler) public(pattern string, fn publicHandler) {
 
 func (h *Handler) register(pattern string, action authz.Action, fn http.HandlerFunc) {
 	h.patterns = append(h.patterns, Route{Pattern: pattern, Action: action})
-	upload := strings.HasSuffix(pattern, "/attachments") && strings.HasPrefix(pattern, "POST ")
+	upload := strings.HasSuffix(pattern, "/attachments") && strings.HasPrefix(pattern, "POST ") ||
+		strings.HasSuffix(pattern, "/document") && strings.HasPrefix(pattern, "PUT ")
 	h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		h.bodyDeadline(w, r, upload)
 		fn(w, r)

@@ -724,6 +724,11 @@ func TestBadInputEveryRoute(t *testing.T) {
 		table[pattern] = append(table[pattern], cs...)
 	}
 
+	for pattern, cs := range incidentBadCases(t, e, incidentCaller{comp: comp, admin: admin, nurse: nurse, staff: staff, patient: patient,
+		guest: guest, recA: recA.ID, recB: recB.ID, garbage: garbage, noCSRF: noCSRF}) {
+		table[pattern] = append(table[pattern], cs...)
+	}
+
 	for _, rt := range e.h.Routes() {
 		if !strings.Contains(rt.Pattern, "/api/") {
 			continue

@@ -17,10 +17,12 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/buildinfo"
 	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
+	"github.com/wardhealth/ward/internal/incidents"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/notify/push"
@@ -56,6 +58,10 @@ type Config struct {
 	// answer 503.
 	OnCall *oncall.Service
 	Holds  *holds.Service // legal holds and the retention overview (internal/holds)
+	// Incidents and BAAs serve breach incidents and the BAA registry; nil:
+	// their routes answer 503.
+	Incidents *incidents.Service
+	BAAs      *baa.Service
 	// Compliance serves compliance review and break-glass; nil: their
 	// routes answer 503.
 	Compliance *compliance.Service
@@ -88,6 +94,8 @@ type Handler struct {
 	prefs       *prefs.Service
 	oncall      *oncall.Service
 	holds       *holds.Service
+	incidents   *incidents.Service
+	baas        *baa.Service
 	compliance  *compliance.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
@@ -115,7 +123,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, compliance: cfg.Compliance, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -191,6 +199,8 @@ func (h *Handler) routes() {
 	h.outsideRoutes()
 	h.complianceRoutes()
 	h.holdRoutes()
+	h.incidentRoutes()
+	h.baaRoutes()
 	h.reviewRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()

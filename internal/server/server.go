@@ -88,7 +88,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
 	env.Push.SetOnline(hub.Online)
-	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Prefs: env.Prefs, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
+	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Prefs: env.Prefs, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance, Incidents: env.Incidents, BAAs: env.BAAs, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
 		TrustedProxies: cfg.TrustedProxies}
 	if cfg.PublicURL != "" {
 		rp, err := RelyingParty(cfg)
@@ -125,6 +125,12 @@ func Run(ctx context.Context, cfg Config) error {
 		go func() { defer close(digestDone); runEmailFallback(jobs, env.Digest, lead, cfg.Logger) }()
 		defer func() { stopJobs(); <-digestDone }()
 	}
+	deadlinesDone := make(chan struct{})
+	go func() {
+		defer close(deadlinesDone)
+		runDeadlineReminders(jobs, env.Incidents, env.BAAs, env.Store, cfg.Logger)
+	}()
+	defer func() { stopJobs(); <-deadlinesDone }()
 	throttleDone := make(chan struct{})
 	go func() { defer close(throttleDone); runThrottleAudit(jobs, env.App, cfg.Logger) }()
 	defer func() { stopJobs(); <-throttleDone }()

@@ -11,11 +11,13 @@ import (
 
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/cluster"
 	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
+	"github.com/wardhealth/ward/internal/incidents"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/digest"
@@ -55,6 +57,8 @@ type Env struct {
 	OnCall      *oncall.Service      // on-call roles and schedules (internal/oncall)
 	Holds       *holds.Service       // legal holds and the retention overview (internal/holds)
 	Compliance  *compliance.Service  // compliance review and break-glass (internal/compliance)
+	Incidents   *incidents.Service   // breach incidents (internal/incidents)
+	BAAs        *baa.Service         // the BAA registry (internal/baa)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -204,6 +208,12 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		ccfg.Mailer = icfg.Mailer
 	}
 	e.Compliance = compliance.New(ccfg)
+	// Breach incidents and BAAs: deadline and expiry reminders by email
+	// (with --smtp) to compliance officers, from the leader (deadlines.go).
+	e.Incidents = incidents.New(incidents.Config{Store: e.Store, Keyring: e.Keyring, Contacts: e.Patients, Mailer: icfg.Mailer,
+		ConsoleLink: rp.RPOrigins[0] + "/compliance/incidents", Logger: cfg.Logger, Now: cfg.Now})
+	e.BAAs = baa.New(baa.Config{Store: e.Store, Keyring: e.Keyring, Blobs: blobs, Mailer: icfg.Mailer,
+		ConsoleLink: rp.RPOrigins[0] + "/compliance/baas", Logger: cfg.Logger, Now: cfg.Now})
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).

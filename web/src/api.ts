@@ -105,6 +105,19 @@ export class Api {
   patch<T>(path: string, body: unknown) {
     return this.request<T>("PATCH", path, body);
   }
+  // putFile sends a file as the raw body of a PUT (a BAA's document).
+  async putFile<T>(path: string, file: Blob): Promise<T> {
+    const res = await this.fetch(path, {
+      method: "PUT",
+      headers: { Accept: "application/json", "Content-Type": "application/octet-stream", "X-CSRF-Token": this.hooks.csrf() },
+      body: file,
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (res.ok) return (await res.json()) as T;
+    const p = (await res.json().catch(() => ({}))) as { code?: string; detail?: string };
+    throw new ApiError(res.status, p.code ?? "http_" + res.status, p.detail || "The upload failed.");
+  }
   del<T>(path: string, opts?: ReqOpts) {
     return this.request<T>("DELETE", path, undefined, opts);
   }

@@ -93,6 +93,22 @@ export const auditActions = [
   "hold.changed",
   "hold.released",
   "retention.purged",
+  "incident.opened",
+  "incident.updated",
+  "incident.assessed",
+  "incident.read",
+  "incident.patients_computed",
+  "incident.patient_added",
+  "incident.patient_removed",
+  "incident.letter",
+  "incident.exported",
+  "incident.closed",
+  "incident.reminded",
+  "baa.created",
+  "baa.updated",
+  "baa.document_stored",
+  "baa.document_read",
+  "baa.reminded",
 ];
 
 function filterParams(f: AuditFilters): [string, string][] {

@@ -34,7 +34,7 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "compliance" | "holds" | "retention" | "dashboard" | "account";
+export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "compliance" | "holds" | "retention" | "dashboard" | "incidents" | "baas" | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -47,11 +47,11 @@ export function navItems(r: Role | undefined): NavItem[] {
     case "staff":
       return ["messages", "inbox", "patients", "oncall", "account"];
     case "owner": // and the log of compliance reviews (docs/compliance.md)
-      return ["admin", "compliance", "oncall", "retention", "account"];
+      return ["admin", "compliance", "oncall", "retention", "baas", "account"];
     case "admin":
-      return ["admin", "oncall", "retention", "account"];
+      return ["admin", "oncall", "retention", "baas", "account"];
     case "compliance":
-      return ["audit", "compliance", "holds", "retention", "dashboard", "oncall", "account"];
+      return ["audit", "compliance", "incidents", "baas", "holds", "retention", "dashboard", "oncall", "account"];
   }
   return ["account"];
 }

@@ -19,6 +19,9 @@ export type Route =
   | { name: "compliance" }
   | { name: "review"; id: string }
   | { name: "breakglass"; id: string }
+  | { name: "incidents" }
+  | { name: "incident"; id: string }
+  | { name: "baas" }
   | { name: "patients" }
   | { name: "inbox" }
   | { name: "patient-new" }
@@ -37,6 +40,8 @@ export function parseRoute(path: string): Route {
   if (pm && pm[1] !== "new") return { name: "patient", id: pm[1] };
   const rv = /^\/compliance\/reviews\/([A-Za-z0-9_-]{1,64})$/.exec(p);
   if (rv) return { name: "review", id: rv[1] };
+  const inc = /^\/compliance\/incidents\/([A-Za-z0-9_-]{1,64})$/.exec(p);
+  if (inc) return { name: "incident", id: inc[1] };
   const bg = /^\/breakglass\/([A-Za-z0-9_-]{1,64})$/.exec(p);
   if (bg) return { name: "breakglass", id: bg[1] };
   const inv = /^\/invite\/([A-Za-z0-9_-]{20,100})$/.exec(p);
@@ -73,6 +78,10 @@ export function parseRoute(path: string): Route {
       return { name: "retention" };
     case "/compliance":
       return { name: "compliance" };
+    case "/compliance/incidents":
+      return { name: "incidents" };
+    case "/compliance/baas":
+      return { name: "baas" };
     case "/patients":
       return { name: "patients" };
     case "/inbox":

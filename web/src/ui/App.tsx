@@ -22,6 +22,9 @@ import { AdminOnCall, OnCallNow } from "./OnCall";
 import { canSeeOnCall } from "../oncall";
 import { canReadHolds, canSeeRetention } from "../holds";
 import { LegalHolds, Retention } from "./Holds";
+import { IncidentList, IncidentView } from "./Incidents";
+import { BAARegistry } from "./BAAs";
+import { canManageBAAs, canManageIncidents } from "../incidents";
 import { BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
 
 export function App() {
@@ -135,6 +138,15 @@ export function App() {
       break;
     case "audit":
       body = canAudit(role) ? <AuditViewer /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "incidents":
+      body = canManageIncidents(role) ? <IncidentList /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "incident":
+      body = canManageIncidents(role) ? <IncidentView id={r.id} /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "baas":
+      body = canManageBAAs(role) ? <BAARegistry /> : <NotAllowed what="owners, admins and compliance officers" />;
       break;
     case "holds":
       body = canReadHolds(role) ? <LegalHolds /> : <NotAllowed what="compliance officers and owners" />;

@@ -1,3 +1,4 @@
+import { BAADashboardCard } from "./BAAs";
 import { useEffect, useState } from "preact/hooks";
 import type { User } from "../api";
 import {
@@ -255,6 +256,7 @@ export function Dashboard() {
         />
       </div>
       <p class="muted small">Days are UTC; the last {stats.days} days, today included.</p>
+      <BAADashboardCard />
       <InboxTimes />
       <OnCallPages />
     </div>

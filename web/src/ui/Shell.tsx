@@ -74,6 +74,16 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Compliance
             </Link>
           )}
+          {nav.includes("incidents") && (
+            <Link href="/compliance/incidents" id="nav-incidents" aria-current={r === "incidents" || r === "incident" ? "page" : undefined}>
+              Incidents
+            </Link>
+          )}
+          {nav.includes("baas") && (
+            <Link href="/compliance/baas" id="nav-baas" aria-current={r === "baas" ? "page" : undefined}>
+              BAAs
+            </Link>
+          )}
           {nav.includes("holds") && (
             <Link href="/holds" id="nav-holds" aria-current={r === "holds" ? "page" : undefined}>
               Legal holds
