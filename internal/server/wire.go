@@ -189,7 +189,8 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/",
 			Patients: e.App, Logger: cfg.Logger})
 	}
-	ccfg := compliance.Config{Store: e.Store, Keyring: e.Keyring, Transcripts: e.App, Broker: e.Broker,
+	// Break-glass alerts go through the push tap: officers' devices get them by push too.
+	ccfg := compliance.Config{Store: e.Store, Keyring: e.Keyring, Transcripts: e.App, Broker: push.Tap(e.Broker, e.Push),
 		ConsoleLink: rp.RPOrigins[0] + "/compliance", Logger: cfg.Logger, Now: cfg.Now}
 	if icfg.Mailer != nil { // break-glass alerts by email too
 		ccfg.Mailer = icfg.Mailer
