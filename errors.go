@@ -54,6 +54,7 @@ const (
 	CodeReasonRequired Code = "reason_required"   // a review or break-glass without a stated reason
 	CodeTimeBoxTooLong Code = "time_box_too_long" // a requested time box beyond the org's policy
 	CodeAccessExpired  Code = "access_expired"    // the review's or break-glass's time box has ended
+	CodeOnCareTeam     Code = "already_on_care_team" // a break-glass by a clinician on the patient's care team, who has access
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:
