@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/blob"
+	"github.com/wardhealth/ward/internal/archive/jobs"
 	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
@@ -54,6 +55,7 @@ type Env struct {
 	OnCall      *oncall.Service      // on-call roles and schedules (internal/oncall)
 	Holds       *holds.Service       // legal holds and the retention overview (internal/holds)
 	Compliance  *compliance.Service  // compliance review and break-glass (internal/compliance)
+	Exports     *jobs.Runner         // archive exports from the console, in the background (internal/archive/jobs)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -196,6 +198,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		ccfg.Mailer = icfg.Mailer
 	}
 	e.Compliance = compliance.New(ccfg)
+	// Archive exports started from the console; their files stay in the data dir (docs/archive.md).
+	e.Exports = jobs.New(jobs.Config{Store: e.Store, Keyring: e.Keyring, Blobs: blobs, Dir: filepath.Join(cfg.DataDir, "archives"),
+		Patients: e.Patients, Logger: cfg.Logger, Now: cfg.Now})
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).
@@ -236,6 +241,9 @@ func staffSendLimit(perSecond float64) app.SendLimit {
 // audit trail still holds, with a final checkpoint, and closes everything.
 func (e *Env) Close() error {
 	var errs []error
+	if e.Exports != nil { // exports under way stop; the next start runs them again
+		e.Exports.Close()
+	}
 	if e.App != nil { // session activity not yet written
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, e.App.FlushTouches(ctx))
