@@ -18,6 +18,7 @@ import {
   type SearchFilters,
 } from "../compliance";
 import { useWard } from "./context";
+import { ArchiveExports } from "./Exports";
 import { ErrorLine, errorText, focusOnMount, formatDateTime, Link } from "./common";
 
 // The compliance console (docs/compliance.md): counts, live break-glass
@@ -93,6 +94,7 @@ export function ComplianceConsole() {
       )}
       {officer && <BreakGlassQueue name={name} onChange={load} />}
       {officer && <ConversationSearch dir={dir} />}
+      {officer && <ArchiveExports dir={dir} />}
       <section class="card stack" aria-labelledby="review-log-title" id="review-log">
         <h2 id="review-log-title">Log of reviews</h2>
         {log.length === 0 ? (
