@@ -115,6 +115,11 @@ func reviewBadCases(t *testing.T, e *env, c reviewCaller) map[string][]badCase {
 			{name: "inline=2", path: att(review.ID, c.unsentAtt, "?inline=2"), token: c.comp, status: 400, code: ward.CodeInvalid},
 			{name: "as an admin", path: att(review.ID, c.unsentAtt, ""), token: c.admin, status: 403, code: ward.CodeForbidden},
 		},
+		"GET /api/v1/compliance/reviews/{id}/held": cat(idCases(c.comp, reviewB.ID), []badCase{
+			{name: "a break-glass id", id: bg.ID, token: c.comp, status: 404, code: ward.CodeNotFound},
+			{name: "as an admin", id: review.ID, token: c.admin, status: 403, code: ward.CodeForbidden},
+			{name: "as a member", id: review.ID, token: c.nurse, status: 403, code: ward.CodeForbidden},
+		}),
 		"GET /api/v1/compliance/dashboard": cat(c.garbage, []badCase{
 			{name: "as an admin", token: c.admin, status: 403, code: ward.CodeForbidden},
 		}),

@@ -22,6 +22,7 @@ func (h *Handler) reviewRoutes() {
 	h.route("GET /api/v1/compliance/reviews/{id}", authz.ComplianceReview, h.getReview)
 	h.route("GET /api/v1/compliance/reviews/{id}/messages", authz.ComplianceReview, h.reviewMessages)
 	h.route("GET /api/v1/compliance/reviews/{id}/attachments/{attachment_id}", authz.ComplianceReview, h.reviewAttachment)
+	h.route("GET /api/v1/compliance/reviews/{id}/held", authz.ComplianceReview, h.reviewHeldCopies)
 	h.route("GET /api/v1/compliance/dashboard", authz.ComplianceLog, h.complianceDashboard)
 	h.route("GET /api/v1/compliance/breakglass", authz.BreakGlassReview, h.breakGlassQueue)
 	h.route("POST /api/v1/compliance/breakglass/{id}/verdict", authz.BreakGlassReview, h.judgeBreakGlass)
@@ -303,4 +304,17 @@ func (h *Handler) breakGlassAttachment(w http.ResponseWriter, r *http.Request, p
 		return err
 	}
 	return h.serveAttachment(w, r, att, body, inline == "1")
+}
+
+func (h *Handler) reviewHeldCopies(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.complianceService()
+	if err != nil {
+		return err
+	}
+	held, err := svc.ReviewHeldCopies(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"held": held})
+	return nil
 }

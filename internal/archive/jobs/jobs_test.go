@@ -40,9 +40,10 @@ type world struct {
 
 const canary = "CANARY-jobs-4471 chest pain since Tuesday"
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldOn(t, apptest.New(t, false)) }
+
+func newWorldOn(t *testing.T, f *apptest.Fixture) *world {
 	ctx := context.Background()
-	f := apptest.New(t, false)
 	w := &world{f: f, dir: filepath.Join(t.TempDir(), "archives")}
 	w.r = jobs.New(jobs.Config{Store: f.Store, Keyring: f.Keyring, Blobs: f.Blobs, Dir: w.dir, Patients: f.Patients, Now: f.Clock.Now,
 		Hold: func(ctx context.Context, _ string) error {
@@ -110,9 +111,14 @@ func (w *world) wait(t *testing.T, id string) jobs.Job {
 // runs in the background to 100 percent; the other officer downloads it
 // (audited), and it verifies with the org's signing key and holds the
 // messages; the file holds no canary in plaintext; the key is forgotten.
-func TestExportJob(t *testing.T) {
+func TestExportJob(t *testing.T) { testExportJob(t, newWorld(t)) }
+
+// TestExportJobPostgres runs TestExportJob on PostgreSQL (the jobs' SQL)
+// when WARD_TEST_POSTGRES is set.
+func TestExportJobPostgres(t *testing.T) { testExportJob(t, newWorldOn(t, apptest.NewPostgres(t, false))) }
+
+func testExportJob(t *testing.T, w *world) {
 	ctx := context.Background()
-	w := newWorld(t)
 	j, err := w.r.Start(ctx, w.comp, jobs.StartRequest{MRN: "MRN-77", Recipient: w.id.Recipient().String()})
 	if err != nil {
 		t.Fatal(err)
