@@ -115,7 +115,9 @@ func TestExportJob(t *testing.T) { testExportJob(t, newWorld(t)) }
 
 // TestExportJobPostgres runs TestExportJob on PostgreSQL (the jobs' SQL)
 // when WARD_TEST_POSTGRES is set.
-func TestExportJobPostgres(t *testing.T) { testExportJob(t, newWorldOn(t, apptest.NewPostgres(t, false))) }
+func TestExportJobPostgres(t *testing.T) {
+	testExportJob(t, newWorldOn(t, apptest.NewPostgres(t, false)))
+}
 
 func testExportJob(t *testing.T, w *world) {
 	ctx := context.Background()
