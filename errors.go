@@ -51,9 +51,9 @@ const (
 	CodeHoldScopeEmpty    Code = "hold_scope_empty"    // a legal hold names no user, patient, conversation or date range
 	CodeRetentionTooShort Code = "retention_too_short" // audit_retention under 6 years (HIPAA §164.316)
 	// Compliance review and break-glass (internal/compliance).
-	CodeReasonRequired Code = "reason_required"   // a review or break-glass without a stated reason
-	CodeTimeBoxTooLong Code = "time_box_too_long" // a requested time box beyond the org's policy
-	CodeAccessExpired  Code = "access_expired"    // the review's or break-glass's time box has ended
+	CodeReasonRequired Code = "reason_required"      // a review or break-glass without a stated reason
+	CodeTimeBoxTooLong Code = "time_box_too_long"    // a requested time box beyond the org's policy
+	CodeAccessExpired  Code = "access_expired"       // the review's or break-glass's time box has ended
 	CodeOnCareTeam     Code = "already_on_care_team" // a break-glass by a clinician on the patient's care team, who has access
 )
 
