@@ -77,7 +77,8 @@ func (r *Runner) run(id, orgID string) {
 	}
 	counts, _ := json.Marshal(m.Counts)
 	done := store.ArchiveJobRow{ID: id, Status: store.JobDone, ArchiveID: m.ID, Size: size, Counts: string(counts)}
-	err = r.cfg.Store.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.FinishArchiveJob(ctx, &done) })
+	fin := context.WithoutCancel(ctx) // a cancel now must meet the row, not a cancelled write
+	err = r.cfg.Store.Write(fin, func(tx *store.Tx) error { return tx.FinishArchiveJob(fin, &done) })
 	if err != nil { // cancelled as it finished, or the store failed: no archive without a done row
 		removeFile(r.path(id))
 		if ward.ErrorCode(err) != ward.CodeNotFound {
