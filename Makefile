@@ -89,7 +89,8 @@ bench: build
 	$(GO) test -run '^$$' -bench 'ResolveRole' -benchtime 3s ./internal/oncall/ && \
 	WARD_BENCH_CACHE=$(CURDIR)/.cache/bench-patients $(GO) test -run '^$$' -bench 'LookupByMRN' -benchtime 5000x -timeout 30m ./internal/patients/ && \
 	WARD_BENCH_ARCHIVE_FULL=1 $(GO) test -run '^$$' -bench 'ArchiveExport|ArchiveVerify' -benchtime 1x -timeout 30m ./internal/archive/ && \
-	$(GO) test -run '^$$' -bench 'PageTo1000Devices' -benchtime 5x ./internal/notify/push/ ; \
+	$(GO) test -run '^$$' -bench 'PageTo1000Devices' -benchtime 5x ./internal/notify/push/ && \
+	$(GO) test -run '^$$' -bench 'PageRead' -benchmem -benchtime 2000x -count 3 ./internal/compliance/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
 	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json
 	./$(BIN) bench --sequential --users 20 --sockets 20 --duration 10s --json .cache/bench-sequential.json

@@ -60,6 +60,7 @@ const (
 	CodeDeadlineInPast       Code = "deadline_in_past"        // an incident's notification deadline set in the past
 	CodeAssessmentIncomplete Code = "assessment_incomplete"   // an outcome without all four factors of §164.402(2) rated
 	CodeBAADates             Code = "baa_dates_invalid"       // a BAA that expires before it was signed, or signed without a date
+	CodeOnCareTeam           Code = "already_on_care_team"    // a break-glass by a clinician on the patient's care team, who has access
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

@@ -92,6 +92,25 @@ func (c *Client) OpenReview(ctx context.Context, conversationID, category, reaso
 		grantRequest{ConversationID: conversationID, Category: category, Reason: reason, Minutes: minutes}, &g)
 }
 
+// HeldCopy is a recalled message of a conversation under legal hold, its
+// body kept for the hold, as a review reads it.
+type HeldCopy struct {
+	MessageID  string    `json:"message_id"`
+	Seq        int64     `json:"seq"`
+	SenderID   string    `json:"sender_id"`
+	CreatedAt  time.Time `json:"created_at"`
+	RecalledAt time.Time `json:"recalled_at"`
+	KeptAt     time.Time `json:"kept_at"`
+	Body       string    `json:"body"`
+}
+
+// ReviewHeldCopies reads the held copies of the reviewed conversation's
+// recalled messages, while the review is live (audited).
+func (c *Client) ReviewHeldCopies(ctx context.Context, reviewID string) ([]HeldCopy, error) {
+	var out struct{ Held []HeldCopy }
+	return out.Held, c.do(ctx, http.MethodGet, "/api/v1/compliance/reviews/"+url.PathEscape(reviewID)+"/held", nil, &out)
+}
+
 // ReviewMessages reads a page of a reviewed conversation's messages.
 func (c *Client) ReviewMessages(ctx context.Context, reviewID string, after int64, limit int) ([]Message, error) {
 	var out struct{ Messages []Message }

@@ -22,6 +22,13 @@ type Key struct {
 	WorkFactor int
 }
 
+// Check says whether k names exactly one valid way to encrypt an export:
+// a well-formed age recipient or a passphrase.
+func (k Key) Check() error {
+	_, err := k.recipient()
+	return err
+}
+
 // Recipient is what an export encrypts to.
 func (k Key) recipient() (age.Recipient, error) {
 	switch {

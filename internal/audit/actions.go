@@ -135,6 +135,14 @@ const (
 	// export); resource the archive's id, reason the selection (ids only)
 	// and the counts. Each conversation in it is also a conversation.read.
 	ArchiveExported Action = "archive.exported"
+	// Archive exports run from the console as background jobs
+	// (internal/archive/jobs): resource the job ("archive_job"), reason the
+	// selection (ids and dates) and, when it ended, what happened; the
+	// finished archive is recorded as archive.exported.
+	ArchiveExportStarted   Action = "archive.export_started"
+	ArchiveExportCancelled Action = "archive.export_cancelled"
+	ArchiveExportFailed    Action = "archive.export_failed"
+	ArchiveDownloaded      Action = "archive.downloaded" // the finished archive's file was downloaded
 )
 
 // Legal hold and retention (internal/holds, docs/retention.md).
@@ -185,6 +193,7 @@ func Actions() []Action {
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
+		ArchiveExportStarted, ArchiveExportCancelled, ArchiveExportFailed, ArchiveDownloaded,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
 		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded,
@@ -209,6 +218,7 @@ func (a Action) Valid() bool {
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
+		ArchiveExportStarted, ArchiveExportCancelled, ArchiveExportFailed, ArchiveDownloaded,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
 		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded:

@@ -53,7 +53,7 @@ device.lock          y     y     .          .         .     .     .
 device.unlock        y     y     .          .         .     .     .
 device.wipe          y     y     .          .         .     .     .
 push.key.read        y     y     y          y         y     y     .
-push.subscribe       .     .     .          y         y     y     .
+push.subscribe       .     .     y          y         y     y     .
 push.unsubscribe     y     y     y          y         y     y     .
 notifications.manage y     y     y          y         y     y     .
 presence.set         y     y     y          y         y     .     .

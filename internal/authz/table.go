@@ -79,7 +79,8 @@ func rules() []rule {
 		{DeviceUnlock, managers},
 		{DeviceWipe, managers},
 		{PushKeyRead, everyone},
-		{PushSubscribe, messaging},
+		// Compliance officers too: break-glass alerts reach them by push.
+		{PushSubscribe, []ward.Role{compliance, clinician, staff, patient}},
 		{PushUnsubscribe, everyone},
 		{NotificationsManage, everyone},
 		{PresenceSet, workforce},

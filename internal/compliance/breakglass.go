@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +52,12 @@ func (s *Service) BreakGlass(ctx context.Context, p *access.Principal, patientID
 		}
 		if _, err := tx.Patient(ctx, p.User.OrgID, patientID); err != nil {
 			return err
+		}
+		switch on, err := tx.OnCareTeam(ctx, patientID, p.User.ID); {
+		case err != nil:
+			return err
+		case on:
+			return ward.Errorf(ward.CodeOnCareTeam, "you are on this patient's care team: open their conversations as usual, no break-glass is needed")
 		}
 		users, err := tx.ListUsers(ctx, p.User.OrgID)
 		if err != nil {
@@ -166,6 +173,39 @@ func (s *Service) BreakGlassMessages(ctx context.Context, p *access.Principal, i
 		e.PatientID, e.Reason = g.PatientID, "break-glass "+g.ID
 		return convID, e, nil
 	})
+}
+
+// BreakGlassAttachment opens an attachment of conversation convID, which
+// must be about the break-glass's patient, while break-glass id of p is
+// live; audited (breakglass.read, resource the attachment) before it is
+// returned.
+func (s *Service) BreakGlassAttachment(ctx context.Context, p *access.Principal, id, convID, attachmentID string) (ward.Attachment, io.ReadCloser, error) {
+	if err := p.Can(authz.BreakGlassOpen); err != nil {
+		return ward.Attachment{}, nil, err
+	}
+	if convID == "" || len(convID) > 64 {
+		return ward.Attachment{}, nil, ward.Errorf(ward.CodeNotFound, "no such conversation")
+	}
+	if attachmentID == "" || len(attachmentID) > 64 {
+		return ward.Attachment{}, nil, ward.Errorf(ward.CodeNotFound, "no such attachment")
+	}
+	var g store.GrantRow
+	err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+		if g, err = s.liveIn(ctx, tx, p, ward.GrantBreakGlass, id); err != nil {
+			return err
+		}
+		c, err := tx.ConversationByID(ctx, p.User.OrgID, convID)
+		if err == nil && c.PatientID != g.PatientID {
+			err = ward.Errorf(ward.CodeNotFound, "no such conversation")
+		}
+		return err
+	})
+	if err != nil {
+		return ward.Attachment{}, nil, err
+	}
+	e := p.Event(audit.BreakGlassRead, "attachment", attachmentID)
+	e.Reason = fmt.Sprintf("break-glass %s: conversation %s", g.ID, convID)
+	return s.tr.OpenGrantedAttachment(ctx, p, convID, attachmentID, e)
 }
 
 // Queue lists the org's break-glass uses, newest first (opened before

@@ -68,6 +68,9 @@ func reviewBadCases(t *testing.T, e *env, c reviewCaller) map[string][]badCase {
 	bgMsgs := func(id, conv, query string) string {
 		return "/api/v1/breakglass/" + id + "/conversations/" + conv + "/messages" + query
 	}
+	bgAtt := func(id, conv, attID, query string) string {
+		return "/api/v1/breakglass/" + id + "/conversations/" + conv + "/attachments/" + attID + query
+	}
 	return map[string][]badCase{
 		"GET /api/v1/compliance/conversations": cat(c.garbage, []badCase{
 			{name: "no filter", path: "/api/v1/compliance/conversations", token: c.comp, status: 400, code: ward.CodeInvalid},
@@ -112,6 +115,11 @@ func reviewBadCases(t *testing.T, e *env, c reviewCaller) map[string][]badCase {
 			{name: "inline=2", path: att(review.ID, c.unsentAtt, "?inline=2"), token: c.comp, status: 400, code: ward.CodeInvalid},
 			{name: "as an admin", path: att(review.ID, c.unsentAtt, ""), token: c.admin, status: 403, code: ward.CodeForbidden},
 		},
+		"GET /api/v1/compliance/reviews/{id}/held": cat(idCases(c.comp, reviewB.ID), []badCase{
+			{name: "a break-glass id", id: bg.ID, token: c.comp, status: 404, code: ward.CodeNotFound},
+			{name: "as an admin", id: review.ID, token: c.admin, status: 403, code: ward.CodeForbidden},
+			{name: "as a member", id: review.ID, token: c.nurse, status: 403, code: ward.CodeForbidden},
+		}),
 		"GET /api/v1/compliance/dashboard": cat(c.garbage, []badCase{
 			{name: "as an admin", token: c.admin, status: 403, code: ward.CodeForbidden},
 		}),
@@ -146,6 +154,15 @@ func reviewBadCases(t *testing.T, e *env, c reviewCaller) map[string][]badCase {
 			{name: "a malformed id", path: bgMsgs("not-an-id", c.conv, ""), token: c.nurse, status: 404, code: ward.CodeNotFound},
 			{name: "limit=abc", path: bgMsgs(bg.ID, c.conv, "?limit=abc"), token: c.nurse, status: 400, code: ward.CodeInvalid},
 			{name: "as staff", path: bgMsgs(bg.ID, c.conv, ""), token: c.staff, status: 403, code: ward.CodeForbidden},
+		},
+		"GET /api/v1/breakglass/{id}/conversations/{conversation_id}/attachments/{attachment_id}": {
+			{name: "a conversation about no one", path: bgAtt(bg.ID, c.conv, c.unsentAtt, ""), token: c.nurse, status: 404, code: ward.CodeNotFound},
+			{name: "other org's attachment", path: bgAtt(bg.ID, c.convB, c.attB, ""), token: c.nurse, status: 404, code: ward.CodeNotFound},
+			{name: "other org's break-glass", path: bgAtt(bgB.ID, c.convB, c.attB, ""), token: c.nurse, status: 404, code: ward.CodeNotFound},
+			{name: "a malformed id", path: bgAtt("not-an-id", c.conv, c.unsentAtt, ""), token: c.nurse, status: 404, code: ward.CodeNotFound},
+			{name: "inline=2", path: bgAtt(bg.ID, c.conv, c.unsentAtt, "?inline=2"), token: c.nurse, status: 400, code: ward.CodeInvalid},
+			{name: "as staff", path: bgAtt(bg.ID, c.conv, c.unsentAtt, ""), token: c.staff, status: 403, code: ward.CodeForbidden},
+			{name: "as an admin", path: bgAtt(bg.ID, c.conv, c.unsentAtt, ""), token: c.admin, status: 403, code: ward.CodeForbidden},
 		},
 	}
 }

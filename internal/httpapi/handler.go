@@ -16,6 +16,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/archive/jobs"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/buildinfo"
@@ -65,8 +66,11 @@ type Config struct {
 	// Compliance serves compliance review and break-glass; nil: their
 	// routes answer 503.
 	Compliance *compliance.Service
-	Logger     *slog.Logger
-	Hub        *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// Exports runs archive exports in the background; nil: their routes
+	// answer 503.
+	Exports *jobs.Runner
+	Logger  *slog.Logger
+	Hub     *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -97,6 +101,7 @@ type Handler struct {
 	incidents   *incidents.Service
 	baas        *baa.Service
 	compliance  *compliance.Service
+	exports     *jobs.Runner
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -123,7 +128,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, exports: cfg.Exports, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -202,6 +207,7 @@ func (h *Handler) routes() {
 	h.incidentRoutes()
 	h.baaRoutes()
 	h.reviewRoutes()
+	h.exportRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()
 }

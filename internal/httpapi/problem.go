@@ -54,6 +54,7 @@ var statusOf = map[ward.Code]int{
 	ward.CodeDeadlineInPast:       http.StatusBadRequest,
 	ward.CodeAssessmentIncomplete: http.StatusUnprocessableEntity,
 	ward.CodeBAADates:             http.StatusBadRequest,
+	ward.CodeOnCareTeam:           http.StatusConflict,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

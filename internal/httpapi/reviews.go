@@ -22,12 +22,14 @@ func (h *Handler) reviewRoutes() {
 	h.route("GET /api/v1/compliance/reviews/{id}", authz.ComplianceReview, h.getReview)
 	h.route("GET /api/v1/compliance/reviews/{id}/messages", authz.ComplianceReview, h.reviewMessages)
 	h.route("GET /api/v1/compliance/reviews/{id}/attachments/{attachment_id}", authz.ComplianceReview, h.reviewAttachment)
+	h.route("GET /api/v1/compliance/reviews/{id}/held", authz.ComplianceReview, h.reviewHeldCopies)
 	h.route("GET /api/v1/compliance/dashboard", authz.ComplianceLog, h.complianceDashboard)
 	h.route("GET /api/v1/compliance/breakglass", authz.BreakGlassReview, h.breakGlassQueue)
 	h.route("POST /api/v1/compliance/breakglass/{id}/verdict", authz.BreakGlassReview, h.judgeBreakGlass)
 	h.route("POST /api/v1/breakglass", authz.BreakGlassOpen, h.breakGlass)
 	h.route("GET /api/v1/breakglass/{id}/conversations", authz.BreakGlassOpen, h.breakGlassConversations)
 	h.route("GET /api/v1/breakglass/{id}/conversations/{conversation_id}/messages", authz.BreakGlassOpen, h.breakGlassMessages)
+	h.route("GET /api/v1/breakglass/{id}/conversations/{conversation_id}/attachments/{attachment_id}", authz.BreakGlassOpen, h.breakGlassAttachment)
 }
 
 func (h *Handler) complianceService() (*compliance.Service, error) {
@@ -285,5 +287,34 @@ func (h *Handler) breakGlassMessages(w http.ResponseWriter, r *http.Request, p *
 		return err
 	}
 	writeMessages(w, msgs)
+	return nil
+}
+
+func (h *Handler) breakGlassAttachment(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.complianceService()
+	if err != nil {
+		return err
+	}
+	inline := r.URL.Query().Get("inline")
+	if inline != "" && inline != "0" && inline != "1" {
+		return ward.Errorf(ward.CodeInvalid, "inline must be 0 or 1")
+	}
+	att, body, err := svc.BreakGlassAttachment(r.Context(), p, r.PathValue("id"), r.PathValue("conversation_id"), r.PathValue("attachment_id"))
+	if err != nil {
+		return err
+	}
+	return h.serveAttachment(w, r, att, body, inline == "1")
+}
+
+func (h *Handler) reviewHeldCopies(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.complianceService()
+	if err != nil {
+		return err
+	}
+	held, err := svc.ReviewHeldCopies(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"held": held})
 	return nil
 }

@@ -66,7 +66,8 @@ func newEnv(t *testing.T) *env {
 		Prefs: prefs.New(f.Store).WithSchedule(oc), OnCall: oc, Holds: holds.New(f.Store),
 		Compliance: compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now}),
 		Incidents:  incidents.New(incidents.Config{Store: f.Store, Keyring: f.Keyring, Contacts: f.Patients, PlainPDF: true, Now: f.Clock.Now}),
-		BAAs:       baa.New(baa.Config{Store: f.Store, Keyring: f.Keyring, Blobs: f.Blobs, Now: f.Clock.Now})})
+		BAAs:       baa.New(baa.Config{Store: f.Store, Keyring: f.Keyring, Blobs: f.Blobs, Now: f.Clock.Now}),
+		Exports:    newExports(t, f)})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW

@@ -88,8 +88,27 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
 	env.Push.SetOnline(hub.Online)
-	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Prefs: env.Prefs, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance, Incidents: env.Incidents, BAAs: env.BAAs, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
-		TrustedProxies: cfg.TrustedProxies}
+	hcfg := httpapi.Config{
+		App:            env.App,
+		Patients:       env.Patients,
+		Replies:        env.Replies,
+		Teams:          env.Teams,
+		Inbox:          env.Inbox,
+		Invitations:    env.Invitations,
+		Outside:        env.Outside,
+		Push:           env.Push,
+		Prefs:          env.Prefs,
+		OnCall:         env.OnCall,
+		Holds:          env.Holds,
+		Compliance:     env.Compliance,
+		Exports:        env.Exports,
+		Incidents:      env.Incidents,
+		BAAs:           env.BAAs,
+		Logger:         cfg.Logger,
+		Hub:            hub,
+		BehindTLSProxy: cfg.InsecureBehindTLSProxy,
+		TrustedProxies: cfg.TrustedProxies,
+	}
 	if cfg.PublicURL != "" {
 		rp, err := RelyingParty(cfg)
 		if err != nil {
@@ -131,6 +150,15 @@ func Run(ctx context.Context, cfg Config) error {
 		runDeadlineReminders(jobs, env.Incidents, env.BAAs, env.Store, cfg.Logger)
 	}()
 	defer func() { stopJobs(); <-deadlinesDone }()
+	// Archive exports a stopped or crashed ward left unfinished run again,
+	// from the start, on the leader (several nodes must not run one twice).
+	if lead, err := env.Store.Leader(jobs); err != nil {
+		cfg.Logger.Warn("archive exports not resumed: leader check failed", "err", err.Error())
+	} else if lead {
+		if err := env.Exports.Resume(jobs); err != nil {
+			cfg.Logger.Error("archive exports not resumed", "err", err.Error())
+		}
+	}
 	throttleDone := make(chan struct{})
 	go func() { defer close(throttleDone); runThrottleAudit(jobs, env.App, cfg.Logger) }()
 	defer func() { stopJobs(); <-throttleDone }()

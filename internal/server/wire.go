@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/archive/jobs"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/blob"
@@ -59,6 +60,7 @@ type Env struct {
 	Compliance  *compliance.Service  // compliance review and break-glass (internal/compliance)
 	Incidents   *incidents.Service   // breach incidents (internal/incidents)
 	BAAs        *baa.Service         // the BAA registry (internal/baa)
+	Exports     *jobs.Runner         // archive exports from the console, in the background (internal/archive/jobs)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -202,7 +204,8 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		e.Digest = digest.New(digest.Config{Store: e.Store, Mailer: icfg.Mailer, Link: rp.RPOrigins[0] + "/",
 			Patients: e.App, Logger: cfg.Logger})
 	}
-	ccfg := compliance.Config{Store: e.Store, Keyring: e.Keyring, Transcripts: e.App, Broker: e.Broker,
+	// Break-glass alerts go through the push tap: officers' devices get them by push too.
+	ccfg := compliance.Config{Store: e.Store, Keyring: e.Keyring, Transcripts: e.App, Broker: push.Tap(e.Broker, e.Push),
 		ConsoleLink: rp.RPOrigins[0] + "/compliance", Logger: cfg.Logger, Now: cfg.Now}
 	if icfg.Mailer != nil { // break-glass alerts by email too
 		ccfg.Mailer = icfg.Mailer
@@ -214,6 +217,9 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		ConsoleLink: rp.RPOrigins[0] + "/compliance/incidents", Logger: cfg.Logger, Now: cfg.Now})
 	e.BAAs = baa.New(baa.Config{Store: e.Store, Keyring: e.Keyring, Blobs: blobs, Mailer: icfg.Mailer,
 		ConsoleLink: rp.RPOrigins[0] + "/compliance/baas", Logger: cfg.Logger, Now: cfg.Now})
+	// Archive exports started from the console; their files stay in the data dir (docs/archive.md).
+	e.Exports = jobs.New(jobs.Config{Store: e.Store, Keyring: e.Keyring, Blobs: blobs, Dir: filepath.Join(cfg.DataDir, "archives"),
+		Patients: e.Patients, Logger: cfg.Logger, Now: cfg.Now})
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).
@@ -254,6 +260,9 @@ func staffSendLimit(perSecond float64) app.SendLimit {
 // audit trail still holds, with a final checkpoint, and closes everything.
 func (e *Env) Close() error {
 	var errs []error
+	if e.Exports != nil { // exports under way stop; the next start runs them again
+		e.Exports.Close()
+	}
 	if e.App != nil { // session activity not yet written
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, e.App.FlushTouches(ctx))

@@ -28,6 +28,15 @@ func (tx *Tx) PatientTeams(ctx context.Context, orgID, patientID string) ([]stri
 		WHERE tp.patient_id = $1 AND t.org_id = $2 ORDER BY t.name_key, t.id`, patientID, orgID)
 }
 
+// OnCareTeam says whether a user is a member of a team a record is
+// assigned to (the record's care team).
+func (tx *Tx) OnCareTeam(ctx context.Context, patientID, userID string) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM team_patients tp JOIN team_members m ON m.team_id = tp.team_id
+		WHERE tp.patient_id = $1 AND m.user_id = $2`, patientID, userID).Scan(&n)
+	return n > 0, err
+}
+
 // TeamPatients lists up to limit active records of an org assigned to any
 // team the user is a member of, each once, by id, after the id after ("" is
 // the start).

@@ -61,6 +61,7 @@ const TITLES = {
   urgent_message: "Urgent message",
   escalated: "Urgent message escalated to you",
   new_message: "New message",
+  break_glass: "Break-glass access opened",
 };
 
 self.addEventListener("push", (event) => {
@@ -74,7 +75,12 @@ self.addEventListener("push", (event) => {
   const conv = typeof p.conversation_id === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(p.conversation_id) ? p.conversation_id : "";
   const count = Number.isInteger(p.count) && p.count > 1 ? p.count : 1;
   const urgent = kind !== "new_message";
-  const body = count > 1 ? `${count} messages wait for you in ward.` : "Open ward to read it.";
+  const body =
+    kind === "break_glass"
+      ? "A clinician broke the glass on a patient. Review it in the compliance console."
+      : count > 1
+        ? `${count} messages wait for you in ward.`
+        : "Open ward to read it.";
   event.waitUntil(
     self.registration.showNotification(TITLES[kind], {
       body,
@@ -82,7 +88,7 @@ self.addEventListener("push", (event) => {
       renotify: urgent,
       requireInteraction: urgent,
       icon: "/icons/icon-192.png",
-      data: { url: conv ? `/c/${conv}` : "/", kind },
+      data: { url: kind === "break_glass" ? "/compliance" : conv ? `/c/${conv}` : "/", kind },
     }),
   );
 });

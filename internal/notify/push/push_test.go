@@ -351,3 +351,29 @@ func waitUntil(t testing.TB, ok func() bool, what string) {
 	}
 	t.Fatalf("timed out waiting for: %s", what)
 }
+
+// TestBreakGlassPush (issue 24): a compliance officer may subscribe, and a
+// break-glass alert published to the officers reaches their device as an
+// urgent push that names no patient, conversation or clinician.
+func TestBreakGlassPush(t *testing.T) {
+	e := newEnv(t, false)
+	officer := e.person(t, ward.RoleCompliance, "cora", "cora-laptop")
+	sub := e.subscribe(t, officer.Principal)
+	e.mu.Lock()
+	e.online[officer.User.ID] = true // a live console tab does not hold an alert back
+	e.mu.Unlock()
+	tap := push.Tap(realtime.NewLocalBroker(), e.svc)
+	data := []byte(`{"id":"g1","user_id":"u1","user_name":"Dr Jones","patient_id":"p1","category":"emergency"}`)
+	if err := tap.Publish(context.Background(), realtime.Event{Type: "breakglass.opened", OrgID: officer.User.OrgID,
+		Data: data, Users: []string{officer.User.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, func() bool { return len(e.ps.For(sub)) == 1 }, "the break-glass alert pushed to the officer")
+	p := e.ps.For(sub)[0]
+	if pl := payload(t, p); pl != (push.Payload{Kind: push.BreakGlass, Count: 1}) || p.Urgency != "high" {
+		t.Errorf("payload %+v urgency %q", pl, p.Urgency)
+	}
+	if bytes.Contains(p.Payload, []byte("Jones")) || bytes.Contains(p.Payload, []byte("p1")) {
+		t.Errorf("the payload names who or which patient: %s", p.Payload)
+	}
+}

@@ -26,7 +26,15 @@ const (
 	NewMessage    Kind = "new_message"
 	UrgentMessage Kind = "urgent_message" // sent, or re-notified while unacknowledged
 	Escalated     Kind = "escalated"      // an unacknowledged urgent message escalated to the receiver
+	// BreakGlass tells a compliance officer that a clinician broke the
+	// glass on a patient (internal/compliance): no conversation, no who.
+	BreakGlass Kind = "break_glass"
 )
+
+// breakGlassOpened is the event internal/compliance publishes to the org's
+// compliance officers when a clinician breaks the glass (its
+// compliance.BreakGlassOpened; named here so push does not import it).
+const breakGlassOpened = "breakglass.opened"
 
 // Payload is all a push carries, encrypted for the device (RFC 8291): no
 // PHI, by construction. Count is how many messages the push stands for.
@@ -75,6 +83,10 @@ type messageFields struct {
 // not the clinician. It never blocks: a full queue drops the event and
 // counts it.
 func (s *Service) Observe(ev realtime.Event) {
+	if ev.Type == breakGlassOpened && len(ev.Users) > 0 { // to every officer's devices, as an urgent one
+		s.queue(job{payload: Payload{Kind: BreakGlass, Count: 1}, users: ev.Users})
+		return
+	}
 	if ev.Type != realtime.MessageCreated || len(ev.Users) == 0 {
 		return
 	}
@@ -99,8 +111,13 @@ func (s *Service) Observe(ev realtime.Event) {
 	if len(users) == 0 {
 		return
 	}
+	s.queue(job{payload: Payload{Kind: kind, ConversationID: ev.ConversationID, Count: 1}, users: users})
+}
+
+// queue hands j to the resolver, or drops and counts it when it is behind.
+func (s *Service) queue(j job) {
 	select {
-	case s.jobs <- job{payload: Payload{Kind: kind, ConversationID: ev.ConversationID, Count: 1}, users: users}:
+	case s.jobs <- j:
 	default:
 		s.metrics.dropped.Inc()
 	}

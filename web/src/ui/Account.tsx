@@ -55,7 +55,7 @@ export function Account() {
         </button>
       </section>
 
-      {canMessage(me.user.role) && <Notifications />}
+      {(canMessage(me.user.role) || me.user.role === "compliance") && <Notifications />}
       {me.user.role !== "guest" && <NotificationPrefs />}
 
       <section class="card" aria-labelledby="sessions-title">

@@ -18,6 +18,7 @@ import {
   type SearchFilters,
 } from "../compliance";
 import { useWard } from "./context";
+import { ArchiveExports } from "./Exports";
 import { ErrorLine, errorText, focusOnMount, formatDateTime, Link } from "./common";
 
 // The compliance console (docs/compliance.md): counts, live break-glass
@@ -93,6 +94,7 @@ export function ComplianceConsole() {
       )}
       {officer && <BreakGlassQueue name={name} onChange={load} />}
       {officer && <ConversationSearch dir={dir} />}
+      {officer && <ArchiveExports dir={dir} />}
       <section class="card stack" aria-labelledby="review-log-title" id="review-log">
         <h2 id="review-log-title">Log of reviews</h2>
         {log.length === 0 ? (
@@ -478,7 +480,59 @@ export function ReviewTranscript(props: { id: string }) {
           onEnded={() => setEnded(true)}
         />
       )}
+      {!over && <HeldCopies reviewId={g.id} name={nameIn(dir)} onEnded={() => setEnded(true)} />}
     </div>
+  );
+}
+
+interface HeldCopy {
+  message_id: string;
+  seq: number;
+  sender_id: string;
+  created_at: string;
+  recalled_at: string;
+  body: string;
+}
+
+// HeldCopies shows, on request (each read is recorded), the bodies a legal
+// hold kept of messages recalled in the reviewed conversation.
+function HeldCopies(props: { reviewId: string; name: (id: string) => string; onEnded: () => void }) {
+  const w = useWard();
+  const [held, setHeld] = useState<HeldCopy[] | null>(null);
+  const [error, setError] = useState("");
+  async function load() {
+    setError("");
+    try {
+      setHeld((await w.api.get<{ held: HeldCopy[] }>(`/api/v1/compliance/reviews/${encodeURIComponent(props.reviewId)}/held`)).held);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "access_expired") return props.onEnded();
+      setError(errorText(e));
+    }
+  }
+  return (
+    <section class="card stack" aria-labelledby="held-title" id="held-copies">
+      <h2 id="held-title">Recalled messages kept by a legal hold</h2>
+      <p class="muted">Members see these as recalled. Reading the kept copies is recorded with this review.</p>
+      <ErrorLine error={error} id="held-error" />
+      {held === null ? (
+        <button class="small" id="held-load" onClick={() => void load()}>
+          Show the kept copies
+        </button>
+      ) : held.length === 0 ? (
+        <p class="muted" id="held-none">No recalled message in this conversation is kept by a hold.</p>
+      ) : (
+        <ol class="stack plain" id="held-list">
+          {held.map((h) => (
+            <li key={h.message_id} class="card" data-held={h.message_id}>
+              <div class="muted small">
+                #{h.seq} · {props.name(h.sender_id)} · sent {formatDateTime(h.created_at)} · recalled {formatDateTime(h.recalled_at)}
+              </div>
+              <div class="body">{h.body}</div>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }
 
