@@ -3,57 +3,159 @@ package blob_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/blob"
+	"github.com/wardhealth/ward/internal/blob/blobtest"
 )
 
-func TestDirRoundTrip(t *testing.T) {
-	ctx := context.Background()
-	root := filepath.Join(t.TempDir(), "blobs")
-	d, err := blob.NewDir(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := bytes.Repeat([]byte("sealed"), 100000)
-	n, err := d.Put(ctx, "01a2-abcd-ef01", bytes.NewReader(data))
-	if err != nil || n != int64(len(data)) {
-		t.Fatalf("Put: %d %v", n, err)
-	}
-	rc, err := d.Open(ctx, "01a2-abcd-ef01")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(rc)
-	rc.Close()
-	if !bytes.Equal(got, data) {
-		t.Fatal("read back different bytes")
-	}
-	if err := d.Delete(ctx, "01a2-abcd-ef01"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Open(ctx, "01a2-abcd-ef01"); ward.ErrorCode(err) != ward.CodeNotFound {
-		t.Errorf("after Delete: %v", err)
-	}
-	if err := d.Delete(ctx, "01a2-abcd-ef01"); err != nil {
-		t.Errorf("second Delete: %v", err)
-	}
+// backend is one Store under test, with a way to list what it holds.
+type backend struct {
+	store blob.Store
+	left  func(t *testing.T) []string // everything the store holds, temp files and all
 }
 
-func TestDirRefusesPathTricks(t *testing.T) {
-	d, _ := blob.NewDir(t.TempDir())
-	for _, key := range []string{"../../etc/passwd", "a/b/c/d/e/f", "short", "with space 12345", "..........", ""} {
-		if _, err := d.Put(context.Background(), key, bytes.NewReader(nil)); ward.ErrorCode(err) != ward.CodeInvalid {
-			t.Errorf("Put(%q): %v, want invalid", key, err)
+// backends runs test on the folder store and on an S3 bucket served on
+// loopback (gofakes3), with a part size small enough to make uploads of a
+// few MiB multipart.
+func backends(t *testing.T, test func(t *testing.T, b backend)) {
+	t.Run("dir", func(t *testing.T) {
+		root := filepath.Join(t.TempDir(), "blobs")
+		d, err := blob.NewDir(root)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		test(t, backend{store: d, left: func(t *testing.T) []string {
+			var files []string
+			filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
+				if err == nil && !e.IsDir() {
+					files = append(files, path)
+				}
+				return err
+			})
+			return files
+		}})
+	})
+	t.Run("s3", func(t *testing.T) {
+		srv := blobtest.StartS3(t, "ward-test")
+		cfg, err := blob.ParseS3("s3://ward-test/clinic/blobs", srv.Getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.PartSize = blob.MinPartSize
+		s, err := blob.NewS3(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		test(t, backend{store: s, left: func(t *testing.T) []string {
+			var names []string
+			for name := range srv.Objects(t) {
+				names = append(names, name)
+			}
+			return names
+		}})
+	})
 }
 
+func TestStoreRoundTrip(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		large := make([]byte, 2*blob.MinPartSize+12345) // three parts on S3
+		rand.Read(large)
+		for _, tc := range []struct {
+			key  string
+			data []byte
+		}{
+			{"01a2-abcd-ef01", bytes.Repeat([]byte("sealed"), 100000)},
+			{"01a2-abcd-ef03", large},
+			{"01a2-abcd-ef04", nil},
+		} {
+			n, err := b.store.Put(ctx, tc.key, bytes.NewReader(tc.data))
+			if err != nil || n != int64(len(tc.data)) {
+				t.Fatalf("Put %d bytes: %d %v", len(tc.data), n, err)
+			}
+			rc, err := b.store.Open(ctx, tc.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			rc.Close()
+			if err != nil || !bytes.Equal(got, tc.data) {
+				t.Fatalf("read back %d bytes (%v), want the %d put", len(got), err, len(tc.data))
+			}
+		}
+		// Put again replaces.
+		if _, err := b.store.Put(ctx, "01a2-abcd-ef01", strings.NewReader("second")); err != nil {
+			t.Fatal(err)
+		}
+		if got := readAll(t, b.store, "01a2-abcd-ef01"); got != "second" {
+			t.Errorf("after a second Put: %q", got)
+		}
+		if got := len(b.left(t)); got != 3 {
+			t.Errorf("the store holds %d blobs, want 3", got)
+		}
+		for _, key := range []string{"01a2-abcd-ef01", "01a2-abcd-ef03", "01a2-abcd-ef04"} {
+			if err := b.store.Delete(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.store.Open(ctx, key); ward.ErrorCode(err) != ward.CodeNotFound {
+				t.Errorf("after Delete: %v", err)
+			}
+			if err := b.store.Delete(ctx, key); err != nil {
+				t.Errorf("second Delete: %v", err)
+			}
+		}
+		if left := b.left(t); len(left) != 0 {
+			t.Errorf("left behind: %v", left)
+		}
+		if err := b.store.Ready(ctx); err != nil {
+			t.Errorf("Ready: %v", err)
+		}
+	})
+}
+
+func readAll(t *testing.T, s blob.Store, key string) string {
+	t.Helper()
+	rc, err := s.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestStoreRefusesPathTricks(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		for _, key := range []string{"../../etc/passwd", "a/b/c/d/e/f", "short", "with space 12345", "..........", ""} {
+			if _, err := b.store.Put(ctx, key, bytes.NewReader(nil)); ward.ErrorCode(err) != ward.CodeInvalid {
+				t.Errorf("Put(%q): %v, want invalid", key, err)
+			}
+			if _, err := b.store.Open(ctx, key); ward.ErrorCode(err) != ward.CodeInvalid {
+				t.Errorf("Open(%q): %v, want invalid", key, err)
+			}
+			if err := b.store.Delete(ctx, key); ward.ErrorCode(err) != ward.CodeInvalid {
+				t.Errorf("Delete(%q): %v, want invalid", key, err)
+			}
+		}
+		if left := b.left(t); len(left) != 0 {
+			t.Errorf("left behind: %v", left)
+		}
+	})
+}
+
+// failing yields after reads of 64 KiB, then fails.
 type failing struct{ after int }
 
 func (f *failing) Read(p []byte) (int, error) {
@@ -61,17 +163,33 @@ func (f *failing) Read(p []byte) (int, error) {
 		return 0, errors.New("upload broke")
 	}
 	f.after--
-	return copy(p, "xxxxxxxx"), nil
+	p = p[:min(len(p), 64<<10)]
+	return len(p), nil
 }
 
 func TestFailedPutLeavesNothing(t *testing.T) {
-	root := t.TempDir()
-	d, _ := blob.NewDir(root)
-	if _, err := d.Put(context.Background(), "01a2-abcd-ef02", &failing{after: 3}); err == nil {
-		t.Fatal("Put succeeded on a broken reader")
-	}
-	entries, _ := os.ReadDir(filepath.Join(root, "02"))
-	if len(entries) != 0 {
-		t.Errorf("left behind: %v", entries)
-	}
+	backends(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		// A short upload, and one that breaks after two parts went out.
+		for _, after := range []int{3, 2*blob.MinPartSize/(64<<10) + 3} {
+			if _, err := b.store.Put(ctx, "01a2-abcd-ef02", &failing{after: after}); err == nil || !strings.Contains(err.Error(), "upload broke") {
+				t.Fatalf("Put on a reader that breaks after %d reads: %v", after, err)
+			}
+			if _, err := b.store.Open(ctx, "01a2-abcd-ef02"); ward.ErrorCode(err) != ward.CodeNotFound {
+				t.Errorf("Open after a failed Put: %v, want not_found", err)
+			}
+			if left := b.left(t); len(left) != 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		}
+		// A cancelled context stops an upload too.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := b.store.Put(cctx, "01a2-abcd-ef05", strings.NewReader("x")); !errors.Is(err, context.Canceled) {
+			t.Errorf("Put with a cancelled context: %v", err)
+		}
+		if left := b.left(t); len(left) != 0 {
+			t.Errorf("left behind: %v", left)
+		}
+	})
 }
