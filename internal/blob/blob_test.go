@@ -20,6 +20,7 @@ import (
 type backend struct {
 	store blob.Store
 	left  func(t *testing.T) []string // everything the store holds, temp files and all
+	s3    *blobtest.S3Server          // the S3 server, for the S3 backend
 }
 
 // backends runs test on the folder store and on an S3 bucket served on
@@ -60,7 +61,7 @@ func backends(t *testing.T, test func(t *testing.T, b backend)) {
 				names = append(names, name)
 			}
 			return names
-		}})
+		}, s3: srv})
 	})
 }
 
@@ -167,6 +168,20 @@ func (f *failing) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// cancelling yields 64 KiB reads, then cancels its context.
+type cancelling struct {
+	after  int
+	cancel func()
+}
+
+func (c *cancelling) Read(p []byte) (int, error) {
+	if c.after--; c.after <= 0 {
+		c.cancel()
+	}
+	p = p[:min(len(p), 64<<10)]
+	return len(p), nil
+}
+
 func TestFailedPutLeavesNothing(t *testing.T) {
 	backends(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
@@ -182,14 +197,25 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 				t.Errorf("left behind: %v", left)
 			}
 		}
-		// A cancelled context stops an upload too.
+		// A cancelled context stops an upload too, before it starts or
+		// after two parts went out.
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
 		if _, err := b.store.Put(cctx, "01a2-abcd-ef05", strings.NewReader("x")); !errors.Is(err, context.Canceled) {
 			t.Errorf("Put with a cancelled context: %v", err)
 		}
+		cctx, cancel = context.WithCancel(ctx)
+		r := &cancelling{after: 2*blob.MinPartSize/(64<<10) + 3, cancel: cancel}
+		if _, err := b.store.Put(cctx, "01a2-abcd-ef06", r); !errors.Is(err, context.Canceled) {
+			t.Errorf("Put cancelled after two parts: %v", err)
+		}
 		if left := b.left(t); len(left) != 0 {
 			t.Errorf("left behind: %v", left)
+		}
+		if b.s3 != nil {
+			if n := b.s3.IncompleteUploads(t); n != 0 {
+				t.Errorf("%d multipart uploads left incomplete, not aborted", n)
+			}
 		}
 	})
 }

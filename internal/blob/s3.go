@@ -158,10 +158,11 @@ func (s *S3) Ready(ctx context.Context) error {
 // PutObject stores r under name (slash-separated parts of letters, digits,
 // dots, dashes and underscores) and returns the bytes written. An object up
 // to the part size goes in one request; a larger one streams as a multipart
-// upload, one part in memory at a time. When it fails, no object is there;
-// a multipart upload the server could not be told to abort is left
-// incomplete, which no listing shows (docs/deploy.md: a lifecycle rule
-// removes such leftovers).
+// upload, one part in memory at a time. When it fails, no object is there,
+// and a multipart upload is aborted (minio-go does so after the caller's
+// context ended too); one that a crash cut short stays incomplete, which
+// no listing shows (docs/deploy.md: a lifecycle rule removes such
+// leftovers).
 func (s *S3) PutObject(ctx context.Context, name string, r io.Reader) (int64, error) {
 	if err := validName(name); err != nil {
 		return 0, err

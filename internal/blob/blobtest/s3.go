@@ -8,10 +8,13 @@ import (
 	"context"
 	"io"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/wardhealth/ward/internal/blob"
 )
@@ -95,6 +98,24 @@ func (s *S3Server) Objects(tb testing.TB) map[string][]byte {
 		out[o.Name] = data
 	}
 	return out
+}
+
+// IncompleteUploads counts the multipart uploads begun in the bucket and
+// neither completed nor aborted.
+func (s *S3Server) IncompleteUploads(tb testing.TB) int {
+	tb.Helper()
+	c, err := minio.New(strings.TrimPrefix(s.URL, "http://"), &minio.Options{Creds: credentials.NewStaticV4(AccessKey, SecretKey, ""), Region: "us-east-1"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for u := range c.ListIncompleteUploads(context.Background(), s.Bucket, "", true) {
+		if u.Err != nil {
+			tb.Fatal(u.Err)
+		}
+		n++
+	}
+	return n
 }
 
 type quiet struct{}
