@@ -77,6 +77,7 @@ func TestStoreRoundTrip(t *testing.T) {
 			{"01a2-abcd-ef01", bytes.Repeat([]byte("sealed"), 100000)},
 			{"01a2-abcd-ef03", large},
 			{"01a2-abcd-ef04", nil},
+			{"01a2-abcd-ef07", large[:blob.MinPartSize]}, // exactly one part
 		} {
 			n, err := b.store.Put(ctx, tc.key, bytes.NewReader(tc.data))
 			if err != nil || n != int64(len(tc.data)) {
@@ -99,10 +100,10 @@ func TestStoreRoundTrip(t *testing.T) {
 		if got := readAll(t, b.store, "01a2-abcd-ef01"); got != "second" {
 			t.Errorf("after a second Put: %q", got)
 		}
-		if got := len(b.left(t)); got != 3 {
-			t.Errorf("the store holds %d blobs, want 3", got)
+		if got := len(b.left(t)); got != 4 {
+			t.Errorf("the store holds %d blobs, want 4", got)
 		}
-		for _, key := range []string{"01a2-abcd-ef01", "01a2-abcd-ef03", "01a2-abcd-ef04"} {
+		for _, key := range []string{"01a2-abcd-ef01", "01a2-abcd-ef03", "01a2-abcd-ef04", "01a2-abcd-ef07"} {
 			if err := b.store.Delete(ctx, key); err != nil {
 				t.Fatal(err)
 			}

@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -30,7 +29,6 @@ type S3 struct {
 	cfg      S3Config
 	where    string // "s3://bucket/prefix at https://endpoint", for errors
 	partSize int64
-	buffers  sync.Pool // *[]byte of partSize: the first part of each upload
 }
 
 // NewS3 returns an S3 store for cfg. It does not reach the server: Ready
@@ -70,7 +68,6 @@ func NewS3(cfg S3Config) (*S3, error) {
 	case s.partSize < MinPartSize:
 		return nil, ward.Errorf(ward.CodeInvalid, "blob store part size %d is under the 5 MiB S3 allows", cfg.PartSize)
 	}
-	s.buffers.New = func() any { b := make([]byte, s.partSize); return &b }
 	return s, nil
 }
 
@@ -171,24 +168,24 @@ func (s *S3) PutObject(ctx context.Context, name string, r io.Reader) (int64, er
 }
 
 func (s *S3) put(ctx context.Context, name string, r io.Reader) (int64, error) {
-	bufp := s.buffers.Get().(*[]byte)
-	defer s.buffers.Put(bufp)
-	buf := *bufp
-	n, err := io.ReadFull(ctxReader{ctx, r}, buf)
+	// The first part is read ahead: an object no larger goes in one
+	// request, and the memory held grows with what arrives, so a small
+	// attachment holds a small buffer.
+	var head bytes.Buffer
+	n, err := io.CopyN(&head, ctxReader{ctx, r}, s.partSize)
 	// The payload goes unsigned, as it does over https anyway (TLS carries
 	// it; ward's AEAD authenticates what comes back): plain http, loopback
 	// only, then takes the same path, and no aws-chunked framing is needed.
 	opts := minio.PutObjectOptions{ContentType: "application/octet-stream", DisableContentSha256: true}
 	var info minio.UploadInfo
 	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF): // all of it is in buf
-		info, err = s.client.PutObject(ctx, s.cfg.Bucket, s.object(name), bytes.NewReader(buf[:n]), int64(n), opts)
+	case errors.Is(err, io.EOF): // all of it is in head
+		info, err = s.client.PutObject(ctx, s.cfg.Bucket, s.object(name), bytes.NewReader(head.Bytes()), n, opts)
 	case err != nil:
 		return 0, err
-	default: // more than a part: a multipart upload of unknown length
+	default: // a whole part, perhaps more: a multipart upload of unknown length
 		opts.PartSize = uint64(s.partSize)
-		body := io.MultiReader(bytes.NewReader(buf), ctxReader{ctx, r})
-		info, err = s.client.PutObject(ctx, s.cfg.Bucket, s.object(name), body, -1, opts)
+		info, err = s.client.PutObject(ctx, s.cfg.Bucket, s.object(name), io.MultiReader(&head, ctxReader{ctx, r}), -1, opts)
 	}
 	if err != nil {
 		return 0, s.fail("store", name, err)

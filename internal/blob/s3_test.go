@@ -188,3 +188,22 @@ func TestS3NamedObjects(t *testing.T) {
 		t.Errorf("the bucket holds %v", names)
 	}
 }
+
+// TestDeployDocNamesTheS3Environment: every variable ParseS3 reads is in
+// docs/deploy.md.
+func TestDeployDocNamesTheS3Environment(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/deploy.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	blob.ParseS3("s3://bucket/prefix", func(name string) string { asked = append(asked, name); return "" })
+	if len(asked) < 8 {
+		t.Fatalf("ParseS3 asked for %v", asked)
+	}
+	for _, name := range asked {
+		if !strings.Contains(string(doc), "`"+name+"`") {
+			t.Errorf("docs/deploy.md does not name %s", name)
+		}
+	}
+}
