@@ -127,6 +127,16 @@ func TestDockerfileBuildsLikeMake(t *testing.T) {
 	if !slices.Contains(d.env, "CGO_ENABLED=0") {
 		t.Errorf("the image's binary is not static: %q", d.env)
 	}
+	// The build stage's Go is the toolchain go.mod names (GOTOOLCHAIN=local fetches none).
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	toolchain := regexp.MustCompile(`(?m)^toolchain go(\S+)$`).FindSubmatch(mod)
+	goVersion := regexp.MustCompile(`(?m)^ARG GO_VERSION=(\S+)$`).FindSubmatch([]byte(strings.Join(dockerfile(t), "\n")))
+	if toolchain == nil || goVersion == nil || string(toolchain[1]) != string(goVersion[1]) {
+		t.Errorf("the Dockerfile builds with Go %s, go.mod names toolchain %s", goVersion, toolchain)
+	}
 	docker := strings.Join(makeRecipe(t, "docker"), "\n")
 	if !strings.Contains(docker, "-f deploy/Dockerfile") {
 		t.Errorf("make docker does not build deploy/Dockerfile:\n%s", docker)

@@ -46,8 +46,13 @@ func TestAttachmentsInS3(t *testing.T) {
 	if err := env.Close(); err != nil {
 		t.Fatal(err)
 	}
+	var banner syncBuffer
+	cfg.Stdout = &banner
 	base, stop := startSealServer(t, cfg)
 	defer stop()
+	if want := "attachments: s3://ward-blobs/clinic-a at " + s3.URL; !strings.Contains(banner.String(), want) {
+		t.Errorf("the banner does not say %q: %s", want, banner.String())
+	}
 	login := func(email, pw, device string) string {
 		t.Helper()
 		res, err := client.New(base, client.Options{InsecureSkipVerify: true}).Login(ctx, client.LoginRequest{Email: email,
