@@ -157,10 +157,17 @@ func TestStoreRefusesPathTricks(t *testing.T) {
 	})
 }
 
-// failing yields after reads of 64 KiB, then fails.
-type failing struct{ after int }
+// failing yields after reads of 64 KiB, then fails with err ("upload
+// broke" when nil).
+type failing struct {
+	after int
+	err   error
+}
 
 func (f *failing) Read(p []byte) (int, error) {
+	if f.after <= 0 && f.err != nil {
+		return 0, f.err
+	}
 	if f.after <= 0 {
 		return 0, errors.New("upload broke")
 	}
@@ -196,6 +203,14 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 			}
 			if left := b.left(t); len(left) != 0 {
 				t.Errorf("left behind: %v", left)
+			}
+		}
+		// The reader's own error keeps its code (too_large from an
+		// attachment over the limit), in one request or in parts.
+		for _, after := range []int{3, blob.MinPartSize/(64<<10) + 3} {
+			_, err := b.store.Put(ctx, "01a2-abcd-ef08", &failing{after: after, err: ward.Errorf(ward.CodeTooLarge, "over the limit")})
+			if ward.ErrorCode(err) != ward.CodeTooLarge {
+				t.Errorf("Put on a reader that fails too_large after %d reads: %v", after, err)
 			}
 		}
 		// A cancelled context stops an upload too, before it starts or

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -256,6 +257,14 @@ func (s *S3) ListObjects(ctx context.Context, under string) ([]ObjectInfo, error
 	return out, nil
 }
 
+// isNetworkError says whether err came from reaching the server rather
+// than from the server's answer or the caller's reader.
+func isNetworkError(err error) bool {
+	var urlErr *url.Error
+	var netErr net.Error
+	return errors.As(err, &urlErr) || errors.As(err, &netErr)
+}
+
 // errUnavailable is what callers (and API clients) are told when the
 // store cannot be used; detail, for the log, says why.
 func errUnavailable(detail error) error {
@@ -281,8 +290,10 @@ func (s *S3) fail(what, name string, err error) error {
 		return errUnavailable(fmt.Errorf("blob store %s: %s: the bucket %q does not exist: %w", s.where, what, s.cfg.Bucket, err))
 	case resp.Code == "AccessDenied" || resp.Code == "InvalidAccessKeyId" || resp.Code == "SignatureDoesNotMatch":
 		return errUnavailable(fmt.Errorf("blob store %s: %s: refused (%s): check the credentials and the bucket's policy: %w", s.where, what, resp.Code, err))
-	case resp.StatusCode >= 500 || resp.StatusCode == 0:
+	case resp.StatusCode >= 500 || resp.Code == "" && isNetworkError(err):
 		return errUnavailable(fmt.Errorf("blob store %s: %s: %w", s.where, what, err))
 	}
+	// Anything else, such as the error of the reader an upload was
+	// reading, keeps its code.
 	return fmt.Errorf("blob store %s: %s: %w", s.where, what, err)
 }
