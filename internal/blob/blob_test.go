@@ -157,8 +157,8 @@ func TestStoreRefusesPathTricks(t *testing.T) {
 	})
 }
 
-// failing yields after reads of 64 KiB, then fails with err ("upload
-// broke" when nil).
+// failing yields after bytes, then fails with err ("upload broke" when
+// nil).
 type failing struct {
 	after int
 	err   error
@@ -171,22 +171,23 @@ func (f *failing) Read(p []byte) (int, error) {
 	if f.after <= 0 {
 		return 0, errors.New("upload broke")
 	}
-	f.after--
-	p = p[:min(len(p), 64<<10)]
+	p = p[:min(len(p), f.after)]
+	f.after -= len(p)
 	return len(p), nil
 }
 
-// cancelling yields 64 KiB reads, then cancels its context.
+// cancelling yields after bytes, then cancels its context.
 type cancelling struct {
 	after  int
 	cancel func()
 }
 
 func (c *cancelling) Read(p []byte) (int, error) {
-	if c.after--; c.after <= 0 {
+	if c.after <= 0 {
 		c.cancel()
 	}
-	p = p[:min(len(p), 64<<10)]
+	p = p[:min(len(p), max(c.after, 1))]
+	c.after -= len(p)
 	return len(p), nil
 }
 
@@ -194,9 +195,9 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 	backends(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		// A short upload, and one that breaks after two parts went out.
-		for _, after := range []int{3, 2*blob.MinPartSize/(64<<10) + 3} {
+		for _, after := range []int{3 << 16, 2*blob.MinPartSize + 3<<16} {
 			if _, err := b.store.Put(ctx, "01a2-abcd-ef02", &failing{after: after}); err == nil || !strings.Contains(err.Error(), "upload broke") {
-				t.Fatalf("Put on a reader that breaks after %d reads: %v", after, err)
+				t.Fatalf("Put on a reader that breaks after %d bytes: %v", after, err)
 			}
 			if _, err := b.store.Open(ctx, "01a2-abcd-ef02"); ward.ErrorCode(err) != ward.CodeNotFound {
 				t.Errorf("Open after a failed Put: %v, want not_found", err)
@@ -207,10 +208,10 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 		}
 		// The reader's own error keeps its code (too_large from an
 		// attachment over the limit), in one request or in parts.
-		for _, after := range []int{3, blob.MinPartSize/(64<<10) + 3} {
+		for _, after := range []int{3 << 16, blob.MinPartSize + 3<<16} {
 			_, err := b.store.Put(ctx, "01a2-abcd-ef08", &failing{after: after, err: ward.Errorf(ward.CodeTooLarge, "over the limit")})
 			if ward.ErrorCode(err) != ward.CodeTooLarge {
-				t.Errorf("Put on a reader that fails too_large after %d reads: %v", after, err)
+				t.Errorf("Put on a reader that fails too_large after %d bytes: %v", after, err)
 			}
 		}
 		// A cancelled context stops an upload too, before it starts or
@@ -221,7 +222,7 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 			t.Errorf("Put with a cancelled context: %v", err)
 		}
 		cctx, cancel = context.WithCancel(ctx)
-		r := &cancelling{after: 2*blob.MinPartSize/(64<<10) + 3, cancel: cancel}
+		r := &cancelling{after: 2*blob.MinPartSize + 3<<16, cancel: cancel}
 		if _, err := b.store.Put(cctx, "01a2-abcd-ef06", r); !errors.Is(err, context.Canceled) {
 			t.Errorf("Put cancelled after two parts: %v", err)
 		}
