@@ -3,6 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -12,12 +14,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/client"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/blob/blobtest"
+	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/server"
+	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
 // TestAttachmentsInS3 runs ward with --blobs s3://… against an S3 server
@@ -165,5 +171,88 @@ func TestServeRefusesAnUnreachableBucket(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("--blobs %s: %v, want %q", tc.blobs, err, tc.want)
 		}
+	}
+}
+
+// TestTwoNodesShareTheBucket: two nodes on one PostgreSQL database, each
+// with a data dir of its own, share attachments through the bucket: a file
+// uploaded and sent through node 1 downloads through node 2, and a recall
+// through node 2 removes the object.
+func TestTwoNodesShareTheBucket(t *testing.T) {
+	dbURL := storetest.PostgresURL(t)
+	s3 := blobtest.StartS3(t, "ward-cluster")
+	key := make([]byte, 32)
+	rand.Read(key)
+	t.Setenv(keyring.EnvVar, base64.StdEncoding.EncodeToString(key))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	node := func() server.Config {
+		return server.Config{DataDir: t.TempDir(), DBURL: dbURL, Addr: "127.0.0.1:0", Logger: slog.New(slog.DiscardHandler),
+			Blobs: "s3://ward-cluster/nodes", Getenv: s3.Getenv}
+	}
+	env, err := server.Open(ctx, node())
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _, _, err := env.App.CreateOrg(ctx, app.InitOrg{Name: "Bucket Clinic", AdminEmail: "owner@bucket.example", Password: "owner passphrase long"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"ana", "ben"} {
+		if _, err := env.App.AddUser(ctx, org.Slug, app.NewUser{Email: who + "@bucket.example", Name: who,
+			Role: ward.RoleClinician, Password: who + " passphrase long enough"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.Close()
+	addr1, _ := started(t, node())
+	addr2, _ := started(t, node())
+	login := func(addr, who string) (token, id string) {
+		res, err := client.New("https://"+addr, client.Options{InsecureSkipVerify: true}).Login(ctx, client.LoginRequest{
+			Email: who + "@bucket.example", Password: who + " passphrase long enough", Device: client.Device{ID: "bucket-" + who + addr, Name: who}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Token, res.User.ID
+	}
+	ana, _ := login(addr1, "ana")
+	ben, benID := login(addr2, "ben")
+	var conv struct{ ID string }
+	call(t, "https://"+addr1, ana, "POST", "/api/v1/conversations", `{"kind":"direct","members":["`+benID+`"]}`, &conv)
+	plain := []byte("BUCKET-CANARY: the x-ray report, shared between nodes\n")
+	req, _ := http.NewRequest("POST", "https://"+addr1+"/api/v1/conversations/"+conv.ID+"/attachments?name=xray.txt", bytes.NewReader(plain))
+	req.Header.Set("Authorization", "Bearer "+ana)
+	resp, err := insecureClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var att struct{ ID string }
+	json.NewDecoder(resp.Body).Decode(&att)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload on node 1: %d", resp.StatusCode)
+	}
+	var msg struct{ ID string }
+	call(t, "https://"+addr1, ana, "POST", "/api/v1/conversations/"+conv.ID+"/messages",
+		`{"client_id":"bucket-1","body":"the x-ray","attachment_ids":["`+att.ID+`"]}`, &msg)
+
+	req, _ = http.NewRequest("GET", "https://"+addr2+"/api/v1/attachments/"+att.ID, nil)
+	req.Header.Set("Authorization", "Bearer "+ben)
+	resp, err = insecureClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, plain) {
+		t.Fatalf("download on node 2: %d %q", resp.StatusCode, got)
+	}
+	if objs := s3.Objects(t); len(objs) != 1 {
+		t.Fatalf("the bucket holds %d objects", len(objs))
+	}
+	anaOn2, _ := login(addr2, "ana")
+	call(t, "https://"+addr2, anaOn2, "POST", "/api/v1/messages/"+msg.ID+"/recall", "", nil)
+	if objs := s3.Objects(t); len(objs) != 0 {
+		t.Errorf("after a recall on node 2 the bucket holds %d objects", len(objs))
 	}
 }
