@@ -11,12 +11,18 @@ STATICCHECK_VERSION := v0.8.2
 # make test runs the web client's unit tests only where node is installed (CI has it).
 WEBTEST   := $(if $(shell command -v node 2>/dev/null),web-test,)
 
-.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench clean web web-test e2e browser
+.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench clean web web-test e2e browser docker
 
 all: build
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/ward
+
+## docker: the container image (deploy/Dockerfile; docs/deploy.md), tagged $(IMAGE)
+IMAGE ?= ward:dev
+docker:
+	@command -v docker >/dev/null 2>&1 || { echo "make docker: docker is not installed"; exit 1; }
+	docker build -f deploy/Dockerfile -t $(IMAGE) .
 
 ## run: build, seed the demo clinic on a fresh data dir (prints the URL and logins), and serve $(DATA)
 run: build

@@ -17,7 +17,6 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/archive"
 	"github.com/wardhealth/ward/internal/audit"
-	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/server"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -142,11 +141,7 @@ func runArchiveExport(ctx context.Context, args []string, stdout, stderr io.Writ
 			return err
 		}
 	}
-	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "blobs"))
-	if err != nil {
-		return err
-	}
-	x := &archive.Exporter{Store: env.Store, Keys: env.Keyring, Blobs: blobs}
+	x := &archive.Exporter{Store: env.Store, Keys: env.Keyring, Blobs: env.Blobs}
 	// Count first: an empty selection leaves no file behind.
 	plan, err := x.Plan(ctx, req)
 	if err != nil {

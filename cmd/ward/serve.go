@@ -15,6 +15,7 @@ import (
 func dataFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "folder for the SQLite database, keys and certificates")
 	fs.StringVar(&cfg.DBURL, "db", "", "database: empty for SQLite in --data, or postgres://…")
+	fs.StringVar(&cfg.Blobs, "blobs", "", "where attachments' sealed content is kept: empty for --data/blobs, or s3://bucket/prefix (endpoint, region and keys from WARD_S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: docs/deploy.md)")
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {

@@ -156,9 +156,16 @@ func New(cfg Config) (*App, error) {
 	return a, nil
 }
 
-// Ready reports whether ward can serve: the database answers.
+// Ready reports whether ward can serve: the database answers, and so does
+// the blob store (an S3 bucket can be unreachable while the node runs).
 func (a *App) Ready(ctx context.Context) error {
-	return a.store.Ping(ctx)
+	if err := a.store.Ping(ctx); err != nil {
+		return ward.Wrap(ward.CodeUnavailable, err, "database is not answering")
+	}
+	if a.blobs != nil {
+		return a.blobs.Ready(ctx)
+	}
+	return nil
 }
 
 // newID returns a new time-ordered id (UUIDv7).

@@ -21,6 +21,9 @@ type Store interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	// Delete removes the blob under key; a missing blob is not an error.
 	Delete(ctx context.Context, key string) error
+	// Ready reports whether the store can be used now (for /readyz): a
+	// CodeUnavailable error when it cannot.
+	Ready(ctx context.Context) error
 }
 
 // Dir is a Store in a folder: one file per blob, fanned out over 256
@@ -105,6 +108,21 @@ func (d *Dir) Delete(_ context.Context, key string) error {
 	}
 	return err
 }
+
+// Ready checks that the folder is still there.
+func (d *Dir) Ready(context.Context) error {
+	fi, err := os.Stat(d.root)
+	if err == nil && !fi.IsDir() {
+		err = fmt.Errorf("%s is not a folder", d.root)
+	}
+	if err != nil {
+		return ward.Wrap(ward.CodeUnavailable, fmt.Errorf("blob folder: %w", err), "the blob store is not answering")
+	}
+	return nil
+}
+
+// String names the folder.
+func (d *Dir) String() string { return d.root }
 
 func syncDir(dir string) error {
 	f, err := os.Open(dir)

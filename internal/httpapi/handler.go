@@ -221,8 +221,11 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	if err := h.app.Ready(ctx); err != nil {
-		return ward.Wrap(ward.CodeUnavailable, err, "database is not answering")
+	if err := h.app.Ready(ctx); err != nil { // the database or the blob store
+		if ward.ErrorCode(err) != ward.CodeUnavailable {
+			err = ward.Wrap(ward.CodeUnavailable, err, "not ready")
+		}
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil

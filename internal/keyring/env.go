@@ -62,11 +62,36 @@ func (e *EnvKeys) Unwrap(_ context.Context, keyID string, wrapped, ad []byte) ([
 	return e.unwrap(keyID, wrapped, ad, nil)
 }
 
+// EnvFileVar names a file that holds what WARD_MASTER_KEY would (keys
+// separated by commas or new lines, the newest first): a systemd
+// credential (LoadCredential), a Docker or Kubernetes secret. It keeps the
+// key out of the environment and out of the data dir.
+const EnvFileVar = "WARD_MASTER_KEY_FILE"
+
 // DefaultProvider picks the master key source: WARD_MASTER_KEY when it is
-// set, else the key file in dataDir, created when missing if create is true.
+// set, else the file WARD_MASTER_KEY_FILE names, else the key file in
+// dataDir, created when missing if create is true.
 func DefaultProvider(dataDir string, create bool) (Provider, error) {
 	if strings.TrimSpace(os.Getenv(EnvVar)) != "" {
 		return EnvProvider()
 	}
+	if path := strings.TrimSpace(os.Getenv(EnvFileVar)); path != "" {
+		return EnvFileProvider(path)
+	}
 	return openKeyFile(dataDir, create)
+}
+
+// EnvFileProvider reads the master key(s) from the file at path, written
+// as WARD_MASTER_KEY's value (see EnvFileVar).
+func EnvFileProvider(path string) (*EnvKeys, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, ward.Wrap(ward.CodeInvalid, err, fmt.Sprintf("%s: cannot read %s", EnvFileVar, path))
+	}
+	defer clear(data)
+	keys := strings.FieldsFunc(string(data), func(r rune) bool { return r == ',' || r == '\n' || r == '\r' || r == ' ' || r == '\t' })
+	if len(keys) == 0 {
+		return nil, ward.Errorf(ward.CodeInvalid, "%s: %s holds no key", EnvFileVar, path)
+	}
+	return ParseEnvKeys(strings.Join(keys, ","))
 }

@@ -16,6 +16,13 @@ type Config struct {
 	DataDir string // holds the SQLite database, the TLS certificate and keys
 	Addr    string // host:port to listen on
 	DBURL   string // empty: SQLite in DataDir; postgres://… : PostgreSQL
+	// Blobs is where attachments' sealed content is kept: empty for the
+	// folder DataDir/blobs; s3://bucket/prefix for an S3-compatible bucket
+	// (what several nodes share), whose endpoint, region and credentials
+	// come from Getenv (blob.ParseS3, docs/deploy.md).
+	Blobs string
+	// Getenv reads the environment for Blobs; nil: os.Getenv.
+	Getenv func(string) string
 	// NATSURL (nats://host:4222) carries live events between the nodes of a
 	// cluster; empty: events stay in this process (one node).
 	NATSURL string

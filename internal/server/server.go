@@ -213,7 +213,11 @@ func Run(ctx context.Context, cfg Config) error {
 	addr := ln.Addr().String()
 	cfg.Logger.Info("ward serving", "url", scheme+"://"+addr, "database", env.Store.Dialect(), "data", cfg.DataDir, "node", cfg.NodeID)
 	fmt.Fprintf(cfg.Stdout, "ward node id: %s\n", cfg.NodeID)
-	fmt.Fprintf(cfg.Stdout, "ward is serving on %s://%s (database: %s, data: %s)\n", scheme, addr, env.Store.Dialect(), cfg.DataDir)
+	attachments := ""
+	if cfg.Blobs != "" {
+		attachments = fmt.Sprintf(", attachments: %s", env.Blobs)
+	}
+	fmt.Fprintf(cfg.Stdout, "ward is serving on %s://%s (database: %s, data: %s%s)\n", scheme, addr, env.Store.Dialect(), cfg.DataDir, attachments)
 	if cfg.Started != nil {
 		cfg.Started(addr)
 	}

@@ -43,6 +43,7 @@ type Env struct {
 	Recorder *audit.Recorder
 	Sealer   *audit.Sealer
 	Broker   realtime.Broker // where the app publishes events after commit
+	Blobs    blob.Store      // attachments' sealed content: DATA/blobs or an S3 bucket (--blobs)
 
 	closeBroker func() error // the NATS connection, when there is one
 	App         *app.App
@@ -146,9 +147,8 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	} else {
 		e.Broker = realtime.NewLocalBroker()
 	}
-	// Attachment blobs stay in the data dir even with PostgreSQL: several nodes need a shared (S3) store.
-	blobs, err := blob.NewDir(filepath.Join(cfg.DataDir, "blobs"))
-	if err != nil {
+	// Attachment blobs: the data dir's folder, or an S3 bucket that several nodes share.
+	if e.Blobs, err = openBlobs(ctx, cfg); err != nil {
 		return err
 	}
 	if e.Patients, err = patients.New(patients.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Now: cfg.Now}); err != nil {
@@ -167,7 +167,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return err
 	}
 	// The app publishes through the push tap; the hub subscribes to the broker itself.
-	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: push.Tap(e.Broker, e.Push), Blobs: blobs,
+	acfg := app.Config{Store: e.Store, Keyring: e.Keyring, Audit: e.Recorder, Broker: push.Tap(e.Broker, e.Push), Blobs: e.Blobs,
 		Logger: cfg.Logger, Now: cfg.Now, WebAuthn: rp, StaffSendLimit: staffSendLimit(cfg.SendRate), Patients: e.Patients}
 	if e.Store.Dialect() == "postgres" { // several nodes may serve: the sign-in throttle counts in the database
 		key, err := e.Keyring.ThrottleKey(ctx)
@@ -215,10 +215,10 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// (with --smtp) to compliance officers, from the leader (deadlines.go).
 	e.Incidents = incidents.New(incidents.Config{Store: e.Store, Keyring: e.Keyring, Contacts: e.Patients, Mailer: icfg.Mailer,
 		ConsoleLink: rp.RPOrigins[0] + "/compliance/incidents", Logger: cfg.Logger, Now: cfg.Now})
-	e.BAAs = baa.New(baa.Config{Store: e.Store, Keyring: e.Keyring, Blobs: blobs, Mailer: icfg.Mailer,
+	e.BAAs = baa.New(baa.Config{Store: e.Store, Keyring: e.Keyring, Blobs: e.Blobs, Mailer: icfg.Mailer,
 		ConsoleLink: rp.RPOrigins[0] + "/compliance/baas", Logger: cfg.Logger, Now: cfg.Now})
 	// Archive exports started from the console; their files stay in the data dir (docs/archive.md).
-	e.Exports = jobs.New(jobs.Config{Store: e.Store, Keyring: e.Keyring, Blobs: blobs, Dir: filepath.Join(cfg.DataDir, "archives"),
+	e.Exports = jobs.New(jobs.Config{Store: e.Store, Keyring: e.Keyring, Blobs: e.Blobs, Dir: filepath.Join(cfg.DataDir, "archives"),
 		Patients: e.Patients, Logger: cfg.Logger, Now: cfg.Now})
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
@@ -231,6 +231,27 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("seal patient identities: %w", err)
 	}
 	return nil
+}
+
+// openBlobs opens the blob store cfg.Blobs names; a bucket must answer
+// now, so a wrong endpoint, bucket or key stops ward at start with a clear
+// error rather than at the first upload.
+func openBlobs(ctx context.Context, cfg Config) (blob.Store, error) {
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	blobs, err := blob.Open(cfg.Blobs, cfg.DataDir, getenv)
+	if err != nil || cfg.Blobs == "" {
+		return blobs, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := blobs.Ready(ctx); err != nil {
+		return nil, fmt.Errorf("--blobs: %w", err)
+	}
+	cfg.Logger.Info("attachments kept in S3", "store", fmt.Sprint(blobs))
+	return blobs, nil
 }
 
 // pushSubject is the VAPID contact (RFC 8292 sub): --push-contact, else
