@@ -27,7 +27,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 		return err
 	}
 	defer env.Close()
-	res, err := demo.Seed(ctx, demo.Services{App: env.App, Store: env.Store, Patients: env.Patients, Teams: env.Teams, Invitations: env.Invitations, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance})
+	res, err := demo.Seed(ctx, demo.Services{App: env.App, Store: env.Store, Patients: env.Patients, Teams: env.Teams, Invitations: env.Invitations, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance, Incidents: env.Incidents, BAAs: env.BAAs})
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nTo try: the Patients screen (demo records DEMO-0001, DEMO-0002) and the team Inbox as jordan.lee;")
 	fmt.Fprintf(stdout, "On call now (%q) and paging it as riley.chen; the patient portal as the patient;\n", demo.OnCallRole.Name)
-	fmt.Fprintf(stdout, "the Compliance console, Legal holds (%q) and Retention as compliance.\n", demo.ComplianceMatter)
+	fmt.Fprintf(stdout, "the Compliance console, Legal holds (%q), Retention, Incidents (%q) and BAAs as compliance.\n", demo.ComplianceMatter, demo.IncidentTitle)
 	fmt.Fprintln(stdout, "\nThese passwords are published: use the demo org for trying ward, never for patients' data.")
 	return nil
 }

@@ -8,8 +8,10 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/holds"
+	"github.com/wardhealth/ward/internal/incidents"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/patients"
@@ -68,6 +70,8 @@ type seeder struct {
 	pats       *patients.Service    // nil: no patient records are seeded
 	holds      *holds.Service       // nil: no compliance case
 	compliance *compliance.Service  // nil: no compliance case
+	incidents  *incidents.Service   // nil: no breach incident
+	baas       *baa.Service         // nil: no BAA registry
 	users      map[string]ward.User // by email
 	pol        ward.Policy
 	res        Result
@@ -86,6 +90,10 @@ type Services struct {
 	// review); nil: none.
 	Holds      *holds.Service
 	Compliance *compliance.Service
+	// Incidents and BAAs seed a breach incident and the BAA registry; nil:
+	// none.
+	Incidents *incidents.Service
+	BAAs      *baa.Service
 }
 
 // Seed makes the demo clinic, or completes it if an earlier run stopped
@@ -94,7 +102,7 @@ type Services struct {
 // and a conversation about one of them.
 func Seed(ctx context.Context, sv Services) (Result, error) {
 	a := sv.App
-	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, onCall: sv.OnCall, holds: sv.Holds, compliance: sv.Compliance, invs: sv.Invitations, st: sv.Store, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
+	s := &seeder{a: a, pats: sv.Patients, careTeams: sv.Teams, onCall: sv.OnCall, holds: sv.Holds, compliance: sv.Compliance, incidents: sv.Incidents, baas: sv.BAAs, invs: sv.Invitations, st: sv.Store, users: map[string]ward.User{}, res: Result{Logins: Logins()}}
 	logins := s.res.Logins
 	owner := logins[0]
 	_, _, _, err := a.CreateOrg(ctx, app.InitOrg{Name: OrgName, AdminEmail: owner.Email, AdminName: owner.Name,
@@ -146,7 +154,10 @@ func Seed(ctx context.Context, sv Services) (Result, error) {
 	if err := s.patients(ctx); err != nil {
 		return s.res, err
 	}
-	return s.res, s.complianceCase(ctx)
+	if err := s.complianceCase(ctx); err != nil {
+		return s.res, err
+	}
+	return s.res, s.breachCase(ctx)
 }
 
 // Patients are the demo patient records: fake people, with MRNs that say so.

@@ -10,9 +10,11 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/demo"
 	"github.com/wardhealth/ward/internal/holds"
+	"github.com/wardhealth/ward/internal/incidents"
 	"github.com/wardhealth/ward/internal/oncall"
 )
 
@@ -23,7 +25,9 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	hs := holds.New(f.Store)
 	cs := compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now})
 	sv := demo.Services{App: f.App, Store: f.Store, Patients: f.Patients, Teams: f.Teams, Invitations: f.Invitations, OnCall: oc,
-		Holds: hs, Compliance: cs}
+		Holds: hs, Compliance: cs,
+		Incidents: incidents.New(incidents.Config{Store: f.Store, Keyring: f.Keyring, Contacts: f.Patients, Now: time.Now}), // the demo runs on the wall clock
+		BAAs:      baa.New(baa.Config{Store: f.Store, Keyring: f.Keyring, Blobs: f.Blobs, Now: time.Now})}
 	res, err := demo.Seed(ctx, sv)
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +84,23 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	reviews, err := cs.Reviews(ctx, onSys, time.Time{})
 	if err != nil || len(reviews) != 1 || reviews[0].ConversationID != held[0].ConversationID || reviews[0].Reason.Category != ward.ReasonLegalRequest {
 		t.Fatalf("compliance reviews: %+v %v", reviews, err)
+	}
+	// The breach case, once: an open incident with its deadline, and two
+	// agreements in the BAA registry (one expiring soon, one awaited).
+	officer := principal(t, f, res.Logins[5])
+	ins, err := sv.Incidents.List(ctx, officer)
+	if err != nil || len(ins) != 1 || ins[0].Status != incidents.StatusOpen || ins[0].DaysLeft < 50 {
+		t.Fatalf("demo incidents: %+v %v", ins, err)
+	}
+	if in, err := sv.Incidents.Get(ctx, officer, ins[0].ID); err != nil || in.Details == nil || in.Details.Title != demo.IncidentTitle {
+		t.Fatalf("demo incident: %+v %v", in, err)
+	}
+	agreements, err := sv.BAAs.List(ctx, officer)
+	if err != nil || len(agreements) != 2 {
+		t.Fatalf("demo BAAs: %+v %v", agreements, err)
+	}
+	if card, err := sv.BAAs.Dashboard(ctx, officer); err != nil || len(card.Expiring) != 1 || len(card.Missing) != 1 {
+		t.Fatalf("demo BAA card: %+v %v", card, err)
 	}
 	// The care teams, once each, with their members.
 	sys, err := f.App.SystemPrincipal(ctx, demo.OrgSlug)
