@@ -145,6 +145,14 @@ const (
 	RetentionPurged Action = "retention.purged" // the retention job, per org: what it destroyed and what holds kept (counts)
 )
 
+// Activity monitoring (internal/monitor, docs/compliance.md).
+const (
+	AlertRaised       Action = "alert.raised"       // a monitoring rule raised an alert (actor system; resource the alert; reason: the rule, severity and evidence as counts and seq range)
+	AlertAcknowledged Action = "alert.acknowledged" // a compliance officer acknowledged an alert
+	AlertDismissed    Action = "alert.dismissed"    // a compliance officer dismissed an alert (the reason's text is sealed in the alert)
+	AlertEscalated    Action = "alert.escalated"    // a compliance officer escalated an alert to an incident (reason: the incident id)
+)
+
 // Actions lists every action, in documentation order.
 func Actions() []Action {
 	return []Action{
@@ -164,6 +172,7 @@ func Actions() []Action {
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
+		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated,
 	}
 }
 
@@ -185,7 +194,8 @@ func (a Action) Valid() bool {
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
-		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged:
+		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
+		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated:
 		return true
 	}
 	return false

@@ -189,3 +189,39 @@ func checkLink(s string) error {
 	}
 	return nil
 }
+
+// MonitorAlert tells a compliance officer that activity monitoring raised
+// an alert: the clinic, the alert's severity (low, medium, high) and a link
+// to the compliance console, never who, which patient or what was read.
+type MonitorAlert struct {
+	Clinic   string
+	Severity string
+	Link     string // https:// link to the compliance console
+}
+
+var monitorAlertTmpl = template.Must(template.New("monitoralert").Parse(
+	`Activity monitoring in ward raised a {{.Severity}}-severity alert. It waits for your review.
+
+Open the compliance console to see its evidence and acknowledge, dismiss or escalate it:
+
+{{.Link}}
+
+{{.Clinic}} sends this email to its compliance officers for every new alert.
+`))
+
+func (m MonitorAlert) render() (string, string, error) {
+	if err := checkClinic(m.Clinic); err != nil {
+		return "", "", err
+	}
+	if err := checkLink(m.Link); err != nil {
+		return "", "", err
+	}
+	switch m.Severity {
+	case "low", "medium", "high":
+	default:
+		return "", "", fmt.Errorf("mail: unknown alert severity")
+	}
+	var b strings.Builder
+	err := monitorAlertTmpl.Execute(&b, m)
+	return m.Clinic + ": a new activity alert waits for review", b.String(), err
+}
