@@ -54,11 +54,14 @@ const (
 )
 
 // addSeq adds seq to the ranges.
+// Seqs come in increasing order; one already covered is not counted again.
 func (ev *Evidence) addSeq(seq int64) {
-	ev.Events++
 	n := len(ev.SeqRanges)
+	if n > 0 && seq <= ev.SeqRanges[n-1][1] {
+		return
+	}
+	ev.Events++
 	switch {
-	case n > 0 && seq >= ev.SeqRanges[n-1][0] && seq <= ev.SeqRanges[n-1][1]:
 	case n > 0 && seq == ev.SeqRanges[n-1][1]+1:
 		ev.SeqRanges[n-1][1] = seq
 	case n >= maxRanges:

@@ -85,7 +85,7 @@ func (m *Monitor) Wait() { m.mails.Wait() }
 // Cursor is the last audit seq the monitor processed.
 func (m *Monitor) Cursor(ctx context.Context) (seq int64, err error) {
 	err = m.cfg.Store.Read(ctx, func(tx *store.Tx) error {
-		seq, err = tx.MonitorCursor(ctx)
+		seq, _, err = tx.MonitorCursor(ctx)
 		return err
 	})
 	return seq, err
@@ -158,35 +158,50 @@ func (m *Monitor) span() time.Duration {
 
 // start reads the cursor and rebuilds the rules' windows from the events
 // of the last span before it (replayed: nothing is raised), who is
-// disabled, and the alerts still open.
+// disabled, and the alerts still open. The first start ever begins at the
+// last span of the trail, not at its beginning: history before it is not
+// scanned.
 func (m *Monitor) start(ctx context.Context) error {
 	m.cache = newLookupCache(m)
 	m.eng = newEngine(m.cache)
 	m.open = map[string]*openAlert{}
 	since := m.cfg.Now().Add(-m.span())
 	var from int64
+	var known bool
 	var open []store.AlertRow
+	var disabledNow []string
 	err := m.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
-		if m.cursor, err = tx.MonitorCursor(ctx); err != nil {
+		if m.cursor, known, err = tx.MonitorCursor(ctx); err != nil {
 			return err
 		}
 		if from, err = tx.FirstAuditSeqAtOrAfter(ctx, since); err != nil {
 			return err
 		}
-		orgs, err := tx.ListOrgs(ctx)
-		if err != nil {
-			return err
-		}
-		for _, o := range orgs {
-			users, err := tx.ListUsers(ctx, o.ID)
+		if !known {
+			head, _, err := tx.AuditHead(ctx)
 			if err != nil {
 				return err
 			}
-			for _, u := range users {
-				if u.Disabled {
-					m.eng.disabled[u.ID] = true
+			if m.cursor = head; from > 0 {
+				m.cursor = from - 1
+			}
+			orgs, err := tx.ListOrgs(ctx)
+			if err != nil {
+				return err
+			}
+			for _, o := range orgs {
+				users, err := tx.ListUsers(ctx, o.ID)
+				if err != nil {
+					return err
+				}
+				for _, u := range users {
+					if u.Disabled {
+						disabledNow = append(disabledNow, u.ID)
+					}
 				}
 			}
+		} else if disabledNow, err = tx.MonitorSeenUsers(ctx, "disabled"); err != nil {
+			return err
 		}
 		open, err = tx.OpenAlerts(ctx, since)
 		return err
@@ -194,38 +209,73 @@ func (m *Monitor) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, id := range disabledNow {
+		m.eng.disabled[id] = true
+	}
 	for i := range open {
 		m.reopen(&open[i])
 	}
+	if !known && len(disabledNow) > 0 {
+		// Users disabled within the span are disabled by an event the
+		// evaluator is about to meet: until then, they are not.
+		err := m.each(ctx, m.cursor, -1, func(r *store.AuditRow) error {
+			if audit.Action(r.Action) == audit.UserDisabled {
+				delete(m.eng.disabled, r.ResourceID)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for id := range m.eng.disabled {
+			m.cache.disabled(id, true)
+		}
+	}
 	if from > 0 && from <= m.cursor {
-		after := from - 1
-		for after < m.cursor {
-			var rows []store.AuditRow
-			err := m.cfg.Store.Read(ctx, func(tx *store.Tx) error {
-				return tx.SealedAuditRows(ctx, after, int(min(int64(m.cfg.Batch), m.cursor-after)), func(r *store.AuditRow) error {
-					rows = append(rows, *r)
-					return nil
-				})
-			})
-			if err != nil {
-				return err
+		err := m.each(ctx, from-1, m.cursor, func(r *store.AuditRow) error {
+			a := audit.Action(r.Action)
+			if a == audit.UserDisabled || a == audit.UserEnabled { // the state at the cursor is known
+				return nil
 			}
-			if len(rows) == 0 {
-				break
-			}
-			for i := range rows {
-				a := audit.Action(rows[i].Action)
-				if a == audit.UserDisabled || a == audit.UserEnabled { // the store's state is newer
-					continue
-				}
-				if _, err := m.eng.observe(&rows[i], true, nil); err != nil {
-					return err
-				}
-			}
-			after = rows[len(rows)-1].Seq
+			_, err := m.eng.observe(r, true, nil)
+			return err
+		})
+		if err != nil {
+			return err
 		}
 	}
 	m.started = true
+	return nil
+}
+
+// each calls fn for the sealed events after seq after, through seq to (-1:
+// to the end), a batch per read transaction.
+func (m *Monitor) each(ctx context.Context, after, to int64, fn func(*store.AuditRow) error) error {
+	for to < 0 || after < to {
+		limit := int64(m.cfg.Batch)
+		if to >= 0 {
+			limit = min(limit, to-after)
+		}
+		var rows []store.AuditRow
+		err := m.cfg.Store.Read(ctx, func(tx *store.Tx) error {
+			return tx.SealedAuditRows(ctx, after, int(limit), func(r *store.AuditRow) error {
+				rows = append(rows, *r)
+				return nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for i := range rows {
+			if err := fn(&rows[i]); err != nil {
+				return err
+			}
+		}
+		after = rows[len(rows)-1].Seq
+	}
 	return nil
 }
 
@@ -304,7 +354,13 @@ func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 			}
 		}
 		for _, s := range seen {
-			if err := tx.AddMonitorSeen(ctx, s.org, s.user, s.kind, s.value); err != nil {
+			var err error
+			if s.remove {
+				err = tx.DeleteMonitorSeen(ctx, s.org, s.user, s.kind)
+			} else {
+				err = tx.AddMonitorSeen(ctx, s.org, s.user, s.kind, s.value)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -327,8 +383,9 @@ func (m *Monitor) apply(f *finding) *openAlert {
 	o := m.open[key]
 	if strings.HasPrefix(f.subject, "account:") { // a burst on an account from an address already alerted joins it
 		for _, a := range f.ev.Addresses {
-			if ao := m.open[f.org+"|"+f.family()+"|address:"+a]; ao != nil && !f.at.After(ao.lastAt.Add(ao.merge)) {
-				o, key = ao, f.org+"|"+f.family()+"|address:"+a
+			if ao := m.open[f.org+"|"+f.family()+"|address:"+a]; ao != nil && ao != o && !f.at.After(ao.lastAt.Add(ao.merge)) {
+				o = ao
+				m.open[key] = ao // the account's later events (a throttle's count names no address) join it too
 				break
 			}
 		}

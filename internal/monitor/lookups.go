@@ -21,7 +21,17 @@ type lookupCache struct {
 	pending  []seenValue
 }
 
-type seenValue struct{ org, user, kind, value string }
+type seenValue struct {
+	org, user, kind, value string
+	remove                 bool // forget the user's values of kind
+}
+
+// disabled records that user was disabled (or enabled again), with the
+// batch that saw it: after a restart the evaluator knows who is disabled
+// as of its cursor. The org is not needed: user ids are unique.
+func (c *lookupCache) disabled(user string, on bool) {
+	c.pending = append(c.pending, seenValue{user: user, kind: "disabled", remove: !on})
+}
 
 func newLookupCache(m *Monitor) *lookupCache {
 	return &lookupCache{m: m, seen: map[string]map[string]bool{}}
@@ -123,7 +133,7 @@ func (c *lookupCache) newSeen(org, user, device, ip string) (fresh []string, fir
 			continue
 		}
 		known[kv[0]+":"+kv[1]] = true
-		c.pending = append(c.pending, seenValue{org, user, kv[0], kv[1]})
+		c.pending = append(c.pending, seenValue{org: org, user: user, kind: kv[0], value: kv[1]})
 		fresh = append(fresh, kv[0])
 	}
 	return fresh, first, nil

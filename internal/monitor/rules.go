@@ -48,15 +48,17 @@ type lookups interface {
 	// those not seen before; first is true when nothing was known of the
 	// user yet (the first sign-in seen teaches, it does not alert).
 	newSeen(org, user, device, ip string) (fresh []string, first bool, err error)
+	// disabled records that user was disabled or enabled again.
+	disabled(user string, on bool)
 }
 
 // orgState is the rules' sliding windows of one org.
 type orgState struct {
-	reads   map[string]*window    // bulk access: per user, keyed by patient
-	fails   map[string]*window    // per account: attempts
-	addrs   map[string]*window    // per address: attempts, keyed by account
-	exports map[string]*window    // per user
-	glass   map[string]time.Time  // user|patient: a break-glass lasts until
+	reads   map[string]*window   // bulk access: per user, keyed by patient
+	fails   map[string]*window   // per account: attempts
+	addrs   map[string]*window   // per address: attempts, keyed by account
+	exports map[string]*window   // per user
+	glass   map[string]time.Time // user|patient: a break-glass lasts until
 }
 
 func newOrgState() *orgState {
@@ -128,10 +130,12 @@ func (e *engine) observe(r *store.AuditRow, replay bool, out []finding) ([]findi
 		}
 	case a == audit.LoginSucceeded && !replay:
 		out, err = e.signedIn(r, out)
-	case a == audit.UserDisabled:
+	case a == audit.UserDisabled && !replay:
 		e.disabled[r.ResourceID] = true
-	case a == audit.UserEnabled:
+		e.look.disabled(r.ResourceID, true)
+	case a == audit.UserEnabled && !replay:
 		delete(e.disabled, r.ResourceID)
+		e.look.disabled(r.ResourceID, false)
 	}
 	if err != nil {
 		return out, err

@@ -151,14 +151,14 @@ func (tx *Tx) alerts(ctx context.Context, where string, args ...any) ([]AlertRow
 	return out, tx.d.wrap(rows.Err())
 }
 
-// MonitorCursor is the last audit seq the monitor processed (0: none).
-func (tx *Tx) MonitorCursor(ctx context.Context) (int64, error) {
-	var seq int64
-	err := tx.queryRow(ctx, "SELECT seq FROM monitor_cursor WHERE id = 1").Scan(&seq)
+// MonitorCursor is the last audit seq the monitor processed; ok is false
+// when the monitor never ran.
+func (tx *Tx) MonitorCursor(ctx context.Context) (seq int64, ok bool, err error) {
+	err = tx.queryRow(ctx, "SELECT seq FROM monitor_cursor WHERE id = 1").Scan(&seq)
 	if err == sql.ErrNoRows {
-		return 0, nil
+		return 0, false, nil
 	}
-	return seq, tx.d.wrap(err)
+	return seq, err == nil, tx.d.wrap(err)
 }
 
 // SetMonitorCursor stores the last audit seq the monitor processed.
@@ -183,6 +183,30 @@ func (tx *Tx) MonitorSeen(ctx context.Context, orgID, userID, kind string) ([]st
 		out = append(out, v)
 	}
 	return out, tx.d.wrap(rows.Err())
+}
+
+// MonitorSeenUsers lists the users of every org with a value of kind.
+func (tx *Tx) MonitorSeenUsers(ctx context.Context, kind string) ([]string, error) {
+	rows, err := tx.query(ctx, "SELECT user_id FROM monitor_seen WHERE kind = $1", kind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, tx.d.wrap(err)
+		}
+		out = append(out, v)
+	}
+	return out, tx.d.wrap(rows.Err())
+}
+
+// DeleteMonitorSeen forgets the values of kind of a user.
+func (tx *Tx) DeleteMonitorSeen(ctx context.Context, orgID, userID, kind string) error {
+	_, err := tx.exec(ctx, "DELETE FROM monitor_seen WHERE org_id = $1 AND user_id = $2 AND kind = $3", orgID, userID, kind)
+	return err
 }
 
 // AddMonitorSeen records a value of kind seen for a user (again: nothing).
