@@ -62,6 +62,9 @@ type Config struct {
 	AuditCheckpointSink string
 	// SealEvery is how often the audit chain is sealed and checkpointed.
 	SealEvery time.Duration
+	// MonitorEvery is how often activity monitoring reads the new audit
+	// events (0: DefaultMonitorEvery; tests set it short).
+	MonitorEvery time.Duration
 	// SendRate is how many messages a second one clinician or staff member
 	// may send, sustained (bursts of twice as many): 0 is the default
 	// (app.DefaultStaffSendLimit), negative sets no limit. Patients keep

@@ -111,6 +111,9 @@ func Run(ctx context.Context, cfg Config) error {
 		go func() { defer close(digestDone); runEmailFallback(jobs, env.Digest, env.Store, cfg.Logger) }()
 		defer func() { stopJobs(); <-digestDone }()
 	}
+	monitorDone := make(chan struct{})
+	go func() { defer close(monitorDone); runMonitor(jobs, env.Monitor, env.Store, cfg.MonitorEvery, cfg.Logger) }()
+	defer func() { stopJobs(); <-monitorDone }()
 	throttleDone := make(chan struct{})
 	go func() { defer close(throttleDone); runThrottleAudit(jobs, env.App, cfg.Logger) }()
 	defer func() { stopJobs(); <-throttleDone }()

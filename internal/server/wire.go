@@ -17,6 +17,7 @@ import (
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/monitor"
 	"github.com/wardhealth/ward/internal/notify/digest"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/notify/prefs"
@@ -54,6 +55,7 @@ type Env struct {
 	OnCall      *oncall.Service      // on-call roles and schedules (internal/oncall)
 	Holds       *holds.Service       // legal holds and the retention overview (internal/holds)
 	Compliance  *compliance.Service  // compliance review and break-glass (internal/compliance)
+	Monitor     *monitor.Monitor     // activity monitoring: rules over the audit trail, alerts (internal/monitor)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -195,6 +197,12 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		ccfg.Mailer = icfg.Mailer
 	}
 	e.Compliance = compliance.New(ccfg)
+	mcfg := monitor.Config{Store: e.Store, Keyring: e.Keyring, Broker: e.Broker, ConsoleLink: rp.RPOrigins[0] + "/alerts",
+		Logger: cfg.Logger, Now: cfg.Now}
+	if icfg.Mailer != nil { // new alerts by email too
+		mcfg.Mailer = icfg.Mailer
+	}
+	e.Monitor = monitor.New(mcfg)
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).
@@ -242,6 +250,9 @@ func (e *Env) Close() error {
 	}
 	if e.Compliance != nil { // break-glass alert emails under way
 		e.Compliance.Wait()
+	}
+	if e.Monitor != nil { // monitoring alert emails under way
+		e.Monitor.Wait()
 	}
 	if e.Push != nil { // pushes still queued go out, for a few seconds
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
