@@ -22,6 +22,7 @@ import (
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
+	"github.com/wardhealth/ward/internal/monitor"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/oncall"
@@ -59,8 +60,10 @@ type Config struct {
 	// Compliance serves compliance review and break-glass; nil: their
 	// routes answer 503.
 	Compliance *compliance.Service
-	Logger     *slog.Logger
-	Hub        *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// Monitor serves activity monitoring's alerts; nil: their routes are 503.
+	Monitor *monitor.Monitor
+	Logger  *slog.Logger
+	Hub     *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -89,6 +92,7 @@ type Handler struct {
 	oncall      *oncall.Service
 	holds       *holds.Service
 	compliance  *compliance.Service
+	monitor     *monitor.Monitor
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -115,7 +119,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, compliance: cfg.Compliance, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, compliance: cfg.Compliance, monitor: cfg.Monitor, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -192,6 +196,7 @@ func (h *Handler) routes() {
 	h.complianceRoutes()
 	h.holdRoutes()
 	h.reviewRoutes()
+	h.alertRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/wardhealth/ward/internal/compliance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/httpapi"
+	"github.com/wardhealth/ward/internal/monitor"
 	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/oncall"
@@ -62,7 +63,8 @@ func newEnv(t *testing.T) *env {
 	oc := oncall.New(oncall.Config{Store: f.Store, Now: f.Clock.Now})
 	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Teams: f.Teams, Inbox: f.Inbox, Invitations: f.Invitations, Outside: out, Push: newPush(t, f.Store, f.Keyring, nil, nil),
 		Prefs: prefs.New(f.Store).WithSchedule(oc), OnCall: oc, Holds: holds.New(f.Store),
-		Compliance: compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now})})
+		Compliance: compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now}),
+		Monitor:    monitor.New(monitor.Config{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now})})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW
