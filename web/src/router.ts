@@ -17,6 +17,7 @@ export type Route =
   | { name: "holds" }
   | { name: "retention" }
   | { name: "compliance" }
+  | { name: "alerts" }
   | { name: "review"; id: string }
   | { name: "breakglass"; id: string }
   | { name: "patients" }
@@ -73,6 +74,8 @@ export function parseRoute(path: string): Route {
       return { name: "retention" };
     case "/compliance":
       return { name: "compliance" };
+    case "/alerts":
+      return { name: "alerts" };
     case "/patients":
       return { name: "patients" };
     case "/inbox":

@@ -23,6 +23,7 @@ import { canSeeOnCall } from "../oncall";
 import { canReadHolds, canSeeRetention } from "../holds";
 import { LegalHolds, Retention } from "./Holds";
 import { BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
+import { Alerts } from "./Alerts";
 
 export function App() {
   const w = useWard();
@@ -144,6 +145,9 @@ export function App() {
       break;
     case "compliance":
       body = canAudit(role) || role === "owner" ? <ComplianceConsole /> : <NotAllowed what="compliance officers and the org owner" />;
+      break;
+    case "alerts":
+      body = canAudit(role) ? <Alerts /> : <NotAllowed what="compliance officers" />;
       break;
     case "review":
       body = canAudit(role) ? <ReviewTranscript id={r.id} /> : <NotAllowed what="compliance officers" />;
