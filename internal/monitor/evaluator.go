@@ -258,7 +258,7 @@ func (m *Monitor) each(ctx context.Context, after, to int64, fn func(*store.Audi
 		}
 		var rows []store.AuditRow
 		err := m.cfg.Store.Read(ctx, func(tx *store.Tx) error {
-			return tx.SealedAuditRows(ctx, after, int(limit), func(r *store.AuditRow) error {
+			return tx.MonitorAuditRows(ctx, after, int(limit), func(r *store.AuditRow) error {
 				rows = append(rows, *r)
 				return nil
 			})
@@ -310,7 +310,7 @@ func (m *Monitor) mergeFor(rule Rule, org string) time.Duration {
 func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 	var rows []store.AuditRow
 	err := m.cfg.Store.Read(ctx, func(tx *store.Tx) error {
-		return tx.SealedAuditRows(ctx, m.cursor, m.cfg.Batch, func(r *store.AuditRow) error {
+		return tx.MonitorAuditRows(ctx, m.cursor, m.cfg.Batch, func(r *store.AuditRow) error {
 			rows = append(rows, *r)
 			return nil
 		})

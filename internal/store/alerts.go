@@ -215,3 +215,28 @@ func (tx *Tx) AddMonitorSeen(ctx context.Context, orgID, userID, kind, value str
 		ON CONFLICT DO NOTHING`, orgID, userID, kind, value, micros(tx.Now))
 	return err
 }
+
+// MonitorAuditRows calls fn for up to limit sealed rows with seq > after,
+// in seq order, without their hashes and MAC (the monitor reads what
+// happened, not the chain). The row passed to fn is reused.
+func (tx *Tx) MonitorAuditRows(ctx context.Context, after int64, limit int, fn func(*AuditRow) error) error {
+	rows, err := tx.query(ctx, `SELECT seq, at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, action, resource_type,
+		resource_id, patient_id, outcome, reason FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var r AuditRow
+	for rows.Next() {
+		var at int64
+		if err := rows.Scan(&r.Seq, &at, &r.OrgID, &r.ActorUserID, &r.ActorRole, &r.ActorDeviceID, &r.ActorIP, &r.Action,
+			&r.ResourceType, &r.ResourceID, &r.PatientID, &r.Outcome, &r.Reason); err != nil {
+			return tx.d.wrap(err)
+		}
+		r.At = fromMicros(at)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return tx.d.wrap(rows.Err())
+}
