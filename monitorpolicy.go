@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // time_zone is checked the same on a host without zoneinfo
 )
 
 // Monitoring thresholds (internal/monitor). Each policy field is 0 or ""
