@@ -47,6 +47,7 @@ type Monitor struct {
 
 	started bool
 	cursor  int64
+	known   bool // the cursor is stored (false until the first round ever commits)
 	eng     *engine
 	open    map[string]*openAlert // org|family|subject: bursts that may still grow
 	pols    map[string]ward.Policy
@@ -108,12 +109,25 @@ func (m *Monitor) Run(ctx context.Context) (raised int, err error) {
 	if err := m.loadPolicies(ctx); err != nil {
 		return 0, err
 	}
+	if m.started {
+		// Another node may have run meanwhile (the leader changed and
+		// came back): its cursor wins, and the windows are rebuilt.
+		var cur int64
+		var known bool
+		if err := m.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
+			cur, known, err = tx.MonitorCursor(ctx)
+			return err
+		}); err != nil {
+			return 0, err
+		}
+		m.started = known == m.known && cur == m.cursor
+	}
 	if !m.started {
 		if err := m.start(ctx); err != nil {
 			return 0, err
 		}
 	}
-	m.cache.reset()
+	m.cache.reset(ctx)
 	for {
 		n, created, err := m.round(ctx)
 		raised += len(created)
@@ -167,17 +181,16 @@ func (m *Monitor) start(ctx context.Context) error {
 	m.open = map[string]*openAlert{}
 	since := m.cfg.Now().Add(-m.span())
 	var from int64
-	var known bool
 	var open []store.AlertRow
 	var disabledNow []string
 	err := m.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
-		if m.cursor, known, err = tx.MonitorCursor(ctx); err != nil {
+		if m.cursor, m.known, err = tx.MonitorCursor(ctx); err != nil {
 			return err
 		}
 		if from, err = tx.FirstAuditSeqAtOrAfter(ctx, since); err != nil {
 			return err
 		}
-		if !known {
+		if !m.known {
 			head, _, err := tx.AuditHead(ctx)
 			if err != nil {
 				return err
@@ -215,7 +228,7 @@ func (m *Monitor) start(ctx context.Context) error {
 	for i := range open {
 		m.reopen(&open[i])
 	}
-	if !known && len(disabledNow) > 0 {
+	if !m.known && len(disabledNow) > 0 {
 		// Users disabled within the span are disabled by an event the
 		// evaluator is about to meet: until then, they are not.
 		err := m.each(ctx, m.cursor, -1, func(r *store.AuditRow) error {
@@ -319,15 +332,16 @@ func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 		return 0, nil, err
 	}
 	var found []finding
-	touched := map[*openAlert]bool{}
+	var touched []*openAlert // in the order first touched
 	for i := range rows {
 		found = found[:0]
 		if found, err = m.eng.observe(&rows[i], false, found); err != nil {
 			return 0, nil, err
 		}
 		for j := range found {
-			if o := m.apply(&found[j]); o != nil {
-				touched[o] = true
+			if o := m.apply(&found[j]); !o.dirty {
+				o.dirty = true
+				touched = append(touched, o)
 			}
 		}
 	}
@@ -336,7 +350,7 @@ func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 	seen := m.cache.takeSeen()
 	err = m.cfg.Store.Write(ctx, func(tx *store.Tx) error {
 		created = created[:0]
-		for o := range touched {
+		for _, o := range touched {
 			evidence := mustJSON(o.ev)
 			for _, row := range o.rows {
 				row.Evidence = evidence
@@ -364,15 +378,15 @@ func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 				return err
 			}
 		}
-		return tx.SetMonitorCursor(ctx, last)
+		return tx.AdvanceMonitorCursor(ctx, m.cursor, last, m.known)
 	})
 	if err != nil {
 		return 0, nil, err
 	}
-	for o := range touched {
+	for _, o := range touched {
 		o.created, o.dirty = false, false
 	}
-	m.cursor = last
+	m.cursor, m.known = last, true
 	m.expire(rows[len(rows)-1].At)
 	return len(rows), created, nil
 }
@@ -423,7 +437,6 @@ func (m *Monitor) apply(f *finding) *openAlert {
 	}
 	o.ev.merge(&f.ev)
 	o.lastAt = maxTime(o.lastAt, f.at)
-	o.dirty = true
 	for _, row := range o.rows {
 		if len(o.ev.SeqRanges) > 0 {
 			row.FirstSeq = min(row.FirstSeq, o.ev.SeqRanges[0][0])

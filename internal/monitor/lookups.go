@@ -15,6 +15,7 @@ import (
 // written with the batch that found them).
 type lookupCache struct {
 	m        *Monitor
+	ctx      context.Context // the Run's
 	monitors map[string]ward.MonitorPolicy
 	teams    map[string][]string // "u|"+user or "p|"+patient: team ids
 	seen     map[string]map[string]bool
@@ -38,7 +39,8 @@ func newLookupCache(m *Monitor) *lookupCache {
 }
 
 // reset drops what a Run may not reuse: policies and care teams change.
-func (c *lookupCache) reset() {
+func (c *lookupCache) reset(ctx context.Context) {
+	c.ctx = ctx
 	c.monitors = map[string]ward.MonitorPolicy{}
 	c.teams = map[string][]string{}
 }
@@ -72,7 +74,7 @@ func (c *lookupCache) teamsOf(org, key string, load func(tx *store.Tx) ([]string
 		return ts, nil
 	}
 	var ts []string
-	err := c.m.cfg.Store.Read(context.Background(), func(tx *store.Tx) (err error) {
+	err := c.m.cfg.Store.Read(c.context(), func(tx *store.Tx) (err error) {
 		ts, err = load(tx)
 		return err
 	})
@@ -87,7 +89,7 @@ func (c *lookupCache) teamsOf(org, key string, load func(tx *store.Tx) ([]string
 }
 
 func (c *lookupCache) outsideCareTeams(org, user, patient string) (bool, error) {
-	ctx := context.Background()
+	ctx := c.context()
 	pts, err := c.teamsOf(org, "p|"+org+"|"+patient, func(tx *store.Tx) ([]string, error) { return tx.PatientTeams(ctx, org, patient) })
 	if err != nil || len(pts) == 0 {
 		return false, err
@@ -109,7 +111,7 @@ func (c *lookupCache) newSeen(org, user, device, ip string) (fresh []string, fir
 	known, ok := c.seen[key]
 	if !ok {
 		known = map[string]bool{}
-		ctx := context.Background()
+		ctx := c.context()
 		err = c.m.cfg.Store.Read(ctx, func(tx *store.Tx) error {
 			for _, kind := range []string{"device", "address"} {
 				vs, err := tx.MonitorSeen(ctx, org, user, kind)
@@ -144,4 +146,11 @@ func (c *lookupCache) takeSeen() []seenValue {
 	p := c.pending
 	c.pending = nil
 	return p
+}
+
+func (c *lookupCache) context() context.Context {
+	if c.ctx == nil {
+		return context.Background()
+	}
+	return c.ctx
 }

@@ -139,3 +139,41 @@ func TestAlertStatus(t *testing.T) {
 		t.Error("reading a dismissal reason was not audited")
 	}
 }
+
+// TestLeaderChange: two monitors on one store, as when the job's leader
+// moves to another node and back: each resumes at the stored cursor, and
+// the one that comes back with stale windows rebuilds them, so no event
+// is evaluated twice and no alert is raised twice.
+func TestLeaderChange(t *testing.T) { testLeaderChange(t, newWorld(t)) }
+
+// TestLeaderChangePostgres is TestLeaderChange on PostgreSQL.
+func TestLeaderChangePostgres(t *testing.T) {
+	testLeaderChange(t, newWorldOn(t, apptest.NewPostgres(t, false)))
+}
+
+func testLeaderChange(t *testing.T, w *world) {
+	w.policy(t, func(p *ward.Policy) { p.MonitorBulkPatients = 3 })
+	a := w.m
+	w.read(t, w.doc, w.recs[:4]...)
+	if n := w.run(t); n != 1 {
+		t.Fatalf("node A raised %d", n)
+	}
+	w.m = w.newMonitor()        // node B leads
+	w.read(t, w.doc, w.recs[4]) // the burst goes on
+	w.read(t, w.er, w.recs[:4]...)
+	if n := w.run(t); n != 1 {
+		t.Fatalf("node B raised %d, want 1 (er's burst; doc's extends A's alert)", n)
+	}
+	w.m = a // node A leads again, its windows stale
+	w.read(t, w.er, w.recs[4])
+	if n := w.run(t); n != 0 {
+		t.Fatalf("node A, back, raised %d", n)
+	}
+	got := w.alerts(t, monitor.RuleBulkAccess)
+	if len(got) != 2 || len(got[0].Evidence.PatientIDs) != 5 || len(got[1].Evidence.PatientIDs) != 5 {
+		t.Fatalf("alerts: %+v", got)
+	}
+	if n := len(w.f.AuditEvents(t, audit.AlertRaised)); n != 2 {
+		t.Fatalf("%d alert.raised events", n)
+	}
+}

@@ -161,6 +161,25 @@ func (tx *Tx) MonitorCursor(ctx context.Context) (seq int64, ok bool, err error)
 	return seq, err == nil, tx.d.wrap(err)
 }
 
+// AdvanceMonitorCursor moves the cursor from from to to; when it is no
+// longer at from (another node moved it: the job's leader changed) it is
+// CodeConflict and the caller's transaction must roll back. known is false
+// when the monitor never ran (there is no cursor yet).
+func (tx *Tx) AdvanceMonitorCursor(ctx context.Context, from, to int64, known bool) error {
+	if !known {
+		_, err := tx.exec(ctx, "INSERT INTO monitor_cursor (id, seq) VALUES (1, $1)", to)
+		if err != nil {
+			return ward.Wrap(ward.CodeConflict, err, "the monitor's cursor was set meanwhile")
+		}
+		return nil
+	}
+	err := tx.execOne(ctx, "UPDATE monitor_cursor SET seq = $1 WHERE id = 1 AND seq = $2", to, from)
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return ward.Errorf(ward.CodeConflict, "the monitor's cursor moved meanwhile")
+	}
+	return err
+}
+
 // SetMonitorCursor stores the last audit seq the monitor processed.
 func (tx *Tx) SetMonitorCursor(ctx context.Context, seq int64) error {
 	_, err := tx.exec(ctx, "INSERT INTO monitor_cursor (id, seq) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET seq = $1", seq)

@@ -25,7 +25,7 @@ CREATE TABLE alerts (
 	escalated_to          TEXT
 );
 CREATE INDEX alerts_org ON alerts (org_id, raised_at);
-CREATE INDEX alerts_open ON alerts (org_id, rule, subject, last_at);
+CREATE INDEX alerts_last ON alerts (last_at);
 CREATE TABLE monitor_cursor (
 	id  INTEGER PRIMARY KEY CHECK (id = 1),
 	seq BIGINT NOT NULL
