@@ -11,8 +11,9 @@ import (
 )
 
 // deliver tells each org's active compliance officers of its new alerts:
-// at once over their sockets (AlertRaised, ids only), and by one PHI-free
-// email per officer and alert, in the background.
+// at once over their sockets (AlertRaised, one event per alert, ids only),
+// and by one PHI-free email per officer and batch (the count and the
+// highest severity), in the background.
 func (m *Monitor) deliver(ctx context.Context, created []*store.AlertRow) {
 	if len(created) == 0 {
 		return
@@ -45,6 +46,7 @@ func (m *Monitor) deliver(ctx context.Context, created []*store.AlertRow) {
 		if len(officers) == 0 {
 			continue
 		}
+		highest := SeverityLow
 		for _, a := range alerts {
 			if m.cfg.Broker != nil {
 				data := mustJSON(Raised{ID: a.ID, Rule: Rule(a.Rule), Severity: a.Severity, Summary: a.Summary, Subject: a.Subject, RaisedAt: a.RaisedAt})
@@ -52,14 +54,17 @@ func (m *Monitor) deliver(ctx context.Context, created []*store.AlertRow) {
 					m.cfg.Logger.Error("monitor alert not published", "alert", a.ID, "err", err.Error())
 				}
 			}
-			m.email(clinic, emails, a.ID, a.Severity)
+			if rank(a.Severity) > rank(highest) {
+				highest = a.Severity
+			}
 		}
+		m.email(clinic, emails, len(alerts), highest)
 	}
 }
 
 // email mails each officer a PHI-free alert in the background: the
 // evaluator does not wait for a mail server.
-func (m *Monitor) email(clinic string, to []string, alertID, severity string) {
+func (m *Monitor) email(clinic string, to []string, count int, severity string) {
 	if m.cfg.Mailer == nil || len(to) == 0 {
 		return
 	}
@@ -69,9 +74,20 @@ func (m *Monitor) email(clinic string, to []string, alertID, severity string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		for _, addr := range to {
-			if err := m.cfg.Mailer.Send(ctx, addr, mail.MonitorAlert{Clinic: clinic, Severity: severity, Link: m.cfg.ConsoleLink}); err != nil {
-				m.cfg.Logger.Error("monitor alert email not sent", "alert", alertID, "err", err.Error())
+			if err := m.cfg.Mailer.Send(ctx, addr, mail.MonitorAlert{Clinic: clinic, Count: count, Severity: severity, Link: m.cfg.ConsoleLink}); err != nil {
+				m.cfg.Logger.Error("monitor alert email not sent", "alerts", count, "err", err.Error())
 			}
 		}
 	}()
+}
+
+// rank orders severities.
+func rank(s string) int {
+	switch s {
+	case SeverityHigh:
+		return 2
+	case SeverityMedium:
+		return 1
+	}
+	return 0
 }

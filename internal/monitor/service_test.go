@@ -70,6 +70,10 @@ func TestAlertStatus(t *testing.T) {
 		t.Fatalf("alerts: %+v", all)
 	}
 	a, b, c := all[0].ID, all[1].ID, all[2].ID
+	w.m.Wait() // one email per officer for the batch, not one per alert
+	if mails := w.inbox.All(); len(mails) != 1 || !strings.Contains(mails[0].Body, "3 alerts, the highest of high severity") {
+		t.Fatalf("alert emails: %+v", mails)
+	}
 
 	for _, p := range []*access.Principal{w.owner, w.admin, w.doc, w.nurse} {
 		if _, err := w.m.List(ctx, p, monitor.Filter{}); ward.ErrorCode(err) != ward.CodeForbidden {

@@ -191,16 +191,18 @@ func checkLink(s string) error {
 }
 
 // MonitorAlert tells a compliance officer that activity monitoring raised
-// an alert: the clinic, the alert's severity (low, medium, high) and a link
-// to the compliance console, never who, which patient or what was read.
+// alerts: the clinic, how many, the highest severity (low, medium, high)
+// and a link to the compliance console, never who, which patient or what
+// was read.
 type MonitorAlert struct {
 	Clinic   string
+	Count    int // 0 or 1: one alert
 	Severity string
 	Link     string // https:// link to the compliance console
 }
 
 var monitorAlertTmpl = template.Must(template.New("monitoralert").Parse(
-	`Activity monitoring in ward raised a {{.Severity}}-severity alert. It waits for your review.
+	`Activity monitoring in ward raised {{if gt .Count 1}}{{.Count}} alerts, the highest of {{.Severity}} severity. They wait{{else}}a {{.Severity}}-severity alert. It waits{{end}} for your review.
 
 Open the compliance console to see its evidence and acknowledge, dismiss or escalate it:
 
@@ -223,5 +225,9 @@ func (m MonitorAlert) render() (string, string, error) {
 	}
 	var b strings.Builder
 	err := monitorAlertTmpl.Execute(&b, m)
-	return m.Clinic + ": a new activity alert waits for review", b.String(), err
+	subject := m.Clinic + ": a new activity alert waits for review"
+	if m.Count > 1 {
+		subject = fmt.Sprintf("%s: %d new activity alerts wait for review", m.Clinic, m.Count)
+	}
+	return subject, b.String(), err
 }
