@@ -187,6 +187,14 @@ func (m *Monitor) start(ctx context.Context) error {
 		if m.cursor, m.known, err = tx.MonitorCursor(ctx); err != nil {
 			return err
 		}
+		if m.known && m.cursor > 0 { // the windows as they were at the cursor, however long ago
+			last, err := tx.AuditRowBySeq(ctx, m.cursor)
+			if err == nil {
+				since = last.At.Add(-m.span())
+			} else if ward.ErrorCode(err) != ward.CodeNotFound { // purged: the span before now
+				return err
+			}
+		}
 		if from, err = tx.FirstAuditSeqAtOrAfter(ctx, since); err != nil {
 			return err
 		}

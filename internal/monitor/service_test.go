@@ -181,3 +181,24 @@ func testLeaderChange(t *testing.T, w *world) {
 		t.Fatalf("%d alert.raised events", n)
 	}
 }
+
+// TestLaggingRestart: a monitor that starts long after its cursor (the
+// server was down longer than any window) rebuilds the windows as they
+// were at the cursor, so a burst that straddles the outage still alerts.
+func TestLaggingRestart(t *testing.T) {
+	w := newWorld(t)
+	w.policy(t, func(p *ward.Policy) { p.MonitorBulkPatients = 3 })
+	w.read(t, w.doc, w.recs[:3]...)
+	if n := w.run(t); n != 0 {
+		t.Fatalf("3 patients raised %d", n)
+	}
+	w.read(t, w.doc, w.recs[3]) // the 4th, within the window, while no monitor runs
+	w.f.Clock.Advance(30 * time.Hour) // longer than the longest window (the export window's day)
+	w.m = w.newMonitor()
+	if n := w.run(t); n != 1 {
+		t.Fatalf("after the outage: %d alerts, want 1", n)
+	}
+	if got := w.alerts(t, monitor.RuleBulkAccess); len(got) != 1 || len(got[0].Evidence.PatientIDs) != 4 {
+		t.Fatalf("alerts: %+v", w.alerts(t, ""))
+	}
+}
