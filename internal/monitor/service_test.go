@@ -192,7 +192,7 @@ func TestLaggingRestart(t *testing.T) {
 	if n := w.run(t); n != 0 {
 		t.Fatalf("3 patients raised %d", n)
 	}
-	w.read(t, w.doc, w.recs[3]) // the 4th, within the window, while no monitor runs
+	w.read(t, w.doc, w.recs[3])       // the 4th, within the window, while no monitor runs
 	w.f.Clock.Advance(30 * time.Hour) // longer than the longest window (the export window's day)
 	w.m = w.newMonitor()
 	if n := w.run(t); n != 1 {
