@@ -163,8 +163,12 @@ func (m *Monitor) loadPolicies(ctx context.Context) error {
 // span is the longest window of any org's rules: how far back start reads.
 func (m *Monitor) span() time.Duration {
 	d := time.Hour // the off-hours, new-device and disabled-user bursts
-	for _, p := range m.pols {
+	for org, p := range m.pols {
 		mp := p.Monitor()
+		if org == "" { // sign-ins that name no org: only the sign-in rules see them
+			d = max(d, mp.SignInWindow)
+			continue
+		}
 		d = max(d, mp.BulkWindow, mp.SignInWindow, mp.ExportWindow, p.GrantAccess(ward.GrantBreakGlass))
 	}
 	return d
