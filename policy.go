@@ -53,6 +53,20 @@ type Policy struct {
 	// before they existed) means DefaultGrantAccess.
 	ReviewAccess     Duration `json:"review_access"`
 	BreakGlassAccess Duration `json:"break_glass_access"`
+	// Activity monitoring (internal/monitor, docs/compliance.md); each 0 or
+	// "" is its default (monitorpolicy.go). WorkHours ("HH:MM-HH:MM"),
+	// WorkDays (day names, comma-separated: "mon,tue"; "": every day) and TimeZone (IANA; "": UTC)
+	// are the org's working hours for the off-hours rule.
+	MonitorBulkPatients   int      `json:"monitor_bulk_patients"`
+	MonitorBulkWindow     Duration `json:"monitor_bulk_window"`
+	WorkHours             string   `json:"work_hours"`
+	WorkDays              string   `json:"work_days"`
+	TimeZone              string   `json:"time_zone"`
+	MonitorSignInFailures int      `json:"monitor_signin_failures"`
+	MonitorSprayAccounts  int      `json:"monitor_spray_accounts"`
+	MonitorSignInWindow   Duration `json:"monitor_signin_window"`
+	MonitorExports        int      `json:"monitor_exports"`
+	MonitorExportWindow   Duration `json:"monitor_export_window"`
 }
 
 // DefaultEmailUnreadAfter is the default EmailUnreadAfter.
@@ -100,6 +114,16 @@ func DefaultPolicy() Policy {
 		EmailUnreadAfter: Duration(DefaultEmailUnreadAfter),
 		ReviewAccess:     Duration(DefaultGrantAccess),
 		BreakGlassAccess: Duration(DefaultGrantAccess),
+
+		MonitorBulkPatients:   DefaultMonitorBulkPatients,
+		MonitorBulkWindow:     Duration(DefaultMonitorBulkWindow),
+		WorkHours:             DefaultMonitorWorkHours,
+		TimeZone:              "UTC",
+		MonitorSignInFailures: DefaultMonitorSignInFailures,
+		MonitorSprayAccounts:  DefaultMonitorSprayAccounts,
+		MonitorSignInWindow:   Duration(DefaultMonitorSignInWindow),
+		MonitorExports:        DefaultMonitorExports,
+		MonitorExportWindow:   Duration(DefaultMonitorExportWindow),
 	}
 }
 
@@ -137,7 +161,7 @@ func (p Policy) Validate() error {
 	case p.AuditRetention.D() < 6*365*24*time.Hour:
 		return Errorf(CodeRetentionTooShort, "audit_retention must be at least 6 years (HIPAA §164.316)")
 	}
-	return nil
+	return p.validateMonitor()
 }
 
 // Duration is a time.Duration that is whole seconds in JSON.

@@ -175,6 +175,14 @@ const (
 	BAAReminded              Action = "baa.reminded"               // an expiry reminder mailed (reason: days left, count)
 )
 
+// Activity monitoring (internal/monitor, docs/compliance.md).
+const (
+	AlertRaised       Action = "alert.raised"       // a monitoring rule raised an alert (actor system; resource the alert; reason: the rule, severity and evidence as counts and seq range)
+	AlertAcknowledged Action = "alert.acknowledged" // a compliance officer acknowledged an alert
+	AlertDismissed    Action = "alert.dismissed"    // a compliance officer dismissed an alert (the reason's text is sealed in the alert)
+	AlertEscalated    Action = "alert.escalated"    // a compliance officer escalated an alert to an incident (reason: the incident id)
+)
+
 // Actions lists every action, in documentation order.
 func Actions() []Action {
 	return []Action{
@@ -197,6 +205,7 @@ func Actions() []Action {
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
 		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded,
+		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated,
 	}
 }
 
@@ -221,7 +230,8 @@ func (a Action) Valid() bool {
 		ArchiveExportStarted, ArchiveExportCancelled, ArchiveExportFailed, ArchiveDownloaded,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
-		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded:
+		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded,
+		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated:
 		return true
 	}
 	return false

@@ -117,6 +117,7 @@ const (
 	BreakGlassOpen   Action = "breakglass.open"   // emergency access to a patient's conversations, with a reason; alerts compliance
 	ComplianceLog    Action = "compliance.log"    // the log of reviews and the break-glass counts (no content)
 	BreakGlassReview Action = "breakglass.review" // the break-glass queue: see each use and mark it justified or not
+	AlertManage      Action = "alert.manage"      // activity-monitoring alerts (they name users and patients): list, acknowledge, dismiss, escalate
 )
 
 // Resource is the part of a's name before the first dot: "message" for

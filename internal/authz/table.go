@@ -120,5 +120,7 @@ func rules() []rule {
 		// counts, never the content (internal/compliance).
 		{ComplianceLog, []ward.Role{owner, compliance}},
 		{BreakGlassReview, []ward.Role{compliance}},
+		// Activity-monitoring alerts name users and patient ids: compliance only.
+		{AlertManage, []ward.Role{compliance}},
 	}
 }

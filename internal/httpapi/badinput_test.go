@@ -723,6 +723,9 @@ func TestBadInputEveryRoute(t *testing.T) {
 		table[pattern] = append(table[pattern], cs...)
 	}
 	maps.Copy(table, chainBadCases(t, e)) // badinput_chains_test.go
+	for pattern, cs := range alertBadCases(t, e, alertCaller{comp: comp, admin: admin, orgB: e.other.OrgID, garbage: garbage, noCSRF: noCSRF}) {
+		table[pattern] = append(table[pattern], cs...)
+	}
 	for pattern, cs := range holdBadCases(t, e, holdCaller{comp: comp, admin: admin, nurse: nurse, patient: patient, guest: guest,
 		convA: conv.ID, convB: convB.ID, recA: recA.ID, recB: recB.ID, userB: bNurse[0].User.ID, garbage: garbage, noCSRF: noCSRF}) {
 		table[pattern] = append(table[pattern], cs...)

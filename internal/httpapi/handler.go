@@ -25,6 +25,7 @@ import (
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/incidents"
 	"github.com/wardhealth/ward/internal/invitations"
+	"github.com/wardhealth/ward/internal/monitor"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/oncall"
@@ -69,6 +70,8 @@ type Config struct {
 	// Exports runs archive exports in the background; nil: their routes
 	// answer 503.
 	Exports *jobs.Runner
+	// Monitor serves activity monitoring's alerts; nil: their routes are 503.
+	Monitor *monitor.Monitor
 	Logger  *slog.Logger
 	Hub     *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
@@ -102,6 +105,7 @@ type Handler struct {
 	baas        *baa.Service
 	compliance  *compliance.Service
 	exports     *jobs.Runner
+	monitor     *monitor.Monitor
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -128,7 +132,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, exports: cfg.Exports, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, exports: cfg.Exports, monitor: cfg.Monitor, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -208,6 +212,7 @@ func (h *Handler) routes() {
 	h.baaRoutes()
 	h.reviewRoutes()
 	h.exportRoutes()
+	h.alertRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()
 }

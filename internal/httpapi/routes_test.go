@@ -22,6 +22,7 @@ import (
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/incidents"
+	"github.com/wardhealth/ward/internal/monitor"
 	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/oncall"
@@ -67,7 +68,8 @@ func newEnv(t *testing.T) *env {
 		Compliance: compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now}),
 		Incidents:  incidents.New(incidents.Config{Store: f.Store, Keyring: f.Keyring, Contacts: f.Patients, PlainPDF: true, Now: f.Clock.Now}),
 		BAAs:       baa.New(baa.Config{Store: f.Store, Keyring: f.Keyring, Blobs: f.Blobs, Now: f.Clock.Now}),
-		Exports:    newExports(t, f)})
+		Exports:    newExports(t, f),
+		Monitor:    monitor.New(monitor.Config{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now})})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW

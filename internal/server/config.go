@@ -76,6 +76,9 @@ type Config struct {
 	// NodeID names this node in its logs and start banner (--node-id);
 	// empty: the host name and a random suffix (cluster.NodeID).
 	NodeID string
+	// MonitorEvery is how often activity monitoring reads the new audit
+	// events (0: DefaultMonitorEvery; tests set it short).
+	MonitorEvery time.Duration
 	// SendRate is how many messages a second one clinician or staff member
 	// may send, sustained (bursts of twice as many): 0 is the default
 	// (app.DefaultStaffSendLimit), negative sets no limit. Patients keep

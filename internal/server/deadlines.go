@@ -7,7 +7,6 @@ import (
 
 	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/incidents"
-	"github.com/wardhealth/ward/internal/store"
 )
 
 // deadlinesEvery is how often the compliance deadline reminders run: a
@@ -17,24 +16,18 @@ const deadlinesEvery = 10 * time.Minute
 // runDeadlineReminders mails compliance officers the breach incidents'
 // notification deadline reminders (30, 14, 7, 1 days) and the BAAs' expiry
 // reminders (60, 30, 7 days) every deadlinesEvery, on the leader only
-// (store.Leader), until ctx ends. Each reminder is claimed in the database
+// (the job leader's gate), until ctx ends. Each reminder is claimed in the database
 // before it is mailed, so a restart or a new leader does not send it
 // again. Failures are logged (never an address) and retried next tick.
-func runDeadlineReminders(ctx context.Context, in *incidents.Service, b *baa.Service, st *store.Store, log *slog.Logger) {
+func runDeadlineReminders(ctx context.Context, in *incidents.Service, b *baa.Service, lead *jobLeader, log *slog.Logger) {
 	t := time.NewTicker(deadlinesEvery)
 	defer t.Stop()
+	ticks := lead.gate(ctx, t.C)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			lead, err := st.Leader(ctx)
-			if err != nil && ctx.Err() == nil {
-				log.Warn("job leader check failed", "err", err.Error())
-			}
-			if !lead {
-				continue
-			}
+		case <-ticks:
 			if n, err := in.RunReminders(ctx); err != nil && ctx.Err() == nil {
 				log.Error("incident reminders failed", "err", err.Error())
 			} else if n > 0 {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/monitor"
 	"github.com/wardhealth/ward/internal/notify/digest"
 	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/store"
@@ -141,6 +142,36 @@ func runEmailFallback(ctx context.Context, d *digest.Service, lead *jobLeader, l
 				log.Error("email fallback failed", "err", err.Error())
 			} else if n > 0 {
 				log.Info("email fallback", "sent", n)
+			}
+		}
+	}
+}
+
+// DefaultMonitorEvery is how often activity monitoring reads the audit
+// events sealed since its last round: with sealing every few seconds, an
+// alert is raised well within 30 seconds of the event that trips it.
+const DefaultMonitorEvery = 5 * time.Second
+
+// runMonitor runs the monitoring rules over the new audit events every
+// every (0: DefaultMonitorEvery), on the job leader only: the
+// cursor is in the database, so a new leader resumes where the last one
+// stopped. Failures are logged (ids only) and retried on the next tick.
+func runMonitor(ctx context.Context, m *monitor.Monitor, lead *jobLeader, every time.Duration, log *slog.Logger) {
+	if every <= 0 {
+		every = DefaultMonitorEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	ticks := lead.gate(ctx, t.C)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			if n, err := m.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("activity monitoring failed", "err", err.Error())
+			} else if n > 0 {
+				log.Info("activity monitoring", "alerts_raised", n)
 			}
 		}
 	}

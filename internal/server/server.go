@@ -104,6 +104,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Exports:        env.Exports,
 		Incidents:      env.Incidents,
 		BAAs:           env.BAAs,
+		Monitor:        env.Monitor,
 		Logger:         cfg.Logger,
 		Hub:            hub,
 		BehindTLSProxy: cfg.InsecureBehindTLSProxy,
@@ -147,18 +148,22 @@ func Run(ctx context.Context, cfg Config) error {
 	deadlinesDone := make(chan struct{})
 	go func() {
 		defer close(deadlinesDone)
-		runDeadlineReminders(jobs, env.Incidents, env.BAAs, env.Store, cfg.Logger)
+		runDeadlineReminders(jobs, env.Incidents, env.BAAs, lead, cfg.Logger)
 	}()
 	defer func() { stopJobs(); <-deadlinesDone }()
 	// Archive exports a stopped or crashed ward left unfinished run again,
 	// from the start, on the leader (several nodes must not run one twice).
-	if lead, err := env.Store.Leader(jobs); err != nil {
-		cfg.Logger.Warn("archive exports not resumed: leader check failed", "err", err.Error())
-	} else if lead {
+	if lead.check(jobs) {
 		if err := env.Exports.Resume(jobs); err != nil {
 			cfg.Logger.Error("archive exports not resumed", "err", err.Error())
 		}
 	}
+	monitorDone := make(chan struct{})
+	go func() {
+		defer close(monitorDone)
+		runMonitor(jobs, env.Monitor, lead, cfg.MonitorEvery, cfg.Logger)
+	}()
+	defer func() { stopJobs(); <-monitorDone }()
 	throttleDone := make(chan struct{})
 	go func() { defer close(throttleDone); runThrottleAudit(jobs, env.App, cfg.Logger) }()
 	defer func() { stopJobs(); <-throttleDone }()

@@ -21,6 +21,7 @@ import (
 	"github.com/wardhealth/ward/internal/incidents"
 	"github.com/wardhealth/ward/internal/invitations"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/monitor"
 	"github.com/wardhealth/ward/internal/notify/digest"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/notify/prefs"
@@ -62,6 +63,7 @@ type Env struct {
 	Incidents   *incidents.Service   // breach incidents (internal/incidents)
 	BAAs        *baa.Service         // the BAA registry (internal/baa)
 	Exports     *jobs.Runner         // archive exports from the console, in the background (internal/archive/jobs)
+	Monitor     *monitor.Monitor     // activity monitoring: rules over the audit trail, alerts (internal/monitor)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -220,6 +222,12 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	// Archive exports started from the console; their files stay in the data dir (docs/archive.md).
 	e.Exports = jobs.New(jobs.Config{Store: e.Store, Keyring: e.Keyring, Blobs: e.Blobs, Dir: filepath.Join(cfg.DataDir, "archives"),
 		Patients: e.Patients, Logger: cfg.Logger, Now: cfg.Now})
+	mcfg := monitor.Config{Store: e.Store, Keyring: e.Keyring, Broker: e.Broker, ConsoleLink: rp.RPOrigins[0] + "/alerts",
+		Logger: cfg.Logger, Now: cfg.Now}
+	if icfg.Mailer != nil { // new alerts by email too
+		mcfg.Mailer = icfg.Mailer
+	}
+	e.Monitor = monitor.New(mcfg)
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).
@@ -291,6 +299,9 @@ func (e *Env) Close() error {
 	}
 	if e.Compliance != nil { // break-glass alert emails under way
 		e.Compliance.Wait()
+	}
+	if e.Monitor != nil { // monitoring alert emails under way
+		e.Monitor.Wait()
 	}
 	if e.Push != nil { // pushes still queued go out, for a few seconds
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

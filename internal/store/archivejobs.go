@@ -8,7 +8,7 @@ import (
 	"github.com/wardhealth/ward"
 )
 
-// Archive export jobs (migration 0036, internal/archive/jobs).
+// Archive export jobs (migration 0038, internal/archive/jobs).
 
 // Archive job statuses.
 const (

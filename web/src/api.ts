@@ -198,6 +198,17 @@ export interface Policy {
   email_unread_after: number; // seconds; 0: no email fallback
   review_access: number; // seconds a compliance review reads at most (docs/compliance.md)
   break_glass_access: number; // seconds a break-glass reads at most
+  // Activity monitoring (docs/compliance.md#activity-monitoring); 0 or "" is the default.
+  monitor_bulk_patients?: number;
+  monitor_bulk_window?: number;
+  work_hours?: string; // "06:00-22:00"
+  work_days?: string; // "mon,tue,wed,thu,fri"; "" every day
+  time_zone?: string; // IANA; "" UTC
+  monitor_signin_failures?: number;
+  monitor_spray_accounts?: number;
+  monitor_signin_window?: number;
+  monitor_exports?: number;
+  monitor_export_window?: number;
 }
 
 export const isAdmin = (r: Role | undefined) => r === "admin" || r === "owner";

@@ -30,6 +30,7 @@ import { browserWipeEnv, wipeLocalData } from "./wipe";
 import { browserPushEnv, refreshPush, registerServiceWorker } from "./push";
 import { creationOptions, credentialJSON, requestOptions, type CredentialLike } from "./webauthn";
 import { addAlert, alertText, type BreakGlassAlert } from "./compliance";
+import { addRaised, raisedText, type RaisedAlert } from "./alerts";
 
 export type Phase = "loading" | "signin" | "enroll" | "app" | "wiped";
 
@@ -58,6 +59,9 @@ export interface State {
   // breakGlass: the live break-glass alerts of this session, newest first
   // (compliance officers' sockets only; src/compliance.ts).
   breakGlass: BreakGlassAlert[];
+  // alertsRaised: the activity-monitoring alerts raised while this session
+  // was open, newest first (compliance officers' sockets only; src/alerts.ts).
+  alertsRaised: RaisedAlert[];
 }
 
 const initial: State = {
@@ -77,6 +81,7 @@ const initial: State = {
   clinic: "",
   onCallLabels: {},
   breakGlass: [],
+  alertsRaised: [],
 };
 
 const csrfKey = "ward.csrf";
@@ -520,6 +525,13 @@ export class Ward {
         if (typeof a.id !== "string") return;
         this.store.set((s) => ({ breakGlass: addAlert(s.breakGlass, a) }));
         this.toast(alertText(a));
+        return;
+      }
+      case "alert.raised": {
+        const a = data as unknown as RaisedAlert;
+        if (typeof a.id !== "string") return;
+        this.store.set((s) => ({ alertsRaised: addRaised(s.alertsRaised, a) }));
+        this.toast(raisedText(a));
         return;
       }
     }

@@ -22,6 +22,9 @@ describe("patient portal screens", () => {
     expect(navItems("admin")).toContain("admin");
     expect(navItems("compliance")).toContain("audit");
     expect(navItems("compliance")).toContain("compliance");
+    expect(navItems("compliance")).toContain("alerts"); // activity-monitoring alerts name users and patients
+    expect(navItems("owner")).not.toContain("alerts");
+    expect(navItems("admin")).not.toContain("alerts");
     expect(navItems("owner")).toContain("compliance"); // the log of reviews
     expect(navItems("admin")).not.toContain("compliance"); // admins stay out of content and its review
     for (const item of ["admin", "audit", "dashboard"] as const) expect(navItems("patient")).not.toContain(item);

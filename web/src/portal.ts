@@ -34,7 +34,7 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "compliance" | "holds" | "retention" | "dashboard" | "incidents" | "baas" | "account";
+export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "compliance" | "alerts" | "holds" | "retention" | "dashboard" | "incidents" | "baas" | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -51,7 +51,7 @@ export function navItems(r: Role | undefined): NavItem[] {
     case "admin":
       return ["admin", "oncall", "retention", "baas", "account"];
     case "compliance":
-      return ["audit", "compliance", "incidents", "baas", "holds", "retention", "dashboard", "oncall", "account"];
+      return ["audit", "compliance", "alerts", "incidents", "baas", "holds", "retention", "dashboard", "oncall", "account"];
   }
   return ["account"];
 }

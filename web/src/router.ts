@@ -17,6 +17,7 @@ export type Route =
   | { name: "holds" }
   | { name: "retention" }
   | { name: "compliance" }
+  | { name: "alerts" }
   | { name: "review"; id: string }
   | { name: "breakglass"; id: string }
   | { name: "incidents" }
@@ -82,6 +83,8 @@ export function parseRoute(path: string): Route {
       return { name: "incidents" };
     case "/compliance/baas":
       return { name: "baas" };
+    case "/alerts":
+      return { name: "alerts" };
     case "/patients":
       return { name: "patients" };
     case "/inbox":

@@ -3,7 +3,7 @@
 // starts one over the API, watches its progress (percent and ETA), may
 // cancel it, and downloads the finished archive.
 //
-// A job's state is a row of archive_jobs (migration 0036): the selection
+// A job's state is a row of archive_jobs (migration 0038): the selection
 // (ids and dates), the key (an age recipient or a passphrase, sealed, kept
 // only while the job may still run), the status and the progress. The
 // runner exports one job at a time into a temporary file in its folder and

@@ -189,3 +189,45 @@ func checkLink(s string) error {
 	}
 	return nil
 }
+
+// MonitorAlert tells a compliance officer that activity monitoring raised
+// alerts: the clinic, how many, the highest severity (low, medium, high)
+// and a link to the compliance console, never who, which patient or what
+// was read.
+type MonitorAlert struct {
+	Clinic   string
+	Count    int // 0 or 1: one alert
+	Severity string
+	Link     string // https:// link to the compliance console
+}
+
+var monitorAlertTmpl = template.Must(template.New("monitoralert").Parse(
+	`Activity monitoring in ward raised {{if gt .Count 1}}{{.Count}} alerts, the highest of {{.Severity}} severity. They wait{{else}}a {{.Severity}}-severity alert. It waits{{end}} for your review.
+
+Open the compliance console to see its evidence and acknowledge, dismiss or escalate it:
+
+{{.Link}}
+
+{{.Clinic}} sends this email to its compliance officers for every new alert.
+`))
+
+func (m MonitorAlert) render() (string, string, error) {
+	if err := checkClinic(m.Clinic); err != nil {
+		return "", "", err
+	}
+	if err := checkLink(m.Link); err != nil {
+		return "", "", err
+	}
+	switch m.Severity {
+	case "low", "medium", "high":
+	default:
+		return "", "", fmt.Errorf("mail: unknown alert severity")
+	}
+	var b strings.Builder
+	err := monitorAlertTmpl.Execute(&b, m)
+	subject := m.Clinic + ": a new activity alert waits for review"
+	if m.Count > 1 {
+		subject = fmt.Sprintf("%s: %d new activity alerts wait for review", m.Clinic, m.Count)
+	}
+	return subject, b.String(), err
+}

@@ -362,7 +362,10 @@ type DurKey =
   | "attachment_retention"
   | "email_unread_after"
   | "review_access"
-  | "break_glass_access";
+  | "break_glass_access"
+  | "monitor_bulk_window"
+  | "monitor_signin_window"
+  | "monitor_export_window";
 const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "hours" | "seconds" | "days" }[] = [
   { key: "idle_timeout", label: "Automatic sign-out after inactivity", hint: "30 seconds to 24 hours", unit: "seconds" },
   { key: "session_lifetime", label: "Longest session", hint: "at least the inactivity limit, at most 30 days", unit: "hours" },
@@ -373,6 +376,9 @@ const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "
   { key: "invitation_ttl", label: "Patient invitation links work for", hint: "1 hour to 30 days", unit: "hours" },
   { key: "review_access", label: "A compliance review reads for at most", hint: "5 minutes to 8 hours", unit: "minutes" },
   { key: "break_glass_access", label: "A break-glass opens a patient's conversations for at most", hint: "5 minutes to 8 hours", unit: "minutes" },
+  { key: "monitor_bulk_window", label: "Alerts: bulk-access window", hint: "1 minute to 24 hours (default 60)", unit: "minutes" },
+  { key: "monitor_signin_window", label: "Alerts: failed sign-in window", hint: "1 minute to 24 hours (default 10)", unit: "minutes" },
+  { key: "monitor_export_window", label: "Alerts: export window", hint: "1 hour to 30 days (default 24)", unit: "hours" },
   {
     key: "email_unread_after",
     label: "Email staff without push after a message waits unread for (0: no email)",
@@ -391,6 +397,18 @@ const durations: { key: DurKey; label: string; hint: string; unit: "minutes" | "
     hint: "0, or at least 1 day; the message stays; a legal hold keeps what it covers",
     unit: "days",
   },
+];
+// The monitoring thresholds (docs/compliance.md#activity-monitoring); 0 or "" is the default.
+const monitorCounts: { key: "monitor_bulk_patients" | "monitor_signin_failures" | "monitor_spray_accounts" | "monitor_exports"; label: string; hint: string }[] = [
+  { key: "monitor_bulk_patients", label: "Alert when one user reads more patients than", hint: "2 to 100000 within the bulk-access window (0: 50)" },
+  { key: "monitor_signin_failures", label: "Alert after failed sign-ins on one account or address", hint: "3 to 100000 within the sign-in window (0: 10)" },
+  { key: "monitor_spray_accounts", label: "Alert when one address fails on this many accounts (password spray)", hint: "2 to 100000 (0: 5)" },
+  { key: "monitor_exports", label: "Alert after this many exports by one user", hint: "1 to 1000 within the export window (0: 3)" },
+];
+const monitorTexts: { key: "work_hours" | "work_days" | "time_zone"; label: string; hint: string; placeholder: string }[] = [
+  { key: "work_hours", label: "Working hours (reads outside them alert)", hint: "HH:MM-HH:MM; empty: 06:00-22:00", placeholder: "06:00-22:00" },
+  { key: "work_days", label: "Working days", hint: "sun, mon, tue, wed, thu, fri, sat, comma-separated; empty: every day", placeholder: "mon,tue,wed,thu,fri" },
+  { key: "time_zone", label: "Time zone of the working hours", hint: "an IANA name such as America/Chicago; empty: UTC", placeholder: "UTC" },
 ];
 const unitSeconds = { seconds: 1, minutes: 60, hours: 3600, days: 86400 };
 
@@ -472,6 +490,45 @@ export function AdminPolicy() {
               </div>
             );
           })}
+          <fieldset class="stack" id="pol-monitoring">
+            <legend>Activity monitoring (alerts to compliance)</legend>
+            {monitorCounts.map((c) => (
+              <div key={c.key} class="field">
+                <label for={"pol-" + c.key}>{c.label}</label>
+                <input
+                  id={"pol-" + c.key}
+                  type="number"
+                  min={0}
+                  step={1}
+                  aria-describedby={"pol-" + c.key + "-hint"}
+                  value={p[c.key] ?? 0}
+                  onInput={(e) => {
+                    const v = Number(e.currentTarget.value);
+                    if (Number.isInteger(v)) setP({ ...p, [c.key]: v });
+                  }}
+                />
+                <span class="muted small" id={"pol-" + c.key + "-hint"}>
+                  {c.hint}
+                </span>
+              </div>
+            ))}
+            {monitorTexts.map((c) => (
+              <div key={c.key} class="field">
+                <label for={"pol-" + c.key}>{c.label}</label>
+                <input
+                  id={"pol-" + c.key}
+                  maxLength={64}
+                  placeholder={c.placeholder}
+                  aria-describedby={"pol-" + c.key + "-hint"}
+                  value={p[c.key] ?? ""}
+                  onInput={(e) => setP({ ...p, [c.key]: e.currentTarget.value })}
+                />
+                <span class="muted small" id={"pol-" + c.key + "-hint"}>
+                  {c.hint}
+                </span>
+              </div>
+            ))}
+          </fieldset>
           <div class="field">
             <label for="pol-clinic-phone">Clinic phone (for {"{clinic.phone}"} in saved replies)</label>
             <input

@@ -26,6 +26,7 @@ import { IncidentList, IncidentView } from "./Incidents";
 import { BAARegistry } from "./BAAs";
 import { canManageBAAs, canManageIncidents } from "../incidents";
 import { BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
+import { Alerts } from "./Alerts";
 
 export function App() {
   const w = useWard();
@@ -156,6 +157,9 @@ export function App() {
       break;
     case "compliance":
       body = canAudit(role) || role === "owner" ? <ComplianceConsole /> : <NotAllowed what="compliance officers and the org owner" />;
+      break;
+    case "alerts":
+      body = canAudit(role) ? <Alerts /> : <NotAllowed what="compliance officers" />;
       break;
     case "review":
       body = canAudit(role) ? <ReviewTranscript id={r.id} /> : <NotAllowed what="compliance officers" />;

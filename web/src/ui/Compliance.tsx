@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, type Policy, type User } from "../api";
+import type { AlertCounts } from "../alerts";
 import { useStore } from "../store";
 import {
   breakGlassCategories,
@@ -59,21 +60,24 @@ export function ComplianceConsole() {
   const officer = st.me?.user.role === "compliance";
   const dir = useDirectory();
   const [counts, setCounts] = useState<ComplianceCounts | null>(null);
+  const [alertCounts, setAlertCounts] = useState<AlertCounts | null>(null);
   const [log, setLog] = useState<Grant[]>([]);
   const [error, setError] = useState("");
   async function load() {
     try {
-      const [c, l] = await Promise.all([
+      const [c, l, a] = await Promise.all([
         w.api.get<ComplianceCounts>("/api/v1/compliance/dashboard"),
         w.api.get<{ reviews: Grant[] }>("/api/v1/compliance/reviews"),
+        officer ? w.api.get<AlertCounts>("/api/v1/compliance/alerts/counts") : Promise.resolve(null),
       ]);
       setCounts(c);
       setLog(l.reviews);
+      setAlertCounts(a);
     } catch (e) {
       setError(errorText(e));
     }
   }
-  useEffect(() => void load(), [st.breakGlass.length]);
+  useEffect(() => void load(), [st.breakGlass.length, st.alertsRaised.length]);
   const name = nameIn(dir);
   return (
     <div class="pad stack" id="compliance-console">
@@ -90,6 +94,11 @@ export function ComplianceConsole() {
           <span class="card">
             <strong data-count="break_glass_unreviewed">{counts.break_glass_unreviewed}</strong> waiting for review
           </span>
+          {alertCounts && (
+            <Link href="/alerts" class="card" id="alerts-new-count">
+              <strong data-count="alerts_new">{alertCounts.new ?? 0}</strong> new alerts
+            </Link>
+          )}
         </div>
       )}
       {officer && <BreakGlassQueue name={name} onChange={load} />}

@@ -84,6 +84,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               BAAs
             </Link>
           )}
+          {nav.includes("alerts") && (
+            <Link href="/alerts" id="nav-alerts" aria-current={r === "alerts" ? "page" : undefined}>
+              Alerts{st.alertsRaised.length > 0 && <span class="badge sev-high"> {st.alertsRaised.length}</span>}
+            </Link>
+          )}
           {nav.includes("holds") && (
             <Link href="/holds" id="nav-holds" aria-current={r === "holds" ? "page" : undefined}>
               Legal holds
