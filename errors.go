@@ -54,6 +54,8 @@ const (
 	CodeReasonRequired Code = "reason_required"   // a review or break-glass without a stated reason
 	CodeTimeBoxTooLong Code = "time_box_too_long" // a requested time box beyond the org's policy
 	CodeAccessExpired  Code = "access_expired"    // the review's or break-glass's time box has ended
+	// Accounting of disclosures (internal/accounting).
+	CodeUnknownPatient Code = "unknown_patient" // an accounting asked for a patient (MRN or record id) the org does not have
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

@@ -145,6 +145,14 @@ const (
 	RetentionPurged Action = "retention.purged" // the retention job, per org: what it destroyed and what holds kept (counts)
 )
 
+// Accounting of disclosures and the conformance report (internal/accounting,
+// internal/conformance).
+const (
+	AccountingRequested Action = "accounting.requested" // a patient's request for an accounting was logged (resource the request; reason: the period and the deadline)
+	AccountingProduced  Action = "accounting.produced"  // an accounting of disclosures was produced for a patient (resource the request; reason: the period, format and count)
+	ConformanceReported Action = "conformance.reported" // a conformance report was made (reason: the format and the pass/warn/fail counts)
+)
+
 // Actions lists every action, in documentation order.
 func Actions() []Action {
 	return []Action{
@@ -164,6 +172,7 @@ func Actions() []Action {
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
+		AccountingRequested, AccountingProduced, ConformanceReported,
 	}
 }
 
@@ -185,7 +194,8 @@ func (a Action) Valid() bool {
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
-		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged:
+		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
+		AccountingRequested, AccountingProduced, ConformanceReported:
 		return true
 	}
 	return false

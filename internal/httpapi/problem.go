@@ -49,6 +49,7 @@ var statusOf = map[ward.Code]int{
 	ward.CodeReasonRequired:    http.StatusUnprocessableEntity,
 	ward.CodeTimeBoxTooLong:    http.StatusUnprocessableEntity,
 	ward.CodeAccessExpired:     http.StatusGone,
+	ward.CodeUnknownPatient:    http.StatusNotFound,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.
