@@ -109,3 +109,13 @@ func (tx *Tx) PatientAuditRows(ctx context.Context, orgID string, patientIDs []s
 	}
 	return eachAuditRow(tx, rows, fn)
 }
+
+// CountAuditRows counts the rows q selects (q.Limit and the cursors
+// apply as in AuditRows). The conformance report counts an org's recent
+// events of an action with it.
+func (tx *Tx) CountAuditRows(ctx context.Context, q AuditQuery) (int, error) {
+	where, args := q.where()
+	var n int
+	err := tx.queryRow(ctx, "SELECT COUNT(*) FROM audit_events"+where, args...).Scan(&n)
+	return n, tx.d.wrap(err)
+}
