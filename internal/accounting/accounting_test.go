@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/internal/accounting"
 	"github.com/wardhealth/ward/internal/access"
+	"github.com/wardhealth/ward/internal/accounting"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"

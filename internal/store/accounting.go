@@ -86,7 +86,7 @@ func (tx *Tx) PatientDuplicates(ctx context.Context, orgID, id string) ([]string
 // PatientAuditRows calls fn for every audit row of an org whose patient is
 // one of patientIDs with from <= at < to, in time order. It runs on the
 // index of patient and time (audit_events_patient, partial on patient_id
-// <> '', which the query repeats so that both databases may use it), so
+// <> ”, which the query repeats so that both databases may use it), so
 // its cost follows the patient's rows, not the trail's size. The row
 // passed to fn is reused: copy what you keep.
 func (tx *Tx) PatientAuditRows(ctx context.Context, orgID string, patientIDs []string, from, to time.Time, fn func(*AuditRow) error) error {
