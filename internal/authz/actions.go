@@ -117,6 +117,9 @@ const (
 	BreakGlassOpen   Action = "breakglass.open"   // emergency access to a patient's conversations, with a reason; alerts compliance
 	ComplianceLog    Action = "compliance.log"    // the log of reviews and the break-glass counts (no content)
 	BreakGlassReview Action = "breakglass.review" // the break-glass queue: see each use and mark it justified or not
+	// ConformanceRead: the HIPAA conformance report (settings, key ages,
+	// counts; no PHI), for those who answer for the org's safeguards.
+	ConformanceRead Action = "conformance.read"
 )
 
 // Resource is the part of a's name before the first dot: "message" for

@@ -86,6 +86,7 @@ hold.read            y     .     y          .         .     .     .
 retention.read       y     y     y          .         .     .     .
 compliance.log       y     .     y          .         .     .     .
 breakglass.review    .     .     y          .         .     .     .
+conformance.read     y     y     y          .         .     .     .
 `
 
 type cell struct {

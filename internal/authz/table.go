@@ -118,5 +118,8 @@ func rules() []rule {
 		// counts, never the content (internal/compliance).
 		{ComplianceLog, []ward.Role{owner, compliance}},
 		{BreakGlassReview, []ward.Role{compliance}},
+		// The conformance report holds settings and counts, no PHI: the
+		// owner, admins (who set the policy it judges) and compliance.
+		{ConformanceRead, []ward.Role{owner, admin, compliance}},
 	}
 }

@@ -118,9 +118,7 @@ func (r *Report) RenderSigned(ctx context.Context, st *store.Store, keys *keyrin
 	if err != nil {
 		return Signed{}, err
 	}
-	ev := audit.Event{OrgID: r.OrgID, Actor: actor, Action: audit.ConformanceReported, Outcome: audit.Success,
-		ResourceType: "conformance_report", Reason: fmt.Sprintf("%s: %d pass, %d warn, %d fail", format, r.Pass, r.Warn, r.Fail)}
-	if err := st.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, ev) }); err != nil {
+	if err := record(ctx, st, r, actor, format); err != nil {
 		return Signed{}, err
 	}
 	return Signed{Content: b.Bytes(), Signature: sig}, nil
@@ -137,4 +135,31 @@ func (r *Report) Covers() []string {
 		}
 	}
 	return out
+}
+
+// Reporter makes reports of one deployment for any of its orgs (the API's
+// console page).
+type Reporter struct {
+	Store      *store.Store
+	Keyring    *keyring.Keyring
+	Deployment Deployment
+	Registry   *Registry        // nil: Default()
+	Now        func() time.Time // nil: time.Now
+}
+
+// Make makes the report of org orgID.
+func (rp *Reporter) Make(ctx context.Context, orgID string) (Report, error) {
+	return Make(ctx, Source{Store: rp.Store, Keyring: rp.Keyring, OrgID: orgID, Deployment: rp.Deployment, Now: rp.Now}, rp.Registry)
+}
+
+// Record audits that r was shown to actor as format (the JSON of the
+// console page; RenderSigned records the files).
+func (rp *Reporter) Record(ctx context.Context, r *Report, actor audit.Actor, format string) error {
+	return record(ctx, rp.Store, r, actor, format)
+}
+
+func record(ctx context.Context, st *store.Store, r *Report, actor audit.Actor, format string) error {
+	ev := audit.Event{OrgID: r.OrgID, Actor: actor, Action: audit.ConformanceReported, Outcome: audit.Success,
+		ResourceType: "conformance_report", Reason: fmt.Sprintf("%s: %d pass, %d warn, %d fail", format, r.Pass, r.Warn, r.Fail)}
+	return st.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, ev) })
 }

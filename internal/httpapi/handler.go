@@ -15,10 +15,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/accounting"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/buildinfo"
 	"github.com/wardhealth/ward/internal/compliance"
+	"github.com/wardhealth/ward/internal/conformance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/invitations"
@@ -59,6 +61,10 @@ type Config struct {
 	// Compliance serves compliance review and break-glass; nil: their
 	// routes answer 503.
 	Compliance *compliance.Service
+	// Accounting serves the accounting of disclosures and Reports the
+	// conformance report (issue 25); nil: their routes answer 503.
+	Accounting *accounting.Service
+	Reports    *conformance.Reporter
 	Logger     *slog.Logger
 	Hub        *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
@@ -89,6 +95,8 @@ type Handler struct {
 	oncall      *oncall.Service
 	holds       *holds.Service
 	compliance  *compliance.Service
+	accounting  *accounting.Service
+	reports     *conformance.Reporter
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -115,7 +123,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, compliance: cfg.Compliance, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, compliance: cfg.Compliance, accounting: cfg.Accounting, reports: cfg.Reports, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -192,6 +200,8 @@ func (h *Handler) routes() {
 	h.complianceRoutes()
 	h.holdRoutes()
 	h.reviewRoutes()
+	h.accountingRoutes()
+	h.conformanceRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()
 }

@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/accounting"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/compliance"
+	"github.com/wardhealth/ward/internal/conformance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/notify/mail/mailtest"
@@ -62,7 +64,9 @@ func newEnv(t *testing.T) *env {
 	oc := oncall.New(oncall.Config{Store: f.Store, Now: f.Clock.Now})
 	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Teams: f.Teams, Inbox: f.Inbox, Invitations: f.Invitations, Outside: out, Push: newPush(t, f.Store, f.Keyring, nil, nil),
 		Prefs: prefs.New(f.Store).WithSchedule(oc), OnCall: oc, Holds: holds.New(f.Store),
-		Compliance: compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now})})
+		Compliance: compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now}),
+		Accounting: accounting.New(accounting.Config{Store: f.Store, Patients: f.Patients, Now: f.Clock.Now}),
+		Reports:    &conformance.Reporter{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now}})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW
@@ -146,7 +150,7 @@ const routeID = "01a20fde-0000-7000-8000-000000000000"
 // audited (access.denied).
 func phiRoute(a authz.Action) bool {
 	switch a.Resource() {
-	case "conversation", "message", "receipt", "attachment", "patient", "compliance", "breakglass":
+	case "conversation", "message", "receipt", "attachment", "patient", "compliance", "breakglass", "disclosure":
 		return true
 	}
 	return false

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wardhealth/ward/internal/accounting"
+	"github.com/wardhealth/ward/internal/conformance"
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -82,7 +84,10 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
 	env.Push.SetOnline(hub.Online)
-	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Prefs: env.Prefs, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance, Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
+	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Prefs: env.Prefs, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance,
+		Accounting: accounting.New(accounting.Config{Store: env.Store, Patients: env.Patients, Now: cfg.Now}),
+		Reports:    &conformance.Reporter{Store: env.Store, Keyring: env.Keyring, Deployment: Deployment(cfg), Now: cfg.Now},
+		Logger:     cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
 		TrustedProxies: cfg.TrustedProxies}
 	if cfg.PublicURL != "" {
 		rp, err := RelyingParty(cfg)
