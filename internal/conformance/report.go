@@ -83,13 +83,15 @@ const (
 	FormatPDF  = "pdf"
 )
 
-// Render writes r as format (FormatHTML or FormatPDF; the PDF compressed).
+// Render writes r as format (FormatHTML or FormatPDF). The PDF's page
+// streams are left uncompressed: a few pages, and any tool (grep) finds
+// the paragraphs it names in the file.
 func (r *Report) Render(w io.Writer, format string) error {
 	switch format {
 	case FormatHTML:
 		return r.HTML(w)
 	case FormatPDF:
-		return r.PDF(w, true)
+		return r.PDF(w, false)
 	}
 	return ward.Errorf(ward.CodeInvalid, "format must be html or pdf")
 }
