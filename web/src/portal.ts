@@ -34,7 +34,20 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "compliance" | "holds" | "retention" | "dashboard" | "account";
+export type NavItem =
+  | "messages"
+  | "inbox"
+  | "patients"
+  | "oncall"
+  | "admin"
+  | "audit"
+  | "compliance"
+  | "accounting"
+  | "holds"
+  | "retention"
+  | "report"
+  | "dashboard"
+  | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -47,11 +60,11 @@ export function navItems(r: Role | undefined): NavItem[] {
     case "staff":
       return ["messages", "inbox", "patients", "oncall", "account"];
     case "owner": // and the log of compliance reviews (docs/compliance.md)
-      return ["admin", "compliance", "oncall", "retention", "account"];
+      return ["admin", "compliance", "oncall", "retention", "report", "account"];
     case "admin":
-      return ["admin", "oncall", "retention", "account"];
+      return ["admin", "oncall", "retention", "report", "account"];
     case "compliance":
-      return ["audit", "compliance", "holds", "retention", "dashboard", "oncall", "account"];
+      return ["audit", "compliance", "accounting", "holds", "retention", "report", "dashboard", "oncall", "account"];
   }
   return ["account"];
 }

@@ -17,6 +17,8 @@ export type Route =
   | { name: "holds" }
   | { name: "retention" }
   | { name: "compliance" }
+  | { name: "accounting" }
+  | { name: "conformance" }
   | { name: "review"; id: string }
   | { name: "breakglass"; id: string }
   | { name: "patients" }
@@ -73,6 +75,10 @@ export function parseRoute(path: string): Route {
       return { name: "retention" };
     case "/compliance":
       return { name: "compliance" };
+    case "/compliance/accounting":
+      return { name: "accounting" };
+    case "/compliance/report":
+      return { name: "conformance" };
     case "/patients":
       return { name: "patients" };
     case "/inbox":

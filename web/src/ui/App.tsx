@@ -23,6 +23,9 @@ import { canSeeOnCall } from "../oncall";
 import { canReadHolds, canSeeRetention } from "../holds";
 import { LegalHolds, Retention } from "./Holds";
 import { BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
+import { Accounting } from "./Accounting";
+import { Conformance } from "./Conformance";
+import { canAccount, canSeeConformance } from "../accounting";
 
 export function App() {
   const w = useWard();
@@ -144,6 +147,12 @@ export function App() {
       break;
     case "compliance":
       body = canAudit(role) || role === "owner" ? <ComplianceConsole /> : <NotAllowed what="compliance officers and the org owner" />;
+      break;
+    case "accounting":
+      body = canAccount(role) ? <Accounting /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "conformance":
+      body = canSeeConformance(role) ? <Conformance /> : <NotAllowed what="owners, admins and compliance officers" />;
       break;
     case "review":
       body = canAudit(role) ? <ReviewTranscript id={r.id} /> : <NotAllowed what="compliance officers" />;

@@ -74,6 +74,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Compliance
             </Link>
           )}
+          {nav.includes("accounting") && (
+            <Link href="/compliance/accounting" id="nav-accounting" aria-current={r === "accounting" ? "page" : undefined}>
+              Accounting
+            </Link>
+          )}
           {nav.includes("holds") && (
             <Link href="/holds" id="nav-holds" aria-current={r === "holds" ? "page" : undefined}>
               Legal holds
@@ -82,6 +87,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
           {nav.includes("retention") && (
             <Link href="/retention" id="nav-retention" aria-current={r === "retention" ? "page" : undefined}>
               Retention
+            </Link>
+          )}
+          {nav.includes("report") && (
+            <Link href="/compliance/report" id="nav-report" aria-current={r === "conformance" ? "page" : undefined}>
+              Conformance
             </Link>
           )}
           {nav.includes("dashboard") && (
