@@ -122,7 +122,8 @@ func checkEncryption(_ context.Context, f *Facts) Result {
 
 func checkAuditChain(_ context.Context, f *Facts) Result {
 	a := f.Audit
-	ev := fmt.Sprintf("%d sealed events (seq %d to %d), %d checkpoints signed", a.Events, a.FirstSeq, a.LastSeq, a.Checkpoints)
+	ev := fmt.Sprintf("verified %s: %d sealed events (seq %d to %d), %d checkpoints signed",
+		f.AuditVerifiedAt.UTC().Format(time.RFC3339), a.Events, a.FirstSeq, a.LastSeq, a.Checkpoints)
 	if f.LastCheckpoint.N > 0 {
 		ev += fmt.Sprintf("; last checkpoint #%d at seq %d, %s", f.LastCheckpoint.N, f.LastCheckpoint.Seq, f.LastCheckpoint.At.UTC().Format(time.RFC3339))
 	}

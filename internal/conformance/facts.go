@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"crypto/ed25519"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -27,6 +26,7 @@ type Source struct {
 	OrgID      string
 	Deployment Deployment
 	Now        func() time.Time // nil: time.Now
+	Chain      *ChainCache      // nil: verify the audit chain afresh
 }
 
 // Facts are what the checks look at, gathered once per report. A check
@@ -42,9 +42,10 @@ type Facts struct {
 	Keys    keyring.Status
 	OrgKeys keyring.OrgStatus // this org's keys (zero when it has none yet)
 
-	Audit          audit.Report // the chain verified with the MAC key
-	AuditErr       error        // why it did not verify (nil: intact)
-	LastCheckpoint store.AuditCheckpoint
+	Audit           audit.Report // the chain verified with the MAC key
+	AuditErr        error        // why it did not verify (nil: intact)
+	AuditVerifiedAt time.Time    // when (a cached verification is up to ChainCache.TTL old)
+	LastCheckpoint  store.AuditCheckpoint
 
 	Users                int // active accounts of the org
 	BreakGlassUses       int
@@ -69,21 +70,11 @@ func gather(ctx context.Context, src Source) (*Facts, error) {
 			f.OrgKeys = o
 		}
 	}
-	key, err := src.Keyring.AuditSigningKey(ctx)
+	chain, err := src.Chain.verified(ctx, src.Store, src.Keyring, f.Now)
 	if err != nil {
 		return nil, err
 	}
-	pub := key.Public().(ed25519.PublicKey)
-	clear(key)
-	macKey, err := src.Keyring.AuditMACKey(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(macKey)
-	f.Audit, f.AuditErr = audit.VerifyWith(ctx, src.Store, audit.VerifyOptions{Trusted: []ed25519.PublicKey{pub}, MACKey: macKey})
-	if f.AuditErr != nil && ward.ErrorCode(f.AuditErr) != ward.CodeIntegrity {
-		return nil, f.AuditErr // a failure to read, not a broken chain
-	}
+	f.Audit, f.AuditErr, f.AuditVerifiedAt = chain.rep, chain.verr, chain.at
 	err = src.Store.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		if f.Org, err = tx.OrgByID(ctx, src.OrgID); err != nil {

@@ -147,11 +147,14 @@ type Reporter struct {
 	Deployment Deployment
 	Registry   *Registry        // nil: Default()
 	Now        func() time.Time // nil: time.Now
+	// Chain caches the audit chain's verification between reports (nil:
+	// each report verifies the whole chain).
+	Chain *ChainCache
 }
 
 // Make makes the report of org orgID.
 func (rp *Reporter) Make(ctx context.Context, orgID string) (Report, error) {
-	return Make(ctx, Source{Store: rp.Store, Keyring: rp.Keyring, OrgID: orgID, Deployment: rp.Deployment, Now: rp.Now}, rp.Registry)
+	return Make(ctx, Source{Store: rp.Store, Keyring: rp.Keyring, OrgID: orgID, Deployment: rp.Deployment, Now: rp.Now, Chain: rp.Chain}, rp.Registry)
 }
 
 // Record audits that r was shown to actor as format (the JSON of the

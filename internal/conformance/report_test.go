@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/apptest"
@@ -164,8 +165,10 @@ func TestReportSignatureVerifies(t *testing.T) {
 	}
 }
 
-func TestReportFailsOnABrokenChain(t *testing.T) {
-	f := apptest.New(t, true)
+// sealChain seals the fixture's events and signs a checkpoint, as the
+// server's sealer does.
+func sealChain(t *testing.T, f *apptest.Fixture) {
+	t.Helper()
 	ctx := context.Background()
 	f.MustLogin(t, f.Owner.Email, f.OwnerPW, "device-owner") // some events
 	key, err := f.Keyring.AuditSigningKey(ctx)
@@ -182,6 +185,12 @@ func TestReportFailsOnABrokenChain(t *testing.T) {
 	if _, _, err := sealer.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestReportFailsOnABrokenChain(t *testing.T) {
+	f := apptest.New(t, true)
+	ctx := context.Background()
+	sealChain(t, f)
 	if r, _ := conformance.Make(ctx, source(f), nil); item(t, r, "164.312(b)").Status != conformance.Pass {
 		t.Fatalf("sealed chain: %+v", item(t, r, "164.312(b)"))
 	}
@@ -192,7 +201,38 @@ func TestReportFailsOnABrokenChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if it := item(t, r, "164.312(b)"); it.Status != conformance.Fail {
-		t.Errorf("edited chain: %+v", it)
+	for _, id := range []string{"164.312(b)", "164.312(c)(1)"} {
+		if it := item(t, r, id); it.Status != conformance.Fail {
+			t.Errorf("edited chain, %s: %+v", id, it)
+		}
+	}
+}
+
+// The console's reporter reuses a verification for its TTL, then verifies again.
+func TestReporterCachesTheChainVerification(t *testing.T) {
+	f := apptest.New(t, true)
+	ctx := context.Background()
+	sealChain(t, f)
+	rp := &conformance.Reporter{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now, Chain: &conformance.ChainCache{TTL: 10 * time.Minute}}
+	status := func() conformance.Status {
+		r, err := rp.Make(ctx, f.Org.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return item(t, r, "164.312(b)").Status
+	}
+	if s := status(); s != conformance.Pass {
+		t.Fatalf("sealed chain: %s", s)
+	}
+	if _, err := f.Store.ExecRaw(ctx, "UPDATE audit_events SET reason = 'edited' WHERE seq = 1"); err != nil {
+		t.Fatal(err)
+	}
+	f.Clock.Advance(9 * time.Minute)
+	if s := status(); s != conformance.Pass {
+		t.Fatalf("within the TTL: %s, want the cached pass", s)
+	}
+	f.Clock.Advance(2 * time.Minute)
+	if s := status(); s != conformance.Fail {
+		t.Fatalf("after the TTL: %s, want fail", s)
 	}
 }

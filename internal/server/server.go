@@ -86,8 +86,9 @@ func Run(ctx context.Context, cfg Config) error {
 	env.Push.SetOnline(hub.Online)
 	hcfg := httpapi.Config{App: env.App, Patients: env.Patients, Replies: env.Replies, Teams: env.Teams, Inbox: env.Inbox, Invitations: env.Invitations, Outside: env.Outside, Push: env.Push, Prefs: env.Prefs, OnCall: env.OnCall, Holds: env.Holds, Compliance: env.Compliance,
 		Accounting: accounting.New(accounting.Config{Store: env.Store, Patients: env.Patients, Now: cfg.Now}),
-		Reports:    &conformance.Reporter{Store: env.Store, Keyring: env.Keyring, Deployment: Deployment(cfg), Now: cfg.Now},
-		Logger:     cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
+		Reports: &conformance.Reporter{Store: env.Store, Keyring: env.Keyring, Deployment: Deployment(cfg), Now: cfg.Now,
+			Chain: &conformance.ChainCache{TTL: conformance.DefaultChainTTL}},
+		Logger: cfg.Logger, Hub: hub, BehindTLSProxy: cfg.InsecureBehindTLSProxy,
 		TrustedProxies: cfg.TrustedProxies}
 	if cfg.PublicURL != "" {
 		rp, err := RelyingParty(cfg)
