@@ -39,6 +39,7 @@ var described = map[audit.Action]struct{ what, kind string }{
 	audit.OutsideSent:          {"sent a secure message to an outside address", KindDisclosure},
 	audit.PatientEmailed:       {"emailed the patient a notice", KindDisclosure},
 	audit.AccountingProduced:   {"produced an accounting of disclosures", KindAccess},
+	audit.AccountingRequested:  {"logged a request for an accounting of disclosures", KindAccess},
 }
 
 // describe is what and kind of action a; an action without a description

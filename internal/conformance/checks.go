@@ -159,11 +159,15 @@ func checkAEAD(_ context.Context, f *Facts) Result {
 }
 
 func checkMFA(_ context.Context, f *Facts) Result {
+	enrolled := fmt.Sprintf("%d of %d active staff accounts have no second factor yet", f.WithoutSecondFactor, f.Users)
 	if !f.Policy.MFARequired {
-		return Result{Fail, "mfa_required false", "MFA is optional: staff may sign in with a password alone; set mfa_required in the policy"}
+		return Result{Fail, "mfa_required false; " + enrolled, "MFA is optional: staff may sign in with a password alone; set mfa_required in the policy"}
 	}
-	return Result{Pass, "mfa_required true (TOTP or WebAuthn); argon2id passwords; sign-ins throttled",
-		"every staff account signs in with a second factor"}
+	ev := "mfa_required true (TOTP or WebAuthn); argon2id passwords; sign-ins throttled; " + enrolled
+	if f.WithoutSecondFactor > 0 {
+		return Result{Pass, ev, "every staff sign-in needs a second factor: an account without one must enrol one before anything else"}
+	}
+	return Result{Pass, ev, "every staff account signs in with a second factor"}
 }
 
 func checkTLS(_ context.Context, f *Facts) Result {

@@ -47,7 +47,8 @@ type Facts struct {
 	AuditVerifiedAt time.Time    // when (a cached verification is up to ChainCache.TTL old)
 	LastCheckpoint  store.AuditCheckpoint
 
-	Users                int // active accounts of the org
+	Users                int // active staff accounts of the org
+	WithoutSecondFactor  int // of them, those with no confirmed TOTP and no passkey
 	BreakGlassUses       int
 	BreakGlassUnreviewed int
 	AuditSearches90d     int // audit.searched, compliance.searched and compliance.review in the last 90 days
@@ -94,6 +95,9 @@ func gather(ctx context.Context, src Source) (*Facts, error) {
 			if !u.Disabled && u.Role != ward.RolePatient && u.Role != ward.RoleGuest {
 				f.Users++
 			}
+		}
+		if f.WithoutSecondFactor, err = tx.StaffWithoutSecondFactor(ctx, src.OrgID); err != nil {
+			return err
 		}
 		if f.BreakGlassUses, f.BreakGlassUnreviewed, err = tx.GrantCounts(ctx, src.OrgID, ward.GrantBreakGlass); err != nil {
 			return err

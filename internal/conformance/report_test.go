@@ -236,3 +236,14 @@ func TestReporterCachesTheChainVerification(t *testing.T) {
 		t.Fatalf("after the TTL: %s, want fail", s)
 	}
 }
+
+func TestReportPostgres(t *testing.T) {
+	f := apptest.NewPostgres(t, true)
+	r, err := conformance.Make(context.Background(), source(f), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := item(t, r, "164.312(d)"); it.Status != conformance.Pass || !strings.Contains(it.Evidence, "of 1 active staff") {
+		t.Errorf("%+v", it)
+	}
+}
