@@ -72,6 +72,9 @@ func (h *Handler) produceAccounting(w http.ResponseWriter, r *http.Request, p *a
 	if b.RequestedAt != "" {
 		return ward.Errorf(ward.CodeInvalid, "requested_at belongs to POST /api/v1/compliance/accounting/requests")
 	}
+	if b.RequestID != "" && (b.MRN != "" || b.PatientID != "" || b.From != "" || b.To != "") {
+		return ward.Errorf(ward.CodeInvalid, "a logged request names its patient and period: give request_id alone")
+	}
 	switch b.Format {
 	case "":
 		b.Format = "json"

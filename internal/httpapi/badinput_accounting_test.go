@@ -24,6 +24,7 @@ func accountingBadCases(t *testing.T, c reviewCaller) map[string][]badCase {
 			{name: "from after to", token: c.comp, ctype: j, body: `{"patient_id":"` + c.recA + `","from":"2026-12-01","to":"2026-11-01"}`, status: 400, code: ward.CodeInvalid},
 			{name: "a bad date", token: c.comp, ctype: j, body: `{"patient_id":"` + c.recA + `","from":"yesterday"}`, status: 400, code: ward.CodeInvalid},
 			{name: "a bad format", token: c.comp, ctype: j, body: `{"patient_id":"` + c.recA + `","format":"xlsx"}`, status: 400, code: ward.CodeInvalid},
+			{name: "a request and a patient", token: c.comp, ctype: j, body: `{"request_id":"r","mrn":"X"}`, status: 400, code: ward.CodeInvalid},
 			{name: "an unknown request", token: c.comp, ctype: j, body: `{"request_id":"01a20fde-0000-7000-8000-000000000000"}`, status: 404, code: ward.CodeNotFound},
 			{name: "requested_at here", token: c.comp, ctype: j, body: `{"patient_id":"` + c.recA + `","requested_at":"2026-01-01"}`, status: 400, code: ward.CodeInvalid},
 			{name: "as an admin", token: c.admin, ctype: j, body: `{"patient_id":"` + c.recA + `"}`, status: 403, code: ward.CodeForbidden},
