@@ -94,10 +94,11 @@ type Accounting struct {
 	Entries     []Entry   `json:"entries"`
 }
 
-// period fills in q's defaults and checks it.
+// period fills in q's defaults and checks it. The default end is just
+// after now (the trail's microsecond), so that what happened at now is in.
 func (s *Service) period(q *Query) error {
 	if q.To.IsZero() {
-		q.To = s.now().UTC()
+		q.To = s.now().UTC().Truncate(time.Microsecond).Add(time.Microsecond)
 	}
 	if q.From.IsZero() {
 		q.From = q.To.AddDate(-DefaultPeriod, 0, 0)
