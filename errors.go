@@ -61,6 +61,8 @@ const (
 	CodeAssessmentIncomplete Code = "assessment_incomplete"   // an outcome without all four factors of §164.402(2) rated
 	CodeBAADates             Code = "baa_dates_invalid"       // a BAA that expires before it was signed, or signed without a date
 	CodeOnCareTeam           Code = "already_on_care_team"    // a break-glass by a clinician on the patient's care team, who has access
+	// Accounting of disclosures (internal/accounting).
+	CodeUnknownPatient Code = "unknown_patient" // an accounting asked for a patient (MRN or record id) the org does not have
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

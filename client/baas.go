@@ -81,11 +81,12 @@ func (c *Client) BAADashboard(ctx context.Context) (*BAACard, error) {
 
 // UploadBAADocument stores the agreement's document (sealed by the server).
 func (c *Client) UploadBAADocument(ctx context.Context, id, name string, body io.Reader) error {
-	_, err := c.raw(ctx, http.MethodPut, baaPath(id)+"/document?name="+url.QueryEscape(name), "application/octet-stream", body)
+	_, _, err := c.raw(ctx, http.MethodPut, baaPath(id)+"/document?name="+url.QueryEscape(name), "application/octet-stream", body)
 	return err
 }
 
 // BAADocument downloads the agreement's document.
 func (c *Client) BAADocument(ctx context.Context, id string) ([]byte, error) {
-	return c.raw(ctx, http.MethodGet, baaPath(id)+"/document", "", nil)
+	b, _, err := c.raw(ctx, http.MethodGet, baaPath(id)+"/document", "", nil)
+	return b, err
 }

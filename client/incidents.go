@@ -187,7 +187,8 @@ func (c *Client) RemoveIncidentPatient(ctx context.Context, id, patientID, reaso
 
 // IncidentLetter downloads one affected patient's notification letter (PDF).
 func (c *Client) IncidentLetter(ctx context.Context, id, patientID string) ([]byte, error) {
-	return c.raw(ctx, http.MethodGet, incidentPath(id)+"/letters/"+url.PathEscape(patientID), "", nil)
+	b, _, err := c.raw(ctx, http.MethodGet, incidentPath(id)+"/letters/"+url.PathEscape(patientID), "", nil)
+	return b, err
 }
 
 // IncidentHHS reads the HHS breach portal's fields of an incident.
@@ -198,13 +199,14 @@ func (c *Client) IncidentHHS(ctx context.Context, id string) (*HHSPortal, error)
 
 // IncidentHHSCSV downloads them as CSV.
 func (c *Client) IncidentHHSCSV(ctx context.Context, id string) ([]byte, error) {
-	return c.raw(ctx, http.MethodGet, incidentPath(id)+"/hhs?format=csv", "", nil)
+	b, _, err := c.raw(ctx, http.MethodGet, incidentPath(id)+"/hhs?format=csv", "", nil)
+	return b, err
 }
 
 // AnnualLog lists the breaches of under 500 individuals discovered in
 // year (the HHS annual log) and when it is due.
 func (c *Client) AnnualLog(ctx context.Context, year int) ([]HHSPortal, time.Time, error) {
-	b, err := c.raw(ctx, http.MethodGet, "/api/v1/incidents/annual-log?year="+strconv.Itoa(year), "", nil)
+	b, _, err := c.raw(ctx, http.MethodGet, "/api/v1/incidents/annual-log?year="+strconv.Itoa(year), "", nil)
 	if err != nil {
 		return nil, time.Time{}, err
 	}

@@ -52,7 +52,8 @@ func runDemo(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.
 	tw.Flush()
 	fmt.Fprintln(stdout, "\nTo try: the Patients screen (demo records DEMO-0001, DEMO-0002) and the team Inbox as jordan.lee;")
 	fmt.Fprintf(stdout, "On call now (%q) and paging it as riley.chen; the patient portal as the patient;\n", demo.OnCallRole.Name)
-	fmt.Fprintf(stdout, "the Compliance console, Legal holds (%q), Retention, Incidents (%q) and BAAs as compliance.\n", demo.ComplianceMatter, demo.IncidentTitle)
+	fmt.Fprintf(stdout, "the Compliance console, Legal holds (%q), Retention, Incidents (%q), BAAs, Alerts and the\n", demo.ComplianceMatter, demo.IncidentTitle)
+	fmt.Fprintln(stdout, "Accounting of disclosures (MRN DEMO-0001) as compliance; the Conformance report (MFA is off here: its 164.312(d) line fails) as the owner.")
 	fmt.Fprintln(stdout, "\nThese passwords are published: use the demo org for trying ward, never for patients' data.")
 	return nil
 }

@@ -24,17 +24,19 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"serve the API and web client over HTTPS", runServe},
-		"migrate": {"apply database migrations and exit", runMigrate},
-		"version": {"print the version", runVersion},
-		"init":    {"create an org and its owner", runInit},
-		"user":    {"add or list users", runUser},
-		"device":  {"list, approve, lock, unlock or wipe devices", runDevice},
-		"keys":    {"rotate keys or show their status", runKeys},
-		"audit":   {"verify the audit chain, or export audit events", runAudit},
-		"archive": {"export or verify a signed, encrypted compliance archive", runArchive},
-		"demo":    {"seed a demo clinic", runDemo},
-		"bench":   {"load a ward server and report throughput, latency, memory and CPU", runBench},
+		"serve":      {"serve the API and web client over HTTPS", runServe},
+		"migrate":    {"apply database migrations and exit", runMigrate},
+		"version":    {"print the version", runVersion},
+		"init":       {"create an org and its owner", runInit},
+		"user":       {"add or list users", runUser},
+		"device":     {"list, approve, lock, unlock or wipe devices", runDevice},
+		"keys":       {"rotate keys or show their status", runKeys},
+		"audit":      {"verify the audit chain, or export audit events", runAudit},
+		"archive":    {"export or verify a signed, encrypted compliance archive", runArchive},
+		"accounting": {"a patient's accounting of disclosures (45 CFR 164.528) as CSV or PDF", runAccounting},
+		"compliance": {"write or verify the signed HIPAA conformance report", runCompliance},
+		"demo":       {"seed a demo clinic", runDemo},
+		"bench":      {"load a ward server and report throughput, latency, memory and CPU", runBench},
 	}
 }
 

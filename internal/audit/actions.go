@@ -183,6 +183,14 @@ const (
 	AlertEscalated    Action = "alert.escalated"    // a compliance officer escalated an alert to an incident (reason: the incident id)
 )
 
+// Accounting of disclosures and the conformance report (internal/accounting,
+// internal/conformance).
+const (
+	AccountingRequested Action = "accounting.requested" // a patient's request for an accounting was logged (resource the request; reason: the period and the deadline)
+	AccountingProduced  Action = "accounting.produced"  // an accounting of disclosures was produced for a patient (resource the request; reason: the period, format and count)
+	ConformanceReported Action = "conformance.reported" // a conformance report was made (reason: the format and the pass/warn/fail counts)
+)
+
 // Actions lists every action, in documentation order.
 func Actions() []Action {
 	return []Action{
@@ -206,6 +214,7 @@ func Actions() []Action {
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
 		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded,
 		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated,
+		AccountingRequested, AccountingProduced, ConformanceReported,
 	}
 }
 
@@ -231,7 +240,8 @@ func (a Action) Valid() bool {
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
 		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded,
-		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated:
+		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated,
+		AccountingRequested, AccountingProduced, ConformanceReported:
 		return true
 	}
 	return false

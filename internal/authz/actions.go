@@ -118,6 +118,9 @@ const (
 	ComplianceLog    Action = "compliance.log"    // the log of reviews and the break-glass counts (no content)
 	BreakGlassReview Action = "breakglass.review" // the break-glass queue: see each use and mark it justified or not
 	AlertManage      Action = "alert.manage"      // activity-monitoring alerts (they name users and patients): list, acknowledge, dismiss, escalate
+	// ConformanceRead: the HIPAA conformance report (settings, key ages,
+	// counts; no PHI), for those who answer for the org's safeguards.
+	ConformanceRead Action = "conformance.read"
 )
 
 // Resource is the part of a's name before the first dot: "message" for

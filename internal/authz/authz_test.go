@@ -87,6 +87,7 @@ retention.read       y     y     y          .         .     .     .
 compliance.log       y     .     y          .         .     .     .
 breakglass.review    .     .     y          .         .     .     .
 alert.manage         .     .     y          .         .     .     .
+conformance.read     y     y     y          .         .     .     .
 `
 
 type cell struct {

@@ -122,5 +122,8 @@ func rules() []rule {
 		{BreakGlassReview, []ward.Role{compliance}},
 		// Activity-monitoring alerts name users and patient ids: compliance only.
 		{AlertManage, []ward.Role{compliance}},
+		// The conformance report holds settings and counts, no PHI: the
+		// owner, admins (who set the policy it judges) and compliance.
+		{ConformanceRead, []ward.Role{owner, admin, compliance}},
 	}
 }

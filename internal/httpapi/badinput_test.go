@@ -712,9 +712,13 @@ func TestBadInputEveryRoute(t *testing.T) {
 		otherNurses: []string{bNurse[0].User.ID, bNurse[1].User.ID}, garbage: garbage, noCSRF: noCSRF}) {
 		table[pattern] = append(table[pattern], cs...)
 	}
-	for pattern, cs := range reviewBadCases(t, e, reviewCaller{comp: comp, admin: admin, nurse: nurse, staff: staff,
+	rc := reviewCaller{comp: comp, admin: admin, nurse: nurse, staff: staff,
 		conv: conv.ID, convB: convB.ID, recA: recA.ID, recB: recB.ID, unsentAtt: unsentAtt.ID, attB: attB.ID,
-		otherNurse: bNurse[0], garbage: garbage, noCSRF: noCSRF}) {
+		otherNurse: bNurse[0], garbage: garbage, noCSRF: noCSRF}
+	for pattern, cs := range reviewBadCases(t, e, rc) {
+		table[pattern] = append(table[pattern], cs...)
+	}
+	for pattern, cs := range accountingBadCases(t, rc) {
 		table[pattern] = append(table[pattern], cs...)
 	}
 

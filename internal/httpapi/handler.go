@@ -15,12 +15,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/accounting"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/archive/jobs"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/buildinfo"
 	"github.com/wardhealth/ward/internal/compliance"
+	"github.com/wardhealth/ward/internal/conformance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/inbox"
 	"github.com/wardhealth/ward/internal/incidents"
@@ -72,8 +74,12 @@ type Config struct {
 	Exports *jobs.Runner
 	// Monitor serves activity monitoring's alerts; nil: their routes are 503.
 	Monitor *monitor.Monitor
-	Logger  *slog.Logger
-	Hub     *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// Accounting serves the accounting of disclosures and Reports the
+	// conformance report (issue 25); nil: their routes answer 503.
+	Accounting *accounting.Service
+	Reports    *conformance.Reporter
+	Logger     *slog.Logger
+	Hub        *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -106,6 +112,8 @@ type Handler struct {
 	compliance  *compliance.Service
 	exports     *jobs.Runner
 	monitor     *monitor.Monitor
+	accounting  *accounting.Service
+	reports     *conformance.Reporter
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -132,7 +140,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, exports: cfg.Exports, monitor: cfg.Monitor, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, exports: cfg.Exports, monitor: cfg.Monitor, accounting: cfg.Accounting, reports: cfg.Reports, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -213,6 +221,8 @@ func (h *Handler) routes() {
 	h.reviewRoutes()
 	h.exportRoutes()
 	h.alertRoutes()
+	h.accountingRoutes()
+	h.conformanceRoutes()
 	h.realtimeRoutes()
 	h.staticRoutes()
 }

@@ -55,6 +55,7 @@ var statusOf = map[ward.Code]int{
 	ward.CodeAssessmentIncomplete: http.StatusUnprocessableEntity,
 	ward.CodeBAADates:             http.StatusBadRequest,
 	ward.CodeOnCareTeam:           http.StatusConflict,
+	ward.CodeUnknownPatient:       http.StatusNotFound,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/accounting"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/baa"
 	"github.com/wardhealth/ward/internal/compliance"
+	"github.com/wardhealth/ward/internal/conformance"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/incidents"
@@ -69,7 +71,10 @@ func newEnv(t *testing.T) *env {
 		Incidents:  incidents.New(incidents.Config{Store: f.Store, Keyring: f.Keyring, Contacts: f.Patients, PlainPDF: true, Now: f.Clock.Now}),
 		BAAs:       baa.New(baa.Config{Store: f.Store, Keyring: f.Keyring, Blobs: f.Blobs, Now: f.Clock.Now}),
 		Exports:    newExports(t, f),
-		Monitor:    monitor.New(monitor.Config{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now})})
+		Monitor:    monitor.New(monitor.Config{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now}),
+		Accounting: accounting.New(accounting.Config{Store: f.Store, Patients: f.Patients, Now: f.Clock.Now}),
+		Reports:    &conformance.Reporter{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now}})
+
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW
@@ -153,7 +158,7 @@ const routeID = "01a20fde-0000-7000-8000-000000000000"
 // audited (access.denied).
 func phiRoute(a authz.Action) bool {
 	switch a.Resource() {
-	case "conversation", "message", "receipt", "attachment", "patient", "compliance", "breakglass", "incident":
+	case "conversation", "message", "receipt", "attachment", "patient", "compliance", "breakglass", "incident", "disclosure":
 		return true
 	}
 	return false

@@ -16,7 +16,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wardhealth/ward/internal/accounting"
 	"github.com/wardhealth/ward/internal/cluster"
+	"github.com/wardhealth/ward/internal/conformance"
 	"github.com/wardhealth/ward/internal/httpapi"
 	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/realtime"
@@ -89,22 +91,25 @@ func Run(ctx context.Context, cfg Config) error {
 	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
 	env.Push.SetOnline(hub.Online)
 	hcfg := httpapi.Config{
-		App:            env.App,
-		Patients:       env.Patients,
-		Replies:        env.Replies,
-		Teams:          env.Teams,
-		Inbox:          env.Inbox,
-		Invitations:    env.Invitations,
-		Outside:        env.Outside,
-		Push:           env.Push,
-		Prefs:          env.Prefs,
-		OnCall:         env.OnCall,
-		Holds:          env.Holds,
-		Compliance:     env.Compliance,
-		Exports:        env.Exports,
-		Incidents:      env.Incidents,
-		BAAs:           env.BAAs,
-		Monitor:        env.Monitor,
+		App:         env.App,
+		Patients:    env.Patients,
+		Replies:     env.Replies,
+		Teams:       env.Teams,
+		Inbox:       env.Inbox,
+		Invitations: env.Invitations,
+		Outside:     env.Outside,
+		Push:        env.Push,
+		Prefs:       env.Prefs,
+		OnCall:      env.OnCall,
+		Holds:       env.Holds,
+		Compliance:  env.Compliance,
+		Exports:     env.Exports,
+		Incidents:   env.Incidents,
+		BAAs:        env.BAAs,
+		Monitor:     env.Monitor,
+		Accounting:  accounting.New(accounting.Config{Store: env.Store, Patients: env.Patients, Now: cfg.Now}),
+		Reports: &conformance.Reporter{Store: env.Store, Keyring: env.Keyring, Deployment: Deployment(cfg), Now: cfg.Now,
+			Chain: &conformance.ChainCache{TTL: conformance.DefaultChainTTL}},
 		Logger:         cfg.Logger,
 		Hub:            hub,
 		BehindTLSProxy: cfg.InsecureBehindTLSProxy,

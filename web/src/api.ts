@@ -28,6 +28,7 @@ export interface ApiHooks {
 export interface ReqOpts {
   quiet?: boolean;
   background?: boolean;
+  blob?: boolean; // the answer is a file (a CSV or a PDF): resolve to a Blob
 }
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -69,6 +70,7 @@ export class Api {
     if (res.status < 500 && res.status !== 401 && !opts.background) this.hooks.onRequest?.();
     if (res.ok) {
       if (res.status === 204) return undefined as T;
+      if (opts.blob) return (await res.blob()) as T;
       const text = await res.text();
       return (text ? JSON.parse(text) : undefined) as T;
     }
@@ -98,6 +100,10 @@ export class Api {
   }
   post<T>(path: string, body?: unknown, opts?: ReqOpts) {
     return this.request<T>("POST", path, body ?? {}, opts);
+  }
+  // postFile posts body and answers the file the server sends back.
+  postFile(path: string, body: unknown) {
+    return this.request<Blob>("POST", path, body, { blob: true });
   }
   put<T>(path: string, body: unknown) {
     return this.request<T>("PUT", path, body);

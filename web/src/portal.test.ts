@@ -27,6 +27,9 @@ describe("patient portal screens", () => {
     expect(navItems("admin")).not.toContain("alerts");
     expect(navItems("owner")).toContain("compliance"); // the log of reviews
     expect(navItems("admin")).not.toContain("compliance"); // admins stay out of content and its review
+    expect(navItems("compliance")).toContain("accounting"); // who read a patient's PHI: compliance only
+    for (const r of ["owner", "admin"] as const) expect(navItems(r)).not.toContain("accounting");
+    for (const r of ["owner", "admin", "compliance"] as const) expect(navItems(r)).toContain("report"); // no PHI in it
     for (const item of ["admin", "audit", "dashboard"] as const) expect(navItems("patient")).not.toContain(item);
   });
   it("knows who is a patient", () => {

@@ -34,7 +34,23 @@ export function patientScreen(route: Route): PatientScreen {
   return "notfound";
 }
 
-export type NavItem = "messages" | "inbox" | "patients" | "oncall" | "admin" | "audit" | "compliance" | "alerts" | "holds" | "retention" | "dashboard" | "incidents" | "baas" | "account";
+export type NavItem =
+  | "messages"
+  | "inbox"
+  | "patients"
+  | "oncall"
+  | "admin"
+  | "audit"
+  | "compliance"
+  | "alerts"
+  | "incidents"
+  | "accounting"
+  | "baas"
+  | "holds"
+  | "retention"
+  | "report"
+  | "dashboard"
+  | "account";
 
 // navItems lists the top navigation a role sees.
 export function navItems(r: Role | undefined): NavItem[] {
@@ -47,11 +63,11 @@ export function navItems(r: Role | undefined): NavItem[] {
     case "staff":
       return ["messages", "inbox", "patients", "oncall", "account"];
     case "owner": // and the log of compliance reviews (docs/compliance.md)
-      return ["admin", "compliance", "oncall", "retention", "baas", "account"];
+      return ["admin", "compliance", "oncall", "retention", "baas", "report", "account"];
     case "admin":
-      return ["admin", "oncall", "retention", "baas", "account"];
+      return ["admin", "oncall", "retention", "baas", "report", "account"];
     case "compliance":
-      return ["audit", "compliance", "alerts", "incidents", "baas", "holds", "retention", "dashboard", "oncall", "account"];
+      return ["audit", "compliance", "alerts", "incidents", "accounting", "baas", "holds", "retention", "report", "dashboard", "oncall", "account"];
   }
   return ["account"];
 }

@@ -18,6 +18,8 @@ export type Route =
   | { name: "retention" }
   | { name: "compliance" }
   | { name: "alerts" }
+  | { name: "accounting" }
+  | { name: "conformance" }
   | { name: "review"; id: string }
   | { name: "breakglass"; id: string }
   | { name: "incidents" }
@@ -85,6 +87,10 @@ export function parseRoute(path: string): Route {
       return { name: "baas" };
     case "/alerts":
       return { name: "alerts" };
+    case "/compliance/accounting":
+      return { name: "accounting" };
+    case "/compliance/report":
+      return { name: "conformance" };
     case "/patients":
       return { name: "patients" };
     case "/inbox":

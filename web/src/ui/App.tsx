@@ -27,6 +27,9 @@ import { BAARegistry } from "./BAAs";
 import { canManageBAAs, canManageIncidents } from "../incidents";
 import { BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
 import { Alerts } from "./Alerts";
+import { Accounting } from "./Accounting";
+import { Conformance } from "./Conformance";
+import { canAccount, canSeeConformance } from "../accounting";
 
 export function App() {
   const w = useWard();
@@ -160,6 +163,12 @@ export function App() {
       break;
     case "alerts":
       body = canAudit(role) ? <Alerts /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "accounting":
+      body = canAccount(role) ? <Accounting /> : <NotAllowed what="compliance officers" />;
+      break;
+    case "conformance":
+      body = canSeeConformance(role) ? <Conformance /> : <NotAllowed what="owners, admins and compliance officers" />;
       break;
     case "review":
       body = canAudit(role) ? <ReviewTranscript id={r.id} /> : <NotAllowed what="compliance officers" />;

@@ -89,6 +89,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
               Alerts{st.alertsRaised.length > 0 && <span class="badge sev-high"> {st.alertsRaised.length}</span>}
             </Link>
           )}
+          {nav.includes("accounting") && (
+            <Link href="/compliance/accounting" id="nav-accounting" aria-current={r === "accounting" ? "page" : undefined}>
+              Accounting
+            </Link>
+          )}
           {nav.includes("holds") && (
             <Link href="/holds" id="nav-holds" aria-current={r === "holds" ? "page" : undefined}>
               Legal holds
@@ -97,6 +102,11 @@ export function Shell(props: { children: ComponentChildren; listFirst: boolean }
           {nav.includes("retention") && (
             <Link href="/retention" id="nav-retention" aria-current={r === "retention" ? "page" : undefined}>
               Retention
+            </Link>
+          )}
+          {nav.includes("report") && (
+            <Link href="/compliance/report" id="nav-report" aria-current={r === "conformance" ? "page" : undefined}>
+              Conformance
             </Link>
           )}
           {nav.includes("dashboard") && (
