@@ -54,6 +54,12 @@ const (
 	CodeReasonRequired Code = "reason_required"   // a review or break-glass without a stated reason
 	CodeTimeBoxTooLong Code = "time_box_too_long" // a requested time box beyond the org's policy
 	CodeAccessExpired  Code = "access_expired"    // the review's or break-glass's time box has ended
+	// Single sign-on (internal/sso).
+	CodeSSONotConfigured Code = "sso_not_configured" // the org has no enabled OpenID Connect provider
+	CodeSSOState         Code = "sso_state_invalid"  // an IdP sign-in's state or ticket is missing, expired, used or from another browser
+	CodeSSOToken         Code = "sso_token_invalid"  // the IdP's answer failed: code exchange, ID token signature, issuer, audience, expiry, nonce, unverified email
+	CodeSSONoRole        Code = "sso_no_role"        // none of the user's IdP groups maps to a ward role, and the org set no default role
+	CodeAccountDisabled  Code = "account_disabled"   // the IdP vouched for the person, but their ward account is disabled
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

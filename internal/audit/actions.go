@@ -145,6 +145,18 @@ const (
 	RetentionPurged Action = "retention.purged" // the retention job, per org: what it destroyed and what holds kept (counts)
 )
 
+// Single sign-on and provisioning (internal/sso, docs/sso.md). The
+// accounts SCIM makes and changes are audited as user.created, user.updated,
+// user.disabled and user.enabled with the actor role "scim"; a role an
+// IdP sign-in syncs from its groups, with the actor role "sso".
+const (
+	SSOConfigured    Action = "sso.configured"     // an admin set or changed the org's OpenID Connect provider (reason: issuer, client id, what changed; never the secret)
+	SCIMTokenIssued  Action = "scim.token_issued"  // an admin created or rotated the org's SCIM bearer token (the old one stops working)
+	SCIMTokenRevoked Action = "scim.token_revoked" // an admin revoked the org's SCIM token
+	SCIMRefused      Action = "scim.refused"       // a SCIM request with a missing or unknown bearer token (outcome failure)
+	SCIMUserDeleted  Action = "scim.user_deleted"  // a SCIM DELETE: the account is disabled (sessions ended) and leaves SCIM's view
+)
+
 // Actions lists every action, in documentation order.
 func Actions() []Action {
 	return []Action{
@@ -164,6 +176,7 @@ func Actions() []Action {
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
+		SSOConfigured, SCIMTokenIssued, SCIMTokenRevoked, SCIMRefused, SCIMUserDeleted,
 	}
 }
 
@@ -185,7 +198,8 @@ func (a Action) Valid() bool {
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
 		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
-		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged:
+		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
+		SSOConfigured, SCIMTokenIssued, SCIMTokenRevoked, SCIMRefused, SCIMUserDeleted:
 		return true
 	}
 	return false

@@ -49,6 +49,11 @@ var statusOf = map[ward.Code]int{
 	ward.CodeReasonRequired:    http.StatusUnprocessableEntity,
 	ward.CodeTimeBoxTooLong:    http.StatusUnprocessableEntity,
 	ward.CodeAccessExpired:     http.StatusGone,
+	ward.CodeSSONotConfigured:  http.StatusNotFound,
+	ward.CodeSSOState:          http.StatusBadRequest,
+	ward.CodeSSOToken:          http.StatusUnauthorized,
+	ward.CodeSSONoRole:         http.StatusForbidden,
+	ward.CodeAccountDisabled:   http.StatusForbidden,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.
