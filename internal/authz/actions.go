@@ -90,7 +90,7 @@ const (
 	// SSOManage: read and set the org's OpenID Connect provider, create,
 	// rotate and revoke its SCIM token (internal/sso).
 	SSOManage Action = "sso.manage"
-	StatsRead    Action = "stats.read"    // the admin dashboard: counts only, no content
+	StatsRead Action = "stats.read" // the admin dashboard: counts only, no content
 )
 
 // Messaging. These show or change message content: the caller must also be
