@@ -26,6 +26,7 @@ import (
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
+	"github.com/wardhealth/ward/internal/sso"
 	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/teams"
 )
@@ -54,6 +55,7 @@ type Env struct {
 	OnCall      *oncall.Service      // on-call roles and schedules (internal/oncall)
 	Holds       *holds.Service       // legal holds and the retention overview (internal/holds)
 	Compliance  *compliance.Service  // compliance review and break-glass (internal/compliance)
+	SSO         *sso.Service         // OpenID Connect sign-in and SCIM provisioning (internal/sso)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -195,6 +197,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		ccfg.Mailer = icfg.Mailer
 	}
 	e.Compliance = compliance.New(ccfg)
+	e.SSO = sso.New(sso.Config{Store: e.Store, Keyring: e.Keyring, Accounts: e.App, Now: cfg.Now})
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).

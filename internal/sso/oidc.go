@@ -187,7 +187,7 @@ func (s *Service) verify(ctx context.Context, pend store.SSOPending, c OIDCSetti
 	if raw == "" {
 		return Identity{}, ward.Errorf(ward.CodeSSOToken, "the identity provider sent no ID token")
 	}
-	idt, err := p.VerifierContext(hctx, &oidc.Config{ClientID: c.ClientID, Now: s.now}).Verify(hctx, raw)
+	idt, err := p.VerifierContext(hctx, &oidc.Config{ClientID: c.ClientID}).Verify(hctx, raw)
 	if err != nil {
 		return Identity{}, ward.Errorf(ward.CodeSSOToken, "the ID token failed verification (signature, issuer, audience or expiry)")
 	}
