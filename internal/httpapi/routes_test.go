@@ -24,6 +24,7 @@ import (
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/outside"
+	"github.com/wardhealth/ward/internal/sso"
 )
 
 // publicRoutes are the routes that need no session. A new public route must
@@ -35,6 +36,13 @@ var publicRoutes = []string{
 	"GET /api/v1/invitations/{token}", "POST /api/v1/invitations/{token}/email-code", "POST /api/v1/invitations/{token}/accept",
 	// A secure message's link: its token and the mailed code are the proof (internal/outside).
 	"GET /api/v1/outside/{token}", "POST /api/v1/outside/{token}/email-code", "POST /api/v1/outside/{token}/open",
+	// Single sign-on: the IdP's redirect flow; its state, then its ticket, is the proof (internal/sso).
+	"GET /api/v1/sso/{org}", "GET /api/v1/sso/{org}/start", "GET /api/v1/sso/callback", "POST /api/v1/sessions/sso",
+	// SCIM 2.0: the org's SCIM bearer token is the proof, never a session (scim_test.go).
+	"GET /scim/v2/ServiceProviderConfig", "GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users/{id}",
+	"PUT /scim/v2/Users/{id}", "PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}", "GET /scim/v2/Groups",
+	"POST /scim/v2/Groups", "GET /scim/v2/Groups/{id}", "PUT /scim/v2/Groups/{id}", "PATCH /scim/v2/Groups/{id}",
+	"DELETE /scim/v2/Groups/{id}",
 }
 
 // env is a running API with users of every role in one org and an owner in
@@ -62,7 +70,8 @@ func newEnv(t *testing.T) *env {
 	oc := oncall.New(oncall.Config{Store: f.Store, Now: f.Clock.Now})
 	h := httpapi.New(httpapi.Config{App: f.App, Patients: f.Patients, Replies: f.Replies, Teams: f.Teams, Inbox: f.Inbox, Invitations: f.Invitations, Outside: out, Push: newPush(t, f.Store, f.Keyring, nil, nil),
 		Prefs: prefs.New(f.Store).WithSchedule(oc), OnCall: oc, Holds: holds.New(f.Store),
-		Compliance: compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now})})
+		Compliance: compliance.New(compliance.Config{Store: f.Store, Keyring: f.Keyring, Transcripts: f.App, Now: f.Clock.Now}),
+		SSO:        sso.New(sso.Config{Store: f.Store, Keyring: f.Keyring, Accounts: f.App, Now: f.Clock.Now})})
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)
 	e.email[ward.RoleOwner], e.pw[ward.RoleOwner] = f.Owner.Email, f.OwnerPW

@@ -94,6 +94,9 @@ func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
+	if q.Get("state") == "" { // no identity provider sends this: nothing to show a person
+		return ward.Errorf(ward.CodeSSOState, "the callback has no state: start the sign-in again")
+	}
 	cb := sso.Callback{State: q.Get("state"), Code: q.Get("code"), IdPError: q.Get("error"),
 		RedirectURI: h.ownOrigin(r) + ssoCallbackPath, IP: h.clientIP(r)}
 	if c, err := r.Cookie(ssoStateCookie); err == nil {
