@@ -34,7 +34,11 @@ type harness struct {
 
 func newHarness(t *testing.T, mfa bool) *harness {
 	t.Helper()
-	f := apptest.New(t, mfa)
+	return harnessOver(t, apptest.New(t, mfa))
+}
+
+func harnessOver(t *testing.T, f *apptest.Fixture) *harness {
+	t.Helper()
 	hub := realtime.NewHub(f.App.Broker(), realtime.HubOptions{})
 	svc := sso.New(sso.Config{Store: f.Store, Keyring: f.Keyring, Accounts: f.App, Now: f.Clock.Now})
 	h := httpapi.New(httpapi.Config{App: f.App, Hub: hub, SSO: svc})

@@ -23,6 +23,9 @@ const (
 	// maxTicketFailures wrong second factors end a ticket.
 	maxTicketFailures = 5
 	providerTTL       = 10 * time.Minute // how long a discovery document is kept
+	// maxPending bounds the sign-ins under way (all orgs): /start is public,
+	// and each leaves a row for StateTTL.
+	maxPending = 20000
 )
 
 // mfaMethods are the amr values (RFC 8176) that name a second factor or
@@ -93,6 +96,12 @@ func (s *Service) Start(ctx context.Context, orgSlug, redirectURI string) (authU
 	}
 	state, nonce, verifier := secret(), secret(), oauth2.GenerateVerifier()
 	err = s.store.Write(ctx, func(tx *store.Tx) error {
+		if n, err := tx.CountSSOPending(ctx); err != nil || n >= maxPending {
+			if err == nil {
+				err = ward.Errorf(ward.CodeRateLimited, "too many sign-ins under way; try again in a few minutes")
+			}
+			return err
+		}
 		return tx.PutSSOPending(ctx, store.SSOPending{ID: hashOf(state), Kind: "state", OrgID: o.ID, Nonce: nonce,
 			Verifier: verifier, ExpiresAt: tx.Now.Add(StateTTL)})
 	})
@@ -325,6 +334,13 @@ func (s *Service) account(ctx context.Context, orgID string, c OIDCSettings, id 
 	}
 	if u.ID != "" && u.Role.External() {
 		return ward.User{}, ward.Errorf(ward.CodeForbidden, "patient and guest accounts cannot sign in through the identity provider")
+	}
+	if u.ID != "" && !linked && u.Role == ward.RoleOwner {
+		// An admin configures the IdP; an IdP that vouches for the owner's
+		// email must not make an admin the owner. Owners sign in with
+		// their password (and second factor).
+		return ward.User{}, s.refuse(ctx, orgID, u, ip, "the owner's account is never linked to an IdP identity",
+			ward.Errorf(ward.CodeForbidden, "the owner's account signs in with its password, not through the identity provider"))
 	}
 	if u.ID != "" && u.Disabled {
 		return ward.User{}, s.refuse(ctx, orgID, u, ip, "account disabled (single sign-on)", app.ErrAccountDisabled())

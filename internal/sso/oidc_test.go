@@ -259,6 +259,22 @@ func TestOIDCDisabledAccount(t *testing.T) {
 	}
 }
 
+// An IdP that vouches for the owner's email does not get the owner's
+// account: an admin configures the IdP, and must not become the owner.
+func TestOIDCNeverLinksTheOwner(t *testing.T) {
+	h := newHarness(t, false)
+	h.configure(t, sso.OIDCSettings{})
+	h.idp.Add(oidctest.Person{Subject: "idp-owner", Email: h.f.Owner.Email, EmailVerified: true, Given: "Not", Family: "Owner",
+		Groups: []string{"ward-admins"}})
+	h.idp.SignsIn("idp-owner")
+	if q := h.signIn(t, h.browser(t, nil)); q.Get("sso_error") != "forbidden" {
+		t.Errorf("the owner's email: %v", q)
+	}
+	if got, _ := h.userByEmail(t, h.f.Owner.Email); got.Role != ward.RoleOwner {
+		t.Errorf("the owner's role is now %s", got.Role)
+	}
+}
+
 // An org with no provider: the button and the start say so.
 func TestOIDCNotConfigured(t *testing.T) {
 	h := newHarness(t, false)

@@ -202,8 +202,14 @@ func TestSCIMAuthentication(t *testing.T) {
 			t.Errorf("%s: %d %v", name, st, p)
 		}
 	}
-	if n := len(h.f.AuditEvents(t, audit.SCIMRefused)); n != 3 {
-		t.Errorf("%d scim.refused events, want 3", n)
+	// Refusals from one address are audited once a minute, with a count.
+	if n := len(h.f.AuditEvents(t, audit.SCIMRefused)); n != 1 {
+		t.Errorf("%d scim.refused events, want 1", n)
+	}
+	h.f.Clock.Advance(61 * time.Second)
+	h.scim(t, "", "GET", "/scim/v2/Users", nil)
+	if evs := h.f.AuditEvents(t, audit.SCIMRefused); len(evs) != 2 || !strings.Contains(evs[1]["reason"].(string), "2 more") {
+		t.Errorf("scim.refused after a minute: %v", evs)
 	}
 	// Rotation: the old token stops working at once.
 	st, out := h.call(t, nil, "POST", "/api/v1/admin/sso/scim-token", res.Token, map[string]any{})

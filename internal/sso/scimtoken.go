@@ -2,6 +2,7 @@ package sso
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -103,10 +104,15 @@ func (s *Service) AuthenticateSCIM(ctx context.Context, authorization, ip string
 		})
 	}
 	if ward.ErrorCode(err) == ward.CodeNotFound {
-		ev := audit.Event{Action: audit.SCIMRefused, ResourceType: "scim", ResourceID: "token", Outcome: audit.Failure,
-			Actor: audit.Actor{Role: "scim", IP: ip}, Reason: "missing or unknown bearer token"}
-		if aerr := s.store.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, ev) }); aerr != nil {
-			return SCIMCaller{}, aerr
+		if due, folded := s.refusal(ip); due {
+			ev := audit.Event{Action: audit.SCIMRefused, ResourceType: "scim", ResourceID: "token", Outcome: audit.Failure,
+				Actor: audit.Actor{Role: "scim", IP: ip}, Reason: "missing or unknown bearer token"}
+			if folded > 0 {
+				ev.Reason += fmt.Sprintf("; %d more from this address since the last event", folded)
+			}
+			if aerr := s.store.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, ev) }); aerr != nil {
+				return SCIMCaller{}, aerr
+			}
 		}
 		return SCIMCaller{}, &SCIMError{Status: 401, Detail: "a valid SCIM bearer token is required"}
 	}
@@ -118,3 +124,32 @@ func (s *Service) AuthenticateSCIM(ctx context.Context, authorization, ip string
 
 // scimTime is how SCIM meta times are written.
 func scimTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// refusalEvery is how often a refused SCIM address is audited: a client
+// with a stale token, or a scan, leaves one scim.refused a minute per
+// address, with the count of the others.
+const refusalEvery = time.Minute
+
+// refusal counts a refused SCIM request from ip and reports whether it is
+// due an audit event, with how many were folded since the last one.
+func (s *Service) refusal(ip string) (due bool, folded int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	r := s.refusals[ip]
+	if !r.last.IsZero() && now.Sub(r.last) < refusalEvery {
+		r.folded++
+		s.refusals[ip] = r
+		return false, 0
+	}
+	if len(s.refusals) >= 10000 { // bounded: forget the lot rather than grow
+		clear(s.refusals)
+	}
+	s.refusals[ip] = refusalCount{last: now}
+	return true, r.folded
+}
+
+type refusalCount struct {
+	last   time.Time
+	folded int
+}

@@ -48,12 +48,13 @@ type Service struct {
 
 	mu        sync.Mutex
 	providers map[string]cachedProvider // by org id
+	refusals  map[string]refusalCount   // refused SCIM requests, by address
 }
 
 // New builds a Service.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, keys: cfg.Keyring, accounts: cfg.Accounts, client: cfg.HTTPClient, now: cfg.Now,
-		providers: map[string]cachedProvider{}}
+		providers: map[string]cachedProvider{}, refusals: map[string]refusalCount{}}
 	if s.client == nil {
 		s.client = &http.Client{Timeout: 10 * time.Second}
 	}

@@ -129,6 +129,13 @@ func (tx *Tx) PutSSOPending(ctx context.Context, p SSOPending) error {
 	return err
 }
 
+// CountSSOPending counts the live pending sign-ins of every org.
+func (tx *Tx) CountSSOPending(ctx context.Context) (int, error) {
+	var n int
+	err := tx.queryRow(ctx, "SELECT COUNT(*) FROM sso_pending WHERE expires_at > $1", micros(tx.Now)).Scan(&n)
+	return n, tx.d.wrap(err)
+}
+
 // SSOPendingByID reads a live pending sign-in of a kind; not_found when
 // there is none or it expired.
 func (tx *Tx) SSOPendingByID(ctx context.Context, kind, id string) (SSOPending, error) {
