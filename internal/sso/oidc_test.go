@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pquerna/otp/totp"
 
@@ -283,5 +284,61 @@ func TestOIDCNotConfigured(t *testing.T) {
 	}
 	if st, p := h.call(t, nil, "GET", "/api/v1/sso/no-such-org/start", "", nil); st != 404 || p["code"] != "sso_not_configured" {
 		t.Errorf("start: %d %v", st, p)
+	}
+}
+
+// An ID token with a broken signature, or signed by the provider's own key
+// but for another audience, from another issuer, expired or with another
+// sign-in's nonce, is refused (sso_token_invalid) and makes no account.
+// The same token re-signed unchanged passes: the re-signing is sound, so
+// each refusal is the change's.
+func TestOIDCForgedIDTokens(t *testing.T) {
+	h := newHarness(t, false)
+	h.configure(t, sso.OIDCSettings{})
+	h.idp.Add(nurse)
+	h.idp.SignsIn(nurse.Subject)
+	before := len(h.users(t))
+	resigned := func(change func(map[string]any)) func(string, func(map[string]any) string) string {
+		return func(tok string, resign func(map[string]any) string) string {
+			c := oidctest.Claims(tok)
+			change(c)
+			return resign(c)
+		}
+	}
+	cases := []struct {
+		name   string
+		tamper func(string, func(map[string]any) string) string
+	}{
+		{"broken signature", func(tok string, _ func(map[string]any) string) string {
+			b := []byte(tok)
+			i := len(b) - 10
+			if b[i] == 'A' {
+				b[i] = 'B'
+			} else {
+				b[i] = 'A'
+			}
+			return string(b)
+		}},
+		{"alg none", func(tok string, _ func(map[string]any) string) string {
+			parts := strings.Split(tok, ".")
+			return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + parts[1] + "."
+		}},
+		{"wrong audience", resigned(func(c map[string]any) { c["aud"] = []string{"another-app"} })},
+		{"another issuer", resigned(func(c map[string]any) { c["iss"] = "https://idp.elsewhere.example" })},
+		{"expired", resigned(func(c map[string]any) { c["exp"] = float64(time.Now().Add(-time.Hour).Unix()) })},
+		{"stale nonce", resigned(func(c map[string]any) { c["nonce"] = "the-nonce-of-an-older-sign-in" })},
+	}
+	for _, tc := range cases {
+		h.idp.Tamper(tc.tamper)
+		if q := h.signIn(t, h.browser(t, nil)); q.Get("sso_error") != "sso_token_invalid" {
+			t.Errorf("%s: %v, want sso_error=sso_token_invalid", tc.name, q)
+		}
+	}
+	if n := len(h.users(t)); n != before {
+		t.Errorf("%d accounts after forged tokens, %d before", n, before)
+	}
+	h.idp.Tamper(resigned(func(map[string]any) {}))
+	if q := h.signIn(t, h.browser(t, nil)); q.Get("sso") != "1" {
+		t.Errorf("re-signed unchanged: %v, want a sign-in", q)
 	}
 }

@@ -9,11 +9,15 @@ package oidctest
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/example/server/storage"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -41,6 +45,8 @@ type IdP struct {
 	mu      sync.Mutex
 	people  map[string]*Person // by subject
 	signsIn string             // the subject the login page signs in
+	tamper  func(idToken string, resign func(claims map[string]any) string) string
+	st      *store
 }
 
 // Start runs a provider whose one client (ClientID, ClientSecret) may
@@ -77,8 +83,79 @@ func Start(tb testing.TB, redirectURI string) *IdP {
 		http.Redirect(w, r, callback(r.Context(), id), http.StatusFound)
 	}))
 	mux.Handle("/", provider)
-	handler = mux
+	idp.st = st
+	handler = idp.tamperTokens(mux)
 	return idp
+}
+
+// Tamper makes the token endpoint answer fn's ID token instead of the
+// real one (nil: the real one). fn may re-sign changed claims with the
+// provider's own key (resign), so that only the claims are wrong, or break
+// the signature itself: what a forged or misdirected token looks like.
+func (idp *IdP) Tamper(fn func(idToken string, resign func(claims map[string]any) string) string) {
+	idp.mu.Lock()
+	idp.tamper = fn
+	idp.mu.Unlock()
+}
+
+// tamperTokens rewrites the token endpoint's answer when Tamper asks.
+func (idp *IdP) tamperTokens(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		idp.mu.Lock()
+		fn := idp.tamper
+		idp.mu.Unlock()
+		if fn == nil || r.URL.Path != "/oauth/token" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		next.ServeHTTP(rec, r)
+		var body map[string]any
+		if json.Unmarshal(rec.Body.Bytes(), &body) == nil {
+			if tok, ok := body["id_token"].(string); ok {
+				body["id_token"] = fn(tok, func(claims map[string]any) string { return idp.resign(r.Context(), claims) })
+			}
+		}
+		out, _ := json.Marshal(body)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.Header().Del("Content-Length")
+		w.WriteHeader(rec.Code)
+		w.Write(out)
+	})
+}
+
+// resign signs claims with the provider's key, as it signs its tokens.
+func (idp *IdP) resign(ctx context.Context, claims map[string]any) string {
+	key, err := idp.st.SigningKey(ctx)
+	if err != nil {
+		panic(err)
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: key.SignatureAlgorithm(),
+		Key: jose.JSONWebKey{Key: key.Key(), KeyID: key.ID()}}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		panic(err)
+	}
+	payload, _ := json.Marshal(claims)
+	sig, err := signer.Sign(payload)
+	if err != nil {
+		panic(err)
+	}
+	out, _ := sig.CompactSerialize()
+	return out
+}
+
+// Claims reads an ID token's claims (without checking anything).
+func Claims(idToken string) map[string]any {
+	parts := strings.Split(idToken, ".")
+	if len(parts) != 3 {
+		return nil
+	}
+	b, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	return m
 }
 
 // Add adds or replaces a person.
