@@ -246,6 +246,9 @@ func (a *App) loginUser(ctx context.Context, org, email string) (loginTarget, er
 		var err error
 		t.hash, err = tx.PasswordHash(ctx, t.user.ID)
 		t.found, t.orgID = err == nil, t.user.OrgID
+		if err == nil && t.hash == "" { // no ward password: made by the identity provider (internal/sso), a guest
+			t.found, t.reason = false, "an account without a ward password (identity provider, guest)"
+		}
 		return err
 	})
 	if err != nil {

@@ -47,6 +47,15 @@ func TestOIDCJustInTimeAccount(t *testing.T) {
 	if st, me := h.call(t, nil, "GET", "/api/v1/me", res["token"].(string), nil); st != 200 {
 		t.Errorf("GET /api/v1/me with the new session: %d %v", st, me)
 	}
+	// It has no ward password: a password change says so; a password
+	// sign-in finds no account.
+	if st, p := h.call(t, nil, "PUT", "/api/v1/me/password", res["token"].(string),
+		map[string]string{"current_password": "anything at all", "new_password": "a brand new passphrase"}); st != http.StatusConflict {
+		t.Errorf("password change: %d %v, want 409", st, p)
+	}
+	if _, err := h.f.Login(nurse.Email, "anything at all here", "sso-browser-0002", "127.0.0.1"); ward.ErrorCode(err) != ward.CodeUnauth {
+		t.Errorf("a password sign-in: %v, want unauthenticated", err)
+	}
 	// The ticket is used once.
 	if st, p := h.finish(t, c, nil); st != http.StatusBadRequest || p["code"] != "sso_state_invalid" {
 		t.Errorf("the ticket again: %d %v", st, p)
