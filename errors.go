@@ -63,6 +63,12 @@ const (
 	CodeOnCareTeam           Code = "already_on_care_team"    // a break-glass by a clinician on the patient's care team, who has access
 	// Accounting of disclosures (internal/accounting).
 	CodeUnknownPatient Code = "unknown_patient" // an accounting asked for a patient (MRN or record id) the org does not have
+	// Single sign-on (internal/sso).
+	CodeSSONotConfigured Code = "sso_not_configured" // the org has no enabled OpenID Connect provider
+	CodeSSOState         Code = "sso_state_invalid"  // an IdP sign-in's state or ticket is missing, expired, used or from another browser
+	CodeSSOToken         Code = "sso_token_invalid"  // the IdP's answer failed: code exchange, ID token signature, issuer, audience, expiry, nonce, unverified email
+	CodeSSONoRole        Code = "sso_no_role"        // none of the user's IdP groups maps to a ward role, and the org set no default role
+	CodeAccountDisabled  Code = "account_disabled"   // the IdP vouched for the person, but their ward account is disabled
 )
 
 // Error is the one error type of ward. Message is safe to show to the caller:

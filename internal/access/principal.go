@@ -16,6 +16,10 @@ type Principal struct {
 	// System marks an administrative command run on the host (ward device
 	// wipe, …): it acts with the owner's rights and is audited as "system".
 	System bool
+	// Service names an org's machine client acting with admin rights (an
+	// IdP's SCIM provisioning, "scim"; an OIDC sign-in's role sync, "sso"):
+	// the audit trail records it as that role, with no user.
+	Service string
 	// EnrolByPolicy: the session was not enrol-only at its sign-in; the
 	// org's policy made it so later. Its sign-in may be old, so enrolling
 	// still needs a recent re-authentication.
@@ -29,6 +33,9 @@ func SystemActor() audit.Actor { return audit.Actor{Role: "system"} }
 func (p *Principal) Actor() audit.Actor {
 	if p.System {
 		return SystemActor()
+	}
+	if p.Service != "" {
+		return audit.Actor{Role: p.Service, IP: p.IP}
 	}
 	return audit.Actor{UserID: p.User.ID, Role: string(p.User.Role), DeviceID: p.Device.ID, IP: p.IP}
 }

@@ -118,7 +118,10 @@ func (a *App) checkCurrentPassword(ctx context.Context, p *Principal, password s
 		var err error
 		hash, err = tx.PasswordHash(ctx, p.User.ID)
 		return err
-	}); err != nil {
+	}); ward.ErrorCode(err) == ward.CodeNotFound || (err == nil && hash == "") {
+		// An account made by the org's identity provider (internal/sso).
+		return "", ward.Errorf(ward.CodeConflict, "this account has no ward password: it signs in through your organization's identity provider")
+	} else if err != nil {
 		return "", err
 	}
 	ok, _, err := a.hasher.Verify(ctx, password, hash)

@@ -63,29 +63,8 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 			failure = reason
 			return err
 		}
-		device, secret, deny, err := a.loginDevice(ctx, tx, user, policy, dev, req.DeviceSecret, req.IP)
-		if err != nil || deny != nil {
-			denied = deny // commit what loginDevice stored: a new device waiting for approval
-			return err
-		}
-		token, tokenHash := auth.NewSessionToken()
-		s := ward.Session{ID: newID(), TokenHash: tokenHash, OrgID: user.OrgID, UserID: user.ID, DeviceID: device.ID,
-			ExpiresAt: tx.Now.Add(policy.SessionLifetime.D()), IP: req.IP, UserAgent: truncate(req.UserAgent, 256),
-			MFAPending: pending}
-		if err := tx.CreateSession(ctx, &s); err != nil {
-			return err
-		}
-		ev := audit.Event{OrgID: user.OrgID, Action: audit.LoginSucceeded, ResourceType: "session", ResourceID: s.ID,
-			Actor: audit.Actor{UserID: user.ID, Role: string(user.Role), DeviceID: device.ID, IP: req.IP}, Outcome: audit.Success}
-		if pending {
-			ev.Reason = "second factor enrolment required"
-		}
-		res = LoginResult{Token: token, Session: s, User: user, Device: device, IdleTimeout: policy.IdleTimeout.D(),
-			DeviceSecret: secret}
-		if pending {
-			res.EnrollmentRequired = []string{"totp", "webauthn"}
-		}
-		return audit.Append(ctx, tx, ev)
+		res, denied, err = a.openSession(ctx, tx, user, policy, dev, req, pending, "")
+		return err
 	})
 	if failure != "" {
 		return LoginResult{}, a.loginFailed(ctx, loginTarget{found: true, user: user, orgID: user.OrgID, accountKey: accountKey}, req, 0, failure)
@@ -99,6 +78,38 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 	}
 	a.account.Success(accountKey)
 	return res, nil
+}
+
+// openSession is the end of every sign-in whose user and second factor
+// checked out (Login, and an identity provider's, ExternalSignIn): the
+// device (deny: locked, wiped or waiting for approval; what loginDevice
+// stored is committed), the session and its login.succeeded event. how,
+// when not "", is the event's reason (an IdP's sign-in).
+func (a *App) openSession(ctx context.Context, tx *store.Tx, user ward.User, policy ward.Policy, dev ward.Device, req LoginRequest,
+	pending bool, how string) (res LoginResult, deny, err error) {
+	device, secret, deny, err := a.loginDevice(ctx, tx, user, policy, dev, req.DeviceSecret, req.IP)
+	if err != nil || deny != nil {
+		return res, deny, err
+	}
+	token, tokenHash := auth.NewSessionToken()
+	s := ward.Session{ID: newID(), TokenHash: tokenHash, OrgID: user.OrgID, UserID: user.ID, DeviceID: device.ID,
+		ExpiresAt: tx.Now.Add(policy.SessionLifetime.D()), IP: req.IP, UserAgent: truncate(req.UserAgent, 256),
+		MFAPending: pending}
+	if err := tx.CreateSession(ctx, &s); err != nil {
+		return res, nil, err
+	}
+	ev := audit.Event{OrgID: user.OrgID, Action: audit.LoginSucceeded, ResourceType: "session", ResourceID: s.ID,
+		Actor: audit.Actor{UserID: user.ID, Role: string(user.Role), DeviceID: device.ID, IP: req.IP}, Outcome: audit.Success,
+		Reason: how}
+	if pending {
+		ev.Reason = strings.TrimPrefix(how+"; second factor enrolment required", "; ")
+	}
+	res = LoginResult{Token: token, Session: s, User: user, Device: device, IdleTimeout: policy.IdleTimeout.D(),
+		DeviceSecret: secret}
+	if pending {
+		res.EnrollmentRequired = []string{"totp", "webauthn"}
+	}
+	return res, nil, audit.Append(ctx, tx, ev)
 }
 
 // signIn is who a sign-in attempt is for, once its password checked out.
@@ -235,6 +246,9 @@ func (a *App) loginUser(ctx context.Context, org, email string) (loginTarget, er
 		var err error
 		t.hash, err = tx.PasswordHash(ctx, t.user.ID)
 		t.found, t.orgID = err == nil, t.user.OrgID
+		if err == nil && t.hash == "" { // no ward password: made by the identity provider (internal/sso), a guest
+			t.found, t.reason = false, "an account without a ward password (identity provider, guest)"
+		}
 		return err
 	})
 	if err != nil {

@@ -19,6 +19,10 @@ type NewUser struct {
 	Name     string
 	Role     ward.Role
 	Password string
+	// External: the account signs in through the org's identity provider
+	// only (internal/sso): it has no password, so a password sign-in finds
+	// no account.
+	External bool
 }
 
 // UserChange is an admin's change to an account; nil fields stay as they are.
@@ -105,12 +109,15 @@ func (a *App) addUser(ctx context.Context, orgID string, by audit.Actor, nu NewU
 	}); err != nil {
 		return ward.User{}, err
 	}
-	if err := auth.CheckPassword(nu.Password, u.Email, u.Name, orgName); err != nil {
-		return ward.User{}, err
-	}
-	hash, err := a.hasher.Hash(ctx, nu.Password)
-	if err != nil {
-		return ward.User{}, err
+	var hash string
+	if !nu.External {
+		if err := auth.CheckPassword(nu.Password, u.Email, u.Name, orgName); err != nil {
+			return ward.User{}, err
+		}
+		var err error
+		if hash, err = a.hasher.Hash(ctx, nu.Password); err != nil {
+			return ward.User{}, err
+		}
 	}
 	ident, err := a.storedIdentity(ctx, u) // a patient's name and email sealed (useridentity.go)
 	if err != nil {
@@ -133,11 +140,16 @@ func (a *App) addUser(ctx context.Context, orgID string, by audit.Actor, nu NewU
 				return err
 			}
 		}
-		if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
-			return err
+		if !nu.External {
+			if err := tx.SetPasswordHash(ctx, u.ID, hash); err != nil {
+				return err
+			}
 		}
 		ev := audit.Event{OrgID: orgID, Actor: by, Action: audit.UserCreated,
 			ResourceType: "user", ResourceID: u.ID, Outcome: audit.Success, Reason: "role " + string(u.Role)}
+		if nu.External {
+			ev.Reason += ", signs in through the identity provider"
+		}
 		if u.Role == ward.RolePatient {
 			ev.PatientID = u.ID
 		}

@@ -191,6 +191,18 @@ const (
 	ConformanceReported Action = "conformance.reported" // a conformance report was made (reason: the format and the pass/warn/fail counts)
 )
 
+// Single sign-on and provisioning (internal/sso, docs/sso.md). The
+// accounts SCIM makes and changes are audited as user.created, user.updated,
+// user.disabled and user.enabled with the actor role "scim"; a role an
+// IdP sign-in syncs from its groups, with the actor role "sso".
+const (
+	SSOConfigured    Action = "sso.configured"     // an admin set or changed the org's OpenID Connect provider (reason: issuer, client id, what changed; never the secret)
+	SCIMTokenIssued  Action = "scim.token_issued"  // an admin created or rotated the org's SCIM bearer token (the old one stops working)
+	SCIMTokenRevoked Action = "scim.token_revoked" // an admin revoked the org's SCIM token
+	SCIMRefused      Action = "scim.refused"       // a SCIM request with a missing or unknown bearer token (outcome failure)
+	SCIMUserDeleted  Action = "scim.user_deleted"  // a SCIM DELETE: the account is disabled (sessions ended) and leaves SCIM's view
+)
+
 // Actions lists every action, in documentation order.
 func Actions() []Action {
 	return []Action{
@@ -215,6 +227,7 @@ func Actions() []Action {
 		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded,
 		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated,
 		AccountingRequested, AccountingProduced, ConformanceReported,
+		SSOConfigured, SCIMTokenIssued, SCIMTokenRevoked, SCIMRefused, SCIMUserDeleted,
 	}
 }
 
@@ -241,7 +254,8 @@ func (a Action) Valid() bool {
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
 		IncidentLetter, IncidentExported, IncidentClosed, IncidentReminded, BAACreated, BAAUpdated, BAADocumentStored, BAADocumentRead, BAAReminded,
 		AlertRaised, AlertAcknowledged, AlertDismissed, AlertEscalated,
-		AccountingRequested, AccountingProduced, ConformanceReported:
+		AccountingRequested, AccountingProduced, ConformanceReported,
+		SSOConfigured, SCIMTokenIssued, SCIMTokenRevoked, SCIMRefused, SCIMUserDeleted:
 		return true
 	}
 	return false

@@ -87,7 +87,10 @@ const (
 	OrgUpdate    Action = "org.update"    // rename the org, transfer ownership
 	PolicyRead   Action = "policy.read"   // MFA, idle timeout, retention, device approval
 	PolicyUpdate Action = "policy.update" // change them
-	StatsRead    Action = "stats.read"    // the admin dashboard: counts only, no content
+	// SSOManage: read and set the org's OpenID Connect provider, create,
+	// rotate and revoke its SCIM token (internal/sso).
+	SSOManage Action = "sso.manage"
+	StatsRead Action = "stats.read" // the admin dashboard: counts only, no content
 )
 
 // Messaging. These show or change message content: the caller must also be

@@ -62,6 +62,7 @@ org.read             y     y     y          y         y     y     .
 org.update           y     .     .          .         .     .     .
 policy.read          y     y     y          .         .     .     .
 policy.update        y     y     .          .         .     .     .
+sso.manage           y     y     .          .         .     .     .
 stats.read           y     y     y          .         .     .     .
 conversation.create  .     .     .          y         y     y     .
 conversation.list    .     .     .          y         y     y     y

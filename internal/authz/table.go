@@ -90,6 +90,7 @@ func rules() []rule {
 		{OrgUpdate, []ward.Role{owner}},
 		{PolicyRead, []ward.Role{owner, admin, compliance}},
 		{PolicyUpdate, managers},
+		{SSOManage, managers},
 		{StatsRead, []ward.Role{owner, admin, compliance}},
 
 		{ConversationCreate, messaging},

@@ -512,6 +512,40 @@ func TestBadInputEveryRoute(t *testing.T) {
 		}),
 		"GET /api/v1/mfa/webauthn":         garbage,
 		"DELETE /api/v1/mfa/webauthn/{id}": idCases(staff, ""),
+		// Single sign-on (internal/sso; the flow itself: internal/sso/oidc_test.go).
+		"GET /api/v1/sso/{org}": {
+			{name: "unknown org", id: "no-such-org", status: 404, code: ward.CodeSSONotConfigured},
+			{name: "org without a provider", id: e.f.Org.Slug, status: 404, code: ward.CodeSSONotConfigured},
+		},
+		"GET /api/v1/sso/{org}/start": {
+			{name: "unknown org", id: "no-such-org", status: 404, code: ward.CodeSSONotConfigured},
+			{name: "org without a provider", id: e.f.Org.Slug, status: 404, code: ward.CodeSSONotConfigured},
+		},
+		"GET /api/v1/sso/callback": {
+			{name: "no state", status: 400, code: ward.CodeSSOState},
+			{name: "a code without state", path: "/api/v1/sso/callback?code=abc", status: 400, code: ward.CodeSSOState},
+		},
+		"POST /api/v1/sessions/sso": cat(jsonCases(noID, noID, `{"ticket":42}`), []badCase{
+			{name: "no ticket", ctype: j, body: `{"device":{"id":"abcdefgh","name":"x"}}`, status: 400, code: ward.CodeSSOState},
+			{name: "unknown ticket", ctype: j, body: `{"ticket":"bm90IGEgdGlja2V0","device":{"id":"abcdefgh","name":"x"}}`, status: 400, code: ward.CodeSSOState},
+			{name: "huge ticket", ctype: j, body: `{"ticket":"` + strings.Repeat("A", 4000) + `","device":{"id":"abcdefgh","name":"x"}}`, status: 400, code: ward.CodeSSOState},
+		}),
+		"GET /api/v1/admin/sso/oidc": append(garbage, badCase{name: "none configured", token: admin, status: 404, code: ward.CodeSSONotConfigured}),
+		"PUT /api/v1/admin/sso/oidc": cat(jsonCases(admin, noID, `{"issuer":42}`), noCSRF(admin), []badCase{
+			{name: "plain http issuer", token: admin, ctype: j, body: `{"issuer":"http://idp.example.org","client_id":"ward","client_secret":"s"}`, status: 400, code: ward.CodeInvalid},
+			{name: "issuer not a URL", token: admin, ctype: j, body: `{"issuer":"idp","client_id":"ward","client_secret":"s"}`, status: 400, code: ward.CodeInvalid},
+			{name: "no secret the first time", token: admin, ctype: j, body: `{"issuer":"https://idp.example.org","client_id":"ward"}`, status: 400, code: ward.CodeInvalid},
+			{name: "no client id", token: admin, ctype: j, body: `{"issuer":"https://idp.example.org","client_secret":"s"}`, status: 400, code: ward.CodeInvalid},
+			{name: "group to owner", token: admin, ctype: j, body: `{"issuer":"https://idp.example.org","client_id":"ward","client_secret":"s","role_map":{"it":"owner"}}`, status: 400, code: ward.CodeInvalid},
+			{name: "group to patient", token: admin, ctype: j, body: `{"issuer":"https://idp.example.org","client_id":"ward","client_secret":"s","role_map":{"it":"patient"}}`, status: 400, code: ward.CodeInvalid},
+			{name: "bad default role", token: admin, ctype: j, body: `{"issuer":"https://idp.example.org","client_id":"ward","client_secret":"s","default_role":"owner"}`, status: 400, code: ward.CodeInvalid},
+			{name: "control character in label", token: admin, ctype: j, body: `{"issuer":"https://idp.example.org","client_id":"ward","client_secret":"s","label":"a\u0007b"}`, status: 400, code: ward.CodeInvalid},
+			{name: "space in an acr value", token: admin, ctype: j, body: `{"issuer":"https://idp.example.org","client_id":"ward","client_secret":"s","mfa_acr":["a b"]}`, status: 400, code: ward.CodeInvalid},
+		}),
+		"GET /api/v1/admin/sso/scim-token":    garbage,
+		"POST /api/v1/admin/sso/scim-token":   cat(garbage, noCSRF(admin)),
+		"DELETE /api/v1/admin/sso/scim-token": append(cat(garbage, noCSRF(admin)), badCase{name: "no token to revoke", token: admin, status: 404, code: ward.CodeNotFound}),
+
 		"POST /api/v1/sessions/webauthn/challenge": cat(jsonCases(noID, noID, `{"email":[]}`), []badCase{
 			{name: "unknown account", ctype: j, body: fmt.Sprintf(login, "nobody@nowhere.example"), status: 401, code: ward.CodeUnauth},
 		}),

@@ -35,6 +35,7 @@ import (
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
+	"github.com/wardhealth/ward/internal/sso"
 	"github.com/wardhealth/ward/internal/teams"
 )
 
@@ -78,8 +79,11 @@ type Config struct {
 	// conformance report (issue 25); nil: their routes answer 503.
 	Accounting *accounting.Service
 	Reports    *conformance.Reporter
-	Logger     *slog.Logger
-	Hub        *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
+	// SSO serves OpenID Connect sign-in and SCIM provisioning; nil: their
+	// routes answer 503.
+	SSO    *sso.Service
+	Logger *slog.Logger
+	Hub    *realtime.Hub // the WebSocket hub; nil: GET /api/v1/ws answers 503
 	// PublicOrigin is the origin browsers reach ward at (scheme://host[:port],
 	// from --public-url): a cookie-signed-in WebSocket must come from it.
 	// "": from the host the request was sent to, over https when it came over
@@ -114,6 +118,7 @@ type Handler struct {
 	monitor     *monitor.Monitor
 	accounting  *accounting.Service
 	reports     *conformance.Reporter
+	sso         *sso.Service
 	log         *slog.Logger
 	hub         *realtime.Hub
 	reg         *prometheus.Registry
@@ -140,7 +145,7 @@ func New(cfg Config) *Handler {
 	// count garbage the sweeper has not freed yet (ward bench reads it).
 	reg.MustRegister(collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(
 		collectors.GoRuntimeMetricsRule{Matcher: regexp.MustCompile(`^/gc/heap/live:bytes$`)})), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, exports: cfg.Exports, monitor: cfg.Monitor, accounting: cfg.Accounting, reports: cfg.Reports, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
+	h := &Handler{app: cfg.App, patients: cfg.Patients, replies: cfg.Replies, teams: cfg.Teams, inbox: cfg.Inbox, invitations: cfg.Invitations, outside: cfg.Outside, push: cfg.Push, prefs: cfg.Prefs, oncall: cfg.OnCall, holds: cfg.Holds, incidents: cfg.Incidents, baas: cfg.BAAs, compliance: cfg.Compliance, exports: cfg.Exports, monitor: cfg.Monitor, accounting: cfg.Accounting, reports: cfg.Reports, sso: cfg.SSO, log: cfg.Logger, hub: cfg.Hub, reg: reg, metrics: newMetrics(reg), mux: http.NewServeMux(),
 		promHandler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), tlsProxy: cfg.BehindTLSProxy, trusted: cfg.TrustedProxies,
 		bodyTimeout: cfg.BodyTimeout, uploadTimeout: cfg.UploadTimeout}
 	if h.bodyTimeout <= 0 {
@@ -205,6 +210,7 @@ func (h *Handler) routes() {
 	h.route("GET /api/v1/policy", authz.PolicyRead, h.getPolicy)
 	h.route("PUT /api/v1/policy", authz.PolicyUpdate, h.putPolicy)
 	h.webauthnRoutes()
+	h.ssoRoutes()
 	h.teamRoutes()
 	h.oncallRoutes()
 	h.inboxRoutes()

@@ -56,6 +56,11 @@ var statusOf = map[ward.Code]int{
 	ward.CodeBAADates:             http.StatusBadRequest,
 	ward.CodeOnCareTeam:           http.StatusConflict,
 	ward.CodeUnknownPatient:       http.StatusNotFound,
+	ward.CodeSSONotConfigured:     http.StatusNotFound,
+	ward.CodeSSOState:             http.StatusBadRequest,
+	ward.CodeSSOToken:             http.StatusUnauthorized,
+	ward.CodeSSONoRole:            http.StatusForbidden,
+	ward.CodeAccountDisabled:      http.StatusForbidden,
 }
 
 // Problem is an RFC 9457 problem document with ward's stable code member.

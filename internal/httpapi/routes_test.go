@@ -29,6 +29,7 @@ import (
 	"github.com/wardhealth/ward/internal/notify/prefs"
 	"github.com/wardhealth/ward/internal/oncall"
 	"github.com/wardhealth/ward/internal/outside"
+	"github.com/wardhealth/ward/internal/sso"
 )
 
 // publicRoutes are the routes that need no session. A new public route must
@@ -40,6 +41,13 @@ var publicRoutes = []string{
 	"GET /api/v1/invitations/{token}", "POST /api/v1/invitations/{token}/email-code", "POST /api/v1/invitations/{token}/accept",
 	// A secure message's link: its token and the mailed code are the proof (internal/outside).
 	"GET /api/v1/outside/{token}", "POST /api/v1/outside/{token}/email-code", "POST /api/v1/outside/{token}/open",
+	// Single sign-on: the IdP's redirect flow; its state, then its ticket, is the proof (internal/sso).
+	"GET /api/v1/sso/{org}", "GET /api/v1/sso/{org}/start", "GET /api/v1/sso/callback", "POST /api/v1/sessions/sso",
+	// SCIM 2.0: the org's SCIM bearer token is the proof, never a session (scim_test.go).
+	"GET /scim/v2/ServiceProviderConfig", "GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users/{id}",
+	"PUT /scim/v2/Users/{id}", "PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}", "GET /scim/v2/Groups",
+	"POST /scim/v2/Groups", "GET /scim/v2/Groups/{id}", "PUT /scim/v2/Groups/{id}", "PATCH /scim/v2/Groups/{id}",
+	"DELETE /scim/v2/Groups/{id}",
 }
 
 // env is a running API with users of every role in one org and an owner in
@@ -73,7 +81,8 @@ func newEnv(t *testing.T) *env {
 		Exports:    newExports(t, f),
 		Monitor:    monitor.New(monitor.Config{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now}),
 		Accounting: accounting.New(accounting.Config{Store: f.Store, Patients: f.Patients, Now: f.Clock.Now}),
-		Reports:    &conformance.Reporter{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now}})
+		Reports:    &conformance.Reporter{Store: f.Store, Keyring: f.Keyring, Now: f.Clock.Now},
+		SSO:        sso.New(sso.Config{Store: f.Store, Keyring: f.Keyring, Accounts: f.App, Now: f.Clock.Now})})
 
 	e := &env{f: f, h: h, srv: httptest.NewServer(h), pw: map[ward.Role]string{}, email: map[ward.Role]string{}, outside: out, inbox: in}
 	t.Cleanup(e.srv.Close)

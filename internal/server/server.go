@@ -110,6 +110,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Accounting:  accounting.New(accounting.Config{Store: env.Store, Patients: env.Patients, Now: cfg.Now}),
 		Reports: &conformance.Reporter{Store: env.Store, Keyring: env.Keyring, Deployment: Deployment(cfg), Now: cfg.Now,
 			Chain: &conformance.ChainCache{TTL: conformance.DefaultChainTTL}},
+		SSO:            env.SSO,
 		Logger:         cfg.Logger,
 		Hub:            hub,
 		BehindTLSProxy: cfg.InsecureBehindTLSProxy,

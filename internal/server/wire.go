@@ -31,6 +31,7 @@ import (
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/replies"
+	"github.com/wardhealth/ward/internal/sso"
 	"github.com/wardhealth/ward/internal/store"
 	"github.com/wardhealth/ward/internal/teams"
 )
@@ -64,6 +65,7 @@ type Env struct {
 	BAAs        *baa.Service         // the BAA registry (internal/baa)
 	Exports     *jobs.Runner         // archive exports from the console, in the background (internal/archive/jobs)
 	Monitor     *monitor.Monitor     // activity monitoring: rules over the audit trail, alerts (internal/monitor)
+	SSO         *sso.Service         // OpenID Connect sign-in and SCIM provisioning (internal/sso)
 }
 
 // Open opens and migrates the store cfg names, creating the data dir for
@@ -228,6 +230,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 		mcfg.Mailer = icfg.Mailer
 	}
 	e.Monitor = monitor.New(mcfg)
+	e.SSO = sso.New(sso.Config{Store: e.Store, Keyring: e.Keyring, Accounts: e.App, Now: cfg.Now})
 	e.Outside = outside.New(outside.Config{Store: e.Store, Messaging: e.App, Mailer: icfg.Mailer, Now: cfg.Now})
 	// Patients' names and emails that a database from before migration 0018
 	// holds in the clear are sealed now, once (docs/operations.md).

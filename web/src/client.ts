@@ -225,6 +225,12 @@ export class Ward {
       }
       throw e;
     }
+    return this.signedIn(ans);
+  }
+
+  // signedIn opens the app after a sign-in's answer (a password's, an
+  // identity provider's).
+  private async signedIn(ans: LoginAnswer): Promise<"ok" | "enroll"> {
     this.csrf = ans.csrf_token ?? "";
     localStorage.setItem(csrfKey, this.csrf);
     this.store.set({ notice: "" });
@@ -235,6 +241,47 @@ export class Ward {
     const me = await this.api.get<Me>("/api/v1/me");
     await this.enter(me);
     return "ok";
+  }
+
+  // ssoButton asks whether an org (by its slug) signs in through an
+  // identity provider; null when it does not.
+  async ssoButton(org: string): Promise<{ label: string; start: string } | null> {
+    if (!org.trim()) return null;
+    try {
+      return await this.api.get<{ label: string; start: string }>(`/api/v1/sso/${encodeURIComponent(org.trim())}`, { quiet: true });
+    } catch {
+      return null;
+    }
+  }
+
+  // signInWithSSO finishes a sign-in through the identity provider (its
+  // ticket waits in an HttpOnly cookie): this device, and ward's second
+  // factor when the provider did not vouch for one. "mfa" as signIn.
+  async signInWithSSO(f: { totp?: string; recovery?: string }): Promise<"ok" | "mfa" | "enroll"> {
+    this.device = this.loadDevice();
+    let ans: LoginAnswer;
+    try {
+      ans = await withDeviceSecret(this.secrets, secretKey("sso", undefined, this.device.id), (secret) =>
+        this.api.post<LoginAnswer>(
+          "/api/v1/sessions/sso",
+          {
+            ...(f.totp ? { totp: f.totp } : {}),
+            ...(f.recovery ? { recovery_code: f.recovery } : {}),
+            device: { id: this.device.id, name: this.device.name, ...(secret ? { secret } : {}) },
+            cookie: true,
+          },
+          { quiet: true },
+        ),
+      );
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "mfa_required") {
+        this.mfaFactors = (e.factors ?? ["totp"]).filter((x) => x !== "webauthn");
+        if (!this.mfaFactors.length) this.mfaFactors = ["totp"];
+        return "mfa";
+      }
+      throw e;
+    }
+    return this.signedIn(ans);
   }
 
   // acceptInvitation opens a patient's account from an invitation link

@@ -12,6 +12,7 @@ export type Route =
   | { name: "admin-policy" }
   | { name: "admin-dashboard" }
   | { name: "admin-oncall" }
+  | { name: "admin-sso" }
   | { name: "oncall" }
   | { name: "audit" }
   | { name: "holds" }
@@ -71,6 +72,8 @@ export function parseRoute(path: string): Route {
       return { name: "admin-dashboard" };
     case "/admin/oncall":
       return { name: "admin-oncall" };
+    case "/admin/sso":
+      return { name: "admin-sso" };
     case "/oncall":
       return { name: "oncall" };
     case "/audit":

@@ -7,7 +7,7 @@ import { Dashboard } from "./Insights";
 
 const roles: Role[] = ["clinician", "staff", "compliance", "admin", "owner", "patient"];
 
-export function AdminFrame(props: { tab: "users" | "teams" | "devices" | "policy" | "dashboard" | "oncall"; children: ComponentChildren }) {
+export function AdminFrame(props: { tab: "users" | "teams" | "devices" | "policy" | "dashboard" | "oncall" | "sso"; children: ComponentChildren }) {
   return (
     <div class="pad stack">
       <h1>Administration</h1>
@@ -26,6 +26,9 @@ export function AdminFrame(props: { tab: "users" | "teams" | "devices" | "policy
         </Link>
         <Link href="/admin/policy" aria-current={props.tab === "policy" ? "page" : undefined} id="tab-policy">
           Policy
+        </Link>
+        <Link href="/admin/sso" aria-current={props.tab === "sso" ? "page" : undefined} id="tab-sso">
+          Single sign-on
         </Link>
         <Link href="/admin/dashboard" aria-current={props.tab === "dashboard" ? "page" : undefined} id="tab-dashboard">
           Dashboard

@@ -4,6 +4,7 @@ import { useWard } from "./context";
 import { Link } from "./common";
 import { Account } from "./Account";
 import { AdminDashboard, AdminDevices, AdminPolicy, AdminUsers } from "./Admin";
+import { AdminSSO } from "./AdminSSO";
 import { AdminTeams } from "./AdminTeams";
 import { AuditViewer, Dashboard } from "./Insights";
 import { Enroll } from "./Enroll";
@@ -119,6 +120,9 @@ export function App() {
       break;
     case "admin-policy":
       body = admin ? <AdminPolicy /> : <NotAllowed />;
+      break;
+    case "admin-sso":
+      body = admin ? <AdminSSO /> : <NotAllowed />;
       break;
     case "admin-dashboard":
       body = admin ? (

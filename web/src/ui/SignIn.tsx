@@ -1,8 +1,9 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { useWard } from "./context";
 import { ErrorLine, errorText, useFocusOnMount, focusOnMount } from "./common";
 import { passkeyErrorText, passkeysSupported } from "../webauthn";
+import { ssoOrgKey, ssoReturn } from "../sso";
 
 const refusals: Record<string, string> = {
   device_pending: "This device waits for an administrator's approval. Ask your administrator, then sign in again.",
@@ -28,6 +29,56 @@ export function SignIn() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
   const first = useFocusOnMount<HTMLInputElement>();
+  // Single sign-on: the org's button, and the finish after ward's callback
+  // (the second factor, when asked, is typed below as for a password).
+  const [sso, setSSO] = useState<{ label: string; start: string } | null>(null);
+  const [viaSSO, setViaSSO] = useState(false);
+
+  async function lookUpSSO(slug: string) {
+    setSSO(await w.ssoButton(slug));
+  }
+
+  useEffect(() => {
+    const back = ssoReturn(location.search);
+    const org = new URLSearchParams(location.search).get("org") ?? localStorage.getItem(ssoOrgKey) ?? "";
+    if (org) lookUpSSO(org);
+    if (back.error) setError(back.error);
+    if (!back.finish && !back.error) return;
+    history.replaceState(null, "", location.pathname);
+    if (back.finish) {
+      setViaSSO(true);
+      finishSSO("");
+    }
+  }, []);
+
+  async function finishSSO(c: string) {
+    setBusy(true);
+    setError("");
+    try {
+      const r = await w.signInWithSSO({ totp: c && mode !== "recovery" ? c : undefined, recovery: c && mode === "recovery" ? c : undefined });
+      if (r === "mfa") {
+        if (step === "mfa" && c) setError("That code is not right. Check your authenticator app and try again.");
+        setMode(w.mfaFactors.includes("totp") ? "totp" : "recovery");
+        setStep("mfa");
+        setCode("");
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "sso_state_invalid") {
+        setViaSSO(false);
+        setStep("password");
+      }
+      refused(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function startSSO() {
+    if (!sso) return;
+    const slug = new URL(sso.start, location.origin).pathname.split("/")[4] ?? "";
+    localStorage.setItem(ssoOrgKey, decodeURIComponent(slug));
+    location.assign(sso.start);
+  }
 
   function refused(e: unknown) {
     if (e instanceof ApiError) {
@@ -57,6 +108,7 @@ export function SignIn() {
 
   async function submit(e: Event) {
     e.preventDefault();
+    if (viaSSO) return finishSSO(useRecovery ? code.trim() : code.replace(/\s+/g, ""));
     if (step === "mfa" && mode === "passkey") return passkey();
     setBusy(true);
     setError("");
@@ -121,7 +173,13 @@ export function SignIn() {
             <details class="more">
               <summary>More options</summary>
               <label for="org">Organization (only if your email is in several)</label>
-              <input id="org" autocomplete="organization" value={org} onInput={(e) => setOrg(e.currentTarget.value)} />
+              <input
+                id="org"
+                autocomplete="organization"
+                value={org}
+                onInput={(e) => setOrg(e.currentTarget.value)}
+                onBlur={() => lookUpSSO(org)}
+              />
             </details>
           </>
         ) : mode === "passkey" ? (
@@ -159,11 +217,17 @@ export function SignIn() {
         >
           {busy ? "Signing in…" : step === "mfa" ? (mode === "passkey" ? "Use passkey" : "Verify") : "Sign in"}
         </button>
+        {step === "password" && sso && (
+          <button type="button" class="wide" id="signin-sso" onClick={startSSO}>
+            Sign in with {sso.label}
+          </button>
+        )}
         {step === "mfa" && (
           <button
             type="button"
             class="linklike"
             onClick={() => {
+              setViaSSO(false);
               setStep("password");
               setCode("");
               setError("");
