@@ -15,6 +15,7 @@ import (
 func dataFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "folder for the SQLite database, keys and certificates")
 	fs.StringVar(&cfg.DBURL, "db", "", "database: empty for SQLite in --data, or postgres://…")
+	fs.StringVar(&cfg.ShredKeys, "shred-keys", "", "the shred key file, never backed up with the data (default: --data/shred.keys on SQLite, none on PostgreSQL: give every node one shared file); off: none")
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {

@@ -48,5 +48,30 @@ func (k *Keyring) ShredIn(ctx context.Context, tx *store.Tx, org, scope string) 
 		if kid, ok := parseKeyID(row.ID); ok {
 			k.deks.remove(kid)
 		}
+		if row.Leaf != 0 && k.shred != nil {
+			// A failure here (a full disk) leaves the leaf in the file
+			// until FinishShreds runs at the next start.
+			k.shred.Puncture(row.Leaf) //nolint:errcheck
+		}
 	}, nil
+}
+
+// FinishShreds punctures, in the shred key file, the leaf of every data key
+// the database says was destroyed: a shred whose process stopped between
+// its commit and the file's update is finished here. ward serve runs it at
+// start, and a restore drill should too (restoring an old backup brings no
+// tombstone the live file lacks). It returns how many leaves it checked.
+func (k *Keyring) FinishShreds(ctx context.Context) (int, error) {
+	if k.shred == nil {
+		return 0, nil
+	}
+	var leaves []int64
+	err := k.st.Read(ctx, func(tx *store.Tx) (err error) {
+		leaves, err = tx.ShreddedLeaves(ctx)
+		return err
+	})
+	if err != nil || len(leaves) == 0 {
+		return len(leaves), err
+	}
+	return len(leaves), k.shred.Puncture(leaves...)
 }

@@ -16,6 +16,10 @@ type Config struct {
 	DataDir string // holds the SQLite database, the TLS certificate and keys
 	Addr    string // host:port to listen on
 	DBURL   string // empty: SQLite in DataDir; postgres://… : PostgreSQL
+	// ShredKeys is the shred key file (docs/keyring.md): "" is
+	// DataDir/shred.keys on SQLite and none on PostgreSQL, whose nodes must
+	// all name one shared file; "off" is none.
+	ShredKeys string
 	// NATSURL (nats://host:4222) carries live events between the nodes of a
 	// cluster; empty: events stay in this process (one node).
 	NATSURL string

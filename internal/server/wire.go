@@ -100,8 +100,15 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if e.Keyring, err = keyring.New(ctx, keyring.Config{Store: e.Store, Provider: provider, Now: cfg.Now}); err != nil {
+	shred, err := OpenShredKeys(cfg)
+	if err != nil {
 		return err
+	}
+	if e.Keyring, err = keyring.New(ctx, keyring.Config{Store: e.Store, Provider: provider, Now: cfg.Now, ShredKeys: shred}); err != nil {
+		return err
+	}
+	if _, err := e.Keyring.FinishShreds(ctx); err != nil {
+		return fmt.Errorf("shred key file: %w", err)
 	}
 	signing, err := e.Keyring.AuditSigningKey(ctx)
 	if err != nil {
@@ -267,4 +274,19 @@ func (e *Env) Close() error {
 	}
 	errs = append(errs, e.Store.Close())
 	return errors.Join(errs...)
+}
+
+// OpenShredKeys opens (creating) the shred key file cfg names, or returns
+// nil when there is none (cfg.ShredKeys).
+func OpenShredKeys(cfg Config) (*keyring.ShredKeys, error) {
+	path := cfg.ShredKeys
+	switch {
+	case path == "off":
+		return nil, nil
+	case path == "" && cfg.DBURL != "":
+		return nil, nil
+	case path == "":
+		path = filepath.Join(cfg.DataDir, keyring.ShredKeyFileName)
+	}
+	return keyring.OpenShredKeys(path, true)
 }
