@@ -33,6 +33,8 @@ func commands() map[string]command {
 		"keys":    {"rotate keys or show their status", runKeys},
 		"audit":   {"verify the audit chain, or export audit events", runAudit},
 		"archive": {"export or verify a signed, encrypted compliance archive", runArchive},
+		"backup":  {"back up a running ward (encrypted, signed), or verify a backup", runBackup},
+		"restore": {"restore a backup into an empty data dir or database", runRestore},
 		"demo":    {"seed a demo clinic", runDemo},
 		"bench":   {"load a ward server and report throughput, latency, memory and CPU", runBench},
 	}

@@ -6,8 +6,10 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
+	"github.com/wardhealth/ward/internal/backup"
 	"github.com/wardhealth/ward/internal/server"
 )
 
@@ -47,8 +49,18 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	})
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "host:port to serve Prometheus /metrics on, plain HTTP, apart from the API (e.g. 127.0.0.1:9090); empty: off")
 	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", server.DefaultMaxConnsPerAddress, "open connections one address may hold (loopback and trusted proxies exempt); negative: no cap")
+	fs.StringVar(&cfg.BackupTo, "backup-to", "", "folder for scheduled backups, run by the leader (empty: none; docs/operations.md)")
+	fs.DurationVar(&cfg.BackupEvery, "backup-every", server.DefaultBackupEvery, "how often scheduled backups run")
+	fs.IntVar(&cfg.BackupKeep, "backup-keep", 28, "how many scheduled backups to keep (the newest; 0: all)")
+	fs.StringVar(&cfg.BackupKey.Recipient, "backup-recipient", "", "encrypt scheduled backups to this age public key (age1…); otherwise to the passphrase in "+backup.PassphraseEnv)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if cfg.BackupKey.Recipient == "" {
+		cfg.BackupKey.Passphrase = os.Getenv(backup.PassphraseEnv)
+	}
+	if cfg.BackupEvery <= 0 || cfg.BackupKeep < 0 {
+		return usageError{errors.New("--backup-every must be positive and --backup-keep 0 or more")}
 	}
 	switch {
 	case *sendRate < 0:

@@ -135,6 +135,11 @@ const (
 	// export); resource the archive's id, reason the selection (ids only)
 	// and the counts. Each conversation in it is also a conversation.read.
 	ArchiveExported Action = "archive.exported"
+	// BackupCreated: a backup ran (ward backup, or ward serve
+	// --backup-to); resource "backup" and the file's name, reason the
+	// counts (tables, rows, blobs, bytes) or, with outcome failure, what
+	// went wrong (never a secret). It is no org's: org_id is empty.
+	BackupCreated Action = "backup.created"
 )
 
 // Legal hold and retention (internal/holds, docs/retention.md).
@@ -162,7 +167,7 @@ func Actions() []Action {
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported, BackupCreated,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 	}
 }
@@ -184,7 +189,7 @@ func (a Action) Valid() bool {
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported, BackupCreated,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged:
 		return true
 	}

@@ -69,7 +69,9 @@ func (b *BlobDir) Walk(ctx context.Context, fn func(key string, size int64) erro
 }
 
 // Open reads a blob.
-func (b *BlobDir) Open(ctx context.Context, key string) (io.ReadCloser, error) { return b.dir.Open(ctx, key) }
+func (b *BlobDir) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	return b.dir.Open(ctx, key)
+}
 
 // Put stores a blob.
 func (b *BlobDir) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
