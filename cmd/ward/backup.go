@@ -24,6 +24,9 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if len(args) > 0 && args[0] == "verify" {
 		return runBackupVerify(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "status" {
+		return runBackupStatus(ctx, args[1:], stdout)
+	}
 	var cfg server.Config
 	var to, recipient string
 	fs := newFlags("backup", stdout)
@@ -281,5 +284,42 @@ func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		time.Since(start).Seconds())
 	fmt.Fprintf(stdout, "before 'ward serve': put the live master key (master key %s: %s, or WARD_MASTER_KEY) and the live shred key file (%s) in %s; then run 'ward audit verify'\n",
 		strings.Join(m.MasterKeyIDs, ", "), keyring.KeyFileName, keyring.ShredKeyFileName, cfg.DataDir)
+	return nil
+}
+
+// runBackupStatus is 'ward backup status': when backups last ran.
+func runBackupStatus(ctx context.Context, args []string, stdout io.Writer) error {
+	var cfg server.Config
+	fs := newFlags("backup status", stdout)
+	dataFlags(fs, &cfg)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = server.DefaultDataDir
+	}
+	st, err := server.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	last, ok, err := backup.LastRun(ctx, st)
+	if err != nil {
+		return err
+	}
+	if last.At.IsZero() {
+		fmt.Fprintln(stdout, "backups last run: never")
+		return nil
+	}
+	fmt.Fprintf(stdout, "backups last run: %s (%s)\n", last.At.Format(time.RFC3339), last.Outcome)
+	if last.Outcome != "success" {
+		fmt.Fprintf(stdout, "  error: %s\n", last.Error)
+	}
+	if ok.At.IsZero() {
+		fmt.Fprintln(stdout, "last successful backup: never")
+	} else {
+		fmt.Fprintf(stdout, "last successful backup: %s, %s, %s, %d blobs, %.1fs\n", ok.At.Format(time.RFC3339), ok.Location,
+			sizeOf(ok.Bytes), ok.Blobs, ok.Elapsed.Seconds())
+	}
 	return nil
 }

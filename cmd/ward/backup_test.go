@@ -30,6 +30,9 @@ func TestBackupCommands(t *testing.T) {
 		t.Fatalf("ward backup without a key: exit %d, %s", code, stderr)
 	}
 
+	if code, stdout, _ := runWard(t, "", "backup", "status", "--data", data); code != 0 || !strings.Contains(stdout, "(success)") || !strings.Contains(stdout, file) {
+		t.Fatalf("ward backup status: exit %d, %s", code, stdout)
+	}
 	code, stdout, stderr = runWard(t, "", "backup", "verify", file, "--identity", identity)
 	if code != 0 || !strings.Contains(stdout, "backup intact") {
 		t.Fatalf("ward backup verify: exit %d, %s %s", code, stdout, stderr)

@@ -41,7 +41,7 @@ type seeded struct {
 	clinician *access.Principal
 }
 
-func seed(t *testing.T, dbURL string) *seeded {
+func seed(t testing.TB, dbURL string) *seeded {
 	t.Helper()
 	ctx := context.Background()
 	cfg := server.Config{DataDir: t.TempDir(), DBURL: dbURL, Logger: quiet()}
