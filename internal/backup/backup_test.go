@@ -251,6 +251,15 @@ func shredAfterBackup(t *testing.T, dbURL string) {
 	var restoreURL string
 	if dbURL != "" {
 		restoreURL = storetest.PostgresURL(t) // a fresh schema
+		f, err := os.Open(res.Where)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = backup.Restore(ctx, f, backup.RestoreOptions{Identities: identities(t), DataDir: t.TempDir(), DBURL: dbURL})
+		f.Close()
+		if !errors.Is(err, backup.ErrNotEmpty) {
+			t.Fatalf("restore into the live database: %v, want not empty", err)
+		}
 	}
 	rcfg := restoreInto(t, res.Where, s.cfg, restoreURL)
 	verifyAudit(t, rcfg)

@@ -11,8 +11,10 @@ import (
 // destroyed, and this process's cache forgets it. From then on, Open and
 // NewDecryptReader of anything sealed in the scope fail with CodeNotFound
 // ("key destroyed", wrapping ErrKeyDestroyed) — on this node at once, on
-// other nodes once their cached copy expires (Config.CacheTTL). Backups taken
-// before the shred still hold the wrapped key; see docs/keyring.md.
+// other nodes once their cached copy expires (Config.CacheTTL). With a shred
+// key file (Config.ShredKeys) the key's leaf is punctured there too, so a
+// backup taken before the shred cannot open the scope either
+// (shredkeys.go, docs/keyring.md).
 //
 // Shredding a scope that has no key is a no-op. A later Seal in the scope
 // creates a new, unrelated key.
