@@ -2,8 +2,8 @@ package backup_test
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"context"
+	"crypto/ed25519"
 	"io"
 	"log/slog"
 	"os"
