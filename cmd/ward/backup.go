@@ -68,7 +68,7 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	defer clear(signer)
 	j := &backup.Job{Store: env.Store, Blobs: blobs, Dest: dest, Key: key, Signer: signer,
-		Actor: audit.Actor{Role: "cli"}}
+		Actor: audit.Actor{Role: "cli"}, TempDir: cfg.DataDir}
 	bar := newProgressBar(stderr)
 	res, err := j.Run(ctx, func(done, total int64) {
 		if total > 0 {

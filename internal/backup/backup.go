@@ -31,8 +31,10 @@ type Options struct {
 	Now func() time.Time
 	// Progress, when not nil, hears the bytes done out of total.
 	Progress func(done, total int64)
-	// TempDir stages the database copy before it is encrypted; "" is the
-	// system's temporary folder. It holds sealed data only, briefly (0700).
+	// TempDir stages the database copy before it is encrypted (it needs
+	// room for one compact copy of the database); "" is the system's
+	// temporary folder. The stage holds sealed data only, briefly (0700),
+	// in a hidden folder removed at the end.
 	TempDir string
 }
 
@@ -68,7 +70,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if m.MasterKeyIDs, err = masterKeyIDs(ctx, opts.Store); err != nil {
 		return Result{}, err
 	}
-	stage, err := os.MkdirTemp(opts.TempDir, "ward-backup-")
+	stage, err := os.MkdirTemp(opts.TempDir, ".ward-backup-")
 	if err != nil {
 		return Result{}, fmt.Errorf("backup: staging folder: %w", err)
 	}

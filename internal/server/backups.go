@@ -35,7 +35,7 @@ func backupJob(ctx context.Context, cfg Config, env *Env) (*backup.Job, error) {
 		return nil, fmt.Errorf("backup signing key: %w", err)
 	}
 	return &backup.Job{Store: env.Store, Blobs: blobs, Dest: dest, Key: cfg.BackupKey, Signer: signer, Keep: cfg.BackupKeep,
-		Actor: audit.Actor{Role: "system"}, Now: cfg.Now}, nil
+		Actor: audit.Actor{Role: "system"}, Now: cfg.Now, TempDir: cfg.DataDir}, nil
 }
 
 // runBackups runs the scheduled backups on the leader until ctx ends.
