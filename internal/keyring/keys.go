@@ -356,10 +356,19 @@ func (k *Keyring) wrapDEK(ctx context.Context, tx *store.Tx, kek cipher.AEAD, ra
 		if err != nil {
 			return err
 		}
-		if leaf > MaxLeaf {
-			return ward.Errorf(ward.CodeUnavailable, "the shred key file has no free leaf left")
+		// A database restored from an older backup knows fewer leaves than
+		// the live file has used: skip those shredded since.
+		var lk []byte
+		for {
+			if leaf > MaxLeaf {
+				return ward.Errorf(ward.CodeUnavailable, "the shred key file has no free leaf left")
+			}
+			lk, err = k.shred.LeafKey(leaf)
+			if !errors.Is(err, errLeafShredded) {
+				break
+			}
+			leaf++
 		}
-		lk, err := k.shred.LeafKey(leaf)
 		if err != nil {
 			return fmt.Errorf("leaf key %d: %w", leaf, err)
 		}

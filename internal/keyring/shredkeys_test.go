@@ -131,3 +131,42 @@ func TestShredReachesOlderDatabase(t *testing.T) {
 		}
 	})
 }
+
+// TestNewKeysSkipShreddedLeaves: a database that knows fewer leaves than
+// the shred key file has used (one restored from an older backup) gives
+// new keys leaves that were not shredded.
+func TestNewKeysSkipShreddedLeaves(t *testing.T) {
+	ctx := context.Background()
+	sk, err := OpenShredKeys(filepath.Join(t.TempDir(), ShredKeyFileName), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustEnvKeys(t)
+	live := storetest.SQLite(t, nil)
+	k, err := New(ctx, Config{Store: live, Provider: p, ShredKeys: sk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSeal(t, k, Ref{Org: "o1", Scope: "conv:1", Field: "f"}, "one")
+	mustSeal(t, k, Ref{Org: "o1", Scope: "conv:2", Field: "f"}, "two")
+	if err := k.Shred(ctx, "o1", "conv:1"); err != nil { // leaf 1
+		t.Fatal(err)
+	}
+	older := storetest.SQLite(t, nil) // knows no leaf at all
+	k2, err := New(ctx, Config{Store: older, Provider: p, ShredKeys: sk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := Ref{Org: "o1", Scope: "conv:new", Field: "f"}
+	ct := mustSeal(t, k2, ref, "new")
+	k3, _ := New(ctx, Config{Store: older, Provider: p, ShredKeys: sk})
+	mustOpen(t, k3, ref, ct, "new")
+	var row store.DEKRow
+	older.Read(ctx, func(tx *store.Tx) (err error) {
+		row, err = tx.DEKByScope(ctx, "o1", "conv:new")
+		return err
+	})
+	if row.Leaf != 2 {
+		t.Fatalf("the new key took leaf %d, want 2 (leaf 1 was shredded)", row.Leaf)
+	}
+}
