@@ -5,22 +5,19 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/wardhealth/ward/internal/blob"
 )
 
-// Blobs is where a backup reads attachment blobs from and a restore writes
-// them to: the blob folder now, an S3 store beside it.
+// Blobs is where a backup reads attachment blobs from: the blob folder
+// now, an S3 store beside it. (A restore writes DATA/blobs.)
 type Blobs interface {
 	// Walk calls fn for every blob with its key and size.
 	Walk(ctx context.Context, fn func(key string, size int64) error) error
-	// Open reads a blob.
+	// Open reads a blob; a blob deleted since Walk is CodeNotFound.
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
-	// Put stores a blob (a restore).
-	Put(ctx context.Context, key string, r io.Reader) (int64, error)
 }
 
 // BlobDir is Blobs over a blob.Dir folder (DATA/blobs).
@@ -71,18 +68,4 @@ func (b *BlobDir) Walk(ctx context.Context, fn func(key string, size int64) erro
 // Open reads a blob.
 func (b *BlobDir) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	return b.dir.Open(ctx, key)
-}
-
-// Put stores a blob.
-func (b *BlobDir) Put(ctx context.Context, key string, r io.Reader) (int64, error) {
-	return b.dir.Put(ctx, key, r)
-}
-
-// emptyDir reports whether a folder is missing or holds nothing.
-func emptyDir(dir string) (bool, error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return true, nil
-	}
-	return len(ents) == 0, err
 }
