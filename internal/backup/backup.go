@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -74,8 +75,13 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("backup: staging folder: %w", err)
 	}
-	defer os.RemoveAll(stage)
-	dbFiles, err := stageDatabase(ctx, opts.Store, stage, &m.Counts)
+	db, err := snapshotDatabase(ctx, opts.Store, stage, &m.Counts)
+	defer func() {
+		if db != nil {
+			db.wait() // the compression must end before its folder goes
+		}
+		os.RemoveAll(stage)
+	}()
 	if err != nil {
 		return Result{}, err
 	}
@@ -93,10 +99,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			return Result{}, fmt.Errorf("backup: list blobs: %w", err)
 		}
 	}
-	var total, done int64
-	for _, f := range dbFiles {
-		total += f.size
-	}
+	var done int64
+	total := db.estimate
 	for _, b := range blobs {
 		total += b.size
 	}
@@ -122,11 +126,6 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	for _, f := range dbFiles {
-		if err := addFile(w, f.entry, f.path, f.size, progress); err != nil {
-			return Result{}, err
-		}
-	}
 	for _, b := range blobs {
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
@@ -147,6 +146,25 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		m.Counts.Blobs++
 		m.Counts.BlobBytes += b.size
 	}
+	// The database last: on SQLite it was compressed meanwhile.
+	dbFiles, err := db.wait()
+	if err != nil {
+		return Result{}, err
+	}
+	var stored int64
+	for _, f := range dbFiles {
+		stored += f.size
+	}
+	dbDone := done
+	for _, f := range dbFiles {
+		err := addFile(w, f.entry, f.path, f.size, func(n int64) {
+			progress(n * db.estimate / max(stored, 1))
+		})
+		if err != nil {
+			return Result{}, err
+		}
+	}
+	progress(dbDone + db.estimate - done)
 	if err := w.close(&m, opts.Signer); err != nil {
 		return Result{}, err
 	}
@@ -171,21 +189,41 @@ func addFile(w *writer, entry, path string, size int64, progress func(int64)) er
 	return w.add(entry, size, f, progress)
 }
 
-// stageDatabase writes the database's snapshot, compressed, into stage.
-func stageDatabase(ctx context.Context, st *store.Store, stage string, c *Counts) ([]stagedFile, error) {
+// dbStage is the database's snapshot being readied for the backup.
+type dbStage struct {
+	estimate int64                        // its bytes before compression: its share of the progress
+	wait     func() ([]stagedFile, error) // the compressed entries, once ready
+}
+
+// snapshotDatabase takes the database's snapshot into stage. On SQLite the
+// copy is compressed in the background (wait returns it), while the blobs
+// are written; on PostgreSQL the tables are written compressed at once.
+func snapshotDatabase(ctx context.Context, st *store.Store, stage string, c *Counts) (*dbStage, error) {
 	if st.Dialect() == "sqlite" {
 		raw := filepath.Join(stage, "ward.db")
 		if err := st.CopySQLite(ctx, raw); err != nil {
 			return nil, err
 		}
-		gz := raw + ".gz"
-		n, size, err := gzipFile(raw, gz)
+		fi, err := os.Stat(raw)
 		if err != nil {
 			return nil, err
 		}
-		os.Remove(raw)
-		c.DBBytes = n
-		return []stagedFile{{SQLiteEntry, gz, size}}, nil
+		c.DBBytes = fi.Size()
+		type result struct {
+			files []stagedFile
+			err   error
+		}
+		ch := make(chan result, 1)
+		go func() {
+			gz := raw + ".gz"
+			_, size, err := gzipFile(raw, gz)
+			os.Remove(raw)
+			ch <- result{[]stagedFile{{SQLiteEntry, gz, size}}, err}
+		}()
+		return &dbStage{estimate: fi.Size(), wait: sync.OnceValues(func() ([]stagedFile, error) {
+			r := <-ch
+			return r.files, r.err
+		})}, nil
 	}
 	var files []stagedFile
 	err := st.DumpPostgres(ctx, func(t *store.TableDump) error {
@@ -200,7 +238,10 @@ func stageDatabase(ctx context.Context, st *store.Store, stage string, c *Counts
 		files = append(files, stagedFile{TablePrefix + filepath.Base(path), path, size})
 		return nil
 	})
-	return files, err
+	if err != nil {
+		return nil, err
+	}
+	return &dbStage{estimate: c.DBBytes, wait: func() ([]stagedFile, error) { return files, nil }}, nil
 }
 
 // gzipFile compresses src into dst; it returns the bytes read and written.
