@@ -2,8 +2,10 @@ package backup_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/client"
 	"github.com/wardhealth/ward/internal/backup"
+	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/server"
 	"github.com/wardhealth/ward/internal/store"
@@ -275,5 +278,65 @@ func shredAfterBackup(t *testing.T, dbURL string) {
 	got, err = renv.Patients.Get(ctx, s.clinician, kept.ID)
 	if err != nil || got.Erased || got.Fields.MRN != "KEPT-1" || got.Fields.GivenName != "Karl" {
 		t.Fatalf("the other patient, restored: %+v, %v", got, err)
+	}
+}
+
+// TestBackupHoldsNoKeyMaterial: neither the master key nor the shred key
+// file's seeds are in a backup, in any entry, raw or as written in the
+// key files.
+func TestBackupHoldsNoKeyMaterial(t *testing.T) {
+	s := seed(t, "")
+	res := runBackup(t, s.cfg)
+	dir := t.TempDir()
+	f, err := os.Open(res.Where)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := backup.Restore(context.Background(), f, backup.RestoreOptions{Identities: identities(t), DataDir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	var secrets []string
+	for _, name := range []string{keyring.KeyFileName, keyring.ShredKeyFileName} {
+		b, err := os.ReadFile(filepath.Join(s.cfg.DataDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 2 || strings.HasPrefix(line, "#") {
+				continue
+			}
+			b64 := f[len(f)-1]
+			raw, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			secrets = append(secrets, b64, string(raw))
+		}
+	}
+	if len(secrets) < 4 {
+		t.Fatalf("found %d key strings in the key files", len(secrets))
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if d.Name() == keyring.KeyFileName || d.Name() == keyring.ShredKeyFileName {
+			t.Errorf("the restore holds %s", d.Name())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, sec := range secrets {
+			if strings.Contains(string(b), sec) {
+				t.Errorf("%s holds key material", path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
