@@ -15,6 +15,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/client"
+	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/backup"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
@@ -240,14 +241,28 @@ func shredAfterBackup(t *testing.T, dbURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	doc := &app.Principal{User: s.clinician.User, System: true}
+	convs := map[string]string{}
+	for _, title := range []string{"gone", "kept"} {
+		c, _, err := env.App.CreateConversation(ctx, doc, app.NewConversation{Kind: ward.Group, Title: title, Members: []string{s.nurseID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := env.App.SendMessage(ctx, doc, c.ID, app.SendRequest{ClientID: "m-" + title, Body: "about " + title}); err != nil {
+			t.Fatal(err)
+		}
+		convs[title] = c.ID
+	}
 	env.Close()
 	res := runBackup(t, s.cfg)
 	env, err = server.Open(ctx, s.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Keyring.Shred(ctx, s.orgID, "patient:"+gone.ID); err != nil {
-		t.Fatal(err)
+	for _, scope := range []string{"patient:" + gone.ID, "conv:" + convs["gone"]} {
+		if err := env.Keyring.Shred(ctx, s.orgID, scope); err != nil {
+			t.Fatal(err)
+		}
 	}
 	env.Close()
 
@@ -278,6 +293,14 @@ func shredAfterBackup(t *testing.T, dbURL string) {
 	got, err = renv.Patients.Get(ctx, s.clinician, kept.ID)
 	if err != nil || got.Erased || got.Fields.MRN != "KEPT-1" || got.Fields.GivenName != "Karl" {
 		t.Fatalf("the other patient, restored: %+v, %v", got, err)
+	}
+	_, err = renv.App.ListMessages(ctx, doc, convs["gone"], 0, 50)
+	if !errors.Is(err, keyring.ErrKeyDestroyed) || !strings.Contains(err.Error(), "shredded") {
+		t.Fatalf("the conversation shredded after the backup, restored: %v; want key destroyed", err)
+	}
+	msgs, err := renv.App.ListMessages(ctx, doc, convs["kept"], 0, 50)
+	if err != nil || len(msgs) != 1 || msgs[0].Body != "about kept" {
+		t.Fatalf("the other conversation, restored: %+v, %v", msgs, err)
 	}
 }
 

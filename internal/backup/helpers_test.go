@@ -39,6 +39,7 @@ type seeded struct {
 	cfg       server.Config
 	orgID     string
 	clinician *access.Principal
+	nurseID   string
 }
 
 func seed(t testing.TB, dbURL string) *seeded {
@@ -61,14 +62,15 @@ func seed(t testing.TB, dbURL string) *seeded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.App.CreateUser(ctx, sys, app.NewUser{Email: "nurse@backup.test", Name: "Nina Nurse", Role: ward.RoleStaff, Password: nursePW}); err != nil {
+	nurse, err := env.App.CreateUser(ctx, sys, app.NewUser{Email: "nurse@backup.test", Name: "Nina Nurse", Role: ward.RoleStaff, Password: nursePW})
+	if err != nil {
 		t.Fatal(err)
 	}
 	doc, err := env.App.CreateUser(ctx, sys, app.NewUser{Email: "doc@backup.test", Name: "Dan Doctor", Role: ward.RoleClinician, Password: nursePW})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &seeded{cfg: cfg, orgID: org.ID, clinician: &access.Principal{User: doc}}
+	return &seeded{cfg: cfg, orgID: org.ID, clinician: &access.Principal{User: doc}, nurseID: nurse.ID}
 }
 
 // runBackup writes a backup of cfg's ward into a new folder, through an
