@@ -35,6 +35,8 @@ func commands() map[string]command {
 		"archive":    {"export or verify a signed, encrypted compliance archive", runArchive},
 		"accounting": {"a patient's accounting of disclosures (45 CFR 164.528) as CSV or PDF", runAccounting},
 		"compliance": {"write or verify the signed HIPAA conformance report", runCompliance},
+		"backup":     {"back up a running ward (encrypted, signed), or verify a backup", runBackup},
+		"restore":    {"restore a backup into an empty data dir or database", runRestore},
 		"demo":       {"seed a demo clinic", runDemo},
 		"bench":      {"load a ward server and report throughput, latency, memory and CPU", runBench},
 	}

@@ -6,8 +6,10 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
+	"github.com/wardhealth/ward/internal/backup"
 	"github.com/wardhealth/ward/internal/server"
 )
 
@@ -16,6 +18,7 @@ func dataFlags(fs *flag.FlagSet, cfg *server.Config) {
 	fs.StringVar(&cfg.DataDir, "data", server.DefaultDataDir, "folder for the SQLite database, keys and certificates")
 	fs.StringVar(&cfg.DBURL, "db", "", "database: empty for SQLite in --data, or postgres://…")
 	fs.StringVar(&cfg.Blobs, "blobs", "", "where attachments' sealed content is kept: empty for --data/blobs, or s3://bucket/prefix (endpoint, region and keys from WARD_S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: docs/deploy.md)")
+	fs.StringVar(&cfg.ShredKeys, "shred-keys", "", "the shred key file, never backed up with the data (default: --data/shred.keys on SQLite, none on PostgreSQL: give every node one shared file); off: none")
 }
 
 func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -48,8 +51,18 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	})
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "host:port to serve Prometheus /metrics on, plain HTTP, apart from the API (e.g. 127.0.0.1:9090); empty: off")
 	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", server.DefaultMaxConnsPerAddress, "open connections one address may hold (loopback and trusted proxies exempt); negative: no cap")
+	fs.StringVar(&cfg.BackupTo, "backup-to", "", "folder for scheduled backups, run by the leader (empty: none; docs/operations.md)")
+	fs.DurationVar(&cfg.BackupEvery, "backup-every", server.DefaultBackupEvery, "how often scheduled backups run")
+	fs.IntVar(&cfg.BackupKeep, "backup-keep", 28, "how many scheduled backups to keep (the newest; 0: all)")
+	fs.StringVar(&cfg.BackupKey.Recipient, "backup-recipient", "", "encrypt scheduled backups to this age public key (age1…); otherwise to the passphrase in "+backup.PassphraseEnv)
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if cfg.BackupKey.Recipient == "" {
+		cfg.BackupKey.Passphrase = os.Getenv(backup.PassphraseEnv)
+	}
+	if cfg.BackupEvery <= 0 || cfg.BackupKeep < 0 {
+		return usageError{errors.New("--backup-every must be positive and --backup-keep 0 or more")}
 	}
 	switch {
 	case *sendRate < 0:

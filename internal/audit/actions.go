@@ -143,6 +143,11 @@ const (
 	ArchiveExportCancelled Action = "archive.export_cancelled"
 	ArchiveExportFailed    Action = "archive.export_failed"
 	ArchiveDownloaded      Action = "archive.downloaded" // the finished archive's file was downloaded
+	// BackupCreated: a backup ran (ward backup, or ward serve
+	// --backup-to); resource "backup" and the file's name, reason the
+	// counts (tables, rows, blobs, bytes) or, with outcome failure, what
+	// went wrong (never a secret). It is no org's: org_id is empty.
+	BackupCreated Action = "backup.created"
 )
 
 // Legal hold and retention (internal/holds, docs/retention.md).
@@ -220,7 +225,7 @@ func Actions() []Action {
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported, BackupCreated,
 		ArchiveExportStarted, ArchiveExportCancelled, ArchiveExportFailed, ArchiveDownloaded,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,
@@ -248,7 +253,7 @@ func (a Action) Valid() bool {
 		MemberAdded, MessageAcknowledged, MemberRemoved, MessageDelivered, AccessDenied,
 		PatientCreated, PatientUpdated, PatientDeactivated, PatientInvited, InvitationRevoked, InvitationAccepted, PatientMerged, PatientUnmerged, PatientShredded,
 		OutsideSent, OutsideCodeSent, OutsideOpened, PatientEmailed,
-		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported,
+		PolicyUpdated, KeysRotated, KeyShredded, AuditExported, AuditPurged, AuditSearched, ArchiveExported, BackupCreated,
 		ArchiveExportStarted, ArchiveExportCancelled, ArchiveExportFailed, ArchiveDownloaded,
 		HoldPlaced, HoldChanged, HoldReleased, RetentionPurged,
 		IncidentOpened, IncidentUpdated, IncidentAssessed, IncidentRead, IncidentPatientsComputed, IncidentPatientAdded, IncidentPatientRemoved,

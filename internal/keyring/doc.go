@@ -8,7 +8,9 @@
 // header naming the key and associated data binding org, scope, record and
 // field, so a ciphertext moved to another row or field fails to open.
 // Rotation re-wraps keys and never re-encrypts data. The store only ever
-// sees wrapped keys; the master key never reaches the database.
+// sees wrapped keys; the master key never reaches the database. The shred
+// key file (shredkeys.go) wraps each data key once more under a leaf key
+// that shredding punctures, so that shredding reaches backups.
 //
 // See docs/keyring.md for the operator's view.
 package keyring

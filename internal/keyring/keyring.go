@@ -24,6 +24,10 @@ type Config struct {
 	CacheTTL time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ShredKeys, when set, wraps every new data key under a leaf key too,
+	// so that shredding reaches backups (shredkeys.go). nil: data keys are
+	// wrapped by their org key alone.
+	ShredKeys *ShredKeys
 }
 
 // Defaults for Config.
@@ -56,10 +60,11 @@ func (r Ref) validate() error {
 // Keyring seals and opens PHI and manages the keys. It is safe for
 // concurrent use.
 type Keyring struct {
-	st   *store.Store
-	p    Provider
-	now  func() time.Time
-	deks *dekCache
+	st    *store.Store
+	p     Provider
+	now   func() time.Time
+	deks  *dekCache
+	shred *ShredKeys
 
 	kekMu sync.Mutex
 	keks  map[kekKey]cipher.AEAD // unwrapped org KEKs
@@ -89,11 +94,12 @@ func New(ctx context.Context, cfg Config) (*Keyring, error) {
 		return nil, err
 	}
 	return &Keyring{
-		st:   cfg.Store,
-		p:    cfg.Provider,
-		now:  cfg.Now,
-		deks: newDEKCache(cfg.CacheSize, cfg.CacheTTL, cfg.Now),
-		keks: map[kekKey]cipher.AEAD{},
+		st:    cfg.Store,
+		p:     cfg.Provider,
+		now:   cfg.Now,
+		deks:  newDEKCache(cfg.CacheSize, cfg.CacheTTL, cfg.Now),
+		shred: cfg.ShredKeys,
+		keks:  map[kekKey]cipher.AEAD{},
 	}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/wardhealth/ward"
@@ -159,21 +160,31 @@ func (k *Keyring) createDEK(ctx context.Context, org, scope string) (*dekEntry, 
 		return nil, err
 	}
 	defer clear(raw)
-	wrapped, err := wrapKey(kek, raw, dekAD(org, scope, id.String()))
-	if err != nil {
-		return nil, err
-	}
-	row := store.DEKRow{ID: id.String(), OrgID: org, Scope: scope, KEKVersion: kekRow.Version, Wrapped: wrapped}
+	row := store.DEKRow{ID: id.String(), OrgID: org, Scope: scope, KEKVersion: kekRow.Version}
 	won := false
-	err = k.st.Write(ctx, func(tx *store.Tx) error {
-		ok, err := tx.InsertDEK(ctx, &row)
-		if err != nil || ok {
-			won = ok
+	for attempt := 0; ; attempt++ {
+		err = k.st.Write(ctx, func(tx *store.Tx) error {
+			mine := row
+			if err := k.wrapDEK(ctx, tx, kek, raw, &mine); err != nil {
+				return err
+			}
+			ok, err := tx.InsertDEK(ctx, &mine)
+			if err != nil || ok {
+				won, row = ok, mine
+				return err
+			}
+			found, err := tx.DEKByScope(ctx, org, scope)
+			if err == nil {
+				row = found
+			}
 			return err
+		})
+		// Not found: the insert lost its leaf, not its scope, to another
+		// node; take the next leaf.
+		if !isNotFound(err) || k.shred == nil || attempt == 4 {
+			break
 		}
-		row, err = tx.DEKByScope(ctx, org, scope)
-		return err
-	})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store data key: %w", err)
 	}
@@ -203,6 +214,11 @@ func (k *Keyring) unwrapDEK(ctx context.Context, tx *store.Tx, row store.DEKRow)
 	raw, err := unwrapKey(kek, row.Wrapped, dekAD(row.OrgID, row.Scope, row.ID))
 	if err != nil {
 		return nil, fmt.Errorf("unwrap data key %s: %w", row.ID, err)
+	}
+	if row.Leaf != 0 {
+		if raw, err = k.unwrapLeaf(row, raw); err != nil {
+			return nil, err
+		}
 	}
 	defer clear(raw)
 	return k.cacheDEK(id, row.OrgID, row.Scope, raw)
@@ -300,16 +316,15 @@ func (k *Keyring) PrepareMany(ctx context.Context, org string, scopes []string) 
 		if m.raw, err = randomKey(dataKeySize); err != nil {
 			return err
 		}
-		wrapped, err := wrapKey(kek, m.raw, dekAD(org, scope, m.id.String()))
-		if err != nil {
-			return err
-		}
-		m.row = store.DEKRow{ID: m.id.String(), OrgID: org, Scope: scope, KEKVersion: kekRow.Version, Wrapped: wrapped}
+		m.row = store.DEKRow{ID: m.id.String(), OrgID: org, Scope: scope, KEKVersion: kekRow.Version}
 		keys = append(keys, m)
 	}
 	won := make([]bool, len(keys))
 	err = k.st.Write(ctx, func(tx *store.Tx) error {
 		for i := range keys {
+			if err := k.wrapDEK(ctx, tx, kek, keys[i].raw, &keys[i].row); err != nil {
+				return err
+			}
 			var err error
 			if won[i], err = tx.InsertDEK(ctx, &keys[i].row); err != nil {
 				return err
@@ -328,4 +343,72 @@ func (k *Keyring) PrepareMany(ctx context.Context, org string, scopes []string) 
 		}
 	}
 	return nil
+}
+
+// wrapDEK sets row.Wrapped to raw wrapped for the row's scope: by a new
+// leaf key of the shred key file (row.Leaf), then by the org key kek; by
+// kek alone without a shred key file.
+func (k *Keyring) wrapDEK(ctx context.Context, tx *store.Tx, kek cipher.AEAD, raw []byte, row *store.DEKRow) error {
+	ad := dekAD(row.OrgID, row.Scope, row.ID)
+	inner := raw
+	if k.shred != nil {
+		leaf, err := tx.NextKeyLeaf(ctx)
+		if err != nil {
+			return err
+		}
+		// A database restored from an older backup knows fewer leaves than
+		// the live file has used: skip those shredded since.
+		var lk []byte
+		for {
+			if leaf > MaxLeaf {
+				return ward.Errorf(ward.CodeUnavailable, "the shred key file has no free leaf left")
+			}
+			lk, err = k.shred.LeafKey(leaf)
+			if !errors.Is(err, errLeafShredded) {
+				break
+			}
+			leaf++
+		}
+		if err != nil {
+			return fmt.Errorf("leaf key %d: %w", leaf, err)
+		}
+		defer clear(lk)
+		a, err := newGCM(lk)
+		if err != nil {
+			return err
+		}
+		if inner, err = wrapKey(a, raw, ad); err != nil {
+			return err
+		}
+		row.Leaf = leaf
+	}
+	w, err := wrapKey(kek, inner, ad)
+	row.Wrapped = w
+	return err
+}
+
+// unwrapLeaf opens the inner wrapping of a data key with its leaf key; a
+// leaf shredded from the file (a key shredded after the backup this
+// database came from) reads as destroyed.
+func (k *Keyring) unwrapLeaf(row store.DEKRow, inner []byte) ([]byte, error) {
+	if k.shred == nil {
+		return nil, ward.Errorf(ward.CodeUnavailable, "data key %s needs the shred key file (%s), which is not loaded", row.ID, ShredKeyFileName)
+	}
+	lk, err := k.shred.LeafKey(row.Leaf)
+	if errors.Is(err, errLeafShredded) {
+		return nil, errDestroyed()
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer clear(lk)
+	a, err := newGCM(lk)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := unwrapKey(a, inner, dekAD(row.OrgID, row.Scope, row.ID))
+	if err != nil {
+		return nil, fmt.Errorf("unwrap data key %s with its leaf key: %w", row.ID, err)
+	}
+	return raw, nil
 }

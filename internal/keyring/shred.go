@@ -11,8 +11,10 @@ import (
 // destroyed, and this process's cache forgets it. From then on, Open and
 // NewDecryptReader of anything sealed in the scope fail with CodeNotFound
 // ("key destroyed", wrapping ErrKeyDestroyed) — on this node at once, on
-// other nodes once their cached copy expires (Config.CacheTTL). Backups taken
-// before the shred still hold the wrapped key; see docs/keyring.md.
+// other nodes once their cached copy expires (Config.CacheTTL). With a shred
+// key file (Config.ShredKeys) the key's leaf is punctured there too, so a
+// backup taken before the shred cannot open the scope either
+// (shredkeys.go, docs/keyring.md).
 //
 // Shredding a scope that has no key is a no-op. A later Seal in the scope
 // creates a new, unrelated key.
@@ -48,5 +50,30 @@ func (k *Keyring) ShredIn(ctx context.Context, tx *store.Tx, org, scope string) 
 		if kid, ok := parseKeyID(row.ID); ok {
 			k.deks.remove(kid)
 		}
+		if row.Leaf != 0 && k.shred != nil {
+			// A failure here (a full disk) leaves the leaf in the file
+			// until FinishShreds runs at the next start.
+			k.shred.Puncture(row.Leaf) //nolint:errcheck
+		}
 	}, nil
+}
+
+// FinishShreds punctures, in the shred key file, the leaf of every data key
+// the database says was destroyed: a shred whose process stopped between
+// its commit and the file's update is finished here. ward serve runs it at
+// start, and a restore drill should too (restoring an old backup brings no
+// tombstone the live file lacks). It returns how many leaves it checked.
+func (k *Keyring) FinishShreds(ctx context.Context) (int, error) {
+	if k.shred == nil {
+		return 0, nil
+	}
+	var leaves []int64
+	err := k.st.Read(ctx, func(tx *store.Tx) (err error) {
+		leaves, err = tx.ShreddedLeaves(ctx)
+		return err
+	})
+	if err != nil || len(leaves) == 0 {
+		return len(leaves), err
+	}
+	return len(leaves), k.shred.Puncture(leaves...)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/wardhealth/ward/internal/backup"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,20 @@ type Config struct {
 	Blobs string
 	// Getenv reads the environment for Blobs; nil: os.Getenv.
 	Getenv func(string) string
+	// ShredKeys is the shred key file (docs/keyring.md): "" is
+	// DataDir/shred.keys on SQLite and none on PostgreSQL, whose nodes must
+	// all name one shared file; "off" is none.
+	ShredKeys string
+	// Scheduled backups (internal/backup, docs/operations.md): BackupTo is
+	// the folder they go to ("" none), every BackupEvery (default 6h), the
+	// newest BackupKeep kept (0: all), encrypted with BackupKey.
+	// BackupCheck is how often the leader looks whether one is due (0: a
+	// minute; tests shorten it).
+	BackupTo    string
+	BackupEvery time.Duration
+	BackupKeep  int
+	BackupKey   backup.Key
+	BackupCheck time.Duration
 	// NATSURL (nats://host:4222) carries live events between the nodes of a
 	// cluster; empty: events stay in this process (one node).
 	NATSURL string

@@ -173,6 +173,13 @@ func Run(ctx context.Context, cfg Config) error {
 	throttleDone := make(chan struct{})
 	go func() { defer close(throttleDone); runThrottleAudit(jobs, env.App, cfg.Logger) }()
 	defer func() { stopJobs(); <-throttleDone }()
+	if bj, err := backupJob(ctx, cfg, env); err != nil {
+		return err
+	} else if bj != nil {
+		backupsDone := make(chan struct{})
+		go func() { defer close(backupsDone); runBackups(jobs, cfg, env, bj) }()
+		defer func() { stopJobs(); <-backupsDone }()
+	}
 
 	if cfg.MaxConnsPerAddress >= 0 {
 		ln = newConnLimiter(ln, cmp.Or(cfg.MaxConnsPerAddress, DefaultMaxConnsPerAddress), func(a netip.Addr) bool {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wardhealth/ward"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,8 +114,15 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if e.Keyring, err = keyring.New(ctx, keyring.Config{Store: e.Store, Provider: provider, Now: cfg.Now}); err != nil {
+	shred, err := OpenShredKeys(ctx, cfg, e.Store)
+	if err != nil {
 		return err
+	}
+	if e.Keyring, err = keyring.New(ctx, keyring.Config{Store: e.Store, Provider: provider, Now: cfg.Now, ShredKeys: shred}); err != nil {
+		return err
+	}
+	if _, err := e.Keyring.FinishShreds(ctx); err != nil {
+		return fmt.Errorf("shred key file: %w", err)
 	}
 	signing, err := e.Keyring.AuditSigningKey(ctx)
 	if err != nil {
@@ -330,4 +339,34 @@ func (e *Env) Close() error {
 	}
 	errs = append(errs, e.Store.Close())
 	return errors.Join(errs...)
+}
+
+// OpenShredKeys opens the shred key file cfg names, or returns nil when
+// there is none (cfg.ShredKeys). It creates the file only for a database
+// none of whose data keys needs one: a restored database without its live
+// shred key file is refused rather than given a new, useless one.
+func OpenShredKeys(ctx context.Context, cfg Config, st *store.Store) (*keyring.ShredKeys, error) {
+	path := cfg.ShredKeys
+	switch {
+	case path == "off":
+		return nil, nil
+	case path == "" && cfg.DBURL != "":
+		return nil, nil
+	case path == "":
+		path = filepath.Join(cfg.DataDir, keyring.ShredKeyFileName)
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		var next int64
+		if err := st.Read(ctx, func(tx *store.Tx) (err error) {
+			next, err = tx.NextKeyLeaf(ctx)
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		if next > 1 {
+			return nil, ward.Errorf(ward.CodeUnavailable, "the shred key file %s is missing, and the database's data keys need it: "+
+				"put the live %s there (after a restore: the one beside the live master key; docs/keyring.md)", path, keyring.ShredKeyFileName)
+		}
+	}
+	return keyring.OpenShredKeys(path, true)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -30,6 +31,9 @@ type DEKRow struct {
 	Wrapped     []byte
 	CreatedAt   time.Time
 	RewrappedAt time.Time
+	// Leaf numbers the shred key file's leaf key that wraps the key inside
+	// its org key's wrapping; 0: none (a key made before migration 0042).
+	Leaf int64
 }
 
 // ShreddedDEK is the tombstone of a destroyed data key.
@@ -113,14 +117,14 @@ func (tx *Tx) scanKEK(row scanner) (KEKRow, error) {
 	return k, nil
 }
 
-const dekCols = "id, org_id, scope, kek_version, wrapped, created_at, rewrapped_at"
+const dekCols = "id, org_id, scope, kek_version, wrapped, created_at, rewrapped_at, leaf"
 
 // InsertDEK stores d unless its id or its (org, scope) exists already; it
 // reports whether it inserted. It stamps CreatedAt and RewrappedAt.
 func (tx *Tx) InsertDEK(ctx context.Context, d *DEKRow) (bool, error) {
 	d.CreatedAt, d.RewrappedAt = tx.Now, tx.Now
-	res, err := tx.exec(ctx, "INSERT INTO keyring_deks ("+dekCols+") VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-		d.ID, d.OrgID, d.Scope, d.KEKVersion, d.Wrapped, micros(tx.Now), micros(tx.Now))
+	res, err := tx.exec(ctx, "INSERT INTO keyring_deks ("+dekCols+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+		d.ID, d.OrgID, d.Scope, d.KEKVersion, d.Wrapped, micros(tx.Now), micros(tx.Now), nullLeaf(d.Leaf))
 	return inserted(res, err)
 }
 
@@ -187,8 +191,8 @@ func (tx *Tx) DestroyDEK(ctx context.Context, id string) (bool, error) {
 	if _, err := tx.exec(ctx, "DELETE FROM keyring_deks WHERE id = $1", id); err != nil {
 		return false, err
 	}
-	_, err = tx.exec(ctx, "INSERT INTO keyring_shredded (dek_id, org_id, scope, shredded_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-		d.ID, d.OrgID, d.Scope, micros(tx.Now))
+	_, err = tx.exec(ctx, "INSERT INTO keyring_shredded (dek_id, org_id, scope, shredded_at, leaf) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+		d.ID, d.OrgID, d.Scope, micros(tx.Now), nullLeaf(d.Leaf))
 	return err == nil, err
 }
 
@@ -236,10 +240,11 @@ func (tx *Tx) DEKStats(ctx context.Context) ([]DEKStat, error) {
 func (tx *Tx) scanDEK(row scanner) (DEKRow, error) {
 	var d DEKRow
 	var created, rewrapped int64
-	if err := row.Scan(&d.ID, &d.OrgID, &d.Scope, &d.KEKVersion, &d.Wrapped, &created, &rewrapped); err != nil {
+	var leaf sql.NullInt64
+	if err := row.Scan(&d.ID, &d.OrgID, &d.Scope, &d.KEKVersion, &d.Wrapped, &created, &rewrapped, &leaf); err != nil {
 		return DEKRow{}, tx.d.wrap(err)
 	}
-	d.CreatedAt, d.RewrappedAt = fromMicros(created), fromMicros(rewrapped)
+	d.CreatedAt, d.RewrappedAt, d.Leaf = fromMicros(created), fromMicros(rewrapped), leaf.Int64
 	return d, nil
 }
 
@@ -304,4 +309,32 @@ func inserted(res interface{ RowsAffected() (int64, error) }, err error) (bool, 
 		return false, err
 	}
 	return n > 0, nil
+}
+
+func nullLeaf(leaf int64) any {
+	if leaf == 0 {
+		return nil
+	}
+	return leaf
+}
+
+// NextKeyLeaf returns the next free leaf number of the shred key file: one
+// past the highest any data key, living or destroyed, has had.
+func (tx *Tx) NextKeyLeaf(ctx context.Context) (int64, error) {
+	var a, b int64
+	if err := tx.queryRow(ctx, "SELECT COALESCE(MAX(leaf), 0) FROM keyring_deks").Scan(&a); err != nil {
+		return 0, tx.d.wrap(err)
+	}
+	if err := tx.queryRow(ctx, "SELECT COALESCE(MAX(leaf), 0) FROM keyring_shredded").Scan(&b); err != nil {
+		return 0, tx.d.wrap(err)
+	}
+	return max(a, b) + 1, nil
+}
+
+// ShreddedLeaves lists the leaf numbers of destroyed data keys.
+func (tx *Tx) ShreddedLeaves(ctx context.Context) ([]int64, error) {
+	return collect(ctx, tx, func(row scanner) (int64, error) {
+		var n int64
+		return n, tx.d.wrap(row.Scan(&n))
+	}, "SELECT leaf FROM keyring_shredded WHERE leaf IS NOT NULL ORDER BY leaf")
 }

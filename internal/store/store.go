@@ -53,6 +53,7 @@ type Store struct {
 	batchDone chan struct{}
 	leader    leadership    // leader.go
 	ckpt      *checkpointer // SQLite only (checkpoint.go)
+	file      string        // SQLite: the database file (backup.go)
 }
 
 func errClosed() error { return ward.Errorf(ward.CodeUnavailable, "the database is closed") }
@@ -160,7 +161,7 @@ func (s *Store) openSQLite(path string) error {
 		return err
 	}
 	go s.ckpt.run(s.closed)
-	s.d, s.w, s.r, s.wconn, s.wc = sqlite, w, r, wconn, newWriterCache()
+	s.d, s.w, s.r, s.wconn, s.wc, s.file = sqlite, w, r, wconn, newWriterCache(), path
 	s.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(wconn.PrepareContext), r: newStmtCache(r.PrepareContext)}
 	return nil
 }

@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/backup"
+	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/server"
+)
+
+// runBackup is 'ward backup' and 'ward backup verify FILE'
+// (docs/operations.md).
+func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "verify" {
+		return runBackupVerify(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "status" {
+		return runBackupStatus(ctx, args[1:], stdout)
+	}
+	var cfg server.Config
+	var to, recipient string
+	fs := newFlags("backup", stdout)
+	dataFlags(fs, &cfg)
+	fs.StringVar(&to, "to", "", "the folder to write the backup into (required); 'ward backup verify FILE' checks one")
+	fs.StringVar(&recipient, "recipient", "", "encrypt to this age public key (age1…); otherwise to the passphrase in "+backup.PassphraseEnv)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if to == "" {
+		return usageError{errors.New("--to is required")}
+	}
+	key := backup.Key{Recipient: recipient, Passphrase: os.Getenv(backup.PassphraseEnv)}
+	if key.Recipient == "" && key.Passphrase == "" {
+		return usageError{fmt.Errorf("no key: give --recipient age1… or set %s", backup.PassphraseEnv)}
+	}
+	if key.Recipient != "" && key.Passphrase != "" {
+		return usageError{fmt.Errorf("give --recipient or %s, not both", backup.PassphraseEnv)}
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = server.DefaultDataDir
+	}
+	env, err := openEnv(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	dest, err := backup.NewFolder(to)
+	if err != nil {
+		return err
+	}
+	blobs, err := backup.NewBlobDir(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		return err
+	}
+	signer, err := env.Keyring.AuditSigningKey(ctx)
+	if err != nil {
+		return err
+	}
+	defer clear(signer)
+	j := &backup.Job{Store: env.Store, Blobs: blobs, Dest: dest, Key: key, Signer: signer,
+		Actor: audit.Actor{Role: "cli"}, TempDir: cfg.DataDir}
+	bar := newProgressBar(stderr)
+	res, err := j.Run(ctx, func(done, total int64) {
+		if total > 0 {
+			bar.show(float64(done)/float64(total), done)
+		}
+	})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	c := res.Manifest.Counts
+	size := c.DBBytes + c.BlobBytes
+	fmt.Fprintf(stderr, "backup written: database %s, %d blobs (%s), %.1fs, %.1f MiB/s; signed by %s; the master key and shred key file are not in it\n",
+		sizeOf(c.DBBytes), c.Blobs, sizeOf(c.BlobBytes), res.Elapsed.Seconds(),
+		float64(size)/(1<<20)/max(res.Elapsed.Seconds(), 0.001), res.Manifest.SigningKey.KeyID)
+	fmt.Fprintln(stdout, res.Where)
+	return nil
+}
+
+// backupBroken is verify's failure: the backup, not the command, is wrong.
+type backupBroken struct{ err error }
+
+func (e backupBroken) Error() string { return "backup NOT intact: " + e.err.Error() }
+func (e backupBroken) Unwrap() error { return e.err }
+
+func backupIdentity(identity string) (backup.Key, error) {
+	key := backup.Key{IdentityFile: identity, Passphrase: os.Getenv(backup.PassphraseEnv)}
+	if identity != "" {
+		key.Passphrase = ""
+	}
+	if _, err := key.Identities(); err != nil {
+		return key, usageError{err}
+	}
+	return key, nil
+}
+
+func pinnedKey(s string) (ed25519.PublicKey, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil || len(b) != ed25519.PublicKeySize {
+		return nil, usageError{errors.New("--public-key: want the base64 of a 32-byte Ed25519 key")}
+	}
+	return b, nil
+}
+
+func runBackupVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg server.Config
+	var identity, pinned string
+	var restoreTest bool
+	fs := newFlags("backup verify FILE", stdout)
+	fs.StringVar(&identity, "identity", "", "an age identity file holding the key the backup was encrypted to; otherwise the passphrase in "+backup.PassphraseEnv)
+	fs.StringVar(&pinned, "public-key", "", "the signing public key to trust (base64, as 'ward archive public-key' prints it); otherwise the one the manifest names is reported")
+	fs.BoolVar(&restoreTest, "restore-test", false, "also restore into a temporary folder and run 'ward audit verify' on it (needs the master key: --data or WARD_MASTER_KEY)")
+	fs.StringVar(&cfg.DataDir, "data", "", "with --restore-test: the data dir whose master.key and shred.keys to use")
+	fs.StringVar(&cfg.DBURL, "db", "", "with --restore-test of a PostgreSQL backup: an empty scratch database (or schema) to restore into")
+	file, rest := splitFile(args, map[string]bool{"identity": true, "public-key": true, "data": true, "db": true})
+	if err := parseFlags(fs, rest); err != nil {
+		return err
+	}
+	if file == "" {
+		return usageError{errors.New("give the backup file: ward backup verify FILE")}
+	}
+	key, err := backupIdentity(identity)
+	if err != nil {
+		return err
+	}
+	trusted, err := pinnedKey(pinned)
+	if err != nil {
+		return err
+	}
+	ids, _ := key.Identities()
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bar, progress := fileProgress(f, stderr)
+	start := time.Now()
+	var m backup.Manifest
+	if !restoreTest {
+		m, err = backup.Verify(f, ids, trusted, progress)
+		bar.done()
+		if err != nil {
+			return brokenBackup(err)
+		}
+	} else {
+		tmp, terr := os.MkdirTemp("", "ward-restore-test-")
+		if terr != nil {
+			return terr
+		}
+		defer os.RemoveAll(tmp)
+		if err := copyKeyFiles(cfg.DataDir, tmp); err != nil {
+			return err
+		}
+		m, err = backup.Restore(ctx, f, backup.RestoreOptions{Identities: ids, Trusted: trusted, DataDir: tmp, DBURL: cfg.DBURL, Progress: progress})
+		bar.done()
+		if err != nil {
+			return brokenBackup(err)
+		}
+		vcfg := server.Config{DataDir: tmp, DBURL: cfg.DBURL}
+		st, keys, err := openAuditStore(ctx, vcfg)
+		if err != nil {
+			return fmt.Errorf("restore test: %w", err)
+		}
+		rep, err := audit.VerifyWith(ctx, st, audit.VerifyOptions{MaxSkew: audit.DefaultMaxSkew, UnanchoredGrace: audit.DefaultUnanchoredGrace,
+			Trusted: []ed25519.PublicKey{keys.pub}, MACKey: keys.mac})
+		st.Close()
+		if rep.Problem != nil {
+			return backupBroken{fmt.Errorf("restored, but its audit chain fails: %w", chainBroken{rep.Problem})}
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "restore test OK: restored into a temporary folder; audit chain OK: seq %d..%d (%d events), %d checkpoints\n",
+			rep.FirstSeq, rep.LastSeq, rep.Events, rep.Checkpoints)
+	}
+	c := m.Counts
+	trust := "the key the manifest names: compare it with 'ward archive public-key'"
+	if trusted != nil {
+		trust = "the trusted key"
+	}
+	fmt.Fprintf(stdout, "backup intact: %d entries; %s database (%s), %d blobs (%s); made %s; needs master key %s; signature OK by %s (%s); %.1fs\n",
+		len(m.Entries), m.Dialect, sizeOf(c.DBBytes), c.Blobs, sizeOf(c.BlobBytes), m.CreatedAt.Format(time.RFC3339),
+		strings.Join(m.MasterKeyIDs, ", "), m.SigningKey.KeyID, trust, time.Since(start).Seconds())
+	return nil
+}
+
+func brokenBackup(err error) error {
+	var p *backup.Problem
+	if errors.Is(err, backup.ErrWrongKey) || errors.As(err, &p) {
+		return backupBroken{err}
+	}
+	return err
+}
+
+// fileProgress is a progress bar over reading f.
+func fileProgress(f *os.File, stderr io.Writer) (*progressBar, func(int64)) {
+	var total, done int64
+	if fi, err := f.Stat(); err == nil {
+		total = fi.Size()
+	}
+	bar := newProgressBar(stderr)
+	return bar, func(n int64) {
+		done += n
+		if total > 0 {
+			bar.show(float64(done)/float64(total), done)
+		}
+	}
+}
+
+// copyKeyFiles copies the master key and shred key files of dataDir (when
+// there) into dst, owner-only, for a restore test.
+func copyKeyFiles(dataDir, dst string) error {
+	if dataDir == "" {
+		return nil
+	}
+	for _, name := range []string{keyring.KeyFileName, keyring.ShredKeyFileName} {
+		b, err := os.ReadFile(filepath.Join(dataDir, name))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runRestore is 'ward restore --from FILE --data EMPTY_DIR [--db URL]'.
+func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	var cfg server.Config
+	var from, identity, pinned string
+	fs := newFlags("restore", stdout)
+	dataFlags(fs, &cfg)
+	fs.StringVar(&from, "from", "", "the backup file (required)")
+	fs.StringVar(&identity, "identity", "", "an age identity file holding the key the backup was encrypted to; otherwise the passphrase in "+backup.PassphraseEnv)
+	fs.StringVar(&pinned, "public-key", "", "the signing public key to trust (base64); otherwise the one the manifest names is reported")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if from == "" {
+		return usageError{errors.New("--from is required")}
+	}
+	key, err := backupIdentity(identity)
+	if err != nil {
+		return err
+	}
+	trusted, err := pinnedKey(pinned)
+	if err != nil {
+		return err
+	}
+	ids, _ := key.Identities()
+	f, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	bar, progress := fileProgress(f, stderr)
+	start := time.Now()
+	m, err := backup.Restore(ctx, f, backup.RestoreOptions{Identities: ids, Trusted: trusted, DataDir: cfg.DataDir, DBURL: cfg.DBURL, Progress: progress})
+	bar.done()
+	if err != nil {
+		return brokenBackup(err)
+	}
+	c := m.Counts
+	fmt.Fprintf(stdout, "restored the backup of %s into %s: %s database (%s), %d blobs (%s); signed by %s; %.1fs\n",
+		m.CreatedAt.Format(time.RFC3339), cfg.DataDir, m.Dialect, sizeOf(c.DBBytes), c.Blobs, sizeOf(c.BlobBytes), m.SigningKey.KeyID,
+		time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "before 'ward serve': put the live master key (master key %s: %s, or WARD_MASTER_KEY) and the live shred key file (%s) in %s; then run 'ward audit verify'\n",
+		strings.Join(m.MasterKeyIDs, ", "), keyring.KeyFileName, keyring.ShredKeyFileName, cfg.DataDir)
+	return nil
+}
+
+// runBackupStatus is 'ward backup status': when backups last ran.
+func runBackupStatus(ctx context.Context, args []string, stdout io.Writer) error {
+	var cfg server.Config
+	fs := newFlags("backup status", stdout)
+	dataFlags(fs, &cfg)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = server.DefaultDataDir
+	}
+	st, err := server.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	last, ok, err := backup.LastRun(ctx, st)
+	if err != nil {
+		return err
+	}
+	if last.At.IsZero() {
+		fmt.Fprintln(stdout, "backups last run: never")
+		return nil
+	}
+	fmt.Fprintf(stdout, "backups last run: %s (%s)\n", last.At.Format(time.RFC3339), last.Outcome)
+	if last.Outcome != "success" {
+		fmt.Fprintf(stdout, "  error: %s\n", last.Error)
+	}
+	if ok.At.IsZero() {
+		fmt.Fprintln(stdout, "last successful backup: never")
+	} else {
+		fmt.Fprintf(stdout, "last successful backup: %s, %s, %s, %d blobs, %.1fs\n", ok.At.Format(time.RFC3339), ok.Location,
+			sizeOf(ok.Bytes), ok.Blobs, ok.Elapsed.Seconds())
+	}
+	return nil
+}

@@ -1,0 +1,71 @@
+package backup
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/wardhealth/ward/internal/blob"
+)
+
+// Blobs is where a backup reads attachment blobs from: the blob folder
+// now, an S3 store beside it. (A restore writes DATA/blobs.)
+type Blobs interface {
+	// Walk calls fn for every blob with its key and size.
+	Walk(ctx context.Context, fn func(key string, size int64) error) error
+	// Open reads a blob; a blob deleted since Walk is CodeNotFound.
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
+// BlobDir is Blobs over a blob.Dir folder (DATA/blobs).
+type BlobDir struct {
+	Root string
+	dir  *blob.Dir
+}
+
+// NewBlobDir opens (creating) the blob folder root.
+func NewBlobDir(root string) (*BlobDir, error) {
+	d, err := blob.NewDir(root)
+	if err != nil {
+		return nil, err
+	}
+	return &BlobDir{Root: root, dir: d}, nil
+}
+
+// Walk lists the folder's blobs (skipping uploads in progress).
+func (b *BlobDir) Walk(ctx context.Context, fn func(key string, size int64) error) error {
+	err := filepath.WalkDir(b.Root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) { // deleted meanwhile (a purge)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return fn(d.Name(), fi.Size())
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// Open reads a blob.
+func (b *BlobDir) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	return b.dir.Open(ctx, key)
+}
