@@ -34,7 +34,6 @@ type benchData struct {
 	cfg    server.Config
 	env    *server.Env
 	signer []byte
-	bytes  int64
 }
 
 func seedBench(b *testing.B) *benchData {
