@@ -52,20 +52,26 @@ func TestOIDCSignIn(t *testing.T) {
 	if got := a.text("#sso-redirect"); got != callback {
 		t.Errorf("the admin page shows the redirect URI %q, want %q", got, callback)
 	}
+	eval[bool](a, `(document.querySelector('#sso-title').scrollIntoView(), true)`)
+	a.shot("sso-1-admin-provider")
+	link := a.text("#sso-link")
+	if want := suite.base + "/?org=demo-clinic"; link != want {
+		t.Errorf("the admin page gives the sign-in link %q, want %q", link, want)
+	}
 	a.click("#scim-issue")
 	a.waitJS(10*time.Second, "the SCIM token shows", `!!document.querySelector('#scim-token')`)
 	scimToken := a.text("#scim-token")
 	if !strings.HasPrefix(scimToken, "ward_scim_") {
 		t.Fatalf("SCIM token %q", scimToken)
 	}
-	a.shot("sso-1-admin-configured")
+	a.shot("sso-1-admin-scim-token")
 
-	// The person opens the link the admin handed out and signs in at the
-	// provider.
+	// The person opens the link the admin handed out, in a browser that
+	// never visited ward (no org remembered), and signs in at the provider.
 	start := time.Now()
 	u := newTab(t, "sso-user", false)
 	u.do(15*time.Second, "the sign-in screen offers the provider",
-		chromedp.Navigate(suite.base+"/?org=demo-clinic"),
+		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.ID("signin-sso")),
 	)
 	if got := u.text("#signin-sso"); !strings.Contains(got, "Sign in with "+label) {
@@ -113,6 +119,9 @@ func TestOIDCSignIn(t *testing.T) {
 	disabled := time.Now()
 	u.waitJS(3*time.Second, "the page signed out", `!!document.querySelector('#signin-submit') && !document.querySelector('#live-status')`)
 	out := time.Since(disabled)
+	if notice := u.text("#signin-notice"); !strings.Contains(notice, "session ended") {
+		t.Errorf("the sign-in screen says %q after the SCIM disable", notice)
+	}
 	if status := eval[int](u, `fetch('/api/v1/me').then(r => r.status)`); status != 401 {
 		t.Errorf("GET /api/v1/me after the SCIM disable: %d, want 401", status)
 	}
@@ -125,7 +134,7 @@ func TestOIDCSignIn(t *testing.T) {
 	// Signing in again through the provider is refused: the account is
 	// disabled.
 	u.do(15*time.Second, "sign in again through the provider",
-		chromedp.Navigate(suite.base+"/?org=demo-clinic"),
+		chromedp.Navigate(link),
 		chromedp.WaitVisible(chromedp.ID("signin-sso")),
 		chromedp.Click(chromedp.ID("signin-sso")),
 		chromedp.WaitVisible(chromedp.ID("idp-username")),
