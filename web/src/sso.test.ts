@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRoleMap, parseRoleMap, ssoReturn } from "./sso";
+import { formatRoleMap, parseRoleMap, signInLink, ssoReturn } from "./sso";
 
 describe("role map", () => {
   it("reads group = role lines, group names with spaces and =", () => {
@@ -23,4 +23,11 @@ describe("the callback's redirect", () => {
     expect(ssoReturn("?sso_error=%3Cscript%3E").error).toMatch(/failed/);
   });
   it("does nothing on a plain visit", () => expect(ssoReturn("")).toEqual({ finish: false, error: "" }));
+});
+
+describe("the sign-in link admins hand out", () => {
+  it("is ward's origin with the org's slug", () =>
+    expect(signInLink("https://ward.example.org/api/v1/sso/callback", "st-mary's")).toBe("https://ward.example.org/?org=st-mary's"));
+  it("keeps a port", () =>
+    expect(signInLink("https://127.0.0.1:8443/api/v1/sso/callback", "demo-clinic")).toBe("https://127.0.0.1:8443/?org=demo-clinic"));
 });

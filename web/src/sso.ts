@@ -33,6 +33,14 @@ export function emptyOIDC(): OIDCConfig {
   };
 }
 
+// signInLink is the link an admin hands out: ward's sign-in screen with the
+// org's slug, so that a first visit shows "Sign in with <label>". ward's
+// origin is the redirect URI's (the server builds it from --public-url).
+export function signInLink(redirectURI: string, slug: string): string {
+  const origin = redirectURI.replace(/\/api\/v1\/sso\/callback$/, "");
+  return `${origin}/?org=${encodeURIComponent(slug)}`;
+}
+
 const mappable = ["admin", "compliance", "clinician", "staff"];
 
 // parseRoleMap reads "group = role" lines; a string answer is what is wrong.

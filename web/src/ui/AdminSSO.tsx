@@ -3,7 +3,7 @@ import { ApiError } from "../api";
 import { useWard } from "./context";
 import { ErrorLine, errorText, formatDateTime } from "./common";
 import { AdminFrame } from "./Admin";
-import { type OIDCConfig, emptyOIDC, parseRoleMap, formatRoleMap } from "../sso";
+import { type OIDCConfig, emptyOIDC, parseRoleMap, formatRoleMap, signInLink } from "../sso";
 
 // AdminSSO is the admin console's single sign-on page: the org's OpenID
 // Connect provider and its SCIM token (docs/sso.md).
@@ -48,6 +48,7 @@ function OIDCForm() {
   }
 
   if (!c) return <ErrorLine error={error} />;
+  const slug = w.store.get().me?.org?.slug;
   const text = (key: "issuer" | "client_id" | "label" | "groups_claim", label: string, hint?: string) => (
     <div class="field">
       <label for={"sso-" + key}>{label}</label>
@@ -61,6 +62,11 @@ function OIDCForm() {
       <p class="muted small">
         Register ward at your provider as a web application with this redirect URI: <code id="sso-redirect">{c.redirect_uri}</code>
       </p>
+      {slug && (
+        <p class="muted small">
+          Give your staff this sign-in link (it shows the button on their first visit): <code id="sso-link">{signInLink(c.redirect_uri, slug)}</code>
+        </p>
+      )}
       <label class="check">
         <input type="checkbox" checked={c.enabled} onChange={(e) => setC({ ...c, enabled: e.currentTarget.checked })} />
         Offer "Sign in with {c.label || "your organisation"}" on the sign-in screen
