@@ -41,10 +41,10 @@ type FromAlerts struct {
 
 // alertFacts is what the alerts' evidence gives an incident.
 type alertFacts struct {
-	ids                       []string
-	users, devices, patients  []string
-	first, last, firstRaised  time.Time
-	rules                     []string
+	ids                      []string
+	users, devices, patients []string
+	first, last, firstRaised time.Time
+	rules                    []string
 }
 
 // OpenFromAlerts opens an incident from activity-monitoring alerts in one
