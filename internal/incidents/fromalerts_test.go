@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/incidents"
 	"github.com/wardhealth/ward/internal/monitor"
@@ -37,8 +38,15 @@ func (w *world) addAlert(t *testing.T, rule monitor.Rule, userID string, first, 
 // org's left out), a deadline 60 days after the first alert was raised,
 // and escalates both alerts to it, audited; an alert already escalated, an
 // unknown one or a caller who is not compliance changes nothing.
-func TestOpenFromAlerts(t *testing.T) {
-	w := newWorld(t)
+func TestOpenFromAlerts(t *testing.T) { testOpenFromAlerts(t, newWorld(t)) }
+
+// TestOpenFromAlertsPostgres is the same on PostgreSQL (skipped unless
+// WARD_TEST_POSTGRES is set).
+func TestOpenFromAlertsPostgres(t *testing.T) {
+	testOpenFromAlerts(t, newWorldOn(t, apptest.NewPostgres(t, false)))
+}
+
+func testOpenFromAlerts(t *testing.T, w *world) {
 	ctx := context.Background()
 	now := w.f.Clock.Now()
 	first, last := now.Add(-3*time.Hour), now.Add(-2*time.Hour)
