@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 # make test runs the web client's unit tests only where node is installed (CI has it).
 WEBTEST   := $(if $(shell command -v node 2>/dev/null),web-test,)
 
-.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench clean web web-test e2e browser docker
+.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench clean web web-test e2e browser pdftools docker
 
 all: build
 
@@ -119,7 +119,7 @@ web-test:
 	cd web && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } && npx vitest run && node scripts/source-hash.mjs --check
 
 ## e2e: the real binary driven through headless Chromium (e2e/ is its own Go module)
-e2e: build browser
+e2e: build browser pdftools
 	cd e2e && $(GO) vet ./... && WARD_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -timeout 10m ./...
 
 ## browser: Debian's chromium for the e2e tests, installed when missing (as root, with apt-get); where it
@@ -131,5 +131,18 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "e2e: no /usr/bin/chromium, and no root to install it (apt-get install -y chromium)"; \
+	  fi; \
+	fi
+
+## pdftools: Debian's poppler-utils (pdftoppm, pdftotext, pdfinfo), installed when missing (as root, with
+## apt-get): the tests that turn a PDF's first page into a PNG in e2e/artifacts and read PDFs' text;
+## without it they skip, except under CI=true, where they fail
+pdftools:
+	@if ! command -v pdftoppm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "e2e: installing Debian's poppler-utils"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	  else \
+	    echo "e2e: no pdftoppm, and no root to install it (apt-get install -y poppler-utils)"; \
 	  fi; \
 	fi

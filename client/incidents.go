@@ -153,6 +153,22 @@ func (c *Client) OpenIncident(ctx context.Context, req IncidentRequest) (*Incide
 	return &out, c.do(ctx, http.MethodPost, "/api/v1/incidents", req, &out)
 }
 
+// IncidentFromAlerts is the body of OpenIncidentFromAlerts: the alerts,
+// and optionally the discovery date (default: when the earliest was
+// raised) and a title.
+type IncidentFromAlerts struct {
+	AlertIDs     []string `json:"alert_ids"`
+	DiscoveredAt string   `json:"discovered_at,omitempty"`
+	Title        string   `json:"title,omitempty"`
+}
+
+// OpenIncidentFromAlerts opens an incident from activity alerts: their
+// users, window and patients, and escalates them to it, in one go.
+func (c *Client) OpenIncidentFromAlerts(ctx context.Context, req IncidentFromAlerts) (*Incident, error) {
+	var out Incident
+	return &out, c.do(ctx, http.MethodPost, "/api/v1/incidents/from-alerts", req, &out)
+}
+
 // UpdateIncident replaces an open incident's fields.
 func (c *Client) UpdateIncident(ctx context.Context, id string, req IncidentRequest) (*Incident, error) {
 	var out Incident

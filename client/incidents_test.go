@@ -19,6 +19,9 @@ func TestClientIncidentsAndBAAs(t *testing.T) {
 	if _, err := ana.OpenIncident(ctx, client.IncidentRequest{DiscoveredAt: "2026-11-20", Details: client.IncidentDetails{Title: "T"}}); client.Code(err) != "forbidden" {
 		t.Fatalf("a clinician opens an incident: %v", err)
 	}
+	if _, err := ana.OpenIncidentFromAlerts(ctx, client.IncidentFromAlerts{AlertIDs: []string{"a1"}}); client.Code(err) != "forbidden" {
+		t.Fatalf("a clinician opens an incident from alerts: %v", err)
+	}
 	owner := client.New(base, client.Options{InsecureSkipVerify: true})
 	if _, err := owner.Login(ctx, client.LoginRequest{Email: "owner@ct.example", Password: "owner passphrase long",
 		Device: client.Device{ID: "client-test-owner", Name: "owner's laptop"}}); err != nil {

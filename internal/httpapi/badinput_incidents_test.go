@@ -155,6 +155,13 @@ func incidentBadCases(t *testing.T, e *env, c incidentCaller) map[string][]badCa
 	return map[string][]badCase{
 		"GET /api/v1/incidents":  cat(c.garbage, refused("", "")),
 		"POST /api/v1/incidents": cat(jsonCases(c.comp, "", `{"discovered_at":7}`), c.noCSRF(c.comp), draftCases(""), refused("", good)),
+		"POST /api/v1/incidents/from-alerts": cat(jsonCases(c.comp, "", `{"alert_ids":"x"}`), c.noCSRF(c.comp),
+			refused("", `{"alert_ids":["01a20fde-0000-7000-8000-000000000000"]}`), []badCase{
+				bc("no alerts", "", `{"alert_ids":[]}`, 400, ward.CodeInvalid),
+				bc("an unknown alert", "", `{"alert_ids":["01a20fde-0000-7000-8000-000000000000"]}`, 404, ward.CodeNotFound),
+				bc("an id with a comma", "", `{"alert_ids":["a,b"]}`, 400, ward.CodeInvalid),
+				bc("a date that is no date", "", `{"alert_ids":["a"],"discovered_at":"yesterday"}`, 400, ward.CodeInvalid),
+			}),
 		"GET /api/v1/incidents/annual-log": cat(c.garbage, refused("", ""), []badCase{
 			{name: "year=abc", path: base + "annual-log?year=abc", token: c.comp, status: 400, code: ward.CodeInvalid},
 			{name: "year=1999", path: base + "annual-log?year=1999", token: c.comp, status: 400, code: ward.CodeInvalid},

@@ -18,6 +18,7 @@ import (
 func (h *Handler) incidentRoutes() {
 	h.route("GET /api/v1/incidents", authz.IncidentManage, h.listIncidents)
 	h.route("POST /api/v1/incidents", authz.IncidentManage, h.openIncident)
+	h.route("POST /api/v1/incidents/from-alerts", authz.IncidentManage, h.openIncidentFromAlerts)
 	h.route("GET /api/v1/incidents/annual-log", authz.IncidentManage, h.incidentAnnualLog)
 	h.route("GET /api/v1/incidents/{id}", authz.IncidentManage, h.getIncident)
 	h.route("PUT /api/v1/incidents/{id}", authz.IncidentManage, h.updateIncident)
@@ -82,6 +83,36 @@ func (q incidentRequest) draft() (incidents.Draft, error) {
 		}
 	}
 	return d, nil
+}
+
+// fromAlertsRequest is the body of POST /api/v1/incidents/from-alerts.
+type fromAlertsRequest struct {
+	AlertIDs     []string `json:"alert_ids"`
+	DiscoveredAt string   `json:"discovered_at"` // optional: when the earliest alert was raised
+	Title        string   `json:"title"`         // optional: one naming the alerts' rules
+}
+
+// openIncidentFromAlerts opens an incident from alerts, takes their
+// evidence's users, window and patients and escalates them, in one go.
+func (h *Handler) openIncidentFromAlerts(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+	svc, err := h.incidentService()
+	if err != nil {
+		return err
+	}
+	var req fromAlertsRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	f := incidents.FromAlerts{AlertIDs: req.AlertIDs, Title: req.Title}
+	if f.DiscoveredAt, err = parseWhen("discovered_at", req.DiscoveredAt); err != nil {
+		return err
+	}
+	in, err := svc.OpenFromAlerts(r.Context(), p, f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, in)
+	return nil
 }
 
 func (h *Handler) listIncidents(w http.ResponseWriter, r *http.Request, p *app.Principal) error {

@@ -24,7 +24,7 @@ var ReadActions = []audit.Action{audit.PatientRecordRead, audit.ConversationRead
 // Affected is one patient an incident affects.
 type Affected struct {
 	PatientID string   `json:"patient_id"`
-	Source    string   `json:"source"` // audit: computed from the audit trail; manual: added by hand
+	Source    string   `json:"source"` // audit: computed from the audit trail; alert: from an alert's evidence; manual: added by hand
 	Removed   bool     `json:"removed"`
 	State     string   `json:"state"` // the state of residence (two letters), "" unknown
 	Changes   []Change `json:"changes"`

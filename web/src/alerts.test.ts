@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { addRaised, alertsURL, canAct, dismissProblem, escalateProblem, raisedText, ruleLabel, seqText, severityClass, statusLabel, type RaisedAlert } from "./alerts";
+import { addRaised, alertsURL, canAct, dismissProblem, escalateProblem, keepOpen, raisedText, ruleLabel, seqText, severityClass, statusLabel, toggleSelected, type RaisedAlert } from "./alerts";
 
 describe("alerts", () => {
+  it("selects open alerts for an incident", () => {
+    expect(toggleSelected([], "a")).toEqual(["a"]);
+    expect(toggleSelected(["a", "b"], "a")).toEqual(["b"]);
+    expect(keepOpen(["a", "b", "c"], [{ id: "a", status: "new" }, { id: "b", status: "escalated" }, { id: "c", status: "acknowledged" }])).toEqual(["a", "c"]);
+  });
   it("labels rules and colours severities", () => {
     expect(ruleLabel("password_spray")).toBe("Password spray");
     expect(ruleLabel("something_new")).toBe("something_new");

@@ -133,3 +133,19 @@ export function raisedText(a: RaisedAlert): string {
 export function addRaised(list: RaisedAlert[], a: RaisedAlert): RaisedAlert[] {
   return [a, ...list.filter((x) => x.id !== a.id)].slice(0, 20);
 }
+
+// toggleSelected adds id to the alerts selected for an incident, or takes
+// it out; only alerts still open (new or acknowledged) stay selected.
+export function toggleSelected(sel: string[], id: string): string[] {
+  return sel.includes(id) ? sel.filter((x) => x !== id) : [...sel, id];
+}
+
+// keepOpen drops from the selection the alerts no longer listed as open.
+export function keepOpen(sel: string[], alerts: Pick<Alert, "id" | "status">[]): string[] {
+  const open = new Set(alerts.filter((a) => canAct(a.status).close).map((a) => a.id));
+  return sel.filter((id) => open.has(id));
+}
+
+// fromAlertsURL is where an incident is opened from alerts (their users,
+// window and patients; the alerts escalated to it).
+export const fromAlertsURL = "/api/v1/incidents/from-alerts";

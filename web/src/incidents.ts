@@ -35,7 +35,7 @@ export interface IncidentDetails {
 
 export interface AffectedPatient {
   patient_id: string;
-  source: "audit" | "manual";
+  source: "audit" | "alert" | "manual";
   removed: boolean;
   state: string;
   changes: { at: string; by: string; op: string; reason: string }[];

@@ -6,6 +6,8 @@ import {
   canAct,
   dismissProblem,
   escalateProblem,
+  fromAlertsURL,
+  keepOpen,
   maxDismissReason,
   ruleLabel,
   seqText,
@@ -13,8 +15,10 @@ import {
   severityClass,
   statusLabel,
   statuses,
+  toggleSelected,
   type Alert,
 } from "../alerts";
+import type { Incident } from "../incidents";
 import { useStore } from "../store";
 import { useWard } from "./context";
 import { ErrorLine, errorText, formatDateTime } from "./common";
@@ -28,9 +32,13 @@ export function Alerts() {
   const [severity, setSeverity] = useState("");
   const [alerts, setAlerts] = useState<Alert[] | null>(null);
   const [error, setError] = useState("");
+  const [selected, setSelected] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
   async function load() {
     try {
-      setAlerts((await w.api.get<{ alerts: Alert[] }>(alertsURL(status, severity))).alerts ?? []);
+      const list = (await w.api.get<{ alerts: Alert[] }>(alertsURL(status, severity))).alerts ?? [];
+      setAlerts(list);
+      setSelected((sel) => keepOpen(sel, list));
     } catch (e) {
       setError(errorText(e));
       setAlerts([]);
@@ -38,6 +46,20 @@ export function Alerts() {
   }
   useEffect(() => void load(), [status, severity, st.alertsRaised.length]);
   const name = (id: string) => dir?.[id]?.name || id;
+  // openIncident opens a breach incident from alerts (their users, window
+  // and patients; the alerts escalated to it) and lands on it.
+  async function openIncident(ids: string[]) {
+    if (!ids.length) return;
+    setBusy(true);
+    setError("");
+    try {
+      const i = await w.api.post<Incident>(fromAlertsURL, { alert_ids: ids });
+      w.navigate("/compliance/incidents/" + encodeURIComponent(i.id));
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  }
   return (
     <div class="pad stack" id="alerts-page">
       <h1>Alerts</h1>
@@ -64,6 +86,9 @@ export function Alerts() {
             ))}
           </select>
         </label>
+        <button class="danger" id="open-incident-selected" disabled={busy || selected.length === 0} onClick={() => void openIncident(selected)}>
+          Open incident from selected ({selected.length})
+        </button>
       </div>
       <ErrorLine error={error} id="alerts-error" />
       {alerts === null ? (
@@ -75,7 +100,16 @@ export function Alerts() {
       ) : (
         <ul class="stack plain" id="alert-list">
           {alerts.map((a) => (
-            <AlertCard key={a.id} alert={a} name={name} onChange={load} />
+            <AlertCard
+              key={a.id}
+              alert={a}
+              name={name}
+              onChange={load}
+              selected={selected.includes(a.id)}
+              onSelect={() => setSelected((sel) => toggleSelected(sel, a.id))}
+              onOpenIncident={() => void openIncident([a.id])}
+              busy={busy}
+            />
           ))}
         </ul>
       )}
@@ -83,7 +117,15 @@ export function Alerts() {
   );
 }
 
-function AlertCard(props: { alert: Alert; name: (id: string) => string; onChange: () => Promise<void> }) {
+function AlertCard(props: {
+  alert: Alert;
+  name: (id: string) => string;
+  onChange: () => Promise<void>;
+  selected: boolean;
+  onSelect: () => void;
+  onOpenIncident: () => void;
+  busy: boolean;
+}) {
   const w = useWard();
   const a = props.alert;
   const ev = a.evidence;
@@ -104,6 +146,15 @@ function AlertCard(props: { alert: Alert; name: (id: string) => string; onChange
   return (
     <li class={"card stack alert sev-" + a.severity} data-alert={a.id} data-rule={a.rule} data-status={a.status}>
       <div>
+        {act.close && (
+          <input
+            type="checkbox"
+            class="select-alert"
+            aria-label="Select for an incident"
+            checked={props.selected}
+            onChange={props.onSelect}
+          />
+        )}{" "}
         <span class={severityClass(a.severity)}>{a.severity}</span> <strong>{ruleLabel(a.rule)}</strong> — {a.summary}
       </div>
       <div class="muted">
@@ -174,6 +225,9 @@ function AlertCard(props: { alert: Alert; name: (id: string) => string; onChange
                 value={reason}
                 onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)}
               />
+              <button class="small danger open-incident" disabled={props.busy} onClick={props.onOpenIncident}>
+                Open incident
+              </button>
               <button class="small dismiss" onClick={() => void post("dismiss", { reason: reason.trim() }, dismissProblem(reason))}>
                 Dismiss
               </button>
