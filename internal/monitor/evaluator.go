@@ -407,6 +407,11 @@ func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 func (m *Monitor) apply(f *finding) *openAlert {
 	key := f.org + "|" + f.family() + "|" + f.subject
 	o := m.open[key]
+	if o == nil && f.family() == string(RuleSignInBurst) {
+		if o = m.signInPeer(f); o != nil {
+			m.open[key] = o
+		}
+	}
 	if strings.HasPrefix(f.subject, "account:") { // a burst on an account from an address already alerted joins it
 		for _, a := range f.ev.Addresses {
 			if ao := m.open[f.org+"|"+f.family()+"|address:"+a]; ao != nil && ao != o && !f.at.After(ao.lastAt.Add(ao.merge)) {
@@ -447,6 +452,9 @@ func (m *Monitor) apply(f *finding) *openAlert {
 	if f.ev.Events == 0 {
 		f.ev.addSeq(f.seq)
 	}
+	for _, c := range f.counts {
+		o.ev.addAttempts(c.seq, c.n)
+	}
 	o.ev.merge(&f.ev)
 	o.lastAt = maxTime(o.lastAt, f.at)
 	for _, row := range o.rows {
@@ -463,6 +471,25 @@ func (m *Monitor) apply(f *finding) *openAlert {
 		}
 	}
 	return o
+}
+
+// signInPeer is the open sign-in alert on f's subject of another org when
+// f or it names no org: failures from one address on the accounts of an
+// org and on emails of no account (a spray) are one burst, one alert.
+func (m *Monitor) signInPeer(f *finding) *openAlert {
+	suffix := "|" + f.family() + "|" + f.subject
+	if f.org != "" {
+		if o := m.open[suffix]; o != nil && !f.at.After(o.lastAt.Add(o.merge)) {
+			return o
+		}
+		return nil
+	}
+	for k, o := range m.open {
+		if strings.HasSuffix(k, suffix) && !f.at.After(o.lastAt.Add(o.merge)) {
+			return o
+		}
+	}
+	return nil
 }
 
 func maxTime(a, b time.Time) time.Time {
