@@ -16,6 +16,7 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -25,13 +26,20 @@ type Mailer interface {
 	Send(ctx context.Context, to string, msg mail.Message) error
 }
 
-// Config is what a Monitor is built from; Mailer, Broker, Logger and Now
-// may be nil.
+// Pusher pushes a PHI-free payload to the subscribed devices of users
+// (internal/notify/push.Service.Notify).
+type Pusher interface {
+	Notify(users []string, p push.Payload)
+}
+
+// Config is what a Monitor is built from; Mailer, Pusher, Broker, Logger
+// and Now may be nil.
 type Config struct {
 	Store       *store.Store
 	Keyring     *keyring.Keyring // seals a dismissal's reason
 	Broker      realtime.Broker  // new alerts reach compliance officers' sockets through it
 	Mailer      Mailer           // and their inboxes (PHI-free), linking to ConsoleLink
+	Pusher      Pusher           // and their subscribed devices (PHI-free: a count)
 	ConsoleLink string
 	Logger      *slog.Logger
 	Now         func() time.Time
