@@ -22,7 +22,11 @@ import (
 // their expiry, the alerts and their age; each check moves from pass to
 // warn or fail as the evidence does.
 func TestConformanceEvidence(t *testing.T) {
-	f := apptest.New(t, true)
+	t.Run("sqlite", func(t *testing.T) { conformanceEvidence(t, apptest.New(t, true)) })
+	t.Run("postgres", func(t *testing.T) { conformanceEvidence(t, apptest.NewPostgres(t, true)) })
+}
+
+func conformanceEvidence(t *testing.T, f *apptest.Fixture) {
 	ctx := context.Background()
 	comp := f.Principal(t, "comp", ward.RoleCompliance)
 	admin := f.Principal(t, "admin", ward.RoleAdmin)
