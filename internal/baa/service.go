@@ -34,10 +34,10 @@ type Config struct {
 	Blobs   blob.Store
 	// Mailer, when set, mails compliance officers the expiry reminders,
 	// linking to ConsoleLink.
-	Mailer      reminders.Mailer
+	Mailer reminders.Mailer
 	// Pusher, when set, pushes the reminders to compliance officers'
 	// subscribed devices too (internal/notify/push, PHI-free).
-	Pusher reminders.Pusher
+	Pusher      reminders.Pusher
 	ConsoleLink string
 	Logger      *slog.Logger
 	Now         func() time.Time
