@@ -96,7 +96,9 @@ bench: build
 	WARD_BENCH_CACHE=$(CURDIR)/.cache/bench-patients $(GO) test -run '^$$' -bench 'LookupByMRN' -benchtime 5000x -timeout 30m ./internal/patients/ && \
 	WARD_BENCH_ARCHIVE_FULL=1 $(GO) test -run '^$$' -bench 'ArchiveExport|ArchiveVerify' -benchtime 1x -timeout 30m ./internal/archive/ && \
 	$(GO) test -run '^$$' -bench 'PageTo1000Devices' -benchtime 5x ./internal/notify/push/ && \
-	$(GO) test -run '^$$' -bench 'PageRead' -benchmem -benchtime 2000x -count 3 ./internal/compliance/ ; \
+	$(GO) test -run '^$$' -bench 'PageRead' -benchmem -benchtime 2000x -count 3 ./internal/compliance/ && \
+	$(GO) test -run '^$$' -bench 'Evaluator' -benchtime 3x -cpu 1 ./internal/monitor/ && \
+	$(GO) test -run '^$$' -bench 'AccountingSixYears' -benchtime 3x ./internal/accounting/ ; \
 	} 2>&1 | tee .cache/bench.txt | grep -E '^(Benchmark|ok|FAIL|---)'
 	./$(BIN) bench $(BENCH_FLAGS) --json .cache/bench.json
 	./$(BIN) bench --sequential --users 20 --sockets 20 --duration 10s --json .cache/bench-sequential.json

@@ -88,6 +88,16 @@ func TestComplianceReportCommand(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s %s", format, code, stdout, stderr)
 		}
+		// The backups, incidents and BAAs checks judge live evidence (no
+		// placeholders): here, no backups configured and no BAA recorded.
+		for _, want := range []string{"warn 164.308(a)(7): no backups are configured", "warn 164.308(b)(1): no business associate is recorded"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%s: stdout lacks %q: %s", format, want, stdout)
+			}
+		}
+		if strings.Contains(stdout, "not recorded by this version") {
+			t.Errorf("%s: a placeholder check: %s", format, stdout)
+		}
 		b, err := os.ReadFile(out)
 		if err != nil {
 			t.Fatal(err)

@@ -51,6 +51,8 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "as for ward serve: the TLS certificate (default: ward serves TLS with a self-signed one)")
 	fs.StringVar(&cfg.AuditCheckpointSink, "audit-checkpoint-sink", "", "as for ward serve: where checkpoints are copied")
 	fs.BoolVar(&cfg.InsecureBehindTLSProxy, "insecure-behind-tls-proxy", false, "as for ward serve: plain HTTP behind a TLS proxy")
+	fs.StringVar(&cfg.BackupTo, "backup-to", "", "as for ward serve: the folder of scheduled backups (empty: none)")
+	fs.DurationVar(&cfg.BackupEvery, "backup-every", server.DefaultBackupEvery, "as for ward serve: how often scheduled backups run")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -73,7 +75,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	src := conformance.Source{Store: env.Store, Keyring: env.Keyring, OrgID: orgID, Deployment: server.Deployment(cfg)}
-	r, err := conformance.Make(ctx, src, nil)
+	r, err := conformance.Make(ctx, src, server.ConformanceRegistry(cfg))
 	if err != nil {
 		return err
 	}

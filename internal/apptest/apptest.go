@@ -50,6 +50,7 @@ type Fixture struct {
 	Store       *store.Store
 	Keyring     *keyring.Keyring
 	Recorder    *audit.Recorder
+	Hasher      *auth.Hasher // the App's (FastHasher): Hashes counts what sign-ins cost
 	Clock       *Clock
 	Org         ward.Org
 	Owner       ward.User
@@ -139,13 +140,14 @@ func build(tb testing.TB, mfa bool, clock *Clock, dataDir string, st *store.Stor
 	if o.broker != nil {
 		broker = o.broker(st, kr)
 	}
-	a, err := app.New(app.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now, Hasher: FastHasher(tb), Blobs: blobs,
+	hasher := FastHasher(tb)
+	a, err := app.New(app.Config{Store: st, Keyring: kr, Audit: rec, Now: clock.Now, Hasher: hasher, Blobs: blobs,
 		Patients: pats, Broker: broker})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	rp := replies.New(replies.Config{Store: st, Keyring: kr, Patients: pats, Now: clock.Now})
-	f := &Fixture{App: a, Patients: pats, Replies: rp, Store: st, Keyring: kr, Recorder: rec, Clock: clock, OwnerPW: "owner passphrase long enough",
+	f := &Fixture{App: a, Patients: pats, Replies: rp, Store: st, Keyring: kr, Recorder: rec, Hasher: hasher, Clock: clock, OwnerPW: "owner passphrase long enough",
 		DataDir: dataDir, Blobs: blobs, Teams: teams.New(st),
 		Inbox:       inbox.New(inbox.Config{Store: st, Audit: rec, Conversations: a, AutoReplies: rp, Now: clock.Now}),
 		Invitations: invitations.New(invitations.Config{Store: st, Contacts: pats, Accounts: a, Now: clock.Now})}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wardhealth/ward"
 )
@@ -23,6 +24,7 @@ type Hasher struct {
 	slots  *slots
 	kdf    kdf
 	dummy  string // a well-formed hash no password matches; see VerifyDummy
+	hashes atomic.Int64
 }
 
 type lowPriorityKey struct{}
@@ -142,6 +144,10 @@ func (h *Hasher) acquire(ctx context.Context) error {
 
 func (h *Hasher) release() { h.slots.release() }
 
+// Hashes is how many hashes the Hasher has computed (Hash, Verify and
+// VerifyDummy each count one): what a password spray cost it.
+func (h *Hasher) Hashes() int64 { return h.hashes.Load() }
+
 func busy(err error) error {
 	return ward.Wrap(ward.CodeUnavailable, err, "too many sign-ins at once; try again in a moment")
 }
@@ -153,6 +159,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer h.release()
+	h.hashes.Add(1)
 	return hashWith(h.kdf, password, h.params)
 }
 
@@ -166,6 +173,7 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, reha
 		return false, false, err
 	}
 	defer h.release()
+	h.hashes.Add(1)
 	ok, err = verifyWith(h.kdf, password, encoded)
 	if err != nil {
 		return false, false, err
@@ -183,6 +191,7 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 		return err
 	}
 	defer h.release()
+	h.hashes.Add(1)
 	_, err := verifyWith(h.kdf, password, h.dummy)
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/reminders"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -44,7 +45,8 @@ func (s *Service) Dashboard(ctx context.Context, p *access.Principal) (Card, err
 // agreement a PHI-free reminder 60, 30 and 7 days before it expires, each
 // once (internal/reminders). A leader job; it answers how many went out.
 func (s *Service) RunReminders(ctx context.Context) (int, error) {
-	if s.mailer == nil {
+	out := reminders.Out{Mailer: s.mailer, Pusher: s.pusher, Link: s.link}
+	if out.None() {
 		return 0, nil
 	}
 	now := s.now().UTC()
@@ -57,9 +59,9 @@ func (s *Service) RunReminders(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, b := range rows {
-		n, err := reminders.Send(ctx, s.store, s.mailer, s.link, reminders.Reminder{OrgID: b.OrgID, Subject: "baa",
+		n, err := reminders.Send(ctx, s.store, out, reminders.Reminder{OrgID: b.OrgID, Subject: "baa",
 			SubjectID: fmt.Sprintf("%s@%d", b.ID, b.ExpiresAt.Unix()), Resource: b.ID, Steps: ReminderDays, Date: b.ExpiresAt,
-			Kind: mail.ReminderBAA, Action: audit.BAAReminded}, now)
+			Kind: mail.ReminderBAA, Push: push.BAAExpiry, Action: audit.BAAReminded}, now)
 		if err != nil {
 			s.log.Error("BAA reminder failed", "baa", b.ID, "err", err.Error())
 			continue

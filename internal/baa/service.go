@@ -34,7 +34,10 @@ type Config struct {
 	Blobs   blob.Store
 	// Mailer, when set, mails compliance officers the expiry reminders,
 	// linking to ConsoleLink.
-	Mailer      reminders.Mailer
+	Mailer reminders.Mailer
+	// Pusher, when set, pushes the reminders to compliance officers'
+	// subscribed devices too (internal/notify/push, PHI-free).
+	Pusher      reminders.Pusher
 	ConsoleLink string
 	Logger      *slog.Logger
 	Now         func() time.Time
@@ -46,6 +49,7 @@ type Service struct {
 	keys   *keyring.Keyring
 	blobs  blob.Store
 	mailer reminders.Mailer
+	pusher reminders.Pusher
 	link   string
 	log    *slog.Logger
 	now    func() time.Time
@@ -59,7 +63,7 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: cfg.Store, keys: cfg.Keyring, blobs: cfg.Blobs, mailer: cfg.Mailer, link: cfg.ConsoleLink, log: cfg.Logger, now: cfg.Now}
+	return &Service{store: cfg.Store, keys: cfg.Keyring, blobs: cfg.Blobs, mailer: cfg.Mailer, pusher: cfg.Pusher, link: cfg.ConsoleLink, log: cfg.Logger, now: cfg.Now}
 }
 
 func (s *Service) view(b store.BAARow) Agreement {

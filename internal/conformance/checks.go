@@ -29,7 +29,9 @@ const (
 )
 
 // Default is a registry of the built-in checks, with placeholders for
-// backups, incidents and BAAs.
+// backups, incidents and BAAs that the wiring (internal/server
+// ConformanceRegistry) replaces with BackupCheck, IncidentCheck and
+// BAACheck over their packages' evidence.
 func Default() *Registry {
 	r := &Registry{}
 	for _, c := range []Check{

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/reminders"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -22,7 +23,8 @@ func reminderSubject(r store.IncidentRow) string {
 // reminder at 30, 14, 7 and 1 days before its deadline, each once
 // (internal/reminders). A leader job; it answers how many went out.
 func (s *Service) RunReminders(ctx context.Context) (int, error) {
-	if s.mailer == nil {
+	out := reminders.Out{Mailer: s.mailer, Pusher: s.pusher, Link: s.link}
+	if out.None() {
 		return 0, nil
 	}
 	now := s.now().UTC()
@@ -35,8 +37,8 @@ func (s *Service) RunReminders(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, r := range rows {
-		n, err := reminders.Send(ctx, s.store, s.mailer, s.link, reminders.Reminder{OrgID: r.OrgID, Subject: "incident",
-			SubjectID: reminderSubject(r), Resource: r.ID, Steps: ReminderDays, Date: r.DeadlineAt, Kind: mail.ReminderIncident,
+		n, err := reminders.Send(ctx, s.store, out, reminders.Reminder{OrgID: r.OrgID, Subject: "incident",
+			SubjectID: reminderSubject(r), Resource: r.ID, Steps: ReminderDays, Date: r.DeadlineAt, Kind: mail.ReminderIncident, Push: push.IncidentDeadline,
 			Action: audit.IncidentReminded}, now)
 		if err != nil {
 			s.log.Error("incident reminder failed", "incident", r.ID, "err", err.Error())

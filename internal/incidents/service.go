@@ -16,6 +16,7 @@ import (
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/reminders"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	// linking to ConsoleLink.
 	Mailer      Mailer
 	ConsoleLink string
+	// Pusher, when set, pushes the reminders to compliance officers'
+	// subscribed devices too (internal/notify/push, PHI-free).
+	Pusher reminders.Pusher
 	// PlainPDF turns off the letters' stream compression (tests read
 	// their text).
 	PlainPDF bool
@@ -51,6 +55,7 @@ type Service struct {
 	keys     *keyring.Keyring
 	contacts Contacts
 	mailer   Mailer
+	pusher   reminders.Pusher
 	link     string
 	plainPDF bool
 	log      *slog.Logger
@@ -65,7 +70,7 @@ func New(cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: cfg.Store, keys: cfg.Keyring, contacts: cfg.Contacts, mailer: cfg.Mailer, link: cfg.ConsoleLink, plainPDF: cfg.PlainPDF,
+	return &Service{store: cfg.Store, keys: cfg.Keyring, contacts: cfg.Contacts, mailer: cfg.Mailer, pusher: cfg.Pusher, link: cfg.ConsoleLink, plainPDF: cfg.PlainPDF,
 		log: cfg.Logger, now: cfg.Now}
 }
 

@@ -2,6 +2,8 @@ package monitor
 
 import (
 	"encoding/json"
+	"slices"
+	"sort"
 	"time"
 )
 
@@ -53,22 +55,42 @@ const (
 	maxIDs    = 5000
 )
 
-// addSeq adds seq to the ranges.
-// Seqs come in increasing order; one already covered is not counted again.
-func (ev *Evidence) addSeq(seq int64) {
-	n := len(ev.SeqRanges)
-	if n > 0 && seq <= ev.SeqRanges[n-1][1] {
-		return
+// addSeq adds seq to the ranges and reports whether it was not there yet
+// (only then is it counted). Seqs mostly come in increasing order; one
+// older than the last range (from another window that joined the alert)
+// goes where it belongs. Past maxRanges the nearest range grows instead.
+func (ev *Evidence) addSeq(seq int64) bool {
+	r := ev.SeqRanges
+	n := len(r)
+	if n == 0 || seq > r[n-1][1] {
+		ev.Events++
+		switch {
+		case n > 0 && seq == r[n-1][1]+1:
+			r[n-1][1] = seq
+		case n >= maxRanges:
+			r[n-1][1] = seq
+		default:
+			ev.SeqRanges = append(r, [2]int64{seq, seq})
+		}
+		return true
+	}
+	i := sort.Search(n, func(i int) bool { return r[i][1] >= seq }) // the first range that ends at seq or after
+	if r[i][0] <= seq {
+		return false
 	}
 	ev.Events++
 	switch {
-	case n > 0 && seq == ev.SeqRanges[n-1][1]+1:
-		ev.SeqRanges[n-1][1] = seq
-	case n >= maxRanges:
-		ev.SeqRanges[n-1][1] = max(ev.SeqRanges[n-1][1], seq)
+	case seq+1 == r[i][0] && i > 0 && r[i-1][1]+1 == seq: // it joins two ranges
+		r[i-1][1] = r[i][1]
+		ev.SeqRanges = append(r[:i], r[i+1:]...)
+	case seq+1 == r[i][0], n >= maxRanges && (i == 0 || seq-r[i-1][1] > r[i][0]-seq):
+		r[i][0] = seq
+	case i > 0 && (r[i-1][1]+1 == seq || n >= maxRanges):
+		r[i-1][1] = seq
 	default:
-		ev.SeqRanges = append(ev.SeqRanges, [2]int64{seq, seq})
+		ev.SeqRanges = slices.Insert(r, i, [2]int64{seq, seq})
 	}
+	return true
 }
 
 // addID adds id to list unless it is there (or the list is full).
@@ -84,14 +106,22 @@ func addID(list []string, id string) []string {
 	return append(list, id)
 }
 
-// merge adds o's ids and counts to ev (o's seqs are added by the caller).
+// addAttempts adds the event seq and the n sign-in attempts it stands for,
+// unless the evidence holds seq already: an event's attempts count once.
+func (ev *Evidence) addAttempts(seq int64, n int) {
+	if ev.addSeq(seq) {
+		ev.Attempts += n
+	}
+}
+
+// merge adds o's seqs and ids to ev (its attempts are added, by seq, with
+// addAttempts first).
 func (ev *Evidence) merge(o *Evidence) {
 	for _, r := range o.SeqRanges {
 		for s := r[0]; s <= r[1] && s-r[0] < 1_000_000; s++ {
 			ev.addSeq(s)
 		}
 	}
-	ev.Attempts += o.Attempts
 	for _, id := range o.UserIDs {
 		ev.UserIDs = addID(ev.UserIDs, id)
 	}

@@ -6,14 +6,16 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
 
 // deliver tells each org's active compliance officers of its new alerts:
 // at once over their sockets (AlertRaised, one event per alert, ids only),
-// and by one PHI-free email per officer and batch (the count and the
-// highest severity), in the background.
+// by one Web Push per subscribed device and batch (the count only), and by
+// one PHI-free email per officer and batch (the count and the highest
+// severity), in the background.
 func (m *Monitor) deliver(ctx context.Context, created []*store.AlertRow) {
 	if len(created) == 0 {
 		return
@@ -57,6 +59,9 @@ func (m *Monitor) deliver(ctx context.Context, created []*store.AlertRow) {
 			if rank(a.Severity) > rank(highest) {
 				highest = a.Severity
 			}
+		}
+		if m.cfg.Pusher != nil {
+			m.cfg.Pusher.Notify(officers, push.Payload{Kind: push.ActivityAlert, Count: len(alerts)})
 		}
 		m.email(clinic, emails, len(alerts), highest)
 	}

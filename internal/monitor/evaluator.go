@@ -16,6 +16,7 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -25,13 +26,20 @@ type Mailer interface {
 	Send(ctx context.Context, to string, msg mail.Message) error
 }
 
-// Config is what a Monitor is built from; Mailer, Broker, Logger and Now
-// may be nil.
+// Pusher pushes a PHI-free payload to the subscribed devices of users
+// (internal/notify/push.Service.Notify).
+type Pusher interface {
+	Notify(users []string, p push.Payload)
+}
+
+// Config is what a Monitor is built from; Mailer, Pusher, Broker, Logger
+// and Now may be nil.
 type Config struct {
 	Store       *store.Store
 	Keyring     *keyring.Keyring // seals a dismissal's reason
 	Broker      realtime.Broker  // new alerts reach compliance officers' sockets through it
 	Mailer      Mailer           // and their inboxes (PHI-free), linking to ConsoleLink
+	Pusher      Pusher           // and their subscribed devices (PHI-free: a count)
 	ConsoleLink string
 	Logger      *slog.Logger
 	Now         func() time.Time
@@ -407,6 +415,11 @@ func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 func (m *Monitor) apply(f *finding) *openAlert {
 	key := f.org + "|" + f.family() + "|" + f.subject
 	o := m.open[key]
+	if o == nil && f.family() == string(RuleSignInBurst) {
+		if o = m.signInPeer(f); o != nil {
+			m.open[key] = o
+		}
+	}
 	if strings.HasPrefix(f.subject, "account:") { // a burst on an account from an address already alerted joins it
 		for _, a := range f.ev.Addresses {
 			if ao := m.open[f.org+"|"+f.family()+"|address:"+a]; ao != nil && ao != o && !f.at.After(ao.lastAt.Add(ao.merge)) {
@@ -447,6 +460,9 @@ func (m *Monitor) apply(f *finding) *openAlert {
 	if f.ev.Events == 0 {
 		f.ev.addSeq(f.seq)
 	}
+	for _, c := range f.counts {
+		o.ev.addAttempts(c.seq, c.n)
+	}
 	o.ev.merge(&f.ev)
 	o.lastAt = maxTime(o.lastAt, f.at)
 	for _, row := range o.rows {
@@ -463,6 +479,25 @@ func (m *Monitor) apply(f *finding) *openAlert {
 		}
 	}
 	return o
+}
+
+// signInPeer is the open sign-in alert on f's subject of another org when
+// f or it names no org: failures from one address on the accounts of an
+// org and on emails of no account (a spray) are one burst, one alert.
+func (m *Monitor) signInPeer(f *finding) *openAlert {
+	suffix := "|" + f.family() + "|" + f.subject
+	if f.org != "" {
+		if o := m.open[suffix]; o != nil && !f.at.After(o.lastAt.Add(o.merge)) {
+			return o
+		}
+		return nil
+	}
+	for k, o := range m.open {
+		if strings.HasSuffix(k, suffix) && !f.at.After(o.lastAt.Add(o.merge)) {
+			return o
+		}
+	}
+	return nil
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -25,6 +25,10 @@ type finding struct {
 	seq      int64
 	merge    time.Duration // how long after its last event the alert takes more of the burst
 	ev       Evidence
+	// counts are the sign-in attempts of the evidence's events, by seq: an
+	// alert counts each event's attempts once, however many of its
+	// subjects' findings name the event (an address and an account).
+	counts []item
 }
 
 // family groups rules whose findings for one subject make one alert: a
@@ -273,9 +277,9 @@ func (e *engine) signIn(r *store.AuditRow, replay bool, out []finding) []finding
 				if !w.over {
 					w.evidence(&f.ev, &f.ev.Accounts)
 					f.first = w.items[w.head].at
-					f.ev.Attempts = w.total
+					f.counts = w.counts()
 				} else {
-					f.ev.Accounts, f.ev.Attempts = optional(account), n
+					f.ev.Accounts, f.counts = optional(account), []item{{seq: r.Seq, n: n}}
 				}
 				out = append(out, f)
 			}
@@ -301,9 +305,9 @@ func (e *engine) signIn(r *store.AuditRow, replay bool, out []finding) []finding
 			if !w.over {
 				w.evidence(&f.ev, &f.ev.Addresses)
 				f.first = w.items[w.head].at
-				f.ev.Attempts = w.total
+				f.counts = w.counts()
 			} else {
-				f.ev.Addresses, f.ev.Attempts = optional(addr), n
+				f.ev.Addresses, f.counts = optional(addr), []item{{seq: r.Seq, n: n}}
 			}
 			out = append(out, f)
 		}

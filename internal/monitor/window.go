@@ -64,3 +64,12 @@ func (w *window) evidence(ev *Evidence, keys *[]string) {
 		}
 	}
 }
+
+// counts lists w's events with what each stands for (seq and n).
+func (w *window) counts() []item {
+	out := make([]item, 0, len(w.items)-w.head)
+	for _, it := range w.items[w.head:] {
+		out = append(out, item{seq: it.seq, n: it.n})
+	}
+	return out
+}

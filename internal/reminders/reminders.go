@@ -9,6 +9,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -16,6 +17,23 @@ import (
 type Mailer interface {
 	Send(ctx context.Context, to string, msg mail.Message) error
 }
+
+// Pusher pushes a PHI-free payload to the subscribed devices of users
+// (internal/notify/push.Service.Notify); users without one get nothing.
+type Pusher interface {
+	Notify(users []string, p push.Payload)
+}
+
+// Out is where reminders go: by email (with the console's Link) and by
+// Web Push; either may be nil.
+type Out struct {
+	Mailer Mailer
+	Pusher Pusher
+	Link   string
+}
+
+// None reports whether o sends nowhere.
+func (o Out) None() bool { return o.Mailer == nil && o.Pusher == nil }
 
 // DueStep is the reminder step due at now for a date: the smallest of
 // steps (days before) whose time has come, and every step due (earlier
@@ -56,19 +74,22 @@ type Reminder struct {
 	Steps     []int
 	Date      time.Time // the deadline or the expiry
 	Kind      mail.ReminderKind
+	Push      push.Kind // the push's kind
 	Action    audit.Action
 }
 
 // Send claims the due steps of rm at now and mails the org's active
-// compliance officers once: it answers 1 when the reminder went out, 0
-// when none is due or it was claimed before. When no mail could be sent
-// the claims are released so the next run tries again.
-func Send(ctx context.Context, st *store.Store, m Mailer, link string, rm Reminder, now time.Time) (int, error) {
+// compliance officers once, and pushes it to their subscribed devices
+// (PHI-free: the kind and the days left): it answers 1 when the reminder
+// went out, 0 when none is due or it was claimed before. When it could go
+// nowhere (no mail sent, no push service) the claims are released so the
+// next run tries again.
+func Send(ctx context.Context, st *store.Store, out Out, rm Reminder, now time.Time) (int, error) {
 	step, due, ok := DueStep(rm.Steps, now, rm.Date)
 	if !ok {
 		return 0, nil
 	}
-	var to []string
+	var to, officers []string
 	var mine []int
 	var clinic string
 	err := st.Write(ctx, func(tx *store.Tx) error {
@@ -89,10 +110,10 @@ func Send(ctx context.Context, st *store.Store, m Mailer, link string, rm Remind
 		if err != nil {
 			return err
 		}
-		to = to[:0]
+		to, officers = to[:0], officers[:0]
 		for _, u := range users {
 			if u.Role == ward.RoleCompliance && !u.Disabled {
-				to = append(to, u.Email)
+				to, officers = append(to, u.Email), append(officers, u.ID)
 			}
 		}
 		org, err := tx.OrgByID(ctx, rm.OrgID)
@@ -102,17 +123,26 @@ func Send(ctx context.Context, st *store.Store, m Mailer, link string, rm Remind
 	if err != nil || !slices.Contains(mine, step) {
 		return 0, err
 	}
-	msg := mail.DeadlineReminder{Clinic: clinic, Kind: rm.Kind, Days: DaysLeft(now, rm.Date), Due: rm.Date, Link: link}
+	days := DaysLeft(now, rm.Date)
+	msg := mail.DeadlineReminder{Clinic: clinic, Kind: rm.Kind, Days: days, Due: rm.Date, Link: out.Link}
 	mailed := 0
 	var sendErr error
 	for _, addr := range to {
-		if err := m.Send(ctx, addr, msg); err != nil {
+		if out.Mailer == nil {
+			break
+		}
+		if err := out.Mailer.Send(ctx, addr, msg); err != nil {
 			sendErr = err
 			continue
 		}
 		mailed++
 	}
-	if mailed == 0 && sendErr != nil {
+	pushed := 0
+	if out.Pusher != nil && rm.Push != "" && len(officers) > 0 {
+		out.Pusher.Notify(officers, push.Payload{Kind: rm.Push, Count: 1, Days: days})
+		pushed = len(officers)
+	}
+	if mailed == 0 && pushed == 0 && (sendErr != nil || out.None()) {
 		_ = st.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 			for _, d := range mine {
 				if err := tx.ReleaseReminder(ctx, rm.Subject, rm.SubjectID, d); err != nil {
@@ -126,7 +156,7 @@ func Send(ctx context.Context, st *store.Store, m Mailer, link string, rm Remind
 	err = st.Write(ctx, func(tx *store.Tx) error {
 		return audit.Append(ctx, tx, audit.Event{OrgID: rm.OrgID, Actor: audit.Actor{Role: "system"}, Action: rm.Action,
 			ResourceType: rm.Subject, ResourceID: rm.Resource, Outcome: audit.Success,
-			Reason: fmt.Sprintf("%d days before; %d compliance officers mailed", step, mailed)})
+			Reason: fmt.Sprintf("%d days before; %d compliance officers mailed, %d pushed to", step, mailed, pushed)})
 	})
 	return 1, err
 }

@@ -109,7 +109,7 @@ func Run(ctx context.Context, cfg Config) error {
 		Monitor:     env.Monitor,
 		Accounting:  accounting.New(accounting.Config{Store: env.Store, Patients: env.Patients, Now: cfg.Now}),
 		Reports: &conformance.Reporter{Store: env.Store, Keyring: env.Keyring, Deployment: Deployment(cfg), Now: cfg.Now,
-			Chain: &conformance.ChainCache{TTL: conformance.DefaultChainTTL}},
+			Registry: ConformanceRegistry(cfg), Chain: &conformance.ChainCache{TTL: conformance.DefaultChainTTL}},
 		SSO:            env.SSO,
 		Logger:         cfg.Logger,
 		Hub:            hub,

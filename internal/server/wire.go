@@ -225,15 +225,16 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	}
 	e.Compliance = compliance.New(ccfg)
 	// Breach incidents and BAAs: deadline and expiry reminders by email
-	// (with --smtp) to compliance officers, from the leader (deadlines.go).
+	// (with --smtp) and by Web Push to compliance officers, from the
+	// leader (deadlines.go).
 	e.Incidents = incidents.New(incidents.Config{Store: e.Store, Keyring: e.Keyring, Contacts: e.Patients, Mailer: icfg.Mailer,
-		ConsoleLink: rp.RPOrigins[0] + "/compliance/incidents", Logger: cfg.Logger, Now: cfg.Now})
-	e.BAAs = baa.New(baa.Config{Store: e.Store, Keyring: e.Keyring, Blobs: e.Blobs, Mailer: icfg.Mailer,
+		Pusher: e.Push, ConsoleLink: rp.RPOrigins[0] + "/compliance/incidents", Logger: cfg.Logger, Now: cfg.Now})
+	e.BAAs = baa.New(baa.Config{Store: e.Store, Keyring: e.Keyring, Blobs: e.Blobs, Mailer: icfg.Mailer, Pusher: e.Push,
 		ConsoleLink: rp.RPOrigins[0] + "/compliance/baas", Logger: cfg.Logger, Now: cfg.Now})
 	// Archive exports started from the console; their files stay in the data dir (docs/archive.md).
 	e.Exports = jobs.New(jobs.Config{Store: e.Store, Keyring: e.Keyring, Blobs: e.Blobs, Dir: filepath.Join(cfg.DataDir, "archives"),
 		Patients: e.Patients, Logger: cfg.Logger, Now: cfg.Now})
-	mcfg := monitor.Config{Store: e.Store, Keyring: e.Keyring, Broker: e.Broker, ConsoleLink: rp.RPOrigins[0] + "/alerts",
+	mcfg := monitor.Config{Store: e.Store, Keyring: e.Keyring, Broker: e.Broker, Pusher: e.Push, ConsoleLink: rp.RPOrigins[0] + "/alerts",
 		Logger: cfg.Logger, Now: cfg.Now}
 	if icfg.Mailer != nil { // new alerts by email too
 		mcfg.Mailer = icfg.Mailer

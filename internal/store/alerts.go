@@ -259,3 +259,27 @@ func (tx *Tx) MonitorAuditRows(ctx context.Context, after int64, limit int, fn f
 	}
 	return tx.d.wrap(rows.Err())
 }
+
+// NewAlertBacklog counts an org's alerts of status new, and of them those
+// raised before `before`, by rule.
+func (tx *Tx) NewAlertBacklog(ctx context.Context, orgID string, before time.Time) (total int, older map[string]int, err error) {
+	rows, err := tx.query(ctx, `SELECT rule, COUNT(*), COALESCE(SUM(CASE WHEN raised_at < $2 THEN 1 ELSE 0 END), 0)
+		FROM alerts WHERE org_id = $1 AND status = 'new' GROUP BY rule`, orgID, micros(before))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	older = map[string]int{}
+	for rows.Next() {
+		var rule string
+		var n, old int
+		if err := rows.Scan(&rule, &n, &old); err != nil {
+			return 0, nil, tx.d.wrap(err)
+		}
+		total += n
+		if old > 0 {
+			older[rule] = old
+		}
+	}
+	return total, older, tx.d.wrap(rows.Err())
+}

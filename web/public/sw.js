@@ -62,7 +62,34 @@ const TITLES = {
   escalated: "Urgent message escalated to you",
   new_message: "New message",
   break_glass: "Break-glass access opened",
+  incident_deadline: "Breach notification deadline",
+  baa_expiry: "Business associate agreement expiring",
+  activity_alert: "New activity alert",
 };
+
+// Compliance officers' notices: a kind and a number only (no incident,
+// vendor, user or patient); each opens its page of the console.
+const COMPLIANCE = {
+  break_glass: "/compliance",
+  incident_deadline: "/compliance/incidents",
+  baa_expiry: "/compliance/baas",
+  activity_alert: "/alerts",
+};
+
+function noticeBody(kind, count, days) {
+  const left = days === 1 ? "1 day" : `${days} days`;
+  switch (kind) {
+    case "break_glass":
+      return "A clinician broke the glass on a patient. Review it in the compliance console.";
+    case "incident_deadline":
+      return `The notification deadline of a breach incident is in ${left}.`;
+    case "baa_expiry":
+      return `A business associate agreement expires in ${left}.`;
+    case "activity_alert":
+      return count > 1 ? `${count} new activity alerts wait for review.` : "A new activity alert waits for review.";
+  }
+  return "";
+}
 
 self.addEventListener("push", (event) => {
   let p = {};
@@ -74,13 +101,14 @@ self.addEventListener("push", (event) => {
   const kind = Object.prototype.hasOwnProperty.call(TITLES, p.kind) ? p.kind : "new_message";
   const conv = typeof p.conversation_id === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(p.conversation_id) ? p.conversation_id : "";
   const count = Number.isInteger(p.count) && p.count > 1 ? p.count : 1;
+  const days = Number.isInteger(p.days) && p.days > 0 ? p.days : 1;
   const urgent = kind !== "new_message";
-  const body =
-    kind === "break_glass"
-      ? "A clinician broke the glass on a patient. Review it in the compliance console."
-      : count > 1
-        ? `${count} messages wait for you in ward.`
-        : "Open ward to read it.";
+  const notice = Object.prototype.hasOwnProperty.call(COMPLIANCE, kind);
+  const body = notice
+    ? noticeBody(kind, count, days)
+    : count > 1
+      ? `${count} messages wait for you in ward.`
+      : "Open ward to read it.";
   event.waitUntil(
     self.registration.showNotification(TITLES[kind], {
       body,
@@ -88,7 +116,7 @@ self.addEventListener("push", (event) => {
       renotify: urgent,
       requireInteraction: urgent,
       icon: "/icons/icon-192.png",
-      data: { url: kind === "break_glass" ? "/compliance" : conv ? `/c/${conv}` : "/", kind },
+      data: { url: notice ? COMPLIANCE[kind] : conv ? `/c/${conv}` : "/", kind },
     }),
   );
 });

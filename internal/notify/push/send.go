@@ -29,7 +29,16 @@ const (
 	// BreakGlass tells a compliance officer that a clinician broke the
 	// glass on a patient (internal/compliance): no conversation, no who.
 	BreakGlass Kind = "break_glass"
+	// Compliance officers' notices (Notify), PHI-free like BreakGlass: no
+	// incident, vendor, user or patient; Days or Count only.
+	IncidentDeadline Kind = "incident_deadline" // a breach incident's notification deadline is Days away
+	BAAExpiry        Kind = "baa_expiry"        // a business associate agreement expires in Days
+	ActivityAlert    Kind = "activity_alert"    // Count new activity-monitoring alerts
 )
+
+// reminder reports whether kind is a reminder: urgent, but kept by the
+// push service for a day, not an hour, while the device is offline.
+func reminder(kind Kind) bool { return kind == IncidentDeadline || kind == BAAExpiry }
 
 // breakGlassOpened is the event internal/compliance publishes to the org's
 // compliance officers when a clinician breaks the glass (its
@@ -42,6 +51,7 @@ type Payload struct {
 	Kind           Kind   `json:"kind"`
 	ConversationID string `json:"conversation_id"`
 	Count          int    `json:"count"`
+	Days           int    `json:"days,omitempty"` // a reminder's days left
 }
 
 // How long a push service keeps a push for a device that is offline
@@ -112,6 +122,17 @@ func (s *Service) Observe(ev realtime.Event) {
 		return
 	}
 	s.queue(job{payload: Payload{Kind: kind, ConversationID: ev.ConversationID, Count: 1}, users: users})
+}
+
+// Notify pushes p to every subscribed device of users: the compliance
+// officers' notices (deadline and expiry reminders, activity alerts), as
+// urgent pushes, past quiet hours as break-glass is. p must be PHI-free
+// (a kind and counts). It never blocks: a full queue drops it and counts it.
+func (s *Service) Notify(users []string, p Payload) {
+	if len(users) == 0 {
+		return
+	}
+	s.queue(job{payload: p, users: slices.Clone(users)})
 }
 
 // queue hands j to the resolver, or drops and counts it when it is behind.
@@ -242,6 +263,9 @@ func (s *Service) send(d delivery) {
 	urgency, ttl := webpush.UrgencyNormal, ttlNormal
 	if d.kind != NewMessage {
 		urgency, ttl = webpush.UrgencyHigh, ttlUrgent
+	}
+	if reminder(d.kind) {
+		ttl = ttlNormal
 	}
 	if !hostAllowed(endpointHost(d.sub.Endpoint), s.hosts) { // the allowed hosts may have changed since
 		s.metrics.failed.Inc()

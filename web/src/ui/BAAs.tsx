@@ -105,8 +105,8 @@ export function BAARegistry() {
     <div class="pad stack">
       <h1>Business associate agreements</h1>
       <p class="muted">
-        Every vendor that touches PHI needs a signed BAA (45 CFR 164.308(b)). Compliance officers are reminded by email 60, 30
-        and 7 days before one expires. Documents are stored encrypted.
+        Every vendor that touches PHI needs a signed BAA (45 CFR 164.308(b)). Compliance officers are reminded by email (and on
+        their devices with notifications on) 60, 30 and 7 days before one expires. Documents are stored encrypted.
       </p>
       <BAACardView card={card} />
       <form class="card filters" id="baa-form" aria-label="Register an agreement" onSubmit={create}>

@@ -70,7 +70,7 @@ export function IncidentList() {
       <h1>Breach incidents</h1>
       <p class="muted">
         Each incident runs to its notification deadline: 60 days after discovery (45 CFR 164.404). Compliance officers are
-        reminded by email 30, 14, 7 and 1 days before. See also <Link href="/compliance/baas">Business associate agreements</Link>.
+        reminded by email and on their devices with notifications on, 30, 14, 7 and 1 days before. See also <Link href="/compliance/baas">Business associate agreements</Link>.
       </p>
       <form class="card filters" id="incident-form" aria-label="Open an incident" onSubmit={open}>
         <h2>Open an incident</h2>
