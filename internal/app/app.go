@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/liveaudit"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -72,8 +73,8 @@ type App struct {
 	members *ttlCache[memberKey, struct{}] // membercache.go
 	touches *touches                       // session activity not yet written (touches.go)
 	denials denialLimiter                  // audited refusals per user (denials.go)
-	// deliveries writes the sockets' delivery records (liveaudit.go).
-	deliveries deliveryFlusher
+	// deliveries writes the sockets' delivery records (internal/liveaudit).
+	deliveries *liveaudit.Flusher
 	sends      *sendLimiter // sends per user (sendlimit.go)
 
 	signingIn auth.InFlight    // sign-ins under way per source address
@@ -107,6 +108,7 @@ func New(cfg Config) (*App, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.deliveries = liveaudit.New(a.audit, a.log)
 	if a.hasher == nil {
 		h, err := auth.NewHasher(auth.DefaultParams(), 2)
 		if err != nil {

@@ -8,7 +8,8 @@
 // Capabilities of their own live beside app, not in it (DESIGN.md,
 // "Growing the house"): patient records (internal/patients), care teams
 // (internal/teams), the team inbox (internal/inbox), patient invitations
-// (internal/invitations), saved replies and team hours (internal/replies).
+// (internal/invitations), saved replies and team hours (internal/replies),
+// the audit of PHI pushed over WebSockets (internal/liveaudit).
 // They never import app. What only app can do for them it offers through
 // the small interfaces they define, in services.go: starting a
 // conversation and posting in it (inbox.Conversations), making a patient's
