@@ -15,6 +15,7 @@ import (
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/liveaudit"
 	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/retention"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -88,6 +89,7 @@ type App struct {
 	patientHook PatientMessageHook
 	// maxAttachment is the most bytes an attachment may have.
 	maxAttachment int64
+	retention     *retention.Service // the retention job (internal/retention)
 }
 
 // New builds an App.
@@ -109,6 +111,7 @@ func New(cfg Config) (*App, error) {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.deliveries = liveaudit.New(a.audit, a.log)
+	a.retention = retention.New(a.store, a.keys, retentionCore{a})
 	if a.hasher == nil {
 		h, err := auth.NewHasher(auth.DefaultParams(), 2)
 		if err != nil {

@@ -449,7 +449,7 @@ func TestAttachmentRecallPurgeAndSweep(t *testing.T) {
 	// Purge (the conversation's lifespan is an hour); an unsent upload stays until the sweep.
 	unsent := e.mustUpload(t, e.bob, "unsent.png", pngBytes(100))
 	e.f.Clock.Advance(2 * time.Hour)
-	if n, err := e.f.App.PurgeExpiredMessages(ctx); err != nil || n != 1 {
+	if n, err := e.f.App.Retention().PurgeExpiredMessages(ctx); err != nil || n != 1 {
 		t.Fatalf("purge: %d %v", n, err)
 	}
 	gone(keep.ID)

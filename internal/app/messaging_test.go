@@ -430,14 +430,14 @@ func TestPurgeExpiredMessages(t *testing.T) {
 	f.send(t, alice, short.ID, "1", "old in short")
 	f.Clock.Advance(3 * time.Hour)
 	f.send(t, alice, c.ID, "2", "new")
-	if n, err := f.App.PurgeExpiredMessages(ctx); err != nil || n != 1 {
+	if n, err := f.App.Retention().PurgeExpiredMessages(ctx); err != nil || n != 1 {
 		t.Fatalf("purge after 3h: %d %v, want 1 (the short-lived conversation)", n, err)
 	}
 	f.Clock.Advance(22 * time.Hour)
-	if n, err := f.App.PurgeExpiredMessages(ctx); err != nil || n != 1 {
+	if n, err := f.App.Retention().PurgeExpiredMessages(ctx); err != nil || n != 1 {
 		t.Fatalf("purge after 25h: %d %v, want 1", n, err)
 	}
-	if n, _ := f.App.PurgeExpiredMessages(ctx); n != 0 {
+	if n, _ := f.App.Retention().PurgeExpiredMessages(ctx); n != 0 {
 		t.Fatalf("second purge: %d", n)
 	}
 	msgs, _ := f.App.ListMessages(ctx, bob, c.ID, 0, 0)

@@ -118,7 +118,7 @@ func TestHeldConversationSurvivesPurgeAndRecall(t *testing.T) {
 
 		// Two days on, the lifespan purge skips the held conversation.
 		f.Clock.Advance(48 * time.Hour)
-		rep, err := f.App.RunRetention(ctx)
+		rep, err := f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +150,7 @@ func TestHeldConversationSurvivesPurgeAndRecall(t *testing.T) {
 			t.Fatalf("overview after release: %+v", o.Policies[0])
 		}
 		f.Clock.Advance(10 * time.Minute)
-		rep, err = f.App.RunRetention(ctx)
+		rep, err = f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,20 +193,20 @@ func TestHeldPatientIsNotShredded(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Clock.Advance(48 * time.Hour)
-		rep, err := f.App.RunRetention(ctx)
+		rep, err := f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := rep[f.Org.ID]; got.Patients != 0 || got.PatientsHeld != 1 {
 			t.Fatalf("retention under hold: %+v", got)
 		}
-		if n, err := f.App.ShredRetiredPatients(ctx); err != nil || n != 0 {
+		if n, err := f.App.Retention().ShredRetiredPatients(ctx); err != nil || n != 0 {
 			t.Fatalf("ShredRetiredPatients under hold: %d %v", n, err)
 		}
 		if _, err := svc.Release(ctx, comp, h.ID); err != nil {
 			t.Fatal(err)
 		}
-		rep, err = f.App.RunRetention(ctx)
+		rep, err = f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +246,7 @@ func TestHoldScope(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Clock.Advance(48 * time.Hour)
-		rep, err := f.App.RunRetention(ctx)
+		rep, err := f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +310,7 @@ func TestHeldAttachments(t *testing.T) {
 			return a
 		}
 		f.Clock.Advance(48 * time.Hour)
-		rep, err := f.App.RunRetention(ctx)
+		rep, err := f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +337,7 @@ func TestHeldAttachments(t *testing.T) {
 		if _, err := svc.Release(ctx, comp, h.ID); err != nil {
 			t.Fatal(err)
 		}
-		rep, err = f.App.RunRetention(ctx)
+		rep, err = f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
