@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
 	"github.com/wardhealth/ward"
@@ -14,6 +13,7 @@ import (
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/liveaudit"
+	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/retention"
 	"github.com/wardhealth/ward/internal/store"
@@ -35,7 +35,7 @@ type Config struct {
 	AccountThrottle, AddressThrottle *auth.Throttle
 	// WebAuthn is the relying party passkeys are bound to; the zero value
 	// is localhost (https://localhost), for tests and local use.
-	WebAuthn WebAuthnConfig
+	WebAuthn passkeys.Config
 	// Blobs keeps the sealed content of attachments; nil: attachments are
 	// unavailable.
 	Blobs blob.Store
@@ -82,7 +82,7 @@ type App struct {
 	refusals  *auth.RefusalLog // sign-in attempts the throttles refused, folded (throttling.go)
 	emailKey  emailKey         // names unknown emails in the audit trail (throttling.go)
 	indexKey  []byte           // the blind index of patients' emails (useridentity.go)
-	passkey   *webauthn.WebAuthn
+	passkeys  *passkeys.Service
 	blobs     blob.Store
 	patients  PatientRecords
 	// patientHook is told of patients' messages (services.go).
@@ -119,11 +119,10 @@ func New(cfg Config) (*App, error) {
 		}
 		a.hasher = h
 	}
-	passkey, err := newWebAuthn(cfg.WebAuthn)
-	if err != nil {
+	var err error
+	if a.passkeys, err = passkeys.New(a.store, cfg.WebAuthn, passkeyCore{a}); err != nil {
 		return nil, err
 	}
-	a.passkey = passkey
 	if a.account == nil {
 		c := auth.AccountThrottle()
 		c.Now = a.now
