@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/blob"
@@ -87,9 +88,9 @@ type App struct {
 	patients  PatientRecords
 	// patientHook is told of patients' messages (services.go).
 	patientHook PatientMessageHook
-	// maxAttachment is the most bytes an attachment may have.
-	maxAttachment int64
-	retention     *retention.Service // the retention job (internal/retention)
+	// attachments are the files sent with messages (internal/attachments).
+	attachments *attachments.Service
+	retention   *retention.Service // the retention job (internal/retention)
 }
 
 // New builds an App.
@@ -97,10 +98,7 @@ func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
 		members: newMemberCache(), touches: newTouches(), sends: newSendLimiter(cfg.StaffSendLimit, cfg.PatientSendLimit),
-		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize, patients: cfg.Patients}
-	if a.maxAttachment <= 0 {
-		a.maxAttachment = ward.MaxAttachmentSize
-	}
+		blobs: cfg.Blobs, patients: cfg.Patients}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -111,6 +109,8 @@ func New(cfg Config) (*App, error) {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.deliveries = liveaudit.New(a.audit, a.log)
+	a.attachments = attachments.New(attachments.Config{Store: a.store, Keys: a.keys, Audit: a.audit, Blobs: a.blobs,
+		MaxSize: cfg.MaxAttachmentSize, Logger: a.log, Conversations: memberCheck{}})
 	a.retention = retention.New(a.store, a.keys, retentionCore{a})
 	if a.hasher == nil {
 		h, err := auth.NewHasher(auth.DefaultParams(), 2)

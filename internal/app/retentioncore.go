@@ -26,13 +26,13 @@ func (c retentionCore) EraseAccount(ctx context.Context, tx *store.Tx, orgID, us
 }
 
 func (c retentionCore) MessagesPurged(ctx context.Context, orgID, convID string, upTo int64, members []string) {
-	c.a.dropBlobsAfter(ctx, convID)
+	c.a.attachments.DropBlobsAfter(ctx, convID)
 	c.a.publish(ctx, realtime.Event{Type: realtime.ConversationUpdated, OrgID: orgID, ConversationID: convID, Seq: upTo,
 		Data: eventJSON(convEvent{ID: convID, Change: "purged", PurgedUpToSeq: upTo}), Users: members})
 }
 
 func (c retentionCore) DropBlobsAfter(ctx context.Context, convID string) {
-	c.a.dropBlobsAfter(ctx, convID)
+	c.a.attachments.DropBlobsAfter(ctx, convID)
 }
 
 // erasedEmailIndex replaces the email blind index of a shredded patient

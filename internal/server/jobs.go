@@ -81,7 +81,7 @@ func runMessagingJobs(ctx context.Context, a *app.App, oc *oncall.Service, st *s
 			if _, err := st.PurgeThrottle(ctx, now()); err != nil && ctx.Err() == nil {
 				log.Error("purge of sign-in throttle counts failed", "err", err.Error())
 			}
-			if n, err := a.SweepAttachments(ctx); err != nil && ctx.Err() == nil {
+			if n, err := a.Attachments().Sweep(ctx); err != nil && ctx.Err() == nil {
 				log.Error("attachment sweep failed", "err", err.Error())
 			} else if n > 0 {
 				log.Info("attachment sweep", "blobs_deleted", n)
