@@ -16,6 +16,7 @@ import (
 	"github.com/wardhealth/ward/internal/liveaudit"
 	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/receipts"
 	"github.com/wardhealth/ward/internal/retention"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -90,6 +91,7 @@ type App struct {
 	patientHook PatientMessageHook
 	// attachments are the files sent with messages (internal/attachments).
 	attachments *attachments.Service
+	receipts    *receipts.Service  // internal/receipts
 	retention   *retention.Service // the retention job (internal/retention)
 }
 
@@ -111,6 +113,7 @@ func New(cfg Config) (*App, error) {
 	a.deliveries = liveaudit.New(a.audit, a.log)
 	a.attachments = attachments.New(attachments.Config{Store: a.store, Keys: a.keys, Audit: a.audit, Blobs: a.blobs,
 		MaxSize: cfg.MaxAttachmentSize, Logger: a.log, Conversations: memberCheck{}})
+	a.receipts = receipts.New(a.store, a.now, receiptCore{a: a})
 	a.retention = retention.New(a.store, a.keys, retentionCore{a})
 	if a.hasher == nil {
 		h, err := auth.NewHasher(auth.DefaultParams(), 2)

@@ -194,7 +194,7 @@ func TestBadSendsStoreNothing(t *testing.T) {
 	msgWantCode(t, err, ward.CodeNotFound, "non-member lists")
 	_, err = f.App.GetConversation(ctx, eve, c.ID)
 	msgWantCode(t, err, ward.CodeNotFound, "non-member gets")
-	_, err = f.App.MarkReceipts(ctx, eve, c.ID, 1, ward.Read)
+	_, err = f.App.Receipts().Mark(ctx, eve, c.ID, 1, ward.Read)
 	msgWantCode(t, err, ward.CodeNotFound, "non-member marks read")
 	if list, _ := f.App.ListConversations(ctx, eve); len(list) != 0 {
 		t.Fatalf("eve sees %+v", list)
@@ -249,12 +249,12 @@ func TestReceipts(t *testing.T) {
 		f.send(t, alice, c.ID, k, "m"+k)
 	}
 	f.Events.take("")
-	n, err := f.App.MarkReceipts(ctx, bob, c.ID, 3, ward.Delivered)
+	n, err := f.App.Receipts().Mark(ctx, bob, c.ID, 3, ward.Delivered)
 	if err != nil || n != 3 {
 		t.Fatal(n, err)
 	}
 	f.Clock.Advance(time.Minute)
-	if n, err := f.App.MarkReceipts(ctx, bob, c.ID, 2, ward.Read); err != nil || n != 2 {
+	if n, err := f.App.Receipts().Mark(ctx, bob, c.ID, 2, ward.Read); err != nil || n != 2 {
 		t.Fatal(n, err)
 	}
 	evs := f.Events.take(realtime.Receipt)
@@ -262,10 +262,10 @@ func TestReceipts(t *testing.T) {
 		!strings.Contains(string(evs[1].Data), `"kind":"read"`) {
 		t.Fatalf("receipt events %+v", evs)
 	}
-	if n, _ := f.App.MarkReceipts(ctx, bob, c.ID, 2, ward.Read); n != 0 {
+	if n, _ := f.App.Receipts().Mark(ctx, bob, c.ID, 2, ward.Read); n != 0 {
 		t.Fatalf("marking read twice changed %d", n)
 	}
-	if _, err := f.App.MarkReceipts(ctx, bob, c.ID, 2, "seen"); ward.ErrorCode(err) != ward.CodeInvalid {
+	if _, err := f.App.Receipts().Mark(ctx, bob, c.ID, 2, "seen"); ward.ErrorCode(err) != ward.CodeInvalid {
 		t.Fatalf("bad kind: %v", err)
 	}
 	msgs, _ := f.App.ListMessages(ctx, alice, c.ID, 0, 0)
@@ -277,7 +277,7 @@ func TestReceipts(t *testing.T) {
 		t.Fatalf("bob unread %d, want 1", list[0].Unread)
 	}
 	// Acknowledgement is for urgent messages only.
-	_, err = f.App.Acknowledge(ctx, bob, msgs[0].ID)
+	_, err = f.App.Receipts().Acknowledge(ctx, bob, msgs[0].ID)
 	msgWantCode(t, err, ward.CodeInvalid, "acknowledging a normal message")
 }
 
@@ -328,10 +328,10 @@ func testConcurrentMarks(t *testing.T, f *msgFixture) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if n, err := f.App.MarkReceipts(ctx, p.who, p.conv, 3, ward.Delivered); err != nil || n != 3 {
+			if n, err := f.App.Receipts().Mark(ctx, p.who, p.conv, 3, ward.Delivered); err != nil || n != 3 {
 				errs <- fmt.Errorf("delivered up to 3: %d changed, %v", n, err)
 			}
-			if n, err := f.App.MarkReceipts(ctx, p.who, p.conv, 5, ward.Read); err != nil || n != 5 {
+			if n, err := f.App.Receipts().Mark(ctx, p.who, p.conv, 5, ward.Read); err != nil || n != 5 {
 				errs <- fmt.Errorf("read up to 5: %d changed, %v", n, err)
 			}
 		}()
@@ -344,7 +344,7 @@ func testConcurrentMarks(t *testing.T, f *msgFixture) {
 		go func() {
 			defer wg.Done()
 			eve := *eve // a Principal is one request's (a read mark refreshes it)
-			if _, err := f.App.MarkReceipts(ctx, &eve, p.conv, 5, ward.Read); ward.ErrorCode(err) != ward.CodeNotFound {
+			if _, err := f.App.Receipts().Mark(ctx, &eve, p.conv, 5, ward.Read); ward.ErrorCode(err) != ward.CodeNotFound {
 				errs <- fmt.Errorf("a non-member's mark: %v", err)
 			}
 		}()
