@@ -19,6 +19,7 @@ import (
 	"github.com/wardhealth/ward/internal/receipts"
 	"github.com/wardhealth/ward/internal/retention"
 	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/ttlcache"
 )
 
 // Config is what an App is built from. Store, Keyring and Audit are required.
@@ -72,10 +73,10 @@ type App struct {
 	hasher  *auth.Hasher
 	account *auth.Throttle
 	address *auth.Throttle
-	cache   *sessionCache                  // sessions by token hash (sessioncache.go)
-	members *ttlCache[memberKey, struct{}] // membercache.go
-	touches *touches                       // session activity not yet written (touches.go)
-	denials denialLimiter                  // audited refusals per user (denials.go)
+	cache   *sessionCache                        // sessions by token hash (sessioncache.go)
+	members *ttlcache.Cache[memberKey, struct{}] // membercache.go
+	touches *touches                             // session activity not yet written (touches.go)
+	denials denialLimiter                        // audited refusals per user (denials.go)
 	// deliveries writes the sockets' delivery records (internal/liveaudit).
 	deliveries *liveaudit.Flusher
 	sends      *sendLimiter // sends per user (sendlimit.go)
@@ -157,7 +158,7 @@ func New(cfg Config) (*App, error) {
 		case realtime.AccessChanged:
 			a.cache.forget()
 		case realtime.AccessRevoked:
-			a.members.forget()
+			a.members.Forget()
 		}
 	})
 	return a, nil

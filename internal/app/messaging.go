@@ -171,7 +171,7 @@ func cmpErr(err, alt error) error {
 // member, reads nothing here: the send's transaction checks membership
 // again and finds a reused client id by its unique index.
 func (a *App) checkSend(ctx context.Context, p *Principal, convID string, m *ward.Message) (earlier store.Message, err error) {
-	if _, seen := a.members.get(memberKey{convID, p.User.ID}, a.now()); seen && m.Priority != ward.Urgent {
+	if _, seen := a.members.Get(memberKey{convID, p.User.ID}, a.now()); seen && m.Priority != ward.Urgent {
 		return earlier, nil
 	}
 	err = a.store.Read(ctx, func(tx *store.Tx) error {
