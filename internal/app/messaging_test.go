@@ -21,14 +21,14 @@ func TestSendAndListRoundTrip(t *testing.T) {
 	if again := f.direct(t, bob, alice); again.ID != c.ID {
 		t.Fatalf("direct conversation not reused: %s then %s", c.ID, again.ID)
 	}
-	f.Events.take("")
+	f.Events.Take("")
 	for i, body := range []string{"BP 120/80", "line two\nwith a newline", "third"} {
 		m := f.send(t, alice, c.ID, "c"+string(rune('1'+i)), body)
 		if m.Seq != int64(i+1) || m.Body != body || m.ID == "" {
 			t.Fatalf("sent %+v", m)
 		}
 	}
-	evs := f.Events.take(realtime.MessageCreated)
+	evs := f.Events.Take(realtime.MessageCreated)
 	if len(evs) != 3 || evs[2].Seq != 3 || len(evs[2].Users) != 2 || !strings.Contains(string(evs[2].Data), `"body":"third"`) {
 		t.Fatalf("message.created events %+v", evs)
 	}
@@ -118,12 +118,12 @@ func TestIdempotentSend(t *testing.T) {
 	if err != nil || !created {
 		t.Fatal(created, err)
 	}
-	f.Events.take("")
+	f.Events.Take("")
 	again, created, err := f.App.SendMessage(ctx, alice, c.ID, app.SendRequest{ClientID: "k-1", Body: "hello"})
 	if err != nil || created || again.ID != first.ID || again.Seq != first.Seq || again.Body != "hello" {
 		t.Fatalf("retry: %+v created %v err %v", again, created, err)
 	}
-	if evs := f.Events.take(realtime.MessageCreated); len(evs) != 0 {
+	if evs := f.Events.Take(realtime.MessageCreated); len(evs) != 0 {
 		t.Fatalf("a retry was delivered again: %+v", evs)
 	}
 	_, _, err = f.App.SendMessage(ctx, alice, c.ID, app.SendRequest{ClientID: "k-1", Body: "hello, other"})
@@ -172,7 +172,7 @@ func TestBadSendsStoreNothing(t *testing.T) {
 		{"no conversation", alice, "nope", app.SendRequest{ClientID: "a", Body: "hi"}, ward.CodeNotFound},
 		{"compliance role", comp, c.ID, app.SendRequest{ClientID: "a", Body: "hi"}, ward.CodeForbidden},
 	}
-	f.Events.take("")
+	f.Events.Take("")
 	for _, tc := range cases {
 		_, _, err := f.App.SendMessage(ctx, tc.p, tc.conv, tc.req)
 		msgWantCode(t, err, tc.code, tc.name)
@@ -180,7 +180,7 @@ func TestBadSendsStoreNothing(t *testing.T) {
 	if m := f.send(t, alice, c.ID, "ok", strings.Repeat("é", ward.MaxBodyLen/2)); m.Seq != 1 {
 		t.Fatalf("a body of exactly 16 KiB: seq %d, want 1 (nothing stored before it)", m.Seq)
 	}
-	if evs := f.Events.take(realtime.MessageCreated); len(evs) != 1 {
+	if evs := f.Events.Take(realtime.MessageCreated); len(evs) != 1 {
 		t.Fatalf("%d message.created events, want 1", len(evs))
 	}
 	if sent := f.auditEvents(t, audit.MessageSent); len(sent) != 1 {
@@ -244,7 +244,7 @@ func TestRecall(t *testing.T) {
 	c := f.direct(t, alice, bob)
 	wrong := f.send(t, alice, c.ID, "1", "meant for another patient")
 	late := f.send(t, alice, c.ID, "2", "kept")
-	f.Events.take("")
+	f.Events.Take("")
 	_, err := f.App.Recall(ctx, bob, wrong.ID)
 	msgWantCode(t, err, ward.CodeForbidden, "a recipient recalls")
 	f.Clock.Advance(9 * time.Minute)
@@ -252,7 +252,7 @@ func TestRecall(t *testing.T) {
 	if err != nil || r.RecalledAt.IsZero() || r.Body != "" {
 		t.Fatalf("Recall %+v %v", r, err)
 	}
-	if evs := f.Events.take(realtime.MessageRecalled); len(evs) != 1 || evs[0].Seq != 1 || len(evs[0].Users) != 2 {
+	if evs := f.Events.Take(realtime.MessageRecalled); len(evs) != 1 || evs[0].Seq != 1 || len(evs[0].Users) != 2 {
 		t.Fatalf("message.recalled events %+v", evs)
 	}
 	_, err = f.App.Recall(ctx, alice, wrong.ID)

@@ -16,33 +16,6 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// eventLog keeps the events the broker published.
-type eventLog struct {
-	mu     sync.Mutex
-	events []realtime.Event
-}
-
-func (l *eventLog) add(ev realtime.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, ev)
-}
-
-// take returns the events of a type published since the last take, and
-// forgets every event.
-func (l *eventLog) take(typ string) []realtime.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []realtime.Event
-	for _, ev := range l.events {
-		if ev.Type == typ {
-			out = append(out, ev)
-		}
-	}
-	l.events = nil
-	return out
-}
-
 func direct(tb testing.TB, f *apptest.Fixture, a, b *app.Principal) ward.Conversation {
 	tb.Helper()
 	c, _, err := f.App.CreateConversation(context.Background(), a, app.NewConversation{Kind: ward.Direct, Members: []string{b.User.ID}})
@@ -60,10 +33,10 @@ func send(tb testing.TB, f *apptest.Fixture, p *app.Principal, convID, clientID,
 }
 
 func TestReceipts(t *testing.T) {
-	log := &eventLog{}
+	log := &apptest.EventLog{}
 	f := apptest.New(t, false, apptest.WithBroker(func(*store.Store, *keyring.Keyring) realtime.Broker {
 		b := realtime.NewLocalBroker()
-		b.Subscribe(log.add)
+		b.Subscribe(log.Add)
 		return b
 	}))
 	ctx := context.Background()
@@ -72,7 +45,7 @@ func TestReceipts(t *testing.T) {
 	for _, k := range []string{"1", "2", "3"} {
 		send(t, f, alice, c.ID, k, "m"+k)
 	}
-	log.take("")
+	log.Take("")
 	n, err := f.App.Receipts().Mark(ctx, bob, c.ID, 3, ward.Delivered)
 	if err != nil || n != 3 {
 		t.Fatal(n, err)
@@ -81,7 +54,7 @@ func TestReceipts(t *testing.T) {
 	if n, err := f.App.Receipts().Mark(ctx, bob, c.ID, 2, ward.Read); err != nil || n != 2 {
 		t.Fatal(n, err)
 	}
-	evs := log.take(realtime.Receipt)
+	evs := log.Take(realtime.Receipt)
 	if len(evs) != 2 || len(evs[1].Users) != 1 || evs[1].Users[0] != alice.User.ID || evs[1].Seq != 2 ||
 		!strings.Contains(string(evs[1].Data), `"kind":"read"`) {
 		t.Fatalf("receipt events %+v", evs)
