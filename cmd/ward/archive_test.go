@@ -17,6 +17,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/archive"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/server"
@@ -74,7 +75,7 @@ func archiveData(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	att, err := env.App.UploadAttachment(ctx, alice, app.Upload{ConversationID: conv.ID, Name: "notes.txt",
+	att, err := env.App.Attachments().Upload(ctx, alice, attachments.Upload{ConversationID: conv.ID, Name: "notes.txt",
 		Body: strings.NewReader(canaryAttachment + strings.Repeat(" plain text", 30000))})
 	if err != nil {
 		t.Fatal(err)

@@ -5,16 +5,21 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/google/uuid"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/liveaudit"
+	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/receipts"
+	"github.com/wardhealth/ward/internal/retention"
 	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/ttlcache"
 )
 
 // Config is what an App is built from. Store, Keyring and Audit are required.
@@ -33,7 +38,7 @@ type Config struct {
 	AccountThrottle, AddressThrottle *auth.Throttle
 	// WebAuthn is the relying party passkeys are bound to; the zero value
 	// is localhost (https://localhost), for tests and local use.
-	WebAuthn WebAuthnConfig
+	WebAuthn passkeys.Config
 	// Blobs keeps the sealed content of attachments; nil: attachments are
 	// unavailable.
 	Blobs blob.Store
@@ -68,25 +73,27 @@ type App struct {
 	hasher  *auth.Hasher
 	account *auth.Throttle
 	address *auth.Throttle
-	cache   *sessionCache                  // sessions by token hash (sessioncache.go)
-	members *ttlCache[memberKey, struct{}] // membercache.go
-	touches *touches                       // session activity not yet written (touches.go)
-	denials denialLimiter                  // audited refusals per user (denials.go)
-	// deliveries writes the sockets' delivery records (liveaudit.go).
-	deliveries deliveryFlusher
+	cache   *sessionCache                        // sessions by token hash (sessioncache.go)
+	members *ttlcache.Cache[memberKey, struct{}] // membercache.go
+	touches *touches                             // session activity not yet written (touches.go)
+	denials denialLimiter                        // audited refusals per user (denials.go)
+	// deliveries writes the sockets' delivery records (internal/liveaudit).
+	deliveries *liveaudit.Flusher
 	sends      *sendLimiter // sends per user (sendlimit.go)
 
 	signingIn auth.InFlight    // sign-ins under way per source address
 	refusals  *auth.RefusalLog // sign-in attempts the throttles refused, folded (throttling.go)
 	emailKey  emailKey         // names unknown emails in the audit trail (throttling.go)
 	indexKey  []byte           // the blind index of patients' emails (useridentity.go)
-	passkey   *webauthn.WebAuthn
+	passkeys  *passkeys.Service
 	blobs     blob.Store
 	patients  PatientRecords
 	// patientHook is told of patients' messages (services.go).
 	patientHook PatientMessageHook
-	// maxAttachment is the most bytes an attachment may have.
-	maxAttachment int64
+	// attachments are the files sent with messages (internal/attachments).
+	attachments *attachments.Service
+	receipts    *receipts.Service  // internal/receipts
+	retention   *retention.Service // the retention job (internal/retention)
 }
 
 // New builds an App.
@@ -94,10 +101,7 @@ func New(cfg Config) (*App, error) {
 	a := &App{store: cfg.Store, keys: cfg.Keyring, audit: cfg.Audit, broker: cfg.Broker, log: cfg.Logger, now: cfg.Now,
 		hasher: cfg.Hasher, account: cfg.AccountThrottle, address: cfg.AddressThrottle, cache: newSessionCache(),
 		members: newMemberCache(), touches: newTouches(), sends: newSendLimiter(cfg.StaffSendLimit, cfg.PatientSendLimit),
-		blobs: cfg.Blobs, maxAttachment: cfg.MaxAttachmentSize, patients: cfg.Patients}
-	if a.maxAttachment <= 0 {
-		a.maxAttachment = ward.MaxAttachmentSize
-	}
+		blobs: cfg.Blobs, patients: cfg.Patients}
 	if a.now == nil {
 		a.now = time.Now
 	}
@@ -107,6 +111,11 @@ func New(cfg Config) (*App, error) {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.deliveries = liveaudit.New(a.audit, a.log)
+	a.attachments = attachments.New(attachments.Config{Store: a.store, Keys: a.keys, Audit: a.audit, Blobs: a.blobs,
+		MaxSize: cfg.MaxAttachmentSize, Logger: a.log, Conversations: memberCheck{}})
+	a.receipts = receipts.New(a.store, a.now, receiptCore{a: a})
+	a.retention = retention.New(a.store, a.keys, retentionCore{a})
 	if a.hasher == nil {
 		h, err := auth.NewHasher(auth.DefaultParams(), 2)
 		if err != nil {
@@ -114,11 +123,10 @@ func New(cfg Config) (*App, error) {
 		}
 		a.hasher = h
 	}
-	passkey, err := newWebAuthn(cfg.WebAuthn)
-	if err != nil {
+	var err error
+	if a.passkeys, err = passkeys.New(a.store, cfg.WebAuthn, passkeyCore{a}); err != nil {
 		return nil, err
 	}
-	a.passkey = passkey
 	if a.account == nil {
 		c := auth.AccountThrottle()
 		c.Now = a.now
@@ -150,7 +158,7 @@ func New(cfg Config) (*App, error) {
 		case realtime.AccessChanged:
 			a.cache.forget()
 		case realtime.AccessRevoked:
-			a.members.forget()
+			a.members.Forget()
 		}
 	})
 	return a, nil

@@ -8,10 +8,19 @@
 // Capabilities of their own live beside app, not in it (DESIGN.md,
 // "Growing the house"): patient records (internal/patients), care teams
 // (internal/teams), the team inbox (internal/inbox), patient invitations
-// (internal/invitations), saved replies and team hours (internal/replies).
+// (internal/invitations), saved replies and team hours (internal/replies),
+// the audit of PHI pushed over WebSockets (internal/liveaudit), the
+// retention job (internal/retention), passkeys (internal/passkeys), the
+// files sent with messages (internal/attachments), their receipts
+// (internal/receipts).
 // They never import app. What only app can do for them it offers through
 // the small interfaces they define, in services.go: starting a
 // conversation and posting in it (inbox.Conversations), making a patient's
-// account and first session (invitations.Accounts). A role change ends the
-// user's team memberships through teams.EndForRole, in its transaction.
+// account and first session (invitations.Accounts). The app builds the
+// retention job, the passkeys, the attachments and the receipts itself
+// and serves them what they ask (retention.Core in retentioncore.go,
+// passkeys.Core in passkeys.go, attachments.Conversations in
+// msgattachments.go, receipts.Core in receipts.go). A
+// role change ends the user's team memberships through teams.EndForRole,
+// in its transaction.
 package app

@@ -99,33 +99,3 @@ func mustNotMember(t *testing.T, f *msgFixture, convID, userID string) {
 		}
 	}
 }
-
-// TestEscalationChecksBackupAttachments (issue 21, finding 2): the backup
-// an urgent message escalated to cannot fetch the attachments of messages
-// older than it, and can fetch those sent since.
-func TestEscalationChecksBackupAttachments(t *testing.T) {
-	e := newAttEnv(t)
-	ctx := context.Background()
-	old := e.mustUpload(t, e.alice, "old.png", pngBytes(100))
-	if _, _, err := e.f.App.SendMessage(ctx, e.alice, e.conv.ID, app.SendRequest{ClientID: "old", Body: "x", AttachmentIDs: []string{old.ID}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.f.App.SendMessage(ctx, e.alice, e.conv.ID, app.SendRequest{ClientID: "stat", Body: "call me",
-		Priority: ward.Urgent, BackupUserID: e.carol.User.ID}); err != nil {
-		t.Fatal(err)
-	}
-	e.f.Clock.Advance(15 * time.Minute)
-	if _, n, err := e.f.App.RunUrgentTimers(ctx); err != nil || n != 1 {
-		t.Fatalf("escalation: %d %v", n, err)
-	}
-	if _, _, err := e.download(e.carol, old.ID); ward.ErrorCode(err) != ward.CodeNotFound {
-		t.Errorf("the backup fetches an attachment older than the urgent message: %v, want not_found", err)
-	}
-	later := e.mustUpload(t, e.alice, "later.png", pngBytes(100))
-	if _, _, err := e.f.App.SendMessage(ctx, e.alice, e.conv.ID, app.SendRequest{ClientID: "later", Body: "x", AttachmentIDs: []string{later.ID}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.download(e.carol, later.ID); err != nil {
-		t.Errorf("the backup fetches a later attachment: %v", err)
-	}
-}

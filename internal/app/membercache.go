@@ -1,6 +1,10 @@
 package app
 
-import "time"
+import (
+	"time"
+
+	"github.com/wardhealth/ward/internal/ttlcache"
+)
 
 // The member cache remembers which users this node recently found to be
 // members of which conversations, so a send does not read the conversation
@@ -19,8 +23,8 @@ import "time"
 // cache learned from creations).
 type memberKey struct{ conv, user string }
 
-func newMemberCache() *ttlCache[memberKey, struct{}] {
-	return newTTLCache[memberKey, struct{}](10*time.Minute, 100_000)
+func newMemberCache() *ttlcache.Cache[memberKey, struct{}] {
+	return ttlcache.New[memberKey, struct{}](10*time.Minute, 100_000)
 }
 
 // rememberMembers notes that users are members of conv, as a commit or a
@@ -28,6 +32,6 @@ func newMemberCache() *ttlCache[memberKey, struct{}] {
 func (a *App) rememberMembers(conv string, users ...string) {
 	now := a.now()
 	for _, u := range users {
-		a.members.put(memberKey{conv, u}, struct{}{}, now)
+		a.members.Put(memberKey{conv, u}, struct{}{}, now)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/keyring"
@@ -60,7 +61,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	if err := m.Validate(); err != nil {
 		return ward.Message{}, false, err
 	}
-	if err := validAttachmentIDs(req.AttachmentIDs); err != nil {
+	if err := attachments.ValidIDs(req.AttachmentIDs); err != nil {
 		return ward.Message{}, false, err
 	}
 	if err := a.sends.allow(p.User.ID, p.User.Role, a.now()); err != nil {
@@ -140,7 +141,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	m = row.Message
 	m.Body = req.Body
 	if len(req.AttachmentIDs) > 0 {
-		if m.Attachments, err = a.sentAttachments(ctx, m.ID); err != nil {
+		if m.Attachments, err = a.attachments.Sent(ctx, m.ID); err != nil {
 			return ward.Message{}, false, err
 		}
 	}
@@ -170,7 +171,7 @@ func cmpErr(err, alt error) error {
 // member, reads nothing here: the send's transaction checks membership
 // again and finds a reused client id by its unique index.
 func (a *App) checkSend(ctx context.Context, p *Principal, convID string, m *ward.Message) (earlier store.Message, err error) {
-	if _, seen := a.members.get(memberKey{convID, p.User.ID}, a.now()); seen && m.Priority != ward.Urgent {
+	if _, seen := a.members.Get(memberKey{convID, p.User.ID}, a.now()); seen && m.Priority != ward.Urgent {
 		return earlier, nil
 	}
 	err = a.store.Read(ctx, func(tx *store.Tx) error {
@@ -322,7 +323,7 @@ func (a *App) messagePage(ctx context.Context, p *Principal, afterSeq int64, lim
 			return nil, err
 		}
 		out[i].Body, out[i].Receipts = string(pt), receipts[r.ID]
-		if out[i].Attachments, err = a.openAttachments(ctx, atts[r.ID]); err != nil {
+		if out[i].Attachments, err = a.attachments.Names(ctx, atts[r.ID]); err != nil {
 			return nil, err
 		}
 	}
@@ -385,7 +386,7 @@ func (a *App) Recall(ctx context.Context, p *Principal, messageID string) (ward.
 	if err != nil {
 		return ward.Message{}, err
 	}
-	a.dropBlobsAfter(ctx, m.ConversationID)
+	a.attachments.DropBlobsAfter(ctx, m.ConversationID)
 	a.publish(ctx, realtime.Event{Type: realtime.MessageRecalled, OrgID: m.OrgID, ConversationID: m.ConversationID, Seq: m.Seq,
 		Data:  eventJSON(messageEvent{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, RecalledAt: timePtr(m.RecalledAt)}),
 		Users: members})

@@ -39,7 +39,7 @@ func TestCanaryNeverStoredInPlaintext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.App.Acknowledge(ctx, alice, m.ID); err != nil {
+	if _, err := f.App.Receipts().Acknowledge(ctx, alice, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	if msgs, err := f.App.ListMessages(ctx, bob, c.ID, 0, 0); err != nil || len(msgs) != 21 || msgs[0].Body != "body "+canary+" 0" {

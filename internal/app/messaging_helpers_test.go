@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,33 +18,6 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// eventLog keeps every event the app publishes.
-type eventLog struct {
-	mu     sync.Mutex
-	events []realtime.Event
-}
-
-func (l *eventLog) add(ev realtime.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.events = append(l.events, ev)
-}
-
-// take returns the events of a type published since the last take, and
-// forgets every event.
-func (l *eventLog) take(typ string) []realtime.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []realtime.Event
-	for _, ev := range l.events {
-		if ev.Type == typ {
-			out = append(out, ev)
-		}
-	}
-	l.events = nil
-	return out
-}
-
 // msgFixture is an App over a real SQLite store in Dir, with one org and
 // principals made straight from stored users (no sign-in needed).
 type msgFixture struct {
@@ -56,7 +28,7 @@ type msgFixture struct {
 	Clock    *apptest.Clock
 	Dir      string
 	Org      ward.Org
-	Events   *eventLog
+	Events   *apptest.EventLog
 	broker   *realtime.LocalBroker
 	keyDir   string
 	// sendLimit, when set, is the App's staff send limit (benchmarks send
@@ -73,8 +45,8 @@ func mustMsgFixtureOn(tb testing.TB, dbURL string) *msgFixture {
 	tb.Helper()
 	ctx := context.Background()
 	f := &msgFixture{Clock: apptest.NewClock(), Dir: tb.TempDir(),
-		keyDir: tb.TempDir(), Events: &eventLog{}, broker: realtime.NewLocalBroker()}
-	f.broker.Subscribe(f.Events.add)
+		keyDir: tb.TempDir(), Events: &apptest.EventLog{}, broker: realtime.NewLocalBroker()}
+	f.broker.Subscribe(f.Events.Add)
 	st, err := store.Open(ctx, store.Options{URL: dbURL, DataDir: f.Dir, Now: f.Clock.Now})
 	if err != nil {
 		tb.Fatal(err)

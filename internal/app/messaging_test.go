@@ -2,9 +2,7 @@ package app_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +11,6 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
-	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
 func TestSendAndListRoundTrip(t *testing.T) {
@@ -24,14 +21,14 @@ func TestSendAndListRoundTrip(t *testing.T) {
 	if again := f.direct(t, bob, alice); again.ID != c.ID {
 		t.Fatalf("direct conversation not reused: %s then %s", c.ID, again.ID)
 	}
-	f.Events.take("")
+	f.Events.Take("")
 	for i, body := range []string{"BP 120/80", "line two\nwith a newline", "third"} {
 		m := f.send(t, alice, c.ID, "c"+string(rune('1'+i)), body)
 		if m.Seq != int64(i+1) || m.Body != body || m.ID == "" {
 			t.Fatalf("sent %+v", m)
 		}
 	}
-	evs := f.Events.take(realtime.MessageCreated)
+	evs := f.Events.Take(realtime.MessageCreated)
 	if len(evs) != 3 || evs[2].Seq != 3 || len(evs[2].Users) != 2 || !strings.Contains(string(evs[2].Data), `"body":"third"`) {
 		t.Fatalf("message.created events %+v", evs)
 	}
@@ -121,12 +118,12 @@ func TestIdempotentSend(t *testing.T) {
 	if err != nil || !created {
 		t.Fatal(created, err)
 	}
-	f.Events.take("")
+	f.Events.Take("")
 	again, created, err := f.App.SendMessage(ctx, alice, c.ID, app.SendRequest{ClientID: "k-1", Body: "hello"})
 	if err != nil || created || again.ID != first.ID || again.Seq != first.Seq || again.Body != "hello" {
 		t.Fatalf("retry: %+v created %v err %v", again, created, err)
 	}
-	if evs := f.Events.take(realtime.MessageCreated); len(evs) != 0 {
+	if evs := f.Events.Take(realtime.MessageCreated); len(evs) != 0 {
 		t.Fatalf("a retry was delivered again: %+v", evs)
 	}
 	_, _, err = f.App.SendMessage(ctx, alice, c.ID, app.SendRequest{ClientID: "k-1", Body: "hello, other"})
@@ -175,7 +172,7 @@ func TestBadSendsStoreNothing(t *testing.T) {
 		{"no conversation", alice, "nope", app.SendRequest{ClientID: "a", Body: "hi"}, ward.CodeNotFound},
 		{"compliance role", comp, c.ID, app.SendRequest{ClientID: "a", Body: "hi"}, ward.CodeForbidden},
 	}
-	f.Events.take("")
+	f.Events.Take("")
 	for _, tc := range cases {
 		_, _, err := f.App.SendMessage(ctx, tc.p, tc.conv, tc.req)
 		msgWantCode(t, err, tc.code, tc.name)
@@ -183,7 +180,7 @@ func TestBadSendsStoreNothing(t *testing.T) {
 	if m := f.send(t, alice, c.ID, "ok", strings.Repeat("é", ward.MaxBodyLen/2)); m.Seq != 1 {
 		t.Fatalf("a body of exactly 16 KiB: seq %d, want 1 (nothing stored before it)", m.Seq)
 	}
-	if evs := f.Events.take(realtime.MessageCreated); len(evs) != 1 {
+	if evs := f.Events.Take(realtime.MessageCreated); len(evs) != 1 {
 		t.Fatalf("%d message.created events, want 1", len(evs))
 	}
 	if sent := f.auditEvents(t, audit.MessageSent); len(sent) != 1 {
@@ -194,7 +191,7 @@ func TestBadSendsStoreNothing(t *testing.T) {
 	msgWantCode(t, err, ward.CodeNotFound, "non-member lists")
 	_, err = f.App.GetConversation(ctx, eve, c.ID)
 	msgWantCode(t, err, ward.CodeNotFound, "non-member gets")
-	_, err = f.App.MarkReceipts(ctx, eve, c.ID, 1, ward.Read)
+	_, err = f.App.Receipts().Mark(ctx, eve, c.ID, 1, ward.Read)
 	msgWantCode(t, err, ward.CodeNotFound, "non-member marks read")
 	if list, _ := f.App.ListConversations(ctx, eve); len(list) != 0 {
 		t.Fatalf("eve sees %+v", list)
@@ -240,138 +237,6 @@ func TestMessageReadAuditedOncePerListing(t *testing.T) {
 	msgWantCode(t, err, ward.CodeUnavailable, "listing with the audit recorder down")
 }
 
-func TestReceipts(t *testing.T) {
-	f := mustMsgFixture(t)
-	ctx := context.Background()
-	alice, bob := f.user(t, "alice", ward.RoleClinician), f.user(t, "bob", ward.RoleClinician)
-	c := f.direct(t, alice, bob)
-	for _, k := range []string{"1", "2", "3"} {
-		f.send(t, alice, c.ID, k, "m"+k)
-	}
-	f.Events.take("")
-	n, err := f.App.MarkReceipts(ctx, bob, c.ID, 3, ward.Delivered)
-	if err != nil || n != 3 {
-		t.Fatal(n, err)
-	}
-	f.Clock.Advance(time.Minute)
-	if n, err := f.App.MarkReceipts(ctx, bob, c.ID, 2, ward.Read); err != nil || n != 2 {
-		t.Fatal(n, err)
-	}
-	evs := f.Events.take(realtime.Receipt)
-	if len(evs) != 2 || len(evs[1].Users) != 1 || evs[1].Users[0] != alice.User.ID || evs[1].Seq != 2 ||
-		!strings.Contains(string(evs[1].Data), `"kind":"read"`) {
-		t.Fatalf("receipt events %+v", evs)
-	}
-	if n, _ := f.App.MarkReceipts(ctx, bob, c.ID, 2, ward.Read); n != 0 {
-		t.Fatalf("marking read twice changed %d", n)
-	}
-	if _, err := f.App.MarkReceipts(ctx, bob, c.ID, 2, "seen"); ward.ErrorCode(err) != ward.CodeInvalid {
-		t.Fatalf("bad kind: %v", err)
-	}
-	msgs, _ := f.App.ListMessages(ctx, alice, c.ID, 0, 0)
-	if len(msgs[0].Receipts) != 1 || msgs[0].Receipts[0].ReadAt.IsZero() || !msgs[2].Receipts[0].ReadAt.IsZero() ||
-		msgs[2].Receipts[0].DeliveredAt.IsZero() || !msgs[0].Receipts[0].ReadAt.After(msgs[0].Receipts[0].DeliveredAt) {
-		t.Fatalf("the sender's receipts %+v", msgs)
-	}
-	if list, _ := f.App.ListConversations(ctx, bob); list[0].Unread != 1 {
-		t.Fatalf("bob unread %d, want 1", list[0].Unread)
-	}
-	// Acknowledgement is for urgent messages only.
-	_, err = f.App.Acknowledge(ctx, bob, msgs[0].ID)
-	msgWantCode(t, err, ward.CodeInvalid, "acknowledging a normal message")
-}
-
-// TestConcurrentMarks: marks share group commits with each other (and
-// with sends), and a refused mark in a batch (a non-member's) fails alone:
-// every other mark commits and answers its own count, even when its batch
-// ran twice.
-func TestConcurrentMarks(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) { testConcurrentMarks(t, mustMsgFixture(t)) })
-	t.Run("postgres", func(t *testing.T) { testConcurrentMarks(t, mustMsgFixtureOn(t, storetest.PostgresURL(t))) })
-}
-
-func testConcurrentMarks(t *testing.T, f *msgFixture) {
-	ctx := context.Background()
-	alice, eve := f.user(t, "alice", ward.RoleClinician), f.user(t, "eve", ward.RoleClinician)
-	type pair struct {
-		who  *app.Principal
-		conv string
-	}
-	var pairs []pair
-	for i := range 6 {
-		u := f.user(t, fmt.Sprintf("u%d", i), ward.RoleClinician)
-		c := f.direct(t, alice, u)
-		for k := 1; k <= 5; k++ {
-			f.send(t, alice, c.ID, fmt.Sprintf("%d-%d", i, k), "m")
-		}
-		pairs = append(pairs, pair{u, c.ID})
-	}
-	// Hold the writer in a job of its own while the marks queue, so that
-	// they meet in one batch, the non-members' failures with them.
-	holding, release := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		held <- f.Store.WriteBatched(ctx, func(*store.Tx) error {
-			select {
-			case <-holding:
-			default:
-				close(holding)
-			}
-			<-release
-			return nil
-		})
-	}()
-	<-holding
-	errs := make(chan error, 3*len(pairs))
-	var wg sync.WaitGroup
-	for _, p := range pairs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if n, err := f.App.MarkReceipts(ctx, p.who, p.conv, 3, ward.Delivered); err != nil || n != 3 {
-				errs <- fmt.Errorf("delivered up to 3: %d changed, %v", n, err)
-			}
-			if n, err := f.App.MarkReceipts(ctx, p.who, p.conv, 5, ward.Read); err != nil || n != 5 {
-				errs <- fmt.Errorf("read up to 5: %d changed, %v", n, err)
-			}
-		}()
-	}
-	// The non-members' marks queue behind the members' first ones (were one
-	// early or late, it would only meet them in another batch).
-	time.Sleep(50 * time.Millisecond)
-	for _, p := range pairs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			eve := *eve // a Principal is one request's (a read mark refreshes it)
-			if _, err := f.App.MarkReceipts(ctx, &eve, p.conv, 5, ward.Read); ward.ErrorCode(err) != ward.CodeNotFound {
-				errs <- fmt.Errorf("a non-member's mark: %v", err)
-			}
-		}()
-	}
-	time.Sleep(50 * time.Millisecond)
-	close(release)
-	wg.Wait()
-	if err := <-held; err != nil {
-		t.Fatal(err)
-	}
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	for _, p := range pairs {
-		msgs, err := f.App.ListMessages(ctx, alice, p.conv, 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range msgs {
-			if len(m.Receipts) != 1 || m.Receipts[0].ReadAt.IsZero() || m.Receipts[0].DeliveredAt.IsZero() {
-				t.Fatalf("message %d's receipts %+v", m.Seq, m.Receipts)
-			}
-		}
-	}
-}
-
 func TestRecall(t *testing.T) {
 	f := mustMsgFixture(t)
 	ctx := context.Background()
@@ -379,7 +244,7 @@ func TestRecall(t *testing.T) {
 	c := f.direct(t, alice, bob)
 	wrong := f.send(t, alice, c.ID, "1", "meant for another patient")
 	late := f.send(t, alice, c.ID, "2", "kept")
-	f.Events.take("")
+	f.Events.Take("")
 	_, err := f.App.Recall(ctx, bob, wrong.ID)
 	msgWantCode(t, err, ward.CodeForbidden, "a recipient recalls")
 	f.Clock.Advance(9 * time.Minute)
@@ -387,7 +252,7 @@ func TestRecall(t *testing.T) {
 	if err != nil || r.RecalledAt.IsZero() || r.Body != "" {
 		t.Fatalf("Recall %+v %v", r, err)
 	}
-	if evs := f.Events.take(realtime.MessageRecalled); len(evs) != 1 || evs[0].Seq != 1 || len(evs[0].Users) != 2 {
+	if evs := f.Events.Take(realtime.MessageRecalled); len(evs) != 1 || evs[0].Seq != 1 || len(evs[0].Users) != 2 {
 		t.Fatalf("message.recalled events %+v", evs)
 	}
 	_, err = f.App.Recall(ctx, alice, wrong.ID)
@@ -430,14 +295,14 @@ func TestPurgeExpiredMessages(t *testing.T) {
 	f.send(t, alice, short.ID, "1", "old in short")
 	f.Clock.Advance(3 * time.Hour)
 	f.send(t, alice, c.ID, "2", "new")
-	if n, err := f.App.PurgeExpiredMessages(ctx); err != nil || n != 1 {
+	if n, err := f.App.Retention().PurgeExpiredMessages(ctx); err != nil || n != 1 {
 		t.Fatalf("purge after 3h: %d %v, want 1 (the short-lived conversation)", n, err)
 	}
 	f.Clock.Advance(22 * time.Hour)
-	if n, err := f.App.PurgeExpiredMessages(ctx); err != nil || n != 1 {
+	if n, err := f.App.Retention().PurgeExpiredMessages(ctx); err != nil || n != 1 {
 		t.Fatalf("purge after 25h: %d %v, want 1", n, err)
 	}
-	if n, _ := f.App.PurgeExpiredMessages(ctx); n != 0 {
+	if n, _ := f.App.Retention().PurgeExpiredMessages(ctx); n != 0 {
 		t.Fatalf("second purge: %d", n)
 	}
 	msgs, _ := f.App.ListMessages(ctx, bob, c.ID, 0, 0)

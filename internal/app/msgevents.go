@@ -54,16 +54,6 @@ func attachmentEvents(atts []ward.Attachment) []attachmentEvent {
 	return out
 }
 
-// receiptEvent is the Data of receipt.
-type receiptEvent struct {
-	ConversationID string           `json:"conversation_id"`
-	UserID         string           `json:"user_id"`
-	Kind           ward.ReceiptKind `json:"kind"`
-	UpToSeq        int64            `json:"up_to_seq,omitempty"`
-	MessageIDs     []string         `json:"message_ids"`
-	At             time.Time        `json:"at"`
-}
-
 // eventJSON encodes an event's Data. The payloads above always encode.
 func eventJSON(v any) json.RawMessage {
 	b, err := json.Marshal(v)

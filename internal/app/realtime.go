@@ -6,6 +6,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/liveaudit"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -100,4 +101,11 @@ func (a *App) Typing(ctx context.Context, p *Principal, convID string) error {
 	a.publish(ctx, realtime.Event{Type: realtime.Typing, OrgID: p.User.OrgID, ConversationID: convID,
 		Data: eventJSON(map[string]string{"user_id": p.User.ID}), Users: others})
 	return nil
+}
+
+// NewDeliveryAudit starts the delivery record of a socket signed in as p
+// (internal/liveaudit). onFail, if not nil, is called (outside any lock)
+// when a record could not be written: it should close the socket.
+func (a *App) NewDeliveryAudit(p *Principal, onFail func()) *liveaudit.DeliveryAudit {
+	return a.deliveries.Socket(p.User.OrgID, p.Actor(), onFail)
 }

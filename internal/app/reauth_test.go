@@ -84,9 +84,9 @@ func TestReauthRequiredForFactorChange(t *testing.T) {
 	}
 	_, err := f.App.BeginTOTP(ctx, p)
 	wantCode(t, err, ward.CodeReauthRequired)
-	_, err = f.App.BeginPasskeyRegistration(ctx, p)
+	_, err = f.App.Passkeys().BeginRegistration(ctx, p)
 	wantCode(t, err, ward.CodeReauthRequired)
-	wantCode(t, f.App.DeletePasskey(ctx, p, "AAAA"), ward.CodeReauthRequired)
+	wantCode(t, f.App.Passkeys().Delete(ctx, p, "AAAA"), ward.CodeReauthRequired)
 
 	wantCode(t, f.App.Reauthenticate(ctx, p, "not my password", ""), ward.CodeInvalid)
 	if err := f.App.Reauthenticate(ctx, p, npw, ""); err != nil {
@@ -109,14 +109,14 @@ func TestReauthRequiredForFactorChange(t *testing.T) {
 	if p, err = f.App.Authenticate(ctx, token, "10.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.App.BeginPasskeyRegistration(ctx, p)
+	_, err = f.App.Passkeys().BeginRegistration(ctx, p)
 	wantCode(t, err, ward.CodeReauthRequired)
 	code, _ = totp.GenerateCode(en.Secret, f.Clock.Now())
 	if err := f.App.Reauthenticate(ctx, p, "", code); err != nil {
 		t.Fatalf("TOTP re-authentication: %v", err)
 	}
 	wantCode(t, f.App.Reauthenticate(ctx, p, "", code), ward.CodeInvalid) // a replay
-	if _, err := f.App.BeginPasskeyRegistration(ctx, p); err != nil {
+	if _, err := f.App.Passkeys().BeginRegistration(ctx, p); err != nil {
 		t.Fatalf("after TOTP re-authentication: %v", err)
 	}
 

@@ -80,7 +80,7 @@ func endMembershipsForRole(ctx context.Context, tx *store.Tx, p *Principal, u wa
 // node; a socket opened again is bound with the new role.
 func (a *App) afterRoleChange(ctx context.Context, u ward.User, ended []endedMembership) {
 	for _, m := range ended {
-		a.members.drop(memberKey{m.convID, u.ID})
+		a.members.Drop(memberKey{m.convID, u.ID})
 		a.publishMembers(ctx, u.OrgID, m.convID, u.ID)
 	}
 	a.publish(ctx, realtime.Event{Type: realtime.AccessRevoked, OrgID: u.OrgID, Users: []string{u.ID}})

@@ -261,47 +261,7 @@ func (a *App) ReadGranted(ctx context.Context, p *Principal, afterSeq int64, lim
 // conversation convID for p, who reads under a grant the caller checked;
 // e is recorded (with the conversation's patient) before it is returned.
 func (a *App) OpenGrantedAttachment(ctx context.Context, p *Principal, convID, id string, e audit.Event) (ward.Attachment, io.ReadCloser, error) {
-	if a.blobs == nil {
-		return ward.Attachment{}, nil, errNoBlobs()
-	}
-	var row store.Attachment
-	var conv store.Conversation
-	err := a.store.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		if row, err = tx.AttachmentByID(ctx, p.User.OrgID, id); err != nil {
-			return errNoAttachmentIf(err)
-		}
-		if row.ConversationID != convID || row.MessageID == "" {
-			return errNoAttachment()
-		}
-		if !row.DeletedAt.IsZero() || row.BlobKey == "" {
-			return ward.Errorf(ward.CodeNotFound, "the attachment was deleted (its message was recalled or purged)")
-		}
-		conv, err = tx.ConversationByID(ctx, p.User.OrgID, convID)
-		return err
-	})
-	if err != nil {
-		return ward.Attachment{}, nil, err
-	}
-	att, err := a.openAttachment(ctx, row)
-	if err != nil {
-		return ward.Attachment{}, nil, err
-	}
-	rc, err := a.blobs.Open(ctx, row.BlobKey)
-	if err != nil {
-		return ward.Attachment{}, nil, err
-	}
-	pt, err := a.keys.NewDecryptReader(ctx, attachmentRef(row.OrgID, row.ConversationID, row.ID), rc)
-	if err != nil {
-		rc.Close()
-		return ward.Attachment{}, nil, err
-	}
-	e.PatientID = conv.PatientID
-	if err := a.audit.Record(ctx, e); err != nil {
-		rc.Close()
-		return ward.Attachment{}, nil, err
-	}
-	return att, readCloser{pt, rc}, nil
+	return a.attachments.OpenGranted(ctx, p, convID, id, e)
 }
 
 // OpenConversation opens a stored conversation's title and topic for

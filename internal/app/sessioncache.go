@@ -8,6 +8,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/realtime"
 	"github.com/wardhealth/ward/internal/store"
+	"github.com/wardhealth/ward/internal/ttlcache"
 )
 
 // The session cache keeps recently authenticated principals in memory, by
@@ -33,7 +34,7 @@ const (
 )
 
 type sessionCache struct {
-	entries *ttlCache[string, cachedSession]
+	entries *ttlcache.Cache[string, cachedSession]
 
 	mu     sync.Mutex
 	epoch  int64     // the access counter, as last read
@@ -47,23 +48,23 @@ type cachedSession struct {
 }
 
 func newSessionCache() *sessionCache {
-	return &sessionCache{entries: newTTLCache[string, cachedSession](sessionTTL, 50_000)}
+	return &sessionCache{entries: ttlcache.New[string, cachedSession](sessionTTL, 50_000)}
 }
 
 // forget clears the cache.
 func (c *sessionCache) forget() {
-	c.entries.forget()
+	c.entries.Forget()
 	c.mu.Lock()
 	c.readAt = time.Time{}
 	c.mu.Unlock()
 }
 
 // drop forgets one session, so that its next check reads the store.
-func (c *sessionCache) drop(hash string) { c.entries.drop(hash) }
+func (c *sessionCache) drop(hash string) { c.entries.Drop(hash) }
 
 // touched records a session's new last-seen time in its entry, if cached.
 func (c *sessionCache) touched(hash string, at time.Time) {
-	c.entries.update(hash, func(e *cachedSession) { e.p.Session.LastSeenAt = at })
+	c.entries.Update(hash, func(e *cachedSession) { e.p.Session.LastSeenAt = at })
 }
 
 // loadPrincipal reads the session behind a token hash with its device, user
@@ -72,12 +73,12 @@ func (c *sessionCache) touched(hash string, at time.Time) {
 // looks idle for the org's timeout is read again before anyone acts on it:
 // another node may have seen it used since.
 func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*Principal, error) {
-	if e, fresh, ok := a.cache.entries.lookup(hash, now); ok && now.Sub(e.p.Session.LastSeenAt) < e.p.Policy.IdleTimeout.D() {
+	if e, fresh, ok := a.cache.entries.Lookup(hash, now); ok && now.Sub(e.p.Session.LastSeenAt) < e.p.Policy.IdleTimeout.D() {
 		if fresh {
 			return &e.p, nil
 		}
 		if n, err := a.accessEpoch(ctx, now); err == nil && n == e.epoch {
-			a.cache.entries.renew(hash, now)
+			a.cache.entries.Renew(hash, now)
 			return &e.p, nil
 		}
 	}
@@ -109,7 +110,7 @@ func (a *App) loadPrincipal(ctx context.Context, hash string, now time.Time) (*P
 	if at, ok := a.touches.lastTouch(p.Session.ID); ok && at.After(p.Session.LastSeenAt) {
 		p.Session.LastSeenAt = at // recorded here, not yet written (touches.go)
 	}
-	a.cache.entries.put(hash, cachedSession{p: p, epoch: epoch}, now)
+	a.cache.entries.Put(hash, cachedSession{p: p, epoch: epoch}, now)
 	return &p, nil
 }
 

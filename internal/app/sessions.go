@@ -11,6 +11,7 @@ import (
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -22,9 +23,9 @@ type LoginRequest struct {
 	Password     string
 	TOTP         string
 	RecoveryCode string
-	WebAuthn     *PasskeyAssertion // a passkey's answer to a challenge from BeginPasskeyLogin
-	DeviceID     string            // chosen by the client and kept in its storage
-	DeviceSecret string            // issued by the server at the device's first sign-in; "" on a new device
+	WebAuthn     *passkeys.Assertion // a passkey's answer to a challenge from BeginPasskeyLogin
+	DeviceID     string              // chosen by the client and kept in its storage
+	DeviceSecret string              // issued by the server at the device's first sign-in; "" on a new device
 	DeviceName   string
 	IP           string
 	UserAgent    string
@@ -288,7 +289,7 @@ func (a *App) secondFactor(ctx context.Context, tx *store.Tx, u ward.User, p war
 	}
 	switch {
 	case req.WebAuthn != nil:
-		failure, err := a.checkPasskey(ctx, tx, u, passkeys, *req.WebAuthn)
+		failure, err := a.passkeys.Check(ctx, tx, u, passkeys, *req.WebAuthn)
 		return false, failure, err
 	case strings.TrimSpace(req.TOTP) != "":
 		if !m.TOTPConfirmed {

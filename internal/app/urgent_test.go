@@ -38,13 +38,13 @@ func TestUrgentEscalation(t *testing.T) {
 	if list, _ := f.App.ListConversations(ctx, bob); list[0].UrgentUnacked != 1 {
 		t.Fatalf("bob's urgent marker %+v", list[0])
 	}
-	f.Events.take("")
+	f.Events.Take("")
 	runTimers(t, f, 0, 0, "at once")
 	f.Clock.Advance(4*time.Minute + 59*time.Second)
 	runTimers(t, f, 0, 0, "before 5 minutes")
 	f.Clock.Advance(time.Second)
 	runTimers(t, f, 1, 0, "at 5 minutes")
-	evs := f.Events.take(realtime.MessageCreated)
+	evs := f.Events.Take(realtime.MessageCreated)
 	if len(evs) != 1 || evs[0].Users[0] != bob.User.ID || !strings.Contains(string(evs[0].Data), `"renotify":true`) ||
 		strings.Contains(string(evs[0].Data), "K+") {
 		t.Fatalf("re-notification %+v", evs)
@@ -55,7 +55,7 @@ func TestUrgentEscalation(t *testing.T) {
 	}
 	f.Clock.Advance(10 * time.Minute)
 	runTimers(t, f, 1, 1, "at 15 minutes")
-	evs = f.Events.take(realtime.MessageCreated)
+	evs = f.Events.Take(realtime.MessageCreated)
 	if len(evs) != 2 {
 		t.Fatalf("events at 15 minutes %+v", evs)
 	}
@@ -72,14 +72,14 @@ func TestUrgentEscalation(t *testing.T) {
 	f.Clock.Advance(5 * time.Minute)
 	runTimers(t, f, 1, 0, "after a restart, at 20 minutes")
 
-	rc, err := f.App.Acknowledge(ctx, dave, m.ID)
+	rc, err := f.App.Receipts().Acknowledge(ctx, dave, m.ID)
 	if err != nil || rc.AckedAt.IsZero() || rc.UserID != dave.User.ID {
 		t.Fatalf("the backup acknowledges: %+v %v", rc, err)
 	}
-	if evs := f.Events.take(realtime.Receipt); len(evs) != 1 || len(evs[0].Users) != 3 || !strings.Contains(string(evs[0].Data), "acknowledged") {
+	if evs := f.Events.Take(realtime.Receipt); len(evs) != 1 || len(evs[0].Users) != 3 || !strings.Contains(string(evs[0].Data), "acknowledged") {
 		t.Fatalf("acknowledgement events %+v", evs)
 	}
-	if _, err := f.App.Acknowledge(ctx, dave, m.ID); err != nil {
+	if _, err := f.App.Receipts().Acknowledge(ctx, dave, m.ID); err != nil {
 		t.Fatalf("acknowledging twice: %v", err)
 	}
 	if acks := f.auditEvents(t, audit.MessageAcknowledged); len(acks) != 1 {
@@ -87,7 +87,7 @@ func TestUrgentEscalation(t *testing.T) {
 	}
 	f.Clock.Advance(time.Hour)
 	runTimers(t, f, 0, 0, "after the acknowledgement")
-	_, err = f.App.Acknowledge(ctx, alice, m.ID)
+	_, err = f.App.Receipts().Acknowledge(ctx, alice, m.ID)
 	msgWantCode(t, err, ward.CodeInvalid, "the sender acknowledges")
 }
 
@@ -111,7 +111,7 @@ func TestUrgentAcknowledgedInTime(t *testing.T) {
 	}
 	f.Clock.Advance(time.Minute)
 	runTimers(t, f, 2, 0, "one minute: both recipients")
-	if _, err := f.App.Acknowledge(ctx, carl, m.ID); err != nil {
+	if _, err := f.App.Receipts().Acknowledge(ctx, carl, m.ID); err != nil {
 		t.Fatal(err)
 	}
 	f.Clock.Advance(10 * time.Minute)
@@ -134,7 +134,7 @@ func TestUrgentAcknowledgedInTime(t *testing.T) {
 	if _, err := f.App.Recall(ctx, alice, m3.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.App.Acknowledge(ctx, carl, m2.ID); err != nil {
+	if _, err := f.App.Receipts().Acknowledge(ctx, carl, m2.ID); err != nil {
 		t.Fatal(err)
 	}
 	f.Clock.Advance(time.Hour)

@@ -271,3 +271,32 @@ func (f *Fixture) Principal(tb testing.TB, name string, role ward.Role) *app.Pri
 	return &app.Principal{User: u, Policy: ward.DefaultPolicy(), IP: "10.0.0.9",
 		Device: ward.Device{ID: "d-" + name, OrgID: f.Org.ID, UserID: u.ID}}
 }
+
+// EventLog keeps the realtime events a broker published: subscribe its
+// Add (as WithBroker's broker, or a test's own).
+type EventLog struct {
+	mu     sync.Mutex
+	events []realtime.Event
+}
+
+// Add keeps ev.
+func (l *EventLog) Add(ev realtime.Event) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, ev)
+}
+
+// Take returns the events of a type published since the last Take, and
+// forgets every event.
+func (l *EventLog) Take(typ string) []realtime.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []realtime.Event
+	for _, ev := range l.events {
+		if ev.Type == typ {
+			out = append(out, ev)
+		}
+	}
+	l.events = nil
+	return out
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/audit"
 )
 
@@ -51,7 +52,7 @@ func TestBreakGlassAttachment(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	content := []byte("%PDF-1.4 ECG strip")
-	att, err := w.f.App.UploadAttachment(ctx, w.nurse, app.Upload{ConversationID: w.conv.ID, Name: "ecg.pdf", Body: bytes.NewReader(content)})
+	att, err := w.f.App.Attachments().Upload(ctx, w.nurse, attachments.Upload{ConversationID: w.conv.ID, Name: "ecg.pdf", Body: bytes.NewReader(content)})
 	if err != nil {
 		t.Fatal(err)
 	}

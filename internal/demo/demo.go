@@ -421,7 +421,7 @@ func (s *seeder) thread(ctx context.Context, creator string, nc app.NewConversat
 			if who == l.from {
 				continue
 			}
-			if _, err := s.a.MarkReceipts(ctx, s.as(who), conv.ID, m.Seq, ward.Read); err != nil {
+			if _, err := s.a.Receipts().Mark(ctx, s.as(who), conv.ID, m.Seq, ward.Read); err != nil {
 				return fmt.Errorf("demo receipts %s-%d: %w", key, i+1, err)
 			}
 		}

@@ -1,7 +1,7 @@
 // Package holds is legal hold and the retention overview (docs/retention.md).
 // A compliance officer places a hold on a user, a patient, a conversation or
 // a date range (or several at once: the scope is their conjunction) under a
-// matter name; while it is active, the retention job (app.RunRetention), a
+// matter name; while it is active, the retention job (internal/retention), a
 // recall and `ward audit purge` destroy nothing in its scope: the SQL that
 // decides lives in internal/store (holds.go, retention.go). Placing, changing
 // and releasing a hold are audited with the matter and the scope's ids.

@@ -9,6 +9,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/holds"
 	"github.com/wardhealth/ward/internal/keyring"
@@ -118,7 +119,7 @@ func TestHeldConversationSurvivesPurgeAndRecall(t *testing.T) {
 
 		// Two days on, the lifespan purge skips the held conversation.
 		f.Clock.Advance(48 * time.Hour)
-		rep, err := f.App.RunRetention(ctx)
+		rep, err := f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +151,7 @@ func TestHeldConversationSurvivesPurgeAndRecall(t *testing.T) {
 			t.Fatalf("overview after release: %+v", o.Policies[0])
 		}
 		f.Clock.Advance(10 * time.Minute)
-		rep, err = f.App.RunRetention(ctx)
+		rep, err = f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,20 +194,20 @@ func TestHeldPatientIsNotShredded(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Clock.Advance(48 * time.Hour)
-		rep, err := f.App.RunRetention(ctx)
+		rep, err := f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := rep[f.Org.ID]; got.Patients != 0 || got.PatientsHeld != 1 {
 			t.Fatalf("retention under hold: %+v", got)
 		}
-		if n, err := f.App.ShredRetiredPatients(ctx); err != nil || n != 0 {
+		if n, err := f.App.Retention().ShredRetiredPatients(ctx); err != nil || n != 0 {
 			t.Fatalf("ShredRetiredPatients under hold: %d %v", n, err)
 		}
 		if _, err := svc.Release(ctx, comp, h.ID); err != nil {
 			t.Fatal(err)
 		}
-		rep, err = f.App.RunRetention(ctx)
+		rep, err = f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +247,7 @@ func TestHoldScope(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Clock.Advance(48 * time.Hour)
-		rep, err := f.App.RunRetention(ctx)
+		rep, err := f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +279,7 @@ func TestHeldAttachments(t *testing.T) {
 			t.Fatal(err)
 		}
 		sendFile := func(convID, clientID, name string) (ward.Message, ward.Attachment) {
-			a, err := f.App.UploadAttachment(ctx, nurse, app.Upload{ConversationID: convID, Name: name, Body: strings.NewReader("file " + name)})
+			a, err := f.App.Attachments().Upload(ctx, nurse, attachments.Upload{ConversationID: convID, Name: name, Body: strings.NewReader("file " + name)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,7 +300,7 @@ func TestHeldAttachments(t *testing.T) {
 		if _, err := f.App.Recall(ctx, nurse, recalledMsg.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.App.OpenAttachment(ctx, staff, recalledFile.ID); ward.ErrorCode(err) != ward.CodeNotFound {
+		if _, err := f.App.Attachments().Open(ctx, staff, recalledFile.ID); ward.ErrorCode(err) != ward.CodeNotFound {
 			t.Fatalf("a member opens a recalled message's file: %v", err)
 		}
 		row := func(id string) store.Attachment {
@@ -310,22 +311,22 @@ func TestHeldAttachments(t *testing.T) {
 			return a
 		}
 		f.Clock.Advance(48 * time.Hour)
-		rep, err := f.App.RunRetention(ctx)
+		rep, err := f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got := rep[f.Org.ID]; got.Attachments != 1 || got.AttachmentsHeld != 1 {
 			t.Fatalf("retention under hold: %+v", got)
 		}
-		if _, err := f.App.SweepAttachments(ctx); err != nil {
+		if _, err := f.App.Attachments().Sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if d, err := f.App.OpenAttachment(ctx, staff, keptFile.ID); err != nil {
+		if d, err := f.App.Attachments().Open(ctx, staff, keptFile.ID); err != nil {
 			t.Fatalf("a held file: %v", err)
 		} else {
 			d.Body.Close()
 		}
-		if _, err := f.App.OpenAttachment(ctx, staff, freeFile.ID); ward.ErrorCode(err) != ward.CodeNotFound {
+		if _, err := f.App.Attachments().Open(ctx, staff, freeFile.ID); ward.ErrorCode(err) != ward.CodeNotFound {
 			t.Fatalf("an unheld file after its retention: %v", err)
 		}
 		if r := row(freeFile.ID); r.BlobKey != "" || r.NameSealed != nil {
@@ -337,7 +338,7 @@ func TestHeldAttachments(t *testing.T) {
 		if _, err := svc.Release(ctx, comp, h.ID); err != nil {
 			t.Fatal(err)
 		}
-		rep, err = f.App.RunRetention(ctx)
+		rep, err = f.App.Retention().Run(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

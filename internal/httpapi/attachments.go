@@ -13,6 +13,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/authz"
 )
 
@@ -50,12 +51,12 @@ func (h *Handler) uploadAttachment(w http.ResponseWriter, r *http.Request, p *ap
 	if err != nil {
 		return err
 	}
-	limit := h.app.MaxAttachmentSize()
+	limit := h.app.Attachments().MaxSize()
 	if r.ContentLength > limit {
 		return errTooLarge(limit)
 	}
 	body := &uploadBody{r: http.MaxBytesReader(w, r.Body, limit), limit: limit}
-	att, err := h.app.UploadAttachment(r.Context(), p, app.Upload{ConversationID: r.PathValue("id"), Name: name, Body: body})
+	att, err := h.app.Attachments().Upload(r.Context(), p, attachments.Upload{ConversationID: r.PathValue("id"), Name: name, Body: body})
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (h *Handler) downloadAttachment(w http.ResponseWriter, r *http.Request, p *
 	if inline != "" && inline != "0" && inline != "1" {
 		return ward.Errorf(ward.CodeInvalid, "inline must be 0 or 1")
 	}
-	d, err := h.app.OpenAttachment(r.Context(), p, r.PathValue("id"))
+	d, err := h.app.Attachments().Open(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -204,7 +204,7 @@ func (zeroReader) Read(p []byte) (int, error) {
 func TestAttachmentAPITooLarge(t *testing.T) {
 	a := newAttAPI(t)
 	ctx := context.Background()
-	limit := a.f.App.MaxAttachmentSize()
+	limit := a.f.App.Attachments().MaxSize()
 	before, err := a.f.Store.Snapshot(ctx, "attachments", "messages")
 	if err != nil {
 		t.Fatal(err)

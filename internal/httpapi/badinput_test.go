@@ -16,6 +16,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/auth"
 	"github.com/wardhealth/ward/internal/patients"
 	"github.com/wardhealth/ward/internal/replies"
@@ -254,11 +255,11 @@ func TestBadInputEveryRoute(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Attachments: the staff member's unsent upload in org A, and a sent one in org B.
-	unsentAtt, err := e.f.App.UploadAttachment(ctx, pStaff, app.Upload{ConversationID: conv.ID, Name: "a.txt", Body: strings.NewReader("unsent")})
+	unsentAtt, err := e.f.App.Attachments().Upload(ctx, pStaff, attachments.Upload{ConversationID: conv.ID, Name: "a.txt", Body: strings.NewReader("unsent")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	attB, err := e.f.App.UploadAttachment(ctx, bNurse[0], app.Upload{ConversationID: convB.ID, Name: "b.txt", Body: strings.NewReader("org B's file")})
+	attB, err := e.f.App.Attachments().Upload(ctx, bNurse[0], attachments.Upload{ConversationID: convB.ID, Name: "b.txt", Body: strings.NewReader("org B's file")})
 	if err != nil {
 		t.Fatal(err)
 	}

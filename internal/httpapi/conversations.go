@@ -238,7 +238,7 @@ func (h *Handler) markReceipts(w http.ResponseWriter, r *http.Request, p *app.Pr
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	n, err := h.app.MarkReceipts(r.Context(), p, r.PathValue("id"), req.UpToSeq, req.Kind)
+	n, err := h.app.Receipts().Mark(r.Context(), p, r.PathValue("id"), req.UpToSeq, req.Kind)
 	if err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (h *Handler) markReceipts(w http.ResponseWriter, r *http.Request, p *app.Pr
 }
 
 func (h *Handler) acknowledge(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	rc, err := h.app.Acknowledge(r.Context(), p, r.PathValue("id"))
+	rc, err := h.app.Receipts().Acknowledge(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/auth"
+	"github.com/wardhealth/ward/internal/passkeys"
 )
 
 type loginRequest struct {
@@ -55,7 +56,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		if err := req.WebAuthn.check(); err != nil {
 			return err
 		}
-		lr.WebAuthn = &app.PasskeyAssertion{ChallengeID: req.WebAuthn.ChallengeID, Response: req.WebAuthn.Response}
+		lr.WebAuthn = &passkeys.Assertion{ChallengeID: req.WebAuthn.ChallengeID, Response: req.WebAuthn.Response}
 	}
 	res, err := h.app.Login(r.Context(), lr)
 	if err != nil {

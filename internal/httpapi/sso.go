@@ -8,6 +8,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/sso"
 )
 
@@ -148,7 +149,7 @@ func (h *Handler) ssoFinish(w http.ResponseWriter, r *http.Request) error {
 		if err := req.WebAuthn.check(); err != nil {
 			return err
 		}
-		lr.WebAuthn = &app.PasskeyAssertion{ChallengeID: req.WebAuthn.ChallengeID, Response: req.WebAuthn.Response}
+		lr.WebAuthn = &passkeys.Assertion{ChallengeID: req.WebAuthn.ChallengeID, Response: req.WebAuthn.Response}
 	}
 	res, err := svc.FinishSignIn(r.Context(), ticket, lr)
 	if err != nil {

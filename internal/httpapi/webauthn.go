@@ -8,6 +8,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/authz"
+	"github.com/wardhealth/ward/internal/passkeys"
 )
 
 // webauthnRoutes are passkey enrolment and the challenge step of signing in
@@ -36,7 +37,7 @@ type passkeyView struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 }
 
-func viewPasskey(k app.Passkey) passkeyView {
+func viewPasskey(k passkeys.Passkey) passkeyView {
 	v := passkeyView{ID: k.ID, Name: k.Name, CreatedAt: k.CreatedAt}
 	if !k.LastUsedAt.IsZero() {
 		v.LastUsedAt = &k.LastUsedAt
@@ -62,7 +63,7 @@ func (a webauthnAnswer) check() error {
 }
 
 func (h *Handler) beginPasskeyRegistration(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	ch, err := h.app.BeginPasskeyRegistration(r.Context(), p)
+	ch, err := h.app.Passkeys().BeginRegistration(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -81,7 +82,7 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 	if err := req.check(); err != nil {
 		return err
 	}
-	reg, err := h.app.FinishPasskeyRegistration(r.Context(), p, req.ChallengeID, req.Name, req.Response)
+	reg, err := h.app.Passkeys().FinishRegistration(r.Context(), p, req.ChallengeID, req.Name, req.Response)
 	if err != nil {
 		return err
 	}
@@ -90,7 +91,7 @@ func (h *Handler) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 }
 
 func (h *Handler) listPasskeys(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	keys, err := h.app.Passkeys(r.Context(), p)
+	keys, err := h.app.Passkeys().List(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ func (h *Handler) listPasskeys(w http.ResponseWriter, r *http.Request, p *app.Pr
 }
 
 func (h *Handler) deletePasskey(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	if err := h.app.DeletePasskey(r.Context(), p, r.PathValue("id")); err != nil {
+	if err := h.app.Passkeys().Delete(r.Context(), p, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -40,7 +40,7 @@ func (s *socket) markReceipts(ctx context.Context, p *app.Principal, f requestFr
 	if f.ClientID != "" || f.Body != "" || f.Priority != "" || f.BackupUserID != "" || f.AttachmentIDs != nil {
 		return nil, 0, ward.Errorf(ward.CodeInvalid, "a mark frame takes conversation_id, up_to_seq and kind only")
 	}
-	changed, err := s.h.app.MarkReceipts(ctx, p, f.ConversationID, f.UpToSeq, f.Kind)
+	changed, err := s.h.app.Receipts().Mark(ctx, p, f.ConversationID, f.UpToSeq, f.Kind)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -254,7 +254,7 @@ func TestPageEscalatesAlongTheChain(t *testing.T) {
 			t.Fatalf("oncall.escalated: %q", reasons)
 		}
 		// The secondary reads the thread from the page on, and acknowledges.
-		if _, err := e.f.App.Acknowledge(ctx, lee.Principal, m.ID); err != nil {
+		if _, err := e.f.App.Receipts().Acknowledge(ctx, lee.Principal, m.ID); err != nil {
 			t.Fatal(err)
 		}
 		p = where(oncall.StepSecondary, lee.User.ID)
@@ -307,7 +307,7 @@ func TestPageToTheLead(t *testing.T) {
 	if esc, _ := e.tick(t); esc != 0 {
 		t.Fatalf("escalated past the lead")
 	}
-	if _, err := e.f.App.Acknowledge(ctx, rao.Principal, m.ID); err != nil {
+	if _, err := e.f.App.Receipts().Acknowledge(ctx, rao.Principal, m.ID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -404,7 +404,7 @@ func TestHandOverReroutes(t *testing.T) {
 				t.Errorf("%s: %q, want one with %q", w.action, rs, w.has)
 			}
 		}
-		if _, err := e.f.App.Acknowledge(ctx, kim.Principal, m.ID); err != nil {
+		if _, err := e.f.App.Receipts().Acknowledge(ctx, kim.Principal, m.ID); err != nil {
 			t.Fatal(err)
 		}
 		e.f.Clock.Set(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC))

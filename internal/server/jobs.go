@@ -22,7 +22,7 @@ const (
 // runMessagingJobs fires the urgent-message timers every urgentTimersEvery,
 // and on the same tick moves urgent pages to on-call roles along their
 // escalation chains and re-routes them at hand-overs (oncall.RunPages),
-// and runs retention every purgeEvery (App.RunRetention: the message
+// and runs retention every purgeEvery (App.Retention().Run: the message
 // lifespan purge, attachment retention, the shredding of patient records
 // deactivated longer than the policy's patient_retention, each skipping
 // what a legal hold covers, reported as retention.purged), then sweeps
@@ -71,7 +71,7 @@ func runMessagingJobs(ctx context.Context, a *app.App, oc *oncall.Service, st *s
 			if !leader() {
 				continue
 			}
-			reports, err := a.RunRetention(ctx)
+			reports, err := a.Retention().Run(ctx)
 			if err != nil && ctx.Err() == nil {
 				log.Error("retention failed", "err", err.Error())
 			}
@@ -81,7 +81,7 @@ func runMessagingJobs(ctx context.Context, a *app.App, oc *oncall.Service, st *s
 			if _, err := st.PurgeThrottle(ctx, now()); err != nil && ctx.Err() == nil {
 				log.Error("purge of sign-in throttle counts failed", "err", err.Error())
 			}
-			if n, err := a.SweepAttachments(ctx); err != nil && ctx.Err() == nil {
+			if n, err := a.Attachments().Sweep(ctx); err != nil && ctx.Err() == nil {
 				log.Error("attachment sweep failed", "err", err.Error())
 			} else if n > 0 {
 				log.Info("attachment sweep", "blobs_deleted", n)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/passkeys"
 )
 
 // RelyingParty is the WebAuthn relying party that passkeys are bound to,
@@ -15,7 +15,7 @@ import (
 // from cfg.Addr, which suits a laptop or a first try; behind a real name set
 // --public-url, since a passkey registered for one RP id never works on
 // another.
-func RelyingParty(cfg Config) (app.WebAuthnConfig, error) {
+func RelyingParty(cfg Config) (passkeys.Config, error) {
 	pub := strings.TrimSpace(cfg.PublicURL)
 	if pub == "" {
 		addr := cfg.Addr
@@ -24,7 +24,7 @@ func RelyingParty(cfg Config) (app.WebAuthnConfig, error) {
 		}
 		_, port, err := net.SplitHostPort(addr)
 		if err != nil {
-			return app.WebAuthnConfig{}, ward.Errorf(ward.CodeInvalid, "--addr %q is not host:port", addr)
+			return passkeys.Config{}, ward.Errorf(ward.CodeInvalid, "--addr %q is not host:port", addr)
 		}
 		pub = "https://localhost"
 		if port != "443" && port != "" {
@@ -33,18 +33,18 @@ func RelyingParty(cfg Config) (app.WebAuthnConfig, error) {
 	}
 	u, err := url.Parse(pub)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.User != nil {
-		return app.WebAuthnConfig{}, ward.Errorf(ward.CodeInvalid, "--public-url %q must be an absolute https:// URL, e.g. https://ward.example.org", pub)
+		return passkeys.Config{}, ward.Errorf(ward.CodeInvalid, "--public-url %q must be an absolute https:// URL, e.g. https://ward.example.org", pub)
 	}
 	host := strings.ToLower(u.Hostname())
 	if u.Scheme == "http" && host != "localhost" {
-		return app.WebAuthnConfig{}, ward.Errorf(ward.CodeInvalid, "--public-url must use https:// (browsers allow passkeys over http only on localhost)")
+		return passkeys.Config{}, ward.Errorf(ward.CodeInvalid, "--public-url must use https:// (browsers allow passkeys over http only on localhost)")
 	}
 	if net.ParseIP(host) != nil {
-		return app.WebAuthnConfig{}, ward.Errorf(ward.CodeInvalid, "--public-url must name a host, not an IP address: passkeys are bound to a domain")
+		return passkeys.Config{}, ward.Errorf(ward.CodeInvalid, "--public-url must name a host, not an IP address: passkeys are bound to a domain")
 	}
 	origin := u.Scheme + "://" + host
 	if p := u.Port(); p != "" && !(u.Scheme == "https" && p == "443") && !(u.Scheme == "http" && p == "80") {
 		origin += ":" + p
 	}
-	return app.WebAuthnConfig{RPID: host, RPOrigins: []string{origin}, RPName: "ward"}, nil
+	return passkeys.Config{RPID: host, RPOrigins: []string{origin}, RPName: "ward"}, nil
 }

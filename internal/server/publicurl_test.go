@@ -6,16 +6,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/server"
 )
 
 func TestRelyingParty(t *testing.T) {
-	rp := func(id, origin string) app.WebAuthnConfig {
-		return app.WebAuthnConfig{RPID: id, RPOrigins: []string{origin}, RPName: "ward"}
+	rp := func(id, origin string) passkeys.Config {
+		return passkeys.Config{RPID: id, RPOrigins: []string{origin}, RPName: "ward"}
 	}
 	for _, tc := range []struct {
 		addr, public string
-		want         app.WebAuthnConfig
+		want         passkeys.Config
 		bad          bool
 	}{
 		{addr: "127.0.0.1:8443", want: rp("localhost", "https://localhost:8443")},

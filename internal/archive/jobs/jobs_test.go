@@ -20,6 +20,7 @@ import (
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/archive"
 	"github.com/wardhealth/ward/internal/archive/jobs"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/patients"
 )
@@ -72,7 +73,7 @@ func newWorldOn(t *testing.T, f *apptest.Fixture) *world {
 	if w.conv, _, err = f.App.CreateConversation(ctx, w.nurse, app.NewConversation{Kind: ward.Group, Title: "cardio", Members: []string{doc.User.ID}, PatientID: w.rec.ID}); err != nil {
 		t.Fatal(err)
 	}
-	att, err := f.App.UploadAttachment(ctx, w.nurse, app.Upload{ConversationID: w.conv.ID, Name: "ecg.pdf", Body: bytes.NewReader(bytes.Repeat([]byte("ECG "), 5000))})
+	att, err := f.App.Attachments().Upload(ctx, w.nurse, attachments.Upload{ConversationID: w.conv.ID, Name: "ecg.pdf", Body: bytes.NewReader(bytes.Repeat([]byte("ECG "), 5000))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,22 @@
-package app_test
+package liveaudit_test
 
 import (
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/internal/app"
+	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/liveaudit"
 )
 
 // TestDeliveryAuditFailureClosesSocket: when the delivery record cannot be
 // written, the socket is closed (onFail), so that PHI does not go on
 // flowing unrecorded.
 func TestDeliveryAuditFailureClosesSocket(t *testing.T) {
-	f := MustFixture(t, false)
+	f := apptest.New(t, false)
 	u, pw := f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
 	p, _ := f.MustLogin(t, u.Email, pw, "nurse-phone-1")
 	failed := make(chan struct{})
@@ -32,7 +34,7 @@ func TestDeliveryAuditFailureClosesSocket(t *testing.T) {
 // TestDeliveryAuditBatches: many frames of a few conversations make one
 // event per conversation, written when the socket closes.
 func TestDeliveryAuditBatches(t *testing.T) {
-	f := MustFixture(t, false)
+	f := apptest.New(t, false)
 	u, pw := f.AddUser(t, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
 	p, _ := f.MustLogin(t, u.Email, pw, "nurse-phone-1")
 	before := len(f.AuditActions(t))
@@ -56,7 +58,7 @@ func TestDeliveryAuditBatches(t *testing.T) {
 // frame queued for one socket (the hot path of a push): a mutex and a map
 // update, no I/O. The flushes (one Record a second) run outside it.
 func BenchmarkDeliveryAuditQueued(b *testing.B) {
-	f := MustFixture(b, false)
+	f := apptest.New(b, false)
 	u, pw := f.AddUser(b, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
 	p, _ := f.MustLogin(b, u.Email, pw, "nurse-phone-1")
 	d := f.App.NewDeliveryAudit(p, nil)
@@ -73,13 +75,14 @@ func BenchmarkDeliveryAuditQueued(b *testing.B) {
 // socket's pushes of one conversation in a second): 1,000 sockets with one
 // pending record each, written in one Record call, sealed on SQLite.
 func BenchmarkDeliveryFlush(b *testing.B) {
-	f := MustFixture(b, false)
+	f := apptest.New(b, false)
 	u, pw := f.AddUser(b, ward.RoleClinician, "nurse@stmary.example", "Nina Nurse")
 	p, _ := f.MustLogin(b, u.Email, pw, "nurse-phone-1")
 	const sockets = 1000
-	ds := make([]*app.DeliveryAudit, sockets)
+	flusher := liveaudit.New(f.Recorder, slog.New(slog.DiscardHandler))
+	ds := make([]*liveaudit.DeliveryAudit, sockets)
 	for i := range ds {
-		ds[i] = f.App.NewDeliveryAudit(p, nil)
+		ds[i] = flusher.Socket(p.User.OrgID, p.Actor(), nil)
 	}
 	conv := "01a20fde-0000-7000-8000-000000000001"
 	b.ResetTimer()
@@ -87,7 +90,7 @@ func BenchmarkDeliveryFlush(b *testing.B) {
 		for _, d := range ds {
 			d.Queued(conv, "", int64(i+1))
 		}
-		f.App.FlushDeliveries()
+		flusher.Flush()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*sockets), "ns/record")
 }

@@ -1,4 +1,4 @@
-package app_test
+package attachments_test
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package app
+package retention
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -26,12 +27,12 @@ const shredBatch = 100
 // chain still verifies. It returns how many records it shredded; the
 // server runs it with the message purge, at the app's clock, on the leader.
 // A record a legal hold names (or whose patient user it names) is skipped.
-func (a *App) ShredRetiredPatients(ctx context.Context) (int, error) {
-	if a.keys == nil {
+func (s *Service) ShredRetiredPatients(ctx context.Context) (int, error) {
+	if s.keys == nil {
 		return 0, nil
 	}
 	var orgs []ward.Org
-	if err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
 		orgs, err = tx.ListOrgs(ctx)
 		return err
 	}); err != nil {
@@ -39,7 +40,7 @@ func (a *App) ShredRetiredPatients(ctx context.Context) (int, error) {
 	}
 	total := 0
 	for _, o := range orgs {
-		n, err := a.shredOrgPatients(ctx, o.ID)
+		n, err := s.shredOrgPatients(ctx, o.ID)
 		total += n
 		if err != nil {
 			return total, err
@@ -50,12 +51,12 @@ func (a *App) ShredRetiredPatients(ctx context.Context) (int, error) {
 
 // shredOrgPatients shreds one org's patient records due for it (none that
 // a legal hold names) and returns how many.
-func (a *App) shredOrgPatients(ctx context.Context, orgID string) (int, error) {
+func (s *Service) shredOrgPatients(ctx context.Context, orgID string) (int, error) {
 	total := 0
 	for {
 		var pol ward.Policy
 		var rows []store.PatientRow
-		err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+		err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
 			if pol, err = tx.Policy(ctx, orgID); err != nil || pol.PatientRetention == 0 {
 				return err
 			}
@@ -66,7 +67,7 @@ func (a *App) shredOrgPatients(ctx context.Context, orgID string) (int, error) {
 			return total, err
 		}
 		for _, r := range rows {
-			done, err := a.shredPatient(ctx, r, pol.PatientRetention.D())
+			done, err := s.shredPatient(ctx, r, pol.PatientRetention.D())
 			if err != nil {
 				return total, err
 			}
@@ -82,14 +83,14 @@ func (a *App) shredOrgPatients(ctx context.Context, orgID string) (int, error) {
 
 // shredPatient shreds one record (and its patient user's identity) in one
 // transaction, after checking it is still due.
-func (a *App) shredPatient(ctx context.Context, r store.PatientRow, retention time.Duration) (bool, error) {
+func (s *Service) shredPatient(ctx context.Context, r store.PatientRow, retention time.Duration) (bool, error) {
 	var forget []func()
 	done := false
 	users := []string{}
 	if r.UserID != "" {
 		users = append(users, r.UserID)
 	}
-	err := a.changeAccess(ctx, func(tx *store.Tx) error {
+	err := s.core.ChangeAccess(ctx, func(tx *store.Tx) error {
 		forget, done = nil, false
 		row, err := tx.Patient(ctx, r.OrgID, r.ID)
 		if err != nil {
@@ -102,9 +103,9 @@ func (a *App) shredPatient(ctx context.Context, r store.PatientRow, retention ti
 			return err // a legal hold was placed meanwhile
 		}
 		done = true
-		sys := cliActor()
+		sys := access.SystemActor()
 		shred := func(scope, patient string) error {
-			f, err := a.keys.ShredIn(ctx, tx, row.OrgID, scope)
+			f, err := s.keys.ShredIn(ctx, tx, row.OrgID, scope)
 			if err != nil {
 				return err
 			}
@@ -117,7 +118,7 @@ func (a *App) shredPatient(ctx context.Context, r store.PatientRow, retention ti
 			return err
 		}
 		if row.UserID != "" {
-			if err := a.eraseAccount(ctx, tx, row.OrgID, row.UserID, shred); err != nil {
+			if err := s.core.EraseAccount(ctx, tx, row.OrgID, row.UserID, shred); err != nil {
 				return err
 			}
 		}
@@ -136,46 +137,4 @@ func (a *App) shredPatient(ctx context.Context, r store.PatientRow, retention ti
 		f()
 	}
 	return done, nil
-}
-
-// erasedEmailIndex replaces the email blind index of a shredded patient
-// user: "bi1:erased:<id>" is no HMAC (base64url has no ':'), so no typed
-// email finds the account, and the address is free for a new one.
-func erasedEmailIndex(userID string) string { return emailIndexPrefix + "erased:" + userID }
-
-// eraseAccount shreds a patient user's identity key and closes the
-// account for good: disabled (user.disabled), sessions ended, email index
-// replaced.
-func (a *App) eraseAccount(ctx context.Context, tx *store.Tx, orgID, userID string, shred func(scope, patient string) error) error {
-	u, err := tx.UserByID(ctx, orgID, userID)
-	if ward.ErrorCode(err) == ward.CodeNotFound {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if err := shred("user:"+u.ID, u.ID); err != nil {
-		return err
-	}
-	if s, err := tx.UserIdentity(ctx, orgID, u.ID); err != nil {
-		return err
-	} else if s.Sealed() {
-		s.Email, s.Name = erasedEmailIndex(u.ID), ""
-		if _, err := tx.SetUserIdentity(ctx, orgID, u.ID, u.Email, s); err != nil {
-			return err
-		}
-	}
-	if _, err := tx.RevokeUserSessions(ctx, u.ID, ""); err != nil {
-		return err
-	}
-	if u.Disabled {
-		return nil
-	}
-	u.Disabled = true
-	if err := tx.UpdateUser(ctx, u); err != nil {
-		return err
-	}
-	return audit.Append(ctx, tx, audit.Event{OrgID: orgID, Actor: cliActor(), Action: audit.UserDisabled,
-		ResourceType: "user", ResourceID: u.ID, PatientID: u.ID, Outcome: audit.Success,
-		Reason: "patient retention shredded the linked record and this identity"})
 }

@@ -1,47 +1,22 @@
-package app
+package liveaudit
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/wardhealth/ward/internal/audit"
 )
 
-// Live reads: the audit of PHI pushed over a WebSocket.
-//
-// A message.created event carries the body, and the web client shows it
-// without fetching it: each socket it is queued for is a read of PHI by
-// the socket's user. Recording one event per frame through the recorder
-// would cost a row per recipient per message; instead each socket keeps
-// in memory, per conversation, the range of seqs queued for it. Once a
-// second one flush takes what every socket of the node has pending and
-// writes it, one message.delivered event per socket and conversation, in
-// Record calls of a few hundred events (one transaction each, shared by
-// group commit with the reads under way): a second of pushes to a thousand
-// sockets costs a few transactions, not a thousand. A socket that closes writes its own pending
-// record at once (realtime.Conn.Release calls Close before the hub lets go
-// of the socket, so a server shutting down waits for it). The hot path,
-// one frame for one socket, is a mutex and a map update: no I/O.
-//
-// The record is written after the frame, within about a second, not
-// before it: DESIGN.md invariant 2 ("reads append durably before the
-// response") is relaxed for the socket as issue 21 allows, and
-// docs/audit.md says so. What a crash can lose is at most the last second
-// of one socket's delivery records, never the messages (those were
-// committed and audited as message.sent before they were pushed). If a
-// record cannot be written the socket is closed, so that PHI does not go
-// on flowing unrecorded; the client then catches up over REST, whose reads
-// fail while the audit trail does.
-
 // deliveryFlushEvery is how often pending delivery records are written.
 const deliveryFlushEvery = time.Second
 
 // DeliveryAudit records the PHI pushed to one socket: it is the socket's
-// realtime.DeliveryAudit. Make one with NewDeliveryAudit.
+// realtime.DeliveryAudit. Make one with Flusher.Socket.
 type DeliveryAudit struct {
-	a      *App
+	f      *Flusher
 	org    string
 	actor  audit.Actor
 	onFail func() // closes the socket when its records cannot be written
@@ -60,22 +35,30 @@ type delivered struct {
 	n           int
 }
 
-// deliveryFlusher holds the sockets with pending records, and the timer
-// of the next shared flush (armed only while one is pending).
-type deliveryFlusher struct {
+// Flusher writes the sockets' pending records through one recorder: it
+// holds the sockets with pending records, and the timer of the next shared
+// flush (armed only while one is pending). One serves a node.
+type Flusher struct {
+	rec *audit.Recorder
+	log *slog.Logger
+
 	mu    sync.Mutex
 	dirty []*DeliveryAudit
 	timer *time.Timer
 }
 
+// New builds the Flusher that writes delivery records through rec and
+// logs the ones it loses to log.
+func New(rec *audit.Recorder, log *slog.Logger) *Flusher { return &Flusher{rec: rec, log: log} }
+
 // flushRound is one shared flush; done is closed when its Record returns.
 type flushRound struct{ done chan struct{} }
 
-// NewDeliveryAudit starts the delivery record of a socket signed in as p.
-// onFail, if not nil, is called (outside any lock) when a record could not
-// be written: it should close the socket.
-func (a *App) NewDeliveryAudit(p *Principal, onFail func()) *DeliveryAudit {
-	return &DeliveryAudit{a: a, org: p.User.OrgID, actor: p.Actor(), onFail: onFail}
+// Socket starts the delivery record of a socket signed in as actor in
+// org. onFail, if not nil, is called (outside any lock) when a record
+// could not be written: it should close the socket.
+func (f *Flusher) Socket(org string, actor audit.Actor, onFail func()) *DeliveryAudit {
+	return &DeliveryAudit{f: f, org: org, actor: actor, onFail: onFail}
 }
 
 // Queued notes that the frame of message seq of conversation conv, about
@@ -98,7 +81,7 @@ func (d *DeliveryAudit) Queued(conv, patient string, seq int64) {
 	case closed: // not expected (Release stops the queueing first): write it at once
 		go d.Close()
 	case first:
-		d.a.deliveries.add(d)
+		d.f.add(d)
 	}
 }
 
@@ -120,8 +103,8 @@ func (d *DeliveryAudit) Close() {
 	events := d.events(nil, pending)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := d.a.audit.Record(ctx, events...); err != nil {
-		d.a.log.Error("socket delivery records lost: the audit trail could not be written",
+	if err := d.f.rec.Record(ctx, events...); err != nil {
+		d.f.log.Error("socket delivery records lost: the audit trail could not be written",
 			"user", d.actor.UserID, "conversations", len(pending), "err", err.Error())
 	}
 }
@@ -138,7 +121,7 @@ func (d *DeliveryAudit) events(evs []audit.Event, pending map[string]delivered) 
 
 // add puts a socket that has just got a pending record on the list of the
 // next shared flush, arming its timer if it is the first.
-func (f *deliveryFlusher) add(d *DeliveryAudit) {
+func (f *Flusher) add(d *DeliveryAudit) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.dirty = append(f.dirty, d)
@@ -146,20 +129,19 @@ func (f *deliveryFlusher) add(d *DeliveryAudit) {
 		return
 	}
 	if f.timer == nil {
-		f.timer = time.AfterFunc(deliveryFlushEvery, func() { d.a.flushDeliveries() })
+		f.timer = time.AfterFunc(deliveryFlushEvery, f.Flush)
 	} else {
 		f.timer.Reset(deliveryFlushEvery)
 	}
 }
 
-// flushDeliveries writes every socket's pending records, in Record calls
+// Flush writes every socket's pending records, in Record calls
 // of about deliveryChunk events each, one after the other: a flush of
 // thousands of sockets does not hold the database's writer for long at a
 // time (sends are committed between the chunks). On failure the sockets of
 // the chunk keep their records (their Close tries them again) and are
 // closed (onFail): reads fail when the audit trail does.
-func (a *App) flushDeliveries() {
-	f := &a.deliveries
+func (f *Flusher) Flush() {
 	f.mu.Lock()
 	dirty := f.dirty
 	f.dirty = nil
@@ -184,7 +166,7 @@ func (a *App) flushDeliveries() {
 			continue
 		}
 		if len(events) > 0 {
-			a.writeDeliveries(events, dirty[from:i+1], taken[from:i+1])
+			f.write(events, dirty[from:i+1], taken[from:i+1])
 		}
 		events, from = events[:0], i+1
 	}
@@ -193,16 +175,16 @@ func (a *App) flushDeliveries() {
 // deliveryChunk is about how many delivery records one Record call writes.
 const deliveryChunk = 256
 
-// writeDeliveries writes events, the records taken from sockets; on
+// write writes events, the records taken from sockets; on
 // failure the sockets keep them and are closed.
-func (a *App) writeDeliveries(events []audit.Event, sockets []*DeliveryAudit, taken []map[string]delivered) {
+func (f *Flusher) write(events []audit.Event, sockets []*DeliveryAudit, taken []map[string]delivered) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	err := a.audit.Record(ctx, events...)
+	err := f.rec.Record(ctx, events...)
 	cancel()
 	if err == nil {
 		return
 	}
-	a.log.Error("socket delivery records not written: closing the sockets", "sockets", len(sockets), "err", err.Error())
+	f.log.Error("socket delivery records not written: closing the sockets", "sockets", len(sockets), "err", err.Error())
 	for i, d := range sockets {
 		d.mu.Lock()
 		for conv, e := range taken[i] {

@@ -1,4 +1,4 @@
-package app
+package attachments
 
 import (
 	"context"
@@ -10,18 +10,18 @@ import (
 // blobBatch is how many blobs one pass of dropDeletedBlobs deletes.
 const blobBatch = 100
 
-// SweepAttachments deletes attachments uploaded more than
+// Sweep deletes attachments uploaded more than
 // ward.StaleAttachmentAge ago and never sent (their names at once, their
 // blobs next), and every blob still left of a deleted attachment (after a
 // crash between a recall's commit and its blob deletion, say). It returns
 // how many blobs it deleted; the server runs it with the lifespan purge.
-func (a *App) SweepAttachments(ctx context.Context) (int, error) {
-	if a.blobs == nil {
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	if s.blobs == nil {
 		return 0, nil
 	}
 	for {
 		var n int
-		err := a.store.Write(ctx, func(tx *store.Tx) error {
+		err := s.store.Write(ctx, func(tx *store.Tx) error {
 			var err error
 			n, err = tx.DeleteUnsentAttachments(ctx, tx.Now.Add(-ward.StaleAttachmentAge), blobBatch)
 			return err
@@ -33,21 +33,21 @@ func (a *App) SweepAttachments(ctx context.Context) (int, error) {
 			break
 		}
 	}
-	return a.dropDeletedBlobs(ctx, "")
+	return s.dropDeletedBlobs(ctx, "")
 }
 
 // dropDeletedBlobs deletes the blobs of deleted attachments of a
 // conversation (convID "" means all) and records each as gone. It runs
 // after the commit that deleted the attachments, so a rolled-back
 // deletion never loses a blob.
-func (a *App) dropDeletedBlobs(ctx context.Context, convID string) (int, error) {
-	if a.blobs == nil {
+func (s *Service) dropDeletedBlobs(ctx context.Context, convID string) (int, error) {
+	if s.blobs == nil {
 		return 0, nil
 	}
 	total := 0
 	for {
 		var batch []store.DeletedBlob
-		err := a.store.Read(ctx, func(tx *store.Tx) error {
+		err := s.store.Read(ctx, func(tx *store.Tx) error {
 			var err error
 			batch, err = tx.DeletedBlobs(ctx, convID, blobBatch)
 			return err
@@ -57,12 +57,12 @@ func (a *App) dropDeletedBlobs(ctx context.Context, convID string) (int, error) 
 		}
 		var gone []string
 		for _, d := range batch {
-			if err = a.blobs.Delete(ctx, d.BlobKey); err != nil {
+			if err = s.blobs.Delete(ctx, d.BlobKey); err != nil {
 				break
 			}
 			gone = append(gone, d.AttachmentID)
 		}
-		if werr := a.store.Write(ctx, func(tx *store.Tx) error {
+		if werr := s.store.Write(ctx, func(tx *store.Tx) error {
 			for _, id := range gone {
 				if err := tx.BlobDeleted(ctx, id); err != nil {
 					return err
@@ -79,13 +79,13 @@ func (a *App) dropDeletedBlobs(ctx context.Context, convID string) (int, error) 
 	}
 }
 
-// dropBlobsAfter deletes the blobs of a conversation's attachments that a
+// DropBlobsAfter deletes the blobs of a conversation's attachments that a
 // recall or a purge just deleted. A failure is logged and left to
-// SweepAttachments: the content was already destroyed for every reader
+// Sweep: the content was already destroyed for every reader
 // (the rows are deleted, the names gone).
-func (a *App) dropBlobsAfter(ctx context.Context, convID string) {
-	if _, err := a.dropDeletedBlobs(context.WithoutCancel(ctx), convID); err != nil {
-		a.log.WarnContext(ctx, "deleting attachment blobs failed; the attachment sweep retries", "conversation", convID,
+func (s *Service) DropBlobsAfter(ctx context.Context, convID string) {
+	if _, err := s.dropDeletedBlobs(context.WithoutCancel(ctx), convID); err != nil {
+		s.log.WarnContext(ctx, "deleting attachment blobs failed; the attachment sweep retries", "conversation", convID,
 			"err", err.Error())
 	}
 }

@@ -1,4 +1,4 @@
-package app_test
+package retention_test
 
 import (
 	"context"
@@ -73,7 +73,7 @@ func testPatientRetention(t *testing.T, f *apptest.Fixture) {
 
 	// Before the retention: nothing.
 	f.Clock.Advance(29 * 24 * time.Hour)
-	if n, err := f.App.ShredRetiredPatients(ctx); err != nil || n != 0 {
+	if n, err := f.App.Retention().ShredRetiredPatients(ctx); err != nil || n != 0 {
 		t.Fatalf("before retention: %d %v", n, err)
 	}
 	if got, err := f.Patients.Get(ctx, nurse, rec.ID); err != nil || got.Erased || got.Fields.MRN != "SHRED-1" {
@@ -82,10 +82,10 @@ func testPatientRetention(t *testing.T, f *apptest.Fixture) {
 
 	// Past it: shredded, once.
 	f.Clock.Advance(2 * 24 * time.Hour)
-	if n, err := f.App.ShredRetiredPatients(ctx); err != nil || n != 1 {
+	if n, err := f.App.Retention().ShredRetiredPatients(ctx); err != nil || n != 1 {
 		t.Fatalf("past retention: %d %v", n, err)
 	}
-	if n, err := f.App.ShredRetiredPatients(ctx); err != nil || n != 0 {
+	if n, err := f.App.Retention().ShredRetiredPatients(ctx); err != nil || n != 0 {
 		t.Fatalf("again: %d %v", n, err)
 	}
 	got, err := f.Patients.Get(ctx, nurse, rec.ID)

@@ -1,4 +1,4 @@
-package app_test
+package attachments_test
 
 import (
 	"bufio"
@@ -18,6 +18,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -57,7 +58,7 @@ func newAttEnv(t *testing.T) *attEnv {
 }
 
 func (e *attEnv) upload(p *app.Principal, name string, content io.Reader) (ward.Attachment, error) {
-	return e.f.App.UploadAttachment(context.Background(), p, app.Upload{ConversationID: e.conv.ID, Name: name, Body: content})
+	return e.f.App.Attachments().Upload(context.Background(), p, attachments.Upload{ConversationID: e.conv.ID, Name: name, Body: content})
 }
 
 func (e *attEnv) mustUpload(t *testing.T, p *app.Principal, name string, content []byte) ward.Attachment {
@@ -70,8 +71,8 @@ func (e *attEnv) mustUpload(t *testing.T, p *app.Principal, name string, content
 }
 
 // download reads an attachment whole.
-func (e *attEnv) download(p *app.Principal, id string) (app.Download, []byte, error) {
-	d, err := e.f.App.OpenAttachment(context.Background(), p, id)
+func (e *attEnv) download(p *app.Principal, id string) (attachments.Download, []byte, error) {
+	d, err := e.f.App.Attachments().Open(context.Background(), p, id)
 	if err != nil {
 		return d, nil, err
 	}
@@ -224,7 +225,7 @@ func TestAttachmentLinkRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	elsewhere, err := e.f.App.UploadAttachment(ctx, e.alice, app.Upload{ConversationID: other.ID, Name: "c.png", Body: bytes.NewReader(pngBytes(100))})
+	elsewhere, err := e.f.App.Attachments().Upload(ctx, e.alice, attachments.Upload{ConversationID: other.ID, Name: "c.png", Body: bytes.NewReader(pngBytes(100))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +270,7 @@ func TestAttachmentRefusedUploadsLeaveNothing(t *testing.T) {
 		return s
 	}
 	before := snap()
-	limit := e.f.App.MaxAttachmentSize()
+	limit := e.f.App.Attachments().MaxSize()
 	over := io.MultiReader(bytes.NewReader(pngBytes(1000)), io.LimitReader(zeros{}, limit-1000+1))
 	exe := append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), make([]byte, 600)...)
 	for _, tc := range []struct {
@@ -381,7 +382,7 @@ func TestAttachmentTamperedBlob(t *testing.T) {
 			if err := os.WriteFile(path, tc.change(mustRead(t, path)), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			d, err := e.f.App.OpenAttachment(context.Background(), e.alice, att.ID)
+			d, err := e.f.App.Attachments().Open(context.Background(), e.alice, att.ID)
 			if err == nil {
 				var data []byte
 				data, err = io.ReadAll(d.Body)
@@ -449,22 +450,52 @@ func TestAttachmentRecallPurgeAndSweep(t *testing.T) {
 	// Purge (the conversation's lifespan is an hour); an unsent upload stays until the sweep.
 	unsent := e.mustUpload(t, e.bob, "unsent.png", pngBytes(100))
 	e.f.Clock.Advance(2 * time.Hour)
-	if n, err := e.f.App.PurgeExpiredMessages(ctx); err != nil || n != 1 {
+	if n, err := e.f.App.Retention().PurgeExpiredMessages(ctx); err != nil || n != 1 {
 		t.Fatalf("purge: %d %v", n, err)
 	}
 	gone(keep.ID)
 	if _, _, err := e.download(e.bob, unsent.ID); err != nil {
 		t.Fatalf("an unsent upload did not survive the purge: %v", err)
 	}
-	if n, err := e.f.App.SweepAttachments(ctx); err != nil || n != 0 {
+	if n, err := e.f.App.Attachments().Sweep(ctx); err != nil || n != 0 {
 		t.Fatalf("early sweep: %d %v", n, err)
 	}
 	e.f.Clock.Advance(ward.StaleAttachmentAge)
-	if n, err := e.f.App.SweepAttachments(ctx); err != nil || n != 1 {
+	if n, err := e.f.App.Attachments().Sweep(ctx); err != nil || n != 1 {
 		t.Fatalf("sweep: %d %v", n, err)
 	}
 	gone(unsent.ID)
 	if files := e.blobFiles(t); len(files) != 0 {
 		t.Errorf("blobs left: %v", files)
+	}
+}
+
+// TestEscalationChecksBackupAttachments (issue 21, finding 2): the backup
+// an urgent message escalated to cannot fetch the attachments of messages
+// older than it, and can fetch those sent since.
+func TestEscalationChecksBackupAttachments(t *testing.T) {
+	e := newAttEnv(t)
+	ctx := context.Background()
+	old := e.mustUpload(t, e.alice, "old.png", pngBytes(100))
+	if _, _, err := e.f.App.SendMessage(ctx, e.alice, e.conv.ID, app.SendRequest{ClientID: "old", Body: "x", AttachmentIDs: []string{old.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.f.App.SendMessage(ctx, e.alice, e.conv.ID, app.SendRequest{ClientID: "stat", Body: "call me",
+		Priority: ward.Urgent, BackupUserID: e.carol.User.ID}); err != nil {
+		t.Fatal(err)
+	}
+	e.f.Clock.Advance(15 * time.Minute)
+	if _, n, err := e.f.App.RunUrgentTimers(ctx); err != nil || n != 1 {
+		t.Fatalf("escalation: %d %v", n, err)
+	}
+	if _, _, err := e.download(e.carol, old.ID); ward.ErrorCode(err) != ward.CodeNotFound {
+		t.Errorf("the backup fetches an attachment older than the urgent message: %v, want not_found", err)
+	}
+	later := e.mustUpload(t, e.alice, "later.png", pngBytes(100))
+	if _, _, err := e.f.App.SendMessage(ctx, e.alice, e.conv.ID, app.SendRequest{ClientID: "later", Body: "x", AttachmentIDs: []string{later.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.download(e.carol, later.ID); err != nil {
+		t.Errorf("the backup fetches a later attachment: %v", err)
 	}
 }
