@@ -131,9 +131,10 @@ func TestClusterJobFailover(t *testing.T) {
 	took := waitFor(t, 10*time.Second, "the other node takes the lead", func() bool { return leads(other) })
 	t.Logf("failover: node %s took the lead %v after node %s lost the database", other.id, took.Round(time.Millisecond), leader.id)
 	waitFor(t, 10*time.Second, "/readyz 503 on the node that lost the database", func() bool { return ready(leader) == http.StatusServiceUnavailable })
-	if !leader.log.has(`"msg":"job leader: this node no longer runs the background jobs","node":"` + leader.id + `"`) {
-		t.Error("the node that lost the database did not say it stopped leading")
-	}
+	// /readyz can fail before the node's next lead check: wait for its word.
+	waitFor(t, 10*time.Second, "the node that lost the database says it stopped leading", func() bool {
+		return leader.log.has(`"msg":"job leader: this node no longer runs the background jobs","node":"` + leader.id + `"`)
+	})
 	if got := ready(other); got != http.StatusOK {
 		t.Errorf("/readyz on the new leader: %d", got)
 	}
