@@ -13,7 +13,8 @@ import (
 )
 
 // Blobs is where a backup reads attachment blobs from: the blob folder
-// now, an S3 store beside it. (A restore writes DATA/blobs.)
+// (BlobDir) or an S3 bucket (S3Blobs); BlobsOf picks. (A restore writes
+// DATA/blobs, or a blob.Store: RestoreOptions.Blobs.)
 type Blobs interface {
 	// Walk calls fn for every blob with its key and size.
 	Walk(ctx context.Context, fn func(key string, size int64) error) error
