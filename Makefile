@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 # make test runs the web client's unit tests only where node is installed (CI has it).
 WEBTEST   := $(if $(shell command -v node 2>/dev/null),web-test,)
 
-.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench clean web web-test e2e browser pdftools docker
+.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench bench-backup clean web web-test e2e browser pdftools docker
 
 all: build
 
@@ -107,6 +107,12 @@ bench: build
 	@if [ -n '$(BENCH_POSTGRES)' ]; then \
 	  ./$(BIN) bench $(BENCH_FLAGS) --db '$(BENCH_POSTGRES)' --json .cache/bench-postgres.json; \
 	fi
+
+## bench-backup: issue 26's backup figures: a 10 GiB data dir (WARD_BENCH_BACKUP_GIB), ward serve under
+## 2,000 msgs/s from ward bench while ward backup runs back to back, then a restore (about 10 minutes, 30 GiB of
+## disk, all removed afterwards; scripts/bench-backup.sh says more)
+bench-backup: build
+	BIN=$(BIN) scripts/bench-backup.sh
 
 clean:
 	rm -rf bin .cache

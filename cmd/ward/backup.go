@@ -14,6 +14,7 @@ import (
 
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/backup"
+	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/server"
 )
@@ -31,7 +32,7 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	var to, recipient string
 	fs := newFlags("backup", stdout)
 	dataFlags(fs, &cfg)
-	fs.StringVar(&to, "to", "", "the folder to write the backup into (required); 'ward backup verify FILE' checks one")
+	fs.StringVar(&to, "to", "", "the folder or s3://bucket/prefix to write the backup into (required; a bucket's endpoint, region and keys come from the environment as for --blobs); 'ward backup verify FILE' checks one")
 	fs.StringVar(&recipient, "recipient", "", "encrypt to this age public key (age1…); otherwise to the passphrase in "+backup.PassphraseEnv)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -54,11 +55,11 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	defer env.Close()
-	dest, err := backup.NewFolder(to)
+	dest, err := backup.OpenDestination(to, os.Getenv)
 	if err != nil {
 		return err
 	}
-	blobs, err := backup.NewBlobDir(filepath.Join(cfg.DataDir, "blobs"))
+	blobs, err := backup.BlobsOf(env.Blobs)
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func runBackupVerify(ctx context.Context, args []string, stdout, stderr io.Write
 	var cfg server.Config
 	var identity, pinned string
 	var restoreTest bool
-	fs := newFlags("backup verify FILE", stdout)
+	fs := newFlags("backup verify FILE|s3://bucket/prefix/NAME", stdout)
 	fs.StringVar(&identity, "identity", "", "an age identity file holding the key the backup was encrypted to; otherwise the passphrase in "+backup.PassphraseEnv)
 	fs.StringVar(&pinned, "public-key", "", "the signing public key to trust (base64, as 'ward archive public-key' prints it); otherwise the one the manifest names is reported")
 	fs.BoolVar(&restoreTest, "restore-test", false, "also restore into a temporary folder and run 'ward audit verify' on it (needs the master key: --data or WARD_MASTER_KEY)")
@@ -142,12 +143,12 @@ func runBackupVerify(ctx context.Context, args []string, stdout, stderr io.Write
 		return err
 	}
 	ids, _ := key.Identities()
-	f, err := os.Open(file)
+	f, size, err := backup.OpenFile(ctx, file, os.Getenv)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	bar, progress := fileProgress(f, stderr)
+	bar, progress := fileProgress(size, stderr)
 	start := time.Now()
 	var m backup.Manifest
 	if !restoreTest {
@@ -206,12 +207,9 @@ func brokenBackup(err error) error {
 	return err
 }
 
-// fileProgress is a progress bar over reading f.
-func fileProgress(f *os.File, stderr io.Writer) (*progressBar, func(int64)) {
-	var total, done int64
-	if fi, err := f.Stat(); err == nil {
-		total = fi.Size()
-	}
+// fileProgress is a progress bar over reading total bytes.
+func fileProgress(total int64, stderr io.Writer) (*progressBar, func(int64)) {
+	var done int64
 	bar := newProgressBar(stderr)
 	return bar, func(n int64) {
 		done += n
@@ -248,7 +246,7 @@ func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	var from, identity, pinned string
 	fs := newFlags("restore", stdout)
 	dataFlags(fs, &cfg)
-	fs.StringVar(&from, "from", "", "the backup file (required)")
+	fs.StringVar(&from, "from", "", "the backup file or s3://bucket/prefix/NAME (required)")
 	fs.StringVar(&identity, "identity", "", "an age identity file holding the key the backup was encrypted to; otherwise the passphrase in "+backup.PassphraseEnv)
 	fs.StringVar(&pinned, "public-key", "", "the signing public key to trust (base64); otherwise the one the manifest names is reported")
 	if err := parseFlags(fs, args); err != nil {
@@ -266,21 +264,35 @@ func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		return err
 	}
 	ids, _ := key.Identities()
-	f, err := os.Open(from)
+	var blobs blob.Store
+	if cfg.Blobs != "" {
+		if !blob.IsS3URL(cfg.Blobs) {
+			return usageError{errors.New("--blobs takes s3://bucket/prefix; leave it out to restore the blobs into --data/blobs")}
+		}
+		if blobs, err = blob.OpenS3(cfg.Blobs, os.Getenv); err != nil {
+			return err
+		}
+	}
+	f, size, err := backup.OpenFile(ctx, from, os.Getenv)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	bar, progress := fileProgress(f, stderr)
+	bar, progress := fileProgress(size, stderr)
 	start := time.Now()
-	m, err := backup.Restore(ctx, f, backup.RestoreOptions{Identities: ids, Trusted: trusted, DataDir: cfg.DataDir, DBURL: cfg.DBURL, Progress: progress})
+	m, err := backup.Restore(ctx, f, backup.RestoreOptions{Identities: ids, Trusted: trusted, DataDir: cfg.DataDir, DBURL: cfg.DBURL,
+		Blobs: blobs, Progress: progress})
 	bar.done()
 	if err != nil {
 		return brokenBackup(err)
 	}
 	c := m.Counts
+	where := cfg.DataDir
+	if blobs != nil {
+		where += " (blobs into " + cfg.Blobs + ")"
+	}
 	fmt.Fprintf(stdout, "restored the backup of %s into %s: %s database (%s), %d blobs (%s); signed by %s; %.1fs\n",
-		m.CreatedAt.Format(time.RFC3339), cfg.DataDir, m.Dialect, sizeOf(c.DBBytes), c.Blobs, sizeOf(c.BlobBytes), m.SigningKey.KeyID,
+		m.CreatedAt.Format(time.RFC3339), where, m.Dialect, sizeOf(c.DBBytes), c.Blobs, sizeOf(c.BlobBytes), m.SigningKey.KeyID,
 		time.Since(start).Seconds())
 	fmt.Fprintf(stdout, "before 'ward serve': put the live master key (master key %s: %s, or WARD_MASTER_KEY) and the live shred key file (%s) in %s; then run 'ward audit verify'\n",
 		strings.Join(m.MasterKeyIDs, ", "), keyring.KeyFileName, keyring.ShredKeyFileName, cfg.DataDir)

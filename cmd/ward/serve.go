@@ -51,7 +51,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	})
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "host:port to serve Prometheus /metrics on, plain HTTP, apart from the API (e.g. 127.0.0.1:9090); empty: off")
 	fs.IntVar(&cfg.MaxConnsPerAddress, "max-conns-per-address", server.DefaultMaxConnsPerAddress, "open connections one address may hold (loopback and trusted proxies exempt); negative: no cap")
-	fs.StringVar(&cfg.BackupTo, "backup-to", "", "folder for scheduled backups, run by the leader (empty: none; docs/operations.md)")
+	fs.StringVar(&cfg.BackupTo, "backup-to", "", "folder or s3://bucket/prefix for scheduled backups, run by the leader (empty: none; docs/operations.md)")
 	fs.DurationVar(&cfg.BackupEvery, "backup-every", server.DefaultBackupEvery, "how often scheduled backups run")
 	fs.IntVar(&cfg.BackupKeep, "backup-keep", 28, "how many scheduled backups to keep (the newest; 0: all)")
 	fs.StringVar(&cfg.BackupKey.Recipient, "backup-recipient", "", "encrypt scheduled backups to this age public key (age1…); otherwise to the passphrase in "+backup.PassphraseEnv)

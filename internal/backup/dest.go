@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Destination is where backups go: a folder now, an S3 bucket beside it.
+// Destination is where backups go: a folder (Folder) or an S3 bucket (S3Dest).
 // Names are plain file names (no slashes) ending in FileSuffix.
 type Destination interface {
 	// Create starts a backup file; nothing is visible under name until

@@ -5,6 +5,6 @@
 // a passphrase, ending in a manifest (each entry's size and SHA-256) signed
 // with the audit signing key. The master key and the shred key file never
 // go into a backup (docs/operations.md, docs/keyring.md). Backups are
-// written to a Destination (a folder; S3 plugs in beside it) and can be
+// written to a Destination (a folder, or an S3 bucket: S3Dest) and can be
 // scheduled (Scheduler), keeping the newest N.
 package backup

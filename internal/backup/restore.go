@@ -17,6 +17,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -30,7 +31,11 @@ type RestoreOptions struct {
 	DataDir string
 	// DBURL, for a PostgreSQL backup, names the database to restore into:
 	// its schema must hold no data.
-	DBURL    string
+	DBURL string
+	// Blobs, when not nil, receives the blobs instead of DataDir/blobs:
+	// an S3 bucket (--blobs s3://…), which must be empty below its prefix.
+	// The blobs go up as they are read; a restore that fails deletes them.
+	Blobs    blob.Store
 	Progress func(int64)
 }
 
@@ -53,6 +58,19 @@ func Restore(ctx context.Context, src io.Reader, opts RestoreOptions) (Manifest,
 			return Manifest{}, err
 		}
 	}
+	var up *blobUploader
+	if opts.Blobs != nil {
+		if err := checkEmptyBlobs(ctx, opts.Blobs); err != nil {
+			return Manifest{}, err
+		}
+		up = newBlobUploader(ctx, opts.Blobs)
+	}
+	installed := false
+	defer func() {
+		if up != nil && !installed {
+			up.undo()
+		}
+	}()
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return Manifest{}, err
 	}
@@ -82,6 +100,9 @@ func Restore(ctx context.Context, src io.Reader, opts RestoreOptions) (Manifest,
 			if !validBlobKey(key) {
 				return &Problem{Entry: name, What: "is not a valid blob name"}
 			}
+			if up != nil {
+				return up.put(key, r)
+			}
 			dir := filepath.Join(blobRoot, key[len(key)-2:])
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return err
@@ -91,6 +112,9 @@ func Restore(ctx context.Context, src io.Reader, opts RestoreOptions) (Manifest,
 		return &Problem{Entry: name, What: "is not an entry a ward backup holds"}
 	}
 	m, err := read(src, opts.Identities, opts.Trusted, handle, opts.Progress)
+	if err == nil && up != nil {
+		err = up.wait()
+	}
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -116,6 +140,10 @@ func Restore(ctx context.Context, src io.Reader, opts RestoreOptions) (Manifest,
 		}
 	default:
 		return m, &Problem{Entry: ManifestName, What: fmt.Sprintf("names an unknown database %q", m.Dialect)}
+	}
+	installed = true // the database is in: the blobs stay, as they are
+	if up != nil {
+		return m, nil
 	}
 	if err := os.Rename(filepath.Join(stage, "blobs"), filepath.Join(opts.DataDir, "blobs")); err != nil {
 		return m, fmt.Errorf("restore: install the blobs: %w", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/backup"
+	"github.com/wardhealth/ward/internal/blob/blobtest"
 	"github.com/wardhealth/ward/internal/server"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -19,16 +20,31 @@ import (
 // every --backup-every, keeps the newest --backup-keep, and records each
 // run (backups last run, and backup.created in the audit trail).
 func TestScheduledBackups(t *testing.T) {
-	ctx := context.Background()
 	s := seed(t, "")
 	cfg := s.cfg
 	cfg.BackupTo = t.TempDir()
+	scheduledBackups(t, s, cfg, &backup.Folder{Dir: cfg.BackupTo})
+}
+
+// TestScheduledBackupsToS3: ward serve --backup-to s3://bucket/prefix
+// (over real HTTP, gofakes3 on loopback) keeps the newest --backup-keep in
+// the bucket.
+func TestScheduledBackupsToS3(t *testing.T) {
+	srv := blobtest.StartS3(t, "ward-backups")
+	s := seed(t, "")
+	cfg := s.cfg
+	cfg.BackupTo, cfg.Getenv = "s3://ward-backups/scheduled", srv.Getenv
+	scheduledBackups(t, s, cfg, &backup.S3Dest{S3: srv.Store(t, "scheduled")})
+}
+
+func scheduledBackups(t *testing.T, s *seeded, cfg server.Config, dest backup.Destination) {
+	t.Helper()
+	ctx := context.Background()
 	cfg.BackupEvery = 30 * time.Millisecond
 	cfg.BackupCheck = 10 * time.Millisecond
 	cfg.BackupKeep = 2
 	cfg.BackupKey = testKey
 	serve(t, cfg)
-	dest := &backup.Folder{Dir: cfg.BackupTo}
 	deadline := time.Now().Add(20 * time.Second)
 	var runs int
 	for {

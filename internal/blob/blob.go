@@ -145,3 +145,6 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// Root is the folder's path.
+func (d *Dir) Root() string { return d.root }

@@ -297,3 +297,37 @@ func (s *S3) fail(what, name string, err error) error {
 	// reading, keeps its code.
 	return fmt.Errorf("blob store %s: %s: %w", s.where, what, err)
 }
+
+// StatObject returns the size of the object under name; a missing one is
+// CodeNotFound.
+func (s *S3) StatObject(ctx context.Context, name string) (int64, error) {
+	if err := validName(name); err != nil {
+		return 0, err
+	}
+	info, err := s.client.StatObject(ctx, s.cfg.Bucket, s.object(name), minio.StatObjectOptions{})
+	if err != nil {
+		return 0, s.fail("read", name, err)
+	}
+	return info.Size, nil
+}
+
+// Empty says whether no object lies below the store's prefix.
+func (s *S3) Empty(ctx context.Context) (bool, error) {
+	base := ""
+	if s.cfg.Prefix != "" {
+		base = s.cfg.Prefix + "/"
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the listing after its first object
+	o, ok := <-s.client.ListObjects(ctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: base, Recursive: true, MaxKeys: 1})
+	switch {
+	case !ok:
+		return true, nil
+	case o.Err != nil:
+		return false, s.fail("list", "", o.Err)
+	}
+	return false, nil
+}
+
+// URL is the store's s3://bucket/prefix (no endpoint, no credentials).
+func (s *S3) URL() string { return s.cfg.URL() }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
+	"os"
 	"time"
 
 	"github.com/wardhealth/ward/internal/audit"
@@ -22,11 +22,15 @@ func backupJob(ctx context.Context, cfg Config, env *Env) (*backup.Job, error) {
 	if cfg.BackupKey.Recipient == "" && cfg.BackupKey.Passphrase == "" {
 		return nil, errors.New("--backup-to needs --backup-recipient age1… or a passphrase in " + backup.PassphraseEnv)
 	}
-	dest, err := backup.NewFolder(cfg.BackupTo)
-	if err != nil {
-		return nil, err
+	getenv := cfg.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
 	}
-	blobs, err := backup.NewBlobDir(filepath.Join(cfg.DataDir, "blobs"))
+	dest, err := backup.OpenDestination(cfg.BackupTo, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("--backup-to: %w", err)
+	}
+	blobs, err := backup.BlobsOf(env.Blobs)
 	if err != nil {
 		return nil, err
 	}

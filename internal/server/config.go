@@ -29,7 +29,8 @@ type Config struct {
 	// all name one shared file; "off" is none.
 	ShredKeys string
 	// Scheduled backups (internal/backup, docs/operations.md): BackupTo is
-	// the folder they go to ("" none), every BackupEvery (default 6h), the
+	// the folder or s3://bucket/prefix they go to ("" none; a bucket's
+	// endpoint and keys come from Getenv, as for Blobs), every BackupEvery (default 6h), the
 	// newest BackupKeep kept (0: all), encrypted with BackupKey.
 	// BackupCheck is how often the leader looks whether one is due (0: a
 	// minute; tests shorten it).

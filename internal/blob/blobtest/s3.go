@@ -19,11 +19,13 @@ import (
 	"github.com/wardhealth/ward/internal/blob"
 )
 
-// S3Server is a running S3 server with one bucket.
+// S3Server is a running S3 server with one bucket (CreateBucket adds
+// more).
 type S3Server struct {
-	URL    string // http://127.0.0.1:PORT
-	Bucket string
-	srv    *httptest.Server
+	URL     string // http://127.0.0.1:PORT
+	Bucket  string
+	srv     *httptest.Server
+	backend *s3mem.Backend
 }
 
 // Credentials the server is given (gofakes3 accepts any).
@@ -42,8 +44,11 @@ func StartS3(tb testing.TB, bucket string) *S3Server {
 	faker := gofakes3.New(backend, gofakes3.WithLogger(quiet{}))
 	srv := httptest.NewServer(faker.Server())
 	tb.Cleanup(srv.Close)
-	return &S3Server{URL: srv.URL, Bucket: bucket, srv: srv}
+	return &S3Server{URL: srv.URL, Bucket: bucket, srv: srv, backend: backend}
 }
+
+// CreateBucket adds an empty bucket to the server.
+func (s *S3Server) CreateBucket(name string) error { return s.backend.CreateBucket(name) }
 
 // Close stops the server: the store behind it becomes unreachable.
 func (s *S3Server) Close() { s.srv.Close() }
@@ -64,7 +69,13 @@ func (s *S3Server) Getenv(name string) string { return s.Env()[name] }
 // Store opens the bucket under prefix (s3://bucket/prefix).
 func (s *S3Server) Store(tb testing.TB, prefix string) *blob.S3 {
 	tb.Helper()
-	u := "s3://" + s.Bucket
+	return s.StoreIn(tb, s.Bucket, prefix)
+}
+
+// StoreIn opens another bucket of the server under prefix.
+func (s *S3Server) StoreIn(tb testing.TB, bucket, prefix string) *blob.S3 {
+	tb.Helper()
+	u := "s3://" + bucket
 	if prefix != "" {
 		u += "/" + prefix
 	}
@@ -78,8 +89,14 @@ func (s *S3Server) Store(tb testing.TB, prefix string) *blob.S3 {
 // Objects returns every object in the bucket, by full name.
 func (s *S3Server) Objects(tb testing.TB) map[string][]byte {
 	tb.Helper()
+	return s.ObjectsIn(tb, s.Bucket)
+}
+
+// ObjectsIn returns every object in another bucket of the server.
+func (s *S3Server) ObjectsIn(tb testing.TB, bucket string) map[string][]byte {
+	tb.Helper()
 	ctx := context.Background()
-	all := s.Store(tb, "")
+	all := s.StoreIn(tb, bucket, "")
 	list, err := all.ListObjects(ctx, "")
 	if err != nil {
 		tb.Fatal(err)
