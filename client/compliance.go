@@ -102,6 +102,29 @@ type HeldCopy struct {
 	RecalledAt time.Time `json:"recalled_at"`
 	KeptAt     time.Time `json:"kept_at"`
 	Body       string    `json:"body"`
+	// Attachments are the files the message carried, kept with it:
+	// ReviewAttachment downloads them.
+	Attachments []HeldFile `json:"attachments"`
+}
+
+// HeldFile is a kept attachment of a held copy.
+type HeldFile struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}
+
+// ReviewAttachment downloads an attachment of the reviewed conversation,
+// or a kept attachment of one of its held copies, while the review is
+// live (audited): the content and its content type.
+func (c *Client) ReviewAttachment(ctx context.Context, reviewID, attachmentID string) ([]byte, string, error) {
+	b, hdr, err := c.raw(ctx, http.MethodGet, "/api/v1/compliance/reviews/"+url.PathEscape(reviewID)+"/attachments/"+
+		url.PathEscape(attachmentID), "", nil)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, hdr.Get("Content-Type"), nil
 }
 
 // ReviewHeldCopies reads the held copies of the reviewed conversation's

@@ -116,6 +116,13 @@ func (s *Service) OpenGranted(ctx context.Context, p *access.Principal, convID, 
 	if err != nil {
 		return ward.Attachment{}, nil, err
 	}
+	e.PatientID = conv.PatientID
+	return s.openAudited(ctx, row, e)
+}
+
+// openAudited opens row's name and content and records e durably before
+// it returns them.
+func (s *Service) openAudited(ctx context.Context, row store.Attachment, e audit.Event) (ward.Attachment, io.ReadCloser, error) {
 	att, err := s.openName(ctx, row)
 	if err != nil {
 		return ward.Attachment{}, nil, err
@@ -129,7 +136,6 @@ func (s *Service) OpenGranted(ctx context.Context, p *access.Principal, convID, 
 		rc.Close()
 		return ward.Attachment{}, nil, err
 	}
-	e.PatientID = conv.PatientID
 	if err := s.audit.Record(ctx, e); err != nil {
 		rc.Close()
 		return ward.Attachment{}, nil, err

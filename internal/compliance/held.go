@@ -24,6 +24,18 @@ type HeldCopy struct {
 	RecalledAt time.Time `json:"recalled_at"`
 	KeptAt     time.Time `json:"kept_at"`
 	Body       string    `json:"body"`
+	// Attachments are the files the message carried, kept with it: a
+	// review downloads them through its attachment route.
+	Attachments []HeldFile `json:"attachments"`
+}
+
+// HeldFile is a kept attachment of a held copy, as a review's page lists
+// attachments.
+type HeldFile struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
 }
 
 // ReviewHeldCopies reads the held copies of the recalled messages of the
@@ -37,15 +49,27 @@ func (s *Service) ReviewHeldCopies(ctx context.Context, p *access.Principal, id 
 	}
 	var g store.GrantRow
 	var rows []store.HeldCopyRow
+	var kept []store.Attachment
 	err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
 		if g, err = s.liveIn(ctx, tx, p, ward.GrantReview, id); err != nil {
 			return err
 		}
-		rows, err = tx.ConversationHeldCopies(ctx, p.User.OrgID, g.ConversationID)
+		if rows, err = tx.ConversationHeldCopies(ctx, p.User.OrgID, g.ConversationID); err != nil {
+			return err
+		}
+		kept, err = tx.HeldAttachments(ctx, p.User.OrgID, g.ConversationID)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	files, err := s.tr.Attachments().Names(ctx, kept)
+	if err != nil {
+		return nil, err
+	}
+	byMessage := map[string][]HeldFile{}
+	for _, f := range files {
+		byMessage[f.MessageID] = append(byMessage[f.MessageID], HeldFile{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size})
 	}
 	out := make([]HeldCopy, len(rows))
 	for i, r := range rows {
@@ -54,11 +78,17 @@ func (s *Service) ReviewHeldCopies(ctx context.Context, p *access.Principal, id 
 			return nil, fmt.Errorf("open the held copy of %s: %w", r.MessageID, err)
 		}
 		out[i] = HeldCopy{MessageID: r.MessageID, Seq: r.Seq, SenderID: r.SenderID, CreatedAt: r.CreatedAt, RecalledAt: r.RecalledAt,
-			KeptAt: r.KeptAt, Body: string(pt)}
+			KeptAt: r.KeptAt, Body: string(pt), Attachments: byMessage[r.MessageID]}
+		if out[i].Attachments == nil {
+			out[i].Attachments = []HeldFile{}
+		}
 	}
 	e := p.Event(audit.ComplianceReviewRead, "conversation", g.ConversationID)
 	e.PatientID = g.PatientID
 	e.Reason = fmt.Sprintf("review %s (%s): held copies of %d recalled messages", g.ID, g.Reason.Category, len(out))
+	if len(files) > 0 {
+		e.Reason += fmt.Sprintf(" with %d kept attachments", len(files))
+	}
 	if err := s.store.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, e) }); err != nil {
 		return nil, err
 	}

@@ -123,7 +123,8 @@ func (s *Service) ReviewMessages(ctx context.Context, p *access.Principal, id st
 	})
 }
 
-// ReviewAttachment opens an attachment of the reviewed conversation while
+// ReviewAttachment opens an attachment of the reviewed conversation (or a
+// kept attachment of one of its held copies, see ReviewHeldCopies) while
 // review id of p is live, audited (compliance.review_read, resource the
 // attachment) before it is returned.
 func (s *Service) ReviewAttachment(ctx context.Context, p *access.Principal, id, attachmentID string) (ward.Attachment, io.ReadCloser, error) {
@@ -139,7 +140,31 @@ func (s *Service) ReviewAttachment(ctx context.Context, p *access.Principal, id,
 	}
 	e := p.Event(audit.ComplianceReviewRead, "attachment", attachmentID)
 	e.Reason = fmt.Sprintf("review %s (%s): conversation %s", g.ID, g.Reason.Category, g.ConversationID)
+	held, err := s.isHeld(ctx, p.User.OrgID, g.ConversationID, attachmentID)
+	if err != nil {
+		return ward.Attachment{}, nil, err
+	}
+	if held { // kept for a legal hold after its message was recalled: only a review reads it
+		e.Reason += ", held copy"
+		return s.tr.Attachments().OpenHeld(ctx, p, g.ConversationID, attachmentID, e)
+	}
 	return s.tr.OpenGrantedAttachment(ctx, p, g.ConversationID, attachmentID, e)
+}
+
+// isHeld reports whether attachment id is a kept attachment of a held
+// copy of conversation convID.
+func (s *Service) isHeld(ctx context.Context, orgID, convID, id string) (bool, error) {
+	err := s.store.Read(ctx, func(tx *store.Tx) error {
+		_, err := tx.HeldAttachment(ctx, orgID, convID, id)
+		return err
+	})
+	switch {
+	case err == nil:
+		return true, nil
+	case ward.ErrorCode(err) == ward.CodeNotFound:
+		return false, nil
+	}
+	return false, err
 }
 
 // MaxLog is the most grants a page of the review log or the break-glass

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/access"
+	"github.com/wardhealth/ward/internal/attachments"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/notify/mail"
@@ -29,6 +30,8 @@ type Transcripts interface {
 	ReadGranted(ctx context.Context, p *access.Principal, afterSeq int64, limit int, grant func(tx *store.Tx) (string, audit.Event, error)) ([]ward.Message, error)
 	OpenGrantedAttachment(ctx context.Context, p *access.Principal, convID, id string, e audit.Event) (ward.Attachment, io.ReadCloser, error)
 	OpenConversation(ctx context.Context, row store.Conversation) (ward.Conversation, error)
+	// Attachments opens the kept attachments of held copies (OpenHeld, Names).
+	Attachments() *attachments.Service
 }
 
 // Mailer sends ward's PHI-free emails (internal/notify/mail).

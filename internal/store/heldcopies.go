@@ -28,3 +28,28 @@ func (tx *Tx) ConversationHeldCopies(ctx context.Context, orgID, convID string) 
 		FROM held_copies hc JOIN messages m ON m.id = hc.message_id
 		WHERE hc.org_id = $1 AND hc.conversation_id = $2 ORDER BY m.seq`, orgID, convID)
 }
+
+// heldAttCols are attCols of attachments a joined to the held copies hc
+// of their messages.
+const heldAttCols = "a.id, a.org_id, a.conversation_id, a.uploader_id, COALESCE(a.message_id, ''), a.name_sealed, " +
+	"a.content_type, a.size, a.blob_key, a.created_at, a.deleted_at"
+
+// HeldAttachments lists the kept attachments of a conversation's held
+// copies (their sealed names and blobs stay while the hold does), in
+// upload order.
+func (tx *Tx) HeldAttachments(ctx context.Context, orgID, convID string) ([]Attachment, error) {
+	return collect(ctx, tx, tx.scanAttachment, `SELECT `+heldAttCols+` FROM attachments a
+		JOIN held_copies hc ON hc.message_id = a.message_id
+		WHERE hc.org_id = $1 AND hc.conversation_id = $2 AND a.name_sealed IS NOT NULL AND a.blob_key <> ''
+		ORDER BY a.created_at, a.id`, orgID, convID)
+}
+
+// HeldAttachment finds kept attachment id of a held copy of conversation
+// convID: not found when there is none (a live attachment, another
+// conversation's, or one whose copy was dropped).
+func (tx *Tx) HeldAttachment(ctx context.Context, orgID, convID, id string) (Attachment, error) {
+	return tx.scanAttachment(tx.queryRow(ctx, `SELECT `+heldAttCols+` FROM attachments a
+		JOIN held_copies hc ON hc.message_id = a.message_id
+		WHERE hc.org_id = $1 AND hc.conversation_id = $2 AND a.id = $3 AND a.name_sealed IS NOT NULL AND a.blob_key <> ''`,
+		orgID, convID, id))
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addAlert, alertText, reasonProblem, searchProblem, searchURL, timeLeft, verdictLabel, emptySearch, type BreakGlassAlert, type Grant } from "./compliance";
+import { addAlert, alertText, reasonProblem, reviewAttachmentURL, searchProblem, searchURL, timeLeft, verdictLabel, emptySearch, type BreakGlassAlert, type Grant } from "./compliance";
 
 describe("reasonProblem", () => {
   it("needs a category and text, as the server's reason_required", () => {
@@ -59,5 +59,12 @@ describe("the break-glass queue and alerts", () => {
     expect(list[0].id).toBe("24");
     expect(list.filter((x) => x.id === "24").length).toBe(1);
     expect(alertText(a("1"))).toBe("Break-glass: Dr Er opened a patient's conversations (Emergency).");
+  });
+});
+
+describe("reviewAttachmentURL", () => {
+  it("is the review's attachment route, ids escaped", () => {
+    expect(reviewAttachmentURL("r-1", "a-2")).toBe("/api/v1/compliance/reviews/r-1/attachments/a-2");
+    expect(reviewAttachmentURL("r/1", "a?2")).toBe("/api/v1/compliance/reviews/r%2F1/attachments/a%3F2");
   });
 });

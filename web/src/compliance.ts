@@ -140,3 +140,18 @@ export function alertText(a: BreakGlassAlert): string {
 export function addAlert(list: BreakGlassAlert[], a: BreakGlassAlert): BreakGlassAlert[] {
   return [a, ...list.filter((x) => x.id !== a.id)].slice(0, 20);
 }
+
+// HeldFile is a kept attachment of a held copy: a file whose message was
+// recalled under a legal hold, readable only through a review.
+export interface HeldFile {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+}
+
+// reviewAttachmentURL is where a live review downloads an attachment of
+// the reviewed conversation, or a kept attachment of a held copy.
+export function reviewAttachmentURL(reviewId: string, attachmentId: string): string {
+  return `/api/v1/compliance/reviews/${encodeURIComponent(reviewId)}/attachments/${encodeURIComponent(attachmentId)}`;
+}

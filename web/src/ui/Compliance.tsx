@@ -8,6 +8,7 @@ import {
   emptySearch,
   maxReasonLength,
   reasonProblem,
+  reviewAttachmentURL,
   reviewCategories,
   searchProblem,
   searchURL,
@@ -16,8 +17,10 @@ import {
   type ComplianceCounts,
   type FoundConversation,
   type Grant,
+  type HeldFile,
   type SearchFilters,
 } from "../compliance";
+import { formatSize, typeLabel } from "../attachments";
 import { useWard } from "./context";
 import { ArchiveExports } from "./Exports";
 import { ErrorLine, errorText, focusOnMount, formatDateTime, Link } from "./common";
@@ -501,10 +504,12 @@ interface HeldCopy {
   created_at: string;
   recalled_at: string;
   body: string;
+  attachments?: HeldFile[];
 }
 
 // HeldCopies shows, on request (each read is recorded), the bodies a legal
-// hold kept of messages recalled in the reviewed conversation.
+// hold kept of messages recalled in the reviewed conversation, with links
+// to the files they carried (each download is recorded too).
 function HeldCopies(props: { reviewId: string; name: (id: string) => string; onEnded: () => void }) {
   const w = useWard();
   const [held, setHeld] = useState<HeldCopy[] | null>(null);
@@ -521,7 +526,7 @@ function HeldCopies(props: { reviewId: string; name: (id: string) => string; onE
   return (
     <section class="card stack" aria-labelledby="held-title" id="held-copies">
       <h2 id="held-title">Recalled messages kept by a legal hold</h2>
-      <p class="muted">Members see these as recalled. Reading the kept copies is recorded with this review.</p>
+      <p class="muted">Members see these as recalled. Reading the kept copies, and downloading their files, is recorded with this review.</p>
       <ErrorLine error={error} id="held-error" />
       {held === null ? (
         <button class="small" id="held-load" onClick={() => void load()}>
@@ -537,6 +542,20 @@ function HeldCopies(props: { reviewId: string; name: (id: string) => string; onE
                 #{h.seq} · {props.name(h.sender_id)} · sent {formatDateTime(h.created_at)} · recalled {formatDateTime(h.recalled_at)}
               </div>
               <div class="body">{h.body}</div>
+              {(h.attachments ?? []).length > 0 && (
+                <ul class="plain held-files">
+                  {(h.attachments ?? []).map((a) => (
+                    <li key={a.id} data-held-file={a.id}>
+                      <a href={reviewAttachmentURL(props.reviewId, a.id)} target="_blank" rel="noopener">
+                        {a.name}
+                      </a>{" "}
+                      <span class="muted small">
+                        {typeLabel(a.content_type)} · {formatSize(a.size)}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
             </li>
           ))}
         </ol>
