@@ -99,8 +99,10 @@ func (tx *Tx) conversation(ctx context.Context, orgID, convID string) (convFacts
 	if f, ok := tx.batch.convs[convID]; ok {
 		return f, nil
 	}
-	if f, ok := tx.wc.convs[convID]; ok {
-		return f, nil
+	if tx.wc != nil { // nil on PostgreSQL, which keeps nothing between transactions
+		if f, ok := tx.wc.convs[convID]; ok {
+			return f, nil
+		}
 	}
 	f, err := tx.readConversation(ctx, orgID, convID)
 	if err == nil && f.members != nil {
@@ -112,7 +114,7 @@ func (tx *Tx) conversation(ctx context.Context, orgID, convID string) (convFacts
 // nextSeq numbers the next message of a conversation.
 func (tx *Tx) nextSeq(ctx context.Context, convID string) (int64, error) {
 	last, ok := tx.batch.seqs[convID]
-	if !ok {
+	if !ok && tx.wc != nil {
 		last, ok = tx.wc.seqs[convID]
 	}
 	if !ok {
