@@ -141,18 +141,9 @@ func (s *Service) resolveLoop() {
 func (s *Service) resolve(j job) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if s.gate != nil { // preferences: quiet hours, do-not-disturb, off duty, what wakes them
-		users, err := s.gate.Allow(ctx, j.payload.Kind != NewMessage, j.payload.ConversationID, j.users)
-		if err != nil {
-			s.log.Warn("push: reading notification preferences failed", "err", err.Error())
-		}
-		if held := len(j.users) - len(users); held > 0 {
-			s.metrics.held.Add(float64(held))
-		}
-		if j.users = users; len(users) == 0 {
-			return
-		}
-	}
+	// The devices first: most receivers of a message without a socket to
+	// this node have none (or their socket is to another node of a
+	// cluster), and then there is nothing to gate: one read, not two.
 	var rows []store.PushSubscription
 	if err := s.store.Read(ctx, func(tx *store.Tx) error {
 		var err error
@@ -162,6 +153,28 @@ func (s *Service) resolve(j job) {
 		s.log.Warn("push: reading subscriptions failed", "err", err.Error())
 		s.metrics.failed.Inc()
 		return
+	}
+	if len(rows) == 0 {
+		return
+	}
+	if s.gate != nil { // preferences: quiet hours, do-not-disturb, off duty, what wakes them
+		subscribed := make([]string, 0, len(j.users))
+		for _, u := range j.users {
+			if slices.ContainsFunc(rows, func(r store.PushSubscription) bool { return r.UserID == u }) {
+				subscribed = append(subscribed, u)
+			}
+		}
+		users, err := s.gate.Allow(ctx, j.payload.Kind != NewMessage, j.payload.ConversationID, subscribed)
+		if err != nil {
+			s.log.Warn("push: reading notification preferences failed", "err", err.Error())
+		}
+		if held := len(subscribed) - len(users); held > 0 {
+			s.metrics.held.Add(float64(held))
+		}
+		rows = slices.DeleteFunc(rows, func(r store.PushSubscription) bool { return !slices.Contains(users, r.UserID) })
+		if len(rows) == 0 {
+			return
+		}
 	}
 	payload, _ := json.Marshal(j.payload)
 	// webpush-go appends its padding to the message it is given: with spare
