@@ -93,7 +93,9 @@ func (c *writerCache) commit(b *batchState) {
 }
 
 // conversation returns the facts of an org's conversation, reading them
-// (readConversation) when neither the run nor the cache knows them. A
+// (readConversation) when neither the run nor the cache (SQLite's; none
+// on PostgreSQL, whose batch locked and read its conversations first:
+// pgbatch.go) knows them. A
 // cached conversation of another org is refused by admit, as the read is.
 func (tx *Tx) conversation(ctx context.Context, orgID, convID string) (convFacts, error) {
 	if f, ok := tx.batch.convs[convID]; ok {
