@@ -21,6 +21,8 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 	fs := newFlags("bench", stdout)
 	fs.StringVar(&cfg.DataDir, "data", "", "data dir for the started server (default: a temporary one, removed afterwards)")
 	fs.StringVar(&cfg.DBURL, "db", "", "database for the started server: empty for SQLite, or postgres://… (the run works in a schema of its own, dropped afterwards)")
+	fs.IntVar(&cfg.Nodes, "nodes", 1, "with --db: start this many ward servers on the one database, the users (and their sockets) spread over them, live events over --nats")
+	fs.StringVar(&cfg.NATSURL, "nats", "", "with --nodes above 1: the NATS server the nodes share (nats://host:4222)")
 	fs.BoolVar(&inProcess, "in-process", false, "run the server inside the bench process (its RSS and CPU then include the bench clients)")
 	fs.StringVar(&cfg.Target, "target", "", "load a running ward at https://host:port instead of starting one")
 	fs.StringVar(&cfg.TargetMetrics, "target-metrics", "", "with --target: its metrics listener (http://host:port, ward serve --metrics-addr), for memory figures")
@@ -59,6 +61,9 @@ func runBench(ctx context.Context, args []string, _ io.Reader, stdout, _ io.Writ
 			return fmt.Errorf("find the ward binary to run 'ward serve': %w (use --in-process)", err)
 		}
 		cfg.ServeCommand = []string{exe, "serve"}
+	}
+	if cfg.Nodes > 1 && inProcess {
+		return usageError{errors.New("--nodes above 1 starts child servers: not with --in-process")}
 	}
 	if (cpuProfile != "" || traceFile != "") && !inProcess {
 		return usageError{errors.New("--cpuprofile and --trace need --in-process")}

@@ -84,7 +84,7 @@ func (a *App) SendMessage(ctx context.Context, p *Principal, convID string, req 
 	row.Body = ""
 	var members []string
 	// Group commit: concurrent sends share one transaction and one fsync.
-	err = a.store.WriteBatched(ctx, func(tx *store.Tx) error {
+	err = a.store.WriteBatchedSend(ctx, convID, func(tx *store.Tx) error {
 		// InsertMessage checks membership again: it may have changed since.
 		ok, err := tx.InsertMessage(ctx, &row)
 		if ward.ErrorCode(err) == ward.CodeNotFound {

@@ -93,6 +93,10 @@ func TestValidate(t *testing.T) {
 		{Target: "https://x:1"},
 		{Target: "https://x:1", Org: "o", AdminEmail: "a", AdminPassword: "p", DBURL: "postgres://x"},
 		{DBURL: "sqlite://x"},
+		{Nodes: -1},
+		{Nodes: 2},                        // SQLite
+		{Nodes: 2, DBURL: "postgres://x"}, // no NATS
+		{Nodes: 2, NATSURL: "nats://x", Target: "https://x:1"}, // not a started server
 	} {
 		if c.Validate() == nil {
 			t.Errorf("%+v: no error", c)
@@ -100,6 +104,9 @@ func TestValidate(t *testing.T) {
 	}
 	if err := (Config{}).Validate(); err != nil {
 		t.Errorf("defaults: %v", err)
+	}
+	if err := (Config{Nodes: 2, DBURL: "postgres://x", NATSURL: "nats://x"}).Validate(); err != nil {
+		t.Errorf("two nodes: %v", err)
 	}
 }
 

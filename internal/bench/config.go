@@ -59,6 +59,13 @@ type Config struct {
 	// for Duration; Rate and Senders do not apply.
 	Sequential bool
 
+	// Nodes is how many ward servers to start on the one PostgreSQL
+	// database (0 or 1: one); the users, and so their sockets, are spread
+	// over them in turn, and live events cross between them over NATS.
+	// More than one needs DBURL, NATSURL and a child server.
+	Nodes   int
+	NATSURL string
+
 	// CPUProfile, when set, names a file for a CPU profile of this process
 	// during the load phase (warm-up, measure, drain): the server's too
 	// when it runs in-process.
@@ -142,6 +149,10 @@ func (c Config) Validate() error {
 		return errors.New("--receipts must be none, delivered or read")
 	case c.Duration < 0 || c.Warmup < 0:
 		return errors.New("--duration and --warmup must not be negative")
+	case c.Nodes < 0 || c.Nodes > 8:
+		return errors.New("--nodes must be 1 to 8")
+	case c.Nodes > 1 && (c.DBURL == "" || c.NATSURL == "" || c.Target != ""):
+		return errors.New("--nodes above 1 needs --db postgres://… and --nats nats://… (and no --target)")
 	}
 	if c.Target != "" {
 		u, err := url.Parse(c.Target)

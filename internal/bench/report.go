@@ -13,9 +13,10 @@ import (
 // are in milliseconds. delivered counts (message, recipient) pairs on each
 // recipient's first socket; frames counts every recipient socket.
 type Result struct {
-	Mode        string  `json:"mode"`     // rate | sequential
-	Server      string  `json:"server"`   // child | in-process | remote
-	Database    string  `json:"database"` // sqlite | postgres | remote
+	Mode        string  `json:"mode"`            // rate | sequential
+	Server      string  `json:"server"`          // child | in-process | remote
+	Nodes       int     `json:"nodes,omitempty"` // child servers on one PostgreSQL (--nodes); CPU and RSS are their sums
+	Database    string  `json:"database"`        // sqlite | postgres | remote
 	Users       int     `json:"users"`
 	Connections int     `json:"connections"`
 	Rate        float64 `json:"rate"` // offered msgs/s (0: sequential)
@@ -111,8 +112,12 @@ func (r *Result) print(w io.Writer) {
 	if r.IncludesClient {
 		note = " (server and bench share the process)"
 	}
-	fmt.Fprintf(w, "\nward bench: %s, sent over %s, %s server, %s, %d users, %d sockets, %.0f s measured%s\n",
-		r.Mode, r.SendOver, r.Server, r.Database, r.Users, r.Connections, r.DurationSec, note)
+	server := r.Server + " server"
+	if r.Nodes > 1 {
+		server = fmt.Sprintf("%d %s servers (CPU and RSS summed)", r.Nodes, r.Server)
+	}
+	fmt.Fprintf(w, "\nward bench: %s, sent over %s, %s, %s, %d users, %d sockets, %.0f s measured%s\n",
+		r.Mode, r.SendOver, server, r.Database, r.Users, r.Connections, r.DurationSec, note)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	if r.Mode == "rate" {
 		fmt.Fprintf(tw, "offered\t%.0f msgs/s (%.0f%% group, groups of %d)\n", r.Rate, r.GroupRatio*100, r.GroupSize)

@@ -51,6 +51,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	run := runID()
 	hc := httpClient(true)
 	var t *target
+	var nodes []*target // t and the other nodes (--nodes)
 	var slug string
 	var emails []string
 	insecure := true
@@ -90,14 +91,29 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if slug, emails, err = createLocal(ctx, cfg, dataDir, run); err != nil {
 			return nil, err
 		}
-		if t, err = startServer(ctx, cfg, dataDir); err != nil {
+		if nodes, err = startNodes(ctx, cfg, dataDir); err != nil {
 			return nil, err
 		}
-		res.Server = t.kind
-		fmt.Fprintf(out, "ward serving on %s (%s)\n", t.base, t.kind)
+		for i := range nodes[1:] {
+			if cfg.DataDir == "" { // kept beside a --data folder, with its log
+				defer os.RemoveAll(fmt.Sprintf("%s-node%d", dataDir, i+2))
+			}
+		}
+		t = nodes[0]
+		res.Server, res.Nodes = t.kind, len(nodes)
+		for _, n := range nodes {
+			fmt.Fprintf(out, "ward serving on %s (%s)\n", n.base, n.kind)
+		}
+	}
+	if nodes == nil {
+		nodes = []*target{t}
+	}
+	bases := make([]string, len(nodes))
+	for i, n := range nodes {
+		bases[i] = n.base
 	}
 	res.SetupSec = round(time.Since(phase).Seconds(), 2)
-	stopErr := func() error { return t.stop() }
+	stopErr := func() error { return stopAll(nodes) }
 	defer func() {
 		if stopErr != nil {
 			stopErr()
@@ -105,7 +121,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}()
 
 	// Sign-ins, with the real password hasher.
-	users, loginHist, loginTime, err := login(ctx, cfg, t.base, slug, run, emails, insecure)
+	users, loginHist, loginTime, err := login(ctx, cfg, bases, slug, run, emails, insecure)
 	if err != nil {
 		return nil, err
 	}
@@ -178,12 +194,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	go func() { defer close(progressExited); l.progress(lctx, progressDone) }()
 	var cpu0 procSample
 	var host0 hostSample
-	l.drive(lctx, cfg.Warmup, cfg.Duration, func() { cpu0, host0 = t.sample(ctx, hc), sampleHost() })
-	cpu1, host1 := t.sample(ctx, hc), sampleHost()
+	l.drive(lctx, cfg.Warmup, cfg.Duration, func() { cpu0, host0 = sampleNodes(ctx, hc, nodes), sampleHost() })
+	cpu1, host1 := sampleNodes(ctx, hc, nodes), sampleHost()
 	l.drain(lctx)
 	close(progressDone)
 	<-progressExited // it writes to out too
-	peak := t.sample(ctx, hc)
+	peak := sampleNodes(ctx, hc, nodes)
 	l.closeSockets()
 	stopLoad()
 
@@ -218,7 +234,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	stopErr = nil
-	if err := t.stop(); err != nil {
+	if err := stopAll(nodes); err != nil {
 		fmt.Fprintf(out, "warning: stopping the server: %v\n", err)
 	}
 	res.print(out)

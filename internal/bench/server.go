@@ -33,8 +33,9 @@ type target struct {
 }
 
 // startServer starts ward on cfg.DataDir (which holds the org and users
-// already) as a child process or in this process.
-func startServer(ctx context.Context, cfg Config, dataDir string) (*target, error) {
+// already) as a child process or in this process; extra are more flags
+// for the child's ward serve.
+func startServer(ctx context.Context, cfg Config, dataDir string, extra ...string) (*target, error) {
 	logPath := filepath.Join(dataDir, "bench-serve.log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -48,6 +49,7 @@ func startServer(ctx context.Context, cfg Config, dataDir string) (*target, erro
 	if cfg.DBURL != "" {
 		args = append(args, "--db", cfg.DBURL)
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(cfg.ServeCommand[0], args...)
 	cmd.Stderr = logf
 	cmd.SysProcAttr = childAttr()

@@ -144,12 +144,13 @@ func forEach(ctx context.Context, n, par int, fn func(i int) error) error {
 
 // login signs every user in, each on a client of its own, and times each
 // sign-in.
-func login(ctx context.Context, cfg Config, base, org, run string, emails []string, insecure bool) ([]*user, *hist, time.Duration, error) {
+// User i signs in (and so sends and opens its sockets) on bases[i % len(bases)].
+func login(ctx context.Context, cfg Config, bases []string, org, run string, emails []string, insecure bool) ([]*user, *hist, time.Duration, error) {
 	users := make([]*user, len(emails))
 	h := new(hist)
 	start := time.Now()
 	err := forEach(ctx, len(emails), cfg.LoginConcurrency, func(i int) error {
-		c := client.New(base, client.Options{InsecureSkipVerify: insecure})
+		c := client.New(bases[i%len(bases)], client.Options{InsecureSkipVerify: insecure})
 		t0 := time.Now()
 		res, err := c.Login(ctx, client.LoginRequest{Org: org, Email: emails[i], Password: benchPassword,
 			Device: client.Device{ID: fmt.Sprintf("ward-bench-%s-%d", run, i), Name: "ward bench"}})

@@ -46,9 +46,10 @@ const (
 // then sees the previous sender's message; SQLite: the one writer), so
 // numbers are consecutive on both databases.
 //
-// In the first run of a group commit on SQLite the row is held back and
-// inserted with the batch's others (writercache.go); a reused client id
-// then fails the run, and the job's second run returns false.
+// In the first run of a group commit the row is held back and inserted
+// with the batch's others (writercache.go on SQLite, pgbatch.go on
+// PostgreSQL); a reused client id then fails the run, and the job's
+// second run returns false.
 func (tx *Tx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
 	if tx.batch != nil {
 		return tx.holdMessageRow(ctx, m)

@@ -93,14 +93,18 @@ func (c *writerCache) commit(b *batchState) {
 }
 
 // conversation returns the facts of an org's conversation, reading them
-// (readConversation) when neither the run nor the cache knows them. A
+// (readConversation) when neither the run nor the cache (SQLite's; none
+// on PostgreSQL, whose batch locked and read its conversations first:
+// pgbatch.go) knows them. A
 // cached conversation of another org is refused by admit, as the read is.
 func (tx *Tx) conversation(ctx context.Context, orgID, convID string) (convFacts, error) {
 	if f, ok := tx.batch.convs[convID]; ok {
 		return f, nil
 	}
-	if f, ok := tx.wc.convs[convID]; ok {
-		return f, nil
+	if tx.wc != nil { // nil on PostgreSQL, which keeps nothing between transactions
+		if f, ok := tx.wc.convs[convID]; ok {
+			return f, nil
+		}
 	}
 	f, err := tx.readConversation(ctx, orgID, convID)
 	if err == nil && f.members != nil {
@@ -112,7 +116,7 @@ func (tx *Tx) conversation(ctx context.Context, orgID, convID string) (convFacts
 // nextSeq numbers the next message of a conversation.
 func (tx *Tx) nextSeq(ctx context.Context, convID string) (int64, error) {
 	last, ok := tx.batch.seqs[convID]
-	if !ok {
+	if !ok && tx.wc != nil {
 		last, ok = tx.wc.seqs[convID]
 	}
 	if !ok {

@@ -14,27 +14,38 @@ import (
 	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
-// sendBatched stores m through a group commit as a send does, and returns
-// whether it was stored (false: its client id was used before) and its
-// recipients.
+// sendBatched stores m through a group commit as a send does
+// (WriteBatchedSend), and returns whether it was stored (false: its client
+// id was used before) and its recipients.
 func sendBatched(s *store.Store, m *store.Message) (bool, []string, error) {
+	return sendBatchedAs(s, m, true)
+}
+
+// sendBatchedAs is sendBatched through WriteBatchedSend (named true) or
+// WriteBatched, which does not name the conversation.
+func sendBatchedAs(s *store.Store, m *store.Message, named bool) (bool, []string, error) {
 	ctx := context.Background()
 	var stored bool
 	var recipients []string
-	err := s.WriteBatched(ctx, func(tx *store.Tx) error {
+	fn := func(tx *store.Tx) error {
 		var err error
 		if stored, err = tx.InsertMessage(ctx, m); err != nil || !stored {
 			return err
 		}
 		recipients, err = tx.Recipients(ctx, m)
 		return err
-	})
-	return stored, recipients, err
+	}
+	if !named {
+		return stored, recipients, s.WriteBatched(ctx, fn)
+	}
+	return stored, recipients, s.WriteBatchedSend(ctx, m.ConversationID, fn)
 }
 
 // TestConformanceBatchedSends: sends that share group commits, retries of
 // them with the same client id among them, and sends from a non-member,
 // store each message once, numbered 1..n without a gap, and nothing else.
+// Every other send does not name its conversation (WriteBatched), so
+// batches mix the two paths.
 func TestConformanceBatchedSends(t *testing.T) {
 	storetest.Each(t, nil, func(t *testing.T, s *store.Store) {
 		seedMessaging(t, s)
@@ -56,7 +67,7 @@ func TestConformanceBatchedSends(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					stored, recipients, err := sendBatched(s, m)
+					stored, recipients, err := sendBatchedAs(s, m, i%2 == 0)
 					results[i][k] = result{stored, m.Seq, recipients, err}
 				}()
 			}

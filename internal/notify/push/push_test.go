@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -375,5 +376,36 @@ func TestBreakGlassPush(t *testing.T) {
 	}
 	if bytes.Contains(p.Payload, []byte("Jones")) || bytes.Contains(p.Payload, []byte("p1")) {
 		t.Errorf("the payload names who or which patient: %s", p.Payload)
+	}
+}
+
+// TestBurstPushesEachMessageOnce: messages sent at once, to a receiver with a
+// device and to one without, are resolved together (one read of the
+// devices for the jobs queued behind each other): each message to the one
+// with a device is pushed once, nothing goes to the other.
+func TestBurstPushesEachMessageOnce(t *testing.T) {
+	e := newEnv(t, false)
+	doc, a, c := e.person(t, ward.RoleClinician, "doc", "doc-phone-1"), e.person(t, ward.RoleStaff, "amy", "amy-phone-1"), e.person(t, ward.RoleStaff, "cal", "cal-phone-1")
+	subA := e.subscribe(t, a.Principal)
+	withA, withC := e.conv(t, doc.Principal, ward.Group, a.User.ID), e.conv(t, doc.Principal, ward.Group, c.User.ID)
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		for _, conv := range []string{withA.ID, withC.ID} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := fmt.Sprintf("%s-%d", conv, i)
+				if _, _, err := e.f.App.SendMessage(context.Background(), doc.Principal, conv, app.SendRequest{ClientID: body, Body: body}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	e.ps.WaitFor(n, 2*time.Second)
+	time.Sleep(50 * time.Millisecond) // anything more would have come by now
+	if got := e.ps.Pushes(); len(got) != n || len(e.ps.For(subA)) != n {
+		t.Fatalf("%d pushes, %d to amy; want %d, all to amy", len(got), len(e.ps.For(subA)), n)
 	}
 }

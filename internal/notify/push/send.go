@@ -149,40 +149,88 @@ func (s *Service) resolveLoop() {
 	for {
 		select {
 		case j := <-s.jobs:
-			s.resolve(j)
+			s.resolve(s.drain(j))
 		case <-s.stop:
 			return
 		}
 	}
 }
 
-// resolve looks up the subscriptions of a job's users and queues one push
-// per live one; those it finds dead (ended session, locked or wiped
-// device, disabled user) it deletes.
-func (s *Service) resolve(j job) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if s.gate != nil { // preferences: quiet hours, do-not-disturb, off duty, what wakes them
-		users, err := s.gate.Allow(ctx, j.payload.Kind != NewMessage, j.payload.ConversationID, j.users)
-		if err != nil {
-			s.log.Warn("push: reading notification preferences failed", "err", err.Error())
-		}
-		if held := len(j.users) - len(users); held > 0 {
-			s.metrics.held.Add(float64(held))
-		}
-		if j.users = users; len(users) == 0 {
-			return
+// maxResolveJobs bounds the jobs resolve takes at once.
+const maxResolveJobs = 32
+
+// drain returns j and the jobs queued behind it, up to maxResolveJobs.
+func (s *Service) drain(j job) []job {
+	jobs := []job{j}
+	for len(jobs) < maxResolveJobs {
+		select {
+		case j := <-s.jobs:
+			jobs = append(jobs, j)
+		default:
+			return jobs
 		}
 	}
+	return jobs
+}
+
+// resolve looks up the subscriptions of the jobs' users, in one read, and
+// queues one push per live one that their preferences let through; those
+// it finds dead (ended session, locked or wiped device, disabled user) it
+// deletes. The devices come first: most receivers of a message without a
+// socket to this node have none (or their socket is to another node of a
+// cluster), and then there is nothing to gate.
+func (s *Service) resolve(jobs []job) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var users []string
+	for _, j := range jobs {
+		users = append(users, j.users...)
+	}
+	slices.Sort(users)
+	users = slices.Compact(users)
 	var rows []store.PushSubscription
 	if err := s.store.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		rows, err = tx.PushSubscriptions(ctx, j.users)
+		rows, err = tx.PushSubscriptions(ctx, users)
 		return err
 	}); err != nil {
 		s.log.Warn("push: reading subscriptions failed", "err", err.Error())
-		s.metrics.failed.Inc()
+		s.metrics.failed.Add(float64(len(jobs)))
 		return
+	}
+	byUser := make(map[string][]store.PushSubscription)
+	for _, r := range rows {
+		byUser[r.UserID] = append(byUser[r.UserID], r)
+	}
+	for _, j := range jobs {
+		var subscribed []string
+		var rows []store.PushSubscription
+		for _, u := range j.users {
+			if rs := byUser[u]; len(rs) > 0 {
+				subscribed, rows = append(subscribed, u), append(rows, rs...)
+			}
+		}
+		if len(rows) > 0 {
+			s.push(ctx, j, subscribed, rows)
+		}
+	}
+}
+
+// push sends j to rows, the subscriptions of its users subscribed, that
+// their preferences let through.
+func (s *Service) push(ctx context.Context, j job, subscribed []string, rows []store.PushSubscription) {
+	if s.gate != nil { // preferences: quiet hours, do-not-disturb, off duty, what wakes them
+		users, err := s.gate.Allow(ctx, j.payload.Kind != NewMessage, j.payload.ConversationID, subscribed)
+		if err != nil {
+			s.log.Warn("push: reading notification preferences failed", "err", err.Error())
+		}
+		if held := len(subscribed) - len(users); held > 0 {
+			s.metrics.held.Add(float64(held))
+		}
+		rows = slices.DeleteFunc(rows, func(r store.PushSubscription) bool { return !slices.Contains(users, r.UserID) })
+		if len(rows) == 0 {
+			return
+		}
 	}
 	payload, _ := json.Marshal(j.payload)
 	// webpush-go appends its padding to the message it is given: with spare
