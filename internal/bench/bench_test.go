@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -123,6 +124,8 @@ func TestRunTwiceOnPostgres(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	defer func(p string) { schemaPrefix = p }(schemaPrefix)
+	schemaPrefix = fmt.Sprintf("ward_bench_t%d_", time.Now().UnixNano()%1e9) // only this test's runs count
 	for i := range 2 {
 		var out bytes.Buffer
 		res, err := Run(ctx, Config{DBURL: base, Users: 4, Sockets: 4, Rate: 20, GroupSize: 3,
@@ -140,7 +143,7 @@ func TestRunTwiceOnPostgres(t *testing.T) {
 	}
 	defer db.Close()
 	var left int
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE 'ward_bench_%'").Scan(&left); err != nil || left != 0 {
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM pg_namespace WHERE nspname LIKE $1", schemaPrefix+"%").Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d bench schemas left behind (%v)", left, err)
 	}
 }

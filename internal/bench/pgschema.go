@@ -10,6 +10,11 @@ import (
 	"time"
 )
 
+// schemaPrefix begins the name of every schema a run makes (a test gives
+// its runs a prefix of their own, so that a bench running beside it on the
+// same database cannot confuse its count).
+var schemaPrefix = "ward_bench_"
+
 // freshSchema makes a new schema in the PostgreSQL database dbURL names and
 // returns a URL whose search_path is that schema, and a func that drops it.
 // Each run so starts from an empty database and leaves nothing behind
@@ -22,7 +27,7 @@ func freshSchema(ctx context.Context, dbURL string) (string, func(), error) {
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
-	schema := "ward_bench_" + hex.EncodeToString(b)
+	schema := schemaPrefix + hex.EncodeToString(b)
 	admin, err := sql.Open("pgx", dbURL)
 	if err != nil {
 		return "", nil, err
