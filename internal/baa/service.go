@@ -1,9 +1,8 @@
 package baa
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
 	"github.com/wardhealth/ward/internal/reminders"
+	"github.com/wardhealth/ward/internal/sealedblob"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -228,9 +228,9 @@ func (s *Service) PutDocument(ctx context.Context, p *access.Principal, id strin
 		return Agreement{}, invalid("the document is empty")
 	}
 	ctype := http.DetectContentType(head[:n])
-	key := newBlobKey()
-	body := io.MultiReader(bytesReader(head[:n]), up.Body)
-	size, err := s.putBlob(ctx, docRef(p.User.OrgID, id), key, &capReader{r: body, left: MaxDocumentSize + 1})
+	key := sealedblob.NewKey()
+	body := io.MultiReader(bytes.NewReader(head[:n]), up.Body)
+	size, err := sealedblob.Put(ctx, s.keys, s.blobs, s.log, docRef(p.User.OrgID, id), key, sealedblob.Cap(body, MaxDocumentSize, "document"))
 	if err != nil {
 		return Agreement{}, err
 	}
@@ -250,11 +250,11 @@ func (s *Service) PutDocument(ctx context.Context, p *access.Principal, id strin
 		return audit.Append(ctx, tx, e)
 	})
 	if err != nil {
-		s.deleteBlob(ctx, key)
+		sealedblob.Delete(ctx, s.blobs, s.log, key)
 		return Agreement{}, err
 	}
 	if old != "" {
-		s.deleteBlob(ctx, old)
+		sealedblob.Delete(ctx, s.blobs, s.log, old)
 	}
 	return s.view(b), nil
 }
@@ -296,10 +296,4 @@ func (s *Service) OpenDocument(ctx context.Context, p *access.Principal, id stri
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-func newBlobKey() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
