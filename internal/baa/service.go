@@ -18,6 +18,7 @@ import (
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/orgrows"
 	"github.com/wardhealth/ward/internal/reminders"
 	"github.com/wardhealth/ward/internal/sealedblob"
 	"github.com/wardhealth/ward/internal/store"
@@ -90,28 +91,11 @@ func (s *Service) view(b store.BAARow) Agreement {
 
 // List lists the org's agreements by vendor.
 func (s *Service) List(ctx context.Context, p *access.Principal) ([]Agreement, error) {
-	if err := p.Can(authz.BAAManage); err != nil {
-		return nil, err
-	}
-	var rows []store.BAARow
-	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		rows, err = tx.BAAs(ctx, p.User.OrgID)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	out := make([]Agreement, 0, len(rows))
-	for _, b := range rows {
-		out = append(out, s.view(b))
-	}
-	return out, nil
+	return orgrows.List(ctx, s.store, p, authz.BAAManage, (*store.Tx).BAAs, s.view)
 }
 
 func row(ctx context.Context, tx *store.Tx, orgID, id string) (store.BAARow, error) {
-	if _, err := uuid.Parse(id); err != nil {
-		return store.BAARow{}, ward.Errorf(ward.CodeNotFound, "no such agreement")
-	}
-	return tx.BAAByID(ctx, orgID, id)
+	return orgrows.ByID(ctx, tx, orgID, id, "agreement", (*store.Tx).BAAByID)
 }
 
 // Get reads one agreement.
