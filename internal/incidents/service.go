@@ -15,7 +15,6 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/keyring"
-	"github.com/wardhealth/ward/internal/notify/mail"
 	"github.com/wardhealth/ward/internal/orgrows"
 	"github.com/wardhealth/ward/internal/reminders"
 	"github.com/wardhealth/ward/internal/store"
@@ -27,9 +26,7 @@ type Contacts interface {
 }
 
 // Mailer sends ward's PHI-free emails (internal/notify/mail).
-type Mailer interface {
-	Send(ctx context.Context, to string, msg mail.Message) error
-}
+type Mailer = reminders.Mailer
 
 // Config is what a Service is built from; Mailer, Logger and Now may be nil.
 type Config struct {
