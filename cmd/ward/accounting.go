@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/wardhealth/ward/internal/accounting"
 	"github.com/wardhealth/ward/internal/audit"
@@ -40,32 +38,14 @@ func runAccounting(ctx context.Context, args []string, _ io.Reader, stdout, stde
 		return usageError{fmt.Errorf("--format %q: want csv or pdf", format)}
 	}
 	q := accounting.Query{MRN: mrn, Format: format}
-	var err error
-	if fromS != "" {
-		if q.From, err = parseWhen("--from", fromS); err != nil {
-			return err
-		}
+	if err := parseWindow(fromS, toS, &q.From, &q.To); err != nil {
+		return err
 	}
-	if toS != "" {
-		if q.To, err = parseWhen("--to", toS); err != nil {
-			return err
-		}
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return usageError{errors.New("--from must be before --to")}
-	}
-	if cfg.DataDir == "" {
-		cfg.DataDir = server.DefaultDataDir
-	}
-	env, err := openEnv(ctx, cfg, stderr)
+	env, orgID, err := openOrgEnv(ctx, &cfg, org, stderr)
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	orgID, err := pickOrg(ctx, env.Store, org)
-	if err != nil {
-		return err
-	}
 	s := accounting.New(accounting.Config{Store: env.Store, Patients: env.Patients})
 	a, err := s.Produce(ctx, accounting.Caller{OrgID: orgID, Actor: audit.Actor{Role: "cli"}}, q)
 	if err != nil {
@@ -86,30 +66,4 @@ func runAccounting(ctx context.Context, args []string, _ io.Reader, stdout, stde
 	fmt.Fprintf(stdout, "accounting of disclosures for patient record %s written to %s: %d entries from %s to %s; request %s, due %s\n",
 		a.PatientID, out, len(a.Entries), a.From.Format("2006-01-02"), a.To.Format("2006-01-02"), a.RequestID, a.Deadline.Format("2006-01-02"))
 	return nil
-}
-
-// writeFileAtomically writes b to path (0600) through a temporary file
-// beside it, renamed into place once it is complete.
-func writeFileAtomically(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".ward-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // gone after the rename; removes a failed write
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }

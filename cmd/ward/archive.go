@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,9 +18,6 @@ import (
 	"github.com/wardhealth/ward/internal/server"
 	"github.com/wardhealth/ward/internal/store"
 )
-
-// passphraseEnv holds an archive's passphrase (never a flag: flags show in ps).
-const passphraseEnv = "WARD_ARCHIVE_PASSPHRASE"
 
 // runArchive is 'ward archive export|verify|public-key' (docs/archive.md).
 func runArchive(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -63,7 +58,7 @@ func runArchiveExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.StringVar(&fromS, "from", "", "first time included: RFC 3339 or YYYY-MM-DD (UTC); default: the beginning")
 	fs.StringVar(&toS, "to", "", "end time, excluded: RFC 3339 or YYYY-MM-DD (UTC); default: now")
 	fs.StringVar(&out, "out", "", "the archive file to write (created 0600; required)")
-	fs.StringVar(&recipient, "recipient", "", "encrypt to this age public key (age1…); otherwise to the passphrase in "+passphraseEnv)
+	fs.StringVar(&recipient, "recipient", "", "encrypt to this age public key (age1…); otherwise to the passphrase in "+archive.PassphraseEnv)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -79,41 +74,21 @@ func runArchiveExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	if out == "" {
 		return usageError{errors.New("--out is required")}
 	}
-	key := archive.Key{Recipient: recipient, Passphrase: os.Getenv(passphraseEnv)}
-	if key.Recipient == "" && key.Passphrase == "" {
-		return usageError{fmt.Errorf("no key: give --recipient age1… or set %s", passphraseEnv)}
-	}
-	if key.Recipient != "" && key.Passphrase != "" {
-		return usageError{fmt.Errorf("give --recipient or %s, not both", passphraseEnv)}
+	rcpt, passphrase, err := encryptTo(recipient, archive.PassphraseEnv)
+	if err != nil {
+		return err
 	}
 	from, to := time.Unix(0, 0).UTC(), time.Now().UTC()
-	var err error
-	if fromS != "" {
-		if from, err = parseWhen("--from", fromS); err != nil {
-			return err
-		}
+	if err := parseWindow(fromS, toS, &from, &to); err != nil {
+		return err
 	}
-	if toS != "" {
-		if to, err = parseWhen("--to", toS); err != nil {
-			return err
-		}
-	}
-	if !from.Before(to) {
-		return usageError{errors.New("--from must be before --to")}
-	}
-	if cfg.DataDir == "" {
-		cfg.DataDir = server.DefaultDataDir
-	}
-	env, err := openEnv(ctx, cfg, stderr)
+	env, orgID, err := openOrgEnv(ctx, &cfg, org, stderr)
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	req := &archive.Request{Selection: archive.Selection{ConversationID: conv, From: from, To: to}, Key: key,
-		Actor: audit.Actor{Role: "cli"}, Note: "ward archive export by OS user " + osUser()}
-	if req.OrgID, err = pickOrg(ctx, env.Store, org); err != nil {
-		return err
-	}
+	req := &archive.Request{OrgID: orgID, Selection: archive.Selection{ConversationID: conv, From: from, To: to},
+		Key: archive.Key{Recipient: rcpt, Passphrase: passphrase}, Actor: audit.Actor{Role: "cli"}, Note: "ward archive export by OS user " + osUser()}
 	switch {
 	case mrn != "":
 		ids, err := env.Patients.IDsByMRN(ctx, req.OrgID, mrn)
@@ -151,7 +126,11 @@ func runArchiveExport(ctx context.Context, args []string, stdout, stderr io.Writ
 		plan.Messages, plan.Attachments, sizeOf(plan.AttachmentBytes))
 	bar := newProgressBar(stderr)
 	req.Progress = func(p archive.Progress) { bar.show(p.Fraction(), p.Plain) }
-	m, err := writeAtomically(out, func(w io.Writer) (archive.Manifest, error) { return x.Export(ctx, req, w) })
+	var m archive.Manifest
+	err = writeAtomically(out, func(w io.Writer) (err error) {
+		m, err = x.Export(ctx, req, w)
+		return err
+	})
 	bar.done()
 	if err != nil {
 		return err
@@ -160,41 +139,6 @@ func runArchiveExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	fmt.Fprintf(stdout, "archive %s written to %s: %d conversations, %d messages, %d attachments (%s), %d audit events; signed by %s\n",
 		m.ID, out, c.Conversations, c.Messages, c.Attachments, sizeOf(c.AttachmentBytes), c.AuditEvents, m.SigningKey.KeyID)
 	return nil
-}
-
-// writeAtomically writes a new file path through write: to a temporary
-// file beside it (0600), renamed into place only when write succeeds and
-// removed otherwise, so a failed export leaves nothing behind.
-func writeAtomically(path string, write func(io.Writer) (archive.Manifest, error)) (archive.Manifest, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), ".ward-archive-*")
-	if err != nil {
-		return archive.Manifest{}, err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return archive.Manifest{}, err
-	}
-	m, err := write(f)
-	if err != nil {
-		return archive.Manifest{}, err
-	}
-	if err := f.Sync(); err != nil {
-		return archive.Manifest{}, err
-	}
-	if err := f.Close(); err != nil {
-		return archive.Manifest{}, err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return archive.Manifest{}, err
-	}
-	ok = true
-	return m, nil
 }
 
 // pickOrg is the org --org names, or the database's only org.
@@ -228,7 +172,7 @@ func runArchiveVerify(ctx context.Context, args []string, stdout, stderr io.Writ
 	var cfg server.Config
 	var identity, pinned string
 	fs := newFlags("archive verify FILE", stdout)
-	fs.StringVar(&identity, "identity", "", "an age identity file (age-keygen) holding the key the archive was encrypted to; otherwise the passphrase in "+passphraseEnv)
+	fs.StringVar(&identity, "identity", "", "an age identity file (age-keygen) holding the key the archive was encrypted to; otherwise the passphrase in "+archive.PassphraseEnv)
 	fs.StringVar(&pinned, "public-key", "", "the signing public key to trust (base64, as 'ward archive public-key' prints it); otherwise the one the manifest names is reported for you to compare")
 	fs.StringVar(&cfg.DataDir, "data", "", "trust the audit signing key of this ward's data dir instead of --public-key")
 	fs.StringVar(&cfg.DBURL, "db", "", "with --data: the database URL (default: SQLite in the data dir)")
@@ -239,31 +183,13 @@ func runArchiveVerify(ctx context.Context, args []string, stdout, stderr io.Writ
 	if file == "" {
 		return usageError{errors.New("give the archive file: ward archive verify FILE")}
 	}
-	key := archive.Key{IdentityFile: identity, Passphrase: os.Getenv(passphraseEnv)}
-	if identity != "" {
-		key.Passphrase = ""
-	}
-	ids, err := key.Identities()
+	ids, err := decryptWith(identity, archive.PassphraseEnv)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
-	var trusted ed25519.PublicKey
-	switch {
-	case pinned != "" && cfg.DataDir != "":
-		return usageError{errors.New("give --public-key or --data, not both")}
-	case pinned != "":
-		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(pinned))
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			return usageError{errors.New("--public-key: want the base64 of a 32-byte Ed25519 key")}
-		}
-		trusted = b
-	case cfg.DataDir != "":
-		st, keys, err := openAuditStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		st.Close()
-		trusted = keys.pub
+	trusted, err := trustedKey(ctx, pinned, cfg)
+	if err != nil {
+		return err
 	}
 	f, err := os.Open(file)
 	if err != nil {

@@ -321,7 +321,7 @@ func TestArchiveExportVerify(t *testing.T) {
 func TestArchivePassphrase(t *testing.T) {
 	data := archiveData(t)
 	file := filepath.Join(t.TempDir(), "a.age")
-	t.Setenv(passphraseEnv, "correct horse battery staple")
+	t.Setenv(archive.PassphraseEnv, "correct horse battery staple")
 	if code, out, errb := runWard(t, "", "archive", "export", "--data", data, "--user", "bob@stmary.example", "--out", file); code != 0 ||
 		!strings.Contains(out, "2 conversations, 3 messages") {
 		t.Fatalf("export: exit %d: %s%s", code, out, errb)
@@ -339,7 +339,7 @@ func TestArchivePassphrase(t *testing.T) {
 		!strings.Contains(errb, "no user has that email") {
 		t.Fatalf("unknown email: exit %d: %s", code, errb)
 	}
-	t.Setenv(passphraseEnv, "wrong horse")
+	t.Setenv(archive.PassphraseEnv, "wrong horse")
 	if code, _, errb := runWard(t, "", "archive", "verify", file); code != 1 || !strings.Contains(errb, "wrong key") {
 		t.Fatalf("wrong passphrase: exit %d: %s", code, errb)
 	}
@@ -412,9 +412,9 @@ func TestArchiveRefusesEmptyAndIsAudited(t *testing.T) {
 func TestArchiveFailedWriteLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "a.age")
-	_, err := writeAtomically(out, func(w io.Writer) (archive.Manifest, error) {
+	err := writeAtomically(out, func(w io.Writer) error {
 		w.Write([]byte("half an archive"))
-		return archive.Manifest{}, context.Canceled
+		return context.Canceled
 	})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	agelib "filippo.io/age"
 
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/backup"
@@ -40,17 +41,12 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if to == "" {
 		return usageError{errors.New("--to is required")}
 	}
-	key := backup.Key{Recipient: recipient, Passphrase: os.Getenv(backup.PassphraseEnv)}
-	if key.Recipient == "" && key.Passphrase == "" {
-		return usageError{fmt.Errorf("no key: give --recipient age1… or set %s", backup.PassphraseEnv)}
+	rcpt, passphrase, err := encryptTo(recipient, backup.PassphraseEnv)
+	if err != nil {
+		return err
 	}
-	if key.Recipient != "" && key.Passphrase != "" {
-		return usageError{fmt.Errorf("give --recipient or %s, not both", backup.PassphraseEnv)}
-	}
-	if cfg.DataDir == "" {
-		cfg.DataDir = server.DefaultDataDir
-	}
-	env, err := openEnv(ctx, cfg, stderr)
+	key := backup.Key{Recipient: rcpt, Passphrase: passphrase}
+	env, err := openDataEnv(ctx, &cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -95,26 +91,18 @@ type backupBroken struct{ err error }
 func (e backupBroken) Error() string { return "backup NOT intact: " + e.err.Error() }
 func (e backupBroken) Unwrap() error { return e.err }
 
-func backupIdentity(identity string) (backup.Key, error) {
-	key := backup.Key{IdentityFile: identity, Passphrase: os.Getenv(backup.PassphraseEnv)}
-	if identity != "" {
-		key.Passphrase = ""
+// backupKeys are what opens a backup (--identity or the passphrase) and
+// the signing key to trust (--public-key), if any.
+func backupKeys(ctx context.Context, identity, pinned string) ([]agelib.Identity, ed25519.PublicKey, error) {
+	ids, err := decryptWith(identity, backup.PassphraseEnv)
+	if err != nil {
+		return nil, nil, err
 	}
-	if _, err := key.Identities(); err != nil {
-		return key, usageError{err}
+	trusted, err := trustedKey(ctx, pinned, server.Config{})
+	if err != nil {
+		return nil, nil, err
 	}
-	return key, nil
-}
-
-func pinnedKey(s string) (ed25519.PublicKey, error) {
-	if s == "" {
-		return nil, nil
-	}
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
-	if err != nil || len(b) != ed25519.PublicKeySize {
-		return nil, usageError{errors.New("--public-key: want the base64 of a 32-byte Ed25519 key")}
-	}
-	return b, nil
+	return ids, trusted, nil
 }
 
 func runBackupVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -134,15 +122,10 @@ func runBackupVerify(ctx context.Context, args []string, stdout, stderr io.Write
 	if file == "" {
 		return usageError{errors.New("give the backup file: ward backup verify FILE")}
 	}
-	key, err := backupIdentity(identity)
+	ids, trusted, err := backupKeys(ctx, identity, pinned)
 	if err != nil {
 		return err
 	}
-	trusted, err := pinnedKey(pinned)
-	if err != nil {
-		return err
-	}
-	ids, _ := key.Identities()
 	f, size, err := backup.OpenFile(ctx, file, os.Getenv)
 	if err != nil {
 		return err
@@ -255,15 +238,10 @@ func runRestore(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if from == "" {
 		return usageError{errors.New("--from is required")}
 	}
-	key, err := backupIdentity(identity)
+	ids, trusted, err := backupKeys(ctx, identity, pinned)
 	if err != nil {
 		return err
 	}
-	trusted, err := pinnedKey(pinned)
-	if err != nil {
-		return err
-	}
-	ids, _ := key.Identities()
 	var blobs blob.Store
 	if cfg.Blobs != "" {
 		if !blob.IsS3URL(cfg.Blobs) {

@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/wardhealth/ward/internal/archive"
 	"github.com/wardhealth/ward/internal/audit"
@@ -62,18 +59,11 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if format != conformance.FormatPDF && format != conformance.FormatHTML {
 		return usageError{fmt.Errorf("--format %q: want pdf or html", format)}
 	}
-	if cfg.DataDir == "" {
-		cfg.DataDir = server.DefaultDataDir
-	}
-	env, err := openEnv(ctx, cfg, stderr)
+	env, orgID, err := openOrgEnv(ctx, &cfg, org, stderr)
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	orgID, err := pickOrg(ctx, env.Store, org)
-	if err != nil {
-		return err
-	}
 	src := conformance.Source{Store: env.Store, Keyring: env.Keyring, OrgID: orgID, Deployment: server.Deployment(cfg)}
 	r, err := conformance.Make(ctx, src, server.ConformanceRegistry(cfg))
 	if err != nil {
@@ -124,23 +114,9 @@ func runReportVerify(ctx context.Context, args []string, stdout io.Writer) error
 	if sigPath == "" {
 		sigPath = file + ".sig"
 	}
-	var trusted ed25519.PublicKey
-	switch {
-	case pinned != "" && cfg.DataDir != "":
-		return usageError{errors.New("give --public-key or --data, not both")}
-	case pinned != "":
-		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(pinned))
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			return usageError{errors.New("--public-key: want the base64 of a 32-byte Ed25519 key")}
-		}
-		trusted = b
-	case cfg.DataDir != "":
-		st, keys, err := openAuditStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		st.Close()
-		trusted = keys.pub
+	trusted, err := trustedKey(ctx, pinned, cfg)
+	if err != nil {
+		return err
 	}
 	content, err := os.ReadFile(file)
 	if err != nil {

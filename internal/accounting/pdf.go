@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
+	"github.com/wardhealth/ward/internal/pdfdoc"
 )
 
 // Title heads every accounting's PDF.
@@ -17,20 +17,7 @@ const Title = "Accounting of disclosures (45 CFR 164.528)"
 // accounting makes the same bytes. compress false leaves the page streams
 // readable (tests look for text in them).
 func WritePDF(w io.Writer, a *Accounting, compress bool) error {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCompression(compress)
-	pdf.SetCreationDate(a.ProducedAt)
-	pdf.SetModificationDate(a.ProducedAt)
-	pdf.SetTitle(Title, true)
-	pdf.SetAutoPageBreak(true, 15)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	pdf.AliasNbPages("")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-12)
-		pdf.SetFont("Helvetica", "I", 8)
-		pdf.CellFormat(0, 5, tr(fmt.Sprintf("%s - request %s - page %d of {nb}", a.OrgName, a.RequestID, pdf.PageNo())), "", 0, "C", false, 0, "")
-	})
-	pdf.AddPage()
+	pdf, tr := pdfdoc.New(Title, a.ProducedAt, compress, a.OrgName+" - request "+a.RequestID, pdfdoc.Black)
 	pdf.SetFont("Helvetica", "B", 15)
 	pdf.MultiCell(0, 8, Title, "", "L", false)
 	pdf.SetFont("Helvetica", "", 10)

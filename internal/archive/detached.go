@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/wardhealth/ward/internal/sealedtar"
 )
 
 // DetachedFormat names the layout of a detached signature.
@@ -45,7 +47,7 @@ func (d Detached) signed() ([]byte, error) {
 func SignDetached(key ed25519.PrivateKey, name string, content []byte, at time.Time) ([]byte, error) {
 	sum := sha256.Sum256(content)
 	d := Detached{Format: DetachedFormat, File: name, Size: int64(len(content)), SHA256: hex.EncodeToString(sum[:]),
-		SignedAt: at.UTC(), SigningKey: publicKey(key.Public().(ed25519.PublicKey))}
+		SignedAt: at.UTC(), SigningKey: sealedtar.PublicKeyOf(key.Public().(ed25519.PublicKey))}
 	msg, err := d.signed()
 	if err != nil {
 		return nil, err

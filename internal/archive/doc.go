@@ -17,5 +17,6 @@
 // line entries are cut into parts of at most PartSize bytes, so an export
 // holds at most one part in memory whatever its size. Verify reads the
 // same stream once: it decrypts, hashes each entry, and checks the
-// manifest's signature and every entry against it (format.go, verify.go).
+// manifest's signature and every entry against it (internal/sealedtar,
+// which backups share).
 package archive

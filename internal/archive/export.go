@@ -208,7 +208,7 @@ func (x *Exporter) Export(ctx context.Context, req *Request, dst io.Writer) (Man
 	ev := audit.Event{OrgID: req.OrgID, Actor: req.Actor, Action: audit.ArchiveExported, Outcome: audit.Success,
 		ResourceType: "archive", ResourceID: m.ID, PatientID: sel.PatientID,
 		Reason: fmt.Sprintf("%s: %d conversations, %d messages, %d attachments (%d bytes), %d audit events; selection%s from %s to %s",
-			req.Note, c.Conversations, c.Messages, c.Attachments, c.AttachmentBytes, c.AuditEvents, selectionNote(sel),
+			req.Note, c.Conversations, c.Messages, c.Attachments, c.AttachmentBytes, c.AuditEvents, sel.Note(),
 			sel.From.UTC().Format(time.RFC3339), sel.To.UTC().Format(time.RFC3339))}
 	return m, x.Store.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, ev) })
 }
@@ -231,8 +231,8 @@ func (x *Exporter) auditReads(ctx context.Context, req *Request, m *Manifest, pl
 	})
 }
 
-// selectionNote names a selection's ids for the audit trail.
-func selectionNote(s Selection) string {
+// Note names a selection's ids for the audit trail.
+func (s Selection) Note() string {
 	var b strings.Builder
 	if s.ConversationID != "" {
 		b.WriteString(" conversation " + s.ConversationID)

@@ -2,10 +2,9 @@ package archive
 
 import (
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"time"
+
+	"github.com/wardhealth/ward/internal/sealedtar"
 )
 
 // Format names this archive layout in the manifest.
@@ -13,17 +12,18 @@ const Format = "ward-archive-v1"
 
 // The last two entries of every archive.
 const (
-	ManifestName  = "manifest.json"
-	SignatureName = "manifest.sig"
+	ManifestName  = sealedtar.ManifestName
+	SignatureName = sealedtar.SignatureName
 )
 
 // PartSize is the most bytes of a line entry (messages, transcript, audit)
 // before the next part begins.
 const PartSize = 4 << 20
 
-// signatureDomain separates archive signatures from anything else the
-// audit signing key signs (checkpoints sign "ward audit checkpoint v1").
-const signatureDomain = "ward archive manifest v1\x00"
+// kind is the archive's sealed tar: its signature domain separates archive
+// signatures from anything else the audit signing key signs (checkpoints
+// sign "ward audit checkpoint v1").
+var kind = sealedtar.Kind{Noun: "archive", Format: Format, Domain: "ward archive manifest v1\x00", WrongKey: ErrWrongKey}
 
 // Manifest describes an archive. It holds ids, counts and hashes, never
 // PHI: it says what was selected, not what it says.
@@ -61,31 +61,11 @@ type Counts struct {
 }
 
 // Entry is one file of the archive: its name, size and SHA-256 (hex).
-type Entry struct {
-	Name   string `json:"name"`
-	Size   int64  `json:"size"`
-	SHA256 string `json:"sha256"`
-}
+type Entry = sealedtar.Entry
 
 // PublicKey names the key that signed the manifest.
-type PublicKey struct {
-	KeyID     string `json:"key_id"`     // "ed25519:" and the first 16 bytes of SHA-256(key), in hex, as audit checkpoints name it
-	PublicKey string `json:"public_key"` // standard base64 of the 32-byte key
-}
+type PublicKey = sealedtar.PublicKey
 
 // KeyID is the fingerprint of an Ed25519 public key, the same as the audit
 // checkpoints' (audit.KeyID).
-func KeyID(pub ed25519.PublicKey) string {
-	sum := sha256.Sum256(pub)
-	return "ed25519:" + hex.EncodeToString(sum[:16])
-}
-
-func publicKey(pub ed25519.PublicKey) PublicKey {
-	return PublicKey{KeyID: KeyID(pub), PublicKey: base64.StdEncoding.EncodeToString(pub)}
-}
-
-// signedMessage is what the signature covers: the domain, then the
-// manifest's bytes exactly as stored.
-func signedMessage(manifest []byte) []byte {
-	return append([]byte(signatureDomain), manifest...)
-}
+func KeyID(pub ed25519.PublicKey) string { return sealedtar.KeyID(pub) }

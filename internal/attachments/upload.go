@@ -3,8 +3,6 @@ package attachments
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,6 +19,7 @@ import (
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/imagemeta"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/sealedblob"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -127,7 +126,7 @@ func (s *Service) Upload(ctx context.Context, p *access.Principal, up Upload) (w
 	if err != nil {
 		return ward.Attachment{}, err
 	}
-	body := &capReader{r: up.Body, left: s.max + 1, max: s.max}
+	body := sealedblob.Cap(up.Body, s.max, "file")
 	head := make([]byte, 512)
 	n, err := io.ReadFull(body, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -146,7 +145,7 @@ func (s *Service) Upload(ctx context.Context, p *access.Principal, up Upload) (w
 	}
 	att := ward.Attachment{ID: uuid.Must(uuid.NewV7()).String(), OrgID: p.User.OrgID, ConversationID: conv.ID, UploaderID: p.User.ID,
 		Name: ward.AttachmentName(up.Name, mediaType), ContentType: sniffed}
-	row := store.Attachment{Attachment: att, BlobKey: newBlobKey()}
+	row := store.Attachment{Attachment: att, BlobKey: sealedblob.NewKey()}
 	row.Name = ""
 	if row.NameSealed, err = s.keys.Seal(ctx, nameRef(att.OrgID, conv.ID, att.ID), []byte(att.Name)); err != nil {
 		return ward.Attachment{}, err
@@ -203,76 +202,13 @@ func stripImage(mediaType string, content io.Reader) (io.Reader, error) {
 	return bytes.NewReader(stripped), nil
 }
 
-// newBlobKey is a random blob key: it says nothing about the attachment.
-func newBlobKey() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // putBlob seals body for ref while it streams into the blob store under
 // key, and returns the plaintext size. On error nothing is left behind.
 func (s *Service) putBlob(ctx context.Context, ref keyring.Ref, key string, body io.Reader) (int64, error) {
-	type result struct {
-		n   int64
-		err error
-	}
-	pr, pw := io.Pipe()
-	done := make(chan result, 1)
-	go func() {
-		n, err := s.encryptTo(ctx, ref, pw, body)
-		pw.CloseWithError(err) // nil: the blob store reads io.EOF
-		done <- result{n, err}
-	}()
-	_, putErr := s.blobs.Put(ctx, key, pr)
-	pr.CloseWithError(errors.New("blob store stopped reading")) // unblocks the writer after a failed Put
-	res := <-done
-	switch {
-	case res.err != nil:
-		if putErr == nil {
-			s.deleteBlob(ctx, key)
-		}
-		return 0, res.err
-	case putErr != nil:
-		return 0, putErr
-	}
-	return res.n, nil
-}
-
-// encryptTo seals everything body yields for ref into w.
-func (s *Service) encryptTo(ctx context.Context, ref keyring.Ref, w io.Writer, body io.Reader) (int64, error) {
-	ew, err := s.keys.NewEncryptWriter(ctx, ref, w)
-	if err != nil {
-		return 0, err
-	}
-	n, err := io.Copy(ew, body)
-	if err != nil {
-		return n, err
-	}
-	return n, ew.Close()
-}
-
-// capReader reads at most max bytes of r: reading more is too_large.
-type capReader struct {
-	r         io.Reader
-	left, max int64 // left starts at max+1
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	if c.left <= 0 {
-		return 0, ward.Errorf(ward.CodeTooLarge, "the file is over the limit of %d MiB", c.max>>20)
-	}
-	return n, err
+	return sealedblob.Put(ctx, s.keys, s.blobs, s.log, ref, key, body)
 }
 
 // deleteBlob deletes a blob, logging (only the key) when it cannot.
 func (s *Service) deleteBlob(ctx context.Context, key string) {
-	if err := s.blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
-		s.log.WarnContext(ctx, "blob delete failed", "blob", key, "err", err.Error())
-	}
+	sealedblob.Delete(ctx, s.blobs, s.log, key)
 }

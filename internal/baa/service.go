@@ -1,9 +1,8 @@
 package baa
 
 import (
+	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +18,9 @@ import (
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/blob"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/orgrows"
 	"github.com/wardhealth/ward/internal/reminders"
+	"github.com/wardhealth/ward/internal/sealedblob"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -90,28 +91,11 @@ func (s *Service) view(b store.BAARow) Agreement {
 
 // List lists the org's agreements by vendor.
 func (s *Service) List(ctx context.Context, p *access.Principal) ([]Agreement, error) {
-	if err := p.Can(authz.BAAManage); err != nil {
-		return nil, err
-	}
-	var rows []store.BAARow
-	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		rows, err = tx.BAAs(ctx, p.User.OrgID)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	out := make([]Agreement, 0, len(rows))
-	for _, b := range rows {
-		out = append(out, s.view(b))
-	}
-	return out, nil
+	return orgrows.List(ctx, s.store, p, authz.BAAManage, (*store.Tx).BAAs, s.view)
 }
 
 func row(ctx context.Context, tx *store.Tx, orgID, id string) (store.BAARow, error) {
-	if _, err := uuid.Parse(id); err != nil {
-		return store.BAARow{}, ward.Errorf(ward.CodeNotFound, "no such agreement")
-	}
-	return tx.BAAByID(ctx, orgID, id)
+	return orgrows.ByID(ctx, tx, orgID, id, "agreement", (*store.Tx).BAAByID)
 }
 
 // Get reads one agreement.
@@ -228,9 +212,9 @@ func (s *Service) PutDocument(ctx context.Context, p *access.Principal, id strin
 		return Agreement{}, invalid("the document is empty")
 	}
 	ctype := http.DetectContentType(head[:n])
-	key := newBlobKey()
-	body := io.MultiReader(bytesReader(head[:n]), up.Body)
-	size, err := s.putBlob(ctx, docRef(p.User.OrgID, id), key, &capReader{r: body, left: MaxDocumentSize + 1})
+	key := sealedblob.NewKey()
+	body := io.MultiReader(bytes.NewReader(head[:n]), up.Body)
+	size, err := sealedblob.Put(ctx, s.keys, s.blobs, s.log, docRef(p.User.OrgID, id), key, sealedblob.Cap(body, MaxDocumentSize, "document"))
 	if err != nil {
 		return Agreement{}, err
 	}
@@ -250,11 +234,11 @@ func (s *Service) PutDocument(ctx context.Context, p *access.Principal, id strin
 		return audit.Append(ctx, tx, e)
 	})
 	if err != nil {
-		s.deleteBlob(ctx, key)
+		sealedblob.Delete(ctx, s.blobs, s.log, key)
 		return Agreement{}, err
 	}
 	if old != "" {
-		s.deleteBlob(ctx, old)
+		sealedblob.Delete(ctx, s.blobs, s.log, old)
 	}
 	return s.view(b), nil
 }
@@ -296,10 +280,4 @@ func (s *Service) OpenDocument(ctx context.Context, p *access.Principal, id stri
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-func newBlobKey() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/sealedtar"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -122,7 +123,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			out.Abort()
 		}
 	}()
-	w, err := newWriter(out, rcpt, now)
+	w, err := sealedtar.NewWriter(out, rcpt, now, kind)
 	if err != nil {
 		return Result{}, err
 	}
@@ -138,7 +139,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		if err != nil {
 			return Result{}, fmt.Errorf("backup: blob %s: %w", b.key, err)
 		}
-		err = w.add(BlobPrefix+b.key, b.size, r, progress)
+		err = w.Add(BlobPrefix+b.key, b.size, r, progress)
 		r.Close()
 		if err != nil {
 			return Result{}, err
@@ -165,7 +166,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		}
 	}
 	progress(dbDone + db.estimate - done)
-	if err := w.close(&m, opts.Signer); err != nil {
+	if err := seal(w, &m, opts.Signer); err != nil {
 		return Result{}, err
 	}
 	if err := out.Commit(); err != nil {
@@ -180,13 +181,13 @@ type stagedFile struct {
 	size        int64
 }
 
-func addFile(w *writer, entry, path string, size int64, progress func(int64)) error {
+func addFile(w *sealedtar.Writer, entry, path string, size int64, progress func(int64)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return w.add(entry, size, f, progress)
+	return w.Add(entry, size, f, progress)
 }
 
 // dbStage is the database's snapshot being readied for the backup.

@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/wardhealth/ward/internal/pdfdoc"
 )
 
 var colours = map[Status][3]int{Pass: {10, 120, 40}, Warn: {160, 105, 0}, Fail: {180, 20, 10}}
@@ -14,21 +16,7 @@ var colours = map[Status][3]int{Pass: {10, 120, 40}, Warn: {160, 105, 0}, Fail: 
 // dates are r's, so the same report makes the same bytes; compress false
 // leaves the text readable in the file (tests look for it).
 func (r *Report) PDF(w io.Writer, compress bool) error {
-	pdf := fpdf.New("P", "mm", "A4", "")
-	pdf.SetCompression(compress)
-	pdf.SetCreationDate(r.MadeAt)
-	pdf.SetModificationDate(r.MadeAt)
-	pdf.SetTitle(Title, true)
-	pdf.SetAutoPageBreak(true, 15)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
-	pdf.AliasNbPages("")
-	pdf.SetFooterFunc(func() {
-		pdf.SetY(-12)
-		pdf.SetFont("Helvetica", "I", 8)
-		pdf.SetTextColor(90, 90, 90)
-		pdf.CellFormat(0, 5, tr(fmt.Sprintf("%s - %s - page %d of {nb}", r.OrgName, r.MadeAt.Format("2006-01-02 15:04 UTC"), pdf.PageNo())), "", 0, "C", false, 0, "")
-	})
-	pdf.AddPage()
+	pdf, tr := pdfdoc.New(Title, r.MadeAt, compress, r.OrgName+" - "+r.MadeAt.Format("2006-01-02 15:04 UTC"), pdfdoc.Grey)
 	pdf.SetFont("Helvetica", "B", 16)
 	pdf.MultiCell(0, 9, Title, "", "L", false)
 	pdf.SetFont("Helvetica", "", 10)

@@ -15,9 +15,9 @@ import (
 // accountingRoutes are the accounting of disclosures (docs/compliance.md):
 // compliance officers only, as it shows who read a patient's PHI.
 func (h *Handler) accountingRoutes() {
-	h.route("POST /api/v1/compliance/accounting", authz.DisclosureReport, h.produceAccounting)
-	h.route("GET /api/v1/compliance/accounting/requests", authz.DisclosureReport, h.listAccountingRequests)
-	h.route("POST /api/v1/compliance/accounting/requests", authz.DisclosureReport, h.logAccountingRequest)
+	h.route("POST /api/v1/compliance/accounting", authz.DisclosureReport, withService(h.accountingService, h.produceAccounting))
+	h.route("GET /api/v1/compliance/accounting/requests", authz.DisclosureReport, withService(h.accountingService, h.listAccountingRequests))
+	h.route("POST /api/v1/compliance/accounting/requests", authz.DisclosureReport, withService(h.accountingService, h.logAccountingRequest))
 }
 
 func (h *Handler) accountingService() (*accounting.Service, error) {
@@ -60,11 +60,7 @@ func when(name, s string, endOfDay bool) (time.Time, error) {
 	return queryTime(url.Values{name: {s}}, name, endOfDay)
 }
 
-func (h *Handler) produceAccounting(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.accountingService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) produceAccounting(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *accounting.Service) error {
 	var b accountingRequest
 	if err := decode(r, &b); err != nil {
 		return err
@@ -109,11 +105,7 @@ func (h *Handler) produceAccounting(w http.ResponseWriter, r *http.Request, p *a
 	return nil
 }
 
-func (h *Handler) listAccountingRequests(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.accountingService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) listAccountingRequests(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *accounting.Service) error {
 	rs, err := svc.Requests(r.Context(), p.User.OrgID)
 	if err != nil {
 		return err
@@ -126,11 +118,7 @@ func (h *Handler) listAccountingRequests(w http.ResponseWriter, r *http.Request,
 	return nil
 }
 
-func (h *Handler) logAccountingRequest(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.accountingService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) logAccountingRequest(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *accounting.Service) error {
 	var b accountingRequest
 	if err := decode(r, &b); err != nil {
 		return err

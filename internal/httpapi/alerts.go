@@ -13,12 +13,12 @@ import (
 // "Activity monitoring"): compliance officers only, as alerts name users
 // and patient ids.
 func (h *Handler) alertRoutes() {
-	h.route("GET /api/v1/compliance/alerts", authz.AlertManage, h.listAlerts)
-	h.route("GET /api/v1/compliance/alerts/counts", authz.AlertManage, h.alertCounts)
-	h.route("GET /api/v1/compliance/alerts/{id}", authz.AlertManage, h.getAlert)
-	h.route("POST /api/v1/compliance/alerts/{id}/acknowledge", authz.AlertManage, h.acknowledgeAlert)
-	h.route("POST /api/v1/compliance/alerts/{id}/dismiss", authz.AlertManage, h.dismissAlert)
-	h.route("POST /api/v1/compliance/alerts/{id}/escalate", authz.AlertManage, h.escalateAlert)
+	h.route("GET /api/v1/compliance/alerts", authz.AlertManage, withService(h.monitorService, h.listAlerts))
+	h.route("GET /api/v1/compliance/alerts/counts", authz.AlertManage, withService(h.monitorService, h.alertCounts))
+	h.route("GET /api/v1/compliance/alerts/{id}", authz.AlertManage, withService(h.monitorService, h.getAlert))
+	h.route("POST /api/v1/compliance/alerts/{id}/acknowledge", authz.AlertManage, withService(h.monitorService, h.acknowledgeAlert))
+	h.route("POST /api/v1/compliance/alerts/{id}/dismiss", authz.AlertManage, withService(h.monitorService, h.dismissAlert))
+	h.route("POST /api/v1/compliance/alerts/{id}/escalate", authz.AlertManage, withService(h.monitorService, h.escalateAlert))
 }
 
 func (h *Handler) monitorService() (*monitor.Monitor, error) {
@@ -28,11 +28,7 @@ func (h *Handler) monitorService() (*monitor.Monitor, error) {
 	return h.monitor, nil
 }
 
-func (h *Handler) listAlerts(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	m, err := h.monitorService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) listAlerts(w http.ResponseWriter, r *http.Request, p *app.Principal, m *monitor.Monitor) error {
 	before, err := queryBefore(r)
 	if err != nil {
 		return err
@@ -49,11 +45,7 @@ func (h *Handler) listAlerts(w http.ResponseWriter, r *http.Request, p *app.Prin
 	return nil
 }
 
-func (h *Handler) alertCounts(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	m, err := h.monitorService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) alertCounts(w http.ResponseWriter, r *http.Request, p *app.Principal, m *monitor.Monitor) error {
 	c, err := m.Counts(r.Context(), p)
 	if err != nil {
 		return err
@@ -62,11 +54,7 @@ func (h *Handler) alertCounts(w http.ResponseWriter, r *http.Request, p *app.Pri
 	return nil
 }
 
-func (h *Handler) getAlert(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	m, err := h.monitorService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) getAlert(w http.ResponseWriter, r *http.Request, p *app.Principal, m *monitor.Monitor) error {
 	a, err := m.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -75,11 +63,7 @@ func (h *Handler) getAlert(w http.ResponseWriter, r *http.Request, p *app.Princi
 	return nil
 }
 
-func (h *Handler) acknowledgeAlert(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	m, err := h.monitorService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) acknowledgeAlert(w http.ResponseWriter, r *http.Request, p *app.Principal, m *monitor.Monitor) error {
 	a, err := m.Acknowledge(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -93,11 +77,7 @@ type dismissRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h *Handler) dismissAlert(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	m, err := h.monitorService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) dismissAlert(w http.ResponseWriter, r *http.Request, p *app.Principal, m *monitor.Monitor) error {
 	var req dismissRequest
 	if err := decode(r, &req); err != nil {
 		return err
@@ -115,11 +95,7 @@ type escalateRequest struct {
 	IncidentID string `json:"incident_id"`
 }
 
-func (h *Handler) escalateAlert(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	m, err := h.monitorService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) escalateAlert(w http.ResponseWriter, r *http.Request, p *app.Principal, m *monitor.Monitor) error {
 	var req escalateRequest
 	if err := decode(r, &req); err != nil {
 		return err

@@ -169,3 +169,15 @@ func sessionToken(r *http.Request) (token string, fromCookie bool) {
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
+
+// withService hands fn the service that get names, or answers get's error
+// (the feature is not available) before anything else.
+func withService[S any](get func() (S, error), fn func(w http.ResponseWriter, r *http.Request, p *app.Principal, svc S) error) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
+		svc, err := get()
+		if err != nil {
+			return err
+		}
+		return fn(w, r, p, svc)
+	}
+}

@@ -12,13 +12,13 @@ import (
 // baaRoutes are the business associate agreement registry (internal/baa):
 // owners, admins and compliance officers.
 func (h *Handler) baaRoutes() {
-	h.route("GET /api/v1/baas", authz.BAAManage, h.listBAAs)
-	h.route("POST /api/v1/baas", authz.BAAManage, h.createBAA)
-	h.route("GET /api/v1/baas/dashboard", authz.BAAManage, h.baaDashboard)
-	h.route("GET /api/v1/baas/{id}", authz.BAAManage, h.getBAA)
-	h.route("PUT /api/v1/baas/{id}", authz.BAAManage, h.updateBAA)
-	h.route("PUT /api/v1/baas/{id}/document", authz.BAAManage, h.putBAADocument)
-	h.route("GET /api/v1/baas/{id}/document", authz.BAAManage, h.getBAADocument)
+	h.route("GET /api/v1/baas", authz.BAAManage, withService(h.baaService, h.listBAAs))
+	h.route("POST /api/v1/baas", authz.BAAManage, withService(h.baaService, h.createBAA))
+	h.route("GET /api/v1/baas/dashboard", authz.BAAManage, withService(h.baaService, h.baaDashboard))
+	h.route("GET /api/v1/baas/{id}", authz.BAAManage, withService(h.baaService, h.getBAA))
+	h.route("PUT /api/v1/baas/{id}", authz.BAAManage, withService(h.baaService, h.updateBAA))
+	h.route("PUT /api/v1/baas/{id}/document", authz.BAAManage, withService(h.baaService, h.putBAADocument))
+	h.route("GET /api/v1/baas/{id}/document", authz.BAAManage, withService(h.baaService, h.getBAADocument))
 }
 
 func (h *Handler) baaService() (*baa.Service, error) {
@@ -39,6 +39,15 @@ type baaRequest struct {
 	ExpiresAt string `json:"expires_at"`
 }
 
+// decodeBAADraft reads a baaRequest body as a draft.
+func decodeBAADraft(r *http.Request) (baa.Draft, error) {
+	var q baaRequest
+	if err := decode(r, &q); err != nil {
+		return baa.Draft{}, err
+	}
+	return q.draft()
+}
+
 func (q baaRequest) draft() (baa.Draft, error) {
 	d := baa.Draft{Vendor: q.Vendor, Service: q.Service, PHI: q.PHI, Status: q.Status}
 	var err error
@@ -49,11 +58,7 @@ func (q baaRequest) draft() (baa.Draft, error) {
 	return d, err
 }
 
-func (h *Handler) listBAAs(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.baaService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) listBAAs(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *baa.Service) error {
 	l, err := svc.List(r.Context(), p)
 	if err != nil {
 		return err
@@ -62,16 +67,8 @@ func (h *Handler) listBAAs(w http.ResponseWriter, r *http.Request, p *app.Princi
 	return nil
 }
 
-func (h *Handler) createBAA(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.baaService()
-	if err != nil {
-		return err
-	}
-	var req baaRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	d, err := req.draft()
+func (h *Handler) createBAA(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *baa.Service) error {
+	d, err := decodeBAADraft(r)
 	if err != nil {
 		return err
 	}
@@ -83,11 +80,7 @@ func (h *Handler) createBAA(w http.ResponseWriter, r *http.Request, p *app.Princ
 	return nil
 }
 
-func (h *Handler) baaDashboard(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.baaService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) baaDashboard(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *baa.Service) error {
 	c, err := svc.Dashboard(r.Context(), p)
 	if err != nil {
 		return err
@@ -96,11 +89,7 @@ func (h *Handler) baaDashboard(w http.ResponseWriter, r *http.Request, p *app.Pr
 	return nil
 }
 
-func (h *Handler) getBAA(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.baaService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) getBAA(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *baa.Service) error {
 	a, err := svc.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -109,16 +98,8 @@ func (h *Handler) getBAA(w http.ResponseWriter, r *http.Request, p *app.Principa
 	return nil
 }
 
-func (h *Handler) updateBAA(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.baaService()
-	if err != nil {
-		return err
-	}
-	var req baaRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	d, err := req.draft()
+func (h *Handler) updateBAA(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *baa.Service) error {
+	d, err := decodeBAADraft(r)
 	if err != nil {
 		return err
 	}
@@ -132,11 +113,7 @@ func (h *Handler) updateBAA(w http.ResponseWriter, r *http.Request, p *app.Princ
 
 // putBAADocument stores the raw request body as the agreement's document;
 // its name comes as X-Filename or ?name=, as an attachment's.
-func (h *Handler) putBAADocument(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.baaService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) putBAADocument(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *baa.Service) error {
 	name, err := uploadName(r)
 	if err != nil {
 		return err
@@ -154,11 +131,7 @@ func (h *Handler) putBAADocument(w http.ResponseWriter, r *http.Request, p *app.
 	return nil
 }
 
-func (h *Handler) getBAADocument(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.baaService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) getBAADocument(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *baa.Service) error {
 	d, body, err := svc.OpenDocument(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err

@@ -16,19 +16,19 @@ import (
 // incidentRoutes are breach incidents (internal/incidents,
 // docs/compliance.md): compliance officers only.
 func (h *Handler) incidentRoutes() {
-	h.route("GET /api/v1/incidents", authz.IncidentManage, h.listIncidents)
-	h.route("POST /api/v1/incidents", authz.IncidentManage, h.openIncident)
-	h.route("POST /api/v1/incidents/from-alerts", authz.IncidentManage, h.openIncidentFromAlerts)
-	h.route("GET /api/v1/incidents/annual-log", authz.IncidentManage, h.incidentAnnualLog)
-	h.route("GET /api/v1/incidents/{id}", authz.IncidentManage, h.getIncident)
-	h.route("PUT /api/v1/incidents/{id}", authz.IncidentManage, h.updateIncident)
-	h.route("PUT /api/v1/incidents/{id}/assessment", authz.IncidentManage, h.assessIncident)
-	h.route("POST /api/v1/incidents/{id}/patients/compute", authz.IncidentManage, h.computeIncidentPatients)
-	h.route("POST /api/v1/incidents/{id}/patients", authz.IncidentManage, h.addIncidentPatient)
-	h.route("POST /api/v1/incidents/{id}/patients/{patient_id}/remove", authz.IncidentManage, h.removeIncidentPatient)
-	h.route("GET /api/v1/incidents/{id}/letters/{patient_id}", authz.IncidentManage, h.incidentLetter)
-	h.route("GET /api/v1/incidents/{id}/hhs", authz.IncidentManage, h.incidentHHS)
-	h.route("POST /api/v1/incidents/{id}/close", authz.IncidentManage, h.closeIncident)
+	h.route("GET /api/v1/incidents", authz.IncidentManage, withService(h.incidentService, h.listIncidents))
+	h.route("POST /api/v1/incidents", authz.IncidentManage, withService(h.incidentService, h.openIncident))
+	h.route("POST /api/v1/incidents/from-alerts", authz.IncidentManage, withService(h.incidentService, h.openIncidentFromAlerts))
+	h.route("GET /api/v1/incidents/annual-log", authz.IncidentManage, withService(h.incidentService, h.incidentAnnualLog))
+	h.route("GET /api/v1/incidents/{id}", authz.IncidentManage, withService(h.incidentService, h.getIncident))
+	h.route("PUT /api/v1/incidents/{id}", authz.IncidentManage, withService(h.incidentService, h.updateIncident))
+	h.route("PUT /api/v1/incidents/{id}/assessment", authz.IncidentManage, withService(h.incidentService, h.assessIncident))
+	h.route("POST /api/v1/incidents/{id}/patients/compute", authz.IncidentManage, withService(h.incidentService, h.computeIncidentPatients))
+	h.route("POST /api/v1/incidents/{id}/patients", authz.IncidentManage, withService(h.incidentService, h.addIncidentPatient))
+	h.route("POST /api/v1/incidents/{id}/patients/{patient_id}/remove", authz.IncidentManage, withService(h.incidentService, h.removeIncidentPatient))
+	h.route("GET /api/v1/incidents/{id}/letters/{patient_id}", authz.IncidentManage, withService(h.incidentService, h.incidentLetter))
+	h.route("GET /api/v1/incidents/{id}/hhs", authz.IncidentManage, withService(h.incidentService, h.incidentHHS))
+	h.route("POST /api/v1/incidents/{id}/close", authz.IncidentManage, withService(h.incidentService, h.closeIncident))
 }
 
 func (h *Handler) incidentService() (*incidents.Service, error) {
@@ -66,6 +66,15 @@ func parseWhen(name, s string) (time.Time, error) {
 	return time.Time{}, ward.Errorf(ward.CodeInvalid, "%s must be an RFC 3339 time or a YYYY-MM-DD date", name)
 }
 
+// decodeIncidentDraft reads an incidentRequest body as a draft.
+func decodeIncidentDraft(r *http.Request) (incidents.Draft, error) {
+	var q incidentRequest
+	if err := decode(r, &q); err != nil {
+		return incidents.Draft{}, err
+	}
+	return q.draft()
+}
+
 func (q incidentRequest) draft() (incidents.Draft, error) {
 	d := incidents.Draft{UserIDs: q.UserIDs, DeviceIDs: q.DeviceIDs, AlertIDs: q.AlertIDs, Details: q.Details}
 	if q.AlertID != "" {
@@ -94,19 +103,16 @@ type fromAlertsRequest struct {
 
 // openIncidentFromAlerts opens an incident from alerts, takes their
 // evidence's users, window and patients and escalates them, in one go.
-func (h *Handler) openIncidentFromAlerts(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) openIncidentFromAlerts(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	var req fromAlertsRequest
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	f := incidents.FromAlerts{AlertIDs: req.AlertIDs, Title: req.Title}
-	if f.DiscoveredAt, err = parseWhen("discovered_at", req.DiscoveredAt); err != nil {
+	at, err := parseWhen("discovered_at", req.DiscoveredAt)
+	if err != nil {
 		return err
 	}
+	f := incidents.FromAlerts{AlertIDs: req.AlertIDs, Title: req.Title, DiscoveredAt: at}
 	in, err := svc.OpenFromAlerts(r.Context(), p, f)
 	if err != nil {
 		return err
@@ -115,11 +121,7 @@ func (h *Handler) openIncidentFromAlerts(w http.ResponseWriter, r *http.Request,
 	return nil
 }
 
-func (h *Handler) listIncidents(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) listIncidents(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	l, err := svc.List(r.Context(), p)
 	if err != nil {
 		return err
@@ -128,16 +130,8 @@ func (h *Handler) listIncidents(w http.ResponseWriter, r *http.Request, p *app.P
 	return nil
 }
 
-func (h *Handler) openIncident(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
-	var req incidentRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	d, err := req.draft()
+func (h *Handler) openIncident(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
+	d, err := decodeIncidentDraft(r)
 	if err != nil {
 		return err
 	}
@@ -149,11 +143,7 @@ func (h *Handler) openIncident(w http.ResponseWriter, r *http.Request, p *app.Pr
 	return nil
 }
 
-func (h *Handler) getIncident(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) getIncident(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	in, err := svc.Get(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -162,16 +152,8 @@ func (h *Handler) getIncident(w http.ResponseWriter, r *http.Request, p *app.Pri
 	return nil
 }
 
-func (h *Handler) updateIncident(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
-	var req incidentRequest
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	d, err := req.draft()
+func (h *Handler) updateIncident(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
+	d, err := decodeIncidentDraft(r)
 	if err != nil {
 		return err
 	}
@@ -183,11 +165,7 @@ func (h *Handler) updateIncident(w http.ResponseWriter, r *http.Request, p *app.
 	return nil
 }
 
-func (h *Handler) assessIncident(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) assessIncident(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	var a incidents.Assessment
 	if err := decode(r, &a); err != nil {
 		return err
@@ -200,11 +178,7 @@ func (h *Handler) assessIncident(w http.ResponseWriter, r *http.Request, p *app.
 	return nil
 }
 
-func (h *Handler) computeIncidentPatients(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) computeIncidentPatients(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	ps, err := svc.Compute(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -221,11 +195,7 @@ type incidentPatientRequest struct {
 	Reason    string `json:"reason"`
 }
 
-func (h *Handler) addIncidentPatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) addIncidentPatient(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	var req incidentPatientRequest
 	if err := decode(r, &req); err != nil {
 		return err
@@ -243,11 +213,7 @@ type removeRequest struct {
 	Reason string `json:"reason"`
 }
 
-func (h *Handler) removeIncidentPatient(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) removeIncidentPatient(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	var req removeRequest
 	if err := decode(r, &req); err != nil {
 		return err
@@ -260,11 +226,7 @@ func (h *Handler) removeIncidentPatient(w http.ResponseWriter, r *http.Request, 
 	return nil
 }
 
-func (h *Handler) incidentLetter(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) incidentLetter(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	pdf, err := svc.Letter(r.Context(), p, r.PathValue("id"), r.PathValue("patient_id"))
 	if err != nil {
 		return err
@@ -285,11 +247,7 @@ func exportFormat(r *http.Request) (string, error) {
 	return "", ward.Errorf(ward.CodeInvalid, "format must be json or csv")
 }
 
-func (h *Handler) incidentHHS(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) incidentHHS(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	format, err := exportFormat(r)
 	if err != nil {
 		return err
@@ -310,11 +268,7 @@ func (h *Handler) incidentHHS(w http.ResponseWriter, r *http.Request, p *app.Pri
 	return nil
 }
 
-func (h *Handler) incidentAnnualLog(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) incidentAnnualLog(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	format, err := exportFormat(r)
 	if err != nil {
 		return err
@@ -346,11 +300,7 @@ func (h *Handler) incidentAnnualLog(w http.ResponseWriter, r *http.Request, p *a
 	return nil
 }
 
-func (h *Handler) closeIncident(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.incidentService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) closeIncident(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *incidents.Service) error {
 	in, err := svc.Close(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err

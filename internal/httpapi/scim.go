@@ -13,8 +13,10 @@ import (
 // maxSCIMBody bounds a SCIM request's body.
 const maxSCIMBody = 256 << 10
 
-// scimHandler handles a SCIM request of an authenticated SCIM client.
-type scimHandler func(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error
+// scimHandler handles a SCIM request of an authenticated SCIM client, with
+// its body when it is a POST, PUT or PATCH (scimBody), and answers what to
+// write with 200 OK (nil: the handler has answered).
+type scimHandler func(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, body []byte) (any, error)
 
 // scimRoutes are SCIM 2.0 (RFC 7644) under /scim/v2. They authenticate with
 // the org's SCIM bearer token only, never a session, and answer errors in
@@ -46,7 +48,17 @@ func (h *Handler) scim(pattern string, fn scimHandler) {
 			if err != nil {
 				return err
 			}
-			return fn(w, r, c, svc)
+			var body []byte
+			if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
+				if body, err = scimBody(r); err != nil {
+					return err
+				}
+			}
+			out, err := fn(w, r, c, svc, body)
+			if err == nil && out != nil {
+				writeSCIM(w, http.StatusOK, out)
+			}
+			return err
 		}()
 		if err != nil {
 			se := sso.AsSCIM(err)
@@ -106,8 +118,15 @@ func paging(r *http.Request) (start, count int, err error) {
 	return start, count, nil
 }
 
-func (h *Handler) scimConfig(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	writeSCIM(w, http.StatusOK, map[string]any{
+// scimCreated answers 201 Created with v, at /scim/v2/{kind}/{id}.
+func (h *Handler) scimCreated(w http.ResponseWriter, r *http.Request, kind, id string, v any) (any, error) {
+	w.Header().Set("Location", h.ownOrigin(r)+"/scim/v2/"+kind+"/"+id)
+	writeSCIM(w, http.StatusCreated, v)
+	return nil, nil
+}
+
+func (h *Handler) scimConfig(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, _ []byte) (any, error) {
+	return map[string]any{
 		"schemas":               []string{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"},
 		"documentationUri":      "https://github.com/wardhealth/ward/blob/main/docs/sso.md",
 		"patch":                 map[string]bool{"supported": true},
@@ -117,150 +136,81 @@ func (h *Handler) scimConfig(w http.ResponseWriter, r *http.Request, c sso.SCIMC
 		"sort":                  map[string]bool{"supported": false},
 		"etag":                  map[string]bool{"supported": false},
 		"authenticationSchemes": []map[string]any{{"type": "oauthbearertoken", "name": "Bearer token", "description": "the org's SCIM token (ward admin console)"}},
-	})
-	return nil
+	}, nil
 }
 
-func (h *Handler) scimListUsers(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
+func (h *Handler) scimListUsers(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, _ []byte) (any, error) {
 	start, count, err := paging(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out, err := svc.SCIMListUsers(r.Context(), c, r.URL.Query().Get("filter"), start, count)
-	if err != nil {
-		return err
-	}
-	writeSCIM(w, http.StatusOK, out)
-	return nil
+	return svc.SCIMListUsers(r.Context(), c, r.URL.Query().Get("filter"), start, count)
 }
 
-func (h *Handler) scimCreateUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	body, err := scimBody(r)
-	if err != nil {
-		return err
-	}
+func (h *Handler) scimCreateUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, body []byte) (any, error) {
 	in, err := sso.DecodeUser(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, _, err := svc.SCIMCreateUser(r.Context(), c, in)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w.Header().Set("Location", h.ownOrigin(r)+"/scim/v2/Users/"+u.ID)
-	writeSCIM(w, http.StatusCreated, u)
-	return nil
+	return h.scimCreated(w, r, "Users", u.ID, u)
 }
 
-func (h *Handler) scimGetUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	u, err := svc.SCIMGetUser(r.Context(), c, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeSCIM(w, http.StatusOK, u)
-	return nil
+func (h *Handler) scimGetUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, _ []byte) (any, error) {
+	return svc.SCIMGetUser(r.Context(), c, r.PathValue("id"))
 }
 
-func (h *Handler) scimReplaceUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	body, err := scimBody(r)
-	if err != nil {
-		return err
-	}
+func (h *Handler) scimReplaceUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, body []byte) (any, error) {
 	in, err := sso.DecodeUser(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	u, err := svc.SCIMReplaceUser(r.Context(), c, r.PathValue("id"), in)
-	if err != nil {
-		return err
-	}
-	writeSCIM(w, http.StatusOK, u)
-	return nil
+	return svc.SCIMReplaceUser(r.Context(), c, r.PathValue("id"), in)
 }
 
-func (h *Handler) scimPatchUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	body, err := scimBody(r)
-	if err != nil {
-		return err
-	}
-	u, err := svc.SCIMPatchUser(r.Context(), c, r.PathValue("id"), body)
-	if err != nil {
-		return err
-	}
-	writeSCIM(w, http.StatusOK, u)
-	return nil
+func (h *Handler) scimPatchUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, body []byte) (any, error) {
+	return svc.SCIMPatchUser(r.Context(), c, r.PathValue("id"), body)
 }
 
-func (h *Handler) scimDeleteUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
+func (h *Handler) scimDeleteUser(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, _ []byte) (any, error) {
 	if err := svc.SCIMDeleteUser(r.Context(), c, r.PathValue("id")); err != nil {
-		return err
+		return nil, err
 	}
 	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return nil, nil
 }
 
-func (h *Handler) scimListGroups(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
+func (h *Handler) scimListGroups(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, _ []byte) (any, error) {
 	start, count, err := paging(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out, err := svc.SCIMListGroups(r.Context(), c, r.URL.Query().Get("filter"), start, count)
-	if err != nil {
-		return err
-	}
-	writeSCIM(w, http.StatusOK, out)
-	return nil
+	return svc.SCIMListGroups(r.Context(), c, r.URL.Query().Get("filter"), start, count)
 }
 
-func (h *Handler) scimCreateGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	body, err := scimBody(r)
-	if err != nil {
-		return err
-	}
+func (h *Handler) scimCreateGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, body []byte) (any, error) {
 	g, err := svc.SCIMCreateGroup(r.Context(), c, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w.Header().Set("Location", h.ownOrigin(r)+"/scim/v2/Groups/"+g.ID)
-	writeSCIM(w, http.StatusCreated, g)
-	return nil
+	return h.scimCreated(w, r, "Groups", g.ID, g)
 }
 
-func (h *Handler) scimGetGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	g, err := svc.SCIMGetGroup(r.Context(), c, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	writeSCIM(w, http.StatusOK, g)
-	return nil
+func (h *Handler) scimGetGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, _ []byte) (any, error) {
+	return svc.SCIMGetGroup(r.Context(), c, r.PathValue("id"))
 }
 
-func (h *Handler) scimReplaceGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	body, err := scimBody(r)
-	if err != nil {
-		return err
-	}
-	g, err := svc.SCIMReplaceGroup(r.Context(), c, r.PathValue("id"), body)
-	if err != nil {
-		return err
-	}
-	writeSCIM(w, http.StatusOK, g)
-	return nil
+func (h *Handler) scimReplaceGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, body []byte) (any, error) {
+	return svc.SCIMReplaceGroup(r.Context(), c, r.PathValue("id"), body)
 }
 
-func (h *Handler) scimPatchGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	body, err := scimBody(r)
-	if err != nil {
-		return err
-	}
-	g, err := svc.SCIMPatchGroup(r.Context(), c, r.PathValue("id"), body)
-	if err != nil {
-		return err
-	}
-	writeSCIM(w, http.StatusOK, g)
-	return nil
+func (h *Handler) scimPatchGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, body []byte) (any, error) {
+	return svc.SCIMPatchGroup(r.Context(), c, r.PathValue("id"), body)
 }
 
-func (h *Handler) scimDeleteGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service) error {
-	return &sso.SCIMError{Status: http.StatusBadRequest, Type: "mutability", Detail: "ward's groups are its roles and cannot be deleted"}
+func (h *Handler) scimDeleteGroup(w http.ResponseWriter, r *http.Request, c sso.SCIMCaller, svc *sso.Service, _ []byte) (any, error) {
+	return nil, &sso.SCIMError{Status: http.StatusBadRequest, Type: "mutability", Detail: "ward's groups are its roles and cannot be deleted"}
 }

@@ -28,11 +28,11 @@ func (h *Handler) ssoRoutes() {
 	h.public("GET /api/v1/sso/{org}/start", h.ssoStart)
 	h.public("GET "+ssoCallbackPath, h.ssoCallback)
 	h.public("POST /api/v1/sessions/sso", h.ssoFinish)
-	h.route("GET /api/v1/admin/sso/oidc", authz.SSOManage, h.getOIDCConfig)
-	h.route("PUT /api/v1/admin/sso/oidc", authz.SSOManage, h.putOIDCConfig)
-	h.route("GET /api/v1/admin/sso/scim-token", authz.SSOManage, h.getSCIMToken)
-	h.route("POST /api/v1/admin/sso/scim-token", authz.SSOManage, h.issueSCIMToken)
-	h.route("DELETE /api/v1/admin/sso/scim-token", authz.SSOManage, h.revokeSCIMToken)
+	h.route("GET /api/v1/admin/sso/oidc", authz.SSOManage, withService(h.ssoService, h.getOIDCConfig))
+	h.route("PUT /api/v1/admin/sso/oidc", authz.SSOManage, withService(h.ssoService, h.putOIDCConfig))
+	h.route("GET /api/v1/admin/sso/scim-token", authz.SSOManage, withService(h.ssoService, h.getSCIMToken))
+	h.route("POST /api/v1/admin/sso/scim-token", authz.SSOManage, withService(h.ssoService, h.issueSCIMToken))
+	h.route("DELETE /api/v1/admin/sso/scim-token", authz.SSOManage, withService(h.ssoService, h.revokeSCIMToken))
 	h.scimRoutes()
 }
 
@@ -192,11 +192,7 @@ func (h *Handler) viewOIDC(r *http.Request, s sso.OIDCSettings) oidcConfigView {
 	return v
 }
 
-func (h *Handler) getOIDCConfig(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.ssoService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) getOIDCConfig(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *sso.Service) error {
 	s, err := svc.OIDCConfig(r.Context(), p)
 	if err != nil {
 		return err
@@ -205,11 +201,7 @@ func (h *Handler) getOIDCConfig(w http.ResponseWriter, r *http.Request, p *app.P
 	return nil
 }
 
-func (h *Handler) putOIDCConfig(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.ssoService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) putOIDCConfig(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *sso.Service) error {
 	var v oidcConfigView
 	if err := decode(r, &v); err != nil {
 		return err
@@ -224,11 +216,7 @@ func (h *Handler) putOIDCConfig(w http.ResponseWriter, r *http.Request, p *app.P
 	return nil
 }
 
-func (h *Handler) getSCIMToken(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.ssoService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) getSCIMToken(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *sso.Service) error {
 	t, err := svc.SCIMTokenInfo(r.Context(), p)
 	if err != nil {
 		return err
@@ -241,11 +229,7 @@ func (h *Handler) getSCIMToken(w http.ResponseWriter, r *http.Request, p *app.Pr
 	return nil
 }
 
-func (h *Handler) issueSCIMToken(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.ssoService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) issueSCIMToken(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *sso.Service) error {
 	tok, err := svc.IssueSCIMToken(r.Context(), p)
 	if err != nil {
 		return err
@@ -254,11 +238,7 @@ func (h *Handler) issueSCIMToken(w http.ResponseWriter, r *http.Request, p *app.
 	return nil
 }
 
-func (h *Handler) revokeSCIMToken(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.ssoService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) revokeSCIMToken(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *sso.Service) error {
 	if err := svc.RevokeSCIMToken(r.Context(), p); err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/authz"
 	"github.com/wardhealth/ward/internal/keyring"
-	"github.com/wardhealth/ward/internal/notify/mail"
+	"github.com/wardhealth/ward/internal/orgrows"
 	"github.com/wardhealth/ward/internal/reminders"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -26,9 +26,7 @@ type Contacts interface {
 }
 
 // Mailer sends ward's PHI-free emails (internal/notify/mail).
-type Mailer interface {
-	Send(ctx context.Context, to string, msg mail.Message) error
-}
+type Mailer = reminders.Mailer
 
 // Config is what a Service is built from; Mailer, Logger and Now may be nil.
 type Config struct {
@@ -120,21 +118,7 @@ func nonNil(ids []string) []string {
 
 // List lists the org's incidents (no sealed text: not audited as a read).
 func (s *Service) List(ctx context.Context, p *access.Principal) ([]Incident, error) {
-	if err := p.Can(authz.IncidentManage); err != nil {
-		return nil, err
-	}
-	var rows []store.IncidentRow
-	if err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
-		rows, err = tx.Incidents(ctx, p.User.OrgID)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	out := make([]Incident, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, s.view(r))
-	}
-	return out, nil
+	return orgrows.List(ctx, s.store, p, authz.IncidentManage, (*store.Tx).Incidents, s.view)
 }
 
 // Get reads one incident with its details, patients and the notice it
@@ -170,10 +154,7 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (Inci
 }
 
 func incidentRow(ctx context.Context, tx *store.Tx, orgID, id string) (store.IncidentRow, error) {
-	if _, err := uuid.Parse(id); err != nil {
-		return store.IncidentRow{}, ward.Errorf(ward.CodeNotFound, "no such incident")
-	}
-	return tx.IncidentByID(ctx, orgID, id)
+	return orgrows.ByID(ctx, tx, orgID, id, "incident", (*store.Tx).IncidentByID)
 }
 
 // openRow reads an incident that may still change: a closed one is

@@ -15,22 +15,17 @@ import (
 	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/keyring"
-	"github.com/wardhealth/ward/internal/notify/mail"
-	"github.com/wardhealth/ward/internal/notify/push"
 	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/reminders"
 	"github.com/wardhealth/ward/internal/store"
 )
 
 // Mailer sends ward's PHI-free emails (internal/notify/mail).
-type Mailer interface {
-	Send(ctx context.Context, to string, msg mail.Message) error
-}
+type Mailer = reminders.Mailer
 
 // Pusher pushes a PHI-free payload to the subscribed devices of users
 // (internal/notify/push.Service.Notify).
-type Pusher interface {
-	Notify(users []string, p push.Payload)
-}
+type Pusher = reminders.Pusher
 
 // Config is what a Monitor is built from; Mailer, Pusher, Broker, Logger
 // and Now may be nil.

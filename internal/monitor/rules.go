@@ -170,11 +170,7 @@ func optional(s string) []string {
 func (e *engine) read(r *store.AuditRow, replay bool, out []finding) ([]finding, error) {
 	pol := e.look.policy(r.OrgID)
 	s := e.org(r.OrgID)
-	w := s.reads[r.ActorUserID]
-	if w == nil {
-		w = newWindow()
-		s.reads[r.ActorUserID] = w
-	}
+	w := windowFor(s.reads, r.ActorUserID)
 	w.add(item{at: r.At, seq: r.Seq, key: r.PatientID, n: 1}, pol.BulkWindow)
 	if len(w.keys) > pol.BulkPatients {
 		if !replay {
@@ -259,11 +255,7 @@ func (e *engine) signIn(r *store.AuditRow, replay bool, out []finding) []finding
 		addr = r.ActorIP
 	}
 	if addr != "" {
-		w := s.addrs[addr]
-		if w == nil {
-			w = newWindow()
-			s.addrs[addr] = w
-		}
+		w := windowFor(s.addrs, addr)
 		w.add(item{at: r.At, seq: r.Seq, key: account, n: n}, pol.SignInWindow)
 		spray := len(w.keys) >= pol.SprayAccounts
 		if spray || w.total >= pol.SignInFailures {
@@ -291,11 +283,7 @@ func (e *engine) signIn(r *store.AuditRow, replay bool, out []finding) []finding
 	if account == "" {
 		return out
 	}
-	w := s.fails[account]
-	if w == nil {
-		w = newWindow()
-		s.fails[account] = w
-	}
+	w := windowFor(s.fails, account)
 	w.add(item{at: r.At, seq: r.Seq, key: addr, n: n}, pol.SignInWindow)
 	if w.total >= pol.SignInFailures {
 		if !replay {
@@ -326,11 +314,7 @@ func (e *engine) export(r *store.AuditRow, replay bool, out []finding) []finding
 	if who == "" {
 		who = "cli"
 	}
-	w := s.exports[who]
-	if w == nil {
-		w = newWindow()
-		s.exports[who] = w
-	}
+	w := windowFor(s.exports, who)
 	w.add(item{at: r.At, seq: r.Seq, n: 1}, pol.ExportWindow)
 	if w.total >= pol.Exports {
 		if !replay {

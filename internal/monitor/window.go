@@ -73,3 +73,13 @@ func (w *window) counts() []item {
 	}
 	return out
 }
+
+// windowFor is the window of key in ws, a new one the first time.
+func windowFor(ws map[string]*window, key string) *window {
+	w := ws[key]
+	if w == nil {
+		w = newWindow()
+		ws[key] = w
+	}
+	return w
+}

@@ -20,24 +20,7 @@ const deadlinesEvery = 10 * time.Minute
 // before it is mailed, so a restart or a new leader does not send it
 // again. Failures are logged (never an address) and retried next tick.
 func runDeadlineReminders(ctx context.Context, in *incidents.Service, b *baa.Service, lead *jobLeader, log *slog.Logger) {
-	t := time.NewTicker(deadlinesEvery)
-	defer t.Stop()
-	ticks := lead.gate(ctx, t.C)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-			if n, err := in.RunReminders(ctx); err != nil && ctx.Err() == nil {
-				log.Error("incident reminders failed", "err", err.Error())
-			} else if n > 0 {
-				log.Info("incident deadline reminders", "sent", n)
-			}
-			if n, err := b.RunReminders(ctx); err != nil && ctx.Err() == nil {
-				log.Error("BAA reminders failed", "err", err.Error())
-			} else if n > 0 {
-				log.Info("BAA expiry reminders", "sent", n)
-			}
-		}
-	}
+	runOnLeader(ctx, lead, deadlinesEvery, log,
+		leaderJob{run: in.RunReminders, failed: "incident reminders failed", done: "incident deadline reminders", key: "sent"},
+		leaderJob{run: b.RunReminders, failed: "BAA reminders failed", done: "BAA expiry reminders", key: "sent"})
 }

@@ -128,23 +128,7 @@ const emailFallbackEvery = 30 * time.Second
 // mailed is in the database, so a restart or a new leader does not mail
 // again. Failures are logged (never an address) and retried on the next tick.
 func runEmailFallback(ctx context.Context, d *digest.Service, lead *jobLeader, log *slog.Logger) {
-	t := time.NewTicker(emailFallbackEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if !lead.check(ctx) {
-				continue
-			}
-			if n, err := d.Run(ctx); err != nil && ctx.Err() == nil {
-				log.Error("email fallback failed", "err", err.Error())
-			} else if n > 0 {
-				log.Info("email fallback", "sent", n)
-			}
-		}
-	}
+	runOnLeader(ctx, lead, emailFallbackEvery, log, leaderJob{run: d.Run, failed: "email fallback failed", done: "email fallback", key: "sent"})
 }
 
 // DefaultMonitorEvery is how often activity monitoring reads the audit
@@ -160,19 +144,5 @@ func runMonitor(ctx context.Context, m *monitor.Monitor, lead *jobLeader, every 
 	if every <= 0 {
 		every = DefaultMonitorEvery
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	ticks := lead.gate(ctx, t.C)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticks:
-			if n, err := m.Run(ctx); err != nil && ctx.Err() == nil {
-				log.Error("activity monitoring failed", "err", err.Error())
-			} else if n > 0 {
-				log.Info("activity monitoring", "alerts_raised", n)
-			}
-		}
-	}
+	runOnLeader(ctx, lead, every, log, leaderJob{run: m.Run, failed: "activity monitoring failed", done: "activity monitoring", key: "alerts_raised"})
 }

@@ -85,7 +85,7 @@ func (r *Runner) Start(ctx context.Context, p *access.Principal, req StartReques
 		e := p.Event(audit.ArchiveExportStarted, "archive_job", id)
 		e.PatientID = sel.PatientID
 		e.Reason = fmt.Sprintf("selection%s from %s to %s: %d conversations, %d messages, %d attachments (%d bytes); to a %s",
-			selectionNote(sel), sel.From.Format(time.RFC3339), sel.To.Format(time.RFC3339), len(plan.Conversations),
+			sel.Note(), sel.From.Format(time.RFC3339), sel.To.Format(time.RFC3339), len(plan.Conversations),
 			plan.Messages, plan.Attachments, plan.AttachmentBytes, kind)
 		return audit.Append(ctx, tx, e)
 	})
@@ -155,21 +155,4 @@ func parseWhen(name, s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, ward.Errorf(ward.CodeInvalid, "%s must be RFC 3339 or YYYY-MM-DD", name)
-}
-
-// selectionNote names a selection's ids for the audit trail.
-func selectionNote(s archive.Selection) string {
-	var b strings.Builder
-	if s.ConversationID != "" {
-		b.WriteString(" conversation " + s.ConversationID)
-	}
-	if s.PatientID != "" {
-		b.WriteString(" patient " + s.PatientID)
-	} else if len(s.PatientIDs) > 0 {
-		b.WriteString(" patients " + strings.Join(s.PatientIDs, ","))
-	}
-	if s.UserID != "" {
-		b.WriteString(" user " + s.UserID)
-	}
-	return b.String()
 }
