@@ -276,17 +276,13 @@ func (m *Monitor) start(ctx context.Context) error {
 	return nil
 }
 
-// each calls fn for the sealed events after seq after, through seq to (-1:
-// to the end), a batch per read transaction.
+// each calls fn for the sealed events the rules read (watched) after seq
+// after, through seq to (-1: to the end), a batch per read transaction.
 func (m *Monitor) each(ctx context.Context, after, to int64, fn func(*store.AuditRow) error) error {
-	for to < 0 || after < to {
-		limit := int64(m.cfg.Batch)
-		if to >= 0 {
-			limit = min(limit, to-after)
-		}
+	for {
 		var rows []store.AuditRow
 		err := m.cfg.Store.Read(ctx, func(tx *store.Tx) error {
-			return tx.MonitorAuditRows(ctx, after, int(limit), func(r *store.AuditRow) error {
+			return tx.MonitorAuditRows(ctx, after, to, m.cfg.Batch, watched, func(r *store.AuditRow) error {
 				rows = append(rows, *r)
 				return nil
 			})
@@ -294,17 +290,16 @@ func (m *Monitor) each(ctx context.Context, after, to int64, fn func(*store.Audi
 		if err != nil {
 			return err
 		}
-		if len(rows) == 0 {
-			return nil
-		}
 		for i := range rows {
 			if err := fn(&rows[i]); err != nil {
 				return err
 			}
 		}
+		if len(rows) < m.cfg.Batch {
+			return nil
+		}
 		after = rows[len(rows)-1].Seq
 	}
-	return nil
 }
 
 // reopen puts a stored alert back among the open ones.
@@ -337,14 +332,36 @@ func (m *Monitor) mergeFor(rule Rule, org string) time.Duration {
 // alerts it created (to deliver).
 func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 	var rows []store.AuditRow
-	err := m.cfg.Store.Read(ctx, func(tx *store.Tx) error {
-		return tx.MonitorAuditRows(ctx, m.cursor, m.cfg.Batch, func(r *store.AuditRow) error {
+	var head int64
+	err := m.cfg.Store.Read(ctx, func(tx *store.Tx) (err error) {
+		if head, _, err = tx.AuditHead(ctx); err != nil {
+			return err
+		}
+		return tx.MonitorAuditRows(ctx, m.cursor, head, m.cfg.Batch, watched, func(r *store.AuditRow) error {
 			rows = append(rows, *r)
 			return nil
 		})
 	})
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return 0, nil, err
+	}
+	// The cursor passes every sealed event read up to: through the head when
+	// this batch holds the last the rules read, else through its last row.
+	last := head
+	if len(rows) == m.cfg.Batch {
+		last = rows[len(rows)-1].Seq
+	}
+	if len(rows) == 0 {
+		if last <= m.cursor {
+			return 0, nil, nil
+		}
+		if err := m.cfg.Store.Write(ctx, func(tx *store.Tx) error {
+			return tx.AdvanceMonitorCursor(ctx, m.cursor, last, m.known)
+		}); err != nil {
+			return 0, nil, err
+		}
+		m.cursor, m.known = last, true
+		return 0, nil, nil
 	}
 	var found []finding
 	var touched []*openAlert // in the order first touched
@@ -360,7 +377,6 @@ func (m *Monitor) round(ctx context.Context) (int, []*store.AlertRow, error) {
 			}
 		}
 	}
-	last := rows[len(rows)-1].Seq
 	var created []*store.AlertRow
 	seen := m.cache.takeSeen()
 	err = m.cfg.Store.Write(ctx, func(tx *store.Tx) error {

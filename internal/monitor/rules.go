@@ -91,6 +91,16 @@ func (e *engine) org(id string) *orgState {
 	return s
 }
 
+// watched are the actions the rules read besides the events that name a
+// patient (every read phiRead counts does; so does break-glass) and those of
+// a disabled account: the evaluator's query leaves everything else in the
+// database. A rule that reads another action must add it here.
+var watched = []string{
+	string(audit.LoginFailed), string(audit.MFAFailed), string(audit.PasswordChangeFailed), string(audit.LoginThrottled),
+	string(audit.LoginSucceeded), string(audit.AuditExported), string(audit.ArchiveExported),
+	string(audit.BreakGlassOpened), string(audit.UserDisabled), string(audit.UserEnabled),
+}
+
 // phiRead reports whether r is a read of a patient's PHI by staff that the
 // access rules count.
 func phiRead(r *store.AuditRow) bool {

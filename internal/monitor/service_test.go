@@ -8,9 +8,11 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/access"
+	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/apptest"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/monitor"
+	"github.com/wardhealth/ward/internal/store"
 )
 
 // TestIncremental: the cursor advances to the last sealed event; a second
@@ -200,5 +202,41 @@ func TestLaggingRestart(t *testing.T) {
 	}
 	if got := w.alerts(t, monitor.RuleBulkAccess); len(got) != 1 || len(got[0].Evidence.PatientIDs) != 4 {
 		t.Fatalf("alerts: %+v", w.alerts(t, ""))
+	}
+}
+
+// TestUnwatchedEventsStayInTheDatabase: events no rule reads (a message
+// sent in a conversation about no patient, by an active account) never
+// reach the evaluator, yet its cursor passes them all in one run; the same
+// kind of event by a disabled account is read, and alerted.
+func TestUnwatchedEventsStayInTheDatabase(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	w.run(t)
+	for range 200 { // more than three batches of 64
+		if err := w.f.Recorder.Record(ctx, w.doc.Event(audit.MessageSent, "conversation", "c1")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := w.run(t); n != 0 {
+		t.Fatalf("unwatched events raised %d", n)
+	}
+	var head int64
+	if err := w.f.Store.Read(ctx, func(tx *store.Tx) (err error) { head, _, err = tx.AuditHead(ctx); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if cur, err := w.m.Cursor(ctx); err != nil || cur != head {
+		t.Fatalf("cursor %d (%v), want the head %d: the run passes what it does not read", cur, err, head)
+	}
+	yes := true
+	if _, err := w.f.App.UpdateUser(ctx, w.admin, w.nurse.User.ID, app.UserChange{Disabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.f.Recorder.Record(ctx, w.nurse.Event(audit.MessageSent, "conversation", "c1")); err != nil {
+		t.Fatal(err)
+	}
+	w.run(t)
+	if got := w.alerts(t, monitor.RuleDisabledActive); len(got) != 1 {
+		t.Fatalf("a disabled account's unwatched event: %d alerts, want 1", len(got))
 	}
 }

@@ -235,12 +235,26 @@ func (tx *Tx) AddMonitorSeen(ctx context.Context, orgID, userID, kind, value str
 	return err
 }
 
-// MonitorAuditRows calls fn for up to limit sealed rows with seq > after,
-// in seq order, without their hashes and MAC (the monitor reads what
-// happened, not the chain). The row passed to fn is reused.
-func (tx *Tx) MonitorAuditRows(ctx context.Context, after int64, limit int, fn func(*AuditRow) error) error {
-	rows, err := tx.query(ctx, `SELECT seq, at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, action, resource_type,
-		resource_id, patient_id, outcome, reason FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+// MonitorAuditRows calls fn with the sealed audit rows after seq after,
+// through seq upTo (below 0: to the end), in seq order, at most limit: only
+// the rows activity monitoring's rules read, that is those naming a patient,
+// those whose action is one of actions, and those by an actor whose account
+// is disabled. The rest (a message sent, delivered or read in a conversation
+// about no patient, ...) never leaves the database.
+func (tx *Tx) MonitorAuditRows(ctx context.Context, after, upTo int64, limit int, actions []string, fn func(*AuditRow) error) error {
+	args := []any{after, upTo, limit}
+	in := make([]string, len(actions))
+	for i, a := range actions {
+		args = append(args, a)
+		in[i] = "$" + strconv.Itoa(len(args))
+	}
+	q := `SELECT seq, at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, action, resource_type,
+		resource_id, patient_id, outcome, reason FROM audit_events WHERE seq > $1 AND ($2 < 0 OR seq <= $2)
+		AND (patient_id <> '' OR actor_user_id IN (SELECT id FROM users WHERE disabled <> 0)`
+	if len(in) > 0 {
+		q += " OR action IN (" + strings.Join(in, ", ") + ")"
+	}
+	rows, err := tx.query(ctx, q+") ORDER BY seq LIMIT $3", args...)
 	if err != nil {
 		return err
 	}
