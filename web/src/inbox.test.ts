@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { defaultTeam, firstMessageText, formatWaiting, inboxEndpoints, myTeams, writeProblem } from "./inbox";
+import { defaultTeam, firstMessageText, formatWaiting, inboxEndpoints, myTeams, waitingLabel, writeProblem } from "./inbox";
 import type { Team } from "./teams";
 
 describe("team inbox", () => {
   it("says how long a patient has waited", () => {
     expect(formatWaiting(0)).toBe("");
+    // A thread waits while it has waiting_since, even for under a second.
+    expect(waitingLabel({ waiting_since: "2026-12-06T23:53:30Z", waiting_seconds: 0 })).toBe("waiting under a minute");
+    expect(waitingLabel({ waiting_since: "2026-12-06T23:53:30Z", waiting_seconds: 90 })).toBe("waiting 1 min");
+    expect(waitingLabel({ waiting_seconds: 0 })).toBe("answered");
     expect(formatWaiting(30)).toBe("under a minute");
     expect(formatWaiting(90)).toBe("1 min");
     expect(formatWaiting(3 * 3600 + 5 * 60)).toBe("3 h 05 min");

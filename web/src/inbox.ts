@@ -41,6 +41,14 @@ export const statusLabels: Record<InboxStatus, string> = {
 
 // formatWaiting says how long a patient has waited, shortly: "" when they
 // are not waiting.
+// waitingLabel says how long the patient of thread t has waited, or
+// "answered": a thread waits while it has waiting_since, even under a
+// second (waiting_seconds 0).
+export function waitingLabel(t: Pick<InboxThread, "waiting_since" | "waiting_seconds">): string {
+  if (!t.waiting_since) return "answered";
+  return "waiting " + (formatWaiting(t.waiting_seconds) || "under a minute");
+}
+
 export function formatWaiting(seconds: number): string {
   if (!(seconds > 0)) return "";
   if (seconds < 60) return "under a minute";

@@ -5,7 +5,7 @@ import type { Attachment } from "../messaging";
 import {
   defaultTeam,
   firstMessageText,
-  formatWaiting,
+  waitingLabel,
   inboxEndpoints,
   inboxStatuses,
   maxFirstPhotos,
@@ -221,7 +221,7 @@ export function TeamInbox() {
         {threads.map((t) => (
           <li class="inbox-thread" data-id={t.conversation_id}>
             <Link href={"/c/" + t.conversation_id}>Thread of {t.created_at.slice(0, 10)}</Link>{" "}
-            <span class="waiting">{formatWaiting(t.waiting_seconds) ? "waiting " + formatWaiting(t.waiting_seconds) : "answered"}</span>{" "}
+            <span class="waiting">{waitingLabel(t)}</span>{" "}
             <span class="muted">handled by {name(t.assignee_id)}</span>{" "}
             {t.assignee_id !== me && (
               <button type="button" class="claim" onClick={() => void act(inboxEndpoints.claim(t.conversation_id))}>
