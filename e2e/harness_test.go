@@ -510,6 +510,15 @@ func (tb *tab) click(sel string) {
 	tb.do(10*time.Second, "click "+sel, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
 }
 
+// press clicks the first element matching a CSS selector through the
+// page's own click(), once it is visible: for a button on a page whose
+// sections still load around it (a mouse click at its old place misses).
+func (tb *tab) press(sel string) {
+	tb.t.Helper()
+	tb.do(10*time.Second, "press "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
+	eval[bool](tb, fmt.Sprintf(`(document.querySelector(%q).click(), true)`, sel))
+}
+
 // text is the visible text of the first element matching a CSS selector.
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()
