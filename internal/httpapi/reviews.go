@@ -16,20 +16,20 @@ import (
 // uses; the org owner sees the log and the counts; clinicians break the
 // glass on a patient. Admins get none of it.
 func (h *Handler) reviewRoutes() {
-	h.route("GET /api/v1/compliance/conversations", authz.ComplianceReview, h.searchConversations)
-	h.route("POST /api/v1/compliance/reviews", authz.ComplianceReview, h.openReview)
-	h.route("GET /api/v1/compliance/reviews", authz.ComplianceLog, h.listReviews)
-	h.route("GET /api/v1/compliance/reviews/{id}", authz.ComplianceReview, h.getReview)
-	h.route("GET /api/v1/compliance/reviews/{id}/messages", authz.ComplianceReview, h.reviewMessages)
-	h.route("GET /api/v1/compliance/reviews/{id}/attachments/{attachment_id}", authz.ComplianceReview, h.reviewAttachment)
-	h.route("GET /api/v1/compliance/reviews/{id}/held", authz.ComplianceReview, h.reviewHeldCopies)
-	h.route("GET /api/v1/compliance/dashboard", authz.ComplianceLog, h.complianceDashboard)
-	h.route("GET /api/v1/compliance/breakglass", authz.BreakGlassReview, h.breakGlassQueue)
-	h.route("POST /api/v1/compliance/breakglass/{id}/verdict", authz.BreakGlassReview, h.judgeBreakGlass)
-	h.route("POST /api/v1/breakglass", authz.BreakGlassOpen, h.breakGlass)
-	h.route("GET /api/v1/breakglass/{id}/conversations", authz.BreakGlassOpen, h.breakGlassConversations)
-	h.route("GET /api/v1/breakglass/{id}/conversations/{conversation_id}/messages", authz.BreakGlassOpen, h.breakGlassMessages)
-	h.route("GET /api/v1/breakglass/{id}/conversations/{conversation_id}/attachments/{attachment_id}", authz.BreakGlassOpen, h.breakGlassAttachment)
+	h.route("GET /api/v1/compliance/conversations", authz.ComplianceReview, withService(h.complianceService, h.searchConversations))
+	h.route("POST /api/v1/compliance/reviews", authz.ComplianceReview, withService(h.complianceService, h.openReview))
+	h.route("GET /api/v1/compliance/reviews", authz.ComplianceLog, withService(h.complianceService, h.listReviews))
+	h.route("GET /api/v1/compliance/reviews/{id}", authz.ComplianceReview, withService(h.complianceService, h.getReview))
+	h.route("GET /api/v1/compliance/reviews/{id}/messages", authz.ComplianceReview, withService(h.complianceService, h.reviewMessages))
+	h.route("GET /api/v1/compliance/reviews/{id}/attachments/{attachment_id}", authz.ComplianceReview, withService(h.complianceService, h.reviewAttachment))
+	h.route("GET /api/v1/compliance/reviews/{id}/held", authz.ComplianceReview, withService(h.complianceService, h.reviewHeldCopies))
+	h.route("GET /api/v1/compliance/dashboard", authz.ComplianceLog, withService(h.complianceService, h.complianceDashboard))
+	h.route("GET /api/v1/compliance/breakglass", authz.BreakGlassReview, withService(h.complianceService, h.breakGlassQueue))
+	h.route("POST /api/v1/compliance/breakglass/{id}/verdict", authz.BreakGlassReview, withService(h.complianceService, h.judgeBreakGlass))
+	h.route("POST /api/v1/breakglass", authz.BreakGlassOpen, withService(h.complianceService, h.breakGlass))
+	h.route("GET /api/v1/breakglass/{id}/conversations", authz.BreakGlassOpen, withService(h.complianceService, h.breakGlassConversations))
+	h.route("GET /api/v1/breakglass/{id}/conversations/{conversation_id}/messages", authz.BreakGlassOpen, withService(h.complianceService, h.breakGlassMessages))
+	h.route("GET /api/v1/breakglass/{id}/conversations/{conversation_id}/attachments/{attachment_id}", authz.BreakGlassOpen, withService(h.complianceService, h.breakGlassAttachment))
 }
 
 func (h *Handler) complianceService() (*compliance.Service, error) {
@@ -48,13 +48,10 @@ type grantRequest struct {
 	Minutes        int                 `json:"minutes"` // 0: the policy's time box
 }
 
-func (h *Handler) searchConversations(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) searchConversations(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	q := r.URL.Query()
 	f := store.ConversationFilter{ID: q.Get("id"), PatientID: q.Get("patient"), MemberID: q.Get("member")}
+	var err error
 	for _, s := range []string{f.ID, f.PatientID, f.MemberID} {
 		if len(s) > 64 {
 			return ward.Errorf(ward.CodeInvalid, "an id is at most 64 characters")
@@ -77,11 +74,7 @@ func (h *Handler) searchConversations(w http.ResponseWriter, r *http.Request, p 
 	return nil
 }
 
-func (h *Handler) openReview(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) openReview(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	var req grantRequest
 	if err := decode(r, &req); err != nil {
 		return err
@@ -99,11 +92,7 @@ func queryBefore(r *http.Request) (time.Time, error) {
 	return queryTime(r.URL.Query(), "before", false)
 }
 
-func (h *Handler) listReviews(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) listReviews(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	before, err := queryBefore(r)
 	if err != nil {
 		return err
@@ -123,11 +112,7 @@ func grantsOrEmpty(gs []ward.Grant) []ward.Grant {
 	return gs
 }
 
-func (h *Handler) getReview(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) getReview(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	g, err := svc.Review(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -153,11 +138,7 @@ func writeMessages(w http.ResponseWriter, msgs []ward.Message) {
 	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
 }
 
-func (h *Handler) reviewMessages(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) reviewMessages(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	after, limit, err := pageQuery(r)
 	if err != nil {
 		return err
@@ -170,11 +151,7 @@ func (h *Handler) reviewMessages(w http.ResponseWriter, r *http.Request, p *app.
 	return nil
 }
 
-func (h *Handler) reviewAttachment(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) reviewAttachment(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	inline := r.URL.Query().Get("inline")
 	if inline != "" && inline != "0" && inline != "1" {
 		return ward.Errorf(ward.CodeInvalid, "inline must be 0 or 1")
@@ -186,11 +163,7 @@ func (h *Handler) reviewAttachment(w http.ResponseWriter, r *http.Request, p *ap
 	return h.serveAttachment(w, r, att, body, inline == "1")
 }
 
-func (h *Handler) complianceDashboard(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) complianceDashboard(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	d, err := svc.Counts(r.Context(), p)
 	if err != nil {
 		return err
@@ -199,11 +172,7 @@ func (h *Handler) complianceDashboard(w http.ResponseWriter, r *http.Request, p 
 	return nil
 }
 
-func (h *Handler) breakGlassQueue(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) breakGlassQueue(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	before, err := queryBefore(r)
 	if err != nil {
 		return err
@@ -220,11 +189,7 @@ func (h *Handler) breakGlassQueue(w http.ResponseWriter, r *http.Request, p *app
 	return nil
 }
 
-func (h *Handler) judgeBreakGlass(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) judgeBreakGlass(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	var req struct {
 		Verdict string `json:"verdict"`
 		Note    string `json:"note"`
@@ -240,11 +205,7 @@ func (h *Handler) judgeBreakGlass(w http.ResponseWriter, r *http.Request, p *app
 	return nil
 }
 
-func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	var req grantRequest
 	if err := decode(r, &req); err != nil {
 		return err
@@ -257,11 +218,7 @@ func (h *Handler) breakGlass(w http.ResponseWriter, r *http.Request, p *app.Prin
 	return nil
 }
 
-func (h *Handler) breakGlassConversations(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) breakGlassConversations(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	found, err := svc.BreakGlassConversations(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -273,11 +230,7 @@ func (h *Handler) breakGlassConversations(w http.ResponseWriter, r *http.Request
 	return nil
 }
 
-func (h *Handler) breakGlassMessages(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) breakGlassMessages(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	after, limit, err := pageQuery(r)
 	if err != nil {
 		return err
@@ -290,11 +243,7 @@ func (h *Handler) breakGlassMessages(w http.ResponseWriter, r *http.Request, p *
 	return nil
 }
 
-func (h *Handler) breakGlassAttachment(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) breakGlassAttachment(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	inline := r.URL.Query().Get("inline")
 	if inline != "" && inline != "0" && inline != "1" {
 		return ward.Errorf(ward.CodeInvalid, "inline must be 0 or 1")
@@ -306,11 +255,7 @@ func (h *Handler) breakGlassAttachment(w http.ResponseWriter, r *http.Request, p
 	return h.serveAttachment(w, r, att, body, inline == "1")
 }
 
-func (h *Handler) reviewHeldCopies(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
-	svc, err := h.complianceService()
-	if err != nil {
-		return err
-	}
+func (h *Handler) reviewHeldCopies(w http.ResponseWriter, r *http.Request, p *app.Principal, svc *compliance.Service) error {
 	held, err := svc.ReviewHeldCopies(r.Context(), p, r.PathValue("id"))
 	if err != nil {
 		return err
