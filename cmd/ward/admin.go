@@ -22,6 +22,7 @@ import (
 // stderr at warning level and above.
 func openEnv(ctx context.Context, cfg server.Config, stderr io.Writer) (*server.Env, error) {
 	cfg.Logger = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	cfg.Command = true // it may run beside ward serve
 	return server.Open(ctx, cfg)
 }
 

@@ -89,6 +89,10 @@ type Config struct {
 	// chains run; a node not leading checks every JobsEvery too when that is
 	// under 5 s. 0: 15 s. Tests shorten it.
 	JobsEvery time.Duration
+	// Command marks the Env of a ward command (ward backup, ward audit …)
+	// rather than of ward serve: on SQLite its store leaves WAL checkpoints
+	// to the server it may run beside (store.Options.LeaveCheckpoints).
+	Command bool
 	// NodeID names this node in its logs and start banner (--node-id);
 	// empty: the host name and a random suffix (cluster.NodeID).
 	NodeID string

@@ -86,7 +86,7 @@ func Open(ctx context.Context, cfg Config) (*Env, error) {
 			return nil, fmt.Errorf("create data dir: %w", err)
 		}
 	}
-	st, err := store.Open(ctx, store.Options{URL: cfg.DBURL, DataDir: cfg.DataDir, Now: cfg.Now})
+	st, err := store.Open(ctx, store.Options{URL: cfg.DBURL, DataDir: cfg.DataDir, Now: cfg.Now, LeaveCheckpoints: cfg.Command})
 	if err != nil {
 		return nil, err
 	}

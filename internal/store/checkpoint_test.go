@@ -174,3 +174,89 @@ func TestWALIsEmptiedOnceWritesPause(t *testing.T) {
 		t.Fatalf("%d audit rows after the WAL was emptied, want %d", n, len(rows))
 	}
 }
+
+// A store closed while another has the database open (a CLI command beside
+// the server: ward backup, ward audit verify) neither waits for the other's
+// readers nor holds the other's writes while it tries to empty the WAL:
+// its Close used to hold the write lock and wait up to the busy timeout
+// (10 s) for a reader of the server to finish.
+func TestCloseBesideAnotherStoreDoesNotWaitForIt(t *testing.T) {
+	server, dir := openMigrated(t)
+	ctx := context.Background()
+	if err := writeAudit(ctx, server, auditRows(200, 500)); err != nil {
+		t.Fatal(err)
+	}
+	reading, release := make(chan struct{}), make(chan struct{})
+	go server.Read(ctx, func(tx *store.Tx) error { // a long read of the server's
+		if _, _, err := tx.AuditHead(ctx); err != nil {
+			t.Error(err)
+		}
+		close(reading)
+		<-release
+		return nil
+	})
+	defer close(release)
+	<-reading
+	cli, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := writeAudit(ctx, cli, auditRows(200, 500)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := cli.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("Close took %v beside another store's reader", took)
+	}
+	// The server writes on; its WAL is emptied once its reader is done.
+	if err := writeAudit(ctx, server, auditRows(10, 100)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A ward command's store (LeaveCheckpoints) runs no checkpointer beside
+// the server's: its commits stay in the WAL while it runs, and its Close
+// moves them into the database and empties the WAL when nobody else has
+// the database open.
+func TestCommandStoreLeavesCheckpoints(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := store.Open(ctx, store.Options{DataDir: dir, LeaveCheckpoints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	size := func(name string) int64 {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if os.IsNotExist(err) {
+			return 0
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size(store.SQLiteFile)
+	if err := writeAudit(ctx, s, auditRows(2000, 500)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // a checkpointer would have run
+	if got := size(store.SQLiteFile); got != before {
+		t.Errorf("ward.db went from %d to %d bytes: something checkpointed", before, got)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := size(store.SQLiteFile); got < before+2000*500 {
+		t.Errorf("ward.db is %d bytes after Close (was %d): the commits were not moved in", got, before)
+	}
+	if wal := size(store.SQLiteFile + "-wal"); wal != 0 {
+		t.Errorf("the WAL holds %d bytes after Close", wal)
+	}
+}

@@ -30,6 +30,14 @@ type Options struct {
 	DataDir string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// LeaveCheckpoints, on SQLite, runs no checkpointer (checkpoint.go):
+	// the store of a ward command, which may run beside the server on the
+	// same database. Two checkpointers would contend for the write lock
+	// across processes, and a writer that meets a lock held by another
+	// process waits in SQLite's busy handler, in sleeps of milliseconds:
+	// a backup's checkpointer tripled the server's median send latency.
+	// The command's own commits wait in the WAL until it closes.
+	LeaveCheckpoints bool
 }
 
 // Store is ward's database. It is safe for concurrent use.
@@ -73,7 +81,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	switch {
 	case opts.URL == "":
-		if err := s.openSQLite(filepath.Join(opts.DataDir, SQLiteFile)); err != nil {
+		if err := s.openSQLite(filepath.Join(opts.DataDir, SQLiteFile), !opts.LeaveCheckpoints); err != nil {
 			return nil, err
 		}
 	default:
@@ -104,7 +112,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // fills only as pages are used.
 const writerCacheKiB = 64 << 10
 
-func (s *Store) openSQLite(path string) error {
+func (s *Store) openSQLite(path string, checkpoints bool) error {
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return ward.Errorf(ward.CodeInvalid, "data dir %s does not exist or is not a folder", filepath.Dir(path))
 	}
@@ -154,13 +162,15 @@ func (s *Store) openSQLite(path string) error {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	if s.ckpt, err = newCheckpointer(dsn, &s.wmu); err != nil {
-		wconn.Close()
-		w.Close()
-		r.Close()
-		return err
+	if checkpoints {
+		if s.ckpt, err = newCheckpointer(dsn, &s.wmu); err != nil {
+			wconn.Close()
+			w.Close()
+			r.Close()
+			return err
+		}
+		go s.ckpt.run(s.closed)
 	}
-	go s.ckpt.run(s.closed)
 	s.d, s.w, s.r, s.wconn, s.wc, s.file = sqlite, w, r, wconn, newWriterCache(), path
 	s.stmts = map[*sql.DB]*stmtCache{w: newStmtCache(wconn.PrepareContext), r: newStmtCache(r.PrepareContext)}
 	return nil
@@ -200,8 +210,16 @@ func (s *Store) Close() error {
 		errs = append(errs, s.ckpt.close())
 	}
 	if s.d.name == "sqlite" {
-		if _, err := s.execWriter(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-			errs = append(errs, err)
+		// Copy what the WAL holds without holding anyone up, then empty it
+		// only if nobody else has the database open (the server, when this
+		// store is a CLI command's beside it): a TRUNCATE checkpoint holds
+		// the write lock while it copies and waits for readers, and the
+		// server's commits would wait with it.
+		for _, q := range []string{"PRAGMA wal_checkpoint(PASSIVE)", "PRAGMA busy_timeout=0", "PRAGMA wal_checkpoint(TRUNCATE)"} {
+			if _, err := s.execWriter(context.Background(), q); err != nil {
+				errs = append(errs, err)
+				break
+			}
 		}
 		s.wmu.Lock()
 		errs = append(errs, s.wconn.Close())
@@ -345,7 +363,9 @@ func (s *Store) runWriter(ctx context.Context, firstRun bool, fn func(*Tx) error
 	if tx.batch != nil {
 		s.wc.commit(tx.batch)
 	}
-	s.ckpt.commits.Add(1)
+	if s.ckpt != nil {
+		s.ckpt.commits.Add(1)
+	}
 	return nil
 }
 
