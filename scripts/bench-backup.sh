@@ -42,6 +42,7 @@ for i in $(seq 0 255); do
 	{ openssl enc -aes-128-ctr -nosalt -pass "pass:ward$sub" -pbkdf2 -in /dev/zero 2>/dev/null || true; } | head -c $((per << 20)) |
 		split -b 1048576 -a 4 --additional-suffix="-$sub" - "$DATA/blobs/$sub/bench-$sub-"
 done
+sync # on disk before anything is measured, not flushed during the baseline
 log "blobs written in $(echo "$(date +%s.%N) - $start" | bc) s"
 
 "$BIN" serve --data "$DATA" --addr "127.0.0.1:$PORT" --public-url "https://localhost:$PORT" >"$WORK/serve.log" 2>&1 &
@@ -70,7 +71,7 @@ n=0
 while kill -0 "$BENCH" 2>/dev/null; do
 	n=$((n + 1))
 	rm -f "$OUT"/*.wardbackup # room for the next
-	"$BIN" backup --data "$DATA" --to "$OUT" 2>"$WORK/backup-$n.txt" >"$WORK/backup-$n.path"
+	"$BIN" backup --data "$DATA" --to "$OUT" ${WARD_BENCH_BACKUP_FLAGS:-} 2>"$WORK/backup-$n.txt" >"$WORK/backup-$n.path"
 	log "backup $n (load average $(cut -d' ' -f1-3 /proc/loadavg)): $(grep 'backup written' "$WORK/backup-$n.txt")"
 done
 wait "$BENCH"

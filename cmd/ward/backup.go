@@ -35,11 +35,19 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	dataFlags(fs, &cfg)
 	fs.StringVar(&to, "to", "", "the folder or s3://bucket/prefix to write the backup into (required; a bucket's endpoint, region and keys come from the environment as for --blobs); 'ward backup verify FILE' checks one")
 	fs.StringVar(&recipient, "recipient", "", "encrypt to this age public key (age1…); otherwise to the passphrase in "+backup.PassphraseEnv)
+	maxRate := fs.Int64("max-rate", 0, "hold the backup's writes to this many MiB a second, leaving the rest of the disk to the server (0: as fast as it goes)")
+	nice := fs.Int("nice", 19, "run at this lower CPU priority (Unix nice, 1-19; 0: unchanged), so that the server being backed up keeps the CPU it needs and the backup takes what is left")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if to == "" {
 		return usageError{errors.New("--to is required")}
+	}
+	if *maxRate < 0 {
+		return usageError{errors.New("--max-rate must be 0 or more MiB a second")}
+	}
+	if *nice < 0 || *nice > 19 {
+		return usageError{errors.New("--nice must be 0 to 19")}
 	}
 	rcpt, passphrase, err := encryptTo(recipient, backup.PassphraseEnv)
 	if err != nil {
@@ -65,7 +73,12 @@ func runBackup(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	defer clear(signer)
 	j := &backup.Job{Store: env.Store, Blobs: blobs, Dest: dest, Key: key, Signer: signer,
-		Actor: audit.Actor{Role: "cli"}, TempDir: cfg.DataDir}
+		Actor: audit.Actor{Role: "cli"}, TempDir: cfg.DataDir, MaxRate: *maxRate << 20}
+	if *nice > 0 {
+		if err := lowerPriority(*nice); err != nil {
+			return err
+		}
+	}
 	bar := newProgressBar(stderr)
 	res, err := j.Run(ctx, func(done, total int64) {
 		if total > 0 {

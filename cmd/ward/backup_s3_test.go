@@ -36,7 +36,7 @@ func TestBackupCommandsS3(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, stdout, stderr := runWard(t, "", "backup", "--data", data, "--blobs", "s3://ward-attachments/prod", "--to", "s3://ward-backups/nightly", "--recipient", recipient)
+	code, stdout, stderr := runWard(t, "", "backup", "--nice", "0", "--data", data, "--blobs", "s3://ward-attachments/prod", "--to", "s3://ward-backups/nightly", "--recipient", recipient)
 	if code != 0 {
 		t.Fatalf("ward backup --to s3://: exit %d, %s", code, stderr)
 	}

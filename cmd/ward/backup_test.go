@@ -15,7 +15,7 @@ func TestBackupCommands(t *testing.T) {
 	data := archiveData(t)
 	identity, recipient := archiveKey(t)
 	out := t.TempDir()
-	code, stdout, stderr := runWard(t, "", "backup", "--data", data, "--to", out, "--recipient", recipient)
+	code, stdout, stderr := runWard(t, "", "backup", "--nice", "0", "--data", data, "--to", out, "--recipient", recipient)
 	if code != 0 {
 		t.Fatalf("ward backup: exit %d, %s", code, stderr)
 	}
@@ -26,7 +26,7 @@ func TestBackupCommands(t *testing.T) {
 	if !strings.Contains(stderr, "backup written") {
 		t.Fatalf("no summary on stderr: %s", stderr)
 	}
-	if code, _, stderr := runWard(t, "", "backup", "--data", data, "--to", out); code != 2 || !strings.Contains(stderr, "no key") {
+	if code, _, stderr := runWard(t, "", "backup", "--nice", "0", "--data", data, "--to", out); code != 2 || !strings.Contains(stderr, "no key") {
 		t.Fatalf("ward backup without a key: exit %d, %s", code, stderr)
 	}
 

@@ -34,6 +34,9 @@ func TestBadInvocationsGiveOneLine(t *testing.T) {
 		{"unreachable db", []string{"serve", "--data", dir, "--db", "postgres://x@127.0.0.1:1/x?connect_timeout=2", "--addr", "127.0.0.1:0"}, 1, "database does not answer"},
 		{"data dir is a file", []string{"serve", "--data", file, "--addr", "127.0.0.1:0"}, 1, "not a folder"},
 		{"bad smtp URL", []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--smtp", "smtp://u:hunter2-secret@mail.example"}, 1, "--smtp: ?from="},
+		{"backup nice out of range", []string{"backup", "--data", dir, "--to", dir, "--nice", "25"}, 2, "--nice must be 0 to 19"},
+		{"backup rate below 0", []string{"backup", "--data", dir, "--to", dir, "--max-rate", "-1"}, 2, "--max-rate must be 0 or more"},
+		{"scheduled backup rate below 0", []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--backup-max-rate", "-5"}, 2, "--backup-max-rate 0 or more"},
 		{"insecure smtp off loopback", []string{"serve", "--data", dir, "--addr", "127.0.0.1:0", "--smtp", "smtp+insecure://u:hunter2-secret@mail.example?from=a@b.example"}, 1, "loopback"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,6 +54,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	fs.StringVar(&cfg.BackupTo, "backup-to", "", "folder or s3://bucket/prefix for scheduled backups, run by the leader (empty: none; docs/operations.md)")
 	fs.DurationVar(&cfg.BackupEvery, "backup-every", server.DefaultBackupEvery, "how often scheduled backups run")
 	fs.IntVar(&cfg.BackupKeep, "backup-keep", 28, "how many scheduled backups to keep (the newest; 0: all)")
+	backupMaxRate := fs.Int64("backup-max-rate", 0, "hold scheduled backups' writes to this many MiB a second, leaving the rest of the disk and cores to messaging (0: no limit)")
 	fs.StringVar(&cfg.BackupKey.Recipient, "backup-recipient", "", "encrypt scheduled backups to this age public key (age1…); otherwise to the passphrase in "+backup.PassphraseEnv)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -61,9 +62,10 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if cfg.BackupKey.Recipient == "" {
 		cfg.BackupKey.Passphrase = os.Getenv(backup.PassphraseEnv)
 	}
-	if cfg.BackupEvery <= 0 || cfg.BackupKeep < 0 {
-		return usageError{errors.New("--backup-every must be positive and --backup-keep 0 or more")}
+	if cfg.BackupEvery <= 0 || cfg.BackupKeep < 0 || *backupMaxRate < 0 {
+		return usageError{errors.New("--backup-every must be positive, --backup-keep and --backup-max-rate 0 or more")}
 	}
+	cfg.BackupMaxRate = *backupMaxRate << 20
 	switch {
 	case *sendRate < 0:
 		return usageError{errors.New("--send-rate must be 0 (no limit) or more")}

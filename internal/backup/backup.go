@@ -33,6 +33,9 @@ type Options struct {
 	Now func() time.Time
 	// Progress, when not nil, hears the bytes done out of total.
 	Progress func(done, total int64)
+	// MaxRate, when above 0, holds the backup's writes to this many bytes
+	// a second, leaving the rest of the disk to the server (pace.go).
+	MaxRate int64
 	// TempDir stages the database copy before it is encrypted (it needs
 	// room for one compact copy of the database); "" is the system's
 	// temporary folder. The stage holds sealed data only, briefly (0700),
@@ -123,7 +126,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 			out.Abort()
 		}
 	}()
-	w, err := sealedtar.NewWriter(out, rcpt, now, kind)
+	w, err := sealedtar.NewWriter(newPacedWriter(ctx, out, opts.MaxRate), rcpt, now, kind)
 	if err != nil {
 		return Result{}, err
 	}

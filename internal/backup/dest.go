@@ -48,12 +48,20 @@ func (f *Folder) Create(_ context.Context, name string) (Pending, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backup folder: %w", err)
 	}
-	return &folderFile{File: tmp, dst: filepath.Join(f.Dir, name)}, nil
+	return &folderFile{File: tmp, dst: filepath.Join(f.Dir, name), behind: newWriteBehind(tmp)}, nil
 }
 
 type folderFile struct {
 	*os.File
-	dst string
+	dst    string
+	behind *writeBehind
+}
+
+// Write writes at the end of the file, its older chunks flushed behind it.
+func (p *folderFile) Write(b []byte) (int, error) {
+	n, err := p.File.Write(b)
+	p.behind.wrote(n)
+	return n, err
 }
 
 // Commit syncs the file and renames it into place.

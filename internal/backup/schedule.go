@@ -28,13 +28,16 @@ type Job struct {
 	Actor   audit.Actor
 	TempDir string
 	Now     func() time.Time
+	// MaxRate, when above 0, holds the backup's writes to this many bytes
+	// a second (Options.MaxRate).
+	MaxRate int64
 }
 
 // Run writes one backup, prunes the destination to Keep, and records the
 // run (a failure too). Progress may be nil.
 func (j *Job) Run(ctx context.Context, progress func(done, total int64)) (Result, error) {
 	res, err := Run(ctx, Options{Store: j.Store, Blobs: j.Blobs, Dest: j.Dest, Key: j.Key, Signer: j.Signer, Now: j.Now,
-		Progress: progress, TempDir: j.TempDir})
+		Progress: progress, TempDir: j.TempDir, MaxRate: j.MaxRate})
 	if err == nil && j.Keep > 0 {
 		_, err = Prune(ctx, j.Dest, j.Keep)
 		if err != nil {

@@ -39,7 +39,7 @@ func backupJob(ctx context.Context, cfg Config, env *Env) (*backup.Job, error) {
 		return nil, fmt.Errorf("backup signing key: %w", err)
 	}
 	return &backup.Job{Store: env.Store, Blobs: blobs, Dest: dest, Key: cfg.BackupKey, Signer: signer, Keep: cfg.BackupKeep,
-		Actor: audit.Actor{Role: "system"}, Now: cfg.Now, TempDir: cfg.DataDir}, nil
+		Actor: audit.Actor{Role: "system"}, Now: cfg.Now, TempDir: cfg.DataDir, MaxRate: cfg.BackupMaxRate}, nil
 }
 
 // runBackups runs the scheduled backups on the leader until ctx ends.

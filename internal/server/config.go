@@ -31,14 +31,17 @@ type Config struct {
 	// Scheduled backups (internal/backup, docs/operations.md): BackupTo is
 	// the folder or s3://bucket/prefix they go to ("" none; a bucket's
 	// endpoint and keys come from Getenv, as for Blobs), every BackupEvery (default 6h), the
-	// newest BackupKeep kept (0: all), encrypted with BackupKey.
+	// newest BackupKeep kept (0: all), encrypted with BackupKey, written at
+	// most BackupMaxRate bytes a second (0: no limit).
 	// BackupCheck is how often the leader looks whether one is due (0: a
 	// minute; tests shorten it).
 	BackupTo    string
 	BackupEvery time.Duration
 	BackupKeep  int
 	BackupKey   backup.Key
-	BackupCheck time.Duration
+	// BackupMaxRate: see BackupTo.
+	BackupMaxRate int64
+	BackupCheck   time.Duration
 	// NATSURL (nats://host:4222) carries live events between the nodes of a
 	// cluster; empty: events stay in this process (one node).
 	NATSURL string
