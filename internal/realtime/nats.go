@@ -11,8 +11,10 @@ import (
 )
 
 // NATSBroker carries events between the nodes of a cluster over core NATS
-// publish/subscribe on one subject. Every node subscribes, and a node's own
-// events come back to it through NATS too, so there is one path for all.
+// publish/subscribe on one subject. Every node subscribes. A node hands its
+// own events to its subscribers at once, as the LocalBroker does, and
+// publishes them for the other nodes only: its connection asks the NATS
+// server not to echo them back (NoEcho), so no node decodes its own events.
 // Delivery is at most once, as it is over a socket: a client that misses an
 // event catches up by sequence number.
 type NATSBroker struct {
@@ -42,7 +44,7 @@ func NewNATSBroker(url, subject string) (*NATSBroker, error) {
 	if subject == "" {
 		subject = "ward.events"
 	}
-	nc, err := nats.Connect(url, nats.Name("ward"), nats.Timeout(5*time.Second), nats.MaxReconnects(-1))
+	nc, err := nats.Connect(url, nats.Name("ward"), nats.Timeout(5*time.Second), nats.MaxReconnects(-1), nats.NoEcho())
 	if err != nil {
 		return nil, fmt.Errorf("NATS at %s: %w", url, err)
 	}
@@ -66,6 +68,11 @@ func (b *NATSBroker) deliver(m *nats.Msg) {
 	ev := w.Event
 	ev.OrgID, ev.Users, ev.Devices, ev.Except = w.OrgID, w.Users, w.Devices, w.Except
 	ev.PHI, ev.PatientID = w.PHI, w.Patient
+	b.local(ev)
+}
+
+// local hands ev to this node's subscribers.
+func (b *NATSBroker) local(ev Event) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for _, fn := range b.subs {
@@ -73,8 +80,10 @@ func (b *NATSBroker) deliver(m *nats.Msg) {
 	}
 }
 
-// Publish sends ev to every node.
+// Publish hands ev to this node's subscribers and sends it to every other
+// node.
 func (b *NATSBroker) Publish(_ context.Context, ev Event) error {
+	b.local(ev)
 	data, err := json.Marshal(wireEvent{Event: ev, OrgID: ev.OrgID, Users: ev.Users, Devices: ev.Devices, Except: ev.Except,
 		PHI: ev.PHI, Patient: ev.PatientID})
 	if err != nil {
