@@ -67,6 +67,10 @@ type HubOptions struct {
 	// sockets are found within Recheck + PingTimeout.
 	PingTimeout time.Duration
 	Logger      *slog.Logger
+	// OnPresence, when set, hears that a user's first socket here was bound
+	// (online) or their last one went (a cluster's Presence.Changed). It is
+	// called in order, under the hub's lock: it must not block.
+	OnPresence func(user string, online bool)
 }
 
 func (o HubOptions) withDefaults() HubOptions {
@@ -242,26 +246,46 @@ func (h *Hub) index(c *Conn, user, device string) {
 	if _, ok := h.all[c]; !ok {
 		return // already released
 	}
-	removeFrom(h.byUser, c.user, c)
+	h.removeUser(c)
 	removeFrom(h.byDevice, c.device, c)
 	c.user, c.device = user, device
-	addTo(h.byUser, c.user, c)
+	if addTo(h.byUser, c.user, c) && h.opts.OnPresence != nil {
+		h.opts.OnPresence(c.user, true)
+	}
 	addTo(h.byDevice, c.device, c)
+}
+
+// removeUser takes c out of its user's sockets (under h.mu).
+func (h *Hub) removeUser(c *Conn) {
+	if removeFrom(h.byUser, c.user, c) && h.opts.OnPresence != nil {
+		h.opts.OnPresence(c.user, false)
+	}
 }
 
 // unindex stops events reaching c.
 func (h *Hub) unindex(c *Conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	removeFrom(h.byUser, c.user, c)
+	h.removeUser(c)
 	removeFrom(h.byDevice, c.device, c)
+}
+
+// Users returns the users with a bound socket here.
+func (h *Hub) Users() []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	users := make([]string, 0, len(h.byUser))
+	for u := range h.byUser {
+		users = append(users, u)
+	}
+	return users
 }
 
 func (h *Hub) release(c *Conn) {
 	h.mu.Lock()
 	_, ok := h.all[c]
 	delete(h.all, c)
-	removeFrom(h.byUser, c.user, c)
+	h.removeUser(c)
 	removeFrom(h.byDevice, c.device, c)
 	h.mu.Unlock()
 	if ok {
@@ -269,9 +293,10 @@ func (h *Hub) release(c *Conn) {
 	}
 }
 
-func addTo(m map[string]map[*Conn]struct{}, key string, c *Conn) {
+// addTo adds c to key's set; true when it is the set's first.
+func addTo(m map[string]map[*Conn]struct{}, key string, c *Conn) bool {
 	if key == "" {
-		return
+		return false
 	}
 	set := m[key]
 	if set == nil {
@@ -279,15 +304,24 @@ func addTo(m map[string]map[*Conn]struct{}, key string, c *Conn) {
 		m[key] = set
 	}
 	set[c] = struct{}{}
+	return len(set) == 1
 }
 
-func removeFrom(m map[string]map[*Conn]struct{}, key string, c *Conn) {
-	if set := m[key]; set != nil {
-		delete(set, c)
-		if len(set) == 0 {
-			delete(m, key)
-		}
+// removeFrom takes c out of key's set; true when that emptied the set.
+func removeFrom(m map[string]map[*Conn]struct{}, key string, c *Conn) bool {
+	set := m[key]
+	if set == nil {
+		return false
 	}
+	if _, ok := set[c]; !ok {
+		return false
+	}
+	delete(set, c)
+	if len(set) == 0 {
+		delete(m, key)
+		return true
+	}
+	return false
 }
 
 // Close stops the hub: it leaves the broker, refuses new sockets, closes

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -407,5 +409,40 @@ func TestRoleChangeEndsMembershipsHub(t *testing.T) {
 	b.Publish(ctx, Event{Type: Receipt, Users: []string{"admin"}})
 	if ev := read(t, admin); ev.Type != Receipt {
 		t.Errorf("the admin's socket got %q, want it open", ev.Type)
+	}
+}
+
+// The hub tells OnPresence when a user's first socket is bound and when
+// their last one goes, in that order, and nothing between; Users lists who
+// has a socket.
+func TestHubPresence(t *testing.T) {
+	var mu sync.Mutex
+	var got []string
+	hs := newHubServer(t, NewLocalBroker(), HubOptions{OnPresence: func(user string, online bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, fmt.Sprintf("%s %v", user, online))
+	}})
+	seen := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(got, ", ")
+	}
+	laptop := hs.dial(t, "alice", "d1", nil)
+	waitFor(t, "alice online", func() bool { return seen() == "alice true" })
+	phone := hs.dial(t, "alice", "d2", nil)
+	waitFor(t, "alice's second socket", func() bool { return hs.hub.Len() == 2 && hs.hub.Online("alice") })
+	if us := hs.hub.Users(); len(us) != 1 || us[0] != "alice" {
+		t.Errorf("Users() = %v", us)
+	}
+	laptop.Close(websocket.StatusNormalClosure, "")
+	waitFor(t, "the laptop released", func() bool { return hs.hub.Len() == 1 })
+	if s := seen(); s != "alice true" {
+		t.Errorf("after one of two sockets closed: %q", s)
+	}
+	phone.Close(websocket.StatusNormalClosure, "")
+	waitFor(t, "alice offline", func() bool { return seen() == "alice true, alice false" })
+	if len(hs.hub.Users()) != 0 {
+		t.Errorf("Users() = %v with no socket", hs.hub.Users())
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/wardhealth/ward/internal/accounting"
@@ -88,8 +89,13 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.Logger.Warn("no audit checkpoint sink (--audit-checkpoint-sink): signed checkpoints stay only in the database, " +
 			"so someone who can write it can delete the newest checkpoints unseen; see docs/audit.md")
 	}
-	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger})
-	env.Push.SetOnline(hub.Online)
+	hub, presence, err := startHub(cfg, env)
+	if err != nil {
+		return err
+	}
+	if presence != nil {
+		defer presence.Close() // before env.Close closes its NATS connection
+	}
 	hcfg := httpapi.Config{
 		App:         env.App,
 		Patients:    env.Patients,
@@ -333,4 +339,29 @@ func serveMetrics(ctx context.Context, cfg Config, ln net.Listener, h http.Handl
 		cfg.MetricsStarted(addr)
 	}
 	return func() { srv.Close(); <-done }
+}
+
+// startHub makes the hub of this node's sockets. In a cluster (NATS) the
+// nodes also share who is online where (realtime.Presence), so that a
+// push for a routine message is not sent to someone reading on another
+// node; push asks both.
+func startHub(cfg Config, env *Env) (*realtime.Hub, *realtime.Presence, error) {
+	var presence atomic.Pointer[realtime.Presence]
+	hub := realtime.NewHub(env.Broker, realtime.HubOptions{Logger: cfg.Logger, OnPresence: func(user string, online bool) {
+		if p := presence.Load(); p != nil {
+			p.Changed(user, online)
+		}
+	}})
+	nb, clustered := env.Broker.(*realtime.NATSBroker)
+	if !clustered {
+		env.Push.SetOnline(hub.Online)
+		return hub, nil, nil
+	}
+	p, err := nb.StartPresence(cfg.NodeID, hub.Users, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	presence.Store(p)
+	env.Push.SetOnline(func(user string) bool { return hub.Online(user) || p.Online(user) })
+	return hub, p, nil
 }
