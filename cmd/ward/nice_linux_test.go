@@ -38,7 +38,7 @@ func TestLowerPriorityReachesEveryThread(t *testing.T) {
 			}
 			s := string(b)
 			fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:]) // after the command's name
-			os.Stdout.WriteString(fields[16] + "\n")                         // field 19: nice
+			os.Stdout.WriteString(fields[16] + "\n")                      // field 19: nice
 		}
 		close(hold)
 		wg.Wait()
