@@ -35,29 +35,9 @@ func TestClusterKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the ward binary")
 	}
-	dbURL := storetest.PostgresURL(t) // skips without WARD_TEST_POSTGRES (fails under CI)
-	const natsAddr = "127.0.0.1:4222"
-	if c, err := net.DialTimeout("tcp", natsAddr, 2*time.Second); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no NATS server: %v", err)
-		}
-		t.Skip("no NATS server on " + natsAddr)
-	} else {
-		c.Close()
-	}
-	key := make([]byte, 32)
-	rand.Read(key)
-	dir := t.TempDir()
-	cw := &clusterWard{t: t, bin: buildWard(t, dir), db: dbURL, nats: "nats://" + natsAddr,
-		env: append(cleanEnv(), keyring.EnvVar+"="+base64.StdEncoding.EncodeToString(key))}
-	setup := filepath.Join(dir, "setup")
-	cw.cmd(password+"\n", "init", "--data", setup, "--db", dbURL, "--org", orgName, "--admin", "owner@crash.example",
-		"--password-stdin", "--mfa", "optional")
-	emails := []string{"alice@crash.example", "bob@crash.example"}
-	for i, e := range emails {
-		cw.cmd(password+"\n", "user", "add", "--data", setup, "--db", dbURL, "--org", orgSlug, "--email", e,
-			"--name", []string{"Alice", "Bob"}[i], "--role", "clinician", "--password-stdin")
-	}
+	cw, dir, setup := newCluster(t)
+	dbURL := cw.db
+	emails := clusterEmails
 	nodes := []*clusterNode{cw.start(filepath.Join(dir, "node-a"), "node-a"), cw.start(filepath.Join(dir, "node-b"), "node-b")}
 	defer func() {
 		if t.Failed() {
@@ -179,6 +159,41 @@ func TestClusterKill9(t *testing.T) {
 	if !strings.Contains(out, " 0 unsealed") {
 		t.Errorf("after the survivor's graceful stop the audit chain should be sealed to its end: %s", out)
 	}
+}
+
+// clusterEmails are the two clinicians newCluster adds.
+var clusterEmails = []string{"alice@crash.example", "bob@crash.example"}
+
+// newCluster builds the binary and sets up an org with two clinicians
+// (clusterEmails) on a PostgreSQL database of its own, for nodes on NATS
+// at 127.0.0.1:4222; it returns the cluster, its folder and the setup
+// data dir (the key is in the environment). It skips without PostgreSQL
+// or NATS, except under CI.
+func newCluster(t *testing.T, env ...string) (*clusterWard, string, string) {
+	t.Helper()
+	dbURL := storetest.PostgresURL(t) // skips without WARD_TEST_POSTGRES (fails under CI)
+	const natsAddr = "127.0.0.1:4222"
+	if c, err := net.DialTimeout("tcp", natsAddr, 2*time.Second); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no NATS server: %v", err)
+		}
+		t.Skip("no NATS server on " + natsAddr)
+	} else {
+		c.Close()
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	dir := t.TempDir()
+	cw := &clusterWard{t: t, bin: buildWard(t, dir), db: dbURL, nats: "nats://" + natsAddr,
+		env: append(append(cleanEnv(), keyring.EnvVar+"="+base64.StdEncoding.EncodeToString(key)), env...)}
+	setup := filepath.Join(dir, "setup")
+	cw.cmd(password+"\n", "init", "--data", setup, "--db", dbURL, "--org", orgName, "--admin", "owner@crash.example",
+		"--password-stdin", "--mfa", "optional")
+	for i, e := range clusterEmails {
+		cw.cmd(password+"\n", "user", "add", "--data", setup, "--db", dbURL, "--org", orgSlug, "--email", e,
+			"--name", []string{"Alice", "Bob"}[i], "--role", "clinician", "--password-stdin")
+	}
+	return cw, dir, setup
 }
 
 // count is how many sends were acknowledged.
@@ -323,7 +338,7 @@ type clusterNode struct {
 
 // start runs a node on a free loopback port and waits for its banner,
 // which must name its node id.
-func (w *clusterWard) start(data, id string) *clusterNode {
+func (w *clusterWard) start(data, id string, extra ...string) *clusterNode {
 	t := w.t
 	t.Helper()
 	n := &clusterNode{id: id, log: data + ".log"}
@@ -331,8 +346,8 @@ func (w *clusterWard) start(data, id string) *clusterNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := exec.Command(w.bin, "serve", "--data", data, "--db", w.db, "--nats", w.nats, "--node-id", id,
-		"--addr", "127.0.0.1:0", "--send-rate", "0")
+	c := exec.Command(w.bin, append([]string{"serve", "--data", data, "--db", w.db, "--nats", w.nats, "--node-id", id,
+		"--addr", "127.0.0.1:0", "--send-rate", "0"}, extra...)...)
 	c.Env = w.env
 	c.Stderr = logf
 	stdout, err := c.StdoutPipe()

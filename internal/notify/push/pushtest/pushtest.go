@@ -4,6 +4,7 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/pem"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -178,4 +179,10 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "/message/"+strconv.Itoa(n))
 		w.WriteHeader(http.StatusCreated)
 	}
+}
+
+// CertificatePEM is the service's TLS certificate, PEM-encoded: for a ward
+// process of a test to trust it (SSL_CERT_FILE).
+func (s *Service) CertificatePEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
 }

@@ -1,0 +1,96 @@
+package crashtest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/wardhealth/ward/client"
+	"github.com/wardhealth/ward/internal/notify/push/pushtest"
+)
+
+// In a cluster a user reading ward on one node gets no push for a routine
+// message sent through another: the nodes share who is online where over
+// NATS (realtime.Presence). Once their socket closes, the next message
+// pushes. Two real ward processes on one PostgreSQL and NATS, and a real
+// push service on loopback that the nodes trust (SSL_CERT_FILE).
+func TestClusterPushFollowsPresence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the ward binary")
+	}
+	ps := pushtest.Start(t)
+	ca := filepath.Join(t.TempDir(), "push-ca.pem")
+	if err := os.WriteFile(ca, ps.CertificatePEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cw, dir, _ := newCluster(t, "SSL_CERT_FILE="+ca)
+	nodeA := cw.start(filepath.Join(dir, "node-a"), "node-a", "--push-hosts", ps.Host())
+	nodeB := cw.start(filepath.Join(dir, "node-b"), "node-b", "--push-hosts", ps.Host())
+	defer func() {
+		if t.Failed() {
+			for _, n := range []*clusterNode{nodeA, nodeB} {
+				if b, err := os.ReadFile(n.log); err == nil {
+					t.Logf("%s log (last 3 KiB):\n%s", n.id, tail(b, 3<<10))
+				}
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	login := func(n *clusterNode, email, device string) (*client.Client, string) {
+		c := client.New("https://"+n.addr, client.Options{InsecureSkipVerify: true})
+		res, err := c.Login(ctx, client.LoginRequest{Email: email, Password: password,
+			Device: client.Device{ID: device, Name: "cluster push test"}})
+		if err != nil {
+			t.Fatalf("login %s on %s: %v", email, n.id, err)
+		}
+		return c, res.User.ID
+	}
+	alice, _ := login(nodeA, clusterEmails[0], "alice-laptop")
+	bob, bobID := login(nodeB, clusterEmails[1], "bob-phone")
+	key, err := bob.PushKey(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps.ExpectVAPIDKey(key)
+	sub := ps.NewSubscription(t)
+	if err := bob.SubscribePush(ctx, client.PushSubscription{Endpoint: sub.Endpoint,
+		Keys: client.PushKeys{P256DH: sub.P256DH, Auth: sub.Auth}}); err != nil {
+		t.Fatal(err)
+	}
+	conv, err := alice.CreateConversation(ctx, client.NewConversation{Kind: "direct", Members: []string{bobID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Bob reads ward on node B; alice writes through node A.
+	sock, err := bob.Dial(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // node A hears of bob's socket (milliseconds on loopback)
+	if _, err := alice.Send(ctx, conv.ID, client.SendRequest{ClientID: "while-reading", Body: "while bob reads"}); err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := sock.Next(ctx); err != nil || ev.Type != "message.created" {
+		t.Fatalf("bob's socket on node B: %+v %v", ev, err)
+	}
+	// Bob puts the phone away: the next message buzzes it.
+	sock.Close()
+	closed := time.Now()
+	time.Sleep(500 * time.Millisecond) // node A hears that bob's last socket went
+	if _, err := alice.Send(ctx, conv.ID, client.SendRequest{ClientID: "after-reading", Body: "after bob left"}); err != nil {
+		t.Fatal(err)
+	}
+	got := ps.WaitFor(1, 15*time.Second)
+	time.Sleep(time.Second) // room for a push that should not come
+	got = ps.Pushes()
+	if len(got) != 1 {
+		t.Fatalf("%d pushes, want 1 (the message after bob's socket closed): %+v", len(got), got)
+	}
+	if got[0].Err != nil || got[0].At.Before(closed) {
+		t.Errorf("the push: %+v (bob's socket closed at %v)", got[0], closed)
+	}
+}
