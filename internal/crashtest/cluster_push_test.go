@@ -28,15 +28,7 @@ func TestClusterPushFollowsPresence(t *testing.T) {
 	cw, dir, _ := newCluster(t, "SSL_CERT_FILE="+ca)
 	nodeA := cw.start(filepath.Join(dir, "node-a"), "node-a", "--push-hosts", ps.Host())
 	nodeB := cw.start(filepath.Join(dir, "node-b"), "node-b", "--push-hosts", ps.Host())
-	defer func() {
-		if t.Failed() {
-			for _, n := range []*clusterNode{nodeA, nodeB} {
-				if b, err := os.ReadFile(n.log); err == nil {
-					t.Logf("%s log (last 3 KiB):\n%s", n.id, tail(b, 3<<10))
-				}
-			}
-		}
-	}()
+	defer logsOnFailure(t, nodeA, nodeB)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	login := func(n *clusterNode, email, device string) (*client.Client, string) {

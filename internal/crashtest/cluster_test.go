@@ -39,15 +39,7 @@ func TestClusterKill9(t *testing.T) {
 	dbURL := cw.db
 	emails := clusterEmails
 	nodes := []*clusterNode{cw.start(filepath.Join(dir, "node-a"), "node-a"), cw.start(filepath.Join(dir, "node-b"), "node-b")}
-	defer func() {
-		if t.Failed() {
-			for _, n := range nodes {
-				if b, err := os.ReadFile(n.log); err == nil {
-					t.Logf("%s log (last 3 KiB):\n%s", n.id, tail(b, 3<<10))
-				}
-			}
-		}
-	}()
+	defer logsOnFailure(t, nodes...)
 	proxy := newRRProxy(t, nodes[0].addr, nodes[1].addr)
 	base := "https://" + proxy.addr()
 
@@ -194,6 +186,18 @@ func newCluster(t *testing.T, env ...string) (*clusterWard, string, string) {
 			"--name", []string{"Alice", "Bob"}[i], "--role", "clinician", "--password-stdin")
 	}
 	return cw, dir, setup
+}
+
+// logsOnFailure logs the end of each node's log if the test failed.
+func logsOnFailure(t *testing.T, nodes ...*clusterNode) {
+	if !t.Failed() {
+		return
+	}
+	for _, n := range nodes {
+		if b, err := os.ReadFile(n.log); err == nil {
+			t.Logf("%s log (last 3 KiB):\n%s", n.id, tail(b, 3<<10))
+		}
+	}
 }
 
 // count is how many sends were acknowledged.
