@@ -72,9 +72,15 @@ func (b *NATSBroker) StartPresence(node string, local func() []string, every tim
 	if p.sub, err = b.nc.Subscribe(p.subject, p.receive); err != nil {
 		return nil, fmt.Errorf("NATS subscribe %s: %w", p.subject, err)
 	}
-	b.nc.SetReconnectHandler(func(*nats.Conn) { p.send(presenceMsg{Op: "hello"}) }) // what was missed meanwhile
-	p.send(presenceMsg{Op: "hello"})
-	p.sendAll()
+	// At the start, and after a NATS reconnect (either side may have
+	// missed the other's changes meanwhile): ask for everyone's users and
+	// tell them all of this node's.
+	join := func() {
+		p.send(presenceMsg{Op: "hello"})
+		p.sendAll()
+	}
+	b.nc.SetReconnectHandler(func(*nats.Conn) { join() })
+	join()
 	go p.run()
 	return p, nil
 }
