@@ -34,8 +34,7 @@ type Options struct {
 	// the store of a ward command, which may run beside the server on the
 	// same database. Two checkpointers would contend for the write lock
 	// across processes, and a writer that meets a lock held by another
-	// process waits in SQLite's busy handler, in sleeps of milliseconds:
-	// a backup's checkpointer tripled the server's median send latency.
+	// process waits in SQLite's busy handler, in sleeps of milliseconds.
 	// The command's own commits wait in the WAL until it closes.
 	LeaveCheckpoints bool
 }
