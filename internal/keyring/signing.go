@@ -174,3 +174,19 @@ func (k *Keyring) ThrottleKey(ctx context.Context) ([]byte, error) {
 	}
 	return key, nil
 }
+
+// ClusterWireKeyName is the keyring_secrets row of the key that seals what
+// the nodes of a cluster tell each other over NATS (internal/realtime).
+const ClusterWireKeyName = "cluster-wire-xchacha20poly1305"
+
+// ClusterWireKey returns the 32-byte key under which the nodes of a cluster
+// seal their NATS traffic, creating it on first use. Every node reads the
+// same row of the shared database and unwraps it with the master key, so
+// the nodes agree on it and the NATS server never learns it.
+func (k *Keyring) ClusterWireKey(ctx context.Context) ([]byte, error) {
+	key, err := k.secret(ctx, ClusterWireKeyName, 32)
+	if err != nil {
+		return nil, fmt.Errorf("cluster wire key: %w", err)
+	}
+	return key, nil
+}

@@ -17,10 +17,16 @@ import (
 // server not to echo them back (NoEcho), so no node decodes its own events.
 // Delivery is at most once, as it is over a socket: a client that misses an
 // event catches up by sequence number.
+//
+// Events carry PHI as clients see it (a new message's body), so every
+// payload is sealed under the cluster's wire key (wireSeal): the NATS
+// server, and anyone who reads its traffic or subscribes with its
+// credentials, sees ciphertext and subject names only.
 type NATSBroker struct {
 	nc      *nats.Conn
 	sub     *nats.Subscription
 	subject string
+	wire    *wireSeal
 
 	mu   sync.RWMutex
 	next int
@@ -39,16 +45,21 @@ type wireEvent struct {
 }
 
 // NewNATSBroker connects to the NATS server at url (nats://host:4222) and
-// subscribes to subject ("ward.events" when empty).
-func NewNATSBroker(url, subject string) (*NATSBroker, error) {
+// subscribes to subject ("ward.events" when empty). key is the cluster's
+// wire key (WireKeySize bytes, the same on every node).
+func NewNATSBroker(url, subject string, key []byte) (*NATSBroker, error) {
 	if subject == "" {
 		subject = "ward.events"
+	}
+	wire, err := newWireSeal(key)
+	if err != nil {
+		return nil, err
 	}
 	nc, err := nats.Connect(url, nats.Name("ward"), nats.Timeout(5*time.Second), nats.MaxReconnects(-1), nats.NoEcho())
 	if err != nil {
 		return nil, fmt.Errorf("NATS at %s: %w", url, err)
 	}
-	b := &NATSBroker{nc: nc, subject: subject, subs: map[int]func(Event){}}
+	b := &NATSBroker{nc: nc, subject: subject, wire: wire, subs: map[int]func(Event){}}
 	b.sub, err = nc.Subscribe(subject, b.deliver)
 	if err == nil {
 		err = nc.Flush() // the subscription is in place before Publish can be called
@@ -61,8 +72,12 @@ func NewNATSBroker(url, subject string) (*NATSBroker, error) {
 }
 
 func (b *NATSBroker) deliver(m *nats.Msg) {
+	data, ok := b.wire.open(b.subject, m.Data)
+	if !ok {
+		return
+	}
 	var w wireEvent
-	if json.Unmarshal(m.Data, &w) != nil {
+	if json.Unmarshal(data, &w) != nil {
 		return
 	}
 	ev := w.Event
@@ -89,7 +104,7 @@ func (b *NATSBroker) Publish(_ context.Context, ev Event) error {
 	if err != nil {
 		return err
 	}
-	return b.nc.Publish(b.subject, data)
+	return b.nc.Publish(b.subject, b.wire.seal(b.subject, data))
 }
 
 // Subscribe registers fn for the events of every node.

@@ -1,14 +1,18 @@
 package realtime_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/wardhealth/ward/internal/realtime"
 )
@@ -32,6 +36,9 @@ func natsURL(t *testing.T) string {
 	return url
 }
 
+// testWireKey is the cluster's wire key in these tests.
+var testWireKey = bytes.Repeat([]byte{7}, realtime.WireKeySize)
+
 func uniqueSubject() string {
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -42,12 +49,12 @@ func uniqueSubject() string {
 // with its recipients, once.
 func TestNATSBrokerCrossesNodes(t *testing.T) {
 	url, subject := natsURL(t), uniqueSubject()
-	node1, err := realtime.NewNATSBroker(url, subject)
+	node1, err := realtime.NewNATSBroker(url, subject, testWireKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer node1.Close()
-	node2, err := realtime.NewNATSBroker(url, subject)
+	node2, err := realtime.NewNATSBroker(url, subject, testWireKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,5 +89,97 @@ func TestNATSBrokerCrossesNodes(t *testing.T) {
 	case ev := <-got2:
 		t.Errorf("an unsubscribed function got %+v", ev)
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// What nodes tell each other crosses NATS sealed: a subscriber with the
+// NATS server's own access sees neither a message's body nor who it is
+// for, and a node drops a payload it cannot open (another cluster's key, a
+// forged plain event, an altered one) instead of handing it to sockets.
+func TestNATSWireIsSealed(t *testing.T) {
+	url, subject := natsURL(t), uniqueSubject()
+	spy, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spy.Close()
+	raw := make(chan []byte, 16)
+	if _, err := spy.Subscribe(">", func(m *nats.Msg) {
+		if strings.HasPrefix(m.Subject, subject) {
+			raw <- m.Data
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	spy.Flush()
+	node1, err := realtime.NewNATSBroker(url, subject, testWireKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node1.Close()
+	node2, err := realtime.NewNATSBroker(url, subject, testWireKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node2.Close()
+	stranger, err := realtime.NewNATSBroker(url, subject, bytes.Repeat([]byte{8}, realtime.WireKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	got2, gotStranger := make(chan realtime.Event, 4), make(chan realtime.Event, 4)
+	node2.Subscribe(func(ev realtime.Event) { got2 <- ev })
+	stranger.Subscribe(func(ev realtime.Event) { gotStranger <- ev })
+
+	const canary = "CANARY-wire-7f3a"
+	ev := realtime.Event{Type: realtime.MessageCreated, OrgID: "org-" + canary, ConversationID: "c1", Seq: 1,
+		Data: []byte(`{"body":"` + canary + `"}`), Users: []string{"user-" + canary}, PHI: true}
+	if err := node1.Publish(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case got := <-got2:
+		if !strings.Contains(string(got.Data), canary) {
+			t.Errorf("node2 got %s", got.Data)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the sealed event did not reach node2")
+	}
+	select {
+	case data := <-raw:
+		if bytes.Contains(data, []byte(canary)) || bytes.Contains(data, []byte("message.created")) {
+			t.Errorf("NATS carried the event readable: %q", data)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the spy saw nothing")
+	}
+
+	// A forged plain event, and the sealed one altered by a bit: dropped.
+	plain := []byte(`{"type":"message.created","org_id":"o1","users":["u1"],"data":{"body":"forged"}}`)
+	if err := spy.Publish(subject, plain); err != nil {
+		t.Fatal(err)
+	}
+	node1.Publish(context.Background(), ev)
+	var sealed []byte
+	for sealed == nil {
+		select {
+		case data := <-raw:
+			if !bytes.Equal(data, plain) {
+				sealed = data
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the spy saw nothing")
+		}
+	}
+	<-got2 // the second real one
+	sealed[len(sealed)-1] ^= 1
+	spy.Publish(subject, sealed)
+	spy.Flush()
+	select {
+	case got := <-got2:
+		t.Errorf("node2 handed on a payload it should have dropped: %+v", got)
+	case got := <-gotStranger:
+		t.Errorf("a node with another key opened %+v", got)
+	case <-time.After(300 * time.Millisecond):
 	}
 }

@@ -25,6 +25,7 @@ import (
 // someone whose node just died.
 type Presence struct {
 	nc      *nats.Conn
+	wire    *wireSeal
 	sub     *nats.Subscription
 	subject string
 	node    string
@@ -66,7 +67,7 @@ func (b *NATSBroker) StartPresence(node string, local func() []string, every tim
 	if every <= 0 {
 		every = DefaultPresenceEvery
 	}
-	p := &Presence{nc: b.nc, subject: b.subject + ".presence", node: node, every: every, local: local,
+	p := &Presence{nc: b.nc, wire: b.wire, subject: b.subject + ".presence", node: node, every: every, local: local,
 		peers: map[string]*peer{}, stop: make(chan struct{}), done: make(chan struct{})}
 	var err error
 	if p.sub, err = b.nc.Subscribe(p.subject, p.receive); err != nil {
@@ -148,7 +149,7 @@ func (p *Presence) send(m presenceMsg) {
 	m.Node = p.node
 	data, err := json.Marshal(m)
 	if err == nil {
-		p.nc.Publish(p.subject, data) // buffered; a closed connection drops it
+		p.nc.Publish(p.subject, p.wire.seal(p.subject, data)) // buffered; a closed connection drops it
 	}
 }
 
@@ -161,8 +162,12 @@ func (p *Presence) sendAll() {
 }
 
 func (p *Presence) receive(msg *nats.Msg) {
+	data, ok := p.wire.open(p.subject, msg.Data)
+	if !ok {
+		return
+	}
 	var m presenceMsg
-	if json.Unmarshal(msg.Data, &m) != nil || m.Node == "" || m.Node == p.node {
+	if json.Unmarshal(data, &m) != nil || m.Node == "" || m.Node == p.node {
 		return
 	}
 	if m.Op == "hello" { // a node joined: it learns of this one

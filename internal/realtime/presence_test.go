@@ -17,7 +17,7 @@ func TestPresenceAcrossNodes(t *testing.T) {
 	const beat = 50 * time.Millisecond
 	node := func(id string, users ...string) (*realtime.NATSBroker, *realtime.Presence) {
 		t.Helper()
-		b, err := realtime.NewNATSBroker(url, subject)
+		b, err := realtime.NewNATSBroker(url, subject, testWireKey)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -152,7 +152,12 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	audit.SealOnInsert(e.Store) // SQLite: events are chained as they commit; the sealer signs checkpoints
 	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})
 	if cfg.NATSURL != "" {
-		nb, err := realtime.NewNATSBroker(cfg.NATSURL, "")
+		key, err := e.Keyring.ClusterWireKey(ctx)
+		if err != nil {
+			return err
+		}
+		nb, err := realtime.NewNATSBroker(cfg.NATSURL, "", key)
+		clear(key)
 		if err != nil {
 			return err
 		}
