@@ -25,6 +25,9 @@ func userChangeDetail(old, cur ward.User) string {
 	if old.Name != cur.Name {
 		parts = append(parts, "name changed")
 	}
+	if old.Email != cur.Email {
+		parts = append(parts, "email changed")
+	}
 	if len(parts) == 0 {
 		return "no change"
 	}

@@ -26,8 +26,12 @@ type NewUser struct {
 }
 
 // UserChange is an admin's change to an account; nil fields stay as they are.
+// Email changes a staff account's sign-in email (an identity provider's
+// SCIM renames people too); a patient's or guest's is the address they
+// proved with a one-time code, and does not change.
 type UserChange struct {
 	Name     *string
+	Email    *string
 	Role     *ward.Role
 	Disabled *bool
 }
@@ -186,10 +190,16 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 	if ch.Role != nil {
 		target.Role = *ch.Role
 	}
+	if ch.Email != nil {
+		target.Email = ward.NormalizeEmail(*ch.Email)
+		if target.Email != before.Email && (before.Role.External() || target.Role.External()) {
+			return ward.User{}, ward.Errorf(ward.CodeInvalid, "a patient's or guest's email is the address they proved; it does not change")
+		}
+	}
 	if (before.Role == ward.RoleGuest || target.Role == ward.RoleGuest) && target.Role != before.Role {
 		return ward.User{}, errGuestRole()
 	}
-	identityChanged := target.Name != before.Name || target.Role != before.Role
+	identityChanged := target.Name != before.Name || target.Role != before.Role || target.Email != before.Email
 	ident := store.StoredIdentity{Email: beforeRow.Email, Name: beforeRow.Name} // as stored, when unchanged
 	if identityChanged {
 		if before.Email == "" {
@@ -223,7 +233,7 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 			return ward.Errorf(ward.CodeForbidden, "you cannot change your own role or disable yourself")
 		}
 		old, action := u, audit.UserUpdated
-		u.Name = target.Name
+		u.Name, u.Email = target.Name, target.Email
 		if target.Role != u.Role {
 			u.Role, roleChanged = target.Role, true
 		}

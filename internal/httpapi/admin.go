@@ -37,13 +37,14 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, p *app.Prin
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, p *app.Principal) error {
 	var req struct {
 		Name     *string    `json:"name"`
+		Email    *string    `json:"email"`
 		Role     *ward.Role `json:"role"`
 		Disabled *bool      `json:"disabled"`
 	}
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	u, err := h.app.UpdateUser(r.Context(), p, r.PathValue("id"), app.UserChange{Name: req.Name, Role: req.Role, Disabled: req.Disabled})
+	u, err := h.app.UpdateUser(r.Context(), p, r.PathValue("id"), app.UserChange{Name: req.Name, Email: req.Email, Role: req.Role, Disabled: req.Disabled})
 	if err != nil {
 		return err
 	}

@@ -140,6 +140,48 @@ func TestSCIMUsers(t *testing.T) {
 	}
 }
 
+// The identity provider renames people: a new userName, by PUT or PATCH,
+// becomes the account's email (the same account, its id and sessions
+// kept), audited without either address.
+func TestSCIMChangesEmail(t *testing.T) {
+	h := newHarness(t, false)
+	tok := h.scimToken(t)
+	_, u := h.scim(t, tok, "POST", "/scim/v2/Users", newUser("ren.old@stmary.example", "Ren", nil))
+	id := u["id"].(string)
+	if st, r := h.scim(t, tok, "PUT", "/scim/v2/Users/"+id, newUser("Ren.Married@stmary.example", "Ren", nil)); st != 200 || r["userName"] != "ren.married@stmary.example" || r["id"] != id {
+		t.Fatalf("PUT with a new userName: %d %v", st, r)
+	}
+	if _, ok := h.userByEmail(t, "ren.old@stmary.example"); ok {
+		t.Error("the old email still names an account")
+	}
+	if got, ok := h.userByEmail(t, "ren.married@stmary.example"); !ok || got.ID != id {
+		t.Errorf("the new email: %+v %v", got, ok)
+	}
+	if st, r := h.scim(t, tok, "PATCH", "/scim/v2/Users/"+id, patch(map[string]any{"op": "replace", "path": "userName", "value": "ren@stmary.example"})); st != 200 || r["userName"] != "ren@stmary.example" {
+		t.Fatalf("PATCH userName: %d %v", st, r)
+	}
+	var changes []string
+	for _, ev := range h.f.AuditEvents(t, audit.UserUpdated) {
+		if ev["resource_id"] == id {
+			reason := ev["reason"].(string)
+			if strings.Contains(reason, "stmary.example") {
+				t.Errorf("the audit names an address: %q", reason)
+			}
+			changes = append(changes, reason)
+		}
+	}
+	if len(changes) != 2 || changes[0] != "email changed" || changes[1] != "email changed" {
+		t.Errorf("user.updated reasons %q, want two \"email changed\"", changes)
+	}
+	// The same userName again changes nothing and writes nothing.
+	if st, _ := h.scim(t, tok, "PATCH", "/scim/v2/Users/"+id, patch(map[string]any{"op": "replace", "path": "userName", "value": "REN@stmary.example"})); st != 200 {
+		t.Errorf("PATCH to the same email: %d", st)
+	}
+	if n := len(h.f.AuditEvents(t, audit.UserUpdated)); n != 2 {
+		t.Errorf("%d user.updated events after a no-op, want 2", n)
+	}
+}
+
 // A SCIM disable ends the person's sessions and closes their open socket
 // at once.
 func TestSCIMDisableClosesSocket(t *testing.T) {
@@ -251,7 +293,8 @@ func TestSCIMBadInput(t *testing.T) {
 		{"owner role", "POST", "/scim/v2/Users", newUser("x3@stmary.example", "X", map[string]any{"roles": []map[string]any{{"value": "owner"}}}), 400, "invalidValue"},
 		{"bad filter", "GET", "/scim/v2/Users?filter=" + url.QueryEscape(`userName co "x"`), nil, 400, "invalidFilter"},
 		{"unparsable filter", "GET", "/scim/v2/Users?filter=" + url.QueryEscape(`userName eq`), nil, 400, "invalidFilter"},
-		{"userName change", "PUT", "/scim/v2/Users/" + id, newUser("other@stmary.example", "Bo", nil), 400, "mutability"},
+		{"userName not an email", "PATCH", "/scim/v2/Users/" + id, patch(map[string]any{"op": "replace", "path": "userName", "value": "not-an-email"}), 400, "invalidValue"},
+		{"userName of another", "PUT", "/scim/v2/Users/" + id, newUser(h.f.Owner.Email, "Bo", nil), 409, "uniqueness"},
 		{"patch unknown path", "PATCH", "/scim/v2/Users/" + id, patch(map[string]any{"op": "replace", "path": "shoeSize", "value": 9}), 400, "invalidPath"},
 		{"patch bad op", "PATCH", "/scim/v2/Users/" + id, patch(map[string]any{"op": "frobnicate", "path": "active", "value": false}), 400, "invalidSyntax"},
 		{"patch bad active", "PATCH", "/scim/v2/Users/" + id, patch(map[string]any{"op": "replace", "path": "active", "value": "maybe"}), 400, "invalidValue"},
@@ -270,7 +313,7 @@ func TestSCIMBadInput(t *testing.T) {
 	if n := len(h.users(t)); n != before {
 		t.Errorf("%d users after bad input, %d before", n, before)
 	}
-	if got, _ := h.userByEmail(t, "bo.base@stmary.example"); got.Disabled || got.Name != "Bo Provisioned" {
+	if got, ok := h.userByEmail(t, "bo.base@stmary.example"); !ok || got.Disabled || got.Name != "Bo Provisioned" {
 		t.Errorf("the user changed: %+v", got)
 	}
 }

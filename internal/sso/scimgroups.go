@@ -251,7 +251,7 @@ func (s *Service) setRole(ctx context.Context, c SCIMCaller, userID string, r wa
 	if _, err := s.scimAccount(ctx, c.OrgID, userID); err != nil {
 		return badSCIM("noTarget", "no such user %q", userID)
 	}
-	return s.applyUser(ctx, c, userID, nil, &r, nil, nil)
+	return s.applyUser(ctx, c, userID, accountChange{role: &r})
 }
 
 // leaveRole moves a member of role r to the default role (nothing when
@@ -265,5 +265,5 @@ func (s *Service) leaveRole(ctx context.Context, c SCIMCaller, userID string, r 
 	if a.u.Role != r || def == r {
 		return nil
 	}
-	return s.applyUser(ctx, c, userID, nil, &def, nil, nil)
+	return s.applyUser(ctx, c, userID, accountChange{role: &def})
 }

@@ -48,22 +48,22 @@ func decodePatch(body []byte) (patchRequest, error) {
 // userPatch is what a PATCH of a User changes.
 type userPatch struct {
 	formatted, given, family *string
+	email                    *string
 	active                   *bool
 	role                     *ward.Role
 	external                 *string
 }
 
 // SCIMPatchUser is a PATCH of a User: active, the name, displayName,
-// roles and externalId (with a path, or as members of a value object
-// without one); the rest of the core schema is accepted and ignored;
-// userName may not change (mutability).
+// roles, externalId and userName (the account's email; with a path, or as
+// members of a value object without one); the rest of the core schema is
+// accepted and ignored.
 func (s *Service) SCIMPatchUser(ctx context.Context, c SCIMCaller, id string, body []byte) (SCIMUser, error) {
 	req, err := decodePatch(body)
 	if err != nil {
 		return SCIMUser{}, err
 	}
-	a, err := s.scimAccount(ctx, c.OrgID, id)
-	if err != nil {
+	if _, err := s.scimAccount(ctx, c.OrgID, id); err != nil {
 		return SCIMUser{}, err
 	}
 	var p userPatch
@@ -77,7 +77,7 @@ func (s *Service) SCIMPatchUser(ctx context.Context, c SCIMCaller, id string, bo
 				return SCIMUser{}, badSCIM("invalidValue", "without a path, value must be an object")
 			}
 			for k, v := range obj {
-				if err := p.set(a, k, v); err != nil {
+				if err := p.set(k, v); err != nil {
 					return SCIMUser{}, err
 				}
 			}
@@ -89,7 +89,7 @@ func (s *Service) SCIMPatchUser(ctx context.Context, c SCIMCaller, id string, bo
 			}
 			continue
 		}
-		if err := p.set(a, op.Path, op.Value); err != nil {
+		if err := p.set(op.Path, op.Value); err != nil {
 			return SCIMUser{}, err
 		}
 	}
@@ -101,7 +101,7 @@ func (s *Service) SCIMPatchUser(ctx context.Context, c SCIMCaller, id string, bo
 		n := strings.TrimSpace(deref(p.given) + " " + deref(p.family))
 		name = &n
 	}
-	if err := s.applyUser(ctx, c, id, name, p.role, p.active, p.external); err != nil {
+	if err := s.applyUser(ctx, c, id, accountChange{name: name, email: p.email, role: p.role, active: p.active, external: p.external}); err != nil {
 		return SCIMUser{}, err
 	}
 	return s.SCIMGetUser(ctx, c, id)
@@ -116,7 +116,7 @@ func deref(s *string) string {
 
 // set applies one attribute (a path such as "active", "name.givenName",
 // or a key of a value object).
-func (p *userPatch) set(a scimAccount, path string, v json.RawMessage) error {
+func (p *userPatch) set(path string, v json.RawMessage) error {
 	attr, sub, err := patchPath(path)
 	if err != nil {
 		return err
@@ -170,13 +170,7 @@ func (p *userPatch) set(a scimAccount, path string, v json.RawMessage) error {
 			p.role = &r
 		}
 	case attr == "username":
-		s, err := str()
-		if err != nil {
-			return err
-		}
-		if ward.NormalizeEmail(*s) != a.u.Email {
-			return badSCIM("mutability", "userName cannot change: ward keeps the account's email")
-		}
+		p.email, err = str()
 	case attr == "emails", attr == "password":
 		if attr == "password" {
 			return badSCIM("invalidValue", "ward does not take passwords")

@@ -238,39 +238,54 @@ func (s *Service) SCIMCreateUser(ctx context.Context, c SCIMCaller, in SCIMUser)
 	}); err != nil {
 		return SCIMUser{}, false, err
 	}
-	if err := s.applyUser(ctx, c, existing.ID, &name, &role, &active, &in.ExternalID); err != nil {
+	if err := s.applyUser(ctx, c, existing.ID, accountChange{name: &name, role: &role, active: &active, external: &in.ExternalID}); err != nil {
 		return SCIMUser{}, false, err
 	}
 	u, err := s.SCIMGetUser(ctx, c, existing.ID)
 	return u, true, err
 }
 
-// applyUser brings an account to the name, role, state and externalId
-// given (nil: unchanged) through app.UpdateUser, as an admin's change: a
-// disable ends the sessions and closes the sockets at once, a new role
-// closes the sockets. Nothing is written when nothing changes.
-func (s *Service) applyUser(ctx context.Context, c SCIMCaller, id string, name *string, role *ward.Role, active *bool, external *string) error {
+// accountChange is what a SCIM request changes of an account; nil fields
+// stay as they are.
+type accountChange struct {
+	name, email, external *string
+	role                  *ward.Role
+	active                *bool
+}
+
+// applyUser brings an account to the name, email, role, state and
+// externalId given through app.UpdateUser, as an admin's change: a disable
+// ends the sessions and closes the sockets at once, a new role closes the
+// sockets. Nothing is written when nothing changes.
+func (s *Service) applyUser(ctx context.Context, c SCIMCaller, id string, want accountChange) error {
 	a, err := s.scimAccount(ctx, c.OrgID, id)
 	if err != nil {
 		return err
 	}
 	var ch app.UserChange
 	changed := false
-	if name != nil && strings.TrimSpace(*name) != a.u.Name {
+	if name := want.name; name != nil && strings.TrimSpace(*name) != a.u.Name {
 		ch.Name, changed = name, true
 	}
-	if role != nil && *role != a.u.Role {
+	if email := want.email; email != nil && ward.NormalizeEmail(*email) != a.u.Email {
+		ch.Email, changed = email, true
+	}
+	if role := want.role; role != nil && *role != a.u.Role {
 		ch.Role, changed = role, true
 	}
-	if active != nil && *active == a.u.Disabled {
+	if active := want.active; active != nil && *active == a.u.Disabled {
 		disabled := !*active
 		ch.Disabled, changed = &disabled, true
 	}
 	if changed {
 		if _, err := s.accounts.UpdateUser(ctx, c.principal(), id, ch); err != nil {
+			if ward.ErrorCode(err) == ward.CodeConflict && ch.Email != nil {
+				return &SCIMError{Status: 409, Type: "uniqueness", Detail: "a user with this userName already exists"}
+			}
 			return err
 		}
 	}
+	external := want.external
 	if external != nil && *external != a.external {
 		if len(*external) > maxFieldLen {
 			return badSCIM("invalidValue", "externalId is at most %d characters", maxFieldLen)
@@ -286,16 +301,12 @@ func (s *Service) applyUser(ctx context.Context, c SCIMCaller, id string, name *
 	return nil
 }
 
-// SCIMReplaceUser is a PUT: the resource's name, role (when it names one),
-// active and externalId replace the account's. The userName must stay the
-// account's email (ward does not change an email through SCIM: mutability).
+// SCIMReplaceUser is a PUT: the resource's userName (the account's email),
+// name, role (when it names one), active and externalId replace the
+// account's.
 func (s *Service) SCIMReplaceUser(ctx context.Context, c SCIMCaller, id string, in SCIMUser) (SCIMUser, error) {
-	a, err := s.scimAccount(ctx, c.OrgID, id)
-	if err != nil {
+	if _, err := s.scimAccount(ctx, c.OrgID, id); err != nil {
 		return SCIMUser{}, err
-	}
-	if ward.NormalizeEmail(in.UserName) != a.u.Email {
-		return SCIMUser{}, badSCIM("mutability", "userName cannot change: ward keeps the account's email")
 	}
 	role, err := in.role()
 	if err != nil {
@@ -307,7 +318,7 @@ func (s *Service) SCIMReplaceUser(ctx context.Context, c SCIMCaller, id string, 
 	}
 	active := in.Active == nil || *in.Active
 	name := in.fullName()
-	if err := s.applyUser(ctx, c, id, &name, rp, &active, &in.ExternalID); err != nil {
+	if err := s.applyUser(ctx, c, id, accountChange{name: &name, email: &in.UserName, role: rp, active: &active, external: &in.ExternalID}); err != nil {
 		return SCIMUser{}, err
 	}
 	return s.SCIMGetUser(ctx, c, id)
@@ -318,7 +329,7 @@ func (s *Service) SCIMReplaceUser(ctx context.Context, c SCIMCaller, id string, 
 // audit trail names it. Audited as scim.user_deleted.
 func (s *Service) SCIMDeleteUser(ctx context.Context, c SCIMCaller, id string) error {
 	off := false
-	if err := s.applyUser(ctx, c, id, nil, nil, &off, nil); err != nil {
+	if err := s.applyUser(ctx, c, id, accountChange{active: &off}); err != nil {
 		return err
 	}
 	return s.store.Write(ctx, func(tx *store.Tx) error {
