@@ -18,8 +18,12 @@ type parts struct {
 	limit      int
 }
 
+// partSize is PartSize; the tests make it smaller, to see several parts
+// without seeding tens of thousands of messages.
+var partSize = PartSize
+
 func newParts(w *Writer, base, ext string) *parts {
-	return &parts{w: w, base: base, ext: ext, limit: PartSize}
+	return &parts{w: w, base: base, ext: ext, limit: partSize}
 }
 
 // line adds one line (b holds no newline of its own).
