@@ -303,6 +303,19 @@ func TestDemoLogins(t *testing.T) {
 	adm.signIn(owner.Email, owner.Password)
 	adm.waitJS(5*time.Second, "the owner lands in the console, with no conversation list (admins cannot read messages)",
 		`document.querySelectorAll('#users tbody tr').length >= 6 && !document.querySelector('.sidebar')`)
+	// The owner changes the front desk's email (she married), and back.
+	for _, email := range []string{"riley.brooks@demo-clinic.example", "riley.chen@demo-clinic.example"} {
+		eval[bool](adm, `(() => { [...document.querySelectorAll('#users tbody tr')].find(r => r.textContent.includes('Riley Chen')).querySelector('button[id^=edit-]').click(); return true })()`)
+		adm.waitJS(5*time.Second, "Riley's row opens for editing", `!!document.querySelector('#users input[type=email]')`)
+		eval[bool](adm, `(() => { const i = document.querySelector('#users input[type=email]'); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true})); return true })()`)
+		adm.typeInto(`#users input[type=email]`, email)
+		adm.click(`#users form button[type=submit]`)
+		adm.waitJS(5*time.Second, "the table shows "+email, `[...document.querySelectorAll('#users tbody td')].some(td => td.textContent === '`+email+`')`)
+		if email == "riley.brooks@demo-clinic.example" {
+			adm.shot("5-demo-admin-email-changed")
+			apiLogin(t, email, demoLoginFor(t, "owner").Password) // every demo login shares the password
+		}
+	}
 	adm.click("#tab-policy")
 	adm.waitJS(5*time.Second, "the policy form shows MFA off", `!!document.querySelector('#policy') && !document.querySelector('#policy input[type=checkbox]').checked`)
 	adm.shot("5-demo-admin-policy")

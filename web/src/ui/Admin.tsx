@@ -57,15 +57,29 @@ export function AdminUsers() {
   }
   useEffect(() => void load(), []);
 
-  async function change(u: User, patch: Partial<Pick<User, "role" | "disabled">>) {
+  const [editing, setEditing] = useState<{ id: string; name: string; email: string } | null>(null);
+
+  async function change(u: User, patch: Partial<Pick<User, "name" | "email" | "role" | "disabled">>): Promise<boolean> {
     setError("");
     try {
       await w.api.patch(`/api/v1/users/${encodeURIComponent(u.id)}`, patch);
       await load();
       void w.loadDirectory();
+      return true;
     } catch (e) {
       setError(errorText(e));
+      return false;
     }
+  }
+
+  // A patient's or guest's email is the address they proved: only the name is theirs to edit here.
+  async function saveEdit(e: Event, u: User) {
+    e.preventDefault();
+    if (!editing) return;
+    const patch: Partial<Pick<User, "name" | "email">> = {};
+    if (editing.name.trim() !== u.name) patch.name = editing.name.trim();
+    if (editing.email.trim().toLowerCase() !== u.email && u.role !== "patient" && u.role !== "guest") patch.email = editing.email.trim();
+    if (Object.keys(patch).length === 0 || (await change(u, patch))) setEditing(null);
   }
 
   const needle = q.trim().toLowerCase();
@@ -93,8 +107,49 @@ export function AdminUsers() {
             <tbody>
               {shown.map((u) => (
                 <tr key={u.id}>
-                  <td>{u.name}</td>
-                  <td>{u.email}</td>
+                  {editing?.id === u.id ? (
+                    <td colSpan={2}>
+                      <form class="row" onSubmit={(e) => void saveEdit(e, u)} aria-label={"Edit " + u.name}>
+                        <label class="sr-only" for={"edit-name-" + u.id}>
+                          Name
+                        </label>
+                        <input
+                          id={"edit-name-" + u.id}
+                          required
+                          value={editing.name}
+                          onInput={(e) => setEditing({ ...editing, name: e.currentTarget.value })}
+                        />
+                        <label class="sr-only" for={"edit-email-" + u.id}>
+                          Email
+                        </label>
+                        <input
+                          id={"edit-email-" + u.id}
+                          type="email"
+                          required
+                          disabled={u.role === "patient" || u.role === "guest"}
+                          title={u.role === "patient" || u.role === "guest" ? "The address they proved; it does not change" : undefined}
+                          value={editing.email}
+                          onInput={(e) => setEditing({ ...editing, email: e.currentTarget.value })}
+                        />
+                        <button class="small primary" type="submit">
+                          Save
+                        </button>
+                        <button class="small" type="button" onClick={() => setEditing(null)}>
+                          Cancel
+                        </button>
+                      </form>
+                    </td>
+                  ) : (
+                    <>
+                      <td>
+                        {u.name}{" "}
+                        <button class="small" id={"edit-" + u.id} onClick={() => setEditing({ id: u.id, name: u.name, email: u.email })}>
+                          Edit<span class="sr-only"> {u.name}</span>
+                        </button>
+                      </td>
+                      <td>{u.email}</td>
+                    </>
+                  )}
                   <td>
                     <label class="sr-only" for={"role-" + u.id}>
                       Role of {u.name}
