@@ -36,8 +36,8 @@ type idpPerson struct {
 	Groups             []string
 }
 
-// startIdP runs a provider whose one client may redirect to redirectURI.
-func startIdP(t *testing.T, redirectURI string) *idp {
+// startIdP runs a provider whose one client may redirect to redirectURIs.
+func startIdP(t *testing.T, redirectURIs ...string) *idp {
 	t.Helper()
 	p := &idp{clientID: "ward-e2e", clientSecret: "ward-e2e-client-secret", people: map[string]idpPerson{}}
 	var handler http.Handler
@@ -45,7 +45,7 @@ func startIdP(t *testing.T, redirectURI string) *idp {
 	t.Cleanup(srv.Close)
 	p.issuer = srv.URL
 
-	clients := map[string]*storage.Client{p.clientID: storage.WebClient(p.clientID, p.clientSecret, redirectURI)}
+	clients := map[string]*storage.Client{p.clientID: storage.WebClient(p.clientID, p.clientSecret, redirectURIs...)}
 	st := &idpStore{Storage: storage.NewStorageWithClients(idpUsers{p}, clients), idp: p}
 	cfg := &op.Config{CryptoKey: sha256.Sum256([]byte("ward-e2e-idp")), CodeMethodS256: true, AuthMethodPost: true,
 		SupportedUILocales: []language.Tag{language.English}}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
 
@@ -27,7 +28,10 @@ func TestOIDCSignIn(t *testing.T) {
 	skipWithoutBrowser(t)
 	t.Parallel() // its org's sign-in setting shows only to browsers that ask with ?org=
 	callback := suite.base + "/api/v1/sso/callback"
-	provider := startIdP(t, callback)
+	// The person browses https://localhost:PORT, the host passkeys are
+	// bound to without --public-url; ward then names that callback.
+	local := strings.Replace(suite.base, "127.0.0.1", "localhost", 1)
+	provider := startIdP(t, callback, local+"/api/v1/sso/callback")
 	const label = "Clinic IdP"
 	nurse := idpPerson{Username: "rivera.sso", Password: "idp-password-of-rivera", Email: "e2e-sso-rivera@demo-clinic.example",
 		Given: "Sam", Family: "Rivera", Groups: []string{"staff-all", "ward-nurses"}}
@@ -71,7 +75,7 @@ func TestOIDCSignIn(t *testing.T) {
 	start := time.Now()
 	u := newTab(t, "sso-user", false)
 	u.do(15*time.Second, "the sign-in screen offers the provider",
-		chromedp.Navigate(link),
+		chromedp.Navigate(strings.Replace(link, suite.base, local, 1)),
 		chromedp.WaitVisible(chromedp.ID("signin-sso")),
 	)
 	if got := u.text("#signin-sso"); !strings.Contains(got, "Sign in with "+label) {
@@ -108,6 +112,38 @@ func TestOIDCSignIn(t *testing.T) {
 	}
 	u.waitJS(5*time.Second, "the clinician's screen", `!!document.querySelector('#nav-inbox') && !document.querySelector('#nav-admin')`)
 	u.shot("sso-4-signed-in")
+
+	// She adds a passkey (a virtual authenticator stands in for her
+	// phone's fingerprint reader), signs out, and signs in through the
+	// provider again: ward's second factor is now her passkey.
+	if _, err := chromedp.Call(u.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(u.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+			IsUserVerified: true, AutomaticPresenceSimulation: true,
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	u.click("#nav-account")
+	u.waitJS(10*time.Second, "no passkeys yet", `!!document.querySelector('#passkeys-none')`)
+	u.click("#add-passkey")
+	u.waitJS(15*time.Second, "the passkey is added", `!!document.querySelector('#passkey-added') && document.querySelectorAll('#passkeys li').length === 1`)
+	u.click("#sign-out")
+	u.do(15*time.Second, "sign in through the provider, then the passkey step",
+		chromedp.WaitVisible(chromedp.ID("signin-sso")),
+		chromedp.Click(chromedp.ID("signin-sso")),
+		chromedp.WaitVisible(chromedp.ID("idp-username")),
+		chromedp.SendKeys(chromedp.ID("idp-username"), nurse.Username),
+		chromedp.SendKeys(chromedp.ID("idp-password"), nurse.Password),
+		chromedp.Click(chromedp.ID("idp-submit")),
+		chromedp.WaitVisible(chromedp.ID("passkey-hint")),
+	)
+	u.shot("sso-4-passkey-step")
+	u.click("#signin-submit")
+	u.waitJS(15*time.Second, "signed in with the passkey after the provider", `document.querySelector('#live-status.live-open') !== null`)
 
 	// The IdP disables the person over SCIM: the open page is signed out
 	// at once, its socket closed by the server.

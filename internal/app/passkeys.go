@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/store"
 )
@@ -22,6 +23,25 @@ func (a *App) BeginPasskeyLogin(ctx context.Context, req LoginRequest) (passkeys
 		return passkeys.Challenge{}, err
 	}
 	return a.passkeys.BeginLogin(ctx, in.user)
+}
+
+// BeginExternalPasskey is the first step of confirming an identity
+// provider's sign-in with a passkey as ward's second factor: the options
+// for navigator.credentials.get for the user the provider vouched for
+// (internal/sso holds the sign-in's ticket). ExternalSignIn, given the
+// answer, finishes. A disabled account, a patient or a guest gets nothing.
+func (a *App) BeginExternalPasskey(ctx context.Context, orgID, userID string) (passkeys.Challenge, error) {
+	var u ward.User
+	if err := a.store.Read(ctx, func(tx *store.Tx) (err error) {
+		u, err = tx.UserByID(ctx, orgID, userID)
+		return err
+	}); err != nil {
+		return passkeys.Challenge{}, err
+	}
+	if u.Disabled || u.Role.External() {
+		return passkeys.Challenge{}, ErrAccountDisabled()
+	}
+	return a.passkeys.BeginLogin(ctx, u)
 }
 
 // passkeyCore is what the passkeys ask of the app (passkeys.Core).

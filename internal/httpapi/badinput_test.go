@@ -531,6 +531,11 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "unknown ticket", ctype: j, body: `{"ticket":"bm90IGEgdGlja2V0","device":{"id":"abcdefgh","name":"x"}}`, status: 400, code: ward.CodeSSOState},
 			{name: "huge ticket", ctype: j, body: `{"ticket":"` + strings.Repeat("A", 4000) + `","device":{"id":"abcdefgh","name":"x"}}`, status: 400, code: ward.CodeSSOState},
 		}),
+		"POST /api/v1/sessions/sso/webauthn/challenge": cat(jsonCases(noID, noID, `{"ticket":42}`), []badCase{
+			{name: "no ticket", ctype: j, body: `{}`, status: 400, code: ward.CodeSSOState},
+			{name: "unknown ticket", ctype: j, body: `{"ticket":"bm90IGEgdGlja2V0"}`, status: 400, code: ward.CodeSSOState},
+			{name: "huge ticket", ctype: j, body: `{"ticket":"` + strings.Repeat("A", 4000) + `"}`, status: 400, code: ward.CodeSSOState},
+		}),
 		"GET /api/v1/admin/sso/oidc": append(garbage, badCase{name: "none configured", token: admin, status: 404, code: ward.CodeSSONotConfigured}),
 		"PUT /api/v1/admin/sso/oidc": cat(jsonCases(admin, noID, `{"issuer":42}`), noCSRF(admin), []badCase{
 			{name: "plain http issuer", token: admin, ctype: j, body: `{"issuer":"http://idp.example.org","client_id":"ward","client_secret":"s"}`, status: 400, code: ward.CodeInvalid},

@@ -28,6 +28,7 @@ func (h *Handler) ssoRoutes() {
 	h.public("GET /api/v1/sso/{org}/start", h.ssoStart)
 	h.public("GET "+ssoCallbackPath, h.ssoCallback)
 	h.public("POST /api/v1/sessions/sso", h.ssoFinish)
+	h.public("POST /api/v1/sessions/sso/webauthn/challenge", h.ssoPasskeyChallenge)
 	h.route("GET /api/v1/admin/sso/oidc", authz.SSOManage, withService(h.ssoService, h.getOIDCConfig))
 	h.route("PUT /api/v1/admin/sso/oidc", authz.SSOManage, withService(h.ssoService, h.putOIDCConfig))
 	h.route("GET /api/v1/admin/sso/scim-token", authz.SSOManage, withService(h.ssoService, h.getSCIMToken))
@@ -128,6 +129,33 @@ func (h *Handler) ssoCallback(w http.ResponseWriter, r *http.Request) error {
 type ssoFinishRequest struct {
 	loginRequest
 	Ticket string `json:"ticket"`
+}
+
+// ssoPasskeyChallenge starts ward's second factor by passkey after an
+// identity provider's sign-in: the ticket (its cookie, or "ticket" in the
+// body) names the person; POST /api/v1/sessions/sso with the answer
+// finishes.
+func (h *Handler) ssoPasskeyChallenge(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.ssoService()
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Ticket string `json:"ticket"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	ticket := req.Ticket
+	if c, err := r.Cookie(ssoTicketCookie); err == nil && ticket == "" {
+		ticket = c.Value
+	}
+	ch, err := svc.BeginPasskey(r.Context(), ticket)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, passkeyChallengeView{ChallengeID: ch.ID, Options: ch.Options})
+	return nil
 }
 
 func (h *Handler) ssoFinish(w http.ResponseWriter, r *http.Request) error {

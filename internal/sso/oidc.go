@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward/internal/access"
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
+	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -381,6 +382,28 @@ func (s *Service) refuse(ctx context.Context, orgID string, u ward.User, ip, rea
 }
 
 func ssoActor(ip string) audit.Actor { return app.ServicePrincipal("", "sso", ip).Actor() }
+
+// BeginPasskey starts ward's second factor by passkey for a sign-in
+// ticket: the options for navigator.credentials.get, for the person the
+// provider vouched for. The ticket stays; FinishSignIn, given the answer,
+// redeems it.
+func (s *Service) BeginPasskey(ctx context.Context, ticket string) (passkeys.Challenge, error) {
+	if ticket == "" || len(ticket) > 200 {
+		return passkeys.Challenge{}, ward.Errorf(ward.CodeSSOState, "no sign-in ticket: start the sign-in again")
+	}
+	var t store.SSOPending
+	err := s.store.Read(ctx, func(tx *store.Tx) (err error) {
+		t, err = tx.SSOPendingByID(ctx, "ticket", hashOf(ticket))
+		return err
+	})
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return passkeys.Challenge{}, ward.Errorf(ward.CodeSSOState, "this sign-in ticket expired or was already used: start again")
+	}
+	if err != nil {
+		return passkeys.Challenge{}, err
+	}
+	return s.accounts.BeginExternalPasskey(ctx, t.OrgID, t.UserID)
+}
 
 // FinishSignIn redeems a ticket: the device, and ward's second factor
 // unless the IdP asserted one, on the path of a password sign-in

@@ -15,6 +15,7 @@ import (
 	"github.com/wardhealth/ward/internal/app"
 	"github.com/wardhealth/ward/internal/audit"
 	"github.com/wardhealth/ward/internal/keyring"
+	"github.com/wardhealth/ward/internal/passkeys"
 	"github.com/wardhealth/ward/internal/store"
 )
 
@@ -23,6 +24,7 @@ import (
 // an admin's.
 type Accounts interface {
 	ExternalSignIn(ctx context.Context, in app.ExternalLogin) (access.LoginResult, error)
+	BeginExternalPasskey(ctx context.Context, orgID, userID string) (passkeys.Challenge, error)
 	ProvisionUser(ctx context.Context, orgID string, by audit.Actor, nu app.NewUser) (ward.User, error)
 	UpdateUser(ctx context.Context, p *access.Principal, id string, ch app.UserChange) (ward.User, error)
 }

@@ -257,7 +257,11 @@ export class Ward {
   // signInWithSSO finishes a sign-in through the identity provider (its
   // ticket waits in an HttpOnly cookie): this device, and ward's second
   // factor when the provider did not vouch for one. "mfa" as signIn.
-  async signInWithSSO(f: { totp?: string; recovery?: string }): Promise<"ok" | "mfa" | "enroll"> {
+  async signInWithSSO(f: {
+    totp?: string;
+    recovery?: string;
+    webauthn?: { challenge_id: string; response: Record<string, unknown> };
+  }): Promise<"ok" | "mfa" | "enroll"> {
     this.device = this.loadDevice();
     let ans: LoginAnswer;
     try {
@@ -267,6 +271,7 @@ export class Ward {
           {
             ...(f.totp ? { totp: f.totp } : {}),
             ...(f.recovery ? { recovery_code: f.recovery } : {}),
+            ...(f.webauthn ? { webauthn: f.webauthn } : {}),
             device: { id: this.device.id, name: this.device.name, ...(secret ? { secret } : {}) },
             cookie: true,
           },
@@ -275,13 +280,26 @@ export class Ward {
       );
     } catch (e) {
       if (e instanceof ApiError && e.code === "mfa_required") {
-        this.mfaFactors = (e.factors ?? ["totp"]).filter((x) => x !== "webauthn");
-        if (!this.mfaFactors.length) this.mfaFactors = ["totp"];
+        this.mfaFactors = e.factors?.length ? e.factors : ["totp"];
         return "mfa";
       }
       throw e;
     }
     return this.signedIn(ans);
+  }
+
+  // signInWithSSOPasskey confirms an identity provider's sign-in with a
+  // passkey as ward's second factor: a challenge for the sign-in's ticket,
+  // the browser's passkey prompt, then the finish with its answer.
+  async signInWithSSOPasskey(): Promise<"ok" | "mfa" | "enroll"> {
+    const ch = await this.api.post<{ challenge_id: string; options: Record<string, unknown> }>(
+      "/api/v1/sessions/sso/webauthn/challenge",
+      {},
+      { quiet: true },
+    );
+    const cred = (await navigator.credentials.get({ publicKey: requestOptions(ch.options) })) as CredentialLike | null;
+    if (!cred) throw new Error("No passkey was chosen.");
+    return this.signInWithSSO({ webauthn: { challenge_id: ch.challenge_id, response: credentialJSON(cred) } });
   }
 
   // acceptInvitation opens a patient's account from an invitation link

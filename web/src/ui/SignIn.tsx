@@ -58,7 +58,10 @@ export function SignIn() {
       const r = await w.signInWithSSO({ totp: c && mode !== "recovery" ? c : undefined, recovery: c && mode === "recovery" ? c : undefined });
       if (r === "mfa") {
         if (step === "mfa" && c) setError("That code is not right. Check your authenticator app and try again.");
-        setMode(w.mfaFactors.includes("totp") ? "totp" : "recovery");
+        else if (step !== "mfa") {
+          const f = w.mfaFactors;
+          setMode(f.includes("webauthn") && passkeysSupported() ? "passkey" : f.includes("totp") ? "totp" : "recovery");
+        }
         setStep("mfa");
         setCode("");
       }
@@ -98,7 +101,8 @@ export function SignIn() {
     setBusy(true);
     setError("");
     try {
-      await w.signInWithPasskey({ email, password, org: org.trim() || undefined });
+      if (viaSSO) await w.signInWithSSOPasskey();
+      else await w.signInWithPasskey({ email, password, org: org.trim() || undefined });
     } catch (e) {
       refused(e);
     } finally {
@@ -108,8 +112,8 @@ export function SignIn() {
 
   async function submit(e: Event) {
     e.preventDefault();
-    if (viaSSO) return finishSSO(useRecovery ? code.trim() : code.replace(/\s+/g, ""));
     if (step === "mfa" && mode === "passkey") return passkey();
+    if (viaSSO) return finishSSO(useRecovery ? code.trim() : code.replace(/\s+/g, ""));
     setBusy(true);
     setError("");
     try {
