@@ -187,6 +187,10 @@ func TestThrottledAttemptsAudited(t *testing.T) {
 		if _, err := fmt.Sscanf(r.Reason, "%d ", &n); err != nil {
 			t.Errorf("throttle event reason %q does not start with a count", r.Reason)
 		}
+		// Where they came from: the first few addresses (not one IP of the actor: there were many).
+		if !strings.Contains(r.Reason, ", from 10.3.0.") || (n > 5 && !strings.Contains(r.Reason, " more")) {
+			t.Errorf("throttle event reason %q does not name the addresses", r.Reason)
+		}
 		counted += n
 	}
 	if throttled == 0 || events == 0 || events >= throttled {

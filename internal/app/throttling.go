@@ -24,11 +24,11 @@ const throttleEventWindow = time.Minute
 // the folded count when its event is due. orgID is the account's org when
 // known.
 func (a *App) refused(ctx context.Context, key, orgID, ip string) error {
-	r, due := a.refusals.Refused(key, orgID)
+	r, due := a.refusals.Refused(key, orgID, ip)
 	if !due {
 		return nil
 	}
-	ev, err := a.throttleEvent(ctx, r, ip)
+	ev, err := a.throttleEvent(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (a *App) FlushThrottleEvents(ctx context.Context, all bool) error {
 	}
 	evs := make([]audit.Event, 0, len(due))
 	for _, r := range due {
-		ev, err := a.throttleEvent(ctx, r, "")
+		ev, err := a.throttleEvent(ctx, r)
 		if err != nil {
 			return err
 		}
@@ -56,10 +56,15 @@ func (a *App) FlushThrottleEvents(ctx context.Context, all bool) error {
 
 // throttleEvent is the login.throttled event of a folded count. The
 // resource is the account (a user id, or unknown-<email HMAC>) or the
-// address; the email itself is never recorded.
-func (a *App) throttleEvent(ctx context.Context, r auth.Refusal, ip string) (audit.Event, error) {
+// address; the email itself is never recorded. The reason names the
+// addresses the attempts came from (the first few, and how many others);
+// the actor's address is theirs when there was one.
+func (a *App) throttleEvent(ctx context.Context, r auth.Refusal) (audit.Event, error) {
 	kind, id, _ := strings.Cut(r.Key, ":")
-	ev := audit.Event{OrgID: r.Tag, Action: audit.LoginThrottled, Outcome: audit.Denied, Actor: audit.Actor{IP: ip}}
+	ev := audit.Event{OrgID: r.Tag, Action: audit.LoginThrottled, Outcome: audit.Denied}
+	if len(r.Addresses) == 1 && r.MoreAddresses == 0 {
+		ev.Actor.IP = r.Addresses[0]
+	}
 	by := "account"
 	switch kind {
 	case "user":
@@ -79,6 +84,12 @@ func (a *App) throttleEvent(ctx context.Context, r auth.Refusal, ip string) (aud
 	}
 	ev.Reason = fmt.Sprintf("%d sign-in attempts refused by the %s throttle since %s", r.Count, by,
 		r.Since.UTC().Format(time.RFC3339))
+	if len(r.Addresses) > 0 {
+		ev.Reason += ", from " + strings.Join(r.Addresses, ", ")
+		if r.MoreAddresses > 0 {
+			ev.Reason += fmt.Sprintf(" and %d more", r.MoreAddresses)
+		}
+	}
 	return ev, nil
 }
 

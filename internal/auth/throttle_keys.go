@@ -28,12 +28,19 @@ func AddressKey(ip string) string {
 
 // Refusal is a count of attempts a throttle refused for one key since a
 // time; Tag is what the caller gave with the key (e.g. an org id).
+// Addresses are the first distinct source addresses of those attempts (at
+// most MaxRefusalAddresses), MoreAddresses how many others there were.
 type Refusal struct {
-	Key   string
-	Tag   string
-	Count int
-	Since time.Time
+	Key           string
+	Tag           string
+	Count         int
+	Since         time.Time
+	Addresses     []string
+	MoreAddresses int
 }
+
+// MaxRefusalAddresses bounds the addresses a Refusal names.
+const MaxRefusalAddresses = 5
 
 // RefusalLog folds refused attempts per key so that they can be reported
 // (audited) at most once per window per key, each report carrying the count
@@ -53,6 +60,32 @@ type refusals struct {
 	count    int       // refused since reported
 	since    time.Time // the first of those
 	reported time.Time // when the key was last reported
+	addrs    []string  // their first distinct addresses
+	more     int       // and how many others
+}
+
+// note counts addr among the refusals' addresses.
+func (e *refusals) note(addr string) {
+	if addr == "" {
+		return
+	}
+	for _, a := range e.addrs {
+		if a == addr {
+			return
+		}
+	}
+	if len(e.addrs) < MaxRefusalAddresses {
+		e.addrs = append(e.addrs, addr)
+	} else {
+		e.more++ // an address seen twice past the first five counts twice: a bound, not a set
+	}
+}
+
+// take returns the folded refusals of key and starts a new fold.
+func (e *refusals) take(key string, now time.Time) Refusal {
+	r := Refusal{Key: key, Tag: e.tag, Count: e.count, Since: e.since, Addresses: e.addrs, MoreAddresses: e.more}
+	e.count, e.reported, e.addrs, e.more = 0, now, nil, 0
+	return r
 }
 
 // NewRefusalLog returns a log that reports each key at most once per
@@ -64,10 +97,11 @@ func NewRefusalLog(window time.Duration, maxKeys int, now func() time.Time) *Ref
 	return &RefusalLog{window: window, maxKeys: maxKeys, now: now, m: make(map[string]*refusals)}
 }
 
-// Refused counts one refused attempt for key. It returns a report when one
-// is due: the first refusal of a key is reported at once, later ones once
-// the window since the last report has passed.
-func (l *RefusalLog) Refused(key, tag string) (Refusal, bool) {
+// Refused counts one refused attempt for key, from the source address addr
+// ("" when unknown). It returns a report when one is due: the first
+// refusal of a key is reported at once, later ones once the window since
+// the last report has passed.
+func (l *RefusalLog) Refused(key, tag, addr string) (Refusal, bool) {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -87,12 +121,11 @@ func (l *RefusalLog) Refused(key, tag string) (Refusal, bool) {
 	}
 	e.count++
 	e.tag = tag
+	e.note(addr)
 	if !e.reported.IsZero() && now.Sub(e.reported) < l.window {
 		return Refusal{}, false
 	}
-	r := Refusal{Key: key, Tag: e.tag, Count: e.count, Since: e.since}
-	e.count, e.reported = 0, now
-	return r, true
+	return e.take(key, now), true
 }
 
 // Due returns the folded counts whose window has passed (all of them when
@@ -106,8 +139,7 @@ func (l *RefusalLog) Due(all bool) []Refusal {
 		passed := now.Sub(e.reported) >= l.window
 		switch {
 		case e.count > 0 && (all || passed):
-			out = append(out, Refusal{Key: k, Tag: e.tag, Count: e.count, Since: e.since})
-			e.count, e.reported = 0, now
+			out = append(out, e.take(k, now))
 		case e.count == 0 && passed:
 			delete(l.m, k)
 		}
