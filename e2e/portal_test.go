@@ -115,6 +115,20 @@ func TestPatientPortalPhone(t *testing.T) {
 	// Staff screens do not exist for a patient; the app is installable.
 	p.do(10*time.Second, "open /admin/users", chromedp.Navigate(suite.base+"/admin/users"))
 	p.waitJS(10*time.Second, "no admin screen", `document.querySelector('#main h1')?.textContent === 'Page not found'`)
+	// Nor did the phone download their code: the staff chunk is fetched
+	// only by a screen that needs it (web/src/ui/staff.ts).
+	scripts := eval[[]string](p, `performance.getEntriesByType('resource').map(e => new URL(e.name).pathname).filter(n => n.endsWith('.js'))`)
+	if len(scripts) == 0 {
+		t.Error("no script fetched at all?")
+	}
+	for _, s := range scripts {
+		if strings.Contains(s, "/assets/staff-") {
+			t.Errorf("the patient's phone fetched the staff screens' code: %v", scripts)
+		}
+	}
+	if eval[bool](p, `fetch(document.querySelector('script[type=module]').src).then(r => r.text()).then(t => t.includes('Add a person'))`) {
+		t.Error("the bundle every role loads holds the admin console (its 'Add a person')")
+	}
 	manifest := eval[string](p, `fetch(document.querySelector('link[rel=manifest]').href).then(r => r.headers.get('content-type'))`)
 	if manifest != "application/manifest+json" {
 		t.Errorf("manifest content type %q", manifest)
