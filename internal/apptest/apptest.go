@@ -88,6 +88,7 @@ func New(tb testing.TB, mfa bool, opts ...Option) *Fixture {
 	tb.Helper()
 	clock := NewClock()
 	dataDir := tb.TempDir()
+	storetest.SeedSQLite(tb, dataDir) // migrated already: Migrate below finds nothing to do
 	st, err := store.Open(context.Background(), store.Options{DataDir: dataDir, Now: clock.Now})
 	if err != nil {
 		tb.Fatal(err)

@@ -76,10 +76,35 @@ func (s *Store) migrate(ctx context.Context, upTo int) ([]string, error) {
 	if _, err := s.execWriter(ctx, create); err != nil {
 		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
+	// The versions recorded already, read once: on a database that is up
+	// to date (every start of ward) no migration takes a write transaction.
+	// Each one not recorded is checked again inside its transaction, where
+	// another node may have applied it meanwhile.
+	recorded := map[int]bool{}
+	if err := s.Read(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, "SELECT version FROM schema_migrations")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			recorded[v] = true
+		}
+		return rows.Err()
+	}); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
 	var applied []string
 	for _, m := range ms {
 		if m.Version > upTo {
 			break
+		}
+		if recorded[m.Version] {
+			continue
 		}
 		done := false
 		rebuild := s.d.name == "sqlite" && strings.HasPrefix(m.SQL, foreignKeysOff)
