@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
 
@@ -423,6 +424,26 @@ func newTab(t *testing.T, name string, phone bool) *tab {
 		}
 	})
 	return tb
+}
+
+// addAuthenticator gives the tab a virtual passkey authenticator (Chromium's
+// DevTools WebAuthn domain), a phone's fingerprint reader that always says
+// yes, and answers its id.
+func (tb *tab) addAuthenticator() webauthn.AuthenticatorID {
+	tb.t.Helper()
+	if _, err := chromedp.Call(tb.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
+		tb.t.Fatal(err)
+	}
+	id, err := chromedp.Call(tb.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
+		Options: &webauthn.VirtualAuthenticatorOptions{
+			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
+			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
+			IsUserVerified: true, AutomaticPresenceSimulation: true,
+		}})
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return id.AuthenticatorID
 }
 
 func (tb *tab) note(s string) {

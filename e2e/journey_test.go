@@ -169,19 +169,7 @@ func (j *journey) patientOpensTheLink() {
 	j.p = newTab(j.t, "patient", true)
 	p := j.p
 	p.do(10*time.Second, "a 390x844 phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile))
-	if _, err := chromedp.Call(p.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-		j.t.Fatal(err)
-	}
-	id, err := chromedp.Call(p.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
-		Options: &webauthn.VirtualAuthenticatorOptions{
-			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
-			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
-			IsUserVerified: true, AutomaticPresenceSimulation: true,
-		}})
-	if err != nil {
-		j.t.Fatal(err)
-	}
-	j.authenticator = id.AuthenticatorID
+	j.authenticator = p.addAuthenticator()
 	p.do(10*time.Second, "open the invitation link", chromedp.Navigate(j.link))
 	p.waitJS(10*time.Second, "the invitation names the clinic",
 		fmt.Sprintf(`document.querySelector('#invite-title')?.textContent === %q`, j.clinic+" invites you"))

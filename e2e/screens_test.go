@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
 
@@ -117,17 +116,7 @@ func TestPasskeyEnrolAndSignIn(t *testing.T) {
 	admin := apiLogin(t, demoLoginFor(t, "owner").Email, demoLoginFor(t, "owner").Password)
 	p := newPerson(t, admin, "Parker Passkey", "clinician")
 	a := newTab(t, "A", false)
-	if _, err := chromedp.Call(a.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(a.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
-		Options: &webauthn.VirtualAuthenticatorOptions{
-			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
-			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
-			IsUserVerified: true, AutomaticPresenceSimulation: true,
-		}}); err != nil {
-		t.Fatal(err)
-	}
+	a.addAuthenticator()
 	base := strings.Replace(suite.base, "127.0.0.1", "localhost", 1)
 	a.do(20*time.Second, "sign in with a password",
 		chromedp.Navigate(base+"/"),

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/webauthn"
 	"github.com/chromedp/chromedp"
 )
 
@@ -116,31 +115,14 @@ func TestOIDCSignIn(t *testing.T) {
 	// She adds a passkey (a virtual authenticator stands in for her
 	// phone's fingerprint reader), signs out, and signs in through the
 	// provider again: ward's second factor is now her passkey.
-	if _, err := chromedp.Call(u.ctx, webauthn.Enable, webauthn.EnableParams{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(u.ctx, webauthn.AddVirtualAuthenticator, webauthn.AddVirtualAuthenticatorParams{
-		Options: &webauthn.VirtualAuthenticatorOptions{
-			Protocol: webauthn.AuthenticatorProtocolCtap2, Ctap2version: webauthn.Ctap2versionCtap21,
-			Transport: webauthn.AuthenticatorTransportInternal, HasResidentKey: true, HasUserVerification: true,
-			IsUserVerified: true, AutomaticPresenceSimulation: true,
-		}}); err != nil {
-		t.Fatal(err)
-	}
+	u.addAuthenticator()
 	u.click("#nav-account")
 	u.waitJS(10*time.Second, "no passkeys yet", `!!document.querySelector('#passkeys-none')`)
 	u.click("#add-passkey")
 	u.waitJS(15*time.Second, "the passkey is added", `!!document.querySelector('#passkey-added') && document.querySelectorAll('#passkeys li').length === 1`)
 	u.click("#sign-out")
 	u.do(15*time.Second, "sign in through the provider, then the passkey step",
-		chromedp.WaitVisible(chromedp.ID("signin-sso")),
-		chromedp.Click(chromedp.ID("signin-sso")),
-		chromedp.WaitVisible(chromedp.ID("idp-username")),
-		chromedp.SendKeys(chromedp.ID("idp-username"), nurse.Username),
-		chromedp.SendKeys(chromedp.ID("idp-password"), nurse.Password),
-		chromedp.Click(chromedp.ID("idp-submit")),
-		chromedp.WaitVisible(chromedp.ID("passkey-hint")),
-	)
+		append(atProvider(nurse), chromedp.WaitVisible(chromedp.ID("passkey-hint")))...)
 	u.shot("sso-4-passkey-step")
 	u.click("#signin-submit")
 	u.waitJS(15*time.Second, "signed in with the passkey after the provider", `document.querySelector('#live-status.live-open') !== null`)
@@ -170,19 +152,25 @@ func TestOIDCSignIn(t *testing.T) {
 	// Signing in again through the provider is refused: the account is
 	// disabled.
 	u.do(15*time.Second, "sign in again through the provider",
-		chromedp.Navigate(link),
-		chromedp.WaitVisible(chromedp.ID("signin-sso")),
-		chromedp.Click(chromedp.ID("signin-sso")),
-		chromedp.WaitVisible(chromedp.ID("idp-username")),
-		chromedp.SendKeys(chromedp.ID("idp-username"), nurse.Username),
-		chromedp.SendKeys(chromedp.ID("idp-password"), nurse.Password),
-		chromedp.Click(chromedp.ID("idp-submit")),
-		chromedp.WaitVisible(chromedp.ID("signin-error")),
-	)
+		append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(link)}, atProvider(nurse)...),
+			chromedp.WaitVisible(chromedp.ID("signin-error")))...)
 	if got := u.text("#signin-error"); !strings.Contains(got, "Your ward account is disabled") {
 		t.Errorf("after a disabled person's sign-in at the provider the sign-in screen says %q", got)
 	}
 	u.shot("sso-6-disabled-refused")
+}
+
+// atProvider is a sign-in through the provider from ward's sign-in screen:
+// its button, then the person's name and password at the provider.
+func atProvider(p idpPerson) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(chromedp.ID("signin-sso")),
+		chromedp.Click(chromedp.ID("signin-sso")),
+		chromedp.WaitVisible(chromedp.ID("idp-username")),
+		chromedp.SendKeys(chromedp.ID("idp-username"), p.Username),
+		chromedp.SendKeys(chromedp.ID("idp-password"), p.Password),
+		chromedp.Click(chromedp.ID("idp-submit")),
+	}
 }
 
 // scimUserID finds an account's SCIM id by its userName.

@@ -131,6 +131,18 @@ type ssoFinishRequest struct {
 	Ticket string `json:"ticket"`
 }
 
+// ssoTicket is a sign-in's ticket: the one in the body (a client without
+// cookies), else its cookie's.
+func ssoTicket(r *http.Request, inBody string) string {
+	if inBody != "" {
+		return inBody
+	}
+	if c, err := r.Cookie(ssoTicketCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
 // ssoPasskeyChallenge starts ward's second factor by passkey after an
 // identity provider's sign-in: the ticket (its cookie, or "ticket" in the
 // body) names the person; POST /api/v1/sessions/sso with the answer
@@ -146,11 +158,7 @@ func (h *Handler) ssoPasskeyChallenge(w http.ResponseWriter, r *http.Request) er
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	ticket := req.Ticket
-	if c, err := r.Cookie(ssoTicketCookie); err == nil && ticket == "" {
-		ticket = c.Value
-	}
-	ch, err := svc.BeginPasskey(r.Context(), ticket)
+	ch, err := svc.BeginPasskey(r.Context(), ssoTicket(r, req.Ticket))
 	if err != nil {
 		return err
 	}
@@ -167,10 +175,7 @@ func (h *Handler) ssoFinish(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	ticket := req.Ticket
-	if c, err := r.Cookie(ssoTicketCookie); err == nil && ticket == "" {
-		ticket = c.Value
-	}
+	ticket := ssoTicket(r, req.Ticket)
 	lr := app.LoginRequest{TOTP: req.TOTP, RecoveryCode: req.RecoveryCode, DeviceID: req.Device.ID, DeviceSecret: req.Device.Secret,
 		DeviceName: req.Device.Name, IP: h.clientIP(r), UserAgent: r.UserAgent()}
 	if req.WebAuthn != nil {

@@ -39,6 +39,17 @@ func natsURL(t *testing.T) string {
 // testWireKey is the cluster's wire key in these tests.
 var testWireKey = bytes.Repeat([]byte{7}, realtime.WireKeySize)
 
+// node joins subject at url as a node with key, until the test ends.
+func node(t *testing.T, url, subject string, key []byte) *realtime.NATSBroker {
+	t.Helper()
+	b, err := realtime.NewNATSBroker(url, subject, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
 func uniqueSubject() string {
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -49,16 +60,7 @@ func uniqueSubject() string {
 // with its recipients, once.
 func TestNATSBrokerCrossesNodes(t *testing.T) {
 	url, subject := natsURL(t), uniqueSubject()
-	node1, err := realtime.NewNATSBroker(url, subject, testWireKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node1.Close()
-	node2, err := realtime.NewNATSBroker(url, subject, testWireKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node2.Close()
+	node1, node2 := node(t, url, subject, testWireKey), node(t, url, subject, testWireKey)
 	got1, got2 := make(chan realtime.Event, 1), make(chan realtime.Event, 1)
 	node1.Subscribe(func(ev realtime.Event) { got1 <- ev })
 	cancel2 := node2.Subscribe(func(ev realtime.Event) { got2 <- ev })
@@ -112,21 +114,8 @@ func TestNATSWireIsSealed(t *testing.T) {
 		t.Fatal(err)
 	}
 	spy.Flush()
-	node1, err := realtime.NewNATSBroker(url, subject, testWireKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node1.Close()
-	node2, err := realtime.NewNATSBroker(url, subject, testWireKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer node2.Close()
-	stranger, err := realtime.NewNATSBroker(url, subject, bytes.Repeat([]byte{8}, realtime.WireKeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stranger.Close()
+	node1, node2 := node(t, url, subject, testWireKey), node(t, url, subject, testWireKey)
+	stranger := node(t, url, subject, bytes.Repeat([]byte{8}, realtime.WireKeySize))
 	got2, gotStranger := make(chan realtime.Event, 4), make(chan realtime.Event, 4)
 	node2.Subscribe(func(ev realtime.Event) { got2 <- ev })
 	stranger.Subscribe(func(ev realtime.Event) { gotStranger <- ev })

@@ -15,13 +15,9 @@ import (
 func TestPresenceAcrossNodes(t *testing.T) {
 	url, subject := natsURL(t), uniqueSubject()
 	const beat = 50 * time.Millisecond
-	node := func(id string, users ...string) (*realtime.NATSBroker, *realtime.Presence) {
+	join := func(id string, users ...string) (*realtime.NATSBroker, *realtime.Presence) {
 		t.Helper()
-		b, err := realtime.NewNATSBroker(url, subject, testWireKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { b.Close() })
+		b := node(t, url, subject, testWireKey)
 		p, err := b.StartPresence(id, func() []string { return slices.Clone(users) }, beat)
 		if err != nil {
 			t.Fatal(err)
@@ -37,8 +33,8 @@ func TestPresenceAcrossNodes(t *testing.T) {
 			}
 		}
 	}
-	_, p1 := node("n1", "ann", "ben")
-	_, p2 := node("n2", "cat")
+	_, p1 := join("n1", "ann", "ben")
+	_, p2 := join("n2", "cat")
 	eventually("n2 learns n1's users", func() bool { return p2.Online("ann") && p2.Online("ben") })
 	eventually("n1 learns n2's users", func() bool { return p1.Online("cat") })
 	if p1.Online("ann") || p2.Online("cat") {
@@ -53,7 +49,7 @@ func TestPresenceAcrossNodes(t *testing.T) {
 		t.Error("n2 forgot n1's other users")
 	}
 
-	_, p3 := node("n3", "eve")
+	_, p3 := join("n3", "eve")
 	eventually("a node joining later learns the others' users", func() bool { return p3.Online("ben") && p3.Online("cat") })
 	eventually("and they learn its", func() bool { return p1.Online("eve") && p2.Online("eve") })
 
@@ -61,7 +57,7 @@ func TestPresenceAcrossNodes(t *testing.T) {
 	eventually("n2's users gone at its bye", func() bool { return !p1.Online("cat") && !p3.Online("cat") })
 
 	p3.Close()
-	_, p4 := node("n4", "fay")
+	_, p4 := join("n4", "fay")
 	eventually("n1 learns n4", func() bool { return p1.Online("fay") })
 	realtime.SilencePresence(p4) // no beats, no bye: killed with -9
 	eventually("a silent node is forgotten after three beats", func() bool { return !p1.Online("fay") })
