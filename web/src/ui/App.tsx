@@ -18,7 +18,6 @@ import { OutsideLink, WriteOutside } from "./Outside";
 import { canSeeOnCall } from "../oncall";
 import { canReadHolds, canSeeRetention } from "../holds";
 import { canManageBAAs, canManageIncidents } from "../incidents";
-import { BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
 import { canAccount, canSeeConformance } from "../accounting";
 import { lazy } from "./lazy";
 
@@ -42,6 +41,9 @@ const BAARegistry = lazy(() => staff().then((m) => m.BAARegistry));
 const Alerts = lazy(() => staff().then((m) => m.Alerts));
 const Accounting = lazy(() => staff().then((m) => m.Accounting));
 const Conformance = lazy(() => staff().then((m) => m.Conformance));
+const ComplianceConsole = lazy(() => staff().then((m) => m.ComplianceConsole));
+const ReviewTranscript = lazy(() => staff().then((m) => m.ReviewTranscript));
+const BreakGlassView = lazy(() => staff().then((m) => m.BreakGlassView));
 
 export function App() {
   const w = useWard();

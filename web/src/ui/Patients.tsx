@@ -1,4 +1,3 @@
-import { BreakGlassPanel } from "./Compliance";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import type { Conversation } from "../messaging";
@@ -24,6 +23,11 @@ import { mergeProblem, mergeRefusal, mergeSummary, sideBySide } from "../merge";
 import { useWard } from "./context";
 import { PatientInvitations } from "./PatientInvitations";
 import { ErrorLine, Link, errorText, focusOnMount, formatTime } from "./common";
+import { lazy } from "./lazy";
+
+// The break-glass panel lives with the compliance screens (staff.ts): a
+// clinician's patient page fetches it.
+const BreakGlassPanel = lazy(() => import("./staff").then((m) => m.BreakGlassPanel));
 
 // The Patients screens, for clinicians and staff: their care teams'
 // patients, a search by MRN or by date of birth and family name, a new

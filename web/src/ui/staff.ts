@@ -12,3 +12,4 @@ export { BAARegistry } from "./BAAs";
 export { Alerts } from "./Alerts";
 export { Accounting } from "./Accounting";
 export { Conformance } from "./Conformance";
+export { BreakGlassPanel, BreakGlassView, ComplianceConsole, ReviewTranscript } from "./Compliance";
