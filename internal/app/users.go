@@ -229,8 +229,10 @@ func (a *App) UpdateUser(ctx context.Context, p *Principal, id string, ch UserCh
 		if (u.Role == ward.RoleOwner || (ch.Role != nil && *ch.Role == ward.RoleOwner)) && p.User.Role != ward.RoleOwner {
 			return ward.Errorf(ward.CodeForbidden, "only an owner can change an owner or make one")
 		}
-		if u.ID == p.User.ID && (ch.Role != nil || ch.Disabled != nil) {
-			return ward.Errorf(ward.CodeForbidden, "you cannot change your own role or disable yourself")
+		// Nor one's own sign-in email: a stolen session must not lock its
+		// owner out. Another admin, or the IdP over SCIM, changes it.
+		if u.ID == p.User.ID && (ch.Role != nil || ch.Disabled != nil || target.Email != before.Email) {
+			return ward.Errorf(ward.CodeForbidden, "you cannot change your own role or email, or disable yourself")
 		}
 		old, action := u, audit.UserUpdated
 		u.Name, u.Email = target.Name, target.Email

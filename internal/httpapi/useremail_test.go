@@ -12,8 +12,9 @@ import (
 // An admin changes a staff account's email: the person signs in with the
 // new one only, keeps their account, and the audit says "email changed"
 // without either address. An email someone else has, one that is not an
-// address, a patient's (the address they proved) and the owner's (an
-// admin may not touch an owner) are refused and change nothing.
+// address, a patient's (the address they proved), the owner's (an admin
+// may not touch an owner) and the admin's own (a stolen session must not
+// lock its owner out) are refused and change nothing.
 func TestAdminChangesEmail(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -41,6 +42,7 @@ func TestAdminChangesEmail(t *testing.T) {
 		{"not an address", clinician, `{"email":"not-an-email"}`, 400, ward.CodeInvalid},
 		{"a patient's", patient, `{"email":"new.patient@home.example"}`, 400, ward.CodeInvalid},
 		{"the owner's, by an admin", e.f.Owner.ID, `{"email":"owner.new@stmary.example"}`, 403, ward.CodeForbidden},
+		{"the admin's own", ids[e.email[ward.RoleAdmin]], `{"email":"me.new@stmary.example"}`, 403, ward.CodeForbidden},
 	} {
 		before, err := e.f.Store.Snapshot(ctx, stateTables...)
 		if err != nil {
