@@ -242,7 +242,10 @@ func (a *App) openExisting(ctx context.Context, p *Principal, row store.Conversa
 	}
 	e := p.Event(audit.ConversationRead, "conversation", c.ID)
 	e.PatientID = c.PatientID
-	return c, a.audit.Record(ctx, e)
+	if err := a.audit.Record(ctx, e); err != nil {
+		return ward.Conversation{}, err // its title is not returned unaudited
+	}
+	return c, nil
 }
 
 // ListConversations lists the caller's conversations, newest activity

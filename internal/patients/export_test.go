@@ -13,7 +13,13 @@ import (
 // FindByMRNUnaudited is FindByMRN without its audit event, for the
 // benchmark to tell the look-up's own cost from the audit write's.
 func (s *Service) FindByMRNUnaudited(ctx context.Context, orgID, mrn string) ([]Record, error) {
-	return s.lookUpMRN(ctx, orgID, mrn)
+	key, err := s.orgKey(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.lookUp(ctx, func(tx *store.Tx) ([]store.PatientRow, error) {
+		return tx.PatientsByMRN(ctx, orgID, mrnIndex(key, mrn))
+	}, nil)
 }
 
 // CreateMany is Create for many records in one transaction, for the

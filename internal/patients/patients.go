@@ -240,7 +240,10 @@ func (s *Service) Get(ctx context.Context, p *access.Principal, id string) (Reco
 	}); err != nil {
 		return Record{}, err
 	}
-	return rec, s.audited(ctx, p, []Record{rec}, "by id")
+	if err := s.audited(ctx, p, []string{rec.ID}, "by id"); err != nil {
+		return Record{}, err
+	}
+	return rec, nil
 }
 
 func notFound(err error) error {
@@ -260,31 +263,48 @@ func (s *Service) FindByMRN(ctx context.Context, p *access.Principal, mrn string
 	if mrn == "" || len(mrn) > maxMRN*4 {
 		return nil, ward.Errorf(ward.CodeInvalid, "mrn must be 1 to %d characters", maxMRN)
 	}
-	recs, err := s.lookUpMRN(ctx, p.User.OrgID, mrn)
+	key, err := s.orgKey(ctx, p.User.OrgID)
 	if err != nil {
 		return nil, err
 	}
-	return recs, s.audited(ctx, p, recs, "look-up by mrn")
+	return s.lookUp(ctx, func(tx *store.Tx) ([]store.PatientRow, error) {
+		return tx.PatientsByMRN(ctx, p.User.OrgID, mrnIndex(key, mrn))
+	}, s.auditing(ctx, p, "look-up by mrn"))
 }
 
-// lookUpMRN finds and opens the records of the org with mrn (normalised),
-// in one read transaction: the row by its blind index, then its data key
-// when the keyring has not cached it.
-func (s *Service) lookUpMRN(ctx context.Context, orgID, mrn string) ([]Record, error) {
-	key, err := s.orgKey(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
+// lookUp runs find in one read transaction and opens the rows it returns,
+// reading in it the data keys the keyring has not cached. found, when not
+// nil, is given the rows as soon as they are found and runs while they are
+// opened; lookUp returns when both are done, with found's error if it
+// failed. found is how a look-up is audited: its patient.read events are
+// committed (an fsync) while the records are opened, so the look-up takes
+// the longer of the two rather than their sum, and no record is returned
+// before its event is durable. A record that then fails to open has been
+// recorded as read: over-recorded, never under.
+func (s *Service) lookUp(ctx context.Context, find func(*store.Tx) ([]store.PatientRow, error), found func([]store.PatientRow) error) ([]Record, error) {
 	var recs []Record
-	err = s.store.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.PatientsByMRN(ctx, orgID, mrnIndex(key, mrn))
+	var recorded chan error
+	err := s.store.Read(ctx, func(tx *store.Tx) error {
+		rows, err := find(tx)
 		if err != nil {
 			return err
+		}
+		if found != nil && len(rows) > 0 {
+			recorded = make(chan error, 1)
+			go func() { recorded <- found(rows) }()
 		}
 		recs, err = s.openAll(ctx, tx, rows)
 		return err
 	})
-	return recs, err
+	if recorded != nil {
+		if ferr := <-recorded; err == nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return recs, nil
 }
 
 // FindByBirthDateAndName looks records up by date of birth and family name
@@ -304,18 +324,9 @@ func (s *Service) FindByBirthDateAndName(ctx context.Context, p *access.Principa
 	if err != nil {
 		return nil, err
 	}
-	var recs []Record
-	if err := s.store.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.PatientsByDOBName(ctx, p.User.OrgID, dobNameIndex(key, birthDate, family), maxMatches)
-		if err != nil {
-			return err
-		}
-		recs, err = s.openAll(ctx, tx, rows)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	return recs, s.audited(ctx, p, recs, "look-up by birth date and family name")
+	return s.lookUp(ctx, func(tx *store.Tx) ([]store.PatientRow, error) {
+		return tx.PatientsByDOBName(ctx, p.User.OrgID, dobNameIndex(key, birthDate, family), maxMatches)
+	}, s.auditing(ctx, p, "look-up by birth date and family name"))
 }
 
 // openAll opens rows read in tx, reading in tx the data keys the keyring
@@ -333,19 +344,30 @@ func (s *Service) openAll(ctx context.Context, tx *store.Tx, rows []store.Patien
 
 // audited records one patient.read per record, durably, before the
 // records are returned (how: the look-up that found them).
-func (s *Service) audited(ctx context.Context, p *access.Principal, recs []Record, how string) error {
-	if len(recs) == 0 {
+func (s *Service) audited(ctx context.Context, p *access.Principal, ids []string, how string) error {
+	if len(ids) == 0 {
 		return nil
 	}
-	events := make([]audit.Event, len(recs))
-	for i, r := range recs {
-		events[i] = p.Event(audit.PatientRecordRead, "patient", r.ID)
-		events[i].PatientID, events[i].Reason = r.ID, how
+	events := make([]audit.Event, len(ids))
+	for i, id := range ids {
+		events[i] = p.Event(audit.PatientRecordRead, "patient", id)
+		events[i].PatientID, events[i].Reason = id, how
 	}
 	if err := s.audit.Record(ctx, events...); err != nil {
 		return fmt.Errorf("audit patient read: %w", err)
 	}
 	return nil
+}
+
+// auditing is lookUp's found for p's look-up how: the rows' reads audited.
+func (s *Service) auditing(ctx context.Context, p *access.Principal, how string) func([]store.PatientRow) error {
+	return func(rows []store.PatientRow) error {
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		return s.audited(ctx, p, ids, how)
+	}
 }
 
 // Edit is a change to a record: the fields that are not nil.

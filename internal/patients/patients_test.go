@@ -288,3 +288,29 @@ func TestShreddedRecordIsErased(t *testing.T) {
 		t.Fatalf("another patient's record after the shred: %+v, %v", got, err)
 	}
 }
+
+// TestLookUpWithoutItsAuditReturnsNothing: a look-up whose patient.read
+// cannot be committed fails whole, though the record was found and opened
+// while the event was being written.
+func TestLookUpWithoutItsAuditReturnsNothing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	rec, err := f.svc.Create(ctx, f.nurse, jane())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Recorder.Close()
+	if found, err := f.svc.FindByMRN(ctx, f.nurse, "AB-1234"); err == nil || len(found) != 0 {
+		t.Errorf("find by mrn with no audit: %d records, %v", len(found), err)
+	}
+	if found, err := f.svc.FindByBirthDateAndName(ctx, f.nurse, "1980-02-29", "Doe"); err == nil || len(found) != 0 {
+		t.Errorf("find by dob+name with no audit: %d records, %v", len(found), err)
+	}
+	if got, err := f.svc.Get(ctx, f.nurse, rec.ID); err == nil || got.ID != "" {
+		t.Errorf("get with no audit: %+v, %v", got, err)
+	}
+	// An unknown MRN reads no record and so records nothing: it still answers.
+	if found, err := f.svc.FindByMRN(ctx, f.nurse, "AB-9999"); err != nil || len(found) != 0 {
+		t.Errorf("find an unknown mrn with no audit: %d records, %v", len(found), err)
+	}
+}

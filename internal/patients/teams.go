@@ -123,7 +123,11 @@ func (s *Service) TeamPatients(ctx context.Context, p *access.Principal, after s
 	}); err != nil {
 		return nil, "", err
 	}
-	if err := s.audited(ctx, p, recs, "care team list"); err != nil {
+	ids := make([]string, len(recs))
+	for i := range recs {
+		ids[i] = recs[i].ID
+	}
+	if err := s.audited(ctx, p, ids, "care team list"); err != nil {
 		return nil, "", err
 	}
 	return recs, next, nil
