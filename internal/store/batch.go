@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 )
 
 // Group commit. Write runs one transaction per call, and on SQLite with
@@ -33,7 +34,10 @@ type batchJob struct {
 	// PostgreSQL the batch locks and reads its conversations together
 	// before the jobs run (pgbatch.go).
 	convID string
-	done   chan error // buffered
+	// skipped counts the batches that left this job for a later one
+	// (PostgreSQL: another node's batch held its conversation).
+	skipped int
+	done    chan error // buffered
 }
 
 // WriteBatched runs fn in a read-write transaction shared with other
@@ -75,17 +79,21 @@ func (s *Store) writeBatched(ctx context.Context, job *batchJob) error {
 	}
 }
 
-// batchLoop is the single group-commit writer.
+// batchLoop is the single group-commit writer. The jobs a batch left for
+// later run first in the next one.
 func (s *Store) batchLoop() {
 	defer close(s.batchDone)
+	var later []*batchJob
 	for {
-		var first *batchJob
-		select {
-		case first = <-s.batches:
-		case <-s.closed:
-			return
+		jobs := later
+		if len(jobs) == 0 {
+			select {
+			case j := <-s.batches:
+				jobs = []*batchJob{j}
+			case <-s.closed:
+				return
+			}
 		}
-		jobs := []*batchJob{first}
 	drain:
 		for len(jobs) < maxBatch {
 			select {
@@ -95,41 +103,55 @@ func (s *Store) batchLoop() {
 				break drain
 			}
 		}
-		s.runBatch(jobs)
+		later = s.runBatch(jobs)
 	}
 }
 
-func (s *Store) runBatch(jobs []*batchJob) {
+// runBatch runs jobs in one transaction and answers each, but for those
+// it returns: left for a later batch, unanswered.
+func (s *Store) runBatch(jobs []*batchJob) (later []*batchJob) {
 	// No deadline on the batch: a job whose caller left is skipped before
 	// it runs, and on SQLite BEGIN waits on busy_timeout.
 	ctx := context.Background()
 	// First without savepoints (two statements fewer a job); if a job
 	// fails, the whole batch rolls back and runs again with a savepoint
 	// around each job, so the failed one rolls back alone.
-	errs, commitErr := s.runJobs(ctx, jobs, false)
+	errs, later, commitErr := s.runJobs(ctx, jobs, false)
 	if errors.Is(commitErr, errJobFailed) {
-		errs, commitErr = s.runJobs(ctx, jobs, true)
+		errs, later, commitErr = s.runJobs(ctx, jobs, true) // leaves none for later
+	}
+	if commitErr != nil {
+		later = nil
 	}
 	for i, j := range jobs {
-		if commitErr != nil && errs[i] == nil {
+		switch {
+		case commitErr == nil && errs[i] == errLater:
+			j.skipped++
+			continue
+		case commitErr != nil && (errs[i] == nil || errs[i] == errLater):
 			errs[i] = commitErr
 		}
 		j.done <- errs[i]
 	}
+	return later
 }
 
 // errJobFailed rolls back a batch run without savepoints in which a job
 // failed.
 var errJobFailed = errors.New("a job of the batch failed")
 
+// errLater marks a job the batch left for a later one.
+var errLater = errors.New("left for a later batch")
+
 // runJobs runs the jobs in one transaction, each in a savepoint of its own
 // when savepoints is true; without them, the first job that fails ends the
 // transaction with errJobFailed.
-func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) ([]error, error) {
-	errs := make([]error, len(jobs))
+func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) (errs []error, later []*batchJob, _ error) {
+	errs = make([]error, len(jobs))
 	commitErr := s.write(ctx, !savepoints, func(tx *Tx) error {
 		if !savepoints && tx.d.name == "postgres" {
-			if err := tx.beginPostgresBatch(ctx, jobs); err != nil {
+			var err error
+			if later, err = tx.beginPostgresBatch(ctx, jobs); err != nil {
 				return errJobFailed // run again without it, one job at a time
 			}
 		}
@@ -138,6 +160,10 @@ func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) 
 		for i, j := range jobs {
 			if err := j.ctx.Err(); err != nil {
 				errs[i] = err
+				continue
+			}
+			if slices.Contains(later, j) {
+				errs[i] = errLater
 				continue
 			}
 			if !savepoints {
@@ -166,5 +192,5 @@ func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) 
 		tx.audit = nil
 		return tx.InsertAuditRows(ctx, audit)
 	})
-	return errs, commitErr
+	return errs, later, commitErr
 }

@@ -23,41 +23,87 @@ import (
 //     INSERT (insertHeld).
 //
 // A batch so costs a handful of round trips, whatever its size. Nothing is
-// kept between transactions: other nodes write to the same database. The
-// locks are taken in one order by every batch, so two nodes' batches do
-// not deadlock on each other. A send to a conversation the batch did not
-// lock (WriteBatched) reads and locks it itself, as before. When a send of
+// kept between transactions: other nodes write to the same database.
+//
+// Two nodes' batches often share conversations. Had a batch waited for
+// each lock, the nodes would commit in turn, each waiting for the other's
+// commit (half of PostgreSQL's busy backends were waiting on a row lock
+// under ward bench --nodes 2). So a batch does not wait: it locks what is
+// free (SKIP LOCKED) and leaves the sends to the other conversations for
+// its next batch, which runs them first. A send left maxSkips times waits
+// for its lock in the batch after; such waits are taken first and in id
+// order, and a transaction takes no lock it waits for after one it did
+// not, so no two batches deadlock. A send that does not name its
+// conversation (WriteBatched: ward's sends all name it) reads and locks it
+// itself, waiting, and so could deadlock with another node's batch; PostgreSQL
+// then fails one of the two after deadlock_timeout, and that batch runs
+// again, one job at a time. When a send of
 // the run fails (a reused client id makes the multi-row INSERT fail), the
 // batch runs again one job at a time, in savepoints, without any of this.
 
-// beginPostgresBatch starts a group commit's first run on PostgreSQL.
-func (tx *Tx) beginPostgresBatch(ctx context.Context, jobs []*batchJob) error {
+// beginPostgresBatch starts a group commit's first run on PostgreSQL and
+// returns the jobs it leaves for a later batch: those whose conversation
+// another transaction (another node's batch) holds locked, which this one
+// does not wait for (SKIP LOCKED), as long as they have been left fewer
+// than maxSkips times. Those at maxSkips wait for their locks, taken first.
+func (tx *Tx) beginPostgresBatch(ctx context.Context, jobs []*batchJob) (later []*batchJob, err error) {
 	tx.batch = newBatchState()
-	var ids []string
+	var wait, skip []string
 	for _, j := range jobs {
-		if j.convID != "" && j.ctx.Err() == nil {
-			ids = append(ids, j.convID)
+		switch {
+		case j.convID == "" || j.ctx.Err() != nil:
+		case j.skipped >= maxSkips:
+			wait = append(wait, j.convID)
+		default:
+			skip = append(skip, j.convID)
 		}
 	}
-	if len(ids) == 0 {
-		return nil
+	wait, skip = sortedSet(wait), sortedSet(skip)
+	skip = slices.DeleteFunc(skip, func(id string) bool { _, found := slices.BinarySearch(wait, id); return found })
+	if len(wait)+len(skip) == 0 {
+		return nil, nil
 	}
+	if err := tx.lockConversations(ctx, wait, ""); err != nil {
+		return nil, err
+	}
+	if err := tx.lockConversations(ctx, skip, " SKIP LOCKED"); err != nil {
+		return nil, err
+	}
+	if err := tx.readLastSeqs(ctx, slices.Concat(wait, skip)); err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		if _, locked := tx.batch.convs[j.convID]; j.convID != "" && !locked && j.skipped < maxSkips && j.ctx.Err() == nil {
+			later = append(later, j)
+		}
+	}
+	return later, nil
+}
+
+// maxSkips bounds how many batches in a row may leave a send for later
+// because another transaction held its conversation: the next one waits
+// for the lock. Waits come first in a transaction and in id order, and a
+// transaction never waits once it has taken a lock without waiting, so
+// the batches of many nodes cannot deadlock on each other.
+const maxSkips = 3
+
+func sortedSet(ids []string) []string {
 	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	if err := tx.lockConversations(ctx, ids); err != nil {
-		return err
-	}
-	return tx.readLastSeqs(ctx, ids)
+	return slices.Compact(ids)
 }
 
 // lockConversations locks the rows of the conversations ids (sorted) in
 // order and notes what a send reads of each (readConversation) in the
 // batch. A conversation that does not exist is not noted: its send reads
-// it again and fails.
-func (tx *Tx) lockConversations(ctx context.Context, ids []string) error {
+// it again and fails. With skip " SKIP LOCKED", a row another transaction
+// holds is not waited for and not noted.
+func (tx *Tx) lockConversations(ctx context.Context, ids []string, skip string) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	rows, err := tx.query(ctx, `SELECT c.id, c.org_id, c.patient_id, cm.user_id FROM conversations c
 		JOIN conversation_members cm ON cm.conversation_id = c.id
-		WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c`, ids)
+		WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c`+skip, ids)
 	if err != nil {
 		return err
 	}

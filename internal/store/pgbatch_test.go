@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/store"
@@ -81,6 +82,85 @@ func TestPostgresBatchedSendsFromTwoNodes(t *testing.T) {
 			if m.Seq != int64(i+1) {
 				t.Fatalf("%s: message %d has seq %d: want 1..n without a gap", conv, i, m.Seq)
 			}
+		}
+	}
+}
+
+// TestPostgresBatchLeavesALockedConversationForLater: a group commit does
+// not wait for a conversation another node's transaction holds: its other
+// sends commit, and that one is left for a later batch; a send left
+// MaxSkips times waits for the lock, and commits once it is let go.
+func TestPostgresBatchLeavesALockedConversationForLater(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx := context.Background()
+	nodes := make([]*store.Store, 2)
+	for i := range nodes {
+		s, err := store.Open(ctx, store.Options{URL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		nodes[i] = s
+	}
+	seedMessaging(t, nodes[0])
+	mustWrite(t, nodes[0], func(tx *store.Tx) error {
+		c := store.Conversation{TitleSealed: []byte{1}}
+		c.ID, c.OrgID, c.Kind, c.CreatedBy = "c2", "o1", ward.Group, "u1"
+		c.Members = []ward.Member{{UserID: "u1", Role: ward.MemberOwner}, {UserID: "u2", Role: ward.MemberMember}}
+		return tx.CreateConversation(ctx, &c)
+	})
+	// The other node holds c2 in a transaction until release is closed.
+	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- nodes[1].Write(ctx, func(tx *store.Tx) error {
+			var id string
+			if err := tx.QueryRowForTest(ctx, "SELECT id FROM conversations WHERE id = $1 FOR UPDATE", "c2").Scan(&id); err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	send := func(ids ...string) func(int, *store.Tx) error {
+		return func(i int, tx *store.Tx) error {
+			m := newMsg(ids[i], "u1", ids[i], ward.Normal)
+			m.ConversationID = map[string]string{"to-c1": "c1", "to-c2": "c2", "to-c2-again": "c2"}[ids[i]]
+			_, err := tx.InsertMessage(ctx, m)
+			return err
+		}
+	}
+	answered, left := nodes[0].RunSendBatchForTest([]string{"c2", "c1"}, 0, send("to-c2", "to-c1"))
+	if err, ok := answered[1]; !ok || err != nil || len(left) != 1 || left[0] != 0 {
+		t.Fatalf("with c2 held elsewhere: answered %v, left %v; want the send to c1 committed and the one to c2 left", answered, left)
+	}
+	// Left MaxSkips times, a send waits for the lock.
+	done := make(chan map[int]error, 1)
+	go func() {
+		answered, _ := nodes[0].RunSendBatchForTest([]string{"c2"}, store.MaxSkips, send("to-c2-again"))
+		done <- answered
+	}()
+	select {
+	case a := <-done:
+		t.Fatalf("a send left %d times did not wait for the lock: %v", store.MaxSkips, a)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if a := <-done; a[0] != nil {
+		t.Fatalf("the send that waited: %v", a[0])
+	}
+	for conv, want := range map[string]int{"c1": 1, "c2": 1} {
+		var msgs []store.Message
+		mustWrite(t, nodes[1], func(tx *store.Tx) (err error) { msgs, err = tx.ListMessages(ctx, conv, 0, 10); return err })
+		if len(msgs) != want || msgs[0].Seq != 1 {
+			t.Errorf("%s: %d messages (%+v), want %d numbered from 1", conv, len(msgs), msgs, want)
 		}
 	}
 }
