@@ -143,7 +143,8 @@ func TestNATSWireIsSealed(t *testing.T) {
 		t.Fatal("the spy saw nothing")
 	}
 
-	// A forged plain event, and the sealed one altered by a bit: dropped.
+	// A forged plain event, a sealed one replayed, and one altered by a
+	// bit: dropped.
 	plain := []byte(`{"type":"message.created","org_id":"o1","users":["u1"],"data":{"body":"forged"}}`)
 	if err := spy.Publish(subject, plain); err != nil {
 		t.Fatal(err)
@@ -161,8 +162,10 @@ func TestNATSWireIsSealed(t *testing.T) {
 		}
 	}
 	<-got2 // the second real one
-	sealed[len(sealed)-1] ^= 1
-	spy.Publish(subject, sealed)
+	spy.Publish(subject, sealed) // replayed as it was
+	altered := bytes.Clone(sealed)
+	altered[len(altered)-1] ^= 1
+	spy.Publish(subject, altered)
 	spy.Flush()
 	select {
 	case got := <-got2:
