@@ -76,6 +76,12 @@ type checkpointer struct {
 	done    chan struct{}
 }
 
+// newCheckpointer opens the checkpointer's connection on dsn, which must
+// not set busy_timeout: the checkpointer's is 0. A RESTART or TRUNCATE that
+// meets a reader of an old snapshot (a backup's VACUUM INTO, an export)
+// then fails at once and lets the writer go; under a busy timeout SQLite's
+// handler slept while the checkpointer held the writer, and every write of
+// the server waited up to 10 s for that reader.
 func newCheckpointer(dsn string, writer sync.Locker) (*checkpointer, error) {
 	db, err := sql.Open("sqlite", dsn+"&_pragma=busy_timeout(0)") // checkpoint retries on its own
 	if err != nil {

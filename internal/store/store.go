@@ -126,8 +126,14 @@ func (s *Store) openSQLite(path string, checkpoints bool) error {
 	// transactions begin IMMEDIATE, taking the write lock at BEGIN: see
 	// runWriter), several readers (WAL lets them run beside the writer).
 	// synchronous=FULL: a commit is on disk.
-	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(10000)&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
-	dsn := "file:" + path + "?" + pragmas
+	//
+	// busy_timeout is given once a connection: the driver sorts the _pragma
+	// list, putting busy_timeout first, in no set order among several, so a
+	// second one meant to override the first (the checkpointer's 0) could
+	// lose to it.
+	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
+	base := "file:" + path + "?" + pragmas
+	dsn := base + "&_pragma=busy_timeout(10000)"
 	// The writer never checkpoints; the checkpointer does (checkpoint.go).
 	// Its page cache holds writerCacheKiB instead of SQLite's 2 MiB, and it
 	// writes a commit's WAL frames in one call instead of two a frame
@@ -162,7 +168,7 @@ func (s *Store) openSQLite(path string, checkpoints bool) error {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	if checkpoints {
-		if s.ckpt, err = newCheckpointer(dsn, &s.wmu); err != nil {
+		if s.ckpt, err = newCheckpointer(base, &s.wmu); err != nil {
 			wconn.Close()
 			w.Close()
 			r.Close()
