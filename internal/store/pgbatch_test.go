@@ -17,33 +17,9 @@ import (
 // that lock several conversations each: every message is stored once, each
 // conversation's numbers run 1..n without a gap, and no batch deadlocks.
 func TestPostgresBatchedSendsFromTwoNodes(t *testing.T) {
-	url := storetest.PostgresURL(t)
 	ctx := context.Background()
-	nodes := make([]*store.Store, 2)
-	for i := range nodes {
-		s, err := store.Open(ctx, store.Options{URL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		nodes[i] = s
-	}
-	seedMessaging(t, nodes[0])
 	convs := []string{"c1", "c2", "c3"}
-	mustWrite(t, nodes[0], func(tx *store.Tx) error {
-		for _, id := range convs[1:] {
-			c := store.Conversation{TitleSealed: []byte{1}}
-			c.ID, c.OrgID, c.Kind, c.CreatedBy = id, "o1", ward.Group, "u1"
-			c.Members = []ward.Member{{UserID: "u1", Role: ward.MemberOwner}, {UserID: "u2", Role: ward.MemberMember}}
-			if err := tx.CreateConversation(ctx, &c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	nodes := twoNodes(t, convs[1:]...)
 	const perNode = 90
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*perNode)
@@ -91,27 +67,8 @@ func TestPostgresBatchedSendsFromTwoNodes(t *testing.T) {
 // sends commit, and that one is left for a later batch; a send left
 // MaxSkips times waits for the lock, and commits once it is let go.
 func TestPostgresBatchLeavesALockedConversationForLater(t *testing.T) {
-	url := storetest.PostgresURL(t)
 	ctx := context.Background()
-	nodes := make([]*store.Store, 2)
-	for i := range nodes {
-		s, err := store.Open(ctx, store.Options{URL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		nodes[i] = s
-	}
-	seedMessaging(t, nodes[0])
-	mustWrite(t, nodes[0], func(tx *store.Tx) error {
-		c := store.Conversation{TitleSealed: []byte{1}}
-		c.ID, c.OrgID, c.Kind, c.CreatedBy = "c2", "o1", ward.Group, "u1"
-		c.Members = []ward.Member{{UserID: "u1", Role: ward.MemberOwner}, {UserID: "u2", Role: ward.MemberMember}}
-		return tx.CreateConversation(ctx, &c)
-	})
+	nodes := twoNodes(t, "c2")
 	// The other node holds c2 in a transaction until release is closed.
 	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
@@ -163,4 +120,38 @@ func TestPostgresBatchLeavesALockedConversationForLater(t *testing.T) {
 			t.Errorf("%s: %d messages (%+v), want %d numbered from 1", conv, len(msgs), msgs, want)
 		}
 	}
+}
+
+// twoNodes opens two stores on one PostgreSQL schema (two ward nodes),
+// seeded with seedMessaging's org, users and conversation c1, and group
+// conversations of u1 and u2 named groups.
+func twoNodes(t *testing.T, groups ...string) []*store.Store {
+	t.Helper()
+	url := storetest.PostgresURL(t)
+	ctx := context.Background()
+	nodes := make([]*store.Store, 2)
+	for i := range nodes {
+		s, err := store.Open(ctx, store.Options{URL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		nodes[i] = s
+	}
+	seedMessaging(t, nodes[0])
+	mustWrite(t, nodes[0], func(tx *store.Tx) error {
+		for _, id := range groups {
+			c := store.Conversation{TitleSealed: []byte{1}}
+			c.ID, c.OrgID, c.Kind, c.CreatedBy = id, "o1", ward.Group, "u1"
+			c.Members = []ward.Member{{UserID: "u1", Role: ward.MemberOwner}, {UserID: "u2", Role: ward.MemberMember}}
+			if err := tx.CreateConversation(ctx, &c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return nodes
 }
