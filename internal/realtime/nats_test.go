@@ -162,7 +162,8 @@ func TestNATSWireIsSealed(t *testing.T) {
 		}
 	}
 	<-got2 // the second real one
-	spy.Publish(subject, sealed) // replayed as it was
+	// The sealed one replayed as it was, then altered.
+	spy.Publish(subject, sealed)
 	altered := bytes.Clone(sealed)
 	altered[len(altered)-1] ^= 1
 	spy.Publish(subject, altered)
