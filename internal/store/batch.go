@@ -108,7 +108,8 @@ func (s *Store) batchLoop() {
 }
 
 // runBatch runs jobs in one transaction and answers each, but for those
-// it returns: left for a later batch, unanswered.
+// it returns: left for a later batch, unanswered. A job is either answered
+// or returned, never both: its done channel holds one answer.
 func (s *Store) runBatch(jobs []*batchJob) (later []*batchJob) {
 	// No deadline on the batch: a job whose caller left is skipped before
 	// it runs, and on SQLite BEGIN waits on busy_timeout.
@@ -116,17 +117,15 @@ func (s *Store) runBatch(jobs []*batchJob) (later []*batchJob) {
 	// First without savepoints (two statements fewer a job); if a job
 	// fails, the whole batch rolls back and runs again with a savepoint
 	// around each job, so the failed one rolls back alone.
-	errs, later, commitErr := s.runJobs(ctx, jobs, false)
+	errs, commitErr := s.runJobs(ctx, jobs, false)
 	if errors.Is(commitErr, errJobFailed) {
-		errs, later, commitErr = s.runJobs(ctx, jobs, true) // leaves none for later
-	}
-	if commitErr != nil {
-		later = nil
+		errs, commitErr = s.runJobs(ctx, jobs, true) // leaves none for later
 	}
 	for i, j := range jobs {
 		switch {
 		case commitErr == nil && errs[i] == errLater:
 			j.skipped++
+			later = append(later, j)
 			continue
 		case commitErr != nil && (errs[i] == nil || errs[i] == errLater):
 			errs[i] = commitErr
@@ -145,10 +144,12 @@ var errLater = errors.New("left for a later batch")
 
 // runJobs runs the jobs in one transaction, each in a savepoint of its own
 // when savepoints is true; without them, the first job that fails ends the
-// transaction with errJobFailed.
-func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) (errs []error, later []*batchJob, _ error) {
-	errs = make([]error, len(jobs))
+// transaction with errJobFailed. A job the batch leaves for a later one
+// (pgbatch.go) gets errLater and does not run.
+func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) ([]error, error) {
+	errs := make([]error, len(jobs))
 	commitErr := s.write(ctx, !savepoints, func(tx *Tx) error {
+		var later []*batchJob
 		if !savepoints && tx.d.name == "postgres" {
 			var err error
 			if later, err = tx.beginPostgresBatch(ctx, jobs); err != nil {
@@ -192,5 +193,5 @@ func (s *Store) runJobs(ctx context.Context, jobs []*batchJob, savepoints bool) 
 		tx.audit = nil
 		return tx.InsertAuditRows(ctx, audit)
 	})
-	return errs, later, commitErr
+	return errs, commitErr
 }
