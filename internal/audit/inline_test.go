@@ -12,18 +12,16 @@ import (
 	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
-// On SQLite, with SealOnInsert, a write's audit rows are chained as they
-// are inserted, in the write's own transaction: no sealer pass rewrites
-// them later. A write that rolls back takes its seqs with it; rows inserted
-// before (unsealed) are sealed by the sealer after the inline ones, and the
-// whole chain verifies. PostgreSQL, where several nodes write at once,
-// keeps the sealer as the chain's only writer.
+// With SealOnInsert, a write's audit rows are chained in the write's own
+// transaction, on both dialects: no sealer pass rewrites them later. A
+// write that rolls back takes its seqs with it; rows inserted before
+// (unsealed) are sealed by the sealer after the inline ones, and the whole
+// chain verifies.
 func TestSealOnInsert(t *testing.T) {
 	storetest.Each(t, clocktest.New().Now, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		mustAppend(t, st, 0, 10) // before SealOnInsert: unsealed
 		audit.SealOnInsert(st)
-		inline := st.Dialect() == "sqlite"
 
 		mustAppend(t, st, 10, 5)
 		failed := errors.New("the change fails")
@@ -60,31 +58,71 @@ func TestSealOnInsert(t *testing.T) {
 		mustAppend(t, st, 300, 2)
 
 		rep := mustVerify(t, st)
-		if inline && (rep.Events != 9 || rep.Unsealed != 10) {
-			t.Fatalf("sqlite: after inline writes %+v, want 9 sealed (5+2+2) and the 10 from before unsealed", rep)
-		}
-		if !inline && (rep.Events != 0 || rep.Unsealed != 19) {
-			t.Fatalf("postgres: %+v, want all 19 unsealed until the sealer runs", rep)
+		if rep.Events != 9 || rep.Unsealed != 10 {
+			t.Fatalf("after inline writes %+v, want 9 sealed (5+2+2) and the 10 from before unsealed", rep)
 		}
 		s := mustSealer(t, st, nil)
-		want := 10
-		if !inline {
-			want = 19
-		}
-		if n, err := s.Seal(ctx); err != nil || n != want {
-			t.Fatalf("Seal = %d, %v; want %d", n, err, want)
+		if n, err := s.Seal(ctx); err != nil || n != 10 {
+			t.Fatalf("Seal = %d, %v; want 10", n, err)
 		}
 		if _, ok, err := s.Checkpoint(ctx); err != nil || !ok {
 			t.Fatalf("Checkpoint = %v, %v", ok, err)
 		}
 		mustAppend(t, st, 400, 3)
 		rep = mustVerify(t, st)
-		wantSealed, wantUnsealed := int64(22), int64(0)
-		if !inline {
-			wantSealed, wantUnsealed = 19, 3
-		}
-		if rep.Events != wantSealed || rep.Unsealed != wantUnsealed || rep.LastSeq != wantSealed || rep.Checkpoints != 1 {
-			t.Fatalf("report %+v, want %d sealed and %d unsealed", rep, wantSealed, wantUnsealed)
+		if rep.Events != 22 || rep.Unsealed != 0 || rep.LastSeq != 22 || rep.Checkpoints != 1 {
+			t.Fatalf("report %+v, want 22 sealed and none unsealed", rep)
 		}
 	})
+}
+
+// TestPostgresNodesChainTogether: two stores on one PostgreSQL schema (two
+// ward nodes) append audit events at once, in plain writes and in group
+// commits, each chaining its own as it commits: the chain holds every
+// event once, seqs 1..n without a gap, nothing is left unsealed, and it
+// verifies.
+func TestPostgresNodesChainTogether(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	ctx := context.Background()
+	var nodes []*store.Store
+	for range 2 {
+		st, err := store.Open(ctx, store.Options{URL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		audit.SealOnInsert(st)
+		nodes = append(nodes, st)
+	}
+	const writers, writes = 6, 15
+	var wg sync.WaitGroup
+	for n, st := range nodes {
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range writes {
+					from := ((n*writers+w)*writes + i) * 3
+					write := st.Write
+					if i%2 == 1 {
+						write = st.WriteBatched
+					}
+					if err := write(ctx, func(tx *store.Tx) error {
+						return audit.Append(ctx, tx, event(from), event(from+1), event(from+2))
+					}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	rep := mustVerify(t, nodes[1])
+	if want := int64(2 * writers * writes * 3); rep.Events != want || rep.LastSeq != want || rep.Unsealed != 0 {
+		t.Fatalf("report %+v, want %d events sealed, seqs 1..%d, none unsealed", rep, want, want)
+	}
 }

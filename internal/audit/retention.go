@@ -37,11 +37,7 @@ func (s *Sealer) Purge(ctx context.Context, before time.Time) (PurgeResult, erro
 			return ward.Errorf(ward.CodeInvalid, "audit events are kept at least %d years: cutoff %s is too recent",
 				MinRetentionYears, before.UTC().Format(time.DateOnly))
 		}
-		ok, err := tx.TryAuditSealLock(ctx)
-		if err != nil || !ok {
-			if err == nil {
-				err = ward.Errorf(ward.CodeConflict, "audit sealer is busy on another node")
-			}
+		if err := tx.LockAuditChain(ctx); err != nil {
 			return err
 		}
 		// A legal hold keeps the events of its time: the cutoff moves back

@@ -32,9 +32,11 @@ type SealerOptions struct {
 	Batch int
 }
 
-// Sealer is the single writer of the hash chain. Run one per deployment:
-// on PostgreSQL every sealing transaction takes an advisory lock first, so
-// a second node's Sealer finds the lock taken and does nothing.
+// Sealer seals the events inserted unsealed (by a ward command, or before
+// SealOnInsert), signs checkpoints and purges. Run one per deployment
+// (internal/server runs it on the job leader); every transaction of it
+// takes the chain's lock first (store.LockAuditChain), so a second one
+// waits and then finds nothing left to do.
 type Sealer struct {
 	st     *store.Store
 	key    ed25519.PrivateKey
@@ -56,7 +58,7 @@ func NewSealer(st *store.Store, opts SealerOptions) (*Sealer, error) {
 
 // Seal chains every unsealed event, oldest insertion first: each gets the
 // next contiguous seq, the previous event's hash and its own hash. It
-// returns how many it sealed (0 when another node holds the sealer lock).
+// returns how many it sealed.
 // An event without a valid MAC (see SealerOptions.MACKey) stops it: the
 // events before it are sealed, and the error wraps a *Problem naming it.
 func (s *Sealer) Seal(ctx context.Context) (int, error) {
@@ -64,12 +66,10 @@ func (s *Sealer) Seal(ctx context.Context) (int, error) {
 	for {
 		n := 0
 		var refused *Problem
-		err := s.st.Write(ctx, func(tx *store.Tx) error {
-			ok, err := tx.TryAuditSealLock(ctx)
-			if err != nil || !ok {
-				return err
+		err := s.st.Write(ctx, func(tx *store.Tx) (err error) {
+			if err = tx.LockAuditChain(ctx); err == nil {
+				n, refused, err = s.sealTx(ctx, tx)
 			}
-			n, refused, err = s.sealTx(ctx, tx)
 			return err
 		})
 		total += n
@@ -143,10 +143,9 @@ func (s *Sealer) admit(ctx context.Context, tx *store.Tx, rows []store.AuditRow)
 }
 
 // SealOnInsert makes st seal audit events as they are inserted, in the
-// transaction that inserts them, when st is SQLite (one writer, so the
-// chain head cannot move under a transaction): see
-// store.ChainAuditOnInsert. The Sealer then only meets rows inserted
-// before, and signs checkpoints. On PostgreSQL it does nothing.
+// transaction that inserts them (on PostgreSQL at its end, under the
+// chain's lock): see store.ChainAuditOnInsert. The Sealer then only meets
+// rows inserted otherwise, and signs checkpoints.
 func SealOnInsert(st *store.Store) { st.ChainAuditOnInsert(chainRows) }
 
 // chainRows gives rows, which follow the chain head (seq, prev: 0 and nil
@@ -168,18 +167,15 @@ func chainRows(seq int64, prev []byte, rows []store.AuditRow) {
 
 // Checkpoint signs the current chain head and stores it, then copies it to
 // the sink. It does nothing (ok false) when the head has not moved since the
-// last checkpoint, when the chain is empty, or when another node holds the
-// sealer lock. A sink failure is returned after the checkpoint is stored.
+// last checkpoint or when the chain is empty. A sink failure is returned after the checkpoint is stored.
 func (s *Sealer) Checkpoint(ctx context.Context) (cp Checkpoint, ok bool, err error) {
 	if s.key == nil {
 		return cp, false, ward.Errorf(ward.CodeInvalid, "audit: no checkpoint signing key")
 	}
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
-		locked, err := tx.TryAuditSealLock(ctx)
-		if err != nil || !locked {
-			return err
+	err = s.st.Write(ctx, func(tx *store.Tx) (err error) {
+		if err = tx.LockAuditChain(ctx); err == nil {
+			cp, ok, err = checkpointTx(ctx, tx, s.key)
 		}
-		cp, ok, err = checkpointTx(ctx, tx, s.key)
 		return err
 	})
 	if err != nil {

@@ -149,7 +149,7 @@ func (e *Env) build(ctx context.Context, cfg Config) error {
 	if _, err := e.Sealer.Seal(ctx); err != nil {
 		cfg.Logger.Error("audit sealing failed", "err", err.Error())
 	}
-	audit.SealOnInsert(e.Store) // SQLite: events are chained as they commit; the sealer signs checkpoints
+	audit.SealOnInsert(e.Store) // events are chained as they commit; the sealer signs checkpoints
 	e.Recorder = audit.NewRecorder(e.Store, audit.RecorderOptions{})
 	if cfg.NATSURL != "" {
 		key, err := e.Keyring.ClusterWireKey(ctx)

@@ -61,23 +61,28 @@ type chainHead struct {
 	hash []byte
 }
 
-// ChainAuditOnInsert makes the SQLite writer seal audit rows as it inserts
-// them, in the inserting transaction: the head is read once a transaction
-// (under SQLite's write lock, so no other writer can move it meanwhile),
-// and a transaction that rolls back takes its seqs with it. Rows so never
-// wait for the sealer, which would otherwise read each one back and
-// rewrite it (an UPDATE a row and index changes), in bursts that held up
-// every send behind it. Rows inserted unsealed before (or by a process
-// without this) are still sealed by the sealer, after the inline ones.
-// On PostgreSQL it does nothing: several nodes write at once there, and
-// the sealer stays the chain's only writer.
-func (s *Store) ChainAuditOnInsert(chain AuditChain) {
-	if s.d.name != "sqlite" {
-		return
+// ChainAuditOnInsert makes the store seal audit rows as it inserts them,
+// in the inserting transaction, so that rows never wait for the sealer,
+// which would otherwise read each one back and rewrite it (an UPDATE of a
+// row and its index entries, the largest cost of an audited write on
+// PostgreSQL). On SQLite the head is read once a transaction, under the
+// single writer's lock, so no other writer can move it meanwhile. On
+// PostgreSQL several transactions (and nodes) write at once: a
+// transaction's audit rows are held back to its end and inserted there
+// after it takes the chain's lock (the sealer's advisory lock, held to the
+// commit) and reads the head: transactions chain in the order they commit,
+// and the lock's holder waits for no other lock, so it cannot deadlock. A
+// transaction that rolls back takes its seqs with it. Rows inserted
+// unsealed before (or by a process without this) are still sealed by the
+// sealer, after the inline ones.
+func (s *Store) ChainAuditOnInsert(chain AuditChain) { s.chain.Store(&chain) }
+
+// auditChain returns the function ChainAuditOnInsert set, or nil.
+func (s *Store) auditChain() AuditChain {
+	if p := s.chain.Load(); p != nil {
+		return *p
 	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	s.chain = chain
+	return nil
 }
 
 // AuditMAC fills in each row's MAC from its content. internal/audit
@@ -145,6 +150,9 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 // chainRows seals rows after the chain head and moves the head past them.
 func (tx *Tx) chainRows(ctx context.Context, rows []AuditRow) error {
 	if tx.head == nil {
+		if err := tx.LockAuditChain(ctx); err != nil {
+			return err
+		}
 		seq, hash, err := tx.AuditHead(ctx)
 		if err != nil {
 			return err
@@ -157,20 +165,21 @@ func (tx *Tx) chainRows(ctx context.Context, rows []AuditRow) error {
 	return nil
 }
 
-// auditSealLock is the PostgreSQL advisory lock key of the audit sealer.
-const auditSealLock = 7720418
+// auditChainLock is the PostgreSQL advisory lock key of the audit chain.
+const auditChainLock = 7720418
 
-// TryAuditSealLock takes the audit sealer's lock for the rest of the
-// transaction and reports whether it got it. On PostgreSQL it is an
-// advisory transaction lock, so one node seals at a time; on SQLite the
-// single writer already serialises, and it always succeeds.
-func (tx *Tx) TryAuditSealLock(ctx context.Context) (bool, error) {
+// LockAuditChain takes the audit chain's lock for the rest of the
+// transaction, waiting for it: whoever holds it is the only one to move
+// the chain's head until it commits. On PostgreSQL it is an advisory
+// transaction lock, which every transaction that chains rows takes at its
+// end (chainRows), and the sealer, checkpoints and purges take first; on
+// SQLite the single writer already serialises, and it does nothing.
+func (tx *Tx) LockAuditChain(ctx context.Context) error {
 	if tx.d.name != "postgres" {
-		return true, nil
+		return nil
 	}
-	var ok bool
-	err := tx.queryRow(ctx, "SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema()))", auditSealLock).Scan(&ok)
-	return ok, tx.d.wrap(err)
+	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", auditChainLock)
+	return err
 }
 
 // AuditHead returns the chain head: the last sealed row's seq and hash, or

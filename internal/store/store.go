@@ -50,9 +50,9 @@ type Store struct {
 	// lifetime, and wmu lets one transaction at a time use it (runWriter).
 	wmu   sync.Mutex
 	wconn *sql.Conn
-	chain AuditChain               // set by ChainAuditOnInsert; read under wmu
-	mac   atomic.Pointer[AuditMAC] // set by MACAuditOnInsert
-	wc    *writerCache             // what the writer knows of conversations; used under wmu (writercache.go)
+	chain atomic.Pointer[AuditChain] // set by ChainAuditOnInsert
+	mac   atomic.Pointer[AuditMAC]   // set by MACAuditOnInsert
+	wc    *writerCache               // what the writer knows of conversations; used under wmu (writercache.go)
 
 	stmts     map[*sql.DB]*stmtCache // SQLite's prepared statements, per pool
 	batches   chan *batchJob         // group-commit queue (batch.go)
@@ -312,7 +312,21 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 	if tx.stmts != nil {
 		defer tx.stmts.prepareNoted(context.WithoutCancel(ctx))
 	}
-	if err := fn(tx); err != nil {
+	var held []AuditRow
+	if !readOnly && s.d.name == "postgres" {
+		// Audit rows are chained at the end of the transaction, under the
+		// chain's lock (chainRows), so that the lock is held from there to
+		// the commit only, and its holder waits for no other lock.
+		if tx.chain = s.auditChain(); tx.chain != nil {
+			tx.audit = &held
+		}
+	}
+	err = fn(tx)
+	if err == nil && tx.chain != nil {
+		tx.audit = nil
+		err = tx.InsertAuditRows(ctx, held)
+	}
+	if err != nil {
 		sqlTx.Rollback()
 		return err
 	}
@@ -340,7 +354,7 @@ func (s *Store) runWriter(ctx context.Context, firstRun bool, fn func(*Tx) error
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return s.d.wrap(err)
 	}
-	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true, chain: s.chain, wc: s.wc,
+	tx := &Tx{q: s.wconn, d: s.d, stmts: s.stmts[s.w], Now: s.now().UTC(), detached: true, chain: s.auditChain(), wc: s.wc,
 		mac: s.auditMAC()}
 	defer tx.stmts.prepareNoted(ctx)
 	committed := false
