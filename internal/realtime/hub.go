@@ -153,8 +153,9 @@ func (h *Hub) Adopt(ws *websocket.Conn) (*Conn, error) {
 	return c, nil
 }
 
-// dispatch is the broker subscription: it encodes ev once and queues the
-// frame on every socket ev names. It never blocks on a socket.
+// dispatch is the broker subscription: it encodes ev once, if a socket
+// here is to get it, and queues the frame on every socket ev names. It
+// never blocks on a socket.
 func (h *Hub) dispatch(ev Event) {
 	if len(ev.Users) == 0 && len(ev.Devices) == 0 {
 		return
@@ -177,17 +178,21 @@ func (h *Hub) dispatch(ev Event) {
 		}
 		return
 	}
-	f, err := newFrame(ev)
-	if err != nil {
-		h.opts.Logger.Error("realtime: cannot encode event", "type", ev.Type, "err", err.Error())
-		return
-	}
 	except := h.localSeq(ev.Except)
 	conv := ev.ConversationID != ""
+	var f *frame // encoded for the first socket that gets it: on a node of a cluster, often none does
 	for _, c := range h.targets(ev.Users, ev.Devices) {
-		if c.seq != except && !(conv && c.noConversations.Load()) {
-			c.enqueue(f)
+		if c.seq == except || conv && c.noConversations.Load() {
+			continue
 		}
+		if f == nil {
+			var err error
+			if f, err = newFrame(ev); err != nil {
+				h.opts.Logger.Error("realtime: cannot encode event", "type", ev.Type, "err", err.Error())
+				return
+			}
+		}
+		c.enqueue(f)
 	}
 }
 

@@ -2,7 +2,8 @@ package realtime
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -18,6 +19,14 @@ import (
 // Delivery is at most once, as it is over a socket: a client that misses an
 // event catches up by sequence number.
 //
+// Events are published in batches: Publish queues the event, and one
+// goroutine takes whatever is queued (a group commit's sends arrive
+// together) and publishes it as one NATS message, sealed once. Under load a
+// NATS message carries tens of events, and the NATS server, the seal and
+// every node's subscription handle one message where they would have
+// handled each event; alone, an event waits for nothing. A node's events
+// reach the others in the order they were queued.
+//
 // Events carry PHI as clients see it (a new message's body), so every
 // payload is sealed under the cluster's wire key (wireSeal): the NATS
 // server, and anyone who reads its traffic or subscribes with its
@@ -31,18 +40,18 @@ type NATSBroker struct {
 	mu   sync.RWMutex
 	next int
 	subs map[int]func(Event)
+
+	qmu     sync.Mutex
+	queued  [][]byte // encoded events (appendWireEvent) not yet published
+	closed  bool
+	wake    chan struct{} // a publishLoop round is due (capacity 1)
+	stopped chan struct{} // publishLoop returned
+	maxOut  int           // the largest batch to publish, under the server's max payload
 }
 
-// wireEvent is an Event as it travels between nodes: with its recipients.
-type wireEvent struct {
-	Event
-	OrgID   string   `json:"org_id"`
-	Users   []string `json:"users,omitempty"`
-	Devices []string `json:"devices,omitempty"`
-	Except  string   `json:"except,omitempty"`
-	PHI     bool     `json:"phi,omitempty"`
-	Patient string   `json:"patient_id,omitempty"`
-}
+// ErrEventTooLarge is what Publish returns for an event larger than a
+// NATS message may be.
+var ErrEventTooLarge = errors.New("realtime: the event is larger than a NATS message may be")
 
 // NewNATSBroker connects to the NATS server at url (nats://host:4222) and
 // subscribes to subject ("ward.events" when empty). key is the cluster's
@@ -59,7 +68,10 @@ func NewNATSBroker(url, subject string, key []byte) (*NATSBroker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("NATS at %s: %w", url, err)
 	}
-	b := &NATSBroker{nc: nc, subject: subject, wire: wire, subs: map[int]func(Event){}}
+	b := &NATSBroker{nc: nc, subject: subject, wire: wire, subs: map[int]func(Event){},
+		wake: make(chan struct{}, 1), stopped: make(chan struct{}),
+		// room for the seal's version byte, nonce, header and tag
+		maxOut: int(nc.MaxPayload()) - 1 - 24 - wireHeader - 16}
 	b.sub, err = nc.Subscribe(subject, b.deliver)
 	if err == nil {
 		err = nc.Flush() // the subscription is in place before Publish can be called
@@ -68,22 +80,18 @@ func NewNATSBroker(url, subject string, key []byte) (*NATSBroker, error) {
 		nc.Close()
 		return nil, fmt.Errorf("NATS subscribe %s: %w", subject, err)
 	}
+	go b.publishLoop()
 	return b, nil
 }
 
+// deliver hands the events of a batch another node published to this
+// node's subscribers.
 func (b *NATSBroker) deliver(m *nats.Msg) {
 	data, ok := b.wire.open(b.subject, m.Data)
 	if !ok {
 		return
 	}
-	var w wireEvent
-	if json.Unmarshal(data, &w) != nil {
-		return
-	}
-	ev := w.Event
-	ev.OrgID, ev.Users, ev.Devices, ev.Except = w.OrgID, w.Users, w.Devices, w.Except
-	ev.PHI, ev.PatientID = w.PHI, w.Patient
-	b.local(ev)
+	eachBatched(data, b.local) // a batch that does not decode is dropped from there on
 }
 
 // local hands ev to this node's subscribers.
@@ -95,16 +103,52 @@ func (b *NATSBroker) local(ev Event) {
 	}
 }
 
-// Publish hands ev to this node's subscribers and sends it to every other
-// node.
+// Publish hands ev to this node's subscribers and queues it for every
+// other node.
 func (b *NATSBroker) Publish(_ context.Context, ev Event) error {
 	b.local(ev)
-	data, err := json.Marshal(wireEvent{Event: ev, OrgID: ev.OrgID, Users: ev.Users, Devices: ev.Devices, Except: ev.Except,
-		PHI: ev.PHI, Patient: ev.PatientID})
-	if err != nil {
-		return err
+	data := appendWireEvent(nil, ev)
+	if len(data)+binary.MaxVarintLen64 > b.maxOut {
+		return ErrEventTooLarge
 	}
-	return b.nc.Publish(b.subject, b.wire.seal(b.subject, data))
+	b.qmu.Lock()
+	if b.closed {
+		b.qmu.Unlock()
+		return nats.ErrConnectionClosed
+	}
+	b.queued = append(b.queued, data)
+	select { // under qmu: Close closes wake
+	case b.wake <- struct{}{}:
+	default: // a round is due already, and will take this event
+	}
+	b.qmu.Unlock()
+	return nil
+}
+
+// publishLoop publishes what Publish queues, in batches of at most maxOut
+// bytes, until Close, after which it publishes what is left and returns.
+func (b *NATSBroker) publishLoop() {
+	defer close(b.stopped)
+	var batch []byte
+	for range b.wake {
+		for {
+			b.qmu.Lock()
+			queued := b.queued
+			b.queued = nil
+			b.qmu.Unlock()
+			if len(queued) == 0 {
+				break
+			}
+			for len(queued) > 0 {
+				batch = batch[:0]
+				for len(queued) > 0 && (len(batch) == 0 || len(batch)+binary.MaxVarintLen64+len(queued[0]) <= b.maxOut) {
+					batch = appendBatched(batch, queued[0])
+					queued = queued[1:]
+				}
+				b.nc.Publish(b.subject, b.wire.seal(b.subject, batch)) // at most once: an error loses the batch, as a dropped socket frame would
+			}
+		}
+	}
 }
 
 // Subscribe registers fn for the events of every node.
@@ -121,8 +165,16 @@ func (b *NATSBroker) Subscribe(fn func(Event)) func() {
 	}
 }
 
-// Close drains the subscription and closes the connection.
+// Close publishes what is queued, then drains the subscription and closes
+// the connection. Publish returns an error after it.
 func (b *NATSBroker) Close() error {
+	b.qmu.Lock()
+	if !b.closed {
+		b.closed = true
+		close(b.wake) // publishLoop takes what is queued, then returns
+	}
+	b.qmu.Unlock()
+	<-b.stopped
 	err := b.nc.Drain()
 	b.nc.Close()
 	return err

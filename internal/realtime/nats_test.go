@@ -176,3 +176,59 @@ func TestNATSWireIsSealed(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 }
+
+// Events published together cross NATS in few messages (a group commit's
+// sends share one), every one of them arriving once and in the order it
+// was published; Close publishes what is still queued.
+func TestNATSBrokerBatchesEvents(t *testing.T) {
+	url, subject := natsURL(t), uniqueSubject()
+	spy, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spy.Close()
+	msgs, err := spy.SubscribeSync(subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spy.Flush()
+	node1, node2 := node(t, url, subject, testWireKey), node(t, url, subject, testWireKey)
+	const n = 2000
+	got := make(chan int64, n)
+	node2.Subscribe(func(ev realtime.Event) { got <- ev.Seq })
+	ctx := context.Background()
+	for i := range n {
+		ev := realtime.Event{Type: realtime.MessageCreated, OrgID: "o1", ConversationID: "c1", Seq: int64(i + 1),
+			Data: []byte(`{"body":"x"}`), Users: []string{"u1", "u2"}, PHI: true}
+		if err := node1.Publish(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := node1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for want := int64(1); want <= n; want++ {
+		select {
+		case seq := <-got:
+			if seq != want {
+				t.Fatalf("event %d arrived where %d was due", seq, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("event %d of %d did not arrive", want, n)
+		}
+	}
+	carried := 0
+	for {
+		if _, err := msgs.NextMsg(200 * time.Millisecond); err != nil {
+			break
+		}
+		carried++
+	}
+	if carried == 0 || carried >= n/2 {
+		t.Fatalf("%d events crossed in %d NATS messages: want them batched", n, carried)
+	}
+	t.Logf("%d events crossed in %d NATS messages", n, carried)
+	if err := node1.Publish(ctx, realtime.Event{Type: realtime.Typing}); err == nil {
+		t.Fatal("Publish after Close succeeded")
+	}
+}

@@ -16,10 +16,11 @@ import (
 const WireKeySize = chacha20poly1305.KeySize
 
 // wireVersion is the first byte of every sealed NATS payload. Version 1
-// had no replay header; a node drops what it cannot open, so nodes of
-// both versions in one cluster do not hear each other (clients catch up
-// by sequence): upgrade every node together.
-const wireVersion = 2
+// had no replay header; version 2 carried one event a payload, in JSON
+// (version 3: batches, wireevent.go). A node drops what it cannot open, so
+// nodes of two versions in one cluster do not hear each other (clients
+// catch up by sequence): upgrade every node together.
+const wireVersion = 3
 
 // wireSeal seals every payload a node publishes on NATS, events and
 // presence alike, with XChaCha20-Poly1305 under the cluster's one wire key
