@@ -37,9 +37,6 @@ func (s *Sealer) Purge(ctx context.Context, before time.Time) (PurgeResult, erro
 			return ward.Errorf(ward.CodeInvalid, "audit events are kept at least %d years: cutoff %s is too recent",
 				MinRetentionYears, before.UTC().Format(time.DateOnly))
 		}
-		if err := tx.LockAuditChain(ctx); err != nil {
-			return err
-		}
 		// A legal hold keeps the events of its time: the cutoff moves back
 		// to the earliest start of an active hold (to the beginning when a
 		// hold has no start, so nothing is purged). The chain is one for
@@ -74,6 +71,13 @@ func (s *Sealer) Purge(ctx context.Context, before time.Time) (PurgeResult, erro
 			return err
 		}
 		res = PurgeResult{Deleted: n, Through: cp.Seq}
+		// The chain's lock is taken for the sealing only, after the
+		// DELETE, however long that took: the rows it removes are sealed
+		// and behind a checkpoint, and whoever chains meanwhile adds rows
+		// after the head, so the nodes' writes are not held up by it.
+		if err := tx.LockAuditChain(ctx); err != nil {
+			return err
+		}
 		ev := Event{
 			Actor: Actor{Role: "system"}, Action: AuditPurged, Outcome: Success,
 			ResourceType: "audit_events", ResourceID: strconv.FormatInt(cp.Seq, 10),

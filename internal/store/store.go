@@ -249,12 +249,13 @@ type Tx struct {
 	stmts *stmtCache // nil on PostgreSQL
 	Now   time.Time
 	// audit, in a group commit, holds the audit rows its jobs appended:
-	// they are inserted together when the jobs are done (batch.go).
+	// they are inserted together when the jobs are done (batch.go); on
+	// PostgreSQL every write holds its audit rows to its end (run).
 	audit *[]AuditRow
 	// detached runs every statement without its caller's cancellation:
 	// the SQLite writer's transactions (see run).
 	detached bool
-	// chain, on the SQLite writer, seals audit rows as they are inserted;
+	// chain seals audit rows as they are inserted (ChainAuditOnInsert);
 	// head is the chain's head as this transaction has moved it (nil until
 	// its first audit row).
 	chain AuditChain
