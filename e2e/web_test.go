@@ -202,6 +202,8 @@ func TestAdminWipesDevice(t *testing.T) {
 	adm.click(row + " button.confirm-yes")
 
 	b.waitJS(10*time.Second, "B's page becomes the wiped page", `!!document.querySelector('#wiped') && !document.querySelector('#live-status')`)
+	// The page shows at once; it says nothing is left once the wipe is done.
+	b.waitJS(10*time.Second, "B's wipe is done", `document.querySelector('#wiped').dataset.status === 'erased'`)
 	if got := b.text("#wiped h1"); got != "This device was wiped" {
 		t.Errorf("wiped page heading %q", got)
 	}

@@ -34,6 +34,10 @@ import { addRaised, raisedText, type RaisedAlert } from "./alerts";
 
 export type Phase = "loading" | "signin" | "enroll" | "app" | "wiped";
 
+// WipeStatus is how far a wipe got: the wiped page shows at once, and says
+// the browser holds nothing only once every step is done.
+export type WipeStatus = "erasing" | "erased" | "incomplete";
+
 export interface State {
   phase: Phase;
   route: Route;
@@ -62,6 +66,7 @@ export interface State {
   // alertsRaised: the activity-monitoring alerts raised while this session
   // was open, newest first (compliance officers' sockets only; src/alerts.ts).
   alertsRaised: RaisedAlert[];
+  wipe: WipeStatus; // with phase "wiped"
 }
 
 const initial: State = {
@@ -82,6 +87,7 @@ const initial: State = {
   onCallLabels: {},
   breakGlass: [],
   alertsRaised: [],
+  wipe: "erasing",
 };
 
 const csrfKey = "ward.csrf";
@@ -466,6 +472,7 @@ export class Ward {
     this.store.reset({ phase: "wiped", route: { name: "home" } });
     const report = await wipeLocalData(browserWipeEnv());
     if (report.errors.length) console.warn("wipe: some steps failed", report.errors);
+    this.store.set({ wipe: report.errors.length ? "incomplete" : "erased" });
     if (confirm) {
       const confirmApi = new Api({ csrf: () => csrf });
       for (let i = 0; i < 3; i++) {

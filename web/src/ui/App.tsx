@@ -58,7 +58,7 @@ export function App() {
         </main>
       );
     case "wiped":
-      return <Wiped />;
+      return <Wiped status={st.wipe} />;
     case "signin":
       if (st.route.name === "outside") return <OutsideLink token={st.route.token} />;
       return st.route.name === "invite" ? <Invite token={st.route.token} /> : <SignIn />;
