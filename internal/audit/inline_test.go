@@ -82,20 +82,10 @@ func TestSealOnInsert(t *testing.T) {
 // event once, seqs 1..n without a gap, nothing is left unsealed, and it
 // verifies.
 func TestPostgresNodesChainTogether(t *testing.T) {
-	url := storetest.PostgresURL(t)
 	ctx := context.Background()
-	var nodes []*store.Store
-	for range 2 {
-		st, err := store.Open(ctx, store.Options{URL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+	nodes := storetest.PostgresNodes(t, 2)
+	for _, st := range nodes {
 		audit.SealOnInsert(st)
-		nodes = append(nodes, st)
 	}
 	const writers, writes = 6, 15
 	var wg sync.WaitGroup

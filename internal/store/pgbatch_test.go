@@ -127,20 +127,8 @@ func TestPostgresBatchLeavesALockedConversationForLater(t *testing.T) {
 // conversations of u1 and u2 named groups.
 func twoNodes(t *testing.T, groups ...string) []*store.Store {
 	t.Helper()
-	url := storetest.PostgresURL(t)
 	ctx := context.Background()
-	nodes := make([]*store.Store, 2)
-	for i := range nodes {
-		s, err := store.Open(ctx, store.Options{URL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		nodes[i] = s
-	}
+	nodes := storetest.PostgresNodes(t, 2)
 	seedMessaging(t, nodes[0])
 	mustWrite(t, nodes[0], func(tx *store.Tx) error {
 		for _, id := range groups {

@@ -93,6 +93,19 @@ func Postgres(tb testing.TB, now func() time.Time) *store.Store {
 	return open(tb, store.Options{URL: PostgresURL(tb), Now: now})
 }
 
+// PostgresNodes opens n migrated stores on one new schema of the
+// WARD_TEST_POSTGRES database, as n ward nodes on one database; it skips
+// as Postgres does.
+func PostgresNodes(tb testing.TB, n int) []*store.Store {
+	tb.Helper()
+	url := PostgresURL(tb)
+	nodes := make([]*store.Store, n)
+	for i := range nodes {
+		nodes[i] = open(tb, store.Options{URL: url})
+	}
+	return nodes
+}
+
 // PostgresURL creates a fresh schema and returns a URL whose search_path
 // points at it. The schema is dropped when the test ends.
 func PostgresURL(tb testing.TB) string {
