@@ -19,7 +19,8 @@ func BenchmarkRecorder(b *testing.B) {
 }
 
 func benchRecorder(b *testing.B, st *store.Store) {
-	macStore(st) // as ward serve does: one HMAC-SHA-256 per event
+	macStore(st)           // as ward serve does: one HMAC-SHA-256 per event,
+	audit.SealOnInsert(st) // and each chained as it commits
 	r := audit.NewRecorder(st, audit.RecorderOptions{})
 	defer r.Close()
 	ctx := context.Background()
