@@ -69,9 +69,7 @@ func NewNATSBroker(url, subject string, key []byte) (*NATSBroker, error) {
 		return nil, fmt.Errorf("NATS at %s: %w", url, err)
 	}
 	b := &NATSBroker{nc: nc, subject: subject, wire: wire, subs: map[int]func(Event){},
-		wake: make(chan struct{}, 1), stopped: make(chan struct{}),
-		// room for the seal's version byte, nonce, header and tag
-		maxOut: int(nc.MaxPayload()) - 1 - 24 - wireHeader - 16}
+		wake: make(chan struct{}, 1), stopped: make(chan struct{}), maxOut: int(nc.MaxPayload()) - wire.overhead()}
 	b.sub, err = nc.Subscribe(subject, b.deliver)
 	if err == nil {
 		err = nc.Flush() // the subscription is in place before Publish can be called

@@ -84,6 +84,10 @@ func newWireSeal(key []byte) (*wireSeal, error) {
 	return s, nil
 }
 
+// overhead is how many bytes seal adds to a message: the version byte,
+// the nonce, the header and the tag.
+func (s *wireSeal) overhead() int { return 1 + s.aead.NonceSize() + wireHeader + s.aead.Overhead() }
+
 // seal returns version || nonce || ciphertext of header || msg for
 // subject.
 func (s *wireSeal) seal(subject string, msg []byte) []byte {
@@ -104,7 +108,7 @@ func (s *wireSeal) seal(subject string, msg []byte) []byte {
 // ago.
 func (s *wireSeal) open(subject string, data []byte) (msg []byte, ok bool) {
 	n := s.aead.NonceSize()
-	if len(data) < 1+n+wireHeader+s.aead.Overhead() || data[0] != wireVersion {
+	if len(data) < s.overhead() || data[0] != wireVersion {
 		return nil, false
 	}
 	plain, err := s.aead.Open(nil, data[1:1+n], data[1+n:], []byte(subject))
