@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,8 +107,8 @@ func (s *Store) auditMAC() AuditMAC {
 // InsertAuditRows inserts audit rows in the caller's transaction, in order:
 // sealed on the SQLite writer once ChainAuditOnInsert was called, unsealed
 // otherwise. It fills in the rows' MAC (once MACAuditOnInsert was called)
-// and the sealed rows' Seq, PrevHash and Hash. It inserts in INSERTs of a
-// power of two rows each (rowsPerInsert).
+// and the sealed rows' Seq, PrevHash and Hash. It inserts them with
+// insertRows: one INSERT on PostgreSQL.
 func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	if tx.audit != nil {
 		*tx.audit = append(*tx.audit, rows...)
@@ -119,41 +120,44 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	if tx.mac != nil {
 		tx.mac(rows)
 	}
-	cols := "at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
-		"action, resource_type, resource_id, patient_id, outcome, reason, mac"
-	width, sealed := 13, tx.chain != nil
-	if sealed {
+	cols, types := auditInsertCols, auditInsertTypes
+	if tx.chain != nil {
 		if err := tx.chainRows(ctx, rows); err != nil {
 			return err
 		}
-		cols += ", seq, prev_hash, hash"
-		width = 16
+		cols, types = cols+", seq, prev_hash, hash", auditSealedTypes
 	}
-	for len(rows) > 0 {
-		n := rowsPerInsert(len(rows))
-		args := make([]any, 0, n*width)
-		for _, r := range rows[:n] {
-			args = append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
-				r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason, r.MAC)
-			if sealed {
-				args = append(args, r.Seq, r.PrevHash, r.Hash)
-			}
+	args := make([]any, 0, len(rows)*len(types))
+	for _, r := range rows {
+		args = append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
+			r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason, r.MAC)
+		if tx.chain != nil {
+			args = append(args, r.Seq, r.PrevHash, r.Hash)
 		}
-		if _, err := tx.exec(ctx, "INSERT INTO audit_events ("+cols+") VALUES "+tx.d.valueRows(width, n), args...); err != nil {
-			return fmt.Errorf("insert audit events: %w", err)
-		}
-		rows = rows[n:]
+	}
+	if err := tx.insertRows(ctx, "audit_events", cols, types, args); err != nil {
+		return fmt.Errorf("insert audit events: %w", err)
 	}
 	return nil
 }
 
+const auditInsertCols = "at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
+	"action, resource_type, resource_id, patient_id, outcome, reason, mac"
+
+// auditInsertTypes are the PostgreSQL types of auditInsertCols
+// (insertRows); auditSealedTypes add seq, prev_hash and hash.
+var (
+	auditInsertTypes = []string{"bigint", "text", "text", "text", "text", "text",
+		"text", "text", "text", "text", "text", "text", "bytea"}
+	auditSealedTypes = append(slices.Clip(auditInsertTypes), "bigint", "bytea", "bytea")
+)
+
 // chainRows seals rows after the chain head and moves the head past them.
+// The first time in a transaction it takes the chain's lock and reads the
+// head (lockAuditHead).
 func (tx *Tx) chainRows(ctx context.Context, rows []AuditRow) error {
 	if tx.head == nil {
-		if err := tx.LockAuditChain(ctx); err != nil {
-			return err
-		}
-		seq, hash, err := tx.AuditHead(ctx)
+		seq, hash, err := tx.lockAuditHead(ctx)
 		if err != nil {
 			return err
 		}
@@ -165,30 +169,44 @@ func (tx *Tx) chainRows(ctx context.Context, rows []AuditRow) error {
 	return nil
 }
 
-// auditChainLock is the PostgreSQL advisory lock key of the audit chain.
-const auditChainLock = 7720418
-
 // LockAuditChain takes the audit chain's lock for the rest of the
 // transaction, waiting for it: whoever holds it is the only one to move
 // the chain's head until it commits. On PostgreSQL it is an advisory
-// transaction lock, which every transaction that chains rows takes at its
-// end (chainRows), and the sealer, checkpoints and purges take first; on
-// SQLite the single writer already serialises, and it does nothing.
+// transaction lock (migration 0043 holds its key), which every transaction
+// that chains rows takes at its end (chainRows), and the sealer,
+// checkpoints and purges take first; on SQLite the single writer already
+// serialises, and it does nothing.
 func (tx *Tx) LockAuditChain(ctx context.Context) error {
 	if tx.d.name != "postgres" {
 		return nil
 	}
-	_, err := tx.exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", auditChainLock)
+	_, _, err := tx.lockAuditHead(ctx)
 	return err
+}
+
+// lockAuditHead takes the chain's lock (LockAuditChain) and returns its
+// head (AuditHead) as it is once the lock is held: on PostgreSQL in one
+// round trip, lock_audit_head() of migration 0043.
+func (tx *Tx) lockAuditHead(ctx context.Context) (int64, []byte, error) {
+	if tx.d.name != "postgres" {
+		return tx.AuditHead(ctx)
+	}
+	return tx.headOrCheckpoint(ctx, tx.queryRow(ctx, "SELECT seq, hash FROM lock_audit_head()"))
 }
 
 // AuditHead returns the chain head: the last sealed row's seq and hash, or
 // the last checkpoint's when retention removed every row, or (0, nil) for
 // an empty chain.
 func (tx *Tx) AuditHead(ctx context.Context) (int64, []byte, error) {
+	return tx.headOrCheckpoint(ctx, tx.queryRow(ctx, "SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"))
+}
+
+// headOrCheckpoint scans the last sealed row's seq and hash from row or,
+// when there is none, returns the last checkpoint's, or (0, nil).
+func (tx *Tx) headOrCheckpoint(ctx context.Context, row *sql.Row) (int64, []byte, error) {
 	var seq int64
 	var hash []byte
-	err := tx.queryRow(ctx, "SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").Scan(&seq, &hash)
+	err := row.Scan(&seq, &hash)
 	if err == nil {
 		return seq, hash, nil
 	}

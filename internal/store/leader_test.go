@@ -16,16 +16,8 @@ func TestLeader(t *testing.T) {
 	if lead, err := storetest.SQLite(t, nil).Leader(ctx); !lead || err != nil {
 		t.Errorf("SQLite: leader %v, %v", lead, err)
 	}
-	url := storetest.PostgresURL(t)
-	open := func() *store.Store {
-		s, err := store.Open(ctx, store.Options{URL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	a, b := open(), open()
-	defer b.Close()
+	nodes := storetest.PostgresNodes(t, 2)
+	a, b := nodes[0], nodes[1]
 	if lead, err := a.Leader(ctx); !lead || err != nil {
 		t.Fatalf("first node: %v %v", lead, err)
 	}

@@ -30,6 +30,9 @@ const (
 	msgReadCols   = msgCols + ", kind"
 )
 
+// msgInsertTypes are the PostgreSQL types of msgInsertCols (insertRows).
+var msgInsertTypes = []string{"text", "text", "text", "bigint", "text", "text", "bytea", "text", "text", "bigint"}
+
 // InsertMessage gives m the conversation's next sequence number and stores
 // it, stamped with the transaction time, if its sender is a member of the
 // conversation (CodeNotFound otherwise: no such conversation, or not the

@@ -128,8 +128,8 @@ func (tx *Tx) nextSeq(ctx context.Context, convID string) (int64, error) {
 	return last + 1, nil
 }
 
-// insertHeld inserts the held message rows, in INSERTs of a power of two
-// rows each (rowsPerInsert). It runs before any other statement of the
+// insertHeld inserts the held message rows (insertRows: one INSERT on
+// PostgreSQL). It runs before any other statement of the
 // transaction and at the end of the batch; after a failure it only
 // returns it again, so that the run does not commit.
 func (tx *Tx) insertHeld(ctx context.Context) error {
@@ -140,21 +140,15 @@ func (tx *Tx) insertHeld(ctx context.Context) error {
 	if b.failed != nil || len(b.pending) == 0 {
 		return b.failed
 	}
-	rows := b.pending
+	args := make([]any, 0, len(b.pending)*len(msgInsertTypes))
+	for _, m := range b.pending {
+		args = append(args, m.ID, m.OrgID, m.ConversationID, m.Seq, m.SenderID, m.ClientID, m.BodySealed,
+			string(m.Priority), m.BackupUserID, micros(m.CreatedAt))
+	}
 	b.pending = nil
-	const width = 10
-	for len(rows) > 0 {
-		n := rowsPerInsert(len(rows))
-		args := make([]any, 0, n*width)
-		for _, m := range rows[:n] {
-			args = append(args, m.ID, m.OrgID, m.ConversationID, m.Seq, m.SenderID, m.ClientID, m.BodySealed,
-				string(m.Priority), m.BackupUserID, micros(m.CreatedAt))
-		}
-		if _, err := tx.exec(ctx, "INSERT INTO messages ("+msgInsertCols+") VALUES "+tx.d.valueRows(width, n), args...); err != nil {
-			b.failed = fmt.Errorf("insert held messages: %w", err)
-			return b.failed
-		}
-		rows = rows[n:]
+	if err := tx.insertRows(ctx, "messages", msgInsertCols, msgInsertTypes, args); err != nil {
+		b.failed = fmt.Errorf("insert held messages: %w", err)
+		return b.failed
 	}
 	return nil
 }
