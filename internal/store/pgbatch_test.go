@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,14 +79,21 @@ func TestPostgresBatchLeavesALockedConversationForLater(t *testing.T) {
 			if err := tx.QueryRowForTest(ctx, "SELECT id FROM conversations WHERE id = $1 FOR UPDATE", "c2").Scan(&id); err != nil {
 				return err
 			}
+			m := newMsg("held-c2", "u1", "held-c2", ward.Normal)
+			m.ConversationID = "c2"
+			if _, err := tx.InsertMessage(ctx, m); err != nil {
+				return err
+			}
 			close(locked)
 			<-release
 			return nil
 		})
 	}()
 	<-locked
+	runs := map[string]*atomic.Int32{"to-c1": {}, "to-c2": {}, "to-c2-again": {}}
 	send := func(ids ...string) func(int, *store.Tx) error {
 		return func(i int, tx *store.Tx) error {
+			runs[ids[i]].Add(1)
 			m := newMsg(ids[i], "u1", ids[i], ward.Normal)
 			m.ConversationID = map[string]string{"to-c1": "c1", "to-c2": "c2", "to-c2-again": "c2"}[ids[i]]
 			_, err := tx.InsertMessage(ctx, m)
@@ -113,11 +122,24 @@ func TestPostgresBatchLeavesALockedConversationForLater(t *testing.T) {
 	if a := <-done; a[0] != nil {
 		t.Fatalf("the send that waited: %v", a[0])
 	}
-	for conv, want := range map[string]int{"c1": 1, "c2": 1} {
+	// It read c2's last number after the lock, so it numbered its message
+	// after the holder's in its batch's first run: a number read before
+	// would have collided and made the batch run again, one job at a time.
+	if n := runs["to-c2-again"].Load(); n != 1 {
+		t.Errorf("the send that waited ran %d times, want once", n)
+	}
+	for conv, want := range map[string][]string{"c1": {"to-c1"}, "c2": {"held-c2", "to-c2-again"}} {
 		var msgs []store.Message
 		mustWrite(t, nodes[1], func(tx *store.Tx) (err error) { msgs, err = tx.ListMessages(ctx, conv, 0, 10); return err })
-		if len(msgs) != want || msgs[0].Seq != 1 {
-			t.Errorf("%s: %d messages (%+v), want %d numbered from 1", conv, len(msgs), msgs, want)
+		var got []string
+		for i, m := range msgs {
+			if m.Seq != int64(i+1) {
+				t.Errorf("%s: message %s has seq %d, want %d", conv, m.ID, m.Seq, i+1)
+			}
+			got = append(got, m.ID)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: messages %v, want %v", conv, got, want)
 		}
 	}
 }
