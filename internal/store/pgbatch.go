@@ -14,18 +14,15 @@ import (
 //
 //   - locks the rows of every conversation the batch's sends go to
 //     (WriteBatchedSend names it), in id order, and reads their org,
-//     patient tag, members and highest sequence numbers in one round
-//     trip: lock_conversations() of migration 0043 reads them in a
-//     statement of its own after the locks, so it sees the messages
-//     committed by whoever held a lock before (READ COMMITTED takes a
-//     snapshot a statement, and so does a VOLATILE function), and the
-//     batch numbers its messages on from them;
+//     patient tag and members, in one statement;
+//   - then reads their highest sequence numbers in another: a statement of
+//     its own, after the locks, so it sees the messages committed by
+//     whoever held a lock before (READ COMMITTED takes a snapshot a
+//     statement), and numbers the batch's messages on from them;
 //   - holds the message rows back and inserts them as one INSERT
 //     (insertHeld, insertRows).
 //
-// A batch so costs six round trips, whatever its size: BEGIN, the
-// conversations, the messages, the audit chain's lock and head, the audit
-// rows (chainRows), COMMIT. Nothing is
+// A batch so costs a handful of round trips, whatever its size. Nothing is
 // kept between transactions: other nodes write to the same database.
 //
 // Two nodes' batches often share conversations. Had a batch waited for
@@ -66,7 +63,13 @@ func (tx *Tx) beginPostgresBatch(ctx context.Context, jobs []*batchJob) (later [
 	if len(wait)+len(skip) == 0 {
 		return nil, nil
 	}
-	if err := tx.lockConversations(ctx, wait, skip); err != nil {
+	if err := tx.lockConversations(ctx, wait, ""); err != nil {
+		return nil, err
+	}
+	if err := tx.lockConversations(ctx, skip, " SKIP LOCKED"); err != nil {
+		return nil, err
+	}
+	if err := tx.readLastSeqs(ctx, slices.Concat(wait, skip)); err != nil {
 		return nil, err
 	}
 	for _, j := range jobs {
@@ -89,24 +92,26 @@ func sortedSet(ids []string) []string {
 	return slices.Compact(ids)
 }
 
-// lockConversations locks the rows of the conversations wait and skip
-// (sorted; skip only those no other transaction holds) and notes what a
-// send reads of each (readConversation) and its highest sequence number
-// in the batch, in one round trip: lock_conversations() of migration 0043.
-// A conversation that does not exist, or of skip that another transaction
-// holds, is not noted: its send reads it again and fails, or waits for a
-// later batch.
-func (tx *Tx) lockConversations(ctx context.Context, wait, skip []string) error {
-	rows, err := tx.query(ctx, "SELECT id, org_id, patient_id, user_id, last_seq FROM lock_conversations($1, $2)", wait, skip)
+// lockConversations locks the rows of the conversations ids (sorted) in
+// order and notes what a send reads of each (readConversation) in the
+// batch. A conversation that does not exist is not noted: its send reads
+// it again and fails. With skip " SKIP LOCKED", a row another transaction
+// holds is not waited for and not noted.
+func (tx *Tx) lockConversations(ctx context.Context, ids []string, skip string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := tx.query(ctx, `SELECT c.id, c.org_id, c.patient_id, cm.user_id FROM conversations c
+		JOIN conversation_members cm ON cm.conversation_id = c.id
+		WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c`+skip, ids)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, user string
-		var last int64
 		var f convFacts
-		if err := rows.Scan(&id, &f.orgID, &f.patientID, &user, &last); err != nil {
+		if err := rows.Scan(&id, &f.orgID, &f.patientID, &user); err != nil {
 			return tx.d.wrap(err)
 		}
 		if known, ok := tx.batch.convs[id]; ok {
@@ -114,7 +119,28 @@ func (tx *Tx) lockConversations(ctx context.Context, wait, skip []string) error 
 		}
 		f.members = append(f.members, user)
 		tx.batch.convs[id] = f
-		tx.batch.seqs[id] = last
+	}
+	return tx.d.wrap(rows.Err())
+}
+
+// readLastSeqs notes the highest sequence number of each locked
+// conversation of ids in the batch.
+func (tx *Tx) readLastSeqs(ctx context.Context, ids []string) error {
+	rows, err := tx.query(ctx, `SELECT c.id, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id)
+		FROM unnest($1::text[]) AS c(id)`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var last int64
+		if err := rows.Scan(&id, &last); err != nil {
+			return tx.d.wrap(err)
+		}
+		if _, locked := tx.batch.convs[id]; locked {
+			tx.batch.seqs[id] = last
+		}
 	}
 	return tx.d.wrap(rows.Err())
 }

@@ -1,0 +1,12 @@
+-- The audit chain's lock and head in one round trip (store.Tx.chainRows, docs/audit.md "Who seals").
+-- Every transaction that chains audit rows takes the chain's advisory lock at its end and reads the head
+-- there, and holds the lock to its commit: as two statements, the holder waited on one round trip more
+-- while the other nodes' commits waited on it. A VOLATILE function takes a fresh snapshot for each
+-- statement it runs, so the head it reads is the one after the lock was granted, with the rows of the
+-- transaction that held the lock before. The lock's key lives here only (store.Tx.LockAuditChain calls
+-- this too). No row: the chain is empty, or retention removed every row (the head is the last
+-- checkpoint's then).
+CREATE FUNCTION lock_audit_head() RETURNS TABLE (seq BIGINT, hash BYTEA) LANGUAGE sql VOLATILE AS $$
+	SELECT pg_advisory_xact_lock(7720418, hashtext(current_schema()));
+	SELECT e.seq, e.hash FROM audit_events e WHERE e.seq IS NOT NULL ORDER BY e.seq DESC LIMIT 1;
+$$;
