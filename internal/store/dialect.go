@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"errors"
 	"math/bits"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -55,54 +54,31 @@ func (d dialect) wrap(err error) error {
 	return err
 }
 
-// maxRowsPerInsert bounds the rows of one multi-row INSERT (at most 15
-// parameters each).
+// maxRowsPerInsert bounds the rows of one multi-row INSERT on SQLite (at
+// most 16 parameters each).
 const maxRowsPerInsert = 512
 
-// rowsPerInsert is how many of n rows the next multi-row INSERT takes: the
-// largest power of two up to n (31 rows: 16, 8, 4, 2 and 1), so each size
-// is one statement text and the prepared-statement cache holds ten of them,
-// not one per batch size it ever saw.
+// rowsPerInsert is how many of n rows the next multi-row INSERT takes on
+// SQLite: the largest power of two up to n (31 rows: 16, 8, 4, 2 and 1),
+// so each size is one statement text and the prepared-statement cache
+// holds ten of them, not one per batch size it ever saw.
 func rowsPerInsert(n int) int {
 	return 1 << (bits.Len(uint(min(n, maxRowsPerInsert))) - 1)
 }
 
-// valueRows is the VALUES list of a multi-row INSERT of n rows of width
-// parameters: (?,?),(?,?) on SQLite, which looks $N names up one by one
-// (quadratic in a long statement) where its plain ? is positional, and
-// ($1,$2),($3,$4) on PostgreSQL. The texts are kept: they are asked for
-// at every group commit.
-func (d dialect) valueRows(width, n int) string {
-	key := valueRowsKey{d.name, width, n}
+// valueRows is the VALUES list of a multi-row INSERT on SQLite of n rows
+// of width parameters: (?,?),(?,?), as SQLite looks $N names up one by one
+// (quadratic in a long statement) where its plain ? is positional. The
+// texts are kept: they are asked for at every group commit.
+func valueRows(width, n int) string {
+	key := [2]int{width, n}
 	if s, ok := valueRowsTexts.Load(key); ok {
 		return s.(string)
 	}
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range width {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			if d.name == "sqlite" {
-				b.WriteByte('?')
-				continue
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(i*width + j + 1))
-		}
-		b.WriteByte(')')
-	}
-	valueRowsTexts.Store(key, b.String())
-	return b.String()
+	row := "(?" + strings.Repeat(",?", width-1) + ")"
+	s := row + strings.Repeat(","+row, n-1)
+	valueRowsTexts.Store(key, s)
+	return s
 }
 
-type valueRowsKey struct {
-	dialect  string
-	width, n int
-}
-
-var valueRowsTexts sync.Map // valueRowsKey → string
+var valueRowsTexts sync.Map // [width, n] → string
