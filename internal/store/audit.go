@@ -191,28 +191,33 @@ func (tx *Tx) lockAuditHead(ctx context.Context) (int64, []byte, error) {
 	if tx.d.name != "postgres" {
 		return tx.AuditHead(ctx)
 	}
-	return tx.headOrCheckpoint(ctx, tx.queryRow(ctx, "SELECT seq, hash FROM lock_audit_head()"))
+	var seq sql.NullInt64
+	var hash []byte
+	if err := tx.queryRow(ctx, "SELECT seq, hash FROM lock_audit_head()").Scan(&seq, &hash); err != nil {
+		return 0, nil, err
+	}
+	if seq.Valid {
+		return seq.Int64, hash, nil
+	}
+	return tx.checkpointHead(ctx)
 }
 
 // AuditHead returns the chain head: the last sealed row's seq and hash, or
 // the last checkpoint's when retention removed every row, or (0, nil) for
 // an empty chain.
 func (tx *Tx) AuditHead(ctx context.Context) (int64, []byte, error) {
-	return tx.headOrCheckpoint(ctx, tx.queryRow(ctx, "SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1"))
-}
-
-// headOrCheckpoint scans the last sealed row's seq and hash from row or,
-// when there is none, returns the last checkpoint's, or (0, nil).
-func (tx *Tx) headOrCheckpoint(ctx context.Context, row *sql.Row) (int64, []byte, error) {
 	var seq int64
 	var hash []byte
-	err := row.Scan(&seq, &hash)
-	if err == nil {
-		return seq, hash, nil
+	err := tx.queryRow(ctx, "SELECT seq, hash FROM audit_events WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1").Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tx.checkpointHead(ctx)
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, err
-	}
+	return seq, hash, err
+}
+
+// checkpointHead is the head of a chain without rows: the last
+// checkpoint's seq and hash, or (0, nil).
+func (tx *Tx) checkpointHead(ctx context.Context) (int64, []byte, error) {
 	cp, err := tx.LastAuditCheckpoint(ctx)
 	if ward.ErrorCode(err) == ward.CodeNotFound {
 		return 0, nil, nil
