@@ -96,14 +96,20 @@ func sortedSet(ids []string) []string {
 // order and notes what a send reads of each (readConversation) in the
 // batch. A conversation that does not exist is not noted: its send reads
 // it again and fails. With skip " SKIP LOCKED", a row another transaction
-// holds is not waited for and not noted.
+// holds is not waited for and not noted. The lock is FOR NO KEY UPDATE:
+// it serialises the batches (and single sends, FOR UPDATE) that number a
+// conversation's messages, but not the foreign-key checks of other
+// transactions' inserts that refer to the conversation (a member added).
+// The ids are joined from an unnested array: the planner probes the
+// primary key for each or hashes them, where c.id = ANY($1) in a generic
+// plan compared every row with every id.
 func (tx *Tx) lockConversations(ctx context.Context, ids []string, skip string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	rows, err := tx.query(ctx, `SELECT c.id, c.org_id, c.patient_id, cm.user_id FROM conversations c
-		JOIN conversation_members cm ON cm.conversation_id = c.id
-		WHERE c.id = ANY($1) ORDER BY c.id FOR UPDATE OF c`+skip, ids)
+	rows, err := tx.query(ctx, `SELECT c.id, c.org_id, c.patient_id, cm.user_id FROM unnest($1::text[]) AS ids(id)
+		JOIN conversations c ON c.id = ids.id JOIN conversation_members cm ON cm.conversation_id = c.id
+		ORDER BY c.id FOR NO KEY UPDATE OF c`+skip, ids)
 	if err != nil {
 		return err
 	}
