@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 # make test runs the web client's unit tests only where node is installed (CI has it).
 WEBTEST   := $(if $(shell command -v node 2>/dev/null),web-test,)
 
-.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench bench-backup clean web web-test e2e browser pdftools docker
+.PHONY: all build run test gotest conformance fmt-check vet staticcheck vulncheck fuzz bench bench-backup bench-cluster clean web web-test e2e browser pdftools docker
 
 all: build
 
@@ -113,6 +113,12 @@ bench: build
 ## disk, all removed afterwards; scripts/bench-backup.sh says more)
 bench-backup: build
 	BIN=$(BIN) scripts/bench-backup.sh
+
+## bench-cluster: issue 26's cluster figure: one ward node against two on one PostgreSQL (BENCH_POSTGRES) and
+## NATS, at saturation, alternated pairs (3; WARD_BENCH_CLUSTER_ROUNDS), each ratio and their median (about
+## 5 minutes; scripts/bench-cluster.sh says more)
+bench-cluster: build
+	BIN=$(BIN) BENCH_POSTGRES='$(BENCH_POSTGRES)' scripts/bench-cluster.sh
 
 clean:
 	rm -rf bin .cache
