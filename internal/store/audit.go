@@ -193,7 +193,9 @@ func (tx *Tx) lockAuditHead(ctx context.Context) (int64, []byte, error) {
 	}
 	var seq sql.NullInt64
 	var hash []byte
-	if err := tx.queryRow(ctx, "SELECT seq, hash FROM lock_audit_head()").Scan(&seq, &hash); err != nil {
+	// In a group commit the queued INSERTs go with it (pgpipeline.go).
+	if err := tx.pipeline(ctx, pipeStmt{sql: "SELECT seq, hash FROM lock_audit_head()",
+		row: func(scan func(...any) error) error { return scan(&seq, &hash) }}); err != nil {
 		return 0, nil, err
 	}
 	if seq.Valid {

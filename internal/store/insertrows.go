@@ -26,8 +26,12 @@ func (tx *Tx) insertRows(ctx context.Context, table, cols string, types []string
 		return nil
 	}
 	if tx.d.name == "postgres" {
-		_, err := tx.exec(ctx, unnestInsert(table, cols, types), columns(args, types)...)
-		return err
+		st := pipeStmt{sql: unnestInsert(table, cols, types), args: columns(args, types)}
+		if tx.conn != nil { // a group commit's: it goes with the next statement (pgpipeline.go)
+			tx.queued = append(tx.queued, st)
+			return nil
+		}
+		return tx.runStmt(ctx, st)
 	}
 	for len(args) > 0 {
 		n := rowsPerInsert(len(args) / width)

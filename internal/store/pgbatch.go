@@ -22,8 +22,9 @@ import (
 //   - holds the message rows back and inserts them as one INSERT
 //     (insertHeld, insertRows).
 //
-// A batch so costs a handful of round trips, whatever its size. Nothing is
-// kept between transactions: other nodes write to the same database.
+// A batch so costs a handful of statements, whatever its size, which go in
+// three round trips (pgpipeline.go). Nothing is kept between transactions:
+// other nodes write to the same database.
 //
 // Two nodes' batches often share conversations. Had a batch waited for
 // each lock, the nodes would commit in turn, each waiting for the other's
@@ -63,13 +64,16 @@ func (tx *Tx) beginPostgresBatch(ctx context.Context, jobs []*batchJob) (later [
 	if len(wait)+len(skip) == 0 {
 		return nil, nil
 	}
-	if err := tx.lockConversations(ctx, wait, ""); err != nil {
-		return nil, err
+	// One round trip, with the queued BEGIN (pgpipeline.go); PostgreSQL
+	// runs them in order, each in a snapshot of its own.
+	var stmts []pipeStmt
+	if len(wait) > 0 {
+		stmts = append(stmts, tx.lockConversations(wait, ""))
 	}
-	if err := tx.lockConversations(ctx, skip, " SKIP LOCKED"); err != nil {
-		return nil, err
+	if len(skip) > 0 {
+		stmts = append(stmts, tx.lockConversations(skip, " SKIP LOCKED"))
 	}
-	if err := tx.readLastSeqs(ctx, slices.Concat(wait, skip)); err != nil {
+	if err := tx.pipeline(ctx, append(stmts, tx.readLastSeqs(slices.Concat(wait, skip)))...); err != nil {
 		return nil, err
 	}
 	for _, j := range jobs {
@@ -92,61 +96,50 @@ func sortedSet(ids []string) []string {
 	return slices.Compact(ids)
 }
 
-// lockConversations locks the rows of the conversations ids (sorted) in
-// order and notes what a send reads of each (readConversation) in the
-// batch. A conversation that does not exist is not noted: its send reads
-// it again and fails. With skip " SKIP LOCKED", a row another transaction
-// holds is not waited for and not noted. The lock is FOR NO KEY UPDATE:
-// it serialises the batches (and single sends, FOR UPDATE) that number a
-// conversation's messages, but not the foreign-key checks of other
-// transactions' inserts that refer to the conversation (a member added).
-// The ids are joined from an unnested array: the planner probes the
-// primary key for each or hashes them, where c.id = ANY($1) in a generic
-// plan compared every row with every id.
-func (tx *Tx) lockConversations(ctx context.Context, ids []string, skip string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	rows, err := tx.query(ctx, `SELECT c.id, c.org_id, c.patient_id, cm.user_id FROM unnest($1::text[]) AS ids(id)
+// lockConversations is the statement that locks the rows of the
+// conversations ids (sorted) in order and notes what a send reads of each
+// (readConversation) in the batch. A conversation that does not exist is
+// not noted: its send reads it again and fails. With skip " SKIP LOCKED",
+// a row another transaction holds is not waited for and not noted. The
+// lock is FOR NO KEY UPDATE: it serialises the batches (and single sends,
+// FOR UPDATE) that number a conversation's messages, but not the
+// foreign-key checks of other transactions' inserts that refer to the
+// conversation (a member added). The ids are joined from an unnested
+// array: the planner probes the primary key for each or hashes them, where
+// c.id = ANY($1) in a generic plan compared every row with every id.
+func (tx *Tx) lockConversations(ids []string, skip string) pipeStmt {
+	return pipeStmt{sql: `SELECT c.id, c.org_id, c.patient_id, cm.user_id FROM unnest($1::text[]) AS ids(id)
 		JOIN conversations c ON c.id = ids.id JOIN conversation_members cm ON cm.conversation_id = c.id
-		ORDER BY c.id FOR NO KEY UPDATE OF c`+skip, ids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+		ORDER BY c.id FOR NO KEY UPDATE OF c` + skip, args: []any{ids}, row: func(scan func(...any) error) error {
 		var id, user string
 		var f convFacts
-		if err := rows.Scan(&id, &f.orgID, &f.patientID, &user); err != nil {
-			return tx.d.wrap(err)
+		if err := scan(&id, &f.orgID, &f.patientID, &user); err != nil {
+			return err
 		}
 		if known, ok := tx.batch.convs[id]; ok {
 			f.members = known.members
 		}
 		f.members = append(f.members, user)
 		tx.batch.convs[id] = f
-	}
-	return tx.d.wrap(rows.Err())
+		return nil
+	}}
 }
 
-// readLastSeqs notes the highest sequence number of each locked
-// conversation of ids in the batch.
-func (tx *Tx) readLastSeqs(ctx context.Context, ids []string) error {
-	rows, err := tx.query(ctx, `SELECT c.id, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id)
-		FROM unnest($1::text[]) AS c(id)`, ids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+// readLastSeqs is the statement that notes the highest sequence number of
+// each locked conversation of ids in the batch: a statement after the
+// locks, so that its snapshot has the messages of whoever held a lock
+// before.
+func (tx *Tx) readLastSeqs(ids []string) pipeStmt {
+	return pipeStmt{sql: `SELECT c.id, (SELECT COALESCE(MAX(m.seq), 0) FROM messages m WHERE m.conversation_id = c.id)
+		FROM unnest($1::text[]) AS c(id)`, args: []any{ids}, row: func(scan func(...any) error) error {
 		var id string
 		var last int64
-		if err := rows.Scan(&id, &last); err != nil {
-			return tx.d.wrap(err)
+		if err := scan(&id, &last); err != nil {
+			return err
 		}
 		if _, locked := tx.batch.convs[id]; locked {
 			tx.batch.seqs[id] = last
 		}
-	}
-	return tx.d.wrap(rows.Err())
+		return nil
+	}}
 }

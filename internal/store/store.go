@@ -266,6 +266,14 @@ type Tx struct {
 	// group commit's first run, which uses it and holds message rows back.
 	wc    *writerCache
 	batch *batchState
+	// conn is a PostgreSQL group commit's connection, whose statements go
+	// together (pgpipeline.go): queued ones wait for the next, begun tells
+	// that BEGIN went, pipeFailed is the first pipelined failure (the
+	// transaction must not commit).
+	conn       *sql.Conn
+	queued     []pipeStmt
+	begun      bool
+	pipeFailed error
 }
 
 // querier runs statements: a *sql.Tx, or the SQLite writer's *sql.Conn.
@@ -289,11 +297,15 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	return s.write(ctx, false, fn)
 }
 
-// write runs fn in a read-write transaction: on SQLite on the writer's
-// connection, firstRun marking a group commit's first run (runWriter).
+// write runs fn in a read-write transaction, firstRun marking a group
+// commit's first run: on SQLite on the writer's connection (runWriter), on
+// PostgreSQL a first run's statements pipelined (runPostgresBatch).
 func (s *Store) write(ctx context.Context, firstRun bool, fn func(*Tx) error) error {
 	if s.d.name == "sqlite" {
 		return s.runWriter(ctx, firstRun, fn)
+	}
+	if firstRun {
+		return s.runPostgresBatch(ctx, fn)
 	}
 	return s.run(ctx, s.w, false, fn)
 }
@@ -406,6 +418,9 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	if err := tx.insertHeld(ctx); err != nil {
 		return nil, err
 	}
+	if err := tx.flush(ctx); err != nil {
+		return nil, err
+	}
 	ctx = tx.stmtCtx(ctx)
 	var res sql.Result
 	var err error
@@ -421,6 +436,9 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	if err := tx.insertHeld(ctx); err != nil {
 		return nil, err
 	}
+	if err := tx.flush(ctx); err != nil {
+		return nil, err
+	}
 	ctx = tx.stmtCtx(ctx)
 	var rows *sql.Rows
 	var err error
@@ -432,10 +450,11 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return rows, tx.d.wrap(err)
 }
 
-// A failure to insert held rows before it is kept in tx.batch: the run
-// does not commit.
+// A failure to insert held rows before it, or of a pipelined statement,
+// is kept in tx.batch or tx.pipeFailed: the run does not commit.
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	tx.insertHeld(ctx)
+	tx.flush(ctx)
 	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
