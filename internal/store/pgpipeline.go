@@ -56,15 +56,7 @@ func (s *Store) runPostgresBatch(ctx context.Context, fn func(*Tx) error) error 
 	}
 	defer conn.Close()
 	tx := &Tx{q: conn, conn: conn, d: s.d, Now: s.now().UTC(), mac: s.auditMAC(), queued: []pipeStmt{{sql: "BEGIN"}}}
-	var held []AuditRow
-	if tx.chain = s.auditChain(); tx.chain != nil {
-		tx.audit = &held
-	}
-	err = fn(tx)
-	if err == nil && tx.chain != nil {
-		tx.audit = nil
-		err = tx.InsertAuditRows(ctx, held)
-	}
+	err = s.runChained(ctx, tx, fn)
 	if err == nil && tx.pipeFailed == nil {
 		err = tx.pipeline(ctx, pipeStmt{sql: "COMMIT"})
 		var refused *pgconn.PgError

@@ -325,25 +325,32 @@ func (s *Store) run(ctx context.Context, db *sql.DB, readOnly bool, fn func(*Tx)
 	if tx.stmts != nil {
 		defer tx.stmts.prepareNoted(context.WithoutCancel(ctx))
 	}
-	var held []AuditRow
 	if !readOnly && s.d.name == "postgres" {
-		// Audit rows are chained at the end of the transaction, under the
-		// chain's lock (chainRows), so that the lock is held from there to
-		// the commit only, and its holder waits for no other lock.
-		if tx.chain = s.auditChain(); tx.chain != nil {
-			tx.audit = &held
-		}
-	}
-	err = fn(tx)
-	if err == nil && tx.chain != nil {
-		tx.audit = nil
-		err = tx.InsertAuditRows(ctx, held)
+		err = s.runChained(ctx, tx, fn)
+	} else {
+		err = fn(tx)
 	}
 	if err != nil {
 		sqlTx.Rollback()
 		return err
 	}
 	return s.d.wrap(sqlTx.Commit())
+}
+
+// runChained runs fn in tx, a PostgreSQL write, and inserts the audit rows
+// it added at the end. They are chained there, under the chain's lock
+// (chainRows), so that the lock is held from there to the commit only, and
+// its holder waits for no other lock.
+func (s *Store) runChained(ctx context.Context, tx *Tx, fn func(*Tx) error) error {
+	var held []AuditRow
+	if tx.chain = s.auditChain(); tx.chain != nil {
+		tx.audit = &held
+	}
+	if err := fn(tx); err != nil || tx.chain == nil {
+		return err
+	}
+	tx.audit = nil
+	return tx.InsertAuditRows(ctx, held)
 }
 
 // runWriter runs fn in an IMMEDIATE transaction on the SQLite writer's
