@@ -88,6 +88,7 @@ bench: build
 	$(GO) test -run '^$$' -bench 'SealOpen1KiB' -benchmem -count 3 ./internal/keyring/ && \
 	WARD_TEST_POSTGRES='$(BENCH_POSTGRES)' $(GO) test -run '^$$' -bench 'Recorder' -benchtime 3s ./internal/audit/ && \
 	WARD_TEST_POSTGRES='$(BENCH_POSTGRES)' $(GO) test -run '^$$' -bench 'Verify' -benchtime 3x ./internal/audit/ && \
+	WARD_TEST_POSTGRES='$(BENCH_POSTGRES)' $(GO) test -run '^$$' -bench 'PostgresGroupCommit' -benchtime 300x ./internal/store/ && \
 	$(GO) test -run '^$$' -bench 'Hash$$' -benchtime 20x ./internal/auth/ && \
 	$(GO) test -run '^$$' -bench 'Authenticate|LoginAt20PerSecond' -benchtime 200x ./internal/app/ && \
 	$(GO) test -run '^$$' -bench 'SendMessage$$|SendMessageParallel' -benchtime 3s ./internal/app/ && \

@@ -12,7 +12,7 @@ import (
 	"github.com/wardhealth/ward/internal/store/storetest"
 )
 
-func mustWrite(t *testing.T, s *store.Store, fn func(tx *store.Tx) error) {
+func mustWrite(t testing.TB, s *store.Store, fn func(tx *store.Tx) error) {
 	t.Helper()
 	if err := s.Write(context.Background(), fn); err != nil {
 		t.Fatal(err)

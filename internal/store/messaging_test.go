@@ -17,7 +17,7 @@ import (
 
 // seedMessaging stores an org o1 with users u1, u2, u3 and a direct
 // conversation c1 between u1 and u2.
-func seedMessaging(t *testing.T, s *store.Store) {
+func seedMessaging(t testing.TB, s *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	mustWrite(t, s, func(tx *store.Tx) error {
