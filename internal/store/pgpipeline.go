@@ -59,10 +59,10 @@ func (s *Store) runPostgresBatch(ctx context.Context, fn func(*Tx) error) error 
 	err = s.runChained(ctx, tx, fn)
 	if err == nil && tx.pipeFailed == nil {
 		err = tx.pipeline(ctx, pipeStmt{sql: "COMMIT"})
-		var refused *pgconn.PgError
 		if err == nil {
 			return nil
-		} else if !errors.As(err, &refused) {
+		}
+		if refused := (*pgconn.PgError)(nil); !errors.As(err, &refused) {
 			conn.Raw(func(any) error { return driver.ErrBadConn }) // drop the connection
 			return err
 		}
