@@ -117,3 +117,28 @@ func TestPurgeStopsAtALegalHold(t *testing.T) {
 		mustVerify(t, st)
 	})
 }
+
+// TestInlineChainFollowsCheckpointAfterPurgeOfEveryRow: once retention
+// removed every row, the head is the last checkpoint's, and rows chained
+// as they are inserted (on PostgreSQL by the INSERT, chain_audit_rows)
+// follow it: seqs go on after it and the chain verifies.
+func TestInlineChainFollowsCheckpointAfterPurgeOfEveryRow(t *testing.T) {
+	clk := clocktest.New()
+	storetest.Each(t, clk.Now, func(t *testing.T, st *store.Store) {
+		clk.Set(t0)
+		ctx := context.Background()
+		s := mustChain(t, st, 10) // checkpoint 1 at seq 10
+		audit.SealOnInsert(st)
+		clk.Advance(6*366*24*time.Hour + time.Hour)
+		// The purge's own event is chained after the DELETE, as the chain
+		// has no row left.
+		if res, err := s.Purge(ctx, t0.Add(time.Hour)); err != nil || res.Deleted != 10 {
+			t.Fatalf("Purge = %+v, %v; want every row gone", res, err)
+		}
+		mustAppend(t, st, 10, 3)
+		rep := mustVerify(t, st)
+		if rep.FirstSeq != 11 || rep.LastSeq != 14 || rep.Unsealed != 0 {
+			t.Fatalf("after purge and inline appends: %+v, want seqs 11..14 (the purge's own event and 3)", rep)
+		}
+	})
+}

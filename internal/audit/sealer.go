@@ -146,7 +146,17 @@ func (s *Sealer) admit(ctx context.Context, tx *store.Tx, rows []store.AuditRow)
 // transaction that inserts them (on PostgreSQL at its end, under the
 // chain's lock): see store.ChainAuditOnInsert. The Sealer then only meets
 // rows inserted otherwise, and signs checkpoints.
-func SealOnInsert(st *store.Store) { st.ChainAuditOnInsert(chainRows) }
+func SealOnInsert(st *store.Store) {
+	st.ChainAuditOnInsert(store.AuditChain{Rows: chainRows, Canonical: canonicalRow})
+}
+
+// canonicalRow appends r's canonical encoding with seq 0 to b, which
+// PostgreSQL hashes with the row's seq in place (store.AuditChain).
+func canonicalRow(b []byte, r *store.AuditRow) []byte {
+	e := fromRow(r)
+	e.Seq = 0
+	return AppendCanonical(b, &e)
+}
 
 // chainRows gives rows, which follow the chain head (seq, prev: 0 and nil
 // for an empty chain), their seq, previous hash and hash.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,10 +53,18 @@ type AuditCheckpoint struct {
 const auditCols = "id, COALESCE(seq, 0), at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
 	"action, resource_type, resource_id, patient_id, outcome, reason, prev_hash, hash, mac"
 
-// AuditChain gives rows, which follow the chain head (seq, hash: 0 and nil
-// for an empty chain), in order, their Seq, PrevHash and Hash.
-// internal/audit provides it: the store only moves rows.
-type AuditChain func(seq int64, hash []byte, rows []AuditRow)
+// AuditChain seals audit rows as the store inserts them. internal/audit
+// provides it: the store only moves rows.
+type AuditChain struct {
+	// Rows gives rows, which follow the chain head (seq, hash: 0 and nil
+	// for an empty chain), in order, their Seq, PrevHash and Hash: on
+	// SQLite, whose single writer chains them in this process.
+	Rows func(seq int64, hash []byte, rows []AuditRow)
+	// Canonical appends r's canonical encoding, its Seq zero, to b: on
+	// PostgreSQL, whose chain_audit_rows (migration 0045) hashes it with
+	// the row's seq written into its bytes 1 to 8, in the INSERT.
+	Canonical func(b []byte, r *AuditRow) []byte
+}
 
 type chainHead struct {
 	seq  int64
@@ -69,22 +78,18 @@ type chainHead struct {
 // PostgreSQL). On SQLite the head is read once a transaction, under the
 // single writer's lock, so no other writer can move it meanwhile. On
 // PostgreSQL several transactions (and nodes) write at once: a
-// transaction's audit rows are held back to its end and inserted there
-// after it takes the chain's lock (the sealer's advisory lock, held to the
-// commit) and reads the head: transactions chain in the order they commit,
-// and the lock's holder waits for no other lock, so it cannot deadlock. A
-// transaction that rolls back takes its seqs with it. Rows inserted
-// unsealed before (or by a process without this) are still sealed by the
-// sealer, after the inline ones.
+// transaction's audit rows are held back to its end and inserted there by
+// one statement, which takes the chain's lock (the sealer's advisory lock,
+// held to the commit), reads the head and hashes the rows
+// (chain_audit_rows): transactions chain in the order they commit, the
+// lock's holder waits for no other lock, so it cannot deadlock, nor for a
+// round trip to this process. A transaction that rolls back takes its seqs
+// with it. Rows inserted unsealed before (or by a process without this)
+// are still sealed by the sealer, after the inline ones.
 func (s *Store) ChainAuditOnInsert(chain AuditChain) { s.chain.Store(&chain) }
 
-// auditChain returns the function ChainAuditOnInsert set, or nil.
-func (s *Store) auditChain() AuditChain {
-	if p := s.chain.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
+// auditChain returns what ChainAuditOnInsert set, or nil.
+func (s *Store) auditChain() *AuditChain { return s.chain.Load() }
 
 // AuditMAC fills in each row's MAC from its content. internal/audit
 // provides it (the key never reaches the store).
@@ -120,6 +125,9 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	if tx.mac != nil {
 		tx.mac(rows)
 	}
+	if tx.chain != nil && tx.d.name == "postgres" {
+		return tx.insertChained(ctx, rows)
+	}
 	cols, types := auditInsertCols, auditInsertTypes
 	if tx.chain != nil {
 		if err := tx.chainRows(ctx, rows); err != nil {
@@ -129,8 +137,7 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	}
 	args := make([]any, 0, len(rows)*len(types))
 	for _, r := range rows {
-		args = append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
-			r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason, r.MAC)
+		args = appendAuditArgs(args, &r)
 		if tx.chain != nil {
 			args = append(args, r.Seq, r.PrevHash, r.Hash)
 		}
@@ -140,6 +147,56 @@ func (tx *Tx) InsertAuditRows(ctx context.Context, rows []AuditRow) error {
 	}
 	return nil
 }
+
+// appendAuditArgs appends r's values for auditInsertCols.
+func appendAuditArgs(args []any, r *AuditRow) []any {
+	return append(args, micros(r.At), r.OrgID, r.ActorUserID, r.ActorRole, r.ActorDeviceID, r.ActorIP,
+		r.Action, r.ResourceType, r.ResourceID, r.PatientID, r.Outcome, r.Reason, r.MAC)
+}
+
+// insertChained inserts rows sealed on PostgreSQL: one statement takes
+// the chain's lock and gives each row its seq and hashes from its
+// canonical encoding (chain_audit_rows, migration 0045), so the lock is
+// held from there to the commit and over no round trip. In a group commit
+// it goes with the COMMIT (pgpipeline.go). The rows' Seq, PrevHash and
+// Hash stay unset here: nothing reads them back.
+func (tx *Tx) insertChained(ctx context.Context, rows []AuditRow) error {
+	width := len(auditInsertTypes)
+	args := make([]any, 0, len(rows)*width)
+	canon := make([][]byte, len(rows))
+	for i := range rows {
+		args = appendAuditArgs(args, &rows[i])
+		canon[i] = tx.chain.Canonical(nil, &rows[i])
+	}
+	st := pipeStmt{sql: chainedAuditInsert, args: append(columns(args, auditInsertTypes), canon)}
+	if tx.conn != nil {
+		tx.queued = append(tx.queued, st)
+		return nil
+	}
+	if err := tx.runStmt(ctx, st); err != nil {
+		return fmt.Errorf("insert audit events: %w", err)
+	}
+	return nil
+}
+
+// chainedAuditInsert is insertChained's statement: the rows' columns as
+// arrays, then their canonical encodings. chain_audit_rows runs once (a
+// set-returning function in FROM), before any row is inserted.
+var chainedAuditInsert = func() string {
+	var sel, arrays strings.Builder
+	for j, col := range strings.Split(auditInsertCols, ", ") {
+		if j > 0 {
+			sel.WriteString(", ")
+			arrays.WriteString(", ")
+		}
+		sel.WriteString("r." + col)
+		arrays.WriteString("$" + strconv.Itoa(j+1) + "::" + auditInsertTypes[j] + "[]")
+	}
+	n := len(auditInsertTypes)
+	return "INSERT INTO audit_events (" + auditInsertCols + ", seq, prev_hash, hash) SELECT " + sel.String() +
+		", c.seq, c.prev_hash, c.hash FROM unnest(" + arrays.String() + ") WITH ORDINALITY AS r(" + auditInsertCols +
+		", i) JOIN chain_audit_rows($" + strconv.Itoa(n+1) + "::bytea[]) WITH ORDINALITY AS c(seq, prev_hash, hash, i) USING (i)"
+}()
 
 const auditInsertCols = "at, org_id, actor_user_id, actor_role, actor_device_id, actor_ip, " +
 	"action, resource_type, resource_id, patient_id, outcome, reason, mac"
@@ -163,7 +220,7 @@ func (tx *Tx) chainRows(ctx context.Context, rows []AuditRow) error {
 		}
 		tx.head = &chainHead{seq: seq, hash: hash}
 	}
-	tx.chain(tx.head.seq, tx.head.hash, rows)
+	tx.chain.Rows(tx.head.seq, tx.head.hash, rows)
 	last := rows[len(rows)-1]
 	tx.head = &chainHead{seq: last.Seq, hash: last.Hash}
 	return nil

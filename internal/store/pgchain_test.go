@@ -10,15 +10,36 @@ import (
 	"github.com/wardhealth/ward/internal/store"
 )
 
-// testChain is an AuditChain for the store's own tests: each row's hash
-// covers the previous hash and its seq.
-func testChain(seq int64, prev []byte, rows []store.AuditRow) {
-	for i := range rows {
-		seq++
-		h := sha256.Sum256(binary.BigEndian.AppendUint64(append([]byte(nil), prev...), uint64(seq)))
-		rows[i].Seq, rows[i].PrevHash, rows[i].Hash = seq, prev, h[:]
-		prev = rows[i].Hash
-	}
+// testChain is an AuditChain for the store's own tests. It hashes as
+// PostgreSQL's chain_audit_rows does, SHA-256(previous hash ‖ the
+// canonical encoding with the seq in its bytes 1 to 8), here of a short
+// encoding (a version byte, the seq, the resource id and the MAC), so
+// that both dialects store the same chain.
+var testChain = store.AuditChain{
+	Rows: func(seq int64, prev []byte, rows []store.AuditRow) {
+		if seq == 0 {
+			prev = make([]byte, sha256.Size)
+		}
+		for i := range rows {
+			seq++
+			rows[i].Seq, rows[i].PrevHash, rows[i].Hash = seq, prev, testHash(prev, seq, &rows[i])
+			prev = rows[i].Hash
+		}
+	},
+	Canonical: testCanonical,
+}
+
+func testCanonical(b []byte, r *store.AuditRow) []byte {
+	b = binary.BigEndian.AppendUint64(append(b, 'T'), 0)
+	return append(append(b, r.ResourceID...), r.MAC...)
+}
+
+// testHash is the hash of r, number seq, after prev in testChain.
+func testHash(prev []byte, seq int64, r *store.AuditRow) []byte {
+	c := testCanonical(nil, r)
+	binary.BigEndian.PutUint64(c[1:], uint64(seq))
+	h := sha256.Sum256(append(append([]byte(nil), prev...), c...))
+	return h[:]
 }
 
 // TestPostgresChainLockIsTakenLast: on PostgreSQL a transaction chains its

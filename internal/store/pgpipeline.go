@@ -21,11 +21,11 @@ import (
 //
 //   - BEGIN with the conversation locks and last sequence numbers
 //     (beginPostgresBatch);
-//   - the held message rows' INSERT with the audit chain's lock and head
-//     (insertRows queues the INSERT; lockAuditHead sends it);
-//   - the audit rows' INSERT with COMMIT.
+//   - the held message rows' INSERT, the audit rows' INSERT (which takes
+//     the audit chain's lock and chains them, chain_audit_rows) and COMMIT
+//     (insertRows and insertChained queue the INSERTs).
 //
-// Three round trips where there were seven. A statement that does not
+// Two round trips where there were seven. A statement that does not
 // return rows and whose result nobody waits for (BEGIN, an insertRows
 // INSERT) is queued (Tx.queued) and goes with the next statement; any
 // other statement of the transaction (a job's own query) sends the queue

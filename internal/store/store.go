@@ -258,7 +258,7 @@ type Tx struct {
 	// chain seals audit rows as they are inserted (ChainAuditOnInsert);
 	// head is the chain's head as this transaction has moved it (nil until
 	// its first audit row).
-	chain AuditChain
+	chain *AuditChain
 	head  *chainHead
 	// mac gives audit rows their MAC as they are inserted (both dialects).
 	mac AuditMAC
