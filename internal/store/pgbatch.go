@@ -23,7 +23,7 @@ import (
 //     (insertHeld, insertRows).
 //
 // A batch so costs a handful of statements, whatever its size, which go in
-// three round trips (pgpipeline.go). Nothing is kept between transactions:
+// two round trips (pgpipeline.go). Nothing is kept between transactions:
 // other nodes write to the same database.
 //
 // Two nodes' batches often share conversations. Had a batch waited for

@@ -12,24 +12,20 @@
 CREATE FUNCTION chain_audit_rows(canon BYTEA[], OUT seq BIGINT, OUT prev_hash BYTEA, OUT hash BYTEA)
 	RETURNS SETOF RECORD LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
-	s BIGINT;
-	h BYTEA;
 	c BYTEA;
 BEGIN
-	SELECT l.seq, l.hash INTO s, h FROM lock_audit_head() l;
-	IF s IS NULL THEN
-		SELECT k.seq, k.hash INTO s, h FROM audit_checkpoints k ORDER BY k.n DESC LIMIT 1;
+	SELECT l.seq, l.hash INTO seq, hash FROM lock_audit_head() l;
+	IF seq IS NULL THEN
+		SELECT k.seq, k.hash INTO seq, hash FROM audit_checkpoints k ORDER BY k.n DESC LIMIT 1;
 	END IF;
-	IF s IS NULL OR s = 0 THEN
-		s := 0;
-		h := decode(repeat('00', 32), 'hex');
+	IF seq IS NULL OR seq = 0 THEN
+		seq := 0;
+		hash := decode(repeat('00', 32), 'hex');
 	END IF;
 	FOREACH c IN ARRAY canon LOOP
-		s := s + 1;
-		seq := s;
-		prev_hash := h;
-		h := sha256(h || substr(c, 1, 1) || int8send(s) || substr(c, 10));
-		hash := h;
+		seq := seq + 1;
+		prev_hash := hash;
+		hash := sha256(hash || overlay(c PLACING int8send(seq) FROM 2));
 		RETURN NEXT;
 	END LOOP;
 END
