@@ -32,17 +32,8 @@ func TestClusterPushFollowsPresence(t *testing.T) {
 	defer logsOnFailure(t, nodeA, nodeB)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	login := func(n *clusterNode, email, device string) (*client.Client, string) {
-		c := client.New("https://"+n.addr, client.Options{InsecureSkipVerify: true})
-		res, err := c.Login(ctx, client.LoginRequest{Email: email, Password: password,
-			Device: client.Device{ID: device, Name: "cluster push test"}})
-		if err != nil {
-			t.Fatalf("login %s on %s: %v", email, n.id, err)
-		}
-		return c, res.User.ID
-	}
-	alice, _ := login(nodeA, clusterEmails[0], "alice-laptop")
-	bob, bobID := login(nodeB, clusterEmails[1], "bob-phone")
+	alice, _ := nodeA.login(ctx, t, clusterEmails[0], "alice-laptop")
+	bob, bobID := nodeB.login(ctx, t, clusterEmails[1], "bob-phone")
 	key, err := bob.PushKey(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -2,82 +2,14 @@ package realtime_test
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/wardhealth/ward/internal/realtime"
+	"github.com/wardhealth/ward/internal/realtime/natstest"
 )
-
-// privateNATS is a nats-server of the test's own on a loopback port, which
-// the test may kill and start again (the machine's shared one on 4222 it
-// may not).
-type privateNATS struct {
-	t    *testing.T
-	bin  string
-	port int
-	cmd  *exec.Cmd
-}
-
-// startPrivateNATS starts a nats-server (Debian's, as .ci/run installs it)
-// on a free loopback port until the test ends. Without the binary the test
-// skips, except under CI.
-func startPrivateNATS(t *testing.T) *privateNATS {
-	t.Helper()
-	bin, err := exec.LookPath("nats-server")
-	if err != nil {
-		bin = "/usr/sbin/nats-server"
-	}
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no nats-server binary: %v", err)
-		}
-		t.Skip("no nats-server binary")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &privateNATS{t: t, bin: bin, port: l.Addr().(*net.TCPAddr).Port}
-	l.Close()
-	n.start()
-	t.Cleanup(n.kill)
-	return n
-}
-
-func (n *privateNATS) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", n.port) }
-
-// start runs the server and waits until it takes connections.
-func (n *privateNATS) start() {
-	n.t.Helper()
-	n.cmd = exec.Command(n.bin, "-a", "127.0.0.1", "-p", fmt.Sprint(n.port))
-	if err := n.cmd.Start(); err != nil {
-		n.t.Fatal(err)
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", n.port), time.Second); err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			n.t.Fatalf("nats-server on port %d did not start within 10 s", n.port)
-		}
-	}
-}
-
-// kill stops the server as a crash would (SIGKILL).
-func (n *privateNATS) kill() {
-	if n.cmd != nil && n.cmd.Process != nil {
-		n.cmd.Process.Kill()
-		n.cmd.Wait()
-		n.cmd = nil
-	}
-}
 
 // userSet is a node's users with a socket, as its hub would report them.
 type userSet struct {
@@ -96,13 +28,13 @@ func (s *userSet) set(users ...string) {
 // reconnect by themselves, learn again who is online on the others,
 // including what changed while NATS was away, and carry events again.
 func TestPresenceAndEventsSurviveANATSRestart(t *testing.T) {
-	srv := startPrivateNATS(t)
+	srv := natstest.Start(t)
 	subject := uniqueSubject()
 	const beat = 100 * time.Millisecond
 	var users1, users2 userSet
 	users1.set("ann")
 	users2.set("cat")
-	b1, b2 := node(t, srv.url(), subject, testWireKey), node(t, srv.url(), subject, testWireKey)
+	b1, b2 := node(t, srv.URL(), subject, testWireKey), node(t, srv.URL(), subject, testWireKey)
 	p1, err := b1.StartPresence("n1", users1.list, beat)
 	if err != nil {
 		t.Fatal(err)
@@ -147,14 +79,14 @@ func TestPresenceAndEventsSurviveANATSRestart(t *testing.T) {
 	eventually("each node learns the other's users", func() bool { return p2.Online("ann") && p1.Online("cat") })
 	arrives("before the restart", b1, got1, got2, "before")
 
-	srv.kill()
+	srv.Kill()
 	// While NATS is away ann leaves n1 and dan arrives on it; n2 hears of
 	// neither, and after three beats without n1 forgets its users.
 	users1.set("dan")
 	p1.Changed("ann", false)
 	p1.Changed("dan", true)
 	eventually("n2 forgets n1 while NATS is away", func() bool { return !p2.Online("ann") })
-	srv.start()
+	srv.Restart()
 
 	eventually("after NATS is back, n2 knows n1's users as they are now", func() bool {
 		return p2.Online("dan") && !p2.Online("ann")
