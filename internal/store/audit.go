@@ -209,12 +209,13 @@ var (
 	auditSealedTypes = append(slices.Clip(auditInsertTypes), "bigint", "bytea", "bytea")
 )
 
-// chainRows seals rows after the chain head and moves the head past them.
-// The first time in a transaction it takes the chain's lock and reads the
-// head (lockAuditHead).
+// chainRows seals rows after the chain head and moves the head past them,
+// on SQLite (PostgreSQL chains them in their INSERT, insertChained). The
+// first time in a transaction it reads the head (AuditHead): the single
+// writer's lock keeps anyone else from moving it.
 func (tx *Tx) chainRows(ctx context.Context, rows []AuditRow) error {
 	if tx.head == nil {
-		seq, hash, err := tx.lockAuditHead(ctx)
+		seq, hash, err := tx.AuditHead(ctx)
 		if err != nil {
 			return err
 		}
@@ -229,36 +230,16 @@ func (tx *Tx) chainRows(ctx context.Context, rows []AuditRow) error {
 // LockAuditChain takes the audit chain's lock for the rest of the
 // transaction, waiting for it: whoever holds it is the only one to move
 // the chain's head until it commits. On PostgreSQL it is an advisory
-// transaction lock (migration 0043 holds its key), which every transaction
-// that chains rows takes at its end (chainRows), and the sealer,
-// checkpoints and purges take first; on SQLite the single writer already
-// serialises, and it does nothing.
+// transaction lock (migration 0043 holds its key, in lock_audit_head()),
+// which every transaction that chains rows takes at its end
+// (chain_audit_rows, insertChained), and the sealer, checkpoints and
+// purges take first; on SQLite the single writer already serialises, and
+// it does nothing.
 func (tx *Tx) LockAuditChain(ctx context.Context) error {
 	if tx.d.name != "postgres" {
 		return nil
 	}
-	_, _, err := tx.lockAuditHead(ctx)
-	return err
-}
-
-// lockAuditHead takes the chain's lock (LockAuditChain) and returns its
-// head (AuditHead) as it is once the lock is held: on PostgreSQL in one
-// round trip, lock_audit_head() of migration 0043.
-func (tx *Tx) lockAuditHead(ctx context.Context) (int64, []byte, error) {
-	if tx.d.name != "postgres" {
-		return tx.AuditHead(ctx)
-	}
-	var seq sql.NullInt64
-	var hash []byte
-	// In a group commit the queued INSERTs go with it (pgpipeline.go).
-	if err := tx.pipeline(ctx, pipeStmt{sql: "SELECT seq, hash FROM lock_audit_head()",
-		row: func(scan func(...any) error) error { return scan(&seq, &hash) }}); err != nil {
-		return 0, nil, err
-	}
-	if seq.Valid {
-		return seq.Int64, hash, nil
-	}
-	return tx.checkpointHead(ctx)
+	return tx.pipeline(ctx, pipeStmt{sql: "SELECT FROM lock_audit_head()"})
 }
 
 // AuditHead returns the chain head: the last sealed row's seq and hash, or
