@@ -322,3 +322,57 @@ func TestDemoLogins(t *testing.T) {
 	adm.waitJS(5*time.Second, "the policy form shows MFA off", `!!document.querySelector('#policy') && !document.querySelector('#policy input[type=checkbox]').checked`)
 	adm.shot("5-demo-admin-policy")
 }
+
+// TestDeviceStaysAfterEmailChange: an admin changes a clinician's email (a
+// hospital's new domain). Her browser keeps the device secret under the
+// old email; signing in with the new one, it sends that secret among
+// device.other_secrets, and she is on the same device, not a new one that
+// an org with device approval would make wait.
+func TestDeviceStaysAfterEmailChange(t *testing.T) {
+	skipWithoutBrowser(t)
+	owner := demoLoginFor(t, "owner")
+	adminAPI := apiLogin(t, owner.Email, owner.Password)
+	p := newPerson(t, adminAPI, "Nell Renamed", "clinician")
+	devicesOf := func() []string {
+		t.Helper()
+		var out struct {
+			Devices []struct {
+				ID     string `json:"id"`
+				UserID string `json:"user_id"`
+			} `json:"devices"`
+		}
+		adminAPI.do("GET", "/api/v1/admin/devices", nil, &out, 200)
+		var ids []string
+		for _, d := range out.Devices {
+			if d.UserID == p.ID {
+				ids = append(ids, d.ID)
+			}
+		}
+		return ids
+	}
+
+	b := newTab(t, "renamed", false)
+	b.signIn(p.Email, p.Password)
+	before := devicesOf()
+	if len(before) != 1 {
+		t.Fatalf("after the first sign-in: %d devices, want 1", len(before))
+	}
+	b.click("#nav-account")
+	b.click("#sign-out")
+	b.waitJS(10*time.Second, "signed out", `!!document.querySelector('#email')`)
+
+	newEmail := strings.Replace(p.Email, "@demo-clinic.example", "@new-domain.example", 1)
+	adminAPI.do("PATCH", "/api/v1/users/"+p.ID, map[string]any{"email": newEmail}, nil, 200)
+	b.signIn(newEmail, p.Password)
+	if after := devicesOf(); len(after) != 1 || after[0] != before[0] {
+		t.Errorf("after signing in with the new email: devices %v, want the one from before, %v", after, before)
+	}
+	// The secret is now kept under the new email as well.
+	kept := eval[int](b, `(async () => { const db = await new Promise((res, rej) => { const r = indexedDB.open('ward-device', 1);
+		r.onsuccess = () => res(r.result); r.onerror = rej; });
+		const keys = await new Promise((res) => { const q = db.transaction('secrets').objectStore('secrets').getAllKeys(); q.onsuccess = () => res(q.result); });
+		db.close(); return keys.filter((k) => k.includes('|`+newEmail+`|')).length; })()`)
+	if kept != 1 {
+		t.Errorf("%d secrets kept under the new email, want 1", kept)
+	}
+}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/internal/audit"
@@ -38,8 +37,8 @@ func ErrAccountDisabled() error {
 // as Login. A disabled account, a patient or a guest cannot sign in so.
 func (a *App) ExternalSignIn(ctx context.Context, in ExternalLogin) (LoginResult, error) {
 	req := in.LoginRequest
-	dev := ward.Device{ClientID: req.DeviceID, Name: strings.TrimSpace(req.DeviceName)}
-	if err := dev.Validate(); err != nil {
+	dev, err := req.device()
+	if err != nil {
 		return LoginResult{}, err
 	}
 	var user ward.User
@@ -63,7 +62,7 @@ func (a *App) ExternalSignIn(ctx context.Context, in ExternalLogin) (LoginResult
 	var res LoginResult
 	var failure string
 	var denied error
-	err := a.store.Write(ctx, func(tx *store.Tx) error {
+	err = a.store.Write(ctx, func(tx *store.Tx) error {
 		failure, denied = "", nil
 		policy, err := tx.Policy(ctx, user.OrgID)
 		if err != nil {

@@ -148,7 +148,7 @@ func (a *App) SignUpPatient(ctx context.Context, u ward.User, password string, d
 		if err != nil {
 			return err
 		}
-		device, secret, deny, err := a.loginDevice(ctx, tx, u, policy, dev, "", ip)
+		device, secret, deny, err := a.loginDevice(ctx, tx, u, policy, dev, LoginRequest{IP: ip})
 		if err != nil {
 			return err
 		}

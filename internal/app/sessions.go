@@ -26,9 +26,16 @@ type LoginRequest struct {
 	WebAuthn     *passkeys.Assertion // a passkey's answer to a challenge from BeginPasskeyLogin
 	DeviceID     string              // chosen by the client and kept in its storage
 	DeviceSecret string              // issued by the server at the device's first sign-in; "" on a new device
-	DeviceName   string
-	IP           string
-	UserAgent    string
+	// OtherDeviceSecrets are the secrets the client keeps for the same
+	// device id under its other sign-ins (at most MaxOtherDeviceSecrets):
+	// the secret it keeps for an email the account had before an admin
+	// changed it, or for another account of a shared browser. A device of
+	// the signing-in user found by one of them is that device, and the
+	// answer hands its secret back (DeviceSecret) to keep for this sign-in.
+	OtherDeviceSecrets []string
+	DeviceName         string
+	IP                 string
+	UserAgent          string
 }
 
 // LoginResult is a new session (internal/access holds it: a sign-in by
@@ -88,7 +95,7 @@ func (a *App) Login(ctx context.Context, req LoginRequest) (LoginResult, error) 
 // when not "", is the event's reason (an IdP's sign-in).
 func (a *App) openSession(ctx context.Context, tx *store.Tx, user ward.User, policy ward.Policy, dev ward.Device, req LoginRequest,
 	pending bool, how string) (res LoginResult, deny, err error) {
-	device, secret, deny, err := a.loginDevice(ctx, tx, user, policy, dev, req.DeviceSecret, req.IP)
+	device, secret, deny, err := a.loginDevice(ctx, tx, user, policy, dev, req)
 	if err != nil || deny != nil {
 		return res, deny, err
 	}
@@ -135,8 +142,8 @@ type signIn struct {
 // from a locked address neither guesses on without limit nor locks the
 // account's owner out elsewhere.
 func (a *App) checkPassword(ctx context.Context, req LoginRequest) (signIn, error) {
-	dev := ward.Device{ClientID: req.DeviceID, Name: strings.TrimSpace(req.DeviceName)}
-	if err := dev.Validate(); err != nil {
+	dev, err := req.device()
+	if err != nil {
 		return signIn{}, err
 	}
 	if req.Password == "" || len(req.Password) > 4096 {
@@ -326,19 +333,21 @@ func (a *App) secondFactor(ctx context.Context, tx *store.Tx, u ward.User, p war
 }
 
 // loginDevice finds the device a sign-in comes from, by the id its client
-// chose and the secret the server issued it, or registers a new one with a
-// new secret (newSecret, shown once). A client id without its device's
-// secret is a new device, never that one: an approved device's id, copied,
-// gets no approval with it. It refuses (deny) locked, wiped and unapproved
-// devices; a new device's denial carries its secret, so that the client
-// can sign in as that device once an admin approved it.
-func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward.Policy, dev ward.Device, secret, ip string) (d ward.Device, newSecret string, deny, err error) {
-	d, err = tx.DeviceBySecret(ctx, u.ID, dev.ClientID, auth.HashDeviceSecret(secret))
+// chose and the secret the server issued it (req.DeviceSecret, else one of
+// req.OtherDeviceSecrets, whose secret is then handed back as newSecret),
+// or registers a new one with a new secret (newSecret, shown once). A
+// client id without its device's secret is a new device, never that one:
+// an approved device's id, copied, gets no approval with it. It refuses
+// (deny) locked, wiped and unapproved devices; a new device's denial
+// carries its secret, so that the client can sign in as that device once
+// an admin approved it.
+func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward.Policy, dev ward.Device, req LoginRequest) (d ward.Device, newSecret string, deny, err error) {
+	d, newSecret, err = knownDevice(ctx, tx, u.ID, dev.ClientID, req)
 	if ward.ErrorCode(err) == ward.CodeNotFound {
 		var hash string
 		newSecret, hash = auth.NewDeviceSecret()
 		d = ward.Device{ID: newID(), OrgID: u.OrgID, UserID: u.ID, ClientID: dev.ClientID, Name: dev.Name,
-			Status: ward.DeviceActive, LastIP: ip, SecretHash: hash}
+			Status: ward.DeviceActive, LastIP: req.IP, SecretHash: hash}
 		if p.DeviceApproval && u.Role != ward.RoleOwner && u.Role != ward.RoleAdmin {
 			d.Status = ward.DevicePending
 		}
@@ -357,7 +366,47 @@ func (a *App) loginDevice(ctx context.Context, tx *store.Tx, u ward.User, p ward
 	case ward.DeviceWiped:
 		return d, "", ward.Errorf(ward.CodeDeviceWiped, "this device was wiped; erase local data and start again"), nil
 	}
-	return d, newSecret, nil, tx.TouchDevice(ctx, d.ID, ip, tx.Now)
+	return d, newSecret, nil, tx.TouchDevice(ctx, d.ID, req.IP, tx.Now)
+}
+
+// knownDevice is the user's device with the client id and the sign-in's
+// secret, else the one with one of its other secrets (handed back as
+// secret, to keep for this sign-in); CodeNotFound when none is.
+func knownDevice(ctx context.Context, tx *store.Tx, userID, clientID string, req LoginRequest) (d ward.Device, secret string, err error) {
+	d, err = tx.DeviceBySecret(ctx, userID, clientID, auth.HashDeviceSecret(req.DeviceSecret))
+	for _, other := range req.OtherDeviceSecrets {
+		if ward.ErrorCode(err) != ward.CodeNotFound {
+			break
+		}
+		if other == "" || other == req.DeviceSecret {
+			continue
+		}
+		if d, err = tx.DeviceBySecret(ctx, userID, clientID, auth.HashDeviceSecret(other)); err == nil {
+			secret = other
+		}
+	}
+	return d, secret, err
+}
+
+// MaxOtherDeviceSecrets bounds LoginRequest.OtherDeviceSecrets.
+const MaxOtherDeviceSecrets = 8
+
+// device is the device a sign-in names, checked: its client id and name,
+// and the number and size of its other secrets.
+func (req LoginRequest) device() (ward.Device, error) {
+	dev := ward.Device{ClientID: req.DeviceID, Name: strings.TrimSpace(req.DeviceName)}
+	if err := dev.Validate(); err != nil {
+		return dev, err
+	}
+	if len(req.OtherDeviceSecrets) > MaxOtherDeviceSecrets {
+		return dev, ward.Errorf(ward.CodeInvalid, "device.other_secrets holds at most %d secrets", MaxOtherDeviceSecrets)
+	}
+	for _, s := range req.OtherDeviceSecrets {
+		if len(s) > 128 {
+			return dev, ward.Errorf(ward.CodeInvalid, "device.other_secrets: a device secret is at most 128 characters")
+		}
+	}
+	return dev, nil
 }
 
 // loginFailed counts and audits a failed sign-in and returns the one

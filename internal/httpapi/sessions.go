@@ -23,6 +23,12 @@ type loginRequest struct {
 		// Secret is what the server issued the device at its first
 		// sign-in (device_secret); without it the device is a new one.
 		Secret string `json:"secret"`
+		// OtherSecrets are the secrets the client keeps for this device
+		// id under its other sign-ins (an email an admin changed since,
+		// another account of a shared browser), at most 8: a device of
+		// this account found by one of them is this device, and the answer
+		// carries its secret back as device_secret.
+		OtherSecrets []string `json:"other_secrets"`
 	} `json:"device"`
 	// Cookie asks for the session in an HttpOnly cookie (web clients)
 	// instead of a token in the answer (API clients).
@@ -38,7 +44,8 @@ type loginResponse struct {
 	IdleTimeout        int64       `json:"idle_timeout"` // seconds
 	EnrollmentRequired []string    `json:"enrollment_required,omitempty"`
 	Session            sessionView `json:"session"`
-	// DeviceSecret, on a device's first sign-in only: keep it, send it as
+	// DeviceSecret, on a device's first sign-in, or when the device was
+	// found by one of device.other_secrets: keep it, send it as
 	// device.secret from then on.
 	DeviceSecret string `json:"device_secret,omitempty"`
 }
@@ -50,7 +57,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	lr := app.LoginRequest{
 		Org: req.Org, Email: req.Email, Password: req.Password, TOTP: req.TOTP, RecoveryCode: req.RecoveryCode,
-		DeviceID: req.Device.ID, DeviceSecret: req.Device.Secret, DeviceName: req.Device.Name, IP: h.clientIP(r), UserAgent: r.UserAgent(),
+		DeviceID: req.Device.ID, DeviceSecret: req.Device.Secret, OtherDeviceSecrets: req.Device.OtherSecrets, DeviceName: req.Device.Name,
+		IP: h.clientIP(r), UserAgent: r.UserAgent(),
 	}
 	if req.WebAuthn != nil {
 		if err := req.WebAuthn.check(); err != nil {

@@ -177,7 +177,7 @@ func (h *Handler) ssoFinish(w http.ResponseWriter, r *http.Request) error {
 	}
 	ticket := ssoTicket(r, req.Ticket)
 	lr := app.LoginRequest{TOTP: req.TOTP, RecoveryCode: req.RecoveryCode, DeviceID: req.Device.ID, DeviceSecret: req.Device.Secret,
-		DeviceName: req.Device.Name, IP: h.clientIP(r), UserAgent: r.UserAgent()}
+		OtherDeviceSecrets: req.Device.OtherSecrets, DeviceName: req.Device.Name, IP: h.clientIP(r), UserAgent: r.UserAgent()}
 	if req.WebAuthn != nil {
 		if err := req.WebAuthn.check(); err != nil {
 			return err

@@ -204,7 +204,7 @@ export class Ward {
     this.device = this.loadDevice();
     let ans: LoginAnswer;
     try {
-      ans = await withDeviceSecret(this.secrets, secretKey(f.email, f.org, this.device.id), (secret) =>
+      ans = await withDeviceSecret(this.secrets, secretKey(f.email, f.org, this.device.id), (secret, others) =>
         this.api.post<LoginAnswer>(
           "/api/v1/sessions",
           {
@@ -214,7 +214,7 @@ export class Ward {
             ...(f.recovery ? { recovery_code: f.recovery } : {}),
             ...(f.org ? { org: f.org } : {}),
             ...(f.webauthn ? { webauthn: f.webauthn } : {}),
-            device: { id: this.device.id, name: this.device.name, ...(secret ? { secret } : {}) },
+            device: this.deviceProof(secret, others),
             cookie: true,
           },
           { quiet: true },
@@ -232,6 +232,17 @@ export class Ward {
       throw e;
     }
     return this.signedIn(ans);
+  }
+
+  // deviceProof is a sign-in's device: its id and name, the secret kept for
+  // this sign-in and the ones kept for the device under other sign-ins.
+  private deviceProof(secret: string | undefined, others: string[]) {
+    return {
+      id: this.device.id,
+      name: this.device.name,
+      ...(secret ? { secret } : {}),
+      ...(others.length ? { other_secrets: others } : {}),
+    };
   }
 
   // signedIn opens the app after a sign-in's answer (a password's, an
@@ -271,14 +282,14 @@ export class Ward {
     this.device = this.loadDevice();
     let ans: LoginAnswer;
     try {
-      ans = await withDeviceSecret(this.secrets, secretKey("sso", undefined, this.device.id), (secret) =>
+      ans = await withDeviceSecret(this.secrets, secretKey("sso", undefined, this.device.id), (secret, others) =>
         this.api.post<LoginAnswer>(
           "/api/v1/sessions/sso",
           {
             ...(f.totp ? { totp: f.totp } : {}),
             ...(f.recovery ? { recovery_code: f.recovery } : {}),
             ...(f.webauthn ? { webauthn: f.webauthn } : {}),
-            device: { id: this.device.id, name: this.device.name, ...(secret ? { secret } : {}) },
+            device: this.deviceProof(secret, others),
             cookie: true,
           },
           { quiet: true },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./api";
-import { deviceSecretDB, memorySecretStore, secretKey, withDeviceSecret } from "./devicesecret";
+import { deviceSecretDB, maxOtherSecrets, memorySecretStore, secretKey, withDeviceSecret } from "./devicesecret";
 import { browserWipeEnv, wipeLocalData, type IDBFactoryLike } from "./wipe";
 
 describe("device secret", () => {
@@ -59,5 +59,35 @@ describe("device secret", () => {
     const r = await wipeLocalData({ indexedDB: idb, knownDatabases: env.knownDatabases });
     expect(r.databases).toContain(deviceSecretDB);
     expect(dbs.size).toBe(0);
+  });
+});
+
+describe("device secret after an email change", () => {
+  it("sends the secrets kept for the device under other sign-ins, and keeps the one handed back", async () => {
+    const store = memorySecretStore();
+    const oldKey = secretKey("nina@stmary.example", undefined, "dev-1234");
+    await store.put(oldKey, "ward_d_old");
+    await store.put(secretKey("sam@stmary.example", undefined, "dev-1234"), "ward_d_sam");
+    await store.put(secretKey("nina@stmary.example", undefined, "dev-9999"), "ward_d_elsewhere");
+    for (let i = 0; i < 12; i++) await store.put(secretKey(`n${i}@x.org`, "o", "dev-1234"), `ward_d_${i}`);
+    const newKey = secretKey("nina.new@stmary.example", undefined, "dev-1234");
+    let sent: { secret?: string; others: string[] } = { others: [] };
+    await withDeviceSecret(store, newKey, async (secret, others) => {
+      sent = { secret, others };
+      return { device_secret: "ward_d_old" };
+    });
+    expect(sent.secret).toBeUndefined();
+    expect(sent.others).toContain("ward_d_old");
+    expect(sent.others).toContain("ward_d_sam");
+    expect(sent.others).not.toContain("ward_d_elsewhere"); // another device id's
+    expect(sent.others.length).toBe(maxOtherSecrets);
+    expect(store.m.get(newKey)).toBe("ward_d_old");
+    // From then on the secret is this sign-in's own, and not among the others.
+    await withDeviceSecret(store, newKey, async (secret, others) => {
+      sent = { secret, others };
+      return {};
+    });
+    expect(sent.secret).toBe("ward_d_old");
+    expect(sent.others).not.toContain("ward_d_old");
   });
 });
