@@ -5,8 +5,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,6 +137,11 @@ func TestRunTwiceOnPostgres(t *testing.T) {
 		}
 		if res.Database != "postgres" || res.Sent == 0 || res.Failed != 0 {
 			t.Fatalf("run %d: %+v\n%s", i+1, res, out.String())
+		}
+		// The database runs on this host (loopback): its CPU is read too.
+		if u, _ := url.Parse(base); u != nil && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost") &&
+			(res.DatabaseCPUPerMessage <= 0 || !strings.Contains(out.String(), "PostgreSQL's processes on this host")) {
+			t.Errorf("run %d: database CPU per message %v on a local PostgreSQL, want > 0\n%s", i+1, res.DatabaseCPUPerMessage, out.String())
 		}
 	}
 	db, err := sql.Open("pgx", base)

@@ -77,6 +77,12 @@ type Result struct {
 	// split the cores, and a machine near 1 is saturated.
 	BenchCPUPerMessage float64 `json:"bench_cpu_sec_per_message,omitempty"`
 	MachineBusy        float64 `json:"machine_busy,omitempty"`
+	// DatabaseCPUPerMessage is PostgreSQL's CPU per message when it runs
+	// on this host (dbcpu.go); OtherCPUPerMessage, with a child server, is
+	// the rest of the host's busy time per message: NATS with --nodes, the
+	// kernel's threads, whatever else runs.
+	DatabaseCPUPerMessage float64 `json:"database_cpu_sec_per_message,omitempty"`
+	OtherCPUPerMessage    float64 `json:"other_cpu_sec_per_message,omitempty"`
 	// MachineSteal is the share of the window the hypervisor ran other
 	// machines on this one's cores (0..1, Linux), part of MachineBusy.
 	// HostSealNs and HostRoundTripUs time fixed work just before the load
@@ -143,6 +149,12 @@ func (r *Result) print(w io.Writer) {
 	fmt.Fprintf(tw, "CPU per message\t%.0f µs\t(%.2f CPU s in the window)\n", r.CPUPerMessage*1e6, r.CPUSeconds)
 	if r.BenchCPUPerMessage > 0 {
 		fmt.Fprintf(tw, "load generator\t%.0f µs\t(this process's CPU per message; the host's cores %.0f%% busy)\n", r.BenchCPUPerMessage*1e6, r.MachineBusy*100)
+	}
+	if r.DatabaseCPUPerMessage > 0 {
+		fmt.Fprintf(tw, "database\t%.0f µs\t(PostgreSQL's processes on this host, CPU per message)\n", r.DatabaseCPUPerMessage*1e6)
+	}
+	if r.OtherCPUPerMessage > 0 {
+		fmt.Fprintf(tw, "rest of host\t%.0f µs\t(every other process per message: NATS with --nodes, the kernel's threads)\n", r.OtherCPUPerMessage*1e6)
 	}
 	if r.HostSealNs > 0 {
 		fmt.Fprintf(tw, "this host\t%.2f µs\t(one 1 KiB AES-GCM seal; a loopback round trip %.1f µs; steal %.1f%%: fixed work before the load, slower in a slow hour)\n",

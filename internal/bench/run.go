@@ -52,6 +52,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	hc := httpClient(true)
 	var t *target
 	var nodes []*target // t and the other nodes (--nodes)
+	var postmaster int  // PostgreSQL's, when --db runs on this host (dbcpu.go)
 	var slug string
 	var emails []string
 	insecure := true
@@ -86,6 +87,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return nil, err
 			}
 			defer drop()
+			postmaster = postmasterPID(ctx, cfg.DBURL)
 		}
 		fmt.Fprintf(out, "creating an org and %d users in %s (%s)…\n", cfg.Users, dataDir, res.Database)
 		if slug, emails, err = createLocal(ctx, cfg, dataDir, run); err != nil {
@@ -194,8 +196,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	go func() { defer close(progressExited); l.progress(lctx, progressDone) }()
 	var cpu0 procSample
 	var host0 hostSample
-	l.drive(lctx, cfg.Warmup, cfg.Duration, func() { cpu0, host0 = sampleNodes(ctx, hc, nodes), sampleHost() })
+	var db0 float64
+	var dbOK bool
+	l.drive(lctx, cfg.Warmup, cfg.Duration, func() {
+		cpu0, host0 = sampleNodes(ctx, hc, nodes), sampleHost()
+		if postmaster > 0 {
+			db0, dbOK = familyCPU(postmaster)
+		}
+	})
 	cpu1, host1 := sampleNodes(ctx, hc, nodes), sampleHost()
+	var dbCPU float64 // PostgreSQL's CPU seconds in the window, when dbOK
+	if dbOK {
+		var db1 float64
+		db1, dbOK = familyCPU(postmaster)
+		dbCPU = db1 - db0
+	}
 	l.drain(lctx)
 	close(progressDone)
 	<-progressExited // it writes to out too
@@ -225,11 +240,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.CPUPerMessage = (cpu1.cpu - cpu0.cpu) / float64(res.Sent)
 	}
 	res.IncludesClient = t.kind == "in-process"
+	if dbOK && res.Sent > 0 {
+		res.DatabaseCPUPerMessage = dbCPU / float64(res.Sent)
+	}
 	if host0.ok && host1.ok && res.Sent > 0 && host1.total > host0.total {
 		if !res.IncludesClient {
 			res.BenchCPUPerMessage = (host1.self - host0.self) / float64(res.Sent)
 		}
 		res.MachineBusy = round((host1.busy-host0.busy)/(host1.total-host0.total), 3)
+		if !res.IncludesClient && cpu0.ok && cpu1.ok {
+			busy := (host1.busy - host0.busy) / clockTicks // CPU seconds on all cores
+			rest := busy - (cpu1.cpu - cpu0.cpu) - (host1.self - host0.self) - dbCPU
+			res.OtherCPUPerMessage = max(rest, 0) / float64(res.Sent)
+		}
 		res.MachineSteal = round((host1.steal-host0.steal)/(host1.total-host0.total), 3)
 	}
 
