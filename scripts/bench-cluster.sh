@@ -28,7 +28,7 @@ run() {
 	if command -v psql >/dev/null; then psql -qtA -d "$DB" -c CHECKPOINT >/dev/null 2>&1 || true; fi
 	# shellcheck disable=SC2086 # FLAGS is a list of flags
 	out=$("$BIN" bench --db "$DB" "${extra[@]}" $FLAGS)
-	echo "$out" | grep -E '^(sent  |send→deliver|CPU per|load gen)' | sed "s/^/  [$1 node(s)] /" >&2
+	echo "$out" | grep -E '^(sent  |send→deliver|CPU per|load gen|database|rest of host)' | sed "s/^/  [$1 node(s)] /" >&2
 	echo "$out" | awk '/^sent /{print $2}'
 }
 
