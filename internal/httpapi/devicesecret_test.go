@@ -11,11 +11,10 @@ import (
 	"github.com/wardhealth/ward/internal/auth"
 )
 
-// TestDeviceSecretRequired: a device is bound to the secret the server
-// issued at its first sign-in. Reusing an approved device's client id
-// without that secret (or with a wrong one) is a new device, pending
-// approval, never the approved one.
-func TestDeviceSecretRequired(t *testing.T) {
+// newApprovalEnv is an env whose org asks an admin to approve new devices
+// (and no second factor), with its owner signed in.
+func newApprovalEnv(t *testing.T) (*env, *app.Principal) {
+	t.Helper()
 	e := newEnv(t)
 	ctx := context.Background()
 	owner, _ := e.f.MustLogin(t, e.f.Owner.Email, e.f.OwnerPW, "owner-laptop-1")
@@ -27,6 +26,16 @@ func TestDeviceSecretRequired(t *testing.T) {
 	if _, err := e.f.App.UpdatePolicy(ctx, owner, pol); err != nil {
 		t.Fatal(err)
 	}
+	return e, owner
+}
+
+// TestDeviceSecretRequired: a device is bound to the secret the server
+// issued at its first sign-in. Reusing an approved device's client id
+// without that secret (or with a wrong one) is a new device, pending
+// approval, never the approved one.
+func TestDeviceSecretRequired(t *testing.T) {
+	e, owner := newApprovalEnv(t)
+	ctx := context.Background()
 	email, pw := e.email[ward.RoleClinician], e.pw[ward.RoleClinician]
 	signIn := func(clientID, secret string) (int, map[string]any) {
 		t.Helper()
@@ -120,17 +129,8 @@ func TestDeviceSecretRequired(t *testing.T) {
 // one, and too many or too long other secrets are refused, creating
 // nothing.
 func TestDeviceSecretAfterEmailChange(t *testing.T) {
-	e := newEnv(t)
+	e, owner := newApprovalEnv(t)
 	ctx := context.Background()
-	owner, _ := e.f.MustLogin(t, e.f.Owner.Email, e.f.OwnerPW, "owner-laptop-1")
-	pol, err := e.f.App.Policy(ctx, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol.DeviceApproval, pol.MFARequired = true, false
-	if _, err := e.f.App.UpdatePolicy(ctx, owner, pol); err != nil {
-		t.Fatal(err)
-	}
 	email, pw := e.email[ward.RoleClinician], e.pw[ward.RoleClinician]
 	signIn := func(email, secret string, others ...string) (int, map[string]any) {
 		t.Helper()
