@@ -294,6 +294,7 @@ export class Ward {
           },
           { quiet: true },
         ),
+        (ans) => secretKey(ans.user.email, undefined, this.device.id),
       );
     } catch (e) {
       if (e instanceof ApiError && e.code === "mfa_required") {
