@@ -35,6 +35,9 @@ func TestOIDCSignIn(t *testing.T) {
 	nurse := idpPerson{Username: "rivera.sso", Password: "idp-password-of-rivera", Email: "e2e-sso-rivera@demo-clinic.example",
 		Given: "Sam", Family: "Rivera", Groups: []string{"staff-all", "ward-nurses"}}
 	provider.add(nurse)
+	porter := idpPerson{Username: "okafor.sso", Password: "idp-password-of-okafor", Email: "e2e-sso-okafor@demo-clinic.example",
+		Given: "Ade", Family: "Okafor", Groups: []string{"staff-all", "ward-nurses"}}
+	provider.add(porter)
 
 	// The owner configures the provider in the admin console.
 	admin := demoLoginFor(t, "owner")
@@ -111,6 +114,43 @@ func TestOIDCSignIn(t *testing.T) {
 	}
 	u.waitJS(5*time.Second, "the clinician's screen", `!!document.querySelector('#nav-inbox') && !document.querySelector('#nav-admin')`)
 	u.shot("sso-4-signed-in")
+
+	// A shared workstation: a colleague signs in through the provider on the
+	// same browser, then she does again. Each finds their own device: the
+	// page asks whose sign-in the ticket is and sends that person's secret.
+	for _, p := range []idpPerson{porter, nurse} {
+		u.click("#nav-account")
+		u.click("#sign-out")
+		u.do(15*time.Second, "sign in through the provider as "+p.Username,
+			append(atProvider(p), chromedp.WaitVisible(chromedp.ID("live-status")))...)
+	}
+	u.waitJS(10*time.Second, "live socket open again", `document.querySelector('#live-status.live-open') !== null`)
+	devicesOf := func(email string) int {
+		t.Helper()
+		owner := apiLogin(t, admin.Email, admin.Password)
+		var users struct {
+			Users []struct{ ID, Email string } `json:"users"`
+		}
+		owner.do("GET", "/api/v1/users", nil, &users, 200)
+		var devs struct {
+			Devices []struct {
+				UserID string `json:"user_id"`
+			} `json:"devices"`
+		}
+		owner.do("GET", "/api/v1/admin/devices", nil, &devs, 200)
+		n := 0
+		for _, usr := range users.Users {
+			for _, d := range devs.Devices {
+				if usr.Email == email && d.UserID == usr.ID {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if n, m := devicesOf(nurse.Email), devicesOf(porter.Email); n != 1 || m != 1 {
+		t.Errorf("after alternating sign-ins on one browser: %d devices of hers, %d of her colleague's, want one each", n, m)
+	}
 
 	// She adds a passkey (a virtual authenticator stands in for her
 	// phone's fingerprint reader), signs out, and signs in through the

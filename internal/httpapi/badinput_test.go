@@ -528,6 +528,10 @@ func TestBadInputEveryRoute(t *testing.T) {
 			{name: "no state", status: 400, code: ward.CodeSSOState},
 			{name: "a code without state", path: "/api/v1/sso/callback?code=abc", status: 400, code: ward.CodeSSOState},
 		},
+		"GET /api/v1/sessions/sso": {
+			{name: "no ticket cookie", status: 400, code: ward.CodeSSOState},
+			{name: "a session's token is no ticket", token: staff, status: 400, code: ward.CodeSSOState},
+		},
 		"POST /api/v1/sessions/sso": cat(jsonCases(noID, noID, `{"ticket":42}`), []badCase{
 			{name: "no ticket", ctype: j, body: `{"device":{"id":"abcdefgh","name":"x"}}`, status: 400, code: ward.CodeSSOState},
 			{name: "unknown ticket", ctype: j, body: `{"ticket":"bm90IGEgdGlja2V0","device":{"id":"abcdefgh","name":"x"}}`, status: 400, code: ward.CodeSSOState},

@@ -42,7 +42,7 @@ var publicRoutes = []string{
 	// A secure message's link: its token and the mailed code are the proof (internal/outside).
 	"GET /api/v1/outside/{token}", "POST /api/v1/outside/{token}/email-code", "POST /api/v1/outside/{token}/open",
 	// Single sign-on: the IdP's redirect flow; its state, then its ticket, is the proof (internal/sso).
-	"GET /api/v1/sso/{org}", "GET /api/v1/sso/{org}/start", "GET /api/v1/sso/callback", "POST /api/v1/sessions/sso", "POST /api/v1/sessions/sso/webauthn/challenge",
+	"GET /api/v1/sso/{org}", "GET /api/v1/sso/{org}/start", "GET /api/v1/sso/callback", "GET /api/v1/sessions/sso", "POST /api/v1/sessions/sso", "POST /api/v1/sessions/sso/webauthn/challenge",
 	// SCIM 2.0: the org's SCIM bearer token is the proof, never a session (scim_test.go).
 	"GET /scim/v2/ServiceProviderConfig", "GET /scim/v2/Users", "POST /scim/v2/Users", "GET /scim/v2/Users/{id}",
 	"PUT /scim/v2/Users/{id}", "PATCH /scim/v2/Users/{id}", "DELETE /scim/v2/Users/{id}", "GET /scim/v2/Groups",

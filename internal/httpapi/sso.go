@@ -27,6 +27,7 @@ func (h *Handler) ssoRoutes() {
 	h.public("GET /api/v1/sso/{org}", h.ssoButton)
 	h.public("GET /api/v1/sso/{org}/start", h.ssoStart)
 	h.public("GET "+ssoCallbackPath, h.ssoCallback)
+	h.public("GET /api/v1/sessions/sso", h.ssoAccount)
 	h.public("POST /api/v1/sessions/sso", h.ssoFinish)
 	h.public("POST /api/v1/sessions/sso/webauthn/challenge", h.ssoPasskeyChallenge)
 	h.route("GET /api/v1/admin/sso/oidc", authz.SSOManage, withService(h.ssoService, h.getOIDCConfig))
@@ -163,6 +164,21 @@ func (h *Handler) ssoPasskeyChallenge(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	writeJSON(w, http.StatusOK, passkeyChallengeView{ChallengeID: ch.ID, Options: ch.Options})
+	return nil
+}
+
+// ssoAccount names the account the sign-in's ticket (its cookie) is for,
+// so that the client can send the device secret it keeps for it.
+func (h *Handler) ssoAccount(w http.ResponseWriter, r *http.Request) error {
+	svc, err := h.ssoService()
+	if err != nil {
+		return err
+	}
+	email, org, err := svc.TicketAccount(r.Context(), ssoTicket(r, ""))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"email": email, "org": org})
 	return nil
 }
 

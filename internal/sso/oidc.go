@@ -405,6 +405,33 @@ func (s *Service) BeginPasskey(ctx context.Context, ticket string) (passkeys.Cha
 	return s.accounts.BeginExternalPasskey(ctx, t.OrgID, t.UserID)
 }
 
+// TicketAccount names the account a sign-in's ticket is for, the person
+// who just proved who they are at the provider: their email and their
+// org's slug. The web client asks it before the finish, to send the
+// device secret it keeps for that account; the ticket stays usable.
+func (s *Service) TicketAccount(ctx context.Context, ticket string) (email, org string, err error) {
+	if ticket == "" || len(ticket) > 200 {
+		return "", "", ward.Errorf(ward.CodeSSOState, "no sign-in ticket: start the sign-in again")
+	}
+	err = s.store.Read(ctx, func(tx *store.Tx) error {
+		t, err := tx.SSOPendingByID(ctx, "ticket", hashOf(ticket))
+		if err != nil {
+			return err
+		}
+		u, err := tx.UserByID(ctx, t.OrgID, t.UserID)
+		if err != nil {
+			return err
+		}
+		o, err := tx.OrgByID(ctx, t.OrgID)
+		email, org = u.Email, o.Slug
+		return err
+	})
+	if ward.ErrorCode(err) == ward.CodeNotFound {
+		return "", "", ward.Errorf(ward.CodeSSOState, "this sign-in ticket expired or was already used: start again")
+	}
+	return email, org, err
+}
+
 // FinishSignIn redeems a ticket: the device, and ward's second factor
 // unless the IdP asserted one, on the path of a password sign-in
 // (app.ExternalSignIn). The ticket is used once; an answer that asks for

@@ -33,12 +33,27 @@ func TestOIDCJustInTimeAccount(t *testing.T) {
 		t.Fatalf("button: %d %v", st, btn)
 	}
 	c := h.browser(t, nil)
+	if st, p := h.call(t, c, "GET", "/api/v1/sessions/sso", "", nil); st != http.StatusBadRequest || p["code"] != "sso_state_invalid" {
+		t.Errorf("whose sign-in, before any: %d %v, want sso_state_invalid", st, p)
+	}
 	if q := h.signIn(t, c); q.Get("sso") != "1" {
 		t.Fatalf("callback: %v", q)
+	}
+	// The page asks whose sign-in its ticket is (to send the device secret
+	// it keeps for them); asking leaves the ticket usable. Another browser,
+	// without the ticket's cookie, learns nothing.
+	if st, who := h.call(t, c, "GET", "/api/v1/sessions/sso", "", nil); st != 200 || who["email"] != nurse.Email || who["org"] != h.f.Org.Slug {
+		t.Errorf("whose sign-in: %d %v, want %s in %s", st, who, nurse.Email, h.f.Org.Slug)
+	}
+	if st, p := h.call(t, h.browser(t, nil), "GET", "/api/v1/sessions/sso", "", nil); st != http.StatusBadRequest || p["email"] != nil {
+		t.Errorf("whose sign-in, from another browser: %d %v, want 400 and no email", st, p)
 	}
 	st, res := h.finish(t, c, nil)
 	if st != http.StatusCreated {
 		t.Fatalf("finish: %d %v", st, res)
+	}
+	if st, p := h.call(t, c, "GET", "/api/v1/sessions/sso", "", nil); st != http.StatusBadRequest || p["email"] != nil {
+		t.Errorf("whose sign-in, once used: %d %v, want 400", st, p)
 	}
 	user := res["user"].(map[string]any)
 	if user["email"] != nurse.Email || user["role"] != "clinician" || user["name"] != "Nina Nurse" {

@@ -282,7 +282,10 @@ export class Ward {
     this.device = this.loadDevice();
     let ans: LoginAnswer;
     try {
-      ans = await withDeviceSecret(this.secrets, secretKey("sso", undefined, this.device.id), (secret, others) =>
+      // whose sign-in the ticket is: the device secret is kept per account,
+      // as a password sign-in's is (on a shared workstation, each person's)
+      const who = await this.api.get<{ email: string; org: string }>("/api/v1/sessions/sso", { quiet: true });
+      ans = await withDeviceSecret(this.secrets, secretKey(who.email, who.org, this.device.id), (secret, others) =>
         this.api.post<LoginAnswer>(
           "/api/v1/sessions/sso",
           {
@@ -294,7 +297,6 @@ export class Ward {
           },
           { quiet: true },
         ),
-        (ans) => secretKey(ans.user.email, undefined, this.device.id),
       );
     } catch (e) {
       if (e instanceof ApiError && e.code === "mfa_required") {

@@ -91,27 +91,3 @@ describe("device secret after an email change", () => {
     expect(sent.others).not.toContain("ward_d_old");
   });
 });
-
-describe("device secret on a browser several people sign in on through the identity provider", () => {
-  it("finds each one's device again, however their sign-ins alternate", async () => {
-    const store = memorySecretStore();
-    // The server's side: each account's devices on this browser's id, by secret.
-    const devices = new Map<string, string[]>();
-    let issued = 0;
-    const server = (email: string) => async (secret: string | undefined, others: string[]) => {
-      const mine = devices.get(email) ?? [];
-      if (secret && mine.includes(secret)) return { user: { email } };
-      const found = others.find((o) => mine.includes(o));
-      if (found) return { user: { email }, device_secret: found };
-      const fresh = `ward_d_${++issued}`;
-      devices.set(email, [...mine, fresh]);
-      return { user: { email }, device_secret: fresh };
-    };
-    const sso = secretKey("sso", undefined, "ward-station-1");
-    for (const email of ["ana@stmary.example", "ben@stmary.example", "ana@stmary.example", "ben@stmary.example", "ana@stmary.example"]) {
-      await withDeviceSecret(store, sso, server(email), (ans) => secretKey(ans.user.email, undefined, "ward-station-1"));
-    }
-    expect(devices.get("ana@stmary.example")).toHaveLength(1);
-    expect(devices.get("ben@stmary.example")).toHaveLength(1);
-  });
-});

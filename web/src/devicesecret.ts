@@ -44,16 +44,10 @@ export async function otherSecrets(store: SecretStore, key: string, secret: stri
 // withDeviceSecret runs a sign-in with the kept secret (if any) and the
 // device's other secrets, and keeps the secret the server issues or hands
 // back, whether the sign-in succeeds or the device waits for approval.
-// alsoKey, when given, names a second key the device's secret is kept
-// under after a sign-in succeeds: an identity provider's sign-in is kept
-// under "sso" (the account is not known before it) and under the account
-// it turned out to be, so that on a browser several people sign in on
-// through the provider, each one's secret stays among the others.
 export async function withDeviceSecret<T extends { device_secret?: string }>(
   store: SecretStore,
   key: string,
   signIn: (secret: string | undefined, others: string[]) => Promise<T>,
-  alsoKey?: (ans: T) => string | undefined,
 ): Promise<T> {
   let secret: string | undefined;
   let others: string[] = [];
@@ -72,9 +66,6 @@ export async function withDeviceSecret<T extends { device_secret?: string }>(
     throw e;
   }
   if (ans.device_secret) await store.put(key, ans.device_secret).catch(() => {});
-  const kept = ans.device_secret || secret;
-  const also = alsoKey?.(ans);
-  if (kept && also) await store.put(also, kept).catch(() => {});
   return ans;
 }
 
